@@ -1,0 +1,108 @@
+"""``create_app(settings)``: routes, lifespan and wiring."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.auth.ratelimit import KeyedLimiter
+from server.auth.tokens import Signer
+from server.http import api, pages
+from server.metrics import Metrics
+from server.safeguarding.directory import Directory
+from server.services import Services
+from server.settings import Settings
+from server.signaling.endpoint import Endpoint
+from server.signaling.hub import Hub
+from server.store.bus import open_bus
+from server.store.db import SqlStore
+
+# Pages load only Hearth's own scripts and styles, cannot be framed, and send
+# no Referer (a join link in a Referer would leak the invite code).
+SECURITY_HEADERS = [
+    (b"content-security-policy",
+     b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+     b"connect-src 'self'; media-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; "
+     b"form-action 'self'"),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+    (b"permissions-policy", b"camera=(self), microphone=(self), geolocation=()"),
+]
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name for name, _ in message.get("headers", [])}
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + [
+                    (k, v) for k, v in SECURITY_HEADERS if k not in names
+                ]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class _WebSocketApp:
+    """A plain ASGI app (not a function) so Starlette hands it raw ``send``,
+    which the endpoint uses directly on the hot path."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint: Endpoint = scope["app"].state.endpoint
+        await endpoint(scope, receive, send)
+
+
+def create_app(settings: Settings) -> Starlette:
+    settings = settings.with_secret()
+    assert settings.secret_key is not None
+    signer = Signer(settings.secret_key)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = SqlStore(settings.resolved_database_url)
+        await store.migrate()
+        bus = open_bus(settings.redis_url)
+        metrics = Metrics()
+        directory = Directory.default()
+        hub = Hub(store, settings, directory, metrics)
+        app.state.services = Services(
+            settings=settings, store=store, bus=bus, hub=hub, signer=signer, metrics=metrics,
+            directory=directory,
+            join_limiter=KeyedLimiter(settings.join_burst, settings.join_per_minute),
+            login_limiter=KeyedLimiter(settings.login_burst, settings.login_per_minute),
+        )
+        app.state.endpoint = Endpoint(hub, signer, settings, metrics)
+        try:
+            yield
+        finally:
+            await hub.aclose()
+            await bus.aclose()
+            await store.aclose()
+
+
+    return Starlette(
+        routes=[
+            *api.routes,
+            *pages.routes,
+            WebSocketRoute("/ws", _WebSocketApp()),
+            Mount("/static", StaticFiles(directory=str(pages.WEB / "static")), name="static"),
+        ],
+        middleware=[Middleware(SecurityHeaders)],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,1 @@
+"""Staff accounts, staff sessions, CSRF tokens and signed join tokens."""

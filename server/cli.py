@@ -1,0 +1,154 @@
+"""The command line of PROTOCOL.md: ``serve``, ``staff add``, ``room add``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from server import logs
+from server.app import create_app
+from server.auth.passwords import MIN_PASSWORD, hash_password
+from server.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, from_env
+from server.store.db import AUDIENCES, ROLES, Conflict, SqlStore
+
+DEMO_ROOMS = (
+    ("Mums' circle (demo)", "mothers"),
+    ("Dads & partners (demo)", "fathers_partners"),
+)
+DEMO_FACILITATOR = "facilitator"
+
+
+def uvicorn_config(app: object, settings: Settings) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host=settings.host,
+        port=settings.port,
+        # uvicorn's implementation on the websockets library's sans-I/O core:
+        # no per-connection reader task, so idle connections stay small.
+        ws="websockets-sansio",
+        ws_max_size=64 * 1024,  # PROTOCOL.md: a larger frame closes 1009
+        ws_per_message_deflate=False,  # PROTOCOL.md: no compression
+        access_log=False,  # access lines carry client addresses (invariant 9)
+        log_config=None,  # logs.configure() owns logging
+        lifespan="on",
+        server_header=False,
+    )
+
+
+async def _demo(settings: Settings) -> list[str]:
+    """On an empty database: a demo facilitator and two demo rooms. Returns lines to print."""
+    store = SqlStore(settings.resolved_database_url)
+    try:
+        await store.migrate()
+        if await store.count_staff() or await store.rooms():
+            return []
+        password = secrets.token_urlsafe(12)
+        await store.add_staff(DEMO_FACILITATOR, hash_password(password), "facilitator")
+        lines = [
+            "",
+            "Hearth is set up with demo data (shown once; keep it somewhere safe).",
+            f"  Facilitator login: {settings.public_url}/login",
+            f"    username: {DEMO_FACILITATOR}",
+            f"    password: {password}",
+        ]
+        for name, audience in DEMO_ROOMS:
+            room = await store.add_room(name, audience)
+            invite = await store.add_invite(room.id)
+            lines.append(f"  {name}: {settings.public_url}/join/{invite.code}")
+        lines.append("")
+        return lines
+    finally:
+        await store.aclose()
+
+
+def serve(settings: Settings) -> None:
+    logs.configure()
+    settings = settings.with_secret()
+    for line in asyncio.run(_demo(settings)):
+        print(line, flush=True)
+    print(f"Hearth is running at {settings.public_url}  (Ctrl+C to stop)", flush=True)
+    uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()
+
+
+def _password_from_user() -> str:
+    password = os.environ.get("HEARTH_PASSWORD")
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        raise SystemExit("error: set HEARTH_PASSWORD or run in a terminal to be asked")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password again: "):
+        raise SystemExit("error: the passwords did not match")
+    return first
+
+
+async def _staff_add(settings: Settings, username: str, role: str, password: str) -> str:
+    store = SqlStore(settings.resolved_database_url)
+    try:
+        await store.migrate()
+        staff = await store.add_staff(username, hash_password(password), role)
+        return staff.username
+    finally:
+        await store.aclose()
+
+
+async def _room_add(settings: Settings, name: str, audience: str) -> dict[str, str]:
+    store = SqlStore(settings.resolved_database_url)
+    try:
+        await store.migrate()
+        room = await store.add_room(name, audience)
+        invite = await store.add_invite(room.id)
+        return {"room": room.id, "invite": invite.code}
+    finally:
+        await store.aclose()
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="hearth", description="Hearth peer-support groups")
+    commands = top.add_subparsers(dest="command")
+    serve_cmd = commands.add_parser("serve", help="run the server")
+    serve_cmd.add_argument("--host", default=DEFAULT_HOST)
+    serve_cmd.add_argument("--port", type=int, default=DEFAULT_PORT)
+
+    staff = commands.add_parser("staff", help="staff accounts").add_subparsers(dest="action",
+                                                                              required=True)
+    staff_add = staff.add_parser("add", help="add a staff account")
+    staff_add.add_argument("username")
+    staff_add.add_argument("--role", required=True, choices=ROLES)
+
+    room = commands.add_parser("room", help="rooms").add_subparsers(dest="action", required=True)
+    room_add = room.add_parser("add", help="add a room and print its invite")
+    room_add.add_argument("name")
+    room_add.add_argument("--audience", required=True, choices=AUDIENCES)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    if args.command in (None, "serve"):
+        host = getattr(args, "host", DEFAULT_HOST)
+        port = getattr(args, "port", DEFAULT_PORT)
+        serve(from_env(host=host, port=port))
+    elif args.command == "staff":
+        password = _password_from_user()
+        if len(password) < MIN_PASSWORD:
+            raise SystemExit(f"error: a password needs at least {MIN_PASSWORD} characters")
+        try:
+            username = asyncio.run(_staff_add(from_env(), args.username, args.role, password))
+        except (Conflict, ValueError) as exc:
+            raise SystemExit(f"error: {exc}") from None
+        print(f"added {args.role} {username}")
+    elif args.command == "room":
+        try:
+            result = asyncio.run(_room_add(from_env(), args.name, args.audience))
+        except ValueError as exc:
+            raise SystemExit(f"error: {exc}") from None
+        print(json.dumps(result))

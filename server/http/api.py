@@ -1,0 +1,203 @@
+"""The JSON API of PROTOCOL.md: join, login, logout, staff room tokens, probes."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from typing import Any, TypeVar
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from server import protocol as p
+from server.auth import staff as staff_auth
+from server.http.common import (
+    DEVICE_COOKIE,
+    DEVICE_COOKIE_AGE,
+    SESSION_COOKIE,
+    client_key,
+    current_staff,
+    error,
+    origin_allowed,
+    services,
+    set_cookie,
+)
+from server.rooms.names import InvalidName, clean_name, pseudonym
+from server.rooms.types import Identity
+from server.services import Services
+from server.store.db import RoomRecord
+
+T = TypeVar("T")
+
+# Request bodies are small; anything bigger is not a real client.
+MAX_BODY = 8 * 1024
+
+
+class JoinBody(msgspec.Struct, forbid_unknown_fields=False):
+    invite: str
+    agree: bool = False
+    name: str | None = None
+
+
+class LoginBody(msgspec.Struct, forbid_unknown_fields=False):
+    username: str
+    password: str
+
+
+class TokenBody(msgspec.Struct, forbid_unknown_fields=False):
+    name: str | None = None
+
+
+async def _body(request: Request, kind: type[T]) -> T | JSONResponse:
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        return error(413, "bad_request", "request body too large")
+    try:
+        return msgspec.json.decode(raw or b"{}", type=kind)
+    except msgspec.ValidationError as exc:
+        return error(400, "bad_request", str(exc)[:200])
+    except msgspec.DecodeError:
+        return error(400, "bad_request", "the body must be a JSON object")
+
+
+def room_info(svc: Services, record: RoomRecord) -> dict[str, Any]:
+    live = svc.hub.room(record.id)
+    return msgspec.to_builtins(p.RoomInfo(
+        id=record.id, name=record.name, audience=record.audience,  # type: ignore[arg-type]
+        locked=live.locked if live else record.locked,
+        live=live.live if live else False,
+        focus=live.focus if live else record.focus,
+    ))
+
+
+async def join(request: Request) -> Response:
+    svc = services(request)
+    if request.headers.get("origin") and not origin_allowed(request):
+        return error(403, "forbidden", "this origin may not join")
+    if not svc.join_limiter.allow(client_key(request), time.monotonic()):
+        svc.metrics.http_limited.labels("join").inc()
+        return error(429, "rate_limited", "too many joins from this connection; try again shortly")
+    body = await _body(request, JoinBody)
+    if isinstance(body, JSONResponse):
+        return body
+    if body.agree is not True:
+        return error(400, "agreement_required", "please read and agree to the group agreement")
+    try:
+        name = pseudonym() if body.name is None or not body.name.strip() else clean_name(body.name)
+    except InvalidName as exc:
+        return error(400, "bad_request", str(exc))
+    invite = await svc.store.invite(body.invite[:128])
+    record = await svc.store.room(invite.room_id) if invite and not invite.revoked else None
+    if record is None:
+        return error(404, "invite_not_found", "this invite link is not valid any more")
+    live_lock = svc.hub.is_locked(record.id)
+    if live_lock if live_lock is not None else record.locked:
+        return error(423, "room_locked", "this group is closed to new arrivals right now")
+    device_cookie = request.cookies.get(DEVICE_COOKIE) or secrets.token_urlsafe(24)
+    device = svc.signer.device_hash(device_cookie)
+    if await svc.store.is_banned(record.id, None, device):
+        return error(403, "banned", "you cannot join this group")
+    identity = Identity(room_id=record.id, participant_id=f"p_{secrets.token_urlsafe(9)}",
+                        name=name, role="participant", device=device)
+    response = JSONResponse({
+        "token": svc.signer.join_token(identity),
+        "room": room_info(svc, record),
+        "participant": {"id": identity.participant_id, "name": name, "role": "participant"},
+    }, status_code=201)
+    set_cookie(response, request, DEVICE_COOKIE, device_cookie, DEVICE_COOKIE_AGE)
+    return response
+
+
+async def login(request: Request) -> Response:
+    svc = services(request)
+    if not origin_allowed(request):
+        return error(403, "forbidden", "requests must come from Hearth's own pages")
+    if not svc.login_limiter.allow(client_key(request), time.monotonic()):
+        svc.metrics.http_limited.labels("login").inc()
+        return error(429, "rate_limited", "too many attempts; wait a minute and try again")
+    body = await _body(request, LoginBody)
+    if isinstance(body, JSONResponse):
+        return body
+    result = await staff_auth.login(svc.store, svc.signer, body.username, body.password,
+                                    svc.settings.staff_session_ttl)
+    if result is None:
+        return error(401, "bad_credentials", "that username and password do not match")
+    staff, cookie = result
+    response = JSONResponse({"staff": {"username": staff.username, "role": staff.role}})
+    set_cookie(response, request, SESSION_COOKIE, cookie, int(svc.settings.staff_session_ttl))
+    return response
+
+
+async def logout(request: Request) -> Response:
+    svc = services(request)
+    if not origin_allowed(request):
+        return error(403, "forbidden", "requests must come from Hearth's own pages")
+    await staff_auth.logout(svc.store, svc.signer, request.cookies.get(SESSION_COOKIE),
+                            svc.settings.staff_session_ttl)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+async def room_token(request: Request) -> Response:
+    svc = services(request)
+    if not origin_allowed(request):
+        return error(403, "forbidden", "requests must come from Hearth's own pages")
+    staff = await current_staff(request)
+    if staff is None:
+        return error(401, "unauthorized", "please log in")
+    if staff.role not in p.STAFF_ROLES:
+        return error(403, "forbidden", "only facilitators and safeguarding leads join rooms")
+    body = await _body(request, TokenBody)
+    if isinstance(body, JSONResponse):
+        return body
+    record = await svc.store.room(request.path_params["room"])
+    if record is None:
+        return error(404, "not_found", "no such room")
+    try:
+        name = clean_name(body.name) if body.name else clean_name(staff.username)
+    except InvalidName as exc:
+        return error(400, "bad_request", str(exc))
+    # The same staff member in two tabs is one participant: the newer tab takes over.
+    identity = Identity(room_id=record.id, participant_id=f"f_{staff.id}", name=name,
+                        role=staff.role)  # type: ignore[arg-type]
+    return JSONResponse({
+        "token": svc.signer.join_token(identity),
+        "room": room_info(svc, record),
+        "participant": {"id": identity.participant_id, "name": name, "role": staff.role},
+    }, status_code=201)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    svc = services(request)
+    try:
+        store_ok, bus_ok = await asyncio.wait_for(
+            asyncio.gather(svc.store.ping(), svc.bus.ping()), timeout=3
+        )
+    except TimeoutError:
+        store_ok = bus_ok = False
+    status = 200 if store_ok and bus_ok else 503
+    return JSONResponse({"store": store_ok, "bus": bus_ok}, status_code=status)
+
+
+async def metrics(request: Request) -> Response:
+    return PlainTextResponse(services(request).metrics.render(),
+                             media_type="text/plain; version=0.0.4")
+
+
+routes = [
+    Route("/api/join", join, methods=["POST"]),
+    Route("/api/login", login, methods=["POST"]),
+    Route("/api/logout", logout, methods=["POST"]),
+    Route("/api/rooms/{room}/token", room_token, methods=["POST"]),
+    Route("/healthz", healthz),
+    Route("/readyz", readyz),
+    Route("/metrics", metrics),
+]

@@ -1,0 +1,57 @@
+"""Small helpers shared by the JSON API and the pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from server.auth.tokens import BadToken
+from server.services import Services
+from server.store.db import Staff
+
+SESSION_COOKIE = "hearth_session"
+DEVICE_COOKIE = "hearth_device"
+CSRF_COOKIE = "hearth_csrf"
+# A device cookie keeps a banned browser out; it lasts a month, not forever.
+DEVICE_COOKIE_AGE = 30 * 24 * 3600
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+def error(status: int, code: str, message: str) -> JSONResponse:
+    """PROTOCOL.md: every JSON error is ``{"error": {"code", "message"}}``."""
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def client_key(request: Request) -> str:
+    """The rate-limit key: the client address, kept in memory only (invariant 9)."""
+    return request.client.host if request.client else "unknown"
+
+
+def origin_allowed(request: Request) -> bool:
+    origin = request.headers.get("origin", "").rstrip("/")
+    return origin in services(request).settings.origins
+
+
+async def current_staff(request: Request) -> Staff | None:
+    """The logged-in staff member from the session cookie, or None."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    svc = services(request)
+    try:
+        secret = svc.signer.read_session_cookie(cookie, svc.settings.staff_session_ttl)
+    except BadToken:
+        return None
+    return await svc.store.session_staff(secret, datetime.now(UTC))
+
+
+def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+    """HttpOnly, SameSite=Strict, Secure when configured: the only way Hearth sets cookies."""
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
+                        secure=services(request).settings.secure_cookies, path="/")

@@ -1,0 +1,146 @@
+"""The HTML pages (Jinja2). Forms that change state carry a CSRF token.
+
+CSRF is a signed double submit: the page sets a random nonce in an HttpOnly,
+SameSite=Strict cookie and puts a signed copy in the form; a post is accepted
+only when the two match. JSON calls from the pages use the Origin check instead.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from server.auth import staff as staff_auth
+from server.http.common import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    client_key,
+    current_staff,
+    services,
+    set_cookie,
+)
+from server.rooms.names import pseudonym
+
+WEB = Path(__file__).resolve().parent.parent.parent / "web"
+templates = Jinja2Templates(directory=str(WEB / "templates"))
+CSRF_AGE = 2 * 3600
+
+AUDIENCE_WORDS = {
+    "mothers": "mums",
+    "fathers_partners": "dads and partners",
+    "everyone": "parents",
+}
+
+
+def _render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+    """Render with a fresh CSRF pair; every page may hold a form."""
+    svc = services(request)
+    nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(18)
+    context["csrf_token"] = svc.signer.csrf_token(nonce)
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    set_cookie(response, request, CSRF_COOKIE, nonce, CSRF_AGE)
+    return response
+
+
+async def _csrf_ok(request: Request) -> bool:
+    form = await request.form()
+    token = form.get("csrf_token")
+    nonce = request.cookies.get(CSRF_COOKIE)
+    return bool(isinstance(token, str) and nonce and services(request).signer.csrf_matches(
+        token, nonce, CSRF_AGE))
+
+
+async def home(request: Request) -> Response:
+    return _render(request, "home.html", staff=await current_staff(request))
+
+
+async def join_page(request: Request) -> Response:
+    svc = services(request)
+    code = request.path_params["code"]
+    invite = await svc.store.invite(code[:128])
+    room = await svc.store.room(invite.room_id) if invite and not invite.revoked else None
+    if room is None:
+        return _render(request, "join_invalid.html", status=404)
+    return _render(request, "join.html", room=room, invite=code, suggestion=pseudonym(),
+                   audience_words=AUDIENCE_WORDS.get(room.audience, "parents"))
+
+
+async def room_page(request: Request) -> Response:
+    return _render(request, "room.html")
+
+
+async def login_page(request: Request) -> Response:
+    if await current_staff(request) is not None:
+        return RedirectResponse("/staff", status_code=303)
+    return _render(request, "login.html")
+
+
+async def login_form(request: Request) -> Response:
+    svc = services(request)
+    if not await _csrf_ok(request):
+        return _render(request, "login.html", status=403,
+                       message="This form had expired. Please try again.")
+    if not svc.login_limiter.allow(client_key(request), time.monotonic()):
+        svc.metrics.http_limited.labels("login").inc()
+        return _render(request, "login.html", status=429,
+                       message="Too many attempts. Please wait a minute and try again.")
+    form = await request.form()
+    result = await staff_auth.login(svc.store, svc.signer, str(form.get("username", "")),
+                                    str(form.get("password", "")),
+                                    svc.settings.staff_session_ttl)
+    if result is None:
+        return _render(request, "login.html", status=401,
+                       message="That username and password do not match.")
+    _, cookie = result
+    response = RedirectResponse("/staff", status_code=303)
+    set_cookie(response, request, SESSION_COOKIE, cookie, int(svc.settings.staff_session_ttl))
+    return response
+
+
+async def logout_form(request: Request) -> Response:
+    svc = services(request)
+    if not await _csrf_ok(request):
+        return _render(request, "home.html", status=403, staff=await current_staff(request),
+                       message="That form had expired. Please try again.")
+    await staff_auth.logout(svc.store, svc.signer, request.cookies.get(SESSION_COOKIE),
+                            svc.settings.staff_session_ttl)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+async def staff_page(request: Request) -> Response:
+    staff = await current_staff(request)
+    if staff is None:
+        return RedirectResponse("/login", status_code=303)
+    svc = services(request)
+    rooms = []
+    for record in await svc.store.rooms():
+        invites = [i for i in await svc.store.invites_for(record.id) if not i.revoked]
+        live = svc.hub.room(record.id)
+        rooms.append({
+            "room": record,
+            "live": bool(live and live.live),
+            "audience_words": AUDIENCE_WORDS.get(record.audience, "parents"),
+            "links": [f"{svc.settings.public_url}/join/{i.code}" for i in invites],
+        })
+    return _render(request, "staff.html", staff=staff, rooms=rooms,
+                   can_facilitate=staff.role in ("facilitator", "safeguarding_lead"))
+
+
+routes = [
+    Route("/", home),
+    Route("/join/{code}", join_page),
+    Route("/room", room_page),
+    Route("/login", login_page, methods=["GET"]),
+    Route("/login", login_form, methods=["POST"]),
+    Route("/logout", logout_form, methods=["POST"]),
+    Route("/staff", staff_page),
+]

@@ -1,0 +1,48 @@
+"""Structured (JSON) logs that never carry a participant's address, a token or chat text.
+
+Hearth's own log calls pass ids and outcomes only. Uvicorn's loggers are the
+risk: its access log prints client addresses, and its WebSocket handshake
+lines ("<addr> - "WebSocket /ws" [accepted]") do too, so those are dropped
+here (ARCHITECTURE.md invariant 9).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from pythonjsonlogger.json import JsonFormatter
+
+
+class DropClientAddresses(logging.Filter):
+    """Drop uvicorn's per-connection lines, whose first argument is the client address."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        if message.startswith("%s - ") or "WebSocket connection" in message:
+            return False
+        # uvicorn adds an ANSI-coloured copy of each message; JSON logs don't want it.
+        record.__dict__.pop("color_message", None)
+        return True
+
+
+def configure(level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter("{asctime}{levelname}{name}{message}", style="{",
+                                       rename_fields={"levelname": "level", "asctime": "time"}))
+    handler.addFilter(DropClientAddresses())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True
+        logger.addFilter(DropClientAddresses())
+    # Alembic announces every start-up check at INFO; only problems matter.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # The access log is nothing but client addresses and paths (join links carry invite codes).
+    access = logging.getLogger("uvicorn.access")
+    access.handlers[:] = []
+    access.propagate = False
+    access.disabled = True

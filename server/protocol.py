@@ -1,0 +1,438 @@
+"""Every wire message of protocol v1 as a typed struct.
+
+Decoding and encoding happen here and nowhere else: the endpoint turns a text
+frame into one of the ``ClientMessage`` structs (or a ``ProtocolError`` naming
+the error code to send back), and turns the room's ``ServerMessage`` structs
+into bytes. Handlers never look at ``"type"`` strings.
+
+The contract is ../shared/PROTOCOL.md; additions are documented in
+docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+# A ``ref`` is echoed back verbatim, so its size is bounded like any field.
+Ref = Annotated[str, msgspec.Meta(max_length=64)]
+# Ids are opaque strings made by the server; the bound stops junk early.
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+# PROTOCOL.md: chat is 1-2000 characters (code points, as Python counts them).
+ChatText = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+# Free text beside help requests, reports and escalations.
+NoteText = Annotated[str, msgspec.Meta(max_length=2000)]
+# SDP blobs are large but bounded by the 64 KiB frame anyway.
+Sdp = Annotated[str, msgspec.Meta(max_length=60_000)]
+
+Role = Literal["participant", "facilitator", "safeguarding_lead"]
+Audience = Literal["mothers", "fathers_partners", "everyone"]
+ChatTo = Literal["room", "facilitators"]
+AlertKind = Literal["risk", "help", "report"]
+Severity = Literal["concern", "urgent"]
+WaitReason = Literal["admission", "no_facilitator"]
+
+STAFF_ROLES: frozenset[str] = frozenset({"facilitator", "safeguarding_lead"})
+
+
+# ---------------------------------------------------------------------------
+# Shapes shared by several messages
+# ---------------------------------------------------------------------------
+
+
+class RoomInfo(msgspec.Struct, frozen=True):
+    id: str
+    name: str
+    audience: Audience
+    locked: bool
+    live: bool
+    focus: bool
+
+
+class ParticipantInfo(msgspec.Struct, frozen=True):
+    id: str
+    name: str
+    role: Role
+    hand: bool = False
+    audio: bool = False
+    video: bool = False
+
+
+class Sender(msgspec.Struct, frozen=True):
+    id: str
+    name: str
+    role: Role
+
+
+class PersonRef(msgspec.Struct, frozen=True):
+    id: str
+    name: str
+
+
+class MessageExcerpt(msgspec.Struct, frozen=True):
+    id: str
+    text: str
+
+
+class Resource(msgspec.Struct, frozen=True, omit_defaults=True):
+    name: str
+    contact: str
+    hours: str | None = None
+    url: str | None = None
+
+
+# ---------------------------------------------------------------------------
+# Client -> server
+# ---------------------------------------------------------------------------
+
+
+class ClientMessage(msgspec.Struct, tag_field="type", frozen=True, kw_only=True):
+    """Base of every client message; ``ref`` is echoed in the answer."""
+
+    ref: Ref | None = None
+
+
+class Hello(ClientMessage, tag="hello"):
+    token: Annotated[str, msgspec.Meta(max_length=2048)]
+
+
+class Leave(ClientMessage, tag="leave"):
+    pass
+
+
+class LobbyAdmit(ClientMessage, tag="lobby.admit"):
+    participant: Id
+
+
+class LobbyDeny(ClientMessage, tag="lobby.deny"):
+    participant: Id
+
+
+class ChatSend(ClientMessage, tag="chat.send"):
+    text: ChatText
+    to: ChatTo = "room"
+
+
+class HandRaise(ClientMessage, tag="hand.raise"):
+    pass
+
+
+class HandLower(ClientMessage, tag="hand.lower"):
+    # Addition: a facilitator may lower someone else's hand.
+    participant: Id | None = None
+
+
+class MediaState(ClientMessage, tag="media.state"):
+    audio: bool
+    video: bool
+
+
+class HelpRequest(ClientMessage, tag="help.request"):
+    text: NoteText | None = None
+
+
+class Report(ClientMessage, tag="report"):
+    participant: Id
+    text: NoteText | None = None
+
+
+class AlertAck(ClientMessage, tag="alert.ack"):
+    alert: Id
+
+
+class ChatRelease(ClientMessage, tag="chat.release"):
+    message: Id
+
+
+class Escalate(ClientMessage, tag="escalate"):
+    alert: Id
+    note: NoteText = ""
+
+
+class ParticipantMute(ClientMessage, tag="participant.mute"):
+    participant: Id
+    lock: bool = False
+
+
+class ParticipantAllow(ClientMessage, tag="participant.allow"):
+    participant: Id
+
+
+class ParticipantRemove(ClientMessage, tag="participant.remove"):
+    participant: Id
+    ban: bool = False
+
+
+class RoomLock(ClientMessage, tag="room.lock"):
+    pass
+
+
+class RoomUnlock(ClientMessage, tag="room.unlock"):
+    pass
+
+
+class RoomFocus(ClientMessage, tag="room.focus"):
+    on: bool
+
+
+class AsideStart(ClientMessage, tag="aside.start"):
+    participant: Id
+
+
+class AsideEnd(ClientMessage, tag="aside.end"):
+    participant: Id
+
+
+class RoomEnd(ClientMessage, tag="room.end"):
+    pass
+
+
+class MediaOffer(ClientMessage, tag="media.offer"):
+    sdp: Sdp
+
+
+class MediaAnswer(ClientMessage, tag="media.answer"):
+    sdp: Sdp
+
+
+class MediaCandidate(ClientMessage, tag="media.candidate"):
+    candidate: Annotated[str, msgspec.Meta(max_length=1024)]
+    sdpMid: Annotated[str, msgspec.Meta(max_length=64)] | None = None  # noqa: N815 (wire name)
+    sdpMLineIndex: Annotated[int, msgspec.Meta(ge=0, le=64)] | None = None  # noqa: N815
+
+
+AnyClientMessage = (
+    Hello
+    | Leave
+    | LobbyAdmit
+    | LobbyDeny
+    | ChatSend
+    | HandRaise
+    | HandLower
+    | MediaState
+    | HelpRequest
+    | Report
+    | AlertAck
+    | ChatRelease
+    | Escalate
+    | ParticipantMute
+    | ParticipantAllow
+    | ParticipantRemove
+    | RoomLock
+    | RoomUnlock
+    | RoomFocus
+    | AsideStart
+    | AsideEnd
+    | RoomEnd
+    | MediaOffer
+    | MediaAnswer
+    | MediaCandidate
+)
+
+CLIENT_TYPES: frozenset[str] = frozenset(
+    cls.__struct_config__.tag  # type: ignore[misc]
+    for cls in AnyClientMessage.__args__  # type: ignore[attr-defined]
+)
+
+
+# ---------------------------------------------------------------------------
+# Server -> client
+# ---------------------------------------------------------------------------
+
+
+class ServerMessage(msgspec.Struct, tag_field="type", frozen=True, kw_only=True):
+    pass
+
+
+class Alert(ServerMessage, tag="alert"):
+    id: str
+    kind: AlertKind
+    severity: Severity
+    participant: PersonRef
+    categories: list[str]
+    at: str
+    ack_within: int
+    message: MessageExcerpt | None = None
+    text: str | None = None  # addition: the free text of a help request or report
+
+
+class Welcome(ServerMessage, tag="welcome", omit_defaults=True):
+    you: ParticipantInfo
+    room: RoomInfo
+    state: Literal["lobby", "room"]
+    ice_servers: list[dict[str, Any]]
+    participants: list[ParticipantInfo] | None = None
+    lobby: list[ParticipantInfo] | None = None
+    # Addition: unacknowledged alerts, so a facilitator who arrives late sees them.
+    alerts: list[Alert] | None = None
+
+
+class Ack(ServerMessage, tag="ack", omit_defaults=True):
+    ref: str | None = None
+
+
+class Error(ServerMessage, tag="error", omit_defaults=True):
+    code: str
+    message: str
+    ref: str | None = None
+
+
+class Waiting(ServerMessage, tag="waiting"):
+    reason: WaitReason
+
+
+class LobbyKnock(ServerMessage, tag="lobby.knock"):
+    participant: ParticipantInfo
+
+
+class LobbyLeft(ServerMessage, tag="lobby.left"):
+    """Addition: someone stopped waiting (left, admitted, denied) — keeps lobby lists true."""
+
+    id: str
+
+
+class Admitted(ServerMessage, tag="admitted"):
+    participants: list[ParticipantInfo]
+
+
+class Denied(ServerMessage, tag="denied"):
+    pass
+
+
+class ParticipantJoined(ServerMessage, tag="participant.joined"):
+    participant: ParticipantInfo
+
+
+class ParticipantLeft(ServerMessage, tag="participant.left"):
+    id: str
+
+
+class ParticipantUpdated(ServerMessage, tag="participant.updated"):
+    participant: ParticipantInfo
+
+
+class Chat(ServerMessage, tag="chat"):
+    id: str
+    to: ChatTo
+    text: str
+    at: str
+    # ``from`` is a Python keyword: the wire name is set with ``name=``.
+    sender: Sender = msgspec.field(name="from")
+
+
+class ChatHeld(ServerMessage, tag="chat.held"):
+    id: str
+    reason: Literal["safeguarding"] = "safeguarding"
+
+
+class Signpost(ServerMessage, tag="signpost"):
+    resources: list[Resource]
+
+
+class HelpReceived(ServerMessage, tag="help.received"):
+    pass
+
+
+class AlertAcked(ServerMessage, tag="alert.acked"):
+    alert: str
+    by: PersonRef
+
+
+class Muted(ServerMessage, tag="muted"):
+    locked: bool
+
+
+class Allowed(ServerMessage, tag="allowed"):
+    """Addition: a mute lock was lifted; the participant may turn the microphone on."""
+
+
+class Removed(ServerMessage, tag="removed"):
+    pass
+
+
+class RoomUpdated(ServerMessage, tag="room.updated"):
+    room: RoomInfo
+
+
+class RoomEnded(ServerMessage, tag="room.ended"):
+    pass
+
+
+class RoomPaused(ServerMessage, tag="room.paused"):
+    pass
+
+
+class RoomResumed(ServerMessage, tag="room.resumed"):
+    pass
+
+
+class MediaOfferOut(ServerMessage, tag="media.offer"):
+    sdp: str
+
+
+class MediaAnswerOut(ServerMessage, tag="media.answer"):
+    sdp: str
+
+
+# ---------------------------------------------------------------------------
+# Edge codec
+# ---------------------------------------------------------------------------
+
+
+class ProtocolError(Exception):
+    """A frame that cannot become a ClientMessage; ``code`` is the wire error code."""
+
+    def __init__(self, code: str, message: str, ref: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.ref = ref
+
+
+_decoder = msgspec.json.Decoder(AnyClientMessage)
+_loose_decoder = msgspec.json.Decoder()
+_encoder = msgspec.json.Encoder()
+
+
+def decode(frame: str | bytes) -> AnyClientMessage:
+    """Decode one text frame or raise ``ProtocolError`` with the code to answer.
+
+    The typed decoder runs first (the fast path); only a failure pays for a
+    second, loose parse that tells apart bad JSON, a non-object, an unknown
+    type and a bad field, so the error code is precise.
+    """
+    try:
+        return _decoder.decode(frame)
+    except (msgspec.ValidationError, msgspec.DecodeError) as typed_error:
+        raise _classify(frame, typed_error) from None
+
+
+def _classify(frame: str | bytes, typed_error: Exception) -> ProtocolError:
+    if isinstance(frame, bytes) and frame.startswith(b"\x00"):
+        return ProtocolError("bad_message", "text frames only")
+    try:
+        value = _loose_decoder.decode(frame)
+    except msgspec.DecodeError:
+        return ProtocolError("bad_message", "not valid JSON")
+    if not isinstance(value, dict):
+        return ProtocolError("bad_message", "a message must be a JSON object")
+    ref = value.get("ref")
+    echo = ref if isinstance(ref, str) and len(ref) <= 64 else None
+    kind = value.get("type")
+    if not isinstance(kind, str):
+        return ProtocolError("bad_message", "missing or non-string 'type'", echo)
+    if kind not in CLIENT_TYPES:
+        return ProtocolError("unknown_type", f"unknown message type {kind[:64]!r}", echo)
+    # msgspec names the offending path (e.g. "Expected `str` - at `$.text`").
+    return ProtocolError("bad_message", str(typed_error)[:200], echo)
+
+
+def encode(message: ServerMessage) -> bytes:
+    return _encoder.encode(message)
+
+
+def message_type(message: ClientMessage | ServerMessage) -> str:
+    """The wire ``type`` of a struct, for logs and metrics labels."""
+    tag = type(message).__struct_config__.tag
+    return str(tag)

@@ -1,0 +1,579 @@
+"""The room state machine: ``Room.handle(command, now) -> effects``.
+
+Pure: no sockets, no clock, no randomness except through the injected id
+factory. It enforces the rules of ../shared/ARCHITECTURE.md that live in the
+room: no facilitator, no session (2); the lobby reveals nothing (3); peers
+see pseudonyms only (4); chat lives in memory only (7).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from server import protocol as p
+from server.rooms.names import clean_chat
+from server.rooms.types import (
+    CLOSE_LOCKED,
+    CLOSE_NORMAL,
+    CLOSE_REMOVED,
+    CLOSE_REPLACED,
+    Close,
+    Command,
+    ConnId,
+    Connect,
+    Disconnect,
+    Effect,
+    Identity,
+    IdFactory,
+    ModerationAction,
+    PersistBan,
+    PersistRoomState,
+    Receive,
+    RoomConfig,
+    Send,
+)
+
+# Enough recent chat for a facilitator to act on an alert about it; older
+# messages are forgotten even while the session lasts (invariant 7).
+RECENT_CHAT = 500
+
+
+def random_id(prefix: str) -> str:
+    """An unguessable id such as ``m_Jx8...``; 72 bits is plenty for in-session ids."""
+    return f"{prefix}_{secrets.token_urlsafe(9)}"
+
+
+def iso(now: datetime) -> str:
+    """ISO 8601 UTC with millisecond precision and a ``Z``, as the wire carries times."""
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+@dataclass(slots=True)
+class Member:
+    id: str
+    name: str
+    role: p.Role
+    conn: ConnId
+    device: str | None
+    place: Literal["lobby", "room"]
+    hand: bool = False
+    audio: bool = False
+    video: bool = False
+    mute_locked: bool = False
+
+    @property
+    def staff(self) -> bool:
+        return self.role in p.STAFF_ROLES
+
+    def info(self) -> p.ParticipantInfo:
+        return p.ParticipantInfo(
+            id=self.id, name=self.name, role=self.role, hand=self.hand,
+            audio=self.audio, video=self.video,
+        )
+
+
+@dataclass(slots=True)
+class ChatRecord:
+    id: str
+    sender: p.Sender
+    text: str
+    to: p.ChatTo
+    at: str
+
+
+class Failure(Exception):
+    """A command that is refused; becomes ``error {code, message, ref}`` to the sender only."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Room:
+    """One room's live session. Create it when the first person connects."""
+
+    def __init__(self, config: RoomConfig, new_id: IdFactory = random_id) -> None:
+        self.config = config
+        self.locked = config.locked
+        self.focus = config.focus
+        self._new_id = new_id
+        self._members: dict[str, Member] = {}
+        self._by_conn: dict[ConnId, Member] = {}
+        # Participants admitted this session come straight back after a dropped connection.
+        self._admitted: set[str] = set()
+        # Removed or denied this session: their token no longer gets them in.
+        self._turned_away: set[str] = set()
+        self._alerts: dict[str, p.Alert] = {}
+        self._held: dict[str, ChatRecord] = {}
+        self._chat: OrderedDict[str, ChatRecord] = OrderedDict()
+        self._ended = False
+        self._handlers: dict[type, Callable[[Member, p.ClientMessage, datetime], list[Effect]]] = {
+            p.Hello: self._on_hello,
+            p.Leave: self._on_leave,
+            p.LobbyAdmit: self._on_admit,
+            p.LobbyDeny: self._on_deny,
+            p.ChatSend: self._on_chat,
+            p.HandRaise: self._on_hand_raise,
+            p.HandLower: self._on_hand_lower,
+            p.MediaState: self._on_media_state,
+            p.HelpRequest: self._on_help,
+            p.Report: self._on_report,
+            p.AlertAck: self._on_alert_ack,
+            p.ChatRelease: self._on_release,
+            p.ParticipantMute: self._on_mute,
+            p.ParticipantAllow: self._on_allow,
+            p.ParticipantRemove: self._on_remove,
+            p.RoomLock: self._on_lock,
+            p.RoomUnlock: self._on_unlock,
+            p.RoomFocus: self._on_focus,
+            p.RoomEnd: self._on_end,
+        }
+
+    # -- queries -------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+    @property
+    def live(self) -> bool:
+        """Invariant 2: the session runs only while a facilitator is present."""
+        return any(m.staff for m in self._members.values())
+
+    @property
+    def empty(self) -> bool:
+        return not self._members
+
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    def info(self) -> p.RoomInfo:
+        return p.RoomInfo(
+            id=self.config.id, name=self.config.name, audience=self.config.audience,
+            locked=self.locked, live=self.live, focus=self.focus,
+        )
+
+    def member_for(self, conn: ConnId) -> Member | None:
+        return self._by_conn.get(conn)
+
+    def _in_room(self) -> Iterable[Member]:
+        return (m for m in self._members.values() if m.place == "room")
+
+    def _room_conns(self, *, but: Member | None = None) -> tuple[ConnId, ...]:
+        return tuple(m.conn for m in self._in_room() if m is not but)
+
+    def _staff_conns(self) -> tuple[ConnId, ...]:
+        return tuple(m.conn for m in self._members.values() if m.staff)
+
+    def _lobby(self) -> list[Member]:
+        return [m for m in self._members.values() if m.place == "lobby"]
+
+    # -- entry point ---------------------------------------------------------
+
+    def handle(self, command: Command, now: datetime) -> list[Effect]:
+        """Apply one command; the effects must be carried out in order."""
+        if isinstance(command, Receive):
+            member = self._by_conn.get(command.conn)
+            if member is None:
+                return []  # the connection already left (or was replaced)
+            message = command.message
+            handler = self._handlers.get(type(message))
+            try:
+                if handler is None:
+                    raise Failure("invalid_state", f"{p.message_type(message)} is not available here")
+                effects = handler(member, message, now)
+            except Failure as failure:
+                return [Send((member.conn,), p.Error(code=failure.code, message=failure.message,
+                                                     ref=message.ref))]
+            if message.ref is not None:
+                # First, so it is sent before any Close the command caused.
+                effects.insert(0, Send((member.conn,), p.Ack(ref=message.ref)))
+            return effects
+        if isinstance(command, Connect):
+            return self._connect(command.conn, command.identity)
+        return self._disconnect(command.conn)
+
+    # -- arriving and leaving ------------------------------------------------
+
+    def _connect(self, conn: ConnId, who: Identity) -> list[Effect]:
+        if self._ended:
+            return [Send((conn,), p.RoomEnded()), Close(conn, CLOSE_NORMAL, "room ended")]
+        if who.participant_id in self._turned_away:
+            return [Close(conn, CLOSE_REMOVED, "removed")]
+        effects: list[Effect] = []
+        existing = self._members.get(who.participant_id)
+        if existing is not None:
+            # The same person again (a new tab, or a dropped connection coming
+            # back before the old one timed out): the new connection takes over
+            # their place silently, and the old one is told why it closes.
+            effects.append(Close(existing.conn, CLOSE_REPLACED, "connected elsewhere"))
+            del self._by_conn[existing.conn]
+            existing.conn = conn
+            self._by_conn[conn] = existing
+            effects.extend(self._welcome(existing))
+            if existing.place == "lobby":
+                effects.append(Send((conn,), p.Waiting(reason=self._wait_reason())))
+            return effects
+
+        staff = who.role in p.STAFF_ROLES
+        returning = who.participant_id in self._admitted
+        if not staff and not returning and self.locked:
+            return [
+                Send((conn,), p.Error(code="room_locked", message="This group is closed to new arrivals right now.")),
+                Close(conn, CLOSE_LOCKED, "room locked"),
+            ]
+        was_live = self.live
+        member = Member(
+            id=who.participant_id, name=who.name, role=who.role, conn=conn,
+            device=who.device, place="room" if staff or returning else "lobby",
+        )
+        self._members[member.id] = member
+        self._by_conn[conn] = member
+        effects.extend(self._welcome(member))
+        if member.place == "room":
+            effects.append(Send(self._room_conns(but=member), p.ParticipantJoined(participant=member.info())))
+            if staff and not was_live:
+                effects.extend(self._resume())
+            elif not self.live:
+                effects.append(Send((conn,), p.RoomPaused()))
+        else:
+            effects.append(Send((conn,), p.Waiting(reason=self._wait_reason())))
+            effects.append(Send(self._staff_conns(), p.LobbyKnock(participant=member.info())))
+        return effects
+
+    def _welcome(self, member: Member) -> list[Effect]:
+        in_room = member.place == "room"
+        welcome = p.Welcome(
+            you=member.info(),
+            room=self.info(),
+            state=member.place,
+            ice_servers=list(self.config.ice_servers),
+            participants=[m.info() for m in self._in_room()] if in_room else None,
+            lobby=[m.info() for m in self._lobby()] if member.staff else None,
+            alerts=[a for a in self._alerts.values()] if member.staff else None,
+        )
+        return [Send((member.conn,), welcome)]
+
+    def _wait_reason(self) -> p.WaitReason:
+        return "admission" if self.live else "no_facilitator"
+
+    def _resume(self) -> list[Effect]:
+        """A facilitator arrived in a room that had none."""
+        effects: list[Effect] = []
+        others = tuple(m.conn for m in self._in_room() if not m.staff)
+        if others:
+            effects.append(Send(others, p.RoomResumed()))
+        lobby = self._lobby()
+        if lobby:
+            effects.append(Send(tuple(m.conn for m in lobby), p.Waiting(reason="admission")))
+        return effects
+
+    def _pause(self) -> list[Effect]:
+        """The last facilitator left: chat stops, the lobby waits for one to come."""
+        effects: list[Effect] = []
+        in_room = self._room_conns()
+        if in_room:
+            effects.append(Send(in_room, p.RoomPaused()))
+        lobby = self._lobby()
+        if lobby:
+            effects.append(Send(tuple(m.conn for m in lobby), p.Waiting(reason="no_facilitator")))
+        return effects
+
+    def _disconnect(self, conn: ConnId) -> list[Effect]:
+        member = self._by_conn.get(conn)
+        if member is None:
+            return []
+        return self._drop(member)
+
+    def _drop(self, member: Member) -> list[Effect]:
+        """Forget a member and tell whoever could see them."""
+        del self._by_conn[member.conn]
+        del self._members[member.id]
+        if member.place == "lobby":
+            return [Send(self._staff_conns(), p.LobbyLeft(id=member.id))]
+        effects: list[Effect] = [Send(self._room_conns(), p.ParticipantLeft(id=member.id))]
+        if member.staff and not self.live:
+            effects.extend(self._pause())
+        return effects
+
+    # -- guards --------------------------------------------------------------
+
+    @staticmethod
+    def _require_staff(member: Member) -> None:
+        if not member.staff:
+            raise Failure("forbidden", "only a facilitator can do that")
+
+    @staticmethod
+    def _require_room(member: Member) -> None:
+        if member.place != "room":
+            raise Failure("forbidden", "you are waiting in the lobby")
+
+    def _target(self, participant_id: str, *, place: str | None = None) -> Member:
+        target = self._members.get(participant_id)
+        if target is None or (place is not None and target.place != place):
+            raise Failure("not_found", "no such participant here")
+        return target
+
+    @staticmethod
+    def _require_participant_target(target: Member) -> None:
+        if target.staff:
+            raise Failure("forbidden", "that applies to participants, not staff")
+
+    # -- session -------------------------------------------------------------
+
+    def _on_hello(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        raise Failure("invalid_state", "already said hello")
+
+    def _on_leave(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        conn = member.conn
+        return [*self._drop(member), Close(conn, CLOSE_NORMAL, "left")]
+
+    # -- lobby ---------------------------------------------------------------
+
+    def _on_admit(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        assert isinstance(msg, p.LobbyAdmit)
+        self._require_staff(member)
+        target = self._target(msg.participant, place="lobby")
+        target.place = "room"
+        self._admitted.add(target.id)
+        return [
+            Send(self._staff_conns(), p.LobbyLeft(id=target.id)),
+            Send((target.conn,), p.Admitted(participants=[m.info() for m in self._in_room()])),
+            Send(self._room_conns(but=target), p.ParticipantJoined(participant=target.info())),
+            ModerationAction(self.id, member.id, "lobby.admit", target.id),
+        ]
+
+    def _on_deny(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        assert isinstance(msg, p.LobbyDeny)
+        self._require_staff(member)
+        target = self._target(msg.participant, place="lobby")
+        self._turned_away.add(target.id)
+        conn = target.conn
+        return [
+            Send((conn,), p.Denied()),
+            *self._drop(target),
+            Close(conn, CLOSE_REMOVED, "denied"),
+            ModerationAction(self.id, member.id, "lobby.deny", target.id),
+        ]
+
+    # -- chat ----------------------------------------------------------------
+
+    def _on_chat(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        assert isinstance(msg, p.ChatSend)
+        self._require_room(member)
+        if not self.live:
+            raise Failure("room_paused", "the group is paused until a facilitator is back")
+        text = clean_chat(msg.text)
+        if not text:
+            raise Failure("bad_message", "the message has no visible text")
+        record = ChatRecord(
+            id=self._new_id("m"),
+            sender=p.Sender(id=member.id, name=member.name, role=member.role),
+            text=text, to=msg.to, at=iso(now),
+        )
+        self._remember(record)
+        return [Send(self._chat_recipients(member, msg.to), self._chat_message(record))]
+
+    def _chat_recipients(self, sender: Member, to: p.ChatTo) -> tuple[ConnId, ...]:
+        if to == "room":
+            return self._room_conns()
+        return tuple(
+            m.conn for m in self._in_room() if m.staff or m is sender
+        )
+
+    @staticmethod
+    def _chat_message(record: ChatRecord) -> p.Chat:
+        return p.Chat(id=record.id, sender=record.sender, text=record.text, to=record.to,
+                      at=record.at)
+
+    def _remember(self, record: ChatRecord) -> None:
+        self._chat[record.id] = record
+        if len(self._chat) > RECENT_CHAT:
+            self._chat.popitem(last=False)
+
+    def _on_release(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        assert isinstance(msg, p.ChatRelease)
+        self._require_staff(member)
+        record = self._held.pop(msg.message, None)
+        if record is None:
+            raise Failure("not_found", "no held message with that id")
+        self._remember(record)
+        return [
+            Send(self._chat_recipients(member, record.to), self._chat_message(record)),
+            ModerationAction(self.id, member.id, "chat.release", record.sender.id,
+                             {"message": record.id}),
+        ]
+
+    # -- hands and media flags -------------------------------------------------
+
+    def _updated(self, target: Member) -> Send:
+        return Send(self._room_conns(), p.ParticipantUpdated(participant=target.info()))
+
+    def _on_hand_raise(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        self._require_room(member)
+        if member.hand:
+            return []
+        member.hand = True
+        return [self._updated(member)]
+
+    def _on_hand_lower(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        assert isinstance(msg, p.HandLower)
+        self._require_room(member)
+        target = member
+        if msg.participant is not None and msg.participant != member.id:
+            self._require_staff(member)
+            target = self._target(msg.participant, place="room")
+        if not target.hand:
+            return []
+        target.hand = False
+        return [self._updated(target)]
+
+    def _on_media_state(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        assert isinstance(msg, p.MediaState)
+        self._require_room(member)
+        if msg.audio and member.mute_locked:
+            raise Failure("forbidden", "a facilitator has muted you; they can allow you to speak")
+        if (member.audio, member.video) == (msg.audio, msg.video):
+            return []
+        member.audio, member.video = msg.audio, msg.video
+        return [self._updated(member)]
+
+    # -- help, reports, alerts -----------------------------------------------------
+
+    def _alert(self, now: datetime, *, kind: p.AlertKind, severity: p.Severity, about: Member,
+               text: str | None, message: p.MessageExcerpt | None = None,
+               categories: list[str] | None = None) -> list[Effect]:
+        alert = p.Alert(
+            id=self._new_id("a"), kind=kind, severity=severity,
+            participant=p.PersonRef(id=about.id, name=about.name),
+            categories=categories or [], at=iso(now),
+            ack_within=self.config.ack_within_urgent if severity == "urgent"
+            else self.config.ack_within_concern,
+            message=message, text=text or None,
+        )
+        # Kept until acknowledged so a facilitator who arrives later still sees it.
+        self._alerts[alert.id] = alert
+        staff = self._staff_conns()
+        return [Send(staff, alert)] if staff else []
+
+    def _on_help(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        assert isinstance(msg, p.HelpRequest)
+        if member.staff:
+            raise Failure("forbidden", "help requests come from participants")
+        text = clean_chat(msg.text or "")
+        return [
+            Send((member.conn,), p.HelpReceived()),
+            Send((member.conn,), p.Signpost(resources=list(self.config.help_resources))),
+            *self._alert(now, kind="help", severity="concern", about=member, text=text),
+        ]
+
+    def _on_report(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        assert isinstance(msg, p.Report)
+        if member.staff:
+            raise Failure("forbidden", "reports come from participants")
+        self._require_room(member)
+        target = self._target(msg.participant, place="room")
+        text = clean_chat(msg.text or "")
+        reported_by = f"reported by {member.name}"
+        return self._alert(now, kind="report", severity="concern", about=target,
+                           text=f"{reported_by}: {text}" if text else reported_by)
+
+    def _on_alert_ack(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        assert isinstance(msg, p.AlertAck)
+        self._require_staff(member)
+        if msg.alert not in self._alerts:
+            raise Failure("not_found", "no open alert with that id (already acknowledged?)")
+        del self._alerts[msg.alert]
+        return [
+            Send(self._staff_conns(), p.AlertAcked(alert=msg.alert,
+                                                   by=p.PersonRef(id=member.id, name=member.name))),
+            ModerationAction(self.id, member.id, "alert.ack", None, {"alert": msg.alert}),
+        ]
+
+    # -- moderation ------------------------------------------------------------
+
+    def _on_mute(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        assert isinstance(msg, p.ParticipantMute)
+        self._require_staff(member)
+        target = self._target(msg.participant, place="room")
+        self._require_participant_target(target)
+        target.audio = False
+        target.mute_locked = msg.lock
+        return [
+            Send((target.conn,), p.Muted(locked=msg.lock)),
+            self._updated(target),
+            ModerationAction(self.id, member.id, "participant.mute", target.id, {"lock": msg.lock}),
+        ]
+
+    def _on_allow(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        assert isinstance(msg, p.ParticipantAllow)
+        self._require_staff(member)
+        target = self._target(msg.participant, place="room")
+        self._require_participant_target(target)
+        target.mute_locked = False
+        return [
+            Send((target.conn,), p.Allowed()),
+            ModerationAction(self.id, member.id, "participant.allow", target.id),
+        ]
+
+    def _on_remove(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        assert isinstance(msg, p.ParticipantRemove)
+        self._require_staff(member)
+        target = self._target(msg.participant)
+        self._require_participant_target(target)
+        self._turned_away.add(target.id)
+        self._admitted.discard(target.id)
+        conn = target.conn
+        effects: list[Effect] = [Send((conn,), p.Removed()), *self._drop(target),
+                                 Close(conn, CLOSE_REMOVED, "removed")]
+        if msg.ban:
+            effects.append(PersistBan(self.id, target.id, target.device))
+        effects.append(ModerationAction(self.id, member.id, "participant.remove", target.id,
+                                        {"ban": msg.ban}))
+        return effects
+
+    def _room_changed(self, member: Member, action: str) -> list[Effect]:
+        return [
+            Send(self._room_conns(), p.RoomUpdated(room=self.info())),
+            PersistRoomState(self.id, self.locked, self.focus),
+            ModerationAction(self.id, member.id, action),
+        ]
+
+    def _on_lock(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        self._require_staff(member)
+        self.locked = True
+        return self._room_changed(member, "room.lock")
+
+    def _on_unlock(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        self._require_staff(member)
+        self.locked = False
+        return self._room_changed(member, "room.unlock")
+
+    def _on_focus(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        assert isinstance(msg, p.RoomFocus)
+        self._require_staff(member)
+        self.focus = msg.on
+        return self._room_changed(member, "room.focus")
+
+    def _on_end(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        self._require_staff(member)
+        everyone = tuple(m.conn for m in self._members.values())
+        effects: list[Effect] = [Send(everyone, p.RoomEnded())]
+        effects.extend(Close(conn, CLOSE_NORMAL, "room ended") for conn in everyone)
+        self._members.clear()
+        self._by_conn.clear()
+        self._chat.clear()
+        self._held.clear()
+        self._ended = True
+        # The next session starts unlocked; focus is the room's standing setting.
+        self.locked = False
+        effects.append(PersistRoomState(self.id, False, self.focus))
+        effects.append(ModerationAction(self.id, member.id, "room.end"))
+        return effects

@@ -1,0 +1,124 @@
+"""Commands into the room state machine and effects out of it.
+
+A connection is named by an opaque ``ConnId`` that the adapter assigns; the
+machine never sees sockets. Effects are instructions for the adapter, carried
+out in order: send these messages, close that connection, persist this record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from server import protocol as p
+
+ConnId = int
+
+# Close codes of PROTOCOL.md, plus the additions documented in docs/protocol.md.
+CLOSE_NORMAL = 1000
+CLOSE_POLICY = 1008
+CLOSE_TOO_LARGE = 1009
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_REMOVED = 4403
+CLOSE_NO_HELLO = 4408
+CLOSE_REPLACED = 4409  # addition: the same participant connected again elsewhere
+CLOSE_LOCKED = 4423  # addition: a locked room turned away someone never admitted
+CLOSE_FLOODING = 4429
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who a connection is, as proven by its signed token."""
+
+    room_id: str
+    participant_id: str
+    name: str
+    role: p.Role
+    # A hash of the browser's device cookie, so a ban can keep the browser out.
+    device: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoomConfig:
+    id: str
+    name: str
+    audience: p.Audience
+    locked: bool = False
+    focus: bool = True
+    ice_servers: tuple[dict[str, object], ...] = ()
+    # Shown to someone who asks for help; the safeguarding directory provides it.
+    help_resources: tuple[p.Resource, ...] = ()
+    # Seconds a facilitator has to acknowledge an alert (ARCHITECTURE.md invariant 6).
+    ack_within_urgent: int = 60
+    ack_within_concern: int = 300
+
+
+# --- commands ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Connect:
+    conn: ConnId
+    identity: Identity
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnect:
+    conn: ConnId
+
+
+@dataclass(frozen=True, slots=True)
+class Receive:
+    conn: ConnId
+    message: p.AnyClientMessage
+
+
+Command = Connect | Disconnect | Receive
+
+
+# --- effects ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send one message to every connection in ``to`` (encode it once)."""
+
+    to: tuple[ConnId, ...]
+    message: p.ServerMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    conn: ConnId
+    code: int
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PersistBan:
+    room_id: str
+    participant_id: str
+    device: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PersistRoomState:
+    room_id: str
+    locked: bool
+    focus: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ModerationAction:
+    """Something a facilitator did, for the audit log (names are pseudonyms)."""
+
+    room_id: str
+    actor: str
+    action: str
+    target: str | None = None
+    detail: dict[str, object] = field(default_factory=dict)
+
+
+Effect = Send | Close | PersistBan | PersistRoomState | ModerationAction
+
+IdFactory = Callable[[str], str]

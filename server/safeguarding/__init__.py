@@ -1,0 +1,1 @@
+"""Safeguarding: the risk screen, alerts and escalations, signposting, the audit chain."""

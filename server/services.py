@@ -1,0 +1,27 @@
+"""Everything a request handler needs, built once per app in its lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.auth.ratelimit import KeyedLimiter
+from server.auth.tokens import Signer
+from server.metrics import Metrics
+from server.safeguarding.directory import Directory
+from server.settings import Settings
+from server.signaling.hub import Hub
+from server.store.bus import Bus
+from server.store.db import Store
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    bus: Bus
+    hub: Hub
+    signer: Signer
+    metrics: Metrics
+    directory: Directory
+    join_limiter: KeyedLimiter
+    login_limiter: KeyedLimiter

@@ -1,0 +1,112 @@
+"""Settings, read once from the environment (PROTOCOL.md "Operations").
+
+Every value carries the reason for its default. Tests build ``Settings``
+directly with smaller timeouts instead of patching anything.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from server.auth.tokens import new_secret
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("hearth-data")
+    database_url: str | None = None  # None: SQLite in data_dir
+    redis_url: str | None = None  # None: the in-process bus
+    secret_key: str | None = None  # None: generated once and kept in data_dir
+    allowed_origins: tuple[str, ...] = ()  # empty: this server's own http://host:port
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    # Set behind a TLS proxy so cookies carry Secure.
+    secure_cookies: bool = False
+
+    # PROTOCOL.md: hello within 10 s.
+    hello_timeout: float = 10.0
+    # A join token outlives a long evening session with a margin, no more.
+    join_token_ttl: float = 12 * 3600
+    staff_session_ttl: float = 12 * 3600
+    # An empty room keeps its session state (who was admitted, who was removed)
+    # this long, so a facilitator's dropped connection does not wipe it.
+    empty_room_grace: float = 15 * 60
+
+    # PROTOCOL.md: 60 joins and 20 logins a minute from one shared address must pass.
+    join_burst: int = 60
+    join_per_minute: int = 120
+    login_burst: int = 20
+    login_per_minute: int = 30
+    # WebSocket: a person chatting (a burst of 5, then 1/s) is never limited; the
+    # general bucket leaves room for ICE candidates trickling at connection time.
+    ws_burst: int = 40
+    ws_per_second: float = 10.0
+    chat_burst: int = 8
+    chat_per_second: float = 2.0
+    # Refused messages within this many seconds before the connection closes 4429.
+    flood_strikes: int = 30
+    flood_window: float = 10.0
+    # A client that stops reading must not grow server memory without bound.
+    outbox_limit: int = 512
+
+    ack_within_urgent: int = 60
+    ack_within_concern: int = 300
+    ice_servers: tuple[dict[str, object], ...] = field(default_factory=tuple)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'hearth.db').resolve()}"
+
+    @property
+    def origins(self) -> frozenset[str]:
+        if self.allowed_origins:
+            return frozenset(o.rstrip("/") for o in self.allowed_origins)
+        hosts = {self.host, "localhost", "127.0.0.1"} if self.host in (
+            "127.0.0.1", "localhost", "0.0.0.0"  # noqa: S104 - comparing, not binding
+        ) else {self.host}
+        return frozenset(f"http://{h}:{self.port}" for h in hosts)
+
+    @property
+    def public_url(self) -> str:
+        return sorted(self.origins)[0] if self.allowed_origins else (
+            f"http://{'127.0.0.1' if self.host == '0.0.0.0' else self.host}:{self.port}"  # noqa: S104
+        )
+
+    def with_secret(self) -> Settings:
+        """Fill in the secret key, creating and keeping one in data_dir if none is set."""
+        if self.secret_key:
+            return self
+        return replace(self, secret_key=load_or_create_secret(self.data_dir))
+
+
+def load_or_create_secret(data_dir: Path) -> str:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    secret = new_secret(48)
+    # Created 0600 from the start: the key signs every token and cookie.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret + "\n")
+    return secret
+
+
+def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    env = os.environ if env is None else env
+    origins = tuple(o.strip() for o in env.get("HEARTH_ALLOWED_ORIGINS", "").split(",") if o.strip())
+    settings = Settings(
+        data_dir=Path(env.get("HEARTH_DATA_DIR", "hearth-data")),
+        database_url=env.get("HEARTH_DATABASE_URL") or None,
+        redis_url=env.get("HEARTH_REDIS_URL") or None,
+        secret_key=env.get("HEARTH_SECRET_KEY") or None,
+        allowed_origins=origins,
+        secure_cookies=env.get("HEARTH_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
+    )
+    return replace(settings, **overrides)  # type: ignore[arg-type]

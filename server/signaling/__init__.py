@@ -1,0 +1,1 @@
+"""The WebSocket endpoint, per-connection sessions and the node hub."""

@@ -1,0 +1,132 @@
+"""The WebSocket endpoint ``/ws``: one coroutine per connection.
+
+Reads frames, enforces the session rules of PROTOCOL.md (Origin, hello in
+time, token, flood limits), decodes at the edge and hands typed messages to
+the hub. A bad frame is answered with ``error`` to its sender only; nothing
+one client sends can reach another client's session except through the room
+machine's rules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from server import protocol as p
+from server.auth.tokens import BadToken, Signer
+from server.metrics import Metrics
+from server.rooms.types import CLOSE_NO_HELLO, CLOSE_POLICY, CLOSE_UNAUTHORIZED
+from server.settings import Settings
+from server.signaling.connection import Connection
+from server.signaling.hub import Hub
+
+log = logging.getLogger("hearth.ws")
+
+
+class Endpoint:
+    """ASGI app for ``/ws``; one instance per server, holding no per-connection state."""
+
+    def __init__(self, hub: Hub, signer: Signer, settings: Settings, metrics: Metrics) -> None:
+        self._hub = hub
+        self._signer = signer
+        self._settings = settings
+        self._metrics = metrics
+        self._origins = settings.origins
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        await websocket.accept()
+        origin = websocket.headers.get("origin", "").rstrip("/")
+        if origin not in self._origins:
+            # Accepted first so the client sees the close code the contract names.
+            self._metrics.closes.labels("1008").inc()
+            await websocket.close(CLOSE_POLICY, "origin not allowed")
+            return
+        conn = Connection(self._hub.next_conn_id(), send, self._settings, time.monotonic())
+        try:
+            if await self._hello(websocket, conn):
+                await self._read(websocket, conn)
+        finally:
+            self._hub.detach(conn)
+            if conn.close_code is not None:
+                self._metrics.closes.labels(str(conn.close_code)).inc()
+            await conn.flush()
+
+    async def _hello(self, websocket: WebSocket, conn: Connection) -> bool:
+        try:
+            first = await asyncio.wait_for(websocket.receive(), self._settings.hello_timeout)
+        except TimeoutError:
+            conn.close(CLOSE_NO_HELLO, "no hello")
+            return False
+        frame = _frame(first)
+        if frame is None:
+            return False  # disconnected before saying anything
+        try:
+            message = p.decode(frame)
+        except p.ProtocolError as error:
+            return self._refuse(conn, error.message, error.ref)
+        if not isinstance(message, p.Hello):
+            return self._refuse(conn, "the first message must be hello", message.ref)
+        try:
+            identity = self._signer.read_join_token(message.token,
+                                                    self._settings.join_token_ttl)
+        except BadToken:
+            return self._refuse(conn, "the token is not valid or has expired", message.ref)
+        return await self._hub.attach(conn, identity)
+
+    def _refuse(self, conn: Connection, why: str, ref: str | None) -> bool:
+        self._metrics.errors.labels("unauthorized").inc()
+        conn.enqueue(p.encode(p.Error(code="unauthorized", message=why, ref=ref)).decode())
+        conn.close(CLOSE_UNAUTHORIZED, "unauthorized")
+        return False
+
+    async def _read(self, websocket: WebSocket, conn: Connection) -> None:
+        hub = self._hub
+        metrics = self._metrics
+        while not conn.closed:
+            event = await websocket.receive()
+            frame = _frame(event)
+            if frame is None:
+                return
+            now = time.monotonic()
+            try:
+                message = p.decode(frame)
+            except p.ProtocolError as error:
+                if not conn.admit(now, chat=False):
+                    self._limited(conn, error.ref)
+                    continue
+                metrics.errors.labels(error.code).inc()
+                conn.enqueue(p.encode(p.Error(code=error.code, message=error.message,
+                                              ref=error.ref)).decode())
+                continue
+            if not conn.admit(now, chat=isinstance(message, p.ChatSend)):
+                self._limited(conn, message.ref)
+                continue
+            metrics.messages_in.labels(p.message_type(message)).inc()
+            hub.receive(conn, message)
+
+    def _limited(self, conn: Connection, ref: str | None) -> None:
+        self._metrics.errors.labels("rate_limited").inc()
+        if conn.flooding():
+            conn.close_for_flood()
+            return
+        conn.enqueue(p.encode(p.Error(code="rate_limited", message="slow down a little",
+                                      ref=ref)).decode())
+
+
+# Protocol v1 speaks text frames only; a binary frame decodes as this, which
+# the decoder rejects as bad JSON (a zero byte is never valid JSON).
+_BINARY = b"\x00binary frame"
+
+
+def _frame(event: dict[str, Any]) -> str | bytes | None:
+    """The text of a receive event; None when the peer disconnected."""
+    if event["type"] == "websocket.disconnect":
+        return None
+    text = event.get("text")
+    return str(text) if text is not None else _BINARY

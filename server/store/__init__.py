@@ -1,0 +1,1 @@
+"""Durable records (SQLAlchemy async) and the event bus."""

@@ -1,0 +1,315 @@
+"""The durable store: one interface, SQLite by default and PostgreSQL by URL.
+
+Both dialects go through the same SQLAlchemy code; ``tests/store/test_db.py``
+is one contract suite run against each. Callers get plain frozen records,
+never ORM objects, so no lazy load can happen outside a session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from server.store.models import BanRow, InviteRow, RoomRow, StaffRow, StaffSessionRow
+
+ROLES = ("facilitator", "safeguarding_lead", "admin")
+AUDIENCES = ("mothers", "fathers_partners", "everyone")
+# 128 random bits at least (the issue's floor): 24 bytes = 192 bits, 32 URL-safe characters.
+INVITE_BYTES = 24
+
+
+@dataclass(frozen=True, slots=True)
+class Staff:
+    id: str
+    username: str
+    password_hash: str
+    role: str
+    disabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RoomRecord:
+    id: str
+    name: str
+    audience: str
+    lobby: bool
+    focus: bool
+    locked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    code: str
+    room_id: str
+    revoked: bool
+
+
+class Conflict(Exception):
+    """The record already exists (for example a username that is taken)."""
+
+
+class Store(Protocol):
+    async def ping(self) -> bool: ...
+    async def aclose(self) -> None: ...
+
+    async def add_staff(self, username: str, password_hash: str, role: str) -> Staff: ...
+    async def staff_by_username(self, username: str) -> Staff | None: ...
+    async def staff_by_id(self, staff_id: str) -> Staff | None: ...
+    async def count_staff(self) -> int: ...
+    async def set_password_hash(self, staff_id: str, password_hash: str) -> None: ...
+
+    async def add_session(self, staff_id: str, secret: str, expires_at: datetime) -> None: ...
+    async def session_staff(self, secret: str, now: datetime) -> Staff | None: ...
+    async def drop_session(self, secret: str) -> None: ...
+
+    async def add_room(self, name: str, audience: str) -> RoomRecord: ...
+    async def room(self, room_id: str) -> RoomRecord | None: ...
+    async def rooms(self) -> list[RoomRecord]: ...
+    async def set_room_state(self, room_id: str, *, locked: bool, focus: bool) -> None: ...
+
+    async def add_invite(self, room_id: str) -> Invite: ...
+    async def invite(self, code: str) -> Invite | None: ...
+    async def invites_for(self, room_id: str) -> list[Invite]: ...
+    async def revoke_invite(self, code: str) -> bool: ...
+
+    async def add_ban(self, room_id: str, participant_id: str, device: str | None) -> None: ...
+    async def is_banned(self, room_id: str, participant_id: str | None,
+                        device: str | None) -> bool: ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes even for timezone=True columns.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def async_url(url: str) -> str:
+    """Map the URLs people write to the async drivers Hearth uses."""
+    if url.startswith(("postgres://", "postgresql://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers and the one writer proceed together; foreign keys are
+    # off by default in SQLite; busy_timeout makes a second process wait, not fail.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return config
+
+
+class SqlStore:
+    """``Store`` over SQLAlchemy async; the dialect comes from the URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = async_url(url)
+        self.engine: AsyncEngine = create_async_engine(self.url, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._session = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest revision (safe to call on every start)."""
+
+        def upgrade(connection: Connection) -> None:
+            config = _alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+        async with self.engine.begin() as connection:
+            await connection.run_sync(upgrade)
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:  # any failure means "not ready"; /readyz reports it
+            return False
+        return True
+
+    async def aclose(self) -> None:
+        await self.engine.dispose()
+
+    # -- staff -----------------------------------------------------------------
+
+    async def add_staff(self, username: str, password_hash: str, role: str) -> Staff:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        row = StaffRow(
+            id=f"s_{secrets.token_hex(8)}", username=username.strip().lower(),
+            password_hash=password_hash, role=role, created_at=_now(), disabled=False,
+        )
+        try:
+            async with self._session.begin() as session:
+                session.add(row)
+        except IntegrityError:
+            raise Conflict(f"there is already a staff account called {row.username!r}") from None
+        return _staff(row)
+
+    async def staff_by_username(self, username: str) -> Staff | None:
+        async with self._session() as session:
+            row = await session.scalar(
+                select(StaffRow).where(StaffRow.username == username.strip().lower())
+            )
+            return _staff(row) if row else None
+
+    async def staff_by_id(self, staff_id: str) -> Staff | None:
+        async with self._session() as session:
+            row = await session.get(StaffRow, staff_id)
+            return _staff(row) if row else None
+
+    async def count_staff(self) -> int:
+        async with self._session() as session:
+            rows = await session.scalars(select(StaffRow.id))
+            return len(rows.all())
+
+    async def set_password_hash(self, staff_id: str, password_hash: str) -> None:
+        async with self._session.begin() as session:
+            await session.execute(
+                update(StaffRow).where(StaffRow.id == staff_id).values(password_hash=password_hash)
+            )
+
+    # -- staff sessions ------------------------------------------------------------
+
+    async def add_session(self, staff_id: str, secret: str, expires_at: datetime) -> None:
+        async with self._session.begin() as session:
+            session.add(StaffSessionRow(id_hash=_hash(secret), staff_id=staff_id,
+                                        created_at=_now(), expires_at=expires_at))
+
+    async def session_staff(self, secret: str, now: datetime) -> Staff | None:
+        async with self._session() as session:
+            found = await session.get(StaffSessionRow, _hash(secret))
+            if found is None or _aware(found.expires_at) <= now:
+                return None
+            row = await session.get(StaffRow, found.staff_id)
+            return _staff(row) if row is not None and not row.disabled else None
+
+    async def drop_session(self, secret: str) -> None:
+        async with self._session.begin() as session:
+            found = await session.get(StaffSessionRow, _hash(secret))
+            if found is not None:
+                await session.delete(found)
+
+    # -- rooms and invites ---------------------------------------------------------
+
+    async def add_room(self, name: str, audience: str) -> RoomRecord:
+        if audience not in AUDIENCES:
+            raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}")
+        name = name.strip()
+        if not 1 <= len(name) <= 120:
+            raise ValueError("a room name needs 1-120 characters")
+        row = RoomRow(id=f"r_{secrets.token_hex(6)}", name=name, audience=audience,
+                      lobby=True, focus=True, locked=False, created_at=_now())
+        async with self._session.begin() as session:
+            session.add(row)
+        return _room(row)
+
+    async def room(self, room_id: str) -> RoomRecord | None:
+        async with self._session() as session:
+            row = await session.get(RoomRow, room_id)
+            return _room(row) if row else None
+
+    async def rooms(self) -> list[RoomRecord]:
+        async with self._session() as session:
+            rows = await session.scalars(select(RoomRow).order_by(RoomRow.created_at))
+            return [_room(row) for row in rows]
+
+    async def set_room_state(self, room_id: str, *, locked: bool, focus: bool) -> None:
+        async with self._session.begin() as session:
+            await session.execute(
+                update(RoomRow).where(RoomRow.id == room_id).values(locked=locked, focus=focus)
+            )
+
+    async def add_invite(self, room_id: str) -> Invite:
+        row = InviteRow(code=secrets.token_urlsafe(INVITE_BYTES), room_id=room_id,
+                        created_at=_now(), revoked_at=None)
+        try:
+            async with self._session.begin() as session:
+                session.add(row)
+        except IntegrityError:
+            raise LookupError(f"no room {room_id!r}") from None
+        return Invite(code=row.code, room_id=room_id, revoked=False)
+
+    async def invite(self, code: str) -> Invite | None:
+        async with self._session() as session:
+            row = await session.get(InviteRow, code)
+            return _invite(row) if row else None
+
+    async def invites_for(self, room_id: str) -> list[Invite]:
+        async with self._session() as session:
+            rows = await session.scalars(
+                select(InviteRow).where(InviteRow.room_id == room_id).order_by(InviteRow.created_at)
+            )
+            return [_invite(row) for row in rows]
+
+    async def revoke_invite(self, code: str) -> bool:
+        async with self._session.begin() as session:
+            row = await session.get(InviteRow, code)
+            if row is None or row.revoked_at is not None:
+                return False
+            row.revoked_at = _now()
+            return True
+
+    # -- bans --------------------------------------------------------------------
+
+    async def add_ban(self, room_id: str, participant_id: str, device: str | None) -> None:
+        async with self._session.begin() as session:
+            session.add(BanRow(room_id=room_id, participant_id=participant_id, device=device,
+                               created_at=_now()))
+
+    async def is_banned(self, room_id: str, participant_id: str | None,
+                        device: str | None) -> bool:
+        conditions = []
+        if participant_id is not None:
+            conditions.append(BanRow.participant_id == participant_id)
+        if device is not None:
+            conditions.append(BanRow.device == device)
+        if not conditions:
+            return False
+
+        async with self._session() as session:
+            found = await session.scalar(
+                select(BanRow.id).where(BanRow.room_id == room_id, or_(*conditions)).limit(1)
+            )
+            return found is not None
+
+
+def _staff(row: StaffRow) -> Staff:
+    return Staff(id=row.id, username=row.username, password_hash=row.password_hash,
+                 role=row.role, disabled=row.disabled)
+
+
+def _room(row: RoomRow) -> RoomRecord:
+    return RoomRecord(id=row.id, name=row.name, audience=row.audience, lobby=row.lobby,
+                      focus=row.focus, locked=row.locked)
+
+
+def _invite(row: InviteRow) -> Invite:
+    return Invite(code=row.code, room_id=row.room_id, revoked=row.revoked_at is not None)
