@@ -47,7 +47,7 @@ def redis_server_binary() -> str:
     Under CI (environment variable ``CI`` set) a missing binary fails the test instead:
     a CI run that silently skipped every Redis test would pass without testing Redis.
     """
-    path = os.environ.get(REDIS_SERVER_ENV) or shutil.which("redis-server")
+    path = shutil.which(os.environ.get(REDIS_SERVER_ENV) or "redis-server")
     if path is None:
         reason = (
             "redis-server is not installed (install the redis-server package, "

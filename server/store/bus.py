@@ -242,6 +242,12 @@ def _channel_names(channels: Iterable[str]) -> tuple[str, ...]:
 def _check_channel(channel: str) -> None:
     if not isinstance(channel, str) or not channel:
         raise ValueError(f"a channel name is a non-empty str, not {channel!r}")
+    # Redis channels are bytes: refuse in both implementations what Redis could not carry
+    # (lone surrogates), rather than only in production.
+    try:
+        channel.encode()
+    except UnicodeEncodeError:
+        raise ValueError(f"a channel name must be encodable as UTF-8: {channel!r}") from None
 
 
 def _payload_bytes(payload: bytes) -> bytes:
@@ -391,7 +397,10 @@ class InProcessBus:
         self._check_open()
         # A copy: a subscriber dropped for overflow leaves the set during the loop.
         for subscription in tuple(self._subscribers.get(channel, ())):
-            subscription._deliver(channel, payload)
+            if not subscription._deliver(channel, payload):
+                # Dropped: forget it now rather than when its consumer gets round to
+                # aclose(), so a stuck consumer holds neither buffer nor publish time.
+                self._forget(subscription)
 
     async def subscribe(self, *channels: str) -> InProcessSubscription:
         """See :meth:`Bus.subscribe`. Active immediately."""
@@ -637,6 +646,8 @@ class RedisBus:
         self._subscriptions.add(subscription)
         try:
             await subscription._start()
+            # aclose() ran while we waited: it did not see this subscription's connection.
+            self._check_open()
         except BaseException:
             await subscription.aclose()
             raise

@@ -17,7 +17,7 @@ import os
 import weakref
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 from redis.asyncio import Redis
@@ -34,7 +34,10 @@ from server.store.bus import (
     open_bus,
 )
 from tests.redis_server import RedisServer
-from tests.store.conftest import MakeBus
+
+if TYPE_CHECKING:
+    # Annotations only: importing a conftest at run time would load it a second time.
+    from tests.store.conftest import MakeBus
 
 T = TypeVar("T")
 
@@ -147,17 +150,21 @@ async def test_aclose_wakes_a_consumer_waiting_in_get(bus: Bus) -> None:
 
 async def test_async_for_ends_quietly_when_the_subscription_closes(bus: Bus) -> None:
     subscription = await bus.subscribe("room:1")
+    collected: list[bytes] = []
+    got_both = asyncio.Event()
 
-    async def collect() -> list[bytes]:
-        return [payload async for _, payload in subscription]
+    async def collect() -> None:
+        async for _, payload in subscription:
+            collected.append(payload)
+            if len(collected) == 2:
+                got_both.set()
 
     collector = asyncio.create_task(collect())
     await publish_all(bus, "room:1", [b"one", b"two"])
-    await asyncio.sleep(0.05)  # a guard for nothing: just time to deliver before closing
+    await within(got_both.wait())
     await subscription.aclose()
-    collected = await within(collector)
-    # Messages not read before the close are discarded, so only a prefix is guaranteed.
-    assert collected == [b"one", b"two"][: len(collected)]
+    await within(collector)  # ended without raising
+    assert collected == [b"one", b"two"]
 
 
 async def test_subscription_aclose_is_idempotent_and_a_context_manager(bus: Bus) -> None:
@@ -250,6 +257,8 @@ async def test_invalid_arguments_are_refused(bus: Bus) -> None:
         await bus.subscribe("")
     with pytest.raises(ValueError, match="non-empty str"):
         await bus.publish("", b"x")
+    with pytest.raises(ValueError, match="UTF-8"):
+        await bus.publish("room:\udc00", b"x")
     with pytest.raises(TypeError, match="bytes"):
         await bus.publish("room:1", "text")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="max_pending"):
@@ -276,7 +285,11 @@ async def test_a_slow_subscriber_is_dropped_and_blocks_no_one(make_bus: MakeBus)
     assert len(drained) < len(payloads)
     with pytest.raises(BusOverflow):  # and it stays dropped
         await slow.get()
-    await slow.aclose()
+    # The bus let go of it already, although its consumer never called aclose().
+    reference = weakref.ref(slow)
+    del slow
+    gc.collect()
+    assert reference() is None
 
     # The bus is fine: a new subscription works.
     again = await bus.subscribe("room:1")
@@ -370,6 +383,26 @@ async def test_redis_subscription_aclose_releases_its_connection(
         for subscription in subscriptions:
             await subscription.aclose()
         await wait_until_numsub(client, "room:1", 0)
+
+
+async def test_redis_subscribe_returns_only_once_redis_confirmed(
+    redis_server: RedisServer,
+) -> None:
+    # Redis may run a PUBLISH from another connection before this connection's SUBSCRIBE,
+    # so "active on return" takes Redis's confirmation, not just a sent command. On a
+    # healthy local server the race is too narrow to see; a frozen server makes it visible.
+    async with RedisBus(redis_server.url) as bus:  # default timeouts outlast the freeze
+        await bus.publish("warm", b"")  # a pooled connection: no handshake while frozen
+        redis_server.pause()
+        try:
+            subscribing = asyncio.create_task(bus.subscribe("room:1"))
+            await asyncio.sleep(0.3)
+            assert not subscribing.done()
+        finally:
+            redis_server.resume()
+        subscription = await within(subscribing)
+        await bus.publish("room:1", b"confirmed")
+        assert await receive(subscription, 1) == [("room:1", b"confirmed")]
 
 
 async def test_redis_over_a_unix_socket(redis_server: RedisServer) -> None:

@@ -1,15 +1,41 @@
 // Small helpers for the JSON API. Errors come back as {error: {code, message}}.
+
+// Kind, plain words for the errors a person can meet; the server's own message
+// is a fallback only (it is written for developers).
+const FRIENDLY = {
+  agreement_required: "Please tick the box to say you've read the group agreement.",
+  invite_not_found: "This invite link doesn't work any more. Please ask whoever shared it with you for the current link.",
+  room_locked: "This group isn't taking new arrivals just now. Please try again a little later.",
+  rate_limited: "Lots of people are joining from your connection. Please wait a moment and try again.",
+  banned: "Sorry, you can't join this group. If you think this is a mistake, please contact whoever shared the link with you.",
+  unauthorized: "Please log in again.",
+  forbidden: "You can't do that from here.",
+  not_found: "That group couldn't be found.",
+};
+
+export function friendlyMessage(code, fallback) {
+  if (code && FRIENDLY[code]) return FRIENDLY[code];
+  if (!fallback) return "Something went wrong. Please try again.";
+  return fallback.charAt(0).toUpperCase() + fallback.slice(1) + (/[.!?]$/.test(fallback) ? "" : ".");
+}
+
 export async function postJSON(path, body) {
-  const response = await fetch(path, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    credentials: "same-origin",
-    body: JSON.stringify(body ?? {}),
-  });
+  let response;
+  try {
+    response = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      credentials: "same-origin",
+      body: JSON.stringify(body ?? {}),
+    });
+  } catch {
+    throw Object.assign(new Error("We couldn't reach Hearth. Please check your connection and try again."),
+      { code: "network", status: 0 });
+  }
   const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
   if (!response.ok) {
-    const message = data?.error?.message ?? "Something went wrong. Please try again.";
-    throw Object.assign(new Error(message), { code: data?.error?.code, status: response.status });
+    const code = data?.error?.code;
+    throw Object.assign(new Error(friendlyMessage(code, data?.error?.message)), { code, status: response.status });
   }
   return data;
 }
@@ -20,4 +46,6 @@ export function keepSession(data) { sessionStorage.setItem(TOKEN_KEY, JSON.strin
 export function readSession() {
   try { return JSON.parse(sessionStorage.getItem(TOKEN_KEY) ?? "null"); } catch { return null; }
 }
-export function forgetSession() { sessionStorage.removeItem(TOKEN_KEY); }
+export function forgetSession() {
+  try { sessionStorage.removeItem(TOKEN_KEY); } catch { /* storage may be blocked */ }
+}

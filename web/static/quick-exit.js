@@ -1,15 +1,19 @@
 // Quick exit: leave at once and replace this page with a neutral site, for someone
 // whose partner may walk in. location.replace keeps this page out of the back button.
+// The control is a plain link to the neutral site, so it works even if scripts fail.
 export const NEUTRAL_SITE = "https://www.bbc.co.uk/weather";
 const leaveHooks = [];
 
 /** Let a page (the room) say goodbye before the page goes. */
 export function onQuickExit(hook) { leaveHooks.push(hook); }
 
+let leaving = false;
 export function quickExit() {
+  if (leaving) return;
+  leaving = true;
   for (const hook of leaveHooks) { try { hook(); } catch { /* leaving regardless */ } }
   try { sessionStorage.clear(); } catch { /* storage may be blocked */ }
-  document.body.replaceChildren();
+  try { document.title = "Weather"; document.body.replaceChildren(); } catch { /* going anyway */ }
   location.replace(NEUTRAL_SITE);
 }
 
@@ -20,4 +24,9 @@ document.addEventListener("keydown", (event) => {
   if (now - lastEscape < 800) quickExit();
   lastEscape = now;
 });
-document.getElementById("quick-exit")?.addEventListener("click", quickExit);
+
+const control = document.getElementById("quick-exit");
+control?.addEventListener("click", (event) => {
+  event.preventDefault();
+  quickExit();
+});

@@ -1,0 +1,52 @@
+"""Fixtures shared by every test: a real Hearth server on a free port."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.harness import Harness, ServerThread, harness, test_settings
+
+MakeServer = Callable[..., ServerThread]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+    """One server for the whole run; tests keep apart by using rooms of their own."""
+    running = ServerThread(test_settings(tmp_path_factory.mktemp("hearth"))).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator[MakeServer]:
+    """A private server with settings changed (rate limits, timeouts); stopped after the test."""
+    started: list[ServerThread] = []
+
+    def make(**overrides: Any) -> ServerThread:
+        running = ServerThread(test_settings(tmp_path / f"s{len(started)}", **overrides)).start()
+        started.append(running)
+        return running
+
+    yield make
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture
+async def h(server: ServerThread) -> AsyncIterator[Harness]:
+    async with harness(server) as value:
+        yield value
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this run (see tests/postgres.py)."""
+    from tests.postgres import create_database, drop_database
+
+    url, name = create_database()
+    yield url
+    drop_database(name)

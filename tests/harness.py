@@ -1,0 +1,264 @@
+"""A real Hearth server on a free port, and real clients to talk to it.
+
+``ServerThread`` runs uvicorn (the same configuration ``hearth serve`` uses)
+in a thread with its own event loop, so tests on pytest-asyncio's loops can
+connect to it like any outside client. Logs are captured for the tests that
+check what a log may and may not contain (invariant 9).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from server import logs
+from server.app import create_app
+from server.auth.passwords import hash_password
+from server.cli import uvicorn_config
+from server.settings import Settings
+from server.store.db import SqlStore
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+class LogCapture(logging.Handler):
+    """Keeps every formatted log line, exactly as the JSON handler would write it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+        self._lock = threading.Lock()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = self.format(record)
+        with self._lock:
+            self.lines.append(line)
+
+    def text(self) -> str:
+        with self._lock:
+            return "\n".join(self.lines)
+
+
+def test_settings(data_dir: Path, **overrides: Any) -> Settings:
+    port = free_port()
+    base = Settings(
+        data_dir=data_dir, host="127.0.0.1", port=port,
+        hello_timeout=1.0,
+        # The shared test server sees every test's joins from one address.
+        join_burst=10_000, join_per_minute=100_000, login_burst=10_000,
+        login_per_minute=100_000,
+    )
+    return replace(base, **overrides)
+
+
+class ServerThread:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings.with_secret()
+        self.app = create_app(self.settings)
+        self.server = uvicorn.Server(uvicorn_config(self.app, self.settings))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.logs = LogCapture()
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.settings.port}"
+
+    @property
+    def origin(self) -> str:
+        return self.http
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.settings.port}/ws"
+
+    def start(self) -> ServerThread:
+        logs.configure()
+        handler = logging.getLogger().handlers[0]
+        self.logs.setFormatter(handler.formatter)
+        for flt in handler.filters:
+            self.logs.addFilter(flt)
+        logging.getLogger().addHandler(self.logs)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+        logging.getLogger().removeHandler(self.logs)
+
+
+@dataclass
+class Client:
+    """A WebSocket client speaking protocol v1, with helpers for expectations."""
+
+    ws: ClientConnection
+    welcome: dict[str, Any] = field(default_factory=dict)
+    seen: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return str(self.welcome["you"]["id"])
+
+    async def send(self, type_: str, **fields: Any) -> None:
+        await self.ws.send(json.dumps({"type": type_, **fields}))
+
+    async def send_raw(self, data: str | bytes) -> None:
+        await self.ws.send(data)
+
+    async def recv(self, timeout: float = 3.0) -> dict[str, Any]:
+        raw = await asyncio.wait_for(self.ws.recv(), timeout)
+        message: dict[str, Any] = json.loads(raw)
+        self.seen.append(message)
+        return message
+
+    async def expect(self, type_: str, timeout: float = 3.0, **match: Any) -> dict[str, Any]:
+        """Read until a message of ``type_`` (matching ``match``) arrives; others are kept in ``seen``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no {type_} {match or ''} within {timeout}s; saw {self.seen[-8:]}")
+            try:
+                message = await self.recv(remaining)
+            except TimeoutError:
+                continue
+            if message["type"] == type_ and all(message.get(k) == v for k, v in match.items()):
+                return message
+
+    async def nothing(self, wait: float = 0.3) -> list[dict[str, Any]]:
+        """Everything that arrives within ``wait`` seconds (to assert that nothing did)."""
+        got: list[dict[str, Any]] = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                got.append(await self.recv(wait))
+        return got
+
+    async def closed(self, timeout: float = 3.0) -> int:
+        """Wait for the server to close; returns the close code."""
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                await self.recv(deadline - time.monotonic())
+        except ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else 1006
+        except TimeoutError:
+            pass
+        raise AssertionError(f"still open after {timeout}s")
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+class Harness:
+    """What a test needs: rooms, staff, joins and connected clients on one server."""
+
+    def __init__(self, server: ServerThread) -> None:
+        self.server = server
+        self.store = SqlStore(server.settings.resolved_database_url)
+        self.http = httpx.AsyncClient(base_url=server.http, headers={"Origin": server.origin})
+        self.clients: list[Client] = []
+        self._staff_count = 0
+
+    async def aclose(self) -> None:
+        for client in self.clients:
+            with contextlib.suppress(Exception):
+                await client.close()
+        await self.http.aclose()
+        await self.store.aclose()
+
+    async def room(self, audience: str = "mothers", name: str = "Test group") -> tuple[str, str]:
+        record = await self.store.add_room(name, audience)
+        invite = await self.store.add_invite(record.id)
+        return record.id, invite.code
+
+    async def join(self, invite: str, name: str | None = "Ann", **extra: Any) -> dict[str, Any]:
+        response = await self.http.post("/api/join", json={"invite": invite, "name": name,
+                                                           "agree": True, **extra})
+        assert response.status_code == 201, response.text
+        data: dict[str, Any] = response.json()
+        return data
+
+    async def staff(self, role: str = "facilitator") -> tuple[str, httpx.AsyncClient]:
+        """A new staff account, logged in; returns (username, client with its session cookie)."""
+        self._staff_count += 1
+        username = f"{role}-{id(self)}-{self._staff_count}"
+        await self.store.add_staff(username, hash_password(STAFF_PASSWORD), role)
+        client = httpx.AsyncClient(base_url=self.server.http,
+                                   headers={"Origin": self.server.origin})
+        response = await client.post("/api/login", json={"username": username,
+                                                          "password": STAFF_PASSWORD})
+        assert response.status_code == 200, response.text
+        return username, client
+
+    async def staff_token(self, room_id: str, role: str = "facilitator",
+                          name: str | None = None) -> dict[str, Any]:
+        _, client = await self.staff(role)
+        try:
+            response = await client.post(f"/api/rooms/{room_id}/token",
+                                          json={"name": name} if name else {})
+            assert response.status_code == 201, response.text
+            data: dict[str, Any] = response.json()
+            return data
+        finally:
+            await client.aclose()
+
+    async def open(self, origin: str | None = None, **kwargs: Any) -> ClientConnection:
+        ws = await connect(self.server.ws, origin=origin or self.server.origin,  # type: ignore[arg-type]
+                           compression=None, open_timeout=5, **kwargs)
+        return ws
+
+    async def connect(self, token: str, **kwargs: Any) -> Client:
+        client = Client(await self.open(**kwargs))
+        self.clients.append(client)
+        await client.send("hello", token=token)
+        client.welcome = await client.expect("welcome")
+        return client
+
+    async def participant(self, invite: str, name: str = "Ann") -> Client:
+        return await self.connect((await self.join(invite, name))["token"])
+
+    async def facilitator(self, room_id: str, name: str | None = None,
+                          role: str = "facilitator") -> Client:
+        return await self.connect((await self.staff_token(room_id, role, name))["token"])
+
+    async def admitted(self, fac: Client, invite: str, name: str = "Ann") -> Client:
+        """A participant who joined and was admitted by ``fac``."""
+        who = await self.participant(invite, name)
+        await fac.expect("lobby.knock")
+        await fac.send("lobby.admit", participant=who.id)
+        await who.expect("admitted")
+        return who
+
+
+@contextlib.asynccontextmanager
+async def harness(server: ServerThread) -> AsyncIterator[Harness]:
+    h = Harness(server)
+    try:
+        yield h
+    finally:
+        await h.aclose()
