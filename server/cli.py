@@ -111,6 +111,18 @@ async def _room_add(settings: Settings, name: str, audience: str) -> dict[str, s
         await store.aclose()
 
 
+async def _audit_verify(settings: Settings) -> tuple[bool, str]:
+    store = SqlStore(settings.resolved_database_url)
+    try:
+        await store.migrate()
+        verdict = await store.safeguarding.verify_audit()
+    finally:
+        await store.aclose()
+    if verdict.ok:
+        return True, f"audit log OK: {verdict.checked} entries, chain intact"
+    return False, f"audit log BROKEN at entry {verdict.first_bad}: {verdict.reason}"
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="hearth", description="Hearth peer-support groups")
     commands = top.add_subparsers(dest="command")
@@ -128,6 +140,10 @@ def parser() -> argparse.ArgumentParser:
     room_add = room.add_parser("add", help="add a room and print its invite")
     room_add.add_argument("name")
     room_add.add_argument("--audience", required=True, choices=AUDIENCES)
+
+    audit = commands.add_parser("audit", help="the audit log").add_subparsers(dest="action",
+                                                                             required=True)
+    audit.add_parser("verify", help="check the whole hash chain; names the first bad entry")
     return top
 
 
@@ -152,3 +168,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         except ValueError as exc:
             raise SystemExit(f"error: {exc}") from None
         print(json.dumps(result))
+    elif args.command == "audit":
+        ok, report = asyncio.run(_audit_verify(from_env()))
+        print(report)
+        if not ok:
+            raise SystemExit(1)

@@ -109,3 +109,27 @@ def test_serve_creates_demo_data_once_and_serves(tmp_path: Path) -> None:
         assert "password:" not in second  # shown once only
     finally:
         stop(process)
+
+
+def test_audit_verify_names_the_first_bad_entry(tmp_path: Path) -> None:
+    import sqlite3
+
+    ok = hearth(tmp_path, "audit", "verify")
+    assert ok.returncode == 0 and "0 entries" in ok.stdout
+
+    async def fill() -> None:
+        from server.store.db import SqlStore
+
+        store = SqlStore(f"sqlite:///{tmp_path / 'hearth.db'}")
+        for n in range(3):
+            await store.safeguarding.audit("Fran", "room.lock", room_id="r_1", detail={"n": n})
+        await store.aclose()
+
+    import asyncio
+
+    asyncio.run(fill())
+    assert "3 entries" in hearth(tmp_path, "audit", "verify").stdout
+    with sqlite3.connect(tmp_path / "hearth.db") as db:
+        db.execute("UPDATE audit SET action = 'room.unlock' WHERE seq = 2")
+    broken = hearth(tmp_path, "audit", "verify")
+    assert broken.returncode == 1 and "entry 2" in broken.stdout

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from server.store.models import BanRow, InviteRow, RoomRow, StaffRow, StaffSessionRow
+from server.store.records import SafeguardingRecords
 
 ROLES = ("facilitator", "safeguarding_lead", "admin")
 AUDIENCES = ("mothers", "fathers_partners", "everyone")
@@ -59,6 +60,9 @@ class Conflict(Exception):
 
 
 class Store(Protocol):
+    @property
+    def safeguarding(self) -> SafeguardingRecords: ...
+
     async def ping(self) -> bool: ...
     async def aclose(self) -> None: ...
 
@@ -134,6 +138,12 @@ class SqlStore:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._session = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._safeguarding = SafeguardingRecords(self._session)
+
+    @property
+    def safeguarding(self) -> SafeguardingRecords:
+        """Alerts, escalations and the audit chain, on the same database."""
+        return self._safeguarding
 
     async def migrate(self) -> None:
         """Bring the schema to the newest revision (safe to call on every start)."""

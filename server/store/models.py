@@ -72,3 +72,86 @@ class BanRow(Base):
     # A keyed hash of the browser's device cookie, never the cookie itself.
     device: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AlertRow(Base):
+    """An alert raised in a room. ``excerpt`` is the only chat kept after a session
+    (invariant 7) and is cleared on the retention schedule."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    categories: Mapped[str] = mapped_column(String(400))  # JSON list
+    rules: Mapped[str] = mapped_column(String(2000), default="[]")  # JSON: which rules matched
+    participant_id: Mapped[str] = mapped_column(String(64))
+    participant_name: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    excerpt: Mapped[str | None] = mapped_column(String(4200), nullable=True)
+    ack_within: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    acked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    rerouted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class EscalationRow(Base):
+    __tablename__ = "escalations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    alert_id: Mapped[str | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"),
+                                                 nullable=True, index=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    categories: Mapped[str] = mapped_column(String(400))
+    participant_name: Mapped[str] = mapped_column(String(64))
+    excerpt: Mapped[str | None] = mapped_column(String(4200), nullable=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    raised_by: Mapped[str] = mapped_column(String(64))  # a staff pseudonym, or "system"
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class EscalationNoteRow(Base):
+    __tablename__ = "escalation_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    escalation_id: Mapped[str] = mapped_column(ForeignKey("escalations.id", ondelete="CASCADE"),
+                                               index=True)
+    by: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))  # the state after this change
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    text: Mapped[str] = mapped_column(String(4000), default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    """Append-only and hash-chained (invariant 8): ``hash`` covers this entry's fields
+    and the previous entry's hash, so altering or deleting a row breaks the chain."""
+
+    __tablename__ = "audit"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    room_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    target: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    detail: Mapped[str] = mapped_column(String(4000))  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """The newest entry's number and hash, updated with every append, so deleting
+    the last entries is detected too; its row lock serializes appenders."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,4 +1,5 @@
-"""Fixtures for the store tests: a private redis-server, and buses of both implementations.
+"""Fixtures for the store tests: the store on SQLite and PostgreSQL, a private redis-server,
+and buses of both implementations.
 
 ``bus`` and ``make_bus`` are parametrized over the implementations, so one test function is
 one contract check run against each: ``test_x[memory]`` and ``test_x[redis]``. The Redis
@@ -8,10 +9,12 @@ variant gets its own redis-server; the memory variant starts none.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from server.store.bus import Bus, open_bus
+from server.store.db import SqlStore
 from tests.redis_server import RedisServer
 
 BUS_BACKENDS = ["memory", "redis"]
@@ -65,3 +68,29 @@ async def make_bus(bus_url: str) -> AsyncIterator[MakeBus]:
 def bus(make_bus: MakeBus) -> Bus:
     """A bus of each implementation, with default options."""
     return make_bus()
+
+
+# Children first, so foreign keys never object.
+TABLES = ("escalation_notes", "escalations", "alerts", "audit", "bans", "invites",
+          "staff_sessions", "rooms", "staff")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SqlStore]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'hearth.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    opened = SqlStore(url)
+    await opened.migrate()
+    yield opened
+    if request.param == "postgres":
+        # The PostgreSQL database is shared by the session: leave it empty.
+        async with opened.engine.begin() as connection:
+            for table in TABLES:
+                await connection.exec_driver_sql(f"DELETE FROM {table}")
+            await connection.exec_driver_sql(
+                "UPDATE audit_head SET seq = 0, hash = '" + "0" * 64 + "'")
+    await opened.aclose()
+
+

@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
 
 from server.store.db import INVITE_BYTES, Conflict, SqlStore, async_url
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SqlStore]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'hearth.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    opened = SqlStore(url)
-    await opened.migrate()
-    yield opened
-    if request.param == "postgres":
-        # The PostgreSQL database is shared by the session: leave it empty.
-        async with opened.engine.begin() as connection:
-            for table in ("bans", "invites", "staff_sessions", "rooms", "staff"):
-                await connection.exec_driver_sql(f"DELETE FROM {table}")
-    await opened.aclose()
 
 
 async def test_migrate_is_idempotent_and_creates_every_table(store: SqlStore) -> None:

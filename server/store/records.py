@@ -1,0 +1,329 @@
+"""Safeguarding records: alerts, escalations and the audit chain.
+
+Every write here is one transaction that also appends its audit entries, so a
+record and its audit trail are committed together or not at all. Callers
+announce a record only after the method returns (invariant 6: durable
+before anyone is told).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from server.safeguarding.audit import Entry, Verdict, canonical, entry_hash, verify
+from server.safeguarding.escalation import OPEN_STATES, EscalationError, check_change
+from server.store.models import (
+    AlertRow,
+    AuditHeadRow,
+    AuditRow,
+    EscalationNoteRow,
+    EscalationRow,
+)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    id: str
+    room_id: str
+    kind: str
+    severity: str
+    categories: tuple[str, ...]
+    participant_id: str
+    participant_name: str
+    ack_within: int
+    created_at: datetime
+    message_id: str | None = None
+    excerpt: str | None = None
+    rules: tuple[str, ...] = ()
+    acked_at: datetime | None = None
+    acked_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationNote:
+    by: str
+    state: str
+    outcome: str | None
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    id: str
+    alert_id: str | None
+    room_id: str
+    severity: str
+    categories: tuple[str, ...]
+    participant_name: str
+    excerpt: str | None
+    state: str
+    outcome: str | None
+    raised_by: str
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    notes: tuple[EscalationNote, ...] = field(default=())
+
+
+class SafeguardingRecords:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        # Appends within this process queue here; across processes the row lock
+        # on audit_head (PostgreSQL) or SQLite's single writer serializes them.
+        self._append_lock = asyncio.Lock()
+
+    # -- the audit chain -------------------------------------------------------------
+
+    async def _append(self, session: AsyncSession, at: datetime, actor: str, action: str,
+                      room_id: str | None, target: str | None, detail: dict[str, Any]) -> None:
+        # Touch the head first: on SQLite that takes the write lock before we read,
+        # on PostgreSQL FOR UPDATE holds the row until commit.
+        await session.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1)
+                              .values(seq=AuditHeadRow.seq))
+        head = (await session.execute(
+            select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()
+        )).scalar_one()
+        seq = head.seq + 1
+        body = canonical(detail)
+        digest = entry_hash(head.hash, seq, at, actor, action, room_id, target, body)
+        session.add(AuditRow(seq=seq, at=at, actor=actor, action=action, room_id=room_id,
+                             target=target, detail=body, prev_hash=head.hash, hash=digest))
+        head.seq = seq
+        head.hash = digest
+
+    async def audit(self, actor: str, action: str, *, room_id: str | None = None,
+                    target: str | None = None, detail: dict[str, Any] | None = None,
+                    at: datetime | None = None) -> None:
+        """Append one entry in a transaction of its own (moderation actions)."""
+        async with self._append_lock, self._sessions.begin() as session:
+            await self._append(session, at or datetime.now(UTC), actor, action, room_id,
+                               target, detail or {})
+
+    async def verify_audit(self) -> Verdict:
+        async with self._sessions() as session:
+            head = (await session.execute(
+                select(AuditHeadRow).where(AuditHeadRow.id == 1)
+            )).scalar_one()
+            rows = await session.stream_scalars(select(AuditRow).order_by(AuditRow.seq))
+            entries = [
+                Entry(seq=r.seq, at=r.at, actor=r.actor, action=r.action, room_id=r.room_id,
+                      target=r.target, detail=r.detail, prev_hash=r.prev_hash, hash=r.hash)
+                async for r in rows
+            ]
+            return verify(entries, head.seq, head.hash)
+
+    # -- alerts ------------------------------------------------------------------------
+
+    async def raise_alert(self, alert: AlertRecord, *, escalate: bool) -> Escalation | None:
+        """Store an alert (and, for urgent risk, its escalation) with their audit entries.
+
+        Returns the escalation when one was raised. Only after this returns may
+        anyone be told (invariant 6).
+        """
+        now = alert.created_at
+        async with self._append_lock, self._sessions.begin() as session:
+            session.add(AlertRow(
+                id=alert.id, room_id=alert.room_id, kind=alert.kind, severity=alert.severity,
+                categories=json.dumps(list(alert.categories)), rules=json.dumps(list(alert.rules)),
+                participant_id=alert.participant_id, participant_name=alert.participant_name,
+                message_id=alert.message_id, excerpt=alert.excerpt, ack_within=alert.ack_within,
+                created_at=now,
+            ))
+            await self._append(session, now, "system", "alert.raised", alert.room_id, alert.id,
+                               {"kind": alert.kind, "severity": alert.severity,
+                                "categories": list(alert.categories),
+                                "rules": list(alert.rules)})
+            if not escalate:
+                return None
+            row = self._new_escalation(alert, "system", now)
+            session.add(row)
+            await session.flush()
+            await self._append(session, now, "system", "escalation.raised", alert.room_id,
+                               row.id, {"alert": alert.id, "severity": alert.severity})
+            return _escalation(row, ())
+
+    async def ack_alert(self, alert_id: str, by: str, at: datetime) -> bool:
+        async with self._append_lock, self._sessions.begin() as session:
+            row = await session.get(AlertRow, alert_id)
+            if row is None or row.acked_at is not None:
+                return False
+            row.acked_at, row.acked_by = at, by
+            await self._append(session, at, by, "alert.ack", row.room_id, alert_id, {})
+            return True
+
+    async def reroute_alert(self, alert_id: str, at: datetime, *, escalate: bool,
+                            ) -> Escalation | None:
+        """An alert was not acknowledged in time: record it, and escalate if asked."""
+        async with self._append_lock, self._sessions.begin() as session:
+            row = await session.get(AlertRow, alert_id)
+            if row is None or row.acked_at is not None:
+                return None
+            row.rerouted_at = at
+            await self._append(session, at, "system", "alert.overdue", row.room_id, alert_id,
+                               {"escalate": escalate})
+            if not escalate:
+                return None
+            existing = await session.scalar(
+                select(EscalationRow).where(EscalationRow.alert_id == alert_id))
+            if existing is not None:
+                return None
+            escalation = self._new_escalation(_alert(row), "system", at)
+            session.add(escalation)
+            await session.flush()
+            await self._append(session, at, "system", "escalation.raised", row.room_id,
+                               escalation.id, {"alert": alert_id, "reason": "not acknowledged"})
+            return _escalation(escalation, ())
+
+    async def open_alerts(self, room_id: str) -> list[AlertRecord]:
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(AlertRow).where(AlertRow.room_id == room_id, AlertRow.acked_at.is_(None))
+                .order_by(AlertRow.created_at))
+            return [_alert(r) for r in rows]
+
+    async def alert(self, alert_id: str) -> AlertRecord | None:
+        async with self._sessions() as session:
+            row = await session.get(AlertRow, alert_id)
+            return _alert(row) if row else None
+
+    # -- escalations ------------------------------------------------------------------------
+
+    @staticmethod
+    def _new_escalation(alert: AlertRecord, by: str, at: datetime) -> EscalationRow:
+        return EscalationRow(
+            id=f"e_{secrets.token_urlsafe(9)}", alert_id=alert.id, room_id=alert.room_id,
+            severity=alert.severity, categories=json.dumps(list(alert.categories)),
+            participant_name=alert.participant_name, excerpt=alert.excerpt, state="raised",
+            outcome=None, raised_by=by, created_at=at, updated_at=at, closed_at=None,
+        )
+
+    async def escalate(self, alert_id: str, by: str, note: str, at: datetime) -> Escalation:
+        """A facilitator escalates an alert. An alert already escalated gets the note added."""
+        async with self._append_lock, self._sessions.begin() as session:
+            alert_row = await session.get(AlertRow, alert_id)
+            if alert_row is None:
+                raise LookupError("no such alert")
+            row = await session.scalar(
+                select(EscalationRow).where(EscalationRow.alert_id == alert_id))
+            if row is None:
+                row = self._new_escalation(_alert(alert_row), by, at)
+                session.add(row)
+                await session.flush()
+                action = "escalation.raised"
+            else:
+                row.updated_at = at
+                action = "escalation.note"
+            session.add(EscalationNoteRow(escalation_id=row.id, by=by, state=row.state,
+                                          outcome=row.outcome, text=note, at=at))
+            await self._append(session, at, by, action, row.room_id, row.id,
+                               {"alert": alert_id, "note": bool(note)})
+            await session.flush()
+            return await self._load(session, row)
+
+    async def change_escalation(self, escalation_id: str, by: str, *, state: str | None,
+                                outcome: str | None, note: str, at: datetime) -> Escalation:
+        """Move an escalation on (raises ``EscalationError`` or ``LookupError``)."""
+        async with self._append_lock, self._sessions.begin() as session:
+            row = await session.get(EscalationRow, escalation_id, with_for_update=True)
+            if row is None:
+                raise LookupError("no such escalation")
+            target = check_change(row.state, state, outcome)
+            if target == "closed" and (outcome or row.outcome) is None:
+                raise EscalationError("closing an escalation needs an outcome")
+            before = row.state
+            row.state = target
+            row.outcome = outcome or row.outcome
+            row.updated_at = at
+            if target == "closed":
+                row.closed_at = at
+            session.add(EscalationNoteRow(escalation_id=row.id, by=by, state=target,
+                                          outcome=row.outcome, text=note, at=at))
+            await self._append(session, at, by, "escalation.changed", row.room_id, row.id,
+                               {"from": before, "to": target, "outcome": row.outcome,
+                                "note": bool(note)})
+            await session.flush()
+            return await self._load(session, row)
+
+    async def escalations(self, *, open_only: bool = True) -> list[Escalation]:
+        async with self._sessions() as session:
+            query = select(EscalationRow).order_by(EscalationRow.created_at.desc())
+            if open_only:
+                query = query.where(EscalationRow.state.in_(sorted(OPEN_STATES)))
+            return [_escalation(r, ()) for r in await session.scalars(query)]
+
+    async def escalation(self, escalation_id: str) -> Escalation | None:
+        async with self._sessions() as session:
+            row = await session.get(EscalationRow, escalation_id)
+            return await self._load(session, row) if row else None
+
+    @staticmethod
+    async def _load(session: AsyncSession, row: EscalationRow) -> Escalation:
+        notes = await session.scalars(
+            select(EscalationNoteRow).where(EscalationNoteRow.escalation_id == row.id)
+            .order_by(EscalationNoteRow.id))
+        return _escalation(row, [
+            EscalationNote(by=n.by, state=n.state, outcome=n.outcome, text=n.text,
+                           at=_aware(n.at) or n.at) for n in notes
+        ])
+
+    # -- retention -------------------------------------------------------------------------
+
+    async def purge_excerpts(self, closed_before: datetime) -> int:
+        """Clear the chat excerpts of escalations closed before ``closed_before`` and
+        of acknowledged alerts older than it that no open escalation refers to."""
+        async with self._append_lock, self._sessions.begin() as session:
+            escalations = (await session.execute(
+                update(EscalationRow)
+                .where(EscalationRow.state == "closed", EscalationRow.closed_at < closed_before,
+                       EscalationRow.excerpt.is_not(None))
+                .values(excerpt=None))).rowcount
+            still_open = select(EscalationRow.alert_id).where(
+                EscalationRow.state.in_(sorted(OPEN_STATES)), EscalationRow.alert_id.is_not(None))
+            alerts = (await session.execute(
+                update(AlertRow)
+                .where(AlertRow.created_at < closed_before, AlertRow.acked_at.is_not(None),
+                       AlertRow.excerpt.is_not(None), AlertRow.id.not_in(still_open))
+                .values(excerpt=None))).rowcount
+            total = int(escalations or 0) + int(alerts or 0)
+            if total:
+                await self._append(session, datetime.now(UTC), "system", "retention.purge",
+                                   None, None, {"excerpts": total})
+            return total
+
+
+def _alert(row: AlertRow) -> AlertRecord:
+    return AlertRecord(
+        id=row.id, room_id=row.room_id, kind=row.kind, severity=row.severity,
+        categories=tuple(json.loads(row.categories)), participant_id=row.participant_id,
+        participant_name=row.participant_name, ack_within=row.ack_within,
+        created_at=_aware(row.created_at) or row.created_at, message_id=row.message_id,
+        excerpt=row.excerpt, rules=tuple(json.loads(row.rules or "[]")),
+        acked_at=_aware(row.acked_at), acked_by=row.acked_by,
+    )
+
+
+def _escalation(row: EscalationRow, notes: Sequence[EscalationNote]) -> Escalation:
+    return Escalation(
+        id=row.id, alert_id=row.alert_id, room_id=row.room_id, severity=row.severity,
+        categories=tuple(json.loads(row.categories)), participant_name=row.participant_name,
+        excerpt=row.excerpt, state=row.state, outcome=row.outcome, raised_by=row.raised_by,
+        created_at=_aware(row.created_at) or row.created_at,
+        updated_at=_aware(row.updated_at) or row.updated_at, closed_at=_aware(row.closed_at),
+        notes=tuple(notes),
+    )
