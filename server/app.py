@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -13,15 +16,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.auth.ratelimit import KeyedLimiter
 from server.auth.tokens import Signer
-from server.http import api, pages
+from server.http import api, lead, pages
 from server.metrics import Metrics
 from server.safeguarding.directory import Directory
+from server.safeguarding.notify import Notifier
+from server.safeguarding.service import SafeguardingService
 from server.services import Services
 from server.settings import Settings
 from server.signaling.endpoint import Endpoint
 from server.signaling.hub import Hub
 from server.store.bus import open_bus
 from server.store.db import SqlStore
+
+log = logging.getLogger("hearth.app")
 
 # Pages load only Hearth's own scripts and styles, cannot be framed, and send
 # no Referer (a join link in a Referer would leak the invite code).
@@ -59,6 +66,17 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+async def _retention_sweeps(safeguarding: SafeguardingService, settings: Settings) -> None:
+    """Clear alert excerpts past the retention period (invariant 7), at start and then
+    every ``retention_every`` seconds."""
+    while True:
+        try:
+            await safeguarding.purge(datetime.now(UTC), settings.retention_days)
+        except Exception:
+            log.exception("retention sweep failed; will try again")
+        await asyncio.sleep(settings.retention_every)
+
+
 class _WebSocketApp:
     """A plain ASGI app (not a function) so Starlette hands it raw ``send``,
     which the endpoint uses directly on the hot path."""
@@ -81,17 +99,29 @@ def create_app(settings: Settings) -> Starlette:
         metrics = Metrics()
         directory = Directory.default()
         hub = Hub(store, settings, directory, metrics)
+        notifier = Notifier(
+            webhook_url=settings.webhook_url, webhook_secret=settings.webhook_secret,
+            smtp_host=settings.smtp_host, smtp_port=settings.smtp_port,
+            email_to=settings.alert_email_to, email_from=settings.alert_email_from,
+        )
+        safeguarding = SafeguardingService(store, bus, notifier, settings.public_url)
         app.state.services = Services(
             settings=settings, store=store, bus=bus, hub=hub, signer=signer, metrics=metrics,
-            directory=directory,
+            directory=directory, safeguarding=safeguarding,
             join_limiter=KeyedLimiter(settings.join_burst, settings.join_per_minute),
             login_limiter=KeyedLimiter(settings.login_burst, settings.login_per_minute),
         )
         app.state.endpoint = Endpoint(hub, signer, settings, metrics)
+        retention = asyncio.get_running_loop().create_task(
+            _retention_sweeps(safeguarding, settings))
         try:
             yield
         finally:
+            retention.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retention
             await hub.aclose()
+            await safeguarding.aclose()
             await bus.aclose()
             await store.aclose()
 
@@ -100,6 +130,7 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             *api.routes,
             *pages.routes,
+            *lead.routes,
             WebSocketRoute("/ws", _WebSocketApp()),
             Mount("/static", StaticFiles(directory=str(pages.WEB / "static")), name="static"),
         ],

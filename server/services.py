@@ -8,6 +8,7 @@ from server.auth.ratelimit import KeyedLimiter
 from server.auth.tokens import Signer
 from server.metrics import Metrics
 from server.safeguarding.directory import Directory
+from server.safeguarding.service import SafeguardingService
 from server.settings import Settings
 from server.signaling.hub import Hub
 from server.store.bus import Bus
@@ -23,5 +24,6 @@ class Services:
     signer: Signer
     metrics: Metrics
     directory: Directory
+    safeguarding: SafeguardingService
     join_limiter: KeyedLimiter
     login_limiter: KeyedLimiter

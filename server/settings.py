@@ -59,6 +59,18 @@ class Settings:
     ack_within_concern: int = 300
     ice_servers: tuple[dict[str, object], ...] = field(default_factory=tuple)
 
+    # Outbound notice of a new escalation to the safeguarding lead; each optional.
+    webhook_url: str | None = None
+    webhook_secret: str | None = None  # signs the body (X-Hearth-Signature, HMAC-SHA256)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    alert_email_to: str | None = None
+    alert_email_from: str = "hearth@localhost"
+    # Alert excerpts are the only chat kept (invariant 7): cleared this long after closure.
+    retention_days: int = 90
+    # How often the retention sweep runs.
+    retention_every: float = 6 * 3600
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'hearth.db').resolve()}"
@@ -108,5 +120,14 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         secret_key=env.get("HEARTH_SECRET_KEY") or None,
         allowed_origins=origins,
         secure_cookies=env.get("HEARTH_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
+        webhook_url=env.get("HEARTH_WEBHOOK_URL") or None,
+        webhook_secret=env.get("HEARTH_WEBHOOK_SECRET") or None,
+        smtp_host=env.get("HEARTH_SMTP_HOST") or None,
+        smtp_port=int(env.get("HEARTH_SMTP_PORT", "25")),
+        alert_email_to=env.get("HEARTH_ALERT_EMAIL_TO") or None,
+        alert_email_from=env.get("HEARTH_ALERT_EMAIL_FROM", "hearth@localhost"),
+        retention_days=int(env.get("HEARTH_RETENTION_DAYS", "90")),
+        ack_within_urgent=int(env.get("HEARTH_ACK_WITHIN_URGENT", "60")),
+        ack_within_concern=int(env.get("HEARTH_ACK_WITHIN_CONCERN", "300")),
     )
     return replace(settings, **overrides)  # type: ignore[arg-type]

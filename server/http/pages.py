@@ -39,7 +39,7 @@ AUDIENCE_WORDS = {
 }
 
 
-def _render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+def render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
     """Render with a fresh CSRF pair; every page may hold a form."""
     svc = services(request)
     nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(18)
@@ -49,7 +49,7 @@ def _render(request: Request, name: str, status: int = 200, **context: Any) -> R
     return response
 
 
-async def _csrf_ok(request: Request) -> bool:
+async def csrf_ok(request: Request) -> bool:
     form = await request.form()
     token = form.get("csrf_token")
     nonce = request.cookies.get(CSRF_COOKIE)
@@ -58,7 +58,7 @@ async def _csrf_ok(request: Request) -> bool:
 
 
 async def home(request: Request) -> Response:
-    return _render(request, "home.html", staff=await current_staff(request))
+    return render(request, "home.html", staff=await current_staff(request))
 
 
 async def join_page(request: Request) -> Response:
@@ -67,36 +67,51 @@ async def join_page(request: Request) -> Response:
     invite = await svc.store.invite(code[:128])
     room = await svc.store.room(invite.room_id) if invite and not invite.revoked else None
     if room is None:
-        return _render(request, "join_invalid.html", status=404)
-    return _render(request, "join.html", room=room, invite=code, suggestion=pseudonym(),
+        return render(request, "join_invalid.html", status=404)
+    return render(request, "join.html", room=room, invite=code, suggestions=_suggestions(),
                    audience_words=AUDIENCE_WORDS.get(room.audience, "parents"))
 
 
+def _suggestions(count: int = 6) -> list[str]:
+    """A few different made-up names; the join page's "Suggest another" cycles through them."""
+    names: list[str] = []
+    for _ in range(count * 4):
+        name = pseudonym()
+        if name not in names:
+            names.append(name)
+        if len(names) == count:
+            break
+    return names
+
+
 async def room_page(request: Request) -> Response:
-    return _render(request, "room.html")
+    # The page learns its room from the token in sessionStorage, so it cannot know the
+    # audience here; the general help contacts are shown when someone's session ends.
+    return render(request, "room.html",
+                   support=services(request).directory.for_help("everyone"))
 
 
 async def login_page(request: Request) -> Response:
     if await current_staff(request) is not None:
         return RedirectResponse("/staff", status_code=303)
-    return _render(request, "login.html")
+    return render(request, "login.html")
 
 
 async def login_form(request: Request) -> Response:
     svc = services(request)
-    if not await _csrf_ok(request):
-        return _render(request, "login.html", status=403,
+    if not await csrf_ok(request):
+        return render(request, "login.html", status=403,
                        message="This form had expired. Please try again.")
     if not svc.login_limiter.allow(client_key(request), time.monotonic()):
         svc.metrics.http_limited.labels("login").inc()
-        return _render(request, "login.html", status=429,
+        return render(request, "login.html", status=429,
                        message="Too many attempts. Please wait a minute and try again.")
     form = await request.form()
     result = await staff_auth.login(svc.store, svc.signer, str(form.get("username", "")),
                                     str(form.get("password", "")),
                                     svc.settings.staff_session_ttl)
     if result is None:
-        return _render(request, "login.html", status=401,
+        return render(request, "login.html", status=401,
                        message="That username and password do not match.")
     _, cookie = result
     response = RedirectResponse("/staff", status_code=303)
@@ -106,8 +121,8 @@ async def login_form(request: Request) -> Response:
 
 async def logout_form(request: Request) -> Response:
     svc = services(request)
-    if not await _csrf_ok(request):
-        return _render(request, "home.html", status=403, staff=await current_staff(request),
+    if not await csrf_ok(request):
+        return render(request, "home.html", status=403, staff=await current_staff(request),
                        message="That form had expired. Please try again.")
     await staff_auth.logout(svc.store, svc.signer, request.cookies.get(SESSION_COOKIE),
                             svc.settings.staff_session_ttl)
@@ -131,7 +146,7 @@ async def staff_page(request: Request) -> Response:
             "audience_words": AUDIENCE_WORDS.get(record.audience, "parents"),
             "links": [f"{svc.settings.public_url}/join/{i.code}" for i in invites],
         })
-    return _render(request, "staff.html", staff=staff, rooms=rooms,
+    return render(request, "staff.html", staff=staff, rooms=rooms,
                    can_facilitate=staff.role in ("facilitator", "safeguarding_lead"))
 
 

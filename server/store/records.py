@@ -213,8 +213,11 @@ class SafeguardingRecords:
             outcome=None, raised_by=by, created_at=at, updated_at=at, closed_at=None,
         )
 
-    async def escalate(self, alert_id: str, by: str, note: str, at: datetime) -> Escalation:
-        """A facilitator escalates an alert. An alert already escalated gets the note added."""
+    async def escalate(self, alert_id: str, by: str, note: str,
+                       at: datetime) -> tuple[Escalation, bool]:
+        """A facilitator escalates an alert; True when a new escalation was raised.
+
+        An alert that was already escalated gets the note added instead."""
         async with self._append_lock, self._sessions.begin() as session:
             alert_row = await session.get(AlertRow, alert_id)
             if alert_row is None:
@@ -234,7 +237,7 @@ class SafeguardingRecords:
             await self._append(session, at, by, action, row.room_id, row.id,
                                {"alert": alert_id, "note": bool(note)})
             await session.flush()
-            return await self._load(session, row)
+            return await self._load(session, row), action == "escalation.raised"
 
     async def change_escalation(self, escalation_id: str, by: str, *, state: str | None,
                                 outcome: str | None, note: str, at: datetime) -> Escalation:

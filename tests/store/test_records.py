@@ -63,10 +63,10 @@ async def test_escalation_lifecycle_with_notes_and_outcome(store: SqlStore) -> N
     room = await store.add_room("Dads", "fathers_partners")
     records = store.safeguarding
     await records.raise_alert(alert(room.id, severity="concern"), escalate=False)
-    raised = await records.escalate("a_1", "Fran", "He mentioned a plan", NOW)
-    assert raised.state == "raised" and raised.raised_by == "Fran"
-    again = await records.escalate("a_1", "Sam", "Second note", NOW)
-    assert again.id == raised.id and [n.text for n in again.notes] == [
+    raised, created = await records.escalate("a_1", "Fran", "He mentioned a plan", NOW)
+    assert created and raised.state == "raised" and raised.raised_by == "Fran"
+    again, created = await records.escalate("a_1", "Sam", "Second note", NOW)
+    assert not created and again.id == raised.id and [n.text for n in again.notes] == [
         "He mentioned a plan", "Second note"]
     acked = await records.change_escalation(raised.id, "Lead", state="acknowledged",
                                             outcome=None, note="On it", at=NOW)

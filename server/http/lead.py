@@ -1,0 +1,188 @@
+"""The safeguarding lead's API and pages: open escalations, live, and their changes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from server.http.common import current_staff, error, origin_allowed, services
+from server.http.pages import csrf_ok, render
+from server.safeguarding.escalation import OUTCOMES, STATES, EscalationError
+from server.safeguarding.service import ESCALATIONS_CHANNEL, event_for
+from server.store.bus import BusClosed, BusError
+from server.store.db import Staff
+from server.store.records import Escalation
+
+# Comment lines keep proxies from closing an idle stream.
+HEARTBEAT_SECONDS = 15.0
+
+
+class ChangeBody(msgspec.Struct, forbid_unknown_fields=False):
+    state: str | None = None
+    outcome: str | None = None
+    note: str = ""
+
+
+def as_json(escalation: Escalation, *, full: bool) -> dict[str, Any]:
+    data: dict[str, Any] = msgspec.to_builtins(event_for(escalation, "snapshot"))
+    del data["event"]
+    data["raised_by"] = escalation.raised_by
+    data["closed_at"] = escalation.closed_at.isoformat() if escalation.closed_at else None
+    if full:
+        data["excerpt"] = escalation.excerpt
+        data["notes"] = [
+            {"by": n.by, "state": n.state, "outcome": n.outcome, "text": n.text,
+             "at": n.at.isoformat()} for n in escalation.notes
+        ]
+    return data
+
+
+async def _lead(request: Request) -> Staff | Response:
+    staff = await current_staff(request)
+    if staff is None:
+        return error(401, "unauthorized", "please log in")
+    if staff.role != "safeguarding_lead":
+        return error(403, "forbidden", "only the safeguarding lead sees escalations")
+    return staff
+
+
+async def list_escalations(request: Request) -> Response:
+    lead = await _lead(request)
+    if isinstance(lead, Response):
+        return lead
+    open_only = request.query_params.get("all") not in ("1", "true")
+    found = await services(request).store.safeguarding.escalations(open_only=open_only)
+    return JSONResponse({"escalations": [as_json(e, full=False) for e in found]})
+
+
+async def get_escalation(request: Request) -> Response:
+    lead = await _lead(request)
+    if isinstance(lead, Response):
+        return lead
+    found = await services(request).store.safeguarding.escalation(request.path_params["id"])
+    if found is None:
+        return error(404, "not_found", "no such escalation")
+    return JSONResponse(as_json(found, full=True))
+
+
+async def change_escalation(request: Request) -> Response:
+    if not origin_allowed(request):
+        return error(403, "forbidden", "requests must come from Hearth's own pages")
+    lead = await _lead(request)
+    if isinstance(lead, Response):
+        return lead
+    try:
+        body = msgspec.json.decode(await request.body() or b"{}", type=ChangeBody)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        return error(400, "bad_request", str(exc)[:200])
+    try:
+        changed = await services(request).safeguarding.change(
+            request.path_params["id"], lead.username, state=body.state,
+            outcome=body.outcome, note=body.note[:4000], at=datetime.now(UTC))
+    except LookupError:
+        return error(404, "not_found", "no such escalation")
+    except EscalationError as exc:
+        return error(409, "invalid_state", str(exc))
+    return JSONResponse(as_json(changed, full=True))
+
+
+async def stream(request: Request) -> Response:
+    """Server-sent events: every escalation raised or changed, on any node."""
+    lead = await _lead(request)
+    if isinstance(lead, Response):
+        return lead
+    svc = services(request)
+    try:
+        subscription = await svc.bus.subscribe(ESCALATIONS_CHANNEL)
+    except BusError:
+        return error(503, "unavailable", "live updates are unavailable; reload later")
+    open_now = await svc.store.safeguarding.escalations()
+
+    async def events() -> AsyncIterator[str]:
+        try:
+            snapshot = msgspec.json.encode({"open": [as_json(e, full=False) for e in open_now]})
+            yield f"event: snapshot\ndata: {snapshot.decode()}\n\n"
+            while True:
+                try:
+                    _, payload = await asyncio.wait_for(subscription.get(), HEARTBEAT_SECONDS)
+                except TimeoutError:
+                    yield ": still here\n\n"
+                    continue
+                except BusClosed:
+                    return
+                yield f"event: escalation\ndata: {payload.decode()}\n\n"
+        finally:
+            with contextlib.suppress(Exception):
+                await subscription.aclose()
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+# -- pages -----------------------------------------------------------------------------
+
+
+async def lead_page(request: Request) -> Response:
+    staff = await current_staff(request)
+    if staff is None:
+        return RedirectResponse("/login", status_code=303)
+    if staff.role != "safeguarding_lead":
+        return render(request, "home.html", status=403, staff=staff,
+                      message="This page is for the safeguarding lead.")
+    records = services(request).store.safeguarding
+    everything = await records.escalations(open_only=False)
+    return render(request, "lead.html", staff=staff,
+                  open=[e for e in everything if e.state != "closed"],
+                  closed=[e for e in everything if e.state == "closed"][:50])
+
+
+async def escalation_page(request: Request) -> Response:
+    staff = await current_staff(request)
+    if staff is None:
+        return RedirectResponse("/login", status_code=303)
+    if staff.role != "safeguarding_lead":
+        return render(request, "home.html", status=403, staff=staff,
+                      message="This page is for the safeguarding lead.")
+    svc = services(request)
+    found = await svc.store.safeguarding.escalation(request.path_params["id"])
+    if found is None:
+        return render(request, "home.html", status=404, staff=staff,
+                      message="There is no such escalation.")
+    room = await svc.store.room(found.room_id)
+    message = None
+    status = 200
+    if request.method == "POST":
+        if not await csrf_ok(request):
+            return render(request, "lead_escalation.html", status=403, staff=staff,
+                          escalation=found, room=room, states=STATES, outcomes=OUTCOMES,
+                          message="That form had expired. Please try again.")
+        form = await request.form()
+        try:
+            found = await svc.safeguarding.change(
+                found.id, staff.username, state=str(form.get("state") or "") or None,
+                outcome=str(form.get("outcome") or "") or None,
+                note=str(form.get("note") or "")[:4000], at=datetime.now(UTC))
+            message = "Saved."
+        except EscalationError as exc:
+            message, status = str(exc), 409
+    return render(request, "lead_escalation.html", status=status, staff=staff,
+                  escalation=found, room=room, states=STATES, outcomes=OUTCOMES,
+                  message=message)
+
+
+routes = [
+    Route("/api/escalations", list_escalations),
+    Route("/api/escalations/stream", stream),
+    Route("/api/escalations/{id}", get_escalation, methods=["GET"]),
+    Route("/api/escalations/{id}", change_escalation, methods=["POST"]),
+    Route("/lead", lead_page),
+    Route("/lead/escalations/{id}", escalation_page, methods=["GET", "POST"]),
+]

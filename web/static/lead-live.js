@@ -1,0 +1,33 @@
+// Live escalations for the safeguarding lead, on any page they have open.
+// Server-sent events from /api/escalations/stream; the banner shows how many are open
+// and announces a new one. Nothing here is shown to anyone but a logged-in lead.
+const banner = document.createElement("a");
+banner.id = "lead-live";
+banner.href = "/lead";
+banner.className = "lead-live";
+banner.setAttribute("role", "status");
+banner.setAttribute("aria-live", "assertive");
+banner.hidden = true;
+document.body.prepend(banner);
+
+const open = new Map();
+
+function show(latest) {
+  banner.hidden = open.size === 0 && !latest;
+  const count = `${open.size} open escalation${open.size === 1 ? "" : "s"}`;
+  banner.textContent = latest ? `New ${latest.severity} escalation (${latest.participant_name}) · ${count}` : count;
+  banner.classList.toggle("urgent", [...open.values()].some((e) => e.severity === "urgent"));
+  document.dispatchEvent(new CustomEvent("hearth:escalations", { detail: { open: [...open.values()], latest } }));
+}
+
+const source = new EventSource("/api/escalations/stream");
+source.addEventListener("snapshot", (event) => {
+  open.clear();
+  for (const e of JSON.parse(event.data).open) open.set(e.id, e);
+  show(null);
+});
+source.addEventListener("escalation", (event) => {
+  const e = JSON.parse(event.data);
+  if (e.state === "closed") open.delete(e.id); else open.set(e.id, e);
+  show(e.event === "raised" ? e : null);
+});
