@@ -16,9 +16,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.auth.ratelimit import KeyedLimiter
 from server.auth.tokens import Signer
-from server.http import api, lead, pages
+from server.http import admin, api, lead, pages
 from server.metrics import Metrics
-from server.safeguarding.directory import Directory
+from server.safeguarding.directory import Directory, DirectoryStore
 from server.safeguarding.notify import Notifier
 from server.safeguarding.service import SafeguardingService
 from server.services import Services
@@ -108,6 +108,7 @@ def create_app(settings: Settings) -> Starlette:
         app.state.services = Services(
             settings=settings, store=store, bus=bus, hub=hub, signer=signer, metrics=metrics,
             directory=directory, safeguarding=safeguarding,
+            directory_store=DirectoryStore(store.safeguarding),
             join_limiter=KeyedLimiter(settings.join_burst, settings.join_per_minute),
             login_limiter=KeyedLimiter(settings.login_burst, settings.login_per_minute),
         )
@@ -131,6 +132,7 @@ def create_app(settings: Settings) -> Starlette:
             *api.routes,
             *pages.routes,
             *lead.routes,
+            *admin.routes,
             WebSocketRoute("/ws", _WebSocketApp()),
             Mount("/static", StaticFiles(directory=str(pages.WEB / "static")), name="static"),
         ],

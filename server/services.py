@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from server.auth.ratelimit import KeyedLimiter
 from server.auth.tokens import Signer
 from server.metrics import Metrics
-from server.safeguarding.directory import Directory
+from server.safeguarding.directory import Directory, DirectoryStore
 from server.safeguarding.service import SafeguardingService
 from server.settings import Settings
 from server.signaling.hub import Hub
@@ -24,6 +24,7 @@ class Services:
     signer: Signer
     metrics: Metrics
     directory: Directory
+    directory_store: DirectoryStore
     safeguarding: SafeguardingService
     join_limiter: KeyedLimiter
     login_limiter: KeyedLimiter

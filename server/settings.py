@@ -112,7 +112,8 @@ def load_or_create_secret(data_dir: Path) -> str:
 
 def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     env = os.environ if env is None else env
-    origins = tuple(o.strip() for o in env.get("HEARTH_ALLOWED_ORIGINS", "").split(",") if o.strip())
+    listed = env.get("HEARTH_ALLOWED_ORIGINS", "").split(",")
+    origins = tuple(o.strip() for o in listed if o.strip())
     settings = Settings(
         data_dir=Path(env.get("HEARTH_DATA_DIR", "hearth-data")),
         database_url=env.get("HEARTH_DATABASE_URL") or None,

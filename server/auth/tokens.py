@@ -42,7 +42,7 @@ class Signer:
 
     def read_join_token(self, token: str, max_age: float) -> Identity:
         try:
-            data = self._serializer(JOIN_SALT).loads(token, max_age=max_age)
+            data = self._serializer(JOIN_SALT).loads(token, max_age=int(max_age))
             return Identity(room_id=str(data["r"]), participant_id=str(data["p"]),
                             name=str(data["n"]), role=data["k"],
                             device=None if data.get("d") is None else str(data["d"]))
@@ -56,7 +56,7 @@ class Signer:
 
     def read_session_cookie(self, cookie: str, max_age: float) -> str:
         try:
-            return str(self._serializer(SESSION_SALT).loads(cookie, max_age=max_age))
+            return str(self._serializer(SESSION_SALT).loads(cookie, max_age=int(max_age)))
         except BadSignature:
             raise BadToken("bad session cookie") from None
 
@@ -67,7 +67,7 @@ class Signer:
 
     def csrf_matches(self, form_token: str, cookie_nonce: str, max_age: float) -> bool:
         try:
-            nonce = self._serializer(CSRF_SALT).loads(form_token, max_age=max_age)
+            nonce = self._serializer(CSRF_SALT).loads(form_token, max_age=int(max_age))
         except BadSignature:
             return False
         return isinstance(nonce, str) and hmac.compare_digest(nonce, cookie_nonce)
@@ -76,7 +76,8 @@ class Signer:
 
     def device_hash(self, device_cookie: str) -> str:
         """A keyed hash of a browser's device cookie: what a ban stores."""
-        return hmac.new(self.secret_key.encode(), device_cookie.encode(), hashlib.sha256).hexdigest()
+        key = self.secret_key.encode()
+        return hmac.new(key, device_cookie.encode(), hashlib.sha256).hexdigest()
 
 
 def new_secret(nbytes: int = 32) -> str:

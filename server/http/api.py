@@ -65,12 +65,13 @@ async def _body(request: Request, kind: type[T]) -> T | JSONResponse:
 
 def room_info(svc: Services, record: RoomRecord) -> dict[str, Any]:
     live = svc.hub.room(record.id)
-    return msgspec.to_builtins(p.RoomInfo(
+    info: dict[str, Any] = msgspec.to_builtins(p.RoomInfo(
         id=record.id, name=record.name, audience=record.audience,  # type: ignore[arg-type]
         locked=live.locked if live else record.locked,
         live=live.live if live else False,
         focus=live.focus if live else record.focus,
     ))
+    return info
 
 
 async def join(request: Request) -> Response:

@@ -1,19 +1,76 @@
 """The signposting directory: crisis and support contacts kept as data.
 
-Resources are chosen by category (``help`` for a plain help request) and by
-the room's audience: a fathers' group is shown the Men's Advice Line rather
-than a helpline for women. The data file is ``directory.json`` beside this
-module, dated so an admin can see when it was last checked.
+Resources are chosen by category (``help`` for a plain help request, or a risk
+category) and by the room's audience: a fathers' group is shown the Men's
+Advice Line rather than a helpline for women. The shipped defaults are
+``directory.json`` beside this module; an admin's edited copy is kept in the
+database and wins over them. Either way it is dated, so whoever looks can see
+when it was last checked.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
+
+import msgspec
 
 from server.protocol import Resource
+
+if TYPE_CHECKING:
+    from server.store.records import SafeguardingRecords
+
+CATEGORIES = ("help", "suicide", "self_harm", "harm_to_baby", "psychosis", "domestic_abuse",
+              "immediate_danger", "substance_misuse")
+AUDIENCES = ("*", "mothers", "fathers_partners", "everyone")
+
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class EntryData(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    id: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_-]{1,40}$")]
+    name: Text
+    contact: Text
+    categories: list[str]
+    audiences: list[str] = msgspec.field(default_factory=lambda: ["*"])
+    hours: Text | None = None
+    url: Annotated[str, msgspec.Meta(pattern=r"^https://\S{1,300}$")] | None = None
+
+
+class DirectoryData(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    checked: Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    resources: list[EntryData]
+    note: str = ""
+
+
+class InvalidDirectory(ValueError):
+    """The directory data does not fit the schema; the message says where."""
+
+
+def parse(raw: bytes | str | dict[str, Any]) -> DirectoryData:
+    """Validate directory data (JSON text or a decoded object) or raise ``InvalidDirectory``."""
+    try:
+        if isinstance(raw, dict):
+            data = msgspec.convert(raw, DirectoryData)
+        else:
+            data = msgspec.json.decode(raw, type=DirectoryData)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise InvalidDirectory(str(exc)) from None
+    seen: set[str] = set()
+    for entry in data.resources:
+        if entry.id in seen:
+            raise InvalidDirectory(f"two entries have the id {entry.id!r}")
+        seen.add(entry.id)
+        if not entry.categories or set(entry.categories) - set(CATEGORIES):
+            raise InvalidDirectory(
+                f"{entry.id}: categories must be some of {', '.join(CATEGORIES)}")
+        if not entry.audiences or set(entry.audiences) - set(AUDIENCES):
+            raise InvalidDirectory(f"{entry.id}: audiences must be some of {', '.join(AUDIENCES)}")
+    return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,29 +84,27 @@ class Entry:
 
 
 class Directory:
-    def __init__(self, entries: list[Entry], checked: str) -> None:
-        self.entries = entries
-        self.checked = checked
+    def __init__(self, data: DirectoryData) -> None:
+        self.data = data
+        self.checked = data.checked
+        self.entries = [
+            Entry(
+                resource=Resource(name=e.name, contact=e.contact, hours=e.hours, url=e.url),
+                categories=frozenset(e.categories), audiences=frozenset(e.audiences),
+            )
+            for e in data.resources
+        ]
 
     @classmethod
-    def from_data(cls, data: dict[str, Any]) -> Directory:
-        entries = [
-            Entry(
-                resource=Resource(name=item["name"], contact=item["contact"],
-                                  hours=item.get("hours"), url=item.get("url")),
-                categories=frozenset(item["categories"]),
-                audiences=frozenset(item.get("audiences", ["*"])),
-            )
-            for item in data["resources"]
-        ]
-        return cls(entries, str(data.get("checked", "")))
+    def default_data(cls) -> DirectoryData:
+        return parse(resources.files("server.safeguarding").joinpath("directory.json").read_text())
 
     @classmethod
     def default(cls) -> Directory:
-        text = resources.files("server.safeguarding").joinpath("directory.json").read_text()
-        return cls.from_data(json.loads(text))
+        return cls(cls.default_data())
 
-    def lookup(self, categories: list[str] | tuple[str, ...], audience: str) -> tuple[Resource, ...]:
+    def lookup(self, categories: list[str] | tuple[str, ...],
+               audience: str) -> tuple[Resource, ...]:
         """Resources for any of ``categories``, in file order, each once."""
         return tuple(
             e.resource for e in self.entries if any(e.fits(c, audience) for c in categories)
@@ -57,3 +112,35 @@ class Directory:
 
     def for_help(self, audience: str) -> tuple[Resource, ...]:
         return self.lookup(("help",), audience)
+
+    def to_json(self) -> str:
+        return json.dumps(msgspec.to_builtins(self.data), indent=1, ensure_ascii=False)
+
+
+class DirectoryStore:
+    """The current directory: the admin's copy from the store, else the shipped file.
+
+    Cached for ``ttl`` seconds, so another node's edit shows within a minute and
+    starting a room costs no query.
+    """
+
+    def __init__(self, records: SafeguardingRecords, ttl: float = 60.0) -> None:
+        self._records = records
+        self._ttl = ttl
+        self._cached: Directory | None = None
+        self._loaded_at = 0.0
+
+    async def current(self) -> Directory:
+        now = time.monotonic()
+        if self._cached is None or now - self._loaded_at > self._ttl:
+            stored = await self._records.directory_data()
+            self._cached = Directory(parse(stored)) if stored else Directory.default()
+            self._loaded_at = now
+        return self._cached
+
+    async def replace(self, data: DirectoryData, by: str, at: datetime) -> Directory:
+        await self._records.save_directory(
+            json.dumps(msgspec.to_builtins(data), ensure_ascii=False), by, at)
+        self._cached = Directory(data)
+        self._loaded_at = time.monotonic()
+        return self._cached

@@ -14,9 +14,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.safeguarding.audit import Entry, Verdict, canonical, entry_hash, verify
@@ -25,6 +25,7 @@ from server.store.models import (
     AlertRow,
     AuditHeadRow,
     AuditRow,
+    DirectoryRow,
     EscalationNoteRow,
     EscalationRow,
 )
@@ -285,25 +286,43 @@ class SafeguardingRecords:
                            at=_aware(n.at) or n.at) for n in notes
         ])
 
+    # -- the signposting directory ----------------------------------------------------
+
+    async def directory_data(self) -> str | None:
+        """The admin's edited directory as JSON, or None when the defaults apply."""
+        async with self._sessions() as session:
+            row = await session.get(DirectoryRow, 1)
+            return row.data if row else None
+
+    async def save_directory(self, data: str, by: str, at: datetime) -> None:
+        async with self._append_lock, self._sessions.begin() as session:
+            row = await session.get(DirectoryRow, 1)
+            if row is None:
+                session.add(DirectoryRow(id=1, data=data, updated_at=at, updated_by=by))
+            else:
+                row.data, row.updated_at, row.updated_by = data, at, by
+            await self._append(session, at, by, "directory.changed", None, None,
+                               {"bytes": len(data)})
+
     # -- retention -------------------------------------------------------------------------
 
     async def purge_excerpts(self, closed_before: datetime) -> int:
         """Clear the chat excerpts of escalations closed before ``closed_before`` and
         of acknowledged alerts older than it that no open escalation refers to."""
         async with self._append_lock, self._sessions.begin() as session:
-            escalations = (await session.execute(
+            escalations = cast(CursorResult[Any], await session.execute(
                 update(EscalationRow)
                 .where(EscalationRow.state == "closed", EscalationRow.closed_at < closed_before,
                        EscalationRow.excerpt.is_not(None))
                 .values(excerpt=None))).rowcount
             still_open = select(EscalationRow.alert_id).where(
                 EscalationRow.state.in_(sorted(OPEN_STATES)), EscalationRow.alert_id.is_not(None))
-            alerts = (await session.execute(
+            alerts = cast(CursorResult[Any], await session.execute(
                 update(AlertRow)
                 .where(AlertRow.created_at < closed_before, AlertRow.acked_at.is_not(None),
                        AlertRow.excerpt.is_not(None), AlertRow.id.not_in(still_open))
                 .values(excerpt=None))).rowcount
-            total = int(escalations or 0) + int(alerts or 0)
+            total = escalations + alerts
             if total:
                 await self._append(session, datetime.now(UTC), "system", "retention.purge",
                                    None, None, {"excerpts": total})

@@ -71,7 +71,7 @@ def bus(make_bus: MakeBus) -> Bus:
 
 
 # Children first, so foreign keys never object.
-TABLES = ("escalation_notes", "escalations", "alerts", "audit", "bans", "invites",
+TABLES = ("directory", "escalation_notes", "escalations", "alerts", "audit", "bans", "invites",
           "staff_sessions", "rooms", "staff")
 
 

@@ -1,0 +1,1 @@
+"""Hearth: moderated, anonymous, real-time peer-support groups for parents."""
