@@ -2,20 +2,48 @@ import { keepSession, postJSON } from "./api.js";
 
 const form = document.getElementById("join-form");
 const errorBox = document.getElementById("join-error");
+const nameInput = document.getElementById("name");
+const agree = document.getElementById("agree");
+const joinButton = document.getElementById("join-button");
+
+// "Suggest another": cycle through a few made-up names the server offered.
+const suggestions = (form.dataset.suggestions ?? "").split("|").filter(Boolean);
+let next = 1;
+document.getElementById("another-name")?.addEventListener("click", () => {
+  if (suggestions.length === 0) return;
+  nameInput.value = suggestions[next % suggestions.length];
+  next += 1;
+  nameInput.focus();
+});
+
+function showError(text, focus) {
+  errorBox.textContent = text;
+  errorBox.hidden = false;
+  focus?.focus();
+}
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   errorBox.hidden = true;
-  const name = form.elements.name.value.trim();
+  if (!agree.checked) {
+    showError("Please tick the box to say you've read the group agreement.", agree);
+    return;
+  }
+  const name = nameInput.value.trim();
+  joinButton.disabled = true;
+  joinButton.textContent = "Joining…";
   try {
     const data = await postJSON("/api/join", {
       invite: form.dataset.invite,
       name: name || null,
-      agree: form.elements.agree.checked,
+      agree: true,
     });
     keepSession(data);
-    location.assign("/room");
+    // replace, not assign: the back button should not lead to the join form.
+    location.replace("/room");
   } catch (error) {
-    errorBox.textContent = error.message;
-    errorBox.hidden = false;
+    showError(error.message, error.code === "bad_request" ? nameInput : null);
+    joinButton.disabled = false;
+    joinButton.textContent = "Join the group";
   }
 });

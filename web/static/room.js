@@ -1,277 +1,635 @@
 // The group page: one WebSocket to the server, protocol v1 (docs/protocol.md).
 // Everything people type is shown with textContent, never as HTML.
-import { forgetSession, readSession } from "./api.js";
+import { forgetSession, friendlyMessage, readSession } from "./api.js";
+import { askDialog, confirmDialog } from "./dialog.js";
 import { onQuickExit } from "./quick-exit.js";
 
-const app = document.getElementById("app");
+const $ = (id) => document.getElementById(id);
+const app = $("app");
 const session = readSession();
 
 const state = {
-  you: null, room: null, place: "connecting", people: new Map(), lobby: new Map(),
-  alerts: new Map(), paused: false, muted: false, locked: false,
+  you: null,
+  room: null,
+  place: "connecting", // connecting | lobby | room | gone
+  people: new Map(),
+  lobby: new Map(),
+  alerts: new Map(),
+  paused: false,
 };
 let socket = null;
 let refs = 0;
+let retries = 0;
+let everWelcomed = false;
+
+const isStaff = () => Boolean(state.you && state.you.role !== "participant");
+const isYou = (id) => Boolean(state.you && id === state.you.id);
+
+// ---- small DOM helpers ------------------------------------------------------------
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
+    if (value == null || value === false) continue;
     if (key === "class") node.className = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
     else if (key === "text") node.textContent = value;
-    else node.setAttribute(key, value);
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : value);
   }
-  for (const child of children) if (child != null) node.append(child);
+  for (const child of children) if (child != null && child !== false) node.append(child);
   return node;
 }
 
-function send(type, fields = {}) {
-  if (socket?.readyState !== WebSocket.OPEN) return;
-  socket.send(JSON.stringify({ type, ref: String(++refs), ...fields }));
+function button(text, action, onclick, extra = {}) {
+  return el("button", { type: "button", "data-action": action, text, onclick, ...extra });
 }
 
-const isStaff = () => state.you && state.you.role !== "participant";
+function timeOf(iso) {
+  const date = iso ? new Date(iso) : new Date();
+  return date.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+}
 
-// ---- layout -------------------------------------------------------------------
-
-const status = el("p", { id: "status", class: "status", role: "status" });
-const notices = el("div", { id: "notices" });
-const peopleList = el("ul", { class: "people", id: "people" });
-const lobbyList = el("ul", { class: "people", id: "lobby" });
-const alertList = el("ul", { class: "alerts", id: "alerts" });
-const chatLog = el("ul", { class: "chat-log", id: "chat-log", "aria-live": "polite" });
-const chatText = el("textarea", { id: "chat-text", maxlength: "2000", rows: "2",
-  "aria-label": "Message", placeholder: "Write a message…" });
-const chatTo = el("select", { id: "chat-to", "aria-label": "Send to" },
-  el("option", { value: "room", text: "Everyone" }),
-  el("option", { value: "facilitators", text: "Facilitators only" }));
-const controls = el("div", { class: "controls", id: "controls" });
-const staffControls = el("div", { class: "controls", id: "staff-controls" });
-
-function layout() {
-  app.replaceChildren(status, notices);
-  if (state.place === "room") {
-    app.classList.add("in-room");
-    const side = el("section", { class: "panel" }, el("h2", { text: "In the group" }), peopleList);
-    if (isStaff()) {
-      side.append(el("h2", { text: "Waiting to join" }), lobbyList,
-                  el("h2", { text: "Alerts" }), alertList);
+/**
+ * Make ``list`` show ``items`` in order, touching only rows whose content changed,
+ * so an open menu or a focused button survives updates about other people.
+ */
+function reconcile(list, items, key, signature, render) {
+  const existing = new Map([...list.children].map((node) => [node.dataset.key, node]));
+  const wanted = items.map((item) => {
+    const id = key(item);
+    const sig = signature(item);
+    const old = existing.get(id);
+    if (old && old.dataset.sig === sig) return old;
+    const fresh = render(item);
+    fresh.dataset.key = id;
+    fresh.dataset.sig = sig;
+    if (old) {
+      carryOver(old, fresh);
+      old.replaceWith(fresh);
     }
-    const chatForm = el("form", { class: "chat-form", id: "chat-form", onsubmit: onChatSubmit },
-      chatText, chatTo, el("button", { type: "submit", text: "Send" }));
-    const main = el("section", { class: "panel" }, el("h2", { text: "Chat" }), chatLog, chatForm,
-      controls, isStaff() ? staffControls : null);
-    app.append(side, main);
-  } else if (state.place === "lobby") {
-    app.classList.remove("in-room");
-    app.append(el("section", { class: "panel" },
-      el("p", { text: "While you wait, you can ask a facilitator for help privately at any time." }),
-      controls));
+    return fresh;
+  });
+  wanted.forEach((node, index) => {
+    if (list.children[index] !== node) list.insertBefore(node, list.children[index] ?? null);
+  });
+  const keep = new Set(wanted);
+  for (const node of [...list.children]) if (!keep.has(node)) node.remove();
+}
+
+/** Keep a row's open menu and focused control when it is redrawn. */
+function carryOver(old, fresh) {
+  const menu = old.querySelector("details");
+  if (menu?.open) fresh.querySelector("details")?.setAttribute("open", "");
+  const focused = document.activeElement;
+  if (focused && old.contains(focused)) {
+    const action = focused.dataset?.action;
+    queueMicrotask(() => {
+      const target = (action && fresh.querySelector(`[data-action="${action}"]`))
+        ?? fresh.querySelector("summary, button");
+      target?.focus();
+    });
   }
-  renderControls();
 }
 
-// ---- rendering ------------------------------------------------------------------
+// ---- talking to the server -----------------------------------------------------
 
-function setStatus(text) { status.textContent = text; }
-
-function notice(text, kind = "notice") {
-  notices.replaceChildren(el("p", { class: kind, role: "alert", text }));
+function send(type, fields = {}) {
+  if (socket?.readyState !== WebSocket.OPEN) {
+    notice("You're not connected just now. Please wait a moment and try again.");
+    return false;
+  }
+  socket.send(JSON.stringify({ type, ref: String(++refs), ...fields }));
+  return true;
 }
 
-function personRow(person, waiting = false) {
-  const you = state.you && person.id === state.you.id;
-  const label = `${person.name}${you ? " (you)" : ""}${person.role !== "participant" ? " · facilitator" : ""}`;
-  const row = el("li", { "data-id": person.id },
-    el("span", { class: "name", text: label }),
-    person.hand ? el("span", { title: "Hand raised", text: "✋" }) : null,
-    person.audio ? el("span", { title: "Microphone on", text: "🎙" }) : null);
-  if (isStaff() && !you && person.role === "participant") {
-    const target = { participant: person.id };
-    if (waiting) {
-      row.append(el("button", { type: "button", text: "Admit", onclick: () => send("lobby.admit", target) }),
-                 el("button", { type: "button", text: "Deny", onclick: () => send("lobby.deny", target) }));
-    } else {
-      if (person.hand) row.append(el("button", { type: "button", text: "Lower hand", onclick: () => send("hand.lower", target) }));
-      row.append(
-        el("button", { type: "button", text: "Mute", onclick: () => send("participant.mute", { ...target, lock: false }) }),
-        el("button", { type: "button", text: "Mute & lock", onclick: () => send("participant.mute", { ...target, lock: true }) }),
-        el("button", { type: "button", text: "Allow to speak", onclick: () => send("participant.allow", target) }),
-        el("button", { type: "button", text: "Remove", onclick: () => confirm(`Remove ${person.name}?`) && send("participant.remove", { ...target, ban: false }) }),
-        el("button", { type: "button", text: "Ban", onclick: () => confirm(`Remove and ban ${person.name}?`) && send("participant.remove", { ...target, ban: true }) }));
+// ---- status, notices, announcements ------------------------------------------------
+
+function setStatus(text) { $("status").textContent = text; }
+
+/** Tell screen-reader users about something that happened elsewhere on the page. */
+function announce(text) {
+  const region = $("announcer");
+  region.textContent = "";
+  setTimeout(() => { region.textContent = text; }, 50);
+}
+
+function notice(text, kind = "info") {
+  const box = $("notices");
+  const item = el("p", { class: `notice ${kind}`, role: kind === "info" ? "status" : "alert" },
+    el("span", { text }),
+    button("Dismiss", "dismiss", () => item.remove(), { class: "link-button", "aria-label": "Dismiss this message" }));
+  box.append(item);
+  while (box.children.length > 3) box.firstElementChild.remove();
+}
+
+function clearNotices() { $("notices").replaceChildren(); }
+
+// ---- views ------------------------------------------------------------------------------
+
+function show(place) {
+  state.place = place;
+  app.dataset.place = place;
+  $("lobby-view").hidden = place !== "lobby";
+  $("room-view").hidden = place !== "room";
+  $("end-view").hidden = place !== "gone";
+}
+
+function setRole() {
+  app.dataset.role = isStaff() ? "staff" : "participant";
+  $("room-grid").classList.toggle("for-staff", isStaff());
+}
+
+function renderRoomName() {
+  if (state.room) $("room-name").textContent = state.room.name;
+}
+
+function roomStatus() {
+  if (state.paused) {
+    return isStaff()
+      ? "Paused: the group resumes when a facilitator is here."
+      : "The group is paused until a facilitator is back. You can stay here; it will carry on by itself.";
+  }
+  return isStaff() ? "The group is running. You're facilitating." : `You're in the group. Welcome.`;
+}
+
+function renderPaused() {
+  const form = $("chat-form");
+  for (const control of form.elements) control.disabled = state.paused;
+  $("chat-text").placeholder = state.paused ? "Chat is paused until a facilitator is back" : "Write a message…";
+  if (state.place === "room") setStatus(roomStatus());
+}
+
+function personLabel(person) {
+  return el("span", { class: "name" },
+    el("span", { text: person.name }),
+    isYou(person.id) ? el("span", { class: "you", text: " (you)" }) : null,
+    person.role !== "participant" ? el("span", { class: "badge", text: "Facilitator" }) : null,
+    person.hand ? el("span", { class: "badge hand", text: "Hand raised" }) : null,
+    person.audio ? el("span", { class: "badge", text: "Speaking" }) : null);
+}
+
+function personRow(person) {
+  const row = el("li", { class: person.hand ? "person has-hand" : "person" }, personLabel(person));
+  if (isYou(person.id) || person.role !== "participant") return row;
+  const target = { participant: person.id };
+  if (isStaff()) {
+    if (person.hand) {
+      row.append(button("Lower hand", "lower", () => send("hand.lower", target),
+        { class: "small-button", "aria-label": `Lower hand for ${person.name}` }));
     }
-  } else if (!you && person.role === "participant" && state.you?.role === "participant" && !waiting) {
-    row.append(el("button", { type: "button", text: "Report", onclick: () => {
-      const text = prompt(`Tell the facilitators what worried you about ${person.name} (optional):`);
-      if (text !== null) send("report", { participant: person.id, text });
-    } }));
+    const menu = el("details", { class: "menu" },
+      el("summary", { "data-action": "menu" }, "Options", el("span", { class: "visually-hidden", text: ` for ${person.name}` })),
+      el("div", { class: "menu-items" },
+        button("Mute", "mute", () => send("participant.mute", { ...target, lock: false })),
+        button("Mute and lock", "mute-lock", () => send("participant.mute", { ...target, lock: true })),
+        button("Allow to speak", "allow", () => send("participant.allow", target)),
+        button("Remove", "remove", () => removePerson(person, false), { class: "danger" }),
+        button("Remove and ban", "ban", () => removePerson(person, true), { class: "danger" })));
+    row.append(menu);
+  } else if (state.place === "room") {
+    row.append(button("Report", "report", () => reportPerson(person),
+      { class: "link-button", "aria-label": `Report ${person.name} to the facilitators` }));
   }
   return row;
 }
 
+const personSig = (p) => JSON.stringify([p.name, p.role, p.hand, p.audio, p.video, isStaff()]);
+
+function sortedPeople() {
+  // Facilitators first, then raised hands, then everyone else in arrival order.
+  const rank = (p) => (p.role !== "participant" ? 0 : p.hand ? 1 : 2);
+  return [...state.people.values()].sort((a, b) => rank(a) - rank(b));
+}
+
 function renderPeople() {
-  peopleList.replaceChildren(...[...state.people.values()].map((p) => personRow(p)));
-  lobbyList.replaceChildren(...[...state.lobby.values()].map((p) => personRow(p, true)));
-  if (isStaff() && state.lobby.size === 0) lobbyList.append(el("li", { class: "small", text: "Nobody is waiting." }));
+  const people = sortedPeople();
+  reconcile($("people"), people, (p) => p.id, personSig, personRow);
+  $("people-count").textContent = `(${people.length})`;
+
+  renderTitle();
+  const waiting = [...state.lobby.values()];
+  reconcile($("lobby"), waiting, (p) => p.id, (p) => p.name, waitingRow);
+  $("lobby-empty").hidden = waiting.length > 0;
+  $("waiting-count").hidden = waiting.length === 0;
+  $("waiting-count").textContent = `(${waiting.length})`;
+  renderControls();
+}
+
+function waitingRow(person) {
+  const target = { participant: person.id };
+  return el("li", { class: "person waiting-person" },
+    el("span", { class: "name", text: person.name }),
+    el("span", { class: "row-buttons" },
+      button("Let in", "admit", () => send("lobby.admit", target),
+        { class: "primary small-button", "aria-label": `Let in ${person.name}` }),
+      button("Turn away", "deny", () => denyPerson(person),
+        { class: "small-button", "aria-label": `Turn away ${person.name}` })));
+}
+
+const ALERT_WORDS = { help: "asked for help", report: "was reported", risk: "may need support" };
+
+function alertRow(alert) {
+  const minutes = Math.max(1, Math.round((alert.ack_within ?? 300) / 60));
+  return el("li", { class: `alert ${alert.severity}`, "data-alert": alert.id },
+    el("p", { class: "alert-head" },
+      el("strong", { text: `${alert.participant.name} ${ALERT_WORDS[alert.kind] ?? "needs attention"}` }),
+      el("time", { datetime: alert.at, text: ` ${timeOf(alert.at)}` })),
+    alert.text ? el("p", { class: "alert-text", text: alert.text }) : null,
+    alert.message ? el("blockquote", { class: "alert-text", text: alert.message.text }) : null,
+    el("p", { class: "hint", text: alert.severity === "urgent"
+      ? `Urgent: please acknowledge within ${minutes} minute${minutes === 1 ? "" : "s"}.`
+      : `Please acknowledge within ${minutes} minutes and check in with them privately.` }),
+    el("span", { class: "row-buttons" },
+      button("Acknowledge", "ack", () => send("alert.ack", { alert: alert.id }), { class: "primary small-button" }),
+      alert.kind === "risk" && alert.message
+        ? button("Share the message with the group", "release",
+            () => send("chat.release", { message: alert.message.id }), { class: "small-button" })
+        : null));
+}
+
+/** Staff: show what needs attention in the tab's title, for when it is in the background. */
+function renderTitle() {
+  if (!isStaff()) return;
+  const waiting = state.alerts.size + state.lobby.size;
+  document.title = waiting > 0 ? `(${waiting}) Group · Hearth` : "Group · Hearth";
 }
 
 function renderAlerts() {
-  alertList.replaceChildren(...[...state.alerts.values()].map((alert) => {
-    const what = { help: "asked for help", report: "was reported", risk: "may need support" }[alert.kind];
-    return el("li", { class: alert.severity, "data-alert": alert.id },
-      el("strong", { text: `${alert.participant.name} ${what}` }),
-      alert.text ? el("p", { text: alert.text }) : null,
-      alert.message ? el("p", { text: `“${alert.message.text}”` }) : null,
-      el("button", { type: "button", text: "Acknowledge", onclick: () => send("alert.ack", { alert: alert.id }) }));
-  }));
-  if (state.alerts.size === 0) alertList.append(el("li", { class: "small", text: "No open alerts." }));
+  renderTitle();
+  const alerts = [...state.alerts.values()];
+  reconcile($("alerts"), alerts, (a) => a.id, (a) => a.id, alertRow);
+  $("alerts-empty").hidden = alerts.length > 0;
+  $("alerts-count").hidden = alerts.length === 0;
+  $("alerts-count").textContent = `(${alerts.length})`;
 }
 
 function renderControls() {
-  const me = state.you && state.people.get(state.you.id);
-  const buttons = [];
-  if (state.place === "room") {
-    buttons.push(me?.hand
-      ? el("button", { type: "button", id: "hand", text: "Lower hand", onclick: () => send("hand.lower") })
-      : el("button", { type: "button", id: "hand", text: "Raise hand", onclick: () => send("hand.raise") }));
-  }
-  if (state.you?.role === "participant") {
-    buttons.push(el("button", { type: "button", id: "help", text: "Ask for help privately", onclick: askForHelp }));
-  }
-  buttons.push(el("button", { type: "button", id: "leave", text: "Leave", onclick: leave }));
-  controls.replaceChildren(...buttons);
-  staffControls.replaceChildren(
-    state.locked
-      ? el("button", { type: "button", id: "unlock", text: "Unlock group", onclick: () => send("room.unlock") })
-      : el("button", { type: "button", id: "lock", text: "Lock group", onclick: () => send("room.lock") }),
-    el("button", { type: "button", id: "focus", text: state.room?.focus ? "Focus mode: on" : "Focus mode: off",
-      onclick: () => send("room.focus", { on: !state.room?.focus }) }),
-    el("button", { type: "button", id: "end", text: "End session", onclick: () => confirm("End the session for everyone?") && send("room.end") }));
+  const me = state.you ? state.people.get(state.you.id) : null;
+  const hand = $("hand");
+  hand.textContent = me?.hand ? "Lower hand" : "Raise hand";
+  hand.setAttribute("aria-pressed", me?.hand ? "true" : "false");
+  const room = state.room;
+  if (!room) return;
+  $("lock").textContent = room.locked ? "Unlock group" : "Lock group";
+  $("focus").textContent = room.focus ? "Turn focus mode off" : "Turn focus mode on";
+  $("room-state").textContent = [
+    room.locked ? "Locked: nobody new can join." : "Open: people with the link can ask to join.",
+    room.focus ? "Focus mode is on: only facilitators see cameras." : "Focus mode is off: everyone sees cameras.",
+  ].join(" ");
+}
+
+// ---- chat ------------------------------------------------------------------------------
+
+function nearBottom(log) { return log.scrollHeight - log.scrollTop - log.clientHeight < 80; }
+
+function appendToLog(item) {
+  const log = $("chat-log");
+  const stick = nearBottom(log);
+  log.append(item);
+  while (log.children.length > 500) log.firstElementChild.remove();
+  if (stick) log.scrollTop = log.scrollHeight;
 }
 
 function addChat(message) {
-  const own = state.you && message.from.id === state.you.id;
-  const who = `${message.from.name}${own ? " (you)" : ""}`;
-  const time = new Date(message.at).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
-  chatLog.append(el("li", { class: message.to === "facilitators" ? "private" : "", "data-id": message.id },
-    el("span", { class: "who", text: who }),
-    message.to === "facilitators" ? el("span", { class: "small", text: "(to facilitators) " }) : null,
-    el("span", { class: "text", text: message.text }),
-    el("span", { class: "small", text: ` ${time}` })));
-  chatLog.scrollTop = chatLog.scrollHeight;
+  const own = isYou(message.from.id);
+  const toFacilitators = message.to === "facilitators";
+  const classes = ["msg", own ? "own" : "", toFacilitators ? "private" : "",
+    message.from.role !== "participant" ? "from-staff" : ""].filter(Boolean).join(" ");
+  appendToLog(el("li", { class: classes, "data-id": message.id },
+    el("p", { class: "meta" },
+      el("span", { class: "who", text: own ? "You" : message.from.name }),
+      message.from.role !== "participant" && !own ? el("span", { class: "badge", text: "Facilitator" }) : null,
+      toFacilitators ? el("span", { class: "badge private-badge", text: "Only facilitators see this" }) : null,
+      el("time", { datetime: message.at, text: timeOf(message.at) })),
+    el("p", { class: "text", text: message.text })));
 }
 
-function showSignpost(resources) {
-  const box = el("section", { class: "signpost", id: "signpost", role: "region", "aria-label": "Where to get help" },
-    el("h2", { text: "Help is there for you" }),
-    el("p", { text: "Your facilitator has been told and will check in with you privately. If you're in danger now, call 999." }),
-    el("ul", {}, ...resources.map((r) => el("li", {},
-      el("strong", { text: r.name }), ` ${r.contact}`, r.hours ? ` (${r.hours})` : ""))));
-  notices.replaceChildren(box);
+function systemLine(text) {
+  appendToLog(el("li", { class: "msg system" }, el("p", { class: "text", text })));
 }
-
-// ---- actions ------------------------------------------------------------------------
 
 function onChatSubmit(event) {
   event.preventDefault();
-  const text = chatText.value.trim();
-  if (!text) return;
-  send("chat.send", { text, to: chatTo.value });
-  chatText.value = "";
+  const box = $("chat-text");
+  const text = box.value.trim();
+  if (!text) { box.focus(); return; }
+  if (send("chat.send", { text, to: $("chat-to").value })) box.value = "";
+  box.focus();
 }
 
-function askForHelp() {
-  const text = prompt("Ask a facilitator for help privately. You can add a few words if you like (optional):");
+function onChatKey(event) {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    $("chat-form").requestSubmit();
+  }
+}
+
+// ---- actions ---------------------------------------------------------------------------
+
+async function askForHelp() {
+  const text = await askDialog({
+    title: "Ask a facilitator for help",
+    body: "Only the facilitators will see this; nobody else in the group will know. They'll check in with you privately.",
+    field: { label: "Would you like to tell them anything? (optional)", placeholder: "You don't have to write anything" },
+    confirmText: "Ask for help",
+  });
   if (text === null) return;
-  send("help.request", text.trim() ? { text: text.trim() } : {});
+  send("help.request", text ? { text } : {});
+}
+
+async function reportPerson(person) {
+  const text = await askDialog({
+    title: `Tell the facilitators about ${person.name}`,
+    body: "Only the facilitators will see this. They won't tell anyone it came from you.",
+    field: { label: "What worried you? (optional)" },
+    confirmText: "Tell the facilitators",
+  });
+  if (text === null) return;
+  if (send("report", text ? { participant: person.id, text } : { participant: person.id })) {
+    notice("Thank you for telling us. The facilitators will look into it.");
+  }
+}
+
+async function denyPerson(person) {
+  const ok = await confirmDialog({
+    title: `Turn ${person.name} away?`,
+    body: "They'll see a kind message saying they can't join today. If they try the link again, they'll be back in the waiting room for you to decide.",
+    confirmText: "Turn away", danger: true,
+  });
+  if (ok) send("lobby.deny", { participant: person.id });
+}
+
+async function removePerson(person, ban) {
+  const ok = await confirmDialog({
+    title: ban ? `Remove and ban ${person.name}?` : `Remove ${person.name}?`,
+    body: ban
+      ? "They'll leave the group now, and this browser won't be able to join this group again."
+      : "They'll leave the group now. If they use the link again, they'll wait in the waiting room for you to decide.",
+    confirmText: ban ? "Remove and ban" : "Remove", danger: true,
+  });
+  if (ok) send("participant.remove", { participant: person.id, ban });
+}
+
+async function endSession() {
+  const ok = await confirmDialog({
+    title: "End the session for everyone?",
+    body: "Everyone will see that the session has ended, and the chat will be gone.",
+    confirmText: "End session", danger: true,
+  });
+  if (ok) send("room.end");
 }
 
 function leave() {
   send("leave");
   forgetSession();
-  finish("You've left the group. Take care of yourself.");
+  finish("left");
 }
 
-function finish(text) {
-  state.place = "gone";
-  app.replaceChildren(status, notices);
-  setStatus(text);
-  socket?.close();
+// ---- the end of a visit --------------------------------------------------------------
+
+const ENDINGS = {
+  left: ["You've left the group", "Thank you for coming. Take care of yourself."],
+  denied: ["Sorry, you can't join the group today",
+    "The facilitator wasn't able to let you in this time. This isn't a judgement about you. If you think it's a mistake, please contact whoever shared the link with you."],
+  removed: ["A facilitator has asked you to leave",
+    "Your place in today's group has ended. If you'd like to talk about it, please contact whoever shared the link with you."],
+  ended: ["The session has ended", "Thank you for coming. We hope it helped to be here."],
+  replaced: ["The group is open in another tab", "You can carry on there, and close this tab."],
+  expired: ["Your link has expired", "Please open your group's invite link again to rejoin."],
+  locked: ["The group is closed to new arrivals", "The facilitator has locked the group for now. Please try your invite link again a little later."],
+  banned: ["You can't rejoin this group", "If you think this is a mistake, please contact whoever shared the link with you."],
+  flooding: ["You've been disconnected", "Too many messages were sent at once. Please use your invite link to join again."],
+  lost: ["We've lost the connection", "Please check your internet connection, then refresh this page to rejoin."],
+  nosession: ["You're not in a group right now", "To join a group, please use the invite link you were given."],
+};
+
+// What staff see instead, where their view of the ending differs.
+const STAFF_ENDINGS = {
+  left: ["You've left the group", "If you were the only facilitator, the group is paused until one comes back."],
+  ended: ["The session has ended", "Everyone has been told, and the chat is gone. Thank you for facilitating."],
+};
+
+function finish(why) {
+  if (state.place === "gone") return;
+  const [title, text] = (isStaff() && STAFF_ENDINGS[why]) || ENDINGS[why] || ENDINGS.lost;
+  if (why !== "replaced" && why !== "lost") forgetSession();
+  clearNotices();
+  show("gone");
+  $("end-title").textContent = title;
+  $("end-text").textContent = text;
+  const next = $("end-next");
+  if (why === "lost") {
+    next.replaceChildren(button("Try again", "reload", () => location.reload(), { class: "primary" }));
+  } else if (isStaff()) {
+    next.replaceChildren(el("a", { href: "/staff", text: "Back to your groups" }));
+  } else {
+    next.textContent = "You can close this tab now.";
+  }
+  setStatus(title);
+  const closing = socket;
+  socket = null;
+  if (closing && closing.readyState <= WebSocket.OPEN) closing.close(1000);
+  $("end-view").focus();
 }
 
-// ---- protocol ----------------------------------------------------------------------
+// ---- protocol -----------------------------------------------------------------------------
+
+const ERRORS = {
+  room_paused: "The group is paused until a facilitator is back, so messages can't be sent just now.",
+  rate_limited: "You're sending messages quite quickly. Please wait a moment and try again.",
+  bad_message: "That message couldn't be sent. Please try again.",
+  not_found: "That person or alert isn't here any more.",
+};
 
 const handlers = {
   welcome(m) {
-    state.you = m.you; state.room = m.room; state.locked = m.room.locked;
-    state.place = m.state;
+    const first = !everWelcomed;
+    everWelcomed = true;
+    retries = 0;
+    state.you = m.you;
+    state.room = m.room;
+    state.paused = !m.room.live;
     state.people = new Map((m.participants ?? []).map((p) => [p.id, p]));
     state.lobby = new Map((m.lobby ?? []).map((p) => [p.id, p]));
     state.alerts = new Map((m.alerts ?? []).map((a) => [a.id, a]));
-    state.paused = !m.room.live;
-    layout();
-    if (m.state === "room") setStatus(state.paused ? "Paused: waiting for a facilitator to come back." : `You're in ${m.room.name}.`);
-    renderPeople(); renderAlerts();
+    setRole();
+    renderRoomName();
+    show(m.state);
+    renderPeople();
+    renderAlerts();
+    renderPaused();
+    if (m.state === "lobby") setStatus("You're in the waiting room.");
+    if (!first && m.state === "room") systemLine("You're connected again. Messages sent while you were away aren't shown.");
   },
   waiting(m) {
+    const text = m.reason === "no_facilitator"
+      ? "The group hasn't started yet. It will start when a facilitator arrives, and they'll let you in."
+      : "A facilitator will let you in soon.";
+    $("lobby-reason").textContent = text;
     setStatus(m.reason === "no_facilitator"
       ? "You're in the waiting room. The group starts when a facilitator arrives."
       : "You're in the waiting room. A facilitator will let you in soon.");
   },
   admitted(m) {
-    state.place = "room";
     state.people = new Map(m.participants.map((p) => [p.id, p]));
-    layout(); renderPeople();
-    setStatus(`You're in ${state.room.name}. Welcome.`);
+    state.paused = false; // a facilitator has just let them in
+    show("room");
+    renderPeople();
+    renderPaused();
+    setStatus("You're in the group. Welcome.");
+    systemLine("You've joined the group. Say hello whenever you're ready, or just listen.");
   },
-  denied() { forgetSession(); finish("The facilitator couldn't let you into this group today."); },
-  removed() { forgetSession(); finish("A facilitator has asked you to leave this group."); },
-  "room.ended"() { forgetSession(); finish("The session has ended. Thank you for coming."); },
-  "participant.joined"(m) { state.people.set(m.participant.id, m.participant); renderPeople(); },
-  "participant.left"(m) { state.people.delete(m.id); renderPeople(); },
-  "participant.updated"(m) { state.people.set(m.participant.id, m.participant); renderPeople(); renderControls(); },
-  "lobby.knock"(m) { state.lobby.set(m.participant.id, m.participant); renderPeople(); },
+  denied() { finish("denied"); },
+  removed() { finish("removed"); },
+  "room.ended"() { finish("ended"); },
+  "participant.joined"(m) {
+    state.people.set(m.participant.id, m.participant);
+    renderPeople();
+    systemLine(`${m.participant.name} joined.`);
+  },
+  "participant.left"(m) {
+    const person = state.people.get(m.id);
+    state.people.delete(m.id);
+    renderPeople();
+    if (person) systemLine(`${person.name} left.`);
+  },
+  "participant.updated"(m) {
+    const before = state.people.get(m.participant.id);
+    state.people.set(m.participant.id, m.participant);
+    renderPeople();
+    if (isStaff() && m.participant.hand && !before?.hand && !isYou(m.participant.id)) {
+      announce(`${m.participant.name} raised their hand.`);
+    }
+  },
+  "lobby.knock"(m) {
+    state.lobby.set(m.participant.id, m.participant);
+    renderPeople();
+    announce(`${m.participant.name} is waiting to join.`);
+  },
   "lobby.left"(m) { state.lobby.delete(m.id); renderPeople(); },
   chat(m) { addChat(m); },
-  "room.updated"(m) { state.room = m.room; state.locked = m.room.locked; renderControls(); },
-  "room.paused"() { state.paused = true; setStatus("Paused: waiting for a facilitator to come back."); },
-  "room.resumed"() { state.paused = false; setStatus(`You're in ${state.room.name}.`); },
-  muted(m) { state.muted = true; notice(m.locked ? "A facilitator has muted you for now." : "A facilitator has muted your microphone."); },
-  allowed() { state.muted = false; notice("You can turn your microphone on again."); },
-  "help.received"() { notice("A facilitator has been told and will check in with you privately."); },
-  signpost(m) { showSignpost(m.resources); },
-  "chat.held"() { notice("Your message has gone to the facilitators only. They will check in with you privately."); },
-  alert(m) { state.alerts.set(m.id, m); renderAlerts(); },
+  "room.updated"(m) {
+    const wasLocked = state.room?.locked;
+    state.room = m.room;
+    renderControls();
+    if (isStaff() && wasLocked !== m.room.locked) {
+      announce(m.room.locked ? "The group is locked." : "The group is open again.");
+    }
+  },
+  "room.paused"() {
+    state.paused = true;
+    renderPaused();
+    systemLine("The facilitator has stepped out. The group is paused until one is back.");
+  },
+  "room.resumed"() {
+    state.paused = false;
+    renderPaused();
+    systemLine("A facilitator is back. The group carries on.");
+  },
+  muted(m) {
+    notice(m.locked
+      ? "A facilitator has muted your microphone for now. You can still chat."
+      : "A facilitator has muted your microphone. You can turn it on again when you're ready.");
+  },
+  allowed() { notice("A facilitator says you can use your microphone again."); },
+  "help.received"() {
+    notice("Thank you for telling us. A facilitator has been told and will check in with you privately.");
+  },
+  signpost(m) { showSignpost(m.resources ?? []); },
+  "chat.held"() {
+    notice("Your message has gone to the facilitators only. They'll check in with you privately.");
+  },
+  alert(m) {
+    state.alerts.set(m.id, m);
+    renderAlerts();
+    announce(`Alert: ${m.participant.name} ${ALERT_WORDS[m.kind] ?? "needs attention"}.`);
+  },
   "alert.acked"(m) { state.alerts.delete(m.alert); renderAlerts(); },
   ack() {},
-  error(m) { notice(m.message); },
+  error(m) {
+    if (m.code === "unauthorized") return; // the close that follows explains it
+    notice(ERRORS[m.code] ?? friendlyMessage(m.code === "forbidden" ? null : m.code, m.message), "problem");
+  },
+};
+
+function showSignpost(resources) {
+  const list = $("signpost-list");
+  list.replaceChildren(...resources.map((r) => el("li", {},
+    el("strong", { text: r.name }),
+    el("span", { text: `${r.contact}${r.hours ? ` (${r.hours})` : ""}` }),
+    r.url ? el("a", { href: r.url, rel: "noreferrer noopener", target: "_blank", text: "Website" }) : null)));
+  const box = $("signpost");
+  box.hidden = false;
+  box.focus();
+}
+
+const CLOSE_REASONS = {
+  4401: "expired",
+  4403: "banned",
+  4409: "replaced",
+  4423: "locked",
+  4429: "flooding",
 };
 
 function connect() {
-  if (!session?.token) {
-    setStatus("Your session has ended. Please use your group's invite link to join again.");
-    return;
-  }
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  socket = new WebSocket(`${scheme}://${location.host}/ws`);
-  socket.addEventListener("open", () => socket.send(JSON.stringify({ type: "hello", token: session.token })));
-  socket.addEventListener("message", (event) => {
+  const ws = new WebSocket(`${scheme}://${location.host}/ws`);
+  socket = ws;
+  ws.addEventListener("open", () => ws.send(JSON.stringify({ type: "hello", token: session.token })));
+  ws.addEventListener("message", (event) => {
+    if (ws !== socket) return;
     let message;
     try { message = JSON.parse(event.data); } catch { return; }
-    handlers[message.type]?.(message);
+    if (message && typeof message === "object") handlers[message.type]?.(message);
   });
-  socket.addEventListener("close", (event) => {
-    if (state.place === "gone") return;
-    const why = {
-      4401: "Your link has expired. Please use the invite link again.",
-      4403: "You can't rejoin this group.",
-      4409: "You've opened the group in another window.",
-      4423: "This group is closed to new arrivals right now.",
-      4429: "Too many messages at once. Please rejoin.",
-    }[event.code] ?? "The connection was lost. Refresh the page to rejoin.";
-    finish(why);
+  ws.addEventListener("close", (event) => {
+    if (ws !== socket || state.place === "gone") return;
+    socket = null;
+    const why = CLOSE_REASONS[event.code];
+    if (why) { finish(why); return; }
+    if (event.code === 1000) { finish("ended"); return; }
+    // Dropped (network, server restart): try again a few times, gently.
+    if (retries < 5) {
+      const delay = 1000 * 2 ** retries;
+      retries += 1;
+      setStatus("The connection dropped. Reconnecting…");
+      setTimeout(() => { if (state.place !== "gone") connect(); }, delay);
+    } else {
+      finish("lost");
+    }
   });
 }
 
-onQuickExit(() => { send("leave"); forgetSession(); });
-connect();
+// ---- wiring ------------------------------------------------------------------------------
+
+$("chat-form").addEventListener("submit", onChatSubmit);
+$("chat-text").addEventListener("keydown", onChatKey);
+$("hand").addEventListener("click", () => {
+  const me = state.you ? state.people.get(state.you.id) : null;
+  send(me?.hand ? "hand.lower" : "hand.raise");
+});
+$("help").addEventListener("click", askForHelp);
+$("lobby-help").addEventListener("click", askForHelp);
+$("leave").addEventListener("click", leave);
+$("lobby-leave").addEventListener("click", leave);
+$("lock").addEventListener("click", () => send(state.room?.locked ? "room.unlock" : "room.lock"));
+$("focus").addEventListener("click", () => send("room.focus", { on: !state.room?.focus }));
+$("end").addEventListener("click", endSession);
+$("signpost-hide").addEventListener("click", () => { $("signpost").hidden = true; });
+
+onQuickExit(() => {
+  if (socket?.readyState === WebSocket.OPEN) {
+    socket.send(JSON.stringify({ type: "leave" }));
+    socket.close(1000);
+  }
+  state.place = "gone";
+  forgetSession();
+});
+
+if (session?.token) {
+  if (session.room?.name) $("room-name").textContent = session.room.name;
+  connect();
+} else {
+  app.dataset.role = "participant";
+  finish("nosession");
+}

@@ -1,0 +1,154 @@
+"""Headless Chromium (Debian's, at /usr/bin/chromium) driving the real test server.
+
+``tabs`` opens browser tabs, each in its own context (its own cookies and
+sessionStorage, like a separate browser window), that record console errors,
+uncaught exceptions and CSP violations. The neutral site that Quick exit opens
+is answered locally by a route, so no test needs the network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Route,
+    WebSocket,
+    async_playwright,
+    expect,
+)
+
+from server.auth.passwords import hash_password
+from tests.harness import STAFF_PASSWORD, Harness, ServerThread
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+# quick-exit.js sends people here; a route answers it so nothing leaves the machine.
+NEUTRAL_SITE = "https://www.bbc.co.uk/weather"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+# The server answers in milliseconds; a generous limit only matters when something is wrong.
+expect.set_options(timeout=5_000)
+
+# Chromium reports CSP violations on the console too, but only some kinds; this
+# listener (added before any page script runs, so the CSP does not apply to it)
+# reports every one.
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  const what = event.blockedURI || "inline";
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${what}`);
+});
+"""
+
+
+@dataclass
+class Tab:
+    """One browser window: a context with one page and what went wrong in it."""
+
+    context: BrowserContext
+    page: Page
+    problems: list[str] = field(default_factory=list)
+    neutral_visits: list[str] = field(default_factory=list)
+    # Every WebSocket frame the page sent, parsed (protocol v1 frames are JSON objects).
+    sent: list[dict[str, Any]] = field(default_factory=list)
+
+    def sent_types(self) -> list[str]:
+        return [str(frame.get("type")) for frame in self.sent]
+
+    def assert_clean(self, *allowed: str) -> None:
+        """No console errors, uncaught errors or CSP violations, bar those matching ``allowed``."""
+        unexpected = [p for p in self.problems if not any(a in p for a in allowed)]
+        assert not unexpected, f"browser problems: {unexpected}"
+
+    async def session_storage(self) -> dict[str, str]:
+        result: dict[str, str] = await self.page.evaluate(
+            "() => Object.fromEntries(Object.entries(sessionStorage))")
+        return result
+
+
+OpenTab = Callable[..., Awaitable[Tab]]
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    if os.environ.get("CI"):
+        pytest.fail(reason + "; CI must run the browser tests")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    _require_chromium()
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                                     args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.fixture
+async def tabs(browser: Browser, server: ServerThread) -> AsyncIterator[OpenTab]:
+    """``await tabs(viewport=PHONE)``: a new window on the test server."""
+    opened: list[Tab] = []
+
+    async def open_tab(viewport: dict[str, int] | None = None) -> Tab:
+        context = await browser.new_context(base_url=server.http, viewport=viewport or DESKTOP,  # type: ignore[arg-type]
+                                            locale="en-GB", timezone_id="Europe/London")
+        context.set_default_timeout(5_000)
+        await context.add_init_script(_CSP_LISTENER)
+        page = await context.new_page()
+        tab = Tab(context, page)
+
+        async def neutral(route: Route) -> None:
+            tab.neutral_visits.append(route.request.url)
+            await route.fulfill(status=200, content_type="text/html",
+                                body="<!doctype html><title>Weather</title><h1>Weather</h1>")
+
+        await context.route("https://www.bbc.co.uk/**", neutral)
+
+        def on_console(message: Any) -> None:
+            if message.type in ("error", "assert"):
+                tab.problems.append(f"console {message.type}: {message.text}")
+
+        def on_websocket(socket: WebSocket) -> None:
+            def on_frame(payload: str | bytes) -> None:
+                with contextlib.suppress(ValueError):
+                    tab.sent.append(json.loads(payload))
+
+            socket.on("framesent", on_frame)
+
+        page.on("websocket", on_websocket)
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: tab.problems.append(f"uncaught: {error}"))
+        opened.append(tab)
+        return tab
+
+    yield open_tab
+    for tab in opened:
+        await tab.context.close()
+
+
+@pytest.fixture
+async def facilitator_account(h: Harness) -> tuple[str, str]:
+    """A facilitator's username and password (log in through the /login form)."""
+    username = f"fran-{uuid.uuid4().hex[:8]}"
+    await h.store.add_staff(username, hash_password(STAFF_PASSWORD), "facilitator")
+    return username, STAFF_PASSWORD
