@@ -57,7 +57,7 @@ async def directory_page(request: Request) -> Response:
     if staff is None:
         return RedirectResponse("/login", status_code=303)
     if staff.role != "admin":
-        return render(request, "home.html", status=403, staff=staff,
+        return await render(request, "home.html", status=403, staff=staff,
                       message="This page is for admins.")
     store = services(request).directory_store
     status, message = 200, None
@@ -74,7 +74,7 @@ async def directory_page(request: Request) -> Response:
             except InvalidDirectory as exc:
                 status, message = 400, f"Not saved: {exc}"
     directory = await store.current()
-    return render(request, "admin_directory.html", status=status, staff=staff,
+    return await render(request, "admin_directory.html", status=status, staff=staff,
                   message=message, directory=directory,
                   text=text if text is not None else directory.to_json(),
                   categories=CATEGORIES, audiences=AUDIENCES)

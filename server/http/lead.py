@@ -135,11 +135,11 @@ async def lead_page(request: Request) -> Response:
     if staff is None:
         return RedirectResponse("/login", status_code=303)
     if staff.role != "safeguarding_lead":
-        return render(request, "home.html", status=403, staff=staff,
+        return await render(request, "home.html", status=403, staff=staff,
                       message="This page is for the safeguarding lead.")
     records = services(request).store.safeguarding
     everything = await records.escalations(open_only=False)
-    return render(request, "lead.html", staff=staff,
+    return await render(request, "lead.html", staff=staff,
                   open=[e for e in everything if e.state != "closed"],
                   closed=[e for e in everything if e.state == "closed"][:50])
 
@@ -149,19 +149,19 @@ async def escalation_page(request: Request) -> Response:
     if staff is None:
         return RedirectResponse("/login", status_code=303)
     if staff.role != "safeguarding_lead":
-        return render(request, "home.html", status=403, staff=staff,
+        return await render(request, "home.html", status=403, staff=staff,
                       message="This page is for the safeguarding lead.")
     svc = services(request)
     found = await svc.store.safeguarding.escalation(request.path_params["id"])
     if found is None:
-        return render(request, "home.html", status=404, staff=staff,
+        return await render(request, "home.html", status=404, staff=staff,
                       message="There is no such escalation.")
     room = await svc.store.room(found.room_id)
     message = None
     status = 200
     if request.method == "POST":
         if not await csrf_ok(request):
-            return render(request, "lead_escalation.html", status=403, staff=staff,
+            return await render(request, "lead_escalation.html", status=403, staff=staff,
                           escalation=found, room=room, states=STATES, outcomes=OUTCOMES,
                           message="That form had expired. Please try again.")
         form = await request.form()
@@ -173,7 +173,7 @@ async def escalation_page(request: Request) -> Response:
             message = "Saved."
         except EscalationError as exc:
             message, status = str(exc), 409
-    return render(request, "lead_escalation.html", status=status, staff=staff,
+    return await render(request, "lead_escalation.html", status=status, staff=staff,
                   escalation=found, room=room, states=STATES, outcomes=OUTCOMES,
                   message=message)
 

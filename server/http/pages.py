@@ -39,9 +39,17 @@ AUDIENCE_WORDS = {
 }
 
 
-def render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
-    """Render with a fresh CSRF pair; every page may hold a form."""
+async def render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+    """Render with a fresh CSRF pair (every page may hold a form).
+
+    A safeguarding lead gets the live escalations banner on every page
+    (``lead_live``); only a request with a session cookie pays for the lookup.
+    """
     svc = services(request)
+    staff = context.get("staff")
+    if staff is None and request.cookies.get(SESSION_COOKIE):
+        staff = await current_staff(request)
+    context["lead_live"] = staff is not None and staff.role == "safeguarding_lead"
     nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(18)
     context["csrf_token"] = svc.signer.csrf_token(nonce)
     response = templates.TemplateResponse(request, name, context, status_code=status)
@@ -58,7 +66,7 @@ async def csrf_ok(request: Request) -> bool:
 
 
 async def home(request: Request) -> Response:
-    return render(request, "home.html", staff=await current_staff(request))
+    return await render(request, "home.html", staff=await current_staff(request))
 
 
 async def join_page(request: Request) -> Response:
@@ -67,8 +75,8 @@ async def join_page(request: Request) -> Response:
     invite = await svc.store.invite(code[:128])
     room = await svc.store.room(invite.room_id) if invite and not invite.revoked else None
     if room is None:
-        return render(request, "join_invalid.html", status=404)
-    return render(request, "join.html", room=room, invite=code, suggestions=_suggestions(),
+        return await render(request, "join_invalid.html", status=404)
+    return await render(request, "join.html", room=room, invite=code, suggestions=_suggestions(),
                    audience_words=AUDIENCE_WORDS.get(room.audience, "parents"))
 
 
@@ -87,31 +95,31 @@ def _suggestions(count: int = 6) -> list[str]:
 async def room_page(request: Request) -> Response:
     # The page learns its room from the token in sessionStorage, so it cannot know the
     # audience here; the general help contacts are shown when someone's session ends.
-    return render(request, "room.html",
+    return await render(request, "room.html",
                    support=services(request).directory.for_help("everyone"))
 
 
 async def login_page(request: Request) -> Response:
     if await current_staff(request) is not None:
         return RedirectResponse("/staff", status_code=303)
-    return render(request, "login.html")
+    return await render(request, "login.html")
 
 
 async def login_form(request: Request) -> Response:
     svc = services(request)
     if not await csrf_ok(request):
-        return render(request, "login.html", status=403,
+        return await render(request, "login.html", status=403,
                        message="This form had expired. Please try again.")
     if not svc.login_limiter.allow(client_key(request), time.monotonic()):
         svc.metrics.http_limited.labels("login").inc()
-        return render(request, "login.html", status=429,
+        return await render(request, "login.html", status=429,
                        message="Too many attempts. Please wait a minute and try again.")
     form = await request.form()
     result = await staff_auth.login(svc.store, svc.signer, str(form.get("username", "")),
                                     str(form.get("password", "")),
                                     svc.settings.staff_session_ttl)
     if result is None:
-        return render(request, "login.html", status=401,
+        return await render(request, "login.html", status=401,
                        message="That username and password do not match.")
     _, cookie = result
     response = RedirectResponse("/staff", status_code=303)
@@ -122,7 +130,7 @@ async def login_form(request: Request) -> Response:
 async def logout_form(request: Request) -> Response:
     svc = services(request)
     if not await csrf_ok(request):
-        return render(request, "home.html", status=403, staff=await current_staff(request),
+        return await render(request, "home.html", status=403, staff=await current_staff(request),
                        message="That form had expired. Please try again.")
     await staff_auth.logout(svc.store, svc.signer, request.cookies.get(SESSION_COOKIE),
                             svc.settings.staff_session_ttl)
@@ -146,7 +154,7 @@ async def staff_page(request: Request) -> Response:
             "audience_words": AUDIENCE_WORDS.get(record.audience, "parents"),
             "links": [f"{svc.settings.public_url}/join/{i.code}" for i in invites],
         })
-    return render(request, "staff.html", staff=staff, rooms=rooms,
+    return await render(request, "staff.html", staff=staff, rooms=rooms,
                    can_facilitate=staff.role in ("facilitator", "safeguarding_lead"))
 
 

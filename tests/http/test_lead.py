@@ -126,3 +126,16 @@ async def test_lead_pages_show_and_change_an_escalation(h: Harness) -> None:
     assert (await facilitator.get("/lead")).status_code == 403
     await facilitator.aclose()
     await lead.aclose()
+
+
+async def test_the_live_banner_is_on_every_page_for_the_lead_only(h: Harness) -> None:
+    _, lead = await h.staff("safeguarding_lead")
+    _, facilitator = await h.staff("facilitator")
+    for path in ("/", "/staff", "/room", "/lead"):
+        page = await lead.get(path)
+        assert "/static/lead-live.js" in page.text, path
+        assert "/static/lead-live.js" not in (await facilitator.get(path)).text, path
+    async with httpx.AsyncClient(base_url=h.server.http) as anon:
+        assert "/static/lead-live.js" not in (await anon.get("/room")).text
+    await lead.aclose()
+    await facilitator.aclose()
