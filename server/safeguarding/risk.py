@@ -6,21 +6,24 @@ signposts the sender; ``concern`` delivers it and alerts the facilitators), the 
 and the rules that fired, so that a facilitator's alert can say *why*.
 
 Everything the screen knows lives in ``risk_rules.json`` as data: normalisation tables, rule
-patterns and the guards that stop idioms, negations and reported speech from raising alarms. The
+patterns, and the guards that stop idioms, negations and reported speech from raising alarms. The
 same file is shipped to the browser, where ``web/static/risk.js`` evaluates it to show crisis links
-while someone is still typing. The two engines must agree, so the rule language is deliberately
-small (see :data:`_FORBIDDEN`) and every normalisation step is a named operation over data that
-both engines implement identically.
+while someone is still typing. The two engines must agree, so the pattern language is a small
+subset of regular expressions that Python ``re`` and JavaScript ``RegExp`` read the same way
+(:func:`parse_pattern` enforces it), and every normalisation step is a named operation over data
+that both engines implement identically.
 
 How a text is screened:
 
-1. It is normalised: Unicode folding, lower case, leetspeak inside words (``k1ll``), letters
-   spelled out with separators (``s u i c i d e``), apostrophes dropped, punctuation reduced to
-   clause marks (`` , `` and `` . ``), stretched letters squeezed (``kiiiill``: both a two-letter
-   and a one-letter reading are screened, since either may be the real word), then text-speak
-   words (``kms``, ``wnt``) and short phrases are rewritten.
-2. Each rule (a pattern matched on whole words) is searched; a per-category alternation of all its
-   rules is tried first so that most benign messages cost a handful of regex searches.
+1. It is normalised into one or two *readings*: Unicode folding, lower case, leetspeak inside words
+   (``k1ll``), letters spelled out with separators (``s u i c i d e``), apostrophes dropped,
+   punctuation reduced to clause marks (`` , `` and `` . ``), stretched letters squeezed
+   (``kiiiill`` is read both as ``kiill`` and ``kill``, since either may be the real word), then
+   text-speak words (``kms``, ``wnt``) and short phrases rewritten.
+2. Each rule pattern is matched as whole words. To keep the screen fast, each rule is first
+   analysed (once, when the rules are loaded) for a set of words one of which must appear in any
+   text it matches; a rule whose words are all absent is skipped without running its regex. This
+   is exact: it never changes a decision, only avoids work (and the tests check that).
 3. For each match, the rule's guards look at the surrounding text: an idiom over the match, a
    negation just before it, a past-tense or reported frame, a denial after it. A guard either
    suppresses the match or downgrades it from urgent to concern.
@@ -32,6 +35,7 @@ The screen is deterministic, never raises on any ``str`` input, and does no I/O 
 from __future__ import annotations
 
 import enum
+import itertools
 import json
 import re
 import unicodedata
@@ -40,7 +44,15 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final
 
-__all__ = ["Decision", "Match", "RiskScreen", "RulesError", "Severity"]
+__all__ = [
+    "Decision",
+    "Match",
+    "RiskScreen",
+    "RulesError",
+    "Severity",
+    "parse_pattern",
+    "required_words",
+]
 
 
 class Severity(enum.StrEnum):
@@ -93,47 +105,443 @@ class RulesError(ValueError):
     """The rules document is malformed or uses a regex feature outside the shared subset."""
 
 
-# Constructs that Python ``re`` and JavaScript ``RegExp`` (without the ``u`` flag) read
-# differently, or that only one of them has. Rules are written in the common subset so that the
-# browser port reaches the same decision. Each entry: (compiled detector, reason).
-_FORBIDDEN: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
-    (re.compile(r"\(\?<[=!]"), "lookbehind (older browsers lack it)"),
-    (re.compile(r"\(\?P|\(\?<[A-Za-z]"), "named groups"),
-    (re.compile(r"\(\?[^:=!]"), "inline flags or atomic groups (set flags once at the top)"),
-    (re.compile(r"\\[AZzGpPNhHRXK]"), "anchors or classes that JavaScript lacks (use ^ and $)"),
-    (re.compile(r"\\[1-9]"), "backreferences (rules are combined into one alternation)"),
-    (re.compile(r"[*+?}]\+"), "possessive quantifiers"),
-    (re.compile(r"\{,"), "'{,n}' (JavaScript reads it literally)"),
-    (re.compile(r"\[\^?\]"), "a class starting with ']' (the engines disagree)"),
+# --- the portable pattern subset ----------------------------------------------------------------
+#
+# A pattern is parsed into a tiny tree. Parsing both validates it (anything outside the subset is
+# a RulesError, so the browser port can never silently disagree) and lets the loader work out
+# which words a rule needs. Nodes are tuples:
+#   ("lit", c)            one literal character
+#   ("any",)              one character of a class, ".", \w, \d, \s and their negations
+#   ("zero", bounded)     zero-width: \b ^ $ (bounded=True: a word edge), lookahead, \B
+#   ("seq", [node, ...])  concatenation
+#   ("alt", [node, ...])  alternation
+#   ("rep", node, lo, hi) repetition, hi None for unbounded
+
+Node = tuple[Any, ...]
+
+# Escapes of punctuation mean the same literal character in both engines.
+_LITERAL_ESCAPES: Final = frozenset(".-()[]{}|?*+^$\\/'\",:;!#&%<>=@~ ")
+_CLASS_ESCAPES: Final = frozenset("dDwWsS")
+_MAX_REPEAT: Final = 1000
+
+
+class _PatternParser:
+    """Recursive-descent parser for the portable subset; see the comment block above."""
+
+    def __init__(self, pattern: str) -> None:
+        self.src = pattern
+        self.pos = 0
+
+    def fail(self, why: str) -> RulesError:
+        return RulesError(f"pattern {self.src!r} at {self.pos}: {why}")
+
+    def peek(self) -> str:
+        return self.src[self.pos] if self.pos < len(self.src) else ""
+
+    def parse(self) -> Node:
+        node = self.alternation()
+        if self.pos != len(self.src):
+            raise self.fail("unbalanced ')'")
+        return node
+
+    def alternation(self) -> Node:
+        branches = [self.sequence()]
+        while self.peek() == "|":
+            self.pos += 1
+            branches.append(self.sequence())
+        return branches[0] if len(branches) == 1 else ("alt", branches)
+
+    def sequence(self) -> Node:
+        items: list[Node] = []
+        while self.peek() not in ("", "|", ")"):
+            items.append(self.quantified(self.atom()))
+        return ("seq", items)
+
+    def atom(self) -> Node:
+        c = self.peek()
+        self.pos += 1
+        if c == "(":
+            return self.group()
+        if c == "[":
+            return self.char_class()
+        if c == "\\":
+            return self.escape()
+        if c == ".":
+            return ("any",)
+        if c in "^$":
+            return ("zero", True)
+        if c in "*+?{":
+            raise self.fail(f"nothing to repeat before {c!r} (escape it)")
+        if c == "}" or c == "]":
+            raise self.fail(f"unescaped {c!r}")
+        if not ("a" <= c <= "z" or "0" <= c <= "9" or c in " ,.'-&%#/"):
+            # Upper case is refused because matching relies on the text being lower-cased
+            # (so the 'i' flag never matters); other characters never survive normalisation.
+            raise self.fail(f"character {c!r} cannot occur in normalised text")
+        return ("lit", c)
+
+    def group(self) -> Node:
+        kind = "capture"
+        if self.src.startswith("?:", self.pos):
+            kind, self.pos = "group", self.pos + 2
+        elif self.src.startswith("?=", self.pos) or self.src.startswith("?!", self.pos):
+            kind, self.pos = "look", self.pos + 2
+        elif self.peek() == "?":
+            raise self.fail(
+                "lookbehind, named groups, inline flags and atomic groups differ "
+                "between Python and JavaScript"
+            )
+        inner = self.alternation()
+        if self.peek() != ")":
+            raise self.fail("missing ')'")
+        self.pos += 1
+        return ("zero", False) if kind == "look" else inner
+
+    def char_class(self) -> Node:
+        if self.peek() == "^":
+            self.pos += 1
+        if self.peek() == "]":
+            raise self.fail("a class starting with ']' is read differently by the two engines")
+        while self.peek() != "]":
+            c = self.peek()
+            if c == "":
+                raise self.fail("missing ']'")
+            if c == "[":
+                raise self.fail("escape '[' inside a class (Python warns on it)")
+            if c == "\\":
+                self.pos += 1
+                e = self.peek()
+                if e not in _LITERAL_ESCAPES and e not in _CLASS_ESCAPES:
+                    raise self.fail(f"escape \\{e} inside a class is not portable")
+            elif "A" <= c <= "Z":
+                raise self.fail("upper case in a class (the text is lower case)")
+            self.pos += 1
+        self.pos += 1
+        return ("any",)
+
+    def escape(self) -> Node:
+        e = self.peek()
+        self.pos += 1
+        if e == "b":
+            return ("zero", True)
+        if e == "B":
+            return ("zero", False)
+        if e in _CLASS_ESCAPES:
+            return ("any",)
+        if e in _LITERAL_ESCAPES:
+            return ("lit", e)
+        raise self.fail(
+            f"escape \\{e} is not in the portable subset (\\A, \\Z, backreferences, "
+            "\\p, \\x and friends differ or are missing in one engine)"
+        )
+
+    def quantified(self, node: Node) -> Node:
+        c = self.peek()
+        if c not in ("*", "+", "?", "{"):
+            return node
+        if node[0] == "zero":
+            raise self.fail("a zero-width assertion cannot be repeated")
+        if c == "{":
+            m = re.compile(r"\{(\d+)(,(\d*))?\}").match(self.src, self.pos)
+            if m is None:
+                raise self.fail("'{' must start {n}, {n,} or {n,m} ('{,m}' is literal in JS)")
+            lo = int(m[1])
+            hi = lo if m[2] is None else (int(m[3]) if m[3] else None)
+            if lo > _MAX_REPEAT or (hi is not None and (hi < lo or hi > _MAX_REPEAT)):
+                raise self.fail("bad repetition bounds")
+            self.pos = m.end()
+        else:
+            lo, hi = {"*": (0, None), "+": (1, None), "?": (0, 1)}[c]
+            self.pos += 1
+        if self.peek() == "?":
+            self.pos += 1  # lazy: same meaning in both engines
+        if self.peek() in ("+", "*", "?", "{"):
+            raise self.fail("possessive or doubled quantifiers are not portable")
+        return ("rep", node, lo, hi)
+
+
+def parse_pattern(pattern: str) -> Node:
+    """Parse ``pattern`` as the portable subset, or raise :class:`RulesError` saying why not.
+
+    The subset: literals (lower-case letters, digits, space and a little punctuation), escaped
+    punctuation, ``.``, classes ``[...]``, ``\\b \\B \\w \\W \\d \\D \\s \\S``, ``^ $``, groups
+    ``(...)`` and ``(?:...)``, lookahead ``(?=...)`` and ``(?!...)``, alternation, and the
+    quantifiers ``? * + {n} {n,} {n,m}`` optionally lazy. It also checks that Python compiles it.
+    """
+    tree = _PatternParser(pattern).parse()
+    try:
+        # Same flags as _compile_internal, so re's cache makes its compile of this pattern free.
+        re.compile(pattern, re.ASCII)
+    except re.error as exc:  # pragma: no cover - the parser already refuses what re refuses
+        raise RulesError(f"pattern {pattern!r} does not compile: {exc}") from exc
+    return tree
+
+
+# --- required words: the exact prefilter --------------------------------------------------------
+#
+# For a rule we want a set of words W such that every text the rule matches contains some w in W as
+# a whole token (the normalised text is single-space separated, so tokens are what split(" ")
+# gives). Finite parts of a pattern are expanded into their literal strings; a word inside such a
+# string counts only when both its edges are certainly token edges. When no such set can be proved
+# the rule simply runs on every text.
+
+# Expanding finite parts is done once at load time; this bounds its cost.
+_MAX_STRINGS: Final = 5000
+_Cache = dict[int, "frozenset[str] | None"]
+_EDGE: Final = "\x00"
+_SEPARATORS: Final = re.compile("[ \x00]")
+_ALNUM: Final = re.compile("[a-z0-9]+")
+# Too common to be useful as the one word that lets a rule run.
+# How common a word is in parents' chat: 2 for function words, 1 for everyday words, else 0. The
+# index prefers the least common word, so a rule is looked at only when something specific to it
+# is present. Word lists read better as text than as one-word lines.
+_FUNCTION_WORDS: Final = frozenset(
+    (  # noqa: SIM905
+        "i im ive id ill me my myself a an the to of and or in on it its is was be been being "
+        "are am were he she hes shes his her him they them their theyre you your we us our so "
+        "just not no do did does done at for with that this these those all can cant could "
+        "dont have has had having would will by from if but because what who how why which "
+        "while as than into onto up down off out over back then there here some any very too"
+    ).split()
+)
+_EVERYDAY_WORDS: Final = frozenset(
+    (  # noqa: SIM905
+        "get got going gone go went want need like really now about feel feeling felt think "
+        "thought know knew baby babies son daughter kids child children boy girl little one "
+        "night day days week weeks time today tonight morning mum mom dad partner husband wife "
+        "home house after before when again still even never ever always only also other "
+        "thing things something nothing everything anything someone everyone people way make "
+        "made come came see saw seen look looking watch watching keep keeps kept give gave put "
+        "let tell told said say says ask asked try tried help hold holding feed feeding sleep "
+        "sleeping asleep bed work last first next big good bad well better lot bit ok okay yes "
+        "lol x every much more own"
+    ).split()
 )
 
 
-def _strip_escaped_pairs(pattern: str) -> str:
-    """Replace each escaped pair except the ones _FORBIDDEN looks for, so ``\\(`` is not a group."""
-    kept = "AZzGpPNhHRXK123456789"
-    return re.sub(r"\\(.)", lambda m: m.group(0) if m.group(1) in kept else "e", pattern)
+def _commonness(word: str) -> int:
+    return 2 if word in _FUNCTION_WORDS else 1 if word in _EVERYDAY_WORDS else 0
 
 
-def check_portable(pattern: str) -> None:
-    """Raise :class:`RulesError` if ``pattern`` is outside the Python/JavaScript common subset.
+def _strings(node: Node, cache: _Cache) -> frozenset[str] | None:
+    """Every string ``node`` can match if there are few enough of them, else None."""
+    key = id(node)
+    if key not in cache:
+        cache[key] = _expand(node, cache)
+    return cache[key]
 
-    Also checks the pattern compiles in Python. JavaScript compilation is tested separately by the
-    Node agreement test.
+
+def _expand(node: Node, cache: _Cache) -> frozenset[str] | None:
+    kind = node[0]
+    if kind == "lit":
+        return frozenset({node[1]})
+    if kind == "zero":
+        # A word edge is kept as a marker so that _words_of can treat it like a space.
+        return frozenset({_EDGE if node[1] else ""})
+    if kind == "any":
+        return None
+    if kind == "alt":
+        out: set[str] = set()
+        for branch in node[1]:
+            sub = _strings(branch, cache)
+            if sub is None:
+                return None
+            out |= sub
+            if len(out) > _MAX_STRINGS:
+                return None
+        return frozenset(out)
+    if kind == "seq":
+        acc: frozenset[str] | None = frozenset({""})
+        for item in node[1]:
+            sub = _strings(item, cache)
+            if sub is None or acc is None or len(acc) * len(sub) > _MAX_STRINGS:
+                return None
+            acc = frozenset(a + b for a, b in itertools.product(acc, sub))
+        return acc
+    _, child, lo, hi = node
+    sub = _strings(child, cache)
+    if sub is None or hi is None or hi > 8:
+        return None
+    reps: set[str] = set()
+    layer = frozenset({""})
+    for count in range(hi + 1):
+        if count >= lo:
+            reps |= layer
+        if len(reps) > _MAX_STRINGS:
+            return None
+        layer = frozenset(a + b for a, b in itertools.product(layer, sub))
+    return frozenset(reps)
+
+
+def _min_length(node: Node) -> int:
+    """The fewest characters ``node`` can match."""
+    kind = node[0]
+    if kind in ("lit", "any"):
+        return 1
+    if kind == "zero":
+        return 0
+    if kind == "seq":
+        return sum(_min_length(item) for item in node[1])
+    if kind == "alt":
+        return min(_min_length(branch) for branch in node[1])
+    return int(node[2]) * _min_length(node[1])
+
+
+def _is_edge(node: Node) -> bool:
+    """True if a token must end or start right at ``node`` (a word edge assertion)."""
+    return node[0] == "zero" and bool(node[1])
+
+
+def _ends_in_space(node: Node, cache: _Cache) -> bool:
+    """True if every non-empty match of ``node`` ends with a space (so a token edge follows)."""
+    kind = node[0]
+    if kind == "rep":
+        return _ends_in_space(node[1], cache)
+    if kind == "alt":
+        return all(_ends_in_space(branch, cache) for branch in node[1])
+    if kind == "seq":
+        for item in reversed(node[1]):
+            if _min_length(item) > 0:
+                return _ends_in_space(item, cache)
+            if item[0] != "zero":
+                return False
+        return False
+    return kind == "lit" and bool(node[1] == " ")
+
+
+def _edge_follows(items: Sequence[Node], start: int, right: bool, cache: _Cache) -> bool:
+    """True if the text matched from ``items[start:]`` on surely begins at a token edge.
+
+    Items that may match nothing are looked through; ``right`` is the edge after the sequence.
     """
-    plain = _strip_escaped_pairs(pattern)
-    for detector, reason in _FORBIDDEN:
-        if detector.search(plain):
-            raise RulesError(f"pattern {pattern!r} uses {reason}")
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise RulesError(f"pattern {pattern!r} does not compile: {exc}") from exc
+    for item in items[start:]:
+        if _is_edge(item):
+            return True
+        strings = _strings(item, cache)
+        if strings is None:
+            return False
+        if any(s and not s.startswith((" ", _EDGE)) for s in strings):
+            return False
+        if "" not in strings:
+            return True
+    return right
+
+
+def _words_of(strings: frozenset[str], left: bool, right: bool) -> frozenset[str] | None:
+    """A small set of sure tokens covering every string, or None if some string has none.
+
+    A token is sure when both its edges are certainly token edges in the text. The set is chosen
+    greedily (the word covering most strings first, common words last) so that a rule is indexed
+    under few, specific words.
+    """
+    options: list[set[str]] = []
+    for s in strings:
+        parts = _SEPARATORS.split(s)
+        # Only letters and digits: the index tokenises text into runs of [a-z0-9], and such a
+        # run edged by a space or a \b in the pattern is a whole run in the text too.
+        sure = {
+            p
+            for i, p in enumerate(parts)
+            if p.isascii() and p.isalnum() and (i > 0 or left) and (i < len(parts) - 1 or right)
+        }
+        if not sure:
+            return None
+        rarest = min(_commonness(w) for w in sure)
+        options.append({w for w in sure if _commonness(w) == rarest})
+    chosen: set[str] = set()
+    uncovered = options
+    while uncovered:
+        counts: dict[str, int] = {}
+        for sure in uncovered:
+            for word in sure:
+                counts[word] = counts.get(word, 0) + 1
+        word = max(sorted(counts), key=lambda w: (-_commonness(w), counts[w], len(w)))
+        chosen.add(word)
+        uncovered = [sure for sure in uncovered if word not in sure]
+    return frozenset(chosen)
+
+
+def _score(words: frozenset[str]) -> tuple[int, int, int, int]:
+    """Higher is a better index: no common words, then fewer of the commonest, longer, fewer."""
+    worst = max(_commonness(w) for w in words)
+    return (-worst, -sum(_commonness(w) == worst for w in words), min(map(len, words)), -len(words))
+
+
+def _required(node: Node, left: bool, right: bool, cache: _Cache) -> frozenset[str] | None:
+    """A set of tokens one of which every match of ``node`` contains, or None if unknown.
+
+    ``left`` / ``right`` say whether the text just outside the node is certainly a token edge.
+    """
+    kind = node[0]
+    if kind in ("lit", "any", "zero"):
+        strings = _strings(node, cache)
+        return None if strings is None else _words_of(strings, left, right)
+    if kind == "alt":
+        union: set[str] = set()
+        for branch in node[1]:
+            sub = _required(branch, left, right, cache)
+            if sub is None:
+                return None
+            union |= sub
+        return frozenset(union)
+    if kind == "rep":
+        _, child, lo, hi = node
+        strings = _strings(node, cache)
+        if strings is not None:
+            return _words_of(strings, left, right)
+        if lo == 0:
+            return None
+        # Inner repetitions border each other, so only the outer edges are known.
+        return _required(child, left and hi == 1, right and hi == 1, cache)
+    items: list[Node] = node[1]
+    candidates: list[frozenset[str]] = []
+    # Whether the text just before item i is surely a token edge: the sequence's own left edge,
+    # a \b or ^, or a finite run whose every string ends in a space.
+    edge_before = left
+    i = 0
+    while i < len(items):
+        run: frozenset[str] = frozenset({""})
+        j = i
+        while j < len(items):
+            sub = _strings(items[j], cache)
+            if sub is None or len(run) * len(sub) > _MAX_STRINGS:
+                break
+            run = frozenset(a + b for a, b in itertools.product(run, sub))
+            j += 1
+        if j > i:
+            run_right = _edge_follows(items, j, right, cache)
+            words = _words_of(run, edge_before, run_right)
+            if words:
+                candidates.append(words)
+            edge_before = all(s.endswith((" ", _EDGE)) for s in run)
+            i = j
+        else:
+            item_right = _edge_follows(items, i + 1, right, cache)
+            words = _required(items[i], edge_before, item_right, cache)
+            if words:
+                candidates.append(words)
+            # After e.g. (?:\w+ ){0,6} the next token starts at an edge: a space this item ended
+            # with, or, if it matched nothing, whatever edge came before it.
+            edge_before = _is_edge(items[i]) or (
+                _ends_in_space(items[i], cache) and (_min_length(items[i]) > 0 or edge_before)
+            )
+            i += 1
+    return max(candidates, key=_score) if candidates else None
+
+
+def required_words(pattern: str) -> frozenset[str] | None:
+    """Tokens one of which must be in any text where ``\\b(?:pattern)\\b`` matches; None if unknown.
+
+    Exposed for tests and rule authors (a rule with None runs on every message, which is slower).
+    """
+    return _required(parse_pattern(pattern), True, True, {})
 
 
 # --- normalisation ------------------------------------------------------------------------------
 
-_Step = Callable[[list[str]], list[str]]
-"""A normalisation step maps the current readings of a text to the next ones (usually one)."""
+_Step = tuple[Callable[[str], Any], bool]
+"""A normalisation step: a function of one reading, and whether it returns a list of readings
+(only squeeze_repeats does) rather than one reading."""
 
 
 def _js_replacement(replacement: str) -> str:
@@ -142,107 +550,177 @@ def _js_replacement(replacement: str) -> str:
     return re.sub(r"\$(\d)", r"\\g<\1>", escaped)
 
 
-class _Normaliser:
-    """Compiled normalisation steps; see the module docstring and the rules file's "normalise"."""
+def _char_table(mapping: Mapping[str, str]) -> dict[int, str]:
+    for key in mapping:
+        if len(key) != 1:
+            raise RulesError(f"character map key {key!r} is not one character")
+    return {ord(k): str(v) for k, v in mapping.items()}
 
-    def __init__(self, steps: Sequence[Mapping[str, Any]], flags: int) -> None:
-        self._steps: list[_Step] = [self._compile(step, flags) for step in steps]
+
+def _repeat_to(count: int) -> Callable[[re.Match[str]], str]:
+    """A replacement that writes group 1 ``count`` times (for squeeze_repeats)."""
+    return lambda m: m[1] * count
+
+
+def _each(fn: Callable[[str], str]) -> _Step:
+    return (fn, False)
+
+
+def _compile_internal(pattern: str) -> re.Pattern[str]:
+    """Compile a pattern from the rules file: portable subset, lower case, ASCII semantics.
+
+    No IGNORECASE: the text is lower-cased before any pattern runs and patterns may not contain
+    upper case, so the rules file's "i" flag is already honoured, and sre is ~3x faster without it.
+    re.ASCII because JavaScript's \\b and \\w are ASCII-only.
+    """
+    parse_pattern(pattern)
+    return re.compile(pattern, re.ASCII)
+
+
+class _Normaliser:
+    """Compiled normalisation steps, in the order the rules file lists them.
+
+    Ops (each also implemented, identically, by the JavaScript port):
+
+    - ``nfkd``: Unicode NFKD decomposition.
+    - ``lowercase``: lower case.
+    - ``strip_ranges``: delete characters in the given code point ranges (combining accents).
+    - ``map_chars``: replace characters by the ``map`` table; with ``keep``, any character that is
+      then outside ``keep`` becomes ``default``.
+    - ``map_between_letters``: the ``map`` table, only for runs of its characters that have an
+      a-z letter on both sides (``k1ll`` but not ``4am``).
+    - ``join_spaced_letters``: ``min_letters`` or more single letters separated by ``separators``
+      are joined into a word (``s u i c i d e``).
+    - ``squeeze_repeats``: a letter repeated ``min_run`` or more times is cut to each length in
+      ``keep``, giving one reading per length (only when some letter was stretched).
+    - ``collapse_spaces``: runs of spaces become one; no leading or trailing space.
+    - ``map_words``: replace whole space-separated words by the ``map`` table.
+    - ``replace``: regex replacements, ``[pattern, replacement]`` with ``$1`` group references.
+    """
+
+    def __init__(self, steps: Sequence[Mapping[str, Any]]) -> None:
+        if not any(step.get("op") == "lowercase" for step in steps):
+            raise RulesError("normalise must include 'lowercase': patterns are lower case")
+        self._steps: list[_Step] = [self._compile(step) for step in steps]
 
     def readings(self, text: str) -> list[str]:
-        """Return the normalised readings of ``text``: one, or two when letters were stretched."""
+        """The normalised readings of ``text``: one, or two when letters were stretched."""
         current = [text]
-        for step in self._steps:
-            current = step(current)
+        for fn, multi in self._steps:
+            if multi:
+                current = [out for t in current for out in fn(t)]
+            elif len(current) == 1:
+                current[0] = fn(current[0])
+            else:
+                current = [fn(t) for t in current]
         # Two readings can coincide once later steps run; screening one of them is enough.
         return current if len(current) < 2 or current[0] != current[1] else current[:1]
 
-    @staticmethod
-    def _each(fn: Callable[[str], str]) -> _Step:
-        return lambda texts: [fn(t) for t in texts]
-
-    def _compile(self, step: Mapping[str, Any], flags: int) -> _Step:
+    def _compile(self, step: Mapping[str, Any]) -> _Step:
         op = step.get("op")
         if op == "nfkd":
             # ASCII is already in NFKD form: skipping it keeps the common case fast.
-            return self._each(lambda t: t if t.isascii() else unicodedata.normalize("NFKD", t))
+            return _each(lambda t: t if t.isascii() else unicodedata.normalize("NFKD", t))
         if op == "lowercase":
-            return self._each(str.lower)
+            return _each(str.lower)
         if op == "strip_ranges":
-            ranges = [(int(lo), int(hi)) for lo, hi in step["ranges"]]
-            cls = "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in ranges)
+            cls = "".join(f"\\U{int(lo):08x}-\\U{int(hi):08x}" for lo, hi in step["ranges"])
             strip = re.compile(f"[{cls}]+")
-            return self._each(lambda t: t if t.isascii() else strip.sub("", t))
+            return _each(lambda t: t if t.isascii() else strip.sub("", t))
         if op == "map_chars":
             return self._map_chars(step)
         if op == "map_between_letters":
-            table = _char_table(step["map"])
-            chars = re.escape("".join(step["map"]))
-            inside = re.compile(f"([a-z])([{chars}]+)(?=[a-z])")
-            return self._each(lambda t: inside.sub(lambda m: m[1] + m[2].translate(table), t))
+            return self._map_between_letters(step)
         if op == "join_spaced_letters":
             seps = re.escape(str(step["separators"]))
             runs = int(step["min_letters"]) - 1
-            spaced = re.compile(f"\\b[a-z](?:[{seps}]+[a-z]\\b){{{runs},}}")
+            spaced = re.compile(f"\\b[a-z](?:[{seps}]+[a-z]\\b){{{runs},}}", re.ASCII)
             strip_seps = re.compile(f"[{seps}]+")
-            return self._each(lambda t: spaced.sub(lambda m: strip_seps.sub("", m[0]), t))
+            return _each(lambda t: spaced.sub(lambda m: strip_seps.sub("", m[0]), t))
         if op == "squeeze_repeats":
             return self._squeeze(step)
         if op == "collapse_spaces":
-            return self._each(lambda t: " ".join(t.split()))
+            return _each(lambda t: " ".join([w for w in t.split(" ") if w]))
         if op == "map_words":
-            words: dict[str, str] = dict(step["map"])
-            return self._each(lambda t: " ".join([words.get(w, w) for w in t.split(" ")]))
+            words: dict[str, str] = {str(k): str(v) for k, v in step["map"].items()}
+            for value in words.values():
+                if value != value.lower():
+                    raise RulesError(f"map_words value {value!r} must be lower case")
+            return _each(lambda t: " ".join([words.get(w, w) for w in t.split(" ")]))
         if op == "replace":
             pairs: list[tuple[re.Pattern[str], str]] = []
             for pattern, replacement in step["rules"]:
-                check_portable(pattern)
-                pairs.append((re.compile(pattern, flags), _js_replacement(replacement)))
+                if replacement != replacement.lower():
+                    raise RulesError(f"replacement {replacement!r} must be lower case")
+                pairs.append((_compile_internal(pattern), _js_replacement(replacement)))
+
+            # One search for all patterns first: if none matches, no substitution can happen.
+            anything = re.compile("|".join(f"(?:{c.pattern})" for c, _ in pairs), re.ASCII)
 
             def replace_all(t: str) -> str:
+                if anything.search(t) is None:
+                    return t
                 for compiled, replacement in pairs:
                     t = compiled.sub(replacement, t)
                 return t
 
-            return self._each(replace_all)
+            return _each(replace_all)
         raise RulesError(f"unknown normalisation op {op!r}")
 
-    def _map_chars(self, step: Mapping[str, Any]) -> _Step:
+    @staticmethod
+    def _map_chars(step: Mapping[str, Any]) -> _Step:
         table = _char_table(step["map"])
         keep = step.get("keep")
+        if keep is None and len(table) == 1:
+            # One character (dropping apostrophes): str.replace is much faster than translate().
+            ((source, target),) = table.items()
+            return _each(lambda t: t.replace(chr(source), target))
         if keep is None:
-            return self._each(lambda t: t.translate(table))
+            sources = "".join(step["map"])
+            # translate() visits every character; most texts contain none of the sources.
+            return _each(lambda t: t.translate(table) if any(c in t for c in sources) else t)
         default = str(step.get("default", " "))
         allowed = set(str(keep))
         for value in step["map"].values():
             if not set(value) <= allowed:
                 raise RulesError(f"map_chars value {value!r} uses characters outside 'keep'")
-        other = re.compile(f"[^{re.escape(str(keep))}]+")
-        return self._each(lambda t: other.sub(default, t.translate(table)))
+        # For ASCII text one translate() does both jobs; other text also needs the regex.
+        ascii_table: dict[int, str] = {i: default for i in range(128) if chr(i) not in allowed}
+        ascii_table.update(table)
+        other = re.compile(f"[^{re.escape(str(keep))}]")
+        return _each(
+            lambda t: (
+                t.translate(ascii_table) if t.isascii() else other.sub(default, t.translate(table))
+            )
+        )
 
-    def _squeeze(self, step: Mapping[str, Any]) -> _Step:
+    @staticmethod
+    def _map_between_letters(step: Mapping[str, Any]) -> _Step:
+        table = _char_table(step["map"])
+        sources = "".join(step["map"])
+        inside = re.compile(f"([a-z])([{re.escape(sources)}]+)(?=[a-z])")
+
+        def apply(t: str) -> str:
+            if not any(c in t for c in sources):
+                return t
+            return inside.sub(lambda m: m[1] + m[2].translate(table), t)
+
+        return _each(apply)
+
+    @staticmethod
+    def _squeeze(step: Mapping[str, Any]) -> _Step:
         min_run = int(step["min_run"])
         keeps = [int(k) for k in step["keep"]]
         if not keeps or min_run < 2 or any(not 1 <= k < min_run for k in keeps):
             raise RulesError("squeeze_repeats needs 1 <= keep < min_run")
         stretched = re.compile(f"([a-z])\\1{{{min_run - 1},}}")
 
-        def squeeze(texts: list[str]) -> list[str]:
-            out: list[str] = []
-            for t in texts:
-                if stretched.search(t) is None:
-                    out.append(t)
-                else:
-                    out.extend(stretched.sub(lambda m, k=k: m[1] * k, t) for k in keeps)
-            return out
+        def squeeze(t: str) -> list[str]:
+            if stretched.search(t) is None:
+                return [t]
+            return [stretched.sub(_repeat_to(k), t) for k in keeps]
 
-        return squeeze
-
-
-def _char_table(mapping: Mapping[str, str]) -> dict[int, str]:
-    for key in mapping:
-        if len(key) != 1:
-            raise RulesError(f"character map key {key!r} is not one character")
-    return {ord(k): str(v) for k, v in mapping.items()}
+        return (squeeze, True)
 
 
 # --- guards and rules ---------------------------------------------------------------------------
@@ -255,7 +733,7 @@ _ACTIONS: Final = frozenset({"suppress", "downgrade", "flag"})
 
 @dataclass(frozen=True, slots=True)
 class _Guard:
-    """A compiled guard. See the rules file's "guards" section for what each one is for."""
+    """A compiled guard. See the rules file's "_about" and "guards" for what each one is for."""
 
     id: str
     action: str
@@ -315,11 +793,9 @@ def _guard_fires(guard: _Guard, text: _Text, start: int, end: int) -> bool:
     if scope == "overlap":
         return any(m.start() < end and m.end() > start for m in guard.regex.finditer(value))
     if scope == "after":
-        return guard.regex.search(value[end : end + guard.window]) is not None
+        return guard.regex.search(value[end : end + guard.window].strip()) is not None
     breaks = text.sentence_breaks if scope.startswith("sentence") else text.clause_breaks
     before = value[text.start_of(start, breaks) : start].strip()
-    if scope == "just_before":
-        return guard.regex.search(before) is not None
     if guard.regex.search(before) is not None:
         return True
     if scope in ("clause", "sentence"):
@@ -327,40 +803,8 @@ def _guard_fires(guard: _Guard, text: _Text, start: int, end: int) -> bool:
     return False
 
 
-def _compile_word_pattern(pattern: str, flags: int) -> re.Pattern[str]:
-    check_portable(pattern)
-    return re.compile(f"\\b(?:{pattern})\\b", flags)
-
-
-def _compile_guard(spec: Mapping[str, Any], flags: int) -> _Guard:
-    gid = str(spec["id"])
-    action = str(spec["action"])
-    scope = str(spec["scope"])
-    if action not in _ACTIONS or scope not in _SCOPES:
-        raise RulesError(f"guard {gid!r}: unknown action {action!r} or scope {scope!r}")
-    patterns = spec["patterns"] if "patterns" in spec else [spec["pattern"]]
-    for pattern in patterns:
-        check_portable(pattern)
-    body = "|".join(f"(?:{p})" for p in patterns)
-    # Guards match whole words like rules. "just_before" must end where the match begins.
-    source = f"\\b(?:{body})\\b"
-    if scope == "just_before":
-        source += "$"
-    return _Guard(
-        id=gid,
-        action=action,
-        scope=scope,
-        regex=re.compile(source, flags),
-        window=int(spec.get("window", 80)),
-        requires=spec.get("requires"),
-        unless=spec.get("unless"),
-    )
-
-
 def _verdict(rule: _Rule, text: _Text, start: int, end: int) -> Severity:
     """The rule's severity after its guards: NONE if suppressed, CONCERN if downgraded."""
-    if not rule.guards:
-        return rule.severity
     fired = {g.id for g in rule.guards if _guard_fires(g, text, start, end)}
     if not fired:
         return rule.severity
@@ -379,25 +823,97 @@ def _verdict(rule: _Rule, text: _Text, start: int, end: int) -> Severity:
     return Severity.CONCERN if downgrade else rule.severity
 
 
+_DEF_REF: Final = re.compile(r"<([A-Z][A-Z0-9_]*)>")
+
+
+def _expand_defs(defs: Mapping[str, str]) -> dict[str, str]:
+    """Expand ``<NAME>`` references inside the defs themselves, each in terms of earlier ones."""
+    expanded: dict[str, str] = {}
+    for name, body in defs.items():
+        if _DEF_REF.fullmatch(f"<{name}>") is None:
+            raise RulesError(f"def name {name!r} must be UPPER_CASE")
+        expanded[name] = _substitute(str(body), expanded)
+    return expanded
+
+
+def _substitute(pattern: str, defs: Mapping[str, str]) -> str:
+    """Replace each ``<NAME>`` with ``(?:body)``; an unknown name is an error, not a literal."""
+
+    def one(m: re.Match[str]) -> str:
+        if m[1] not in defs:
+            raise RulesError(f"pattern {pattern!r} uses undefined <{m[1]}>")
+        return f"(?:{defs[m[1]]})"
+
+    return _DEF_REF.sub(one, pattern)
+
+
+def _compile_guard(spec: Mapping[str, Any], defs: Mapping[str, str]) -> _Guard:
+    gid = str(spec["id"])
+    action = str(spec["action"])
+    scope = str(spec["scope"])
+    if action not in _ACTIONS or scope not in _SCOPES:
+        raise RulesError(f"guard {gid!r}: unknown action {action!r} or scope {scope!r}")
+    raw = spec["patterns"] if "patterns" in spec else [spec["pattern"]]
+    body = "|".join(f"(?:{_substitute(str(p), defs)})" for p in raw)
+    if scope == "overlap" and _min_length(parse_pattern(body)) == 0:
+        raise RulesError(f"guard {gid!r}: an overlap guard must not match the empty string")
+    # Guard patterns are used as written (they place their own \b). "just_before" must end
+    # where the match begins, so it is anchored to the end of the text before the match.
+    return _Guard(
+        id=gid,
+        action=action,
+        scope=scope,
+        regex=_compile_internal(f"(?:{body})$" if scope == "just_before" else body),
+        window=int(spec.get("window", 80)),
+        requires=spec.get("requires"),
+        unless=spec.get("unless"),
+    )
+
+
 # --- the screen ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """Which rules can possibly match, by the tokens present in a reading."""
+
+    by_word: Mapping[str, tuple[int, ...]]
+    always: tuple[int, ...]
+
+    def candidates(self, reading: str) -> list[int]:
+        found: set[int] = set(self.always)
+        for word in set(_ALNUM.findall(reading)):
+            hits = self.by_word.get(word)
+            if hits is not None:
+                found.update(hits)
+        return sorted(found)
 
 
 class RiskScreen:
     """A compiled rules document. Immutable after construction; safe to share between tasks."""
 
-    __slots__ = ("_categories", "_clause_breaks", "_groups", "_normaliser", "_sentence_breaks")
+    __slots__ = (
+        "_categories",
+        "_clause_breaks",
+        "_index",
+        "_normaliser",
+        "_rules",
+        "_sentence_breaks",
+    )
 
     def __init__(
         self,
         normaliser: _Normaliser,
-        groups: Sequence[tuple[re.Pattern[str], tuple[_Rule, ...]]],
+        rules: Sequence[_Rule],
+        index: _Index,
         categories: Sequence[str],
         clause_breaks: Iterable[str],
         sentence_breaks: Iterable[str],
     ) -> None:
         """Use :meth:`from_rules` or :meth:`default`; this constructor takes compiled parts."""
         self._normaliser = normaliser
-        self._groups = tuple(groups)
+        self._rules = tuple(rules)
+        self._index = index
         self._categories = tuple(categories)
         self._clause_breaks = tuple(clause_breaks)
         self._sentence_breaks = tuple(sentence_breaks)
@@ -413,20 +929,21 @@ class RiskScreen:
             return cls._compile(rules)
         except RulesError:
             raise
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise RulesError(f"malformed rules document: {exc!r}") from exc
 
     @classmethod
-    def _compile(cls, rules: Mapping[str, Any]) -> RiskScreen:
-        if rules.get("flags", "") not in ("", "i"):
-            raise RulesError("top-level flags may only be '' or 'i'")
-        # ASCII: after normalisation the text is ASCII, and JavaScript's \b and \w are ASCII-only.
-        flags = re.ASCII | (re.IGNORECASE if rules.get("flags") == "i" else 0)
-        normaliser = _Normaliser(rules["normalise"], flags)
+    def _compile(cls, doc: Mapping[str, Any]) -> RiskScreen:
+        if doc.get("flags") != "i":
+            # Case-insensitivity is implemented by the mandatory 'lowercase' step and lower-case
+            # patterns, identically in both engines, rather than by a regex flag.
+            raise RulesError("top-level flags must be 'i' (the only supported mode)")
+        normaliser = _Normaliser(doc["normalise"])
+        defs = _expand_defs(doc.get("defs", {}))
 
         guards: dict[str, _Guard] = {}
-        for spec in rules["guards"]:
-            guard = _compile_guard(spec, flags)
+        for spec in doc["guards"]:
+            guard = _compile_guard(spec, defs)
             if guard.id in guards:
                 raise RulesError(f"duplicate guard id {guard.id!r}")
             guards[guard.id] = guard
@@ -441,50 +958,56 @@ class RiskScreen:
                 raise RulesError(f"{where} uses unknown guards {missing}")
             return tuple(guards[i] for i in ids)
 
-        default_guards: list[str] = list(rules.get("default_guards", []))
-        category_names: list[str] = []
-        groups: list[tuple[re.Pattern[str], tuple[_Rule, ...]]] = []
-        rule_ids: set[str] = set()
-        for category in rules["categories"]:
+        default_guards: list[str] = list(doc.get("default_guards", []))
+        category_names = [str(c["name"]) for c in doc["categories"]]
+        if len(set(category_names)) != len(category_names):
+            raise RulesError("duplicate category name")
+        compiled: list[_Rule] = []
+        by_word: dict[str, list[int]] = {}
+        always: list[int] = []
+        for category in doc["categories"]:
             name = str(category["name"])
-            if name in category_names:
-                raise RulesError(f"duplicate category {name!r}")
-            category_names.append(name)
             cat_guards = category.get("guards", default_guards)
-            compiled: list[_Rule] = []
             for spec in category["rules"]:
                 rid = f"{name}.{spec['id']}"
-                if rid in rule_ids:
+                if any(r.id == rid for r in compiled):
                     raise RulesError(f"duplicate rule id {rid!r}")
-                rule_ids.add(rid)
                 severity = Severity(spec["severity"])
                 if severity is Severity.NONE:
                     raise RulesError(f"rule {rid!r}: severity must be concern or urgent")
                 also = tuple(str(c) for c in spec.get("also", ()))
+                unknown = [c for c in also if c not in category_names or c == name]
+                if unknown:
+                    raise RulesError(f"rule {rid!r}: 'also' names {unknown}")
+                pattern = _substitute(str(spec["pattern"]), defs)
+                if _min_length(parse_pattern(pattern)) == 0:
+                    # Python's finditer and JavaScript's matchAll step past empty matches
+                    # differently; a rule that can match nothing is a mistake anyway.
+                    raise RulesError(f"rule {rid!r} can match the empty string")
+                words = required_words(pattern)
+                position = len(compiled)
+                if words is None:
+                    always.append(position)
+                else:
+                    for word in words:
+                        by_word.setdefault(word, []).append(position)
                 compiled.append(
                     _Rule(
                         id=rid,
                         categories=(name, *also),
                         severity=severity,
-                        regex=_compile_word_pattern(str(spec["pattern"]), flags),
+                        regex=_compile_internal(f"\\b(?:{pattern})\\b"),
                         guards=guard_list(spec.get("guards", cat_guards), rid),
                     )
                 )
-            if compiled:
-                # One alternation per category: a single search rejects most benign text.
-                union = "|".join(f"(?:{r.regex.pattern})" for r in compiled)
-                groups.append((re.compile(union, flags), tuple(compiled)))
-        for _, group_rules in groups:
-            for rule in group_rules:
-                unknown = [c for c in rule.categories if c not in category_names]
-                if unknown:
-                    raise RulesError(f"rule {rule.id!r}: 'also' names unknown {unknown}")
+        index = _Index({w: tuple(ps) for w, ps in by_word.items()}, tuple(always))
         return cls(
             normaliser,
-            groups,
+            compiled,
+            index,
             category_names,
-            rules.get("clause_breaks", [" , ", " . "]),
-            rules.get("sentence_breaks", [" . "]),
+            doc.get("clause_breaks", [" , ", " . "]),
+            doc.get("sentence_breaks", [" . "]),
         )
 
     @classmethod
@@ -497,40 +1020,46 @@ class RiskScreen:
         """The normalised readings that rules are matched against (for tests and rule authors)."""
         return self._normaliser.readings(text)
 
+    def rules_needing_no_word(self) -> list[str]:
+        """Ids of rules the word index cannot skip (they run on every message)."""
+        return [self._rules[i].id for i in self._index.always]
+
     def screen(self, text: str) -> Decision:
         """Screen one message. Pure and deterministic; never raises for a ``str``."""
-        best: dict[tuple[str, str], Severity] = {}
-        for reading in self._normaliser.readings(text):
-            wrapped: _Text | None = None
-            for union, rules in self._groups:
-                if union.search(reading) is None:
-                    continue
-                if wrapped is None:
-                    wrapped = _Text(reading, self._clause_breaks, self._sentence_breaks)
-                for rule in rules:
-                    severity = Severity.NONE
-                    for m in rule.regex.finditer(reading):
-                        verdict = _verdict(rule, wrapped, m.start(), m.end())
-                        if verdict.rank > severity.rank:
-                            severity = verdict
-                            if severity is rule.severity:
-                                break
-                    if severity is Severity.NONE:
-                        continue
-                    for category in rule.categories:
-                        key = (category, rule.id)
-                        if severity.rank > best.get(key, Severity.NONE).rank:
-                            best[key] = severity
-        if not best:
-            return NO_RISK
-        return self._decide(best)
+        return self._screen(text, use_index=True)
 
-    def _decide(self, best: Mapping[tuple[str, str], Severity]) -> Decision:
+    def screen_exhaustively(self, text: str) -> Decision:
+        """:meth:`screen` without the word index: every rule runs. For tests of the index."""
+        return self._screen(text, use_index=False)
+
+    def _screen(self, text: str, *, use_index: bool) -> Decision:
+        best: dict[int, Severity] = {}
+        for reading in self._normaliser.readings(text):
+            positions = self._index.candidates(reading) if use_index else range(len(self._rules))
+            wrapped: _Text | None = None
+            for position in positions:
+                rule = self._rules[position]
+                severity = Severity.NONE
+                for m in rule.regex.finditer(reading):
+                    if wrapped is None:
+                        wrapped = _Text(reading, self._clause_breaks, self._sentence_breaks)
+                    verdict = _verdict(rule, wrapped, m.start(), m.end())
+                    if verdict.rank > severity.rank:
+                        severity = verdict
+                        if severity is rule.severity:
+                            break
+                if severity.rank > best.get(position, Severity.NONE).rank:
+                    best[position] = severity
+        return self._decide(best) if best else NO_RISK
+
+    def _decide(self, best: Mapping[int, Severity]) -> Decision:
         order = {name: i for i, name in enumerate(self._categories)}
-        # Insertion order of `best` follows the rules file, so a stable sort by category keeps
-        # each category's rules in file order.
-        keys = sorted(best, key=lambda key: order[key[0]])
-        matches = tuple(Match(category, rule, best[(category, rule)]) for category, rule in keys)
+        found: list[tuple[int, int, Match]] = []
+        for position, severity in best.items():
+            rule = self._rules[position]
+            for category in rule.categories:
+                found.append((order[category], position, Match(category, rule.id, severity)))
+        matches = tuple(m for _, _, m in sorted(found, key=lambda f: (f[0], f[1])))
         categories = tuple(dict.fromkeys(m.category for m in matches))
         severity = max((m.severity for m in matches), key=lambda s: s.rank)
         return Decision(severity, categories, matches)

@@ -5,11 +5,21 @@ Each entry is ``(text, expected_severity, expected_categories)``: severity is ``
 Severities are plain strings so this module does not depend on the engine it evaluates and can be
 dumped to JSON for the JavaScript port.
 
-These messages were written for Hearth before the rules: in the voice of British parents (mums,
-dads and partners) in the perinatal period, with their abbreviations (DH, DP, OH, LO, HV), typos,
+These messages were written for Hearth, in the voice of British parents (mums, dads and
+partners) in the perinatal period, with their abbreviations (DH, DP, OH, LO, HV), typos,
 text-speak and deliberate obfuscation. About two fifths are benign, and many of those are chosen
 to trip a careless screen: exhausted-parent idioms, negations, reported speech and ordinary
 worries that use alarming words.
+
+How the sets were built, so their figures can be read honestly:
+
+* The first 401 messages were written before any rule. The rules were then written against them.
+* Three further batches were each written and labelled *before* being run, and measured as unseen
+  text: urgent recall was 13/34, then 26/41, then 20/33. Each exposed families of phrasing the
+  rules missed (and two real bugs); the rules were broadened and the batch joined EVAL_SET. So
+  EVAL_SET is development data and its near-perfect figures are optimistic.
+* HELDOUT_SET (at the end) was kept out of tuning and is the honest figure: bench/risk_eval.py
+  reports it separately. Once it is tuned on, fold it in and write a new one.
 
 Labelling conventions (so that additions stay consistent):
 
@@ -177,8 +187,7 @@ _BENIGN_REPORTED: list[EvalItem] = [
     ),
     ("what's the difference between baby blues and PND?", NONE, ()),
     (
-        "my friend's partner used to check her phone and I didn't realise that was abuse "
-        "until now",
+        "my friend's partner used to check her phone and I didn't realise that was abuse until now",
         NONE,
         (),
     ),
@@ -216,8 +225,7 @@ _BENIGN_EVERYDAY: list[EvalItem] = [
         (),
     ),
     (
-        "she rolled off the changing mat onto the floor, we got her checked at A&E "
-        "and she's fine",
+        "she rolled off the changing mat onto the floor, we got her checked at A&E and she's fine",
         NONE,
         (),
     ),
@@ -273,8 +281,7 @@ _BENIGN_EVERYDAY: list[EvalItem] = [
     ),
     ("first time back at the gym since having him, my legs are dead", NONE, ()),
     (
-        "I'm on my own with the baby all week while he's working away, "
-        "any tips for staying sane?",
+        "I'm on my own with the baby all week while he's working away, any tips for staying sane?",
         NONE,
         (),
     ),
@@ -333,8 +340,7 @@ _BENIGN_EVERYDAY: list[EvalItem] = [
     ("we walked over the bridge to the park and fed the ducks, lovely morning", NONE, ()),
     ("is it safe to take my iron tablets with tea?", NONE, ()),
     (
-        "the baby's first jabs today, she screamed and I cried, "
-        "and then we both had a nap",
+        "the baby's first jabs today, she screamed and I cried, and then we both had a nap",
         NONE,
         (),
     ),
@@ -607,8 +613,7 @@ _HARM_TO_BABY_INTRUSIVE: list[EvalItem] = [
         ("harm_to_baby",),
     ),
     (
-        "I can't go near the kitchen knives when I'm holding her, "
-        "my brain shows me awful things",
+        "I can't go near the kitchen knives when I'm holding her, my brain shows me awful things",
         CONCERN,
         ("harm_to_baby",),
     ),
@@ -887,8 +892,7 @@ _ABUSE_CONCERN: list[EvalItem] = [
         ("domestic_abuse",),
     ),
     (
-        "he won't let me go to baby groups, says they're a waste of time "
-        "and I should be at home",
+        "he won't let me go to baby groups, says they're a waste of time and I should be at home",
         CONCERN,
         ("domestic_abuse",),
     ),
@@ -911,8 +915,7 @@ _ABUSE_CONCERN: list[EvalItem] = [
     ),
     ("he smashed my phone so I couldn't call my mum", CONCERN, ("domestic_abuse",)),
     (
-        "my partner makes me feel like I'm going mad, he says things never happened "
-        "when they did",
+        "my partner makes me feel like I'm going mad, he says things never happened when they did",
         CONCERN,
         ("domestic_abuse",),
     ),
@@ -1029,8 +1032,7 @@ _SUBSTANCE_CONCERN: list[EvalItem] = [
         ("substance_misuse",),
     ),
     (
-        "I've been going to the pub straight from work every night because "
-        "I can't face going home",
+        "I've been going to the pub straight from work every night because I can't face going home",
         CONCERN,
         ("substance_misuse",),
     ),
@@ -1085,6 +1087,529 @@ _SUBSTANCE_URGENT: list[EvalItem] = [
     ),
 ]
 
+_SECOND_BATCH: list[EvalItem] = [
+    # Written after the first draft of the rules to test how they generalised (they did poorly:
+    # 13 of 34 urgent). The rules were then broadened by families of phrasing, so this batch is
+    # development data now, like the rest of EVAL_SET; HELDOUT_SET below is the unseen check.
+    ("honestly if she doesn't nap soon I'm going to lose my mind", NONE, ()),
+    ("my nipples are killing me, cracked and bleeding, any tips?", NONE, ()),
+    ("I feel like I'm failing at everything today but tomorrow's a new day", NONE, ()),
+    ("lol my husband just said he'd kill for a takeaway, same", NONE, ()),
+    (
+        "the midwife asked if I'd had any thoughts of harming the baby, I said god no, she "
+        "said they ask everyone",
+        NONE,
+        (),
+    ),
+    ("Anyone else's partner completely useless at night feeds? Love him but honestly", NONE, ()),
+    ("I used to love running before the baby, miss it so much", NONE, ()),
+    ("we're off to the river to see the ducks, first proper outing!", NONE, ()),
+    ("I'm so high on love for this little guy", NONE, ()),
+    ("my mum keeps checking my phone to see baby photos and it's actually sweet", NONE, ()),
+    ("I took all my tablets this morning like the GP said, feeling a bit better", NONE, ()),
+    ("I can't stop crying today, everything feels too much", NONE, ()),
+    ("went to my first baby group and nobody talked to me, felt invisible", NONE, ()),
+    ("when she finally latched I nearly died of happiness", NONE, ()),
+    ("I'm not coping brilliantly but I'm not in danger, just need a moan", NONE, ()),
+    (
+        "he gets so frustrated with the baby crying that he has to go for a walk, which I "
+        "think is sensible",
+        NONE,
+        (),
+    ),
+    (
+        "we got a new car seat that's supposed to be easier, it's not, I want to throw it out"
+        " the window",
+        NONE,
+        (),
+    ),
+    ("I could cheerfully strangle the health visitor for weighing him wrong", NONE, ()),
+    ("my ex is a great dad to our older two, it helps so much", NONE, ()),
+    ("still bleeding at 5 weeks, GP says it's normal but it's getting me down", NONE, ()),
+    ("Baby swapped sides and finally fed properly!", NONE, ()),
+    (
+        "I gave the baby to my partner and went to sit in the car for ten minutes just to breathe",
+        NONE,
+        (),
+    ),
+    ("I'm dying to get back to work if I'm honest", NONE, ()),
+    ("is it normal to feel nothing when you look at your baby?", NONE, ()),
+    (
+        "Thank you all, I was in a really dark place last month but the perinatal team have "
+        "been amazing",
+        NONE,
+        (),
+    ),
+    ("our cat keeps watching the baby sleep, creepy but cute", NONE, ()),
+    ("i had a dream the baby was swapped at the hospital, woke up in a sweat lol", NONE, ()),
+    ("I'm worried my partner has PND, he's so withdrawn", NONE, ()),
+    (
+        "the baby monitor keeps picking up the neighbours' radio, so weird hearing voices at "
+        "2am 😂",
+        NONE,
+        (),
+    ),
+    (
+        "Does anyone else feel like they're being watched by the other mums at the school "
+        "gate? lol",
+        NONE,
+        (),
+    ),
+    ("we've hidden the knives and put locks on the cupboards now he's crawling", NONE, ()),
+    (
+        "i genuinely think my family would be better off if i just wasnt here anymore",
+        CONCERN,
+        ("suicide",),
+    ),
+    (
+        "I've been thinking about how I'd do it. I've looked at the bridge near us",
+        URGENT,
+        ("suicide",),
+    ),
+    ("Can't stop thinking about taking all my sertraline at once", URGENT, ("suicide",)),
+    ("I'm going to take an overdose tonight", URGENT, ("immediate_danger", "suicide")),
+    ("i just want to go to sleep forever", CONCERN, ("suicide",)),
+    ("The thought of ending things is the only thing that calms me down", URGENT, ("suicide",)),
+    ("I don't think I can keep myself safe tonight", URGENT, ("immediate_danger", "suicide")),
+    ("I have a plan and I know when I'm going to do it", URGENT, ("suicide",)),
+    ("I sliced my arm open last night, it needed steri strips", URGENT, ("self_harm",)),
+    ("Been burning myself with the straighteners so no one notices", URGENT, ("self_harm",)),
+    ("I slapped myself hard across the face because I'm so useless", CONCERN, ("self_harm",)),
+    ("The urge to cut is so strong tonight", CONCERN, ("self_harm",)),
+    (
+        "I keep seeing myself smothering her with a pillow and it makes me want to be sick",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "Every time I walk past the window with him I imagine throwing him out and I have to "
+        "hold him tighter",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "I don't want to be left alone with the baby, I'm scared of what I might do",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "I actually wanted to hurt her tonight when she wouldn't stop screaming. I put her "
+        "down and walked out but I'm frightened",
+        URGENT,
+        ("harm_to_baby",),
+    ),
+    ("I shook him. Not hard, but I did and I can't take it back", URGENT, ("harm_to_baby",)),
+    ("I'm sure the midwives put a chip in my baby, they're tracking us", URGENT, ("psychosis",)),
+    (
+        "I haven't slept since Sunday and I've never felt more alive, I've repainted the "
+        "whole house",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("I keep hearing someone call my name when nobody's there", URGENT, ("psychosis",)),
+    (
+        "my wife thinks the baby is talking to her through the monitor and says God told her "
+        "to name him",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("I've been getting messages from the number plates on the school run", URGENT, ("psychosis",)),
+    (
+        "I know it sounds mad but I think I'm meant to save the world and the baby is the key",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("he strangled me in front of the kids last night", URGENT, ("domestic_abuse",)),
+    ("he pinned me down and I couldn't breathe", URGENT, ("domestic_abuse",)),
+    (
+        "she headbutted me and broke my nose, I told the hospital I walked into a door",
+        URGENT,
+        ("domestic_abuse",),
+    ),
+    ("he says he'll burn the house down with me in it if I leave", URGENT, ("domestic_abuse",)),
+    (
+        "he won't let me have my own bank account and checks every receipt",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    ("I have to send him a photo of where I am whenever I go out", CONCERN, ("domestic_abuse",)),
+    (
+        "my partner has stopped me seeing my sister since the baby came",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    (
+        "he reads the messages on my phone every night and deletes anyone he doesn't like",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    ("he's locked me in the house before when he goes out", URGENT, ("domestic_abuse",)),
+    (
+        "I'm on my own with the kids and I've had the best part of two bottles of wine",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    ("I'm scared I'm an alcoholic, I can't stop once I start", CONCERN, ("substance_misuse",)),
+    ("I've been taking extra tramadol just to get through the day", CONCERN, ("substance_misuse",)),
+    (
+        "been buying codeine online because the GP won't prescribe more",
+        CONCERN,
+        ("substance_misuse",),
+    ),
+    ("I'm drunk and I'm holding the baby and I feel really dizzy", URGENT, ("substance_misuse",)),
+    (
+        "he's downstairs screaming that he'll kill me, I'm hiding in the bedroom with the baby",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    (
+        "I've just cut myself really badly and there's blood everywhere",
+        URGENT,
+        ("immediate_danger", "self_harm"),
+    ),
+    ("I've taken twenty co-codamol and a bottle of wine", URGENT, ("immediate_danger", "suicide")),
+    ("I'm on the railway bridge, please don't tell anyone", URGENT, ("immediate_danger",)),
+    ("My baby is limp and won't wake up", URGENT, ("immediate_danger",)),
+    (
+        "He's just turned up drunk and is kicking the door in",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    (
+        "I'm not going to be here much longer, thank you for everything",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    ("I feel like a burden and everyone would be happier if I was gone", CONCERN, ("suicide",)),
+    ("I wish I'd never had her, and I wish I wasn't alive", URGENT, ("suicide",)),
+    ("suicidal again. same as after my first. didn't think it'd come back", URGENT, ("suicide",)),
+    ("I've been hiding my self harm from the health visitor", URGENT, ("self_harm",)),
+    (
+        "my head is so loud, the thoughts won't slow down and I haven't slept in 3 nights",
+        CONCERN,
+        ("psychosis",),
+    ),
+    (
+        "I keep getting thoughts of hurting myself but I'd never act on them",
+        CONCERN,
+        ("self_harm",),
+    ),
+    (
+        "DH hit me last night. First time. He says it won't happen again",
+        URGENT,
+        ("domestic_abuse",),
+    ),
+    (
+        "my boyfriend says I'm worthless and nobody would believe me if I told them",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+]
+
+_THIRD_BATCH: list[EvalItem] = [
+    # Written as a held-out check after the second round of rules (unseen: 26 of 41 urgent and 0 of
+    # 39 benign flagged). Its misses exposed more families of phrasing and two bugs; after those
+    # fixes it joined the development data. HELDOUT_SET below is the check that was not tuned on.
+    ("my partner took the baby out so I could have a bath, felt like a spa day", NONE, ()),
+    ("I'm so done with people telling me to enjoy every moment", NONE, ()),
+    ("teething again, I'm losing the will to live lol", NONE, ()),
+    ("went back to work today and cried in the loos, but it was ok in the end", NONE, ()),
+    ("he's cluster feeding and I'm stuck on the sofa, send snacks", NONE, ()),
+    (
+        "the health visitor asked about my mood and I was honest that it's been rough, she's "
+        "referring me to the perinatal team",
+        NONE,
+        (),
+    ),
+    ("I've been feeling a lot better since starting counselling", NONE, ()),
+    ("my wife is doing all the night feeds this week so I can sleep before my exams", NONE, ()),
+    ("she headbutted my nose at 5am, I genuinely saw stars", NONE, ()),
+    ("the dog keeps following me around the house since the baby came, bless him", NONE, ()),
+    ("Does anyone know a good sling library in Leeds?", NONE, ()),
+    ("I'm a bit scared of driving with the baby in the car, I keep checking the mirror", NONE, ()),
+    ("my son keeps hitting me when he's tired, he's 2, is that normal?", NONE, ()),
+    ("we're moving house next week, the stress is killing me", NONE, ()),
+    ("I'm not sleeping much but I'm not hearing or seeing anything weird, just tired", NONE, ()),
+    ("I had a drink at my sister's wedding, first one in ages, and felt guilty", NONE, ()),
+    ("honestly I could sleep for a week", NONE, ()),
+    ("I love him so much it hurts", NONE, ()),
+    ("my husband says I'm doing brilliantly, he's been so supportive", NONE, ()),
+    ("did anyone else get the baby blues really badly around day 5?", NONE, ()),
+    ("he's finally asleep and I'm just staring at him, can't believe he's mine", NONE, ()),
+    ("our baby is so chilled, my mum says she's an angel sent from heaven", NONE, ()),
+    (
+        "I took the baby to A&E because he was floppy with a temperature, he's fine now, just"
+        " a virus",
+        NONE,
+        (),
+    ),
+    ("I finished a whole bottle of gaviscon this week, the heartburn is unreal", NONE, ()),
+    ("the baby pulled my hair so hard I screamed", NONE, ()),
+    ("I'm worried I'm not producing enough milk", NONE, ()),
+    ("We're not in any danger, he's just useless with money lol", NONE, ()),
+    (
+        "my partner is away and I'm on my own with the baby for the first time, wish me luck",
+        NONE,
+        (),
+    ),
+    ("had a glass of wine with dinner while my husband did bath time", NONE, ()),
+    ("I'd rather die than go to another baby massage class 😂", NONE, ()),
+    ("I was so angry I threw my phone across the room, then cried", NONE, ()),
+    ("anyone else feel like they're just going through the motions?", NONE, ()),
+    ("I think I hit a wall today, just exhausted", NONE, ()),
+    ("The midwife was brilliant, she asked if I feel safe and I said absolutely", NONE, ()),
+    ("the TV is the only thing keeping me sane at 3am feeds", NONE, ()),
+    ("I feel like I'm being watched when I breastfeed in public", NONE, ()),
+    ("my mum keeps saying the baby is an angel, she's obsessed", NONE, ()),
+    ("just found out I'm pregnant again and I'm terrified", NONE, ()),
+    ("my husband works away and I'm counting down the days", NONE, ()),
+    (
+        "I used to self harm years ago but I've been fine for a long time, just wanted to say"
+        " the group helps",
+        CONCERN,
+        ("self_harm",),
+    ),
+    (
+        "I keep thinking everyone would be better off if I just disappeared for good",
+        CONCERN,
+        ("suicide",),
+    ),
+    ("I've started giving my things away to my sister", URGENT, ("suicide",)),
+    ("I'm tired of living", URGENT, ("suicide",)),
+    ("I looked up how many of my antidepressants it would take", URGENT, ("suicide",)),
+    ("I've written my goodbye letter", URGENT, ("suicide",)),
+    ("I don't want to be alive when he goes back to work", URGENT, ("suicide",)),
+    ("i wanna go to sleep and never wake up", CONCERN, ("suicide",)),
+    ("I'm thinking of jumping off the bridge on the way home", URGENT, ("suicide",)),
+    ("I'm not going to be around for much longer", URGENT, ("immediate_danger", "suicide")),
+    ("I've got 40 paracetamol in front of me", URGENT, ("immediate_danger", "suicide")),
+    ("i want 2 kms tbh", URGENT, ("suicide",)),
+    ("I feel like ending it, honestly", URGENT, ("suicide",)),
+    (
+        "I hate myself so much, I've started cutting my legs where no one can see",
+        URGENT,
+        ("self_harm",),
+    ),
+    ("burnt my wrist on purpose with the iron", URGENT, ("self_harm",)),
+    ("I keep wanting to punch myself in the face", URGENT, ("self_harm",)),
+    ("I've been scratching myself raw at night", URGENT, ("self_harm",)),
+    (
+        "I have these horrible images of the baby falling down the stairs because of me",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "I'm scared I'll throw her when she won't stop screaming, I've had to put her in the "
+        "cot and leave the room",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "I get thoughts of stabbing my baby and I'm so ashamed, I'd never do it",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "I smothered her with a blanket for a few seconds to stop the crying",
+        URGENT,
+        ("harm_to_baby",),
+    ),
+    ("I'm going to shake him so hard if he wakes up again", URGENT, ("harm_to_baby",)),
+    ("I slapped my baby today and I feel sick", URGENT, ("harm_to_baby",)),
+    ("I've been hearing the baby's voice telling me to do things", URGENT, ("psychosis",)),
+    ("I'm being followed everywhere I go, they're after me and the baby", URGENT, ("psychosis",)),
+    ("I haven't slept in 5 days and I don't even feel tired", URGENT, ("psychosis",)),
+    ("the baby is evil, I can see it in his eyes", URGENT, ("psychosis",)),
+    (
+        "my girlfriend says the hospital swapped our baby and she won't hold him",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("I feel like I can read everyone's thoughts", URGENT, ("psychosis",)),
+    ("I'm on a mission from God to protect my son", URGENT, ("psychosis",)),
+    (
+        "my partner has been talking nonstop for two days and not sleeping and says she's "
+        "never felt better",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("my thoughts keep racing and I can't sleep even when the baby does", CONCERN, ("psychosis",)),
+    ("he punched me in the face on Saturday", URGENT, ("domestic_abuse",)),
+    ("she choked me and I blacked out", URGENT, ("domestic_abuse",)),
+    ("my husband tried to strangle me", URGENT, ("domestic_abuse",)),
+    ("he threatened to kill the baby if I call the police", URGENT, ("domestic_abuse",)),
+    (
+        "he checks my location every hour and gets angry if I don't answer",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    ("he keeps my bank card and gives me twenty quid a week", CONCERN, ("domestic_abuse",)),
+    (
+        "my partner won't let me go to my health visitor appointments alone",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    ("he calls me a useless mother in front of the kids", CONCERN, ("domestic_abuse",)),
+    ("I'm terrified of him when he drinks", CONCERN, ("domestic_abuse",)),
+    ("he raped me after the birth", URGENT, ("domestic_abuse",)),
+    (
+        "I'm hiding in the bathroom with the kids, he's smashing the house up",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    ("he's outside with a knife", URGENT, ("domestic_abuse", "immediate_danger")),
+    ("I've swallowed all my sertraline", URGENT, ("immediate_danger", "suicide")),
+    ("I'm standing on the edge of the cliff", URGENT, ("immediate_danger",)),
+    ("my newborn isn't breathing, what do I do", URGENT, ("immediate_danger",)),
+    ("I've done it, I took everything in the cupboard", URGENT, ("immediate_danger", "suicide")),
+    ("I'm drinking every night to cope and hiding the bottles", CONCERN, ("substance_misuse",)),
+    (
+        "I smoke weed to get to sleep and I'm worried it's getting out of hand",
+        CONCERN,
+        ("substance_misuse",),
+    ),
+    ("I'm addicted to my sleeping tablets", CONCERN, ("substance_misuse",)),
+    ("been doing lines at the weekend to feel normal", CONCERN, ("substance_misuse",)),
+    (
+        "I'm absolutely wasted and the baby won't settle and my husband is at work",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    ("I fell asleep drunk on the sofa with the baby on me", URGENT, ("substance_misuse",)),
+    ("I need a drink before I can face the day", CONCERN, ("substance_misuse",)),
+    ("as a dad I don't feel I can tell anyone I'm having suicidal thoughts", URGENT, ("suicide",)),
+    ("My wife hit me with a bottle, I don't know who to talk to", URGENT, ("domestic_abuse",)),
+    ("I'm going to end my life", URGENT, ("suicide",)),
+]
+
+_FOURTH_BATCH: list[EvalItem] = [
+    # A second held-out check (unseen: 20 of 33 urgent and 0 of 31 benign flagged, close to the
+    # third batch, so ~60% is the honest recall on new phrasing). It found a real bug (the past
+    # guard read "when I was 7 months pregnant" as childhood) and more phrasing families; after
+    # those fixes it joined the development data.
+    ("I'm literally dead, she was up at 2, 3, 4 and 5", NONE, ()),
+    ("my husband is so good with her, I'm honestly jealous", NONE, ()),
+    ("anyone know if Calpol is ok at 8 weeks? she's got a temp after her jabs", NONE, ()),
+    (
+        "I felt so low on Tuesday I just sat in the car and cried, but I called my HV and "
+        "she's coming Friday",
+        NONE,
+        (),
+    ),
+    ("this is killing me, when does the 4 month regression end?!", NONE, ()),
+    ("my mom is flying in from Ohio to help, thank god", NONE, ()),
+    ("he's such a little fighter after everything in NICU", NONE, ()),
+    ("the knife drawer is now locked, he can open everything", NONE, ()),
+    ("finally got out for a walk, fresh air does wonders", NONE, ()),
+    ("I feel like a terrible mum because I yelled at my toddler", NONE, ()),
+    ("I'm addicted to this group honestly, you lot keep me going", NONE, ()),
+    ("I dropped a whole bottle of expressed milk and sobbed", NONE, ()),
+    ("does anyone else's partner snore so loud it wakes the baby? I could kill him", NONE, ()),
+    ("I'm not suicidal or anything, I'm just so flat", NONE, ()),
+    ("my therapist asked if I'd ever hurt myself, and I haven't, but it was a good chat", NONE, ()),
+    ("dying to know how other dads manage the night shift", NONE, ()),
+    ("we had a scare when she choked on a bit of banana but she's fine", NONE, ()),
+    ("he hasn't slept for more than 2 hours at a time in weeks and I'm shattered", NONE, ()),
+    ("My OB said to call if I ever feel like harming myself, which was reassuring", NONE, ()),
+    ("our little one was born sleeping last year and this baby feels like a miracle", NONE, ()),
+    ("it's wine o'clock somewhere, right? (it's 10am and I'm having a tea)", NONE, ()),
+    ("I lost it at my husband today and screamed at him, feel awful", NONE, ()),
+    ("my hormones are all over the place, cried at a car advert", NONE, ()),
+    ("I keep getting these little flashes of panic when he's out of sight", NONE, ()),
+    ("I'm scared I'm a bad mum", NONE, ()),
+    ("the baby gate nearly killed me again this morning", NONE, ()),
+    ("she's teething and chewing everything, even my finger, little shark", NONE, ()),
+    ("I love my wife but I'm struggling since the birth and don't know who to talk to", NONE, ()),
+    ("Honestly kill me, he's just weed on the clean washing", NONE, ()),
+    ("is it weird that I miss being pregnant?", NONE, ()),
+    ("I'm drowning in baby clothes from the in-laws", NONE, ()),
+    ("I can't see a way out of this other than ending my life", URGENT, ("suicide",)),
+    ("honestly I'd be better off dead", URGENT, ("suicide",)),
+    ("been planning how to do it for a week", URGENT, ("suicide",)),
+    ("I've bought a rope", URGENT, ("immediate_danger", "suicide")),
+    ("i dont wanna be here no more", URGENT, ("suicide",)),
+    ("Wish I could just not exist for a while", CONCERN, ("suicide",)),
+    ("my kids would be better off with someone else as their mum", CONCERN, ("suicide",)),
+    ("I'm going to walk into the sea", URGENT, ("suicide",)),
+    ("su1c1dal af rn", URGENT, ("suicide",)),
+    ("thinking about unaliving myself again", URGENT, ("suicide",)),
+    ("I carved into my thigh last night", URGENT, ("self_harm",)),
+    ("I keep picking at my skin until it bleeds, it's the only relief", CONCERN, ("self_harm",)),
+    ("haven't self harmed in 3 months but tonight I really want to", URGENT, ("self_harm",)),
+    ("I've been hitting my head on the wall when the baby won't stop", URGENT, ("self_harm",)),
+    (
+        "I keep imagining drowning him in the bath and I can't stop crying",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    ("sometimes I worry I'll snap and hurt the baby, is that normal?", CONCERN, ("harm_to_baby",)),
+    (
+        "I get really vivid pictures of her getting hurt and it's always my fault",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    ("I hit the baby. I didn't mean to, I just lost it", URGENT, ("harm_to_baby",)),
+    (
+        "I'm going to leave her outside in the cold if she doesn't shut up",
+        URGENT,
+        ("harm_to_baby",),
+    ),
+    (
+        "I wanted to throw him against the wall tonight and that scared me",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "The voices are telling me the baby would be better off in heaven",
+        URGENT,
+        ("harm_to_baby", "psychosis"),
+    ),
+    (
+        "I haven't slept in 4 days, I've got so much energy and so many plans",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("everyone on the TV knows what I'm thinking", URGENT, ("psychosis",)),
+    ("I know the nurses switched my baby, this isn't her", URGENT, ("psychosis",)),
+    (
+        "my wife keeps saying she's been chosen and hasn't slept since the birth",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("I feel like I'm not real and everything is a simulation", CONCERN, ("psychosis",)),
+    ("i can see shadows in the corner watching me and the baby", URGENT, ("psychosis",)),
+    ("he choked me until I passed out", URGENT, ("domestic_abuse",)),
+    ("he kicked me in the stomach when I was 7 months pregnant", URGENT, ("domestic_abuse",)),
+    ("she hits me and tells me no one will believe a man", URGENT, ("domestic_abuse",)),
+    ("he said next time he'd kill me", URGENT, ("domestic_abuse",)),
+    ("he won't let me see my mum and he has all my passwords", CONCERN, ("domestic_abuse",)),
+    ("I have to ask permission to leave the house", CONCERN, ("domestic_abuse",)),
+    ("he controls everything, what I wear, who I see, what I spend", CONCERN, ("domestic_abuse",)),
+    ("my partner tracks my phone and turns up wherever I am", CONCERN, ("domestic_abuse",)),
+    ("he gets angry and throws things at me", URGENT, ("domestic_abuse",)),
+    (
+        "he's drunk and banging on the door, I'm scared",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    ("please help he's got a knife", URGENT, ("domestic_abuse", "immediate_danger")),
+    ("I've taken 30 tablets", URGENT, ("immediate_danger", "suicide")),
+    ("I'm sitting on the railway line", URGENT, ("immediate_danger",)),
+    ("I cut my wrist and it won't stop bleeding", URGENT, ("immediate_danger", "self_harm")),
+    ("the baby has stopped breathing", URGENT, ("immediate_danger",)),
+    ("I'm drinking from when I wake up", CONCERN, ("substance_misuse",)),
+    ("I'm hooked on the codeine from my section", CONCERN, ("substance_misuse",)),
+    ("I've been using coke to stay awake for the night feeds", CONCERN, ("substance_misuse",)),
+    (
+        "I'm too drunk to look after him and my partner won't be home till late",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    ("got high with the baby in the next room", URGENT, ("substance_misuse",)),
+    ("I'm stoned and on my own with the twins", URGENT, ("substance_misuse",)),
+    ("I drink a bottle of wine every night and I can't stop", CONCERN, ("substance_misuse",)),
+]
+
 EVAL_SET: Final[list[EvalItem]] = [
     *_BENIGN_IDIOMS,
     *_BENIGN_NEGATIONS,
@@ -1103,5 +1628,101 @@ EVAL_SET: Final[list[EvalItem]] = [
     *_IMMEDIATE_DANGER,
     *_SUBSTANCE_CONCERN,
     *_SUBSTANCE_URGENT,
+    *_SECOND_BATCH,
+    *_THIRD_BATCH,
+    *_FOURTH_BATCH,
 ]
 """Every labelled message, benign first. Categories within an entry are sorted by name."""
+
+HELDOUT_SET: Final[list[EvalItem]] = [
+    # The check that was NOT tuned on: written and labelled after the rules of the fourth round
+    # were frozen. Unseen, it scored 16 of 22 urgent, 10 of 14 concern flagged, 0 of 24 benign
+    # flagged. One fix followed (base-form verbs such as "burn" were missing from the self-harm
+    # list: an omission, not phrasing), taking urgent to 17 of 22. Keep it out of the tuning loop:
+    # when it is folded in, write a new one. bench/risk_eval.py reports it separately.
+    ("honestly the baby's screaming is doing my head in today", NONE, ()),
+    ("I'd murder a bacon sandwich right now", NONE, ()),
+    ("my partner's mum is staying and she's watching everything I do, it's exhausting", NONE, ()),
+    ("I'm so tired I could die lol", NONE, ()),
+    ("he slept 6 hours straight!! I feel like a new person", NONE, ()),
+    ("I'm on sertraline and it's really helping, no more dark days", NONE, ()),
+    ("does anyone else's baby headbutt them constantly? my nose is broken lol", NONE, ()),
+    ("my GP asked whether I'd had any suicidal thoughts and I told her honestly no", NONE, ()),
+    ("Dads, how did you cope when your partner had PND?", NONE, ()),
+    ("baby's got a cold and I'm paranoid about her breathing", NONE, ()),
+    ("just had the best cuddle, my heart could burst", NONE, ()),
+    ("I hate this stage, she screams if I put her down for a second", NONE, ()),
+    ("My husband threw a fit because I forgot to buy milk, lol he's such a drama queen", NONE, ()),
+    ("we had a baby shower and everyone gave us way too many clothes", NONE, ()),
+    ("I used to drink a lot before I got pregnant but I've stopped completely", NONE, ()),
+    ("nothing can prepare you for how much you love them", NONE, ()),
+    ("I'm on my own with the baby tonight and I've got a glass of wine on the go", NONE, ()),
+    ("she's a little devil at bedtime", NONE, ()),
+    (
+        "the voices of other mums at baby group are so loud I had to leave, sensory overload",
+        NONE,
+        (),
+    ),
+    ("my little boy is obsessed with the washing machine, watches it for ages", NONE, ()),
+    ("my wife says I'm useless at nappies, she's not wrong 😂", NONE, ()),
+    ("can anyone recommend a good counsellor in Bristol?", NONE, ()),
+    ("my sister keeps texting to check I'm ok, bless her", NONE, ()),
+    ("the monitor picked up a weird noise and I nearly had a heart attack", NONE, ()),
+    ("I just want to die, I'm so tired of everything", URGENT, ("suicide",)),
+    ("I keep thinking my baby deserves a better mum and I should just go", CONCERN, ("suicide",)),
+    (
+        "I've been looking at the railway line on my walks and thinking about it",
+        URGENT,
+        ("suicide",),
+    ),
+    ("I can't do this anymore, I've got the pills ready", URGENT, ("immediate_danger", "suicide")),
+    ("nobody would miss me if I wasn't here", CONCERN, ("suicide",)),
+    ("Sometimes I think my family would be better off without me", CONCERN, ("suicide",)),
+    ("im gonna k1ll mys3lf", URGENT, ("suicide",)),
+    ("I'm thinking of taking my own life", URGENT, ("suicide",)),
+    ("I relapsed last night and cut my arms", URGENT, ("self_harm",)),
+    ("I burn myself with cigarettes when it gets too much", URGENT, ("self_harm",)),
+    ("the urge to hurt myself is really strong today", CONCERN, ("self_harm",)),
+    ("I used to cut when I was at uni and the feelings are coming back", CONCERN, ("self_harm",)),
+    (
+        "I had a horrible thought about smothering him while he slept and I'm shaking",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    ("I'm scared to bath her because I keep imagining her drowning", CONCERN, ("harm_to_baby",)),
+    ("I want to hurt the baby and I don't know why", URGENT, ("harm_to_baby",)),
+    ("I squeezed her too hard on purpose and she screamed", URGENT, ("harm_to_baby",)),
+    ("I've been hearing voices telling me to hurt myself", URGENT, ("psychosis", "self_harm")),
+    (
+        "I haven't slept for three nights and I feel amazing, I don't need sleep",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("I think the government is listening through my phone", URGENT, ("psychosis",)),
+    ("the baby isn't my baby, they've replaced him", URGENT, ("psychosis",)),
+    ("my partner says she can hear the devil in the baby monitor", URGENT, ("psychosis",)),
+    ("I feel like I have special powers since the birth", URGENT, ("psychosis",)),
+    ("he slammed my head into the door", URGENT, ("domestic_abuse",)),
+    ("my husband punched me while I was holding our son", URGENT, ("domestic_abuse",)),
+    ("he threatens to take the kids if I leave", CONCERN, ("domestic_abuse",)),
+    ("he won't let me out of the house without him", CONCERN, ("domestic_abuse",)),
+    ("she goes through my phone and screams at me if I text anyone", CONCERN, ("domestic_abuse",)),
+    ("I'm scared of my boyfriend", CONCERN, ("domestic_abuse",)),
+    (
+        "he's coming back tonight and he said he'd finish me",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    ("I've taken all my antidepressants, I'm sorry", URGENT, ("immediate_danger", "suicide")),
+    ("I'm at the top of the multi storey", URGENT, ("immediate_danger",)),
+    ("my baby's gone blue and floppy", URGENT, ("immediate_danger",)),
+    ("I'm drinking vodka in the mornings now just to function", CONCERN, ("substance_misuse",)),
+    (
+        "I can't stop taking the tramadol, I'm taking way more than I should",
+        CONCERN,
+        ("substance_misuse",),
+    ),
+    ("I'm off my face and the baby is screaming", URGENT, ("substance_misuse",)),
+    ("I'm doing coke most weekends to cope", CONCERN, ("substance_misuse",)),
+]
+"""Messages kept out of rule tuning, for an honest figure on phrasing the rules never saw."""

@@ -1,0 +1,566 @@
+"""Tests for server.safeguarding.risk.
+
+What is held here: the evaluation-set floor (urgent recall, benign false alarms), each behaviour
+the issue asks for (negation, idioms, obfuscation, reported speech, intrusive thoughts versus
+intent, every category), the rule language (only the Python/JavaScript common subset loads), the
+word index (it never changes a decision), robustness on arbitrary text, and agreement with the
+browser port in web/static/risk.js.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from server.safeguarding.risk import (
+    Decision,
+    Match,
+    RiskScreen,
+    RulesError,
+    Severity,
+    parse_pattern,
+    required_words,
+)
+
+from .risk_eval_set import EVAL_SET, HELDOUT_SET
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES_PATH = ROOT / "server" / "safeguarding" / "risk_rules.json"
+NODE_RUNNER = Path(__file__).with_name("risk_node_runner.mjs")
+CATEGORIES = (
+    "immediate_danger",
+    "suicide",
+    "self_harm",
+    "harm_to_baby",
+    "psychosis",
+    "domestic_abuse",
+    "substance_misuse",
+)
+
+# One compiled screen for the module: compiling is the slow part and the screen is immutable.
+SCREEN = RiskScreen.default()
+
+
+def rules_doc() -> dict[str, Any]:
+    """A fresh, mutable copy of the shipped rules document."""
+    doc: dict[str, Any] = json.loads(RULES_PATH.read_text(encoding="utf-8"))
+    return doc
+
+
+def decide(text: str) -> tuple[str, tuple[str, ...]]:
+    decision = SCREEN.screen(text)
+    return decision.severity.value, tuple(sorted(decision.categories))
+
+
+# --- the evaluation set -------------------------------------------------------------------------
+
+
+def test_eval_set_floor_urgent_recall_and_benign_false_alarms() -> None:
+    urgent = [text for text, severity, _ in EVAL_SET if severity == "urgent"]
+    benign = [text for text, severity, _ in EVAL_SET if severity == "none"]
+    missed = [t for t in urgent if SCREEN.screen(t).severity is not Severity.URGENT]
+    alarms = [t for t in benign if SCREEN.screen(t).severity is not Severity.NONE]
+    recall = 1 - len(missed) / len(urgent)
+    false_alarm_rate = len(alarms) / len(benign)
+    assert recall >= 0.95, f"urgent recall {recall:.3f}; missed: {missed}"
+    assert false_alarm_rate <= 0.05, f"false alarms {false_alarm_rate:.3f}: {alarms}"
+
+
+def test_eval_set_concerns_reach_a_facilitator() -> None:
+    """Not in the issue's floor, but a concern that raises nothing is a silent miss."""
+    concerns = [text for text, severity, _ in EVAL_SET if severity == "concern"]
+    silent = [t for t in concerns if SCREEN.screen(t).severity is Severity.NONE]
+    assert len(silent) / len(concerns) <= 0.05, silent
+
+
+@pytest.mark.parametrize("dataset", [EVAL_SET, HELDOUT_SET], ids=["eval", "heldout"])
+def test_eval_set_is_well_formed(dataset: Sequence[tuple[str, str, tuple[str, ...]]]) -> None:
+    texts = [text for text, _, _ in dataset]
+    assert len(set(texts)) == len(texts), "duplicate messages"
+    for text, severity, categories in dataset:
+        assert severity in ("none", "concern", "urgent"), text
+        assert (severity == "none") == (not categories), text
+        assert tuple(sorted(categories)) == categories, text
+        assert set(categories) <= set(CATEGORIES), text
+
+
+def test_eval_set_size_and_spread() -> None:
+    assert len(EVAL_SET) >= 300
+    benign = sum(severity == "none" for _, severity, _ in EVAL_SET)
+    assert 0.35 <= benign / len(EVAL_SET) <= 0.5
+    for category in CATEGORIES:
+        for severity in ("concern", "urgent"):
+            count = sum(category in c and s == severity for _, s, c in EVAL_SET)
+            assert count >= 2, f"{category}/{severity} has {count} examples"
+    assert not set(EVAL_SET) & set(HELDOUT_SET), "held-out messages must stay out of EVAL_SET"
+
+
+# --- behaviours ---------------------------------------------------------------------------------
+
+NONE: tuple[str, tuple[str, ...]] = ("none", ())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not suicidal, just tired",
+        "I don't want to kill myself, I want a nap and a cuppa",
+        "never had any thoughts of hurting myself, just flat",
+        "he has never hit me, he's lovely with the baby",
+        "I'm not hearing voices or anything, I just can't switch off",
+        "no thoughts of suicide, no self-harm, the GP was happy",
+        "I'd never hurt my baby, I just feel so low",
+        "I'm not depressed or suicidal, just lonely",
+    ],
+)
+def test_negation_is_not_risk(text: str) -> None:
+    assert decide(text) == NONE
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm not okay. I want to kill myself", ("urgent", ("suicide",))),
+        ("I'm not drinking, I'm not using, but I want to die", ("urgent", ("suicide",))),
+        ("I never thought I'd be someone who wanted to die", ("urgent", ("suicide",))),
+        ("I don't know why but I keep thinking about killing myself", ("urgent", ("suicide",))),
+        ("not sure I want to be alive anymore", ("urgent", ("suicide",))),
+        ("I'm not actively suicidal but I think about dying a lot", ("concern", ("suicide",))),
+        (
+            "I'm not allowed to leave the house without telling him",
+            ("concern", ("domestic_abuse",)),
+        ),
+    ],
+)
+def test_negation_is_scoped_to_its_clause(text: str, expected: tuple[str, tuple[str, ...]]) -> None:
+    assert decide(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the baby is killing me",
+        "I could murder a coffee",
+        "dying for a nap",
+        "my boobs are killing me",
+        "I'd kill for 4 hours' sleep",
+        "this teething will be the death of me",
+        "I'm dead on my feet",
+        "I nearly killed myself tripping over the baby gate",
+        "wanted to die of embarrassment when my milk leaked",
+        "I'd rather die than go to another baby massage class",
+        "DH will kill me when he sees the credit card bill",
+        "think I've overdosed on chocolate today",
+        "I cut my finger chopping onions for his puree",
+        "she was milk drunk and passed out on me",
+        "I'm hallucinating from tiredness lol",
+        "I could strangle him, he slept through the whole night feed",
+    ],
+)
+def test_exhausted_parent_idioms_are_not_risk(text: str) -> None:
+    assert decide(text) == NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "haven't slept properly in weeks",
+        "baby blues hit me hard on day 4",
+        "I cried all afternoon, I'm so exhausted",
+        "I keep hearing phantom crying in the shower",
+        "we've moved the knife block now she's crawling",
+        "she choked on her milk a bit and it scared me",
+    ],
+)
+def test_ordinary_new_parent_talk_is_not_risk(text: str) -> None:
+    assert decide(text) == NONE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "thinking about s u i c i d e",
+        "I want to k1ll myself",
+        "I just want to unalive myself",
+        "kms",
+        "k.m.s honestly",
+        "feeling su1cidal",
+        "su!cidal again",
+        "I want to diiiiie",
+        "I want to kiiiilll myselfff",
+        "I WANT TO KILL MYSELF",
+        "ｓｕｉｃｉｄａｌ",  # full-width letters
+        "süicidal",  # a stray accent
+        "i wnt 2 die",
+        "thinking about sewerslide",
+        "ive been thinkin bout killin myself",
+    ],
+)
+def test_obfuscated_suicide_is_urgent(text: str) -> None:
+    assert decide(text) == ("urgent", ("suicide",))
+
+
+def test_normalised_readings_are_explainable() -> None:
+    assert SCREEN.normalise("I'm NOT o.k, s u i c i d a l!!") == ["im not o . k , suicidal . ."]
+    # A stretched letter could be a double or a single letter: both readings are screened.
+    assert SCREEN.normalise("kiiiill") == ["kiill", "kill"]
+    assert SCREEN.normalise("k1ll at 4am for 3 days") == ["kill at 4am for 3 days"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my health visitor asked if I'd had thoughts of suicide and I said no", NONE),
+        ("the GP asked if I'd ever thought about hurting myself. nope, just tired", NONE),
+        ("the PHQ-9 has a question about being better off dead, threw me", NONE),
+        ("my HV asked if I'd had thoughts of suicide", ("concern", ("suicide",))),
+        ("what should I do if I start having thoughts of suicide?", ("concern", ("suicide",))),
+        (
+            "the HV asked if I'd had thoughts of suicide and I said yes",
+            ("urgent", ("suicide",)),
+        ),
+        ("he said if I ever leave he'll kill me", ("urgent", ("domestic_abuse",))),
+    ],
+)
+def test_reported_speech_and_hypotheticals(
+    text: str, expected: tuple[str, tuple[str, ...]]
+) -> None:
+    assert decide(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I used to self harm as a teenager", ("concern", ("self_harm",))),
+        ("I was suicidal after my first, much better now", ("concern", ("suicide",))),
+        # "when I was 7 months pregnant" is not childhood: this once downgraded violence.
+        (
+            "he kicked me in the stomach when I was 7 months pregnant",
+            ("urgent", ("domestic_abuse",)),
+        ),
+        ("suicidal again. same as after my first", ("urgent", ("suicide",))),
+    ],
+)
+def test_past_episodes_are_a_concern_not_an_emergency(
+    text: str, expected: tuple[str, tuple[str, ...]]
+) -> None:
+    assert decide(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I keep getting thoughts of drowning him in the bath and it terrifies me",
+        "I get flashes of dropping her down the stairs",
+        "I've hidden the knives because I keep picturing stabbing him",
+        "I'm terrified I'm going to hurt my baby",
+        "what if I snap and shake her?",
+        "I had a horrible thought about smothering him while he slept",
+        "I don't trust myself to be alone with the baby",
+    ],
+)
+def test_intrusive_thoughts_are_a_kind_concern(text: str) -> None:
+    assert decide(text) == ("concern", ("harm_to_baby",))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm going to hurt the baby if he doesn't stop screaming",
+        "I want to smother her",
+        "I shook my baby last night",
+        "I nearly smothered him on purpose",
+        "I put my hand over her mouth to stop the crying",
+        "the baby would be better off dead",
+    ],
+)
+def test_intent_to_harm_the_baby_is_urgent(text: str) -> None:
+    assert decide(text) == ("urgent", ("harm_to_baby",))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I want to end it all", ("urgent", ("suicide",))),
+        ("I've been looking up how many paracetamol it would take", ("urgent", ("suicide",))),
+        ("they'd be better off without me", ("concern", ("suicide",))),
+        ("I wish I could go to sleep and not wake up", ("concern", ("suicide",))),
+        ("I've started cutting again", ("urgent", ("self_harm",))),
+        ("I burn myself when it gets too much", ("urgent", ("self_harm",))),
+        ("the urge to self harm is back", ("concern", ("self_harm",))),
+        ("I haven't slept in 4 days and I'm not even tired", ("urgent", ("psychosis",))),
+        ("I can hear voices telling me the baby isn't mine", ("urgent", ("psychosis",))),
+        ("they swapped my baby at the hospital", ("urgent", ("psychosis",))),
+        ("someone is watching us through the baby monitor", ("urgent", ("psychosis",))),
+        ("God has chosen me and the baby for a special mission", ("urgent", ("psychosis",))),
+        ("I feel invincible", ("urgent", ("psychosis",))),
+        ("my thoughts are racing so fast I can't keep up", ("concern", ("psychosis",))),
+        ("he put his hands round my neck", ("urgent", ("domestic_abuse",))),
+        ("my partner hit me", ("urgent", ("domestic_abuse",))),
+        ("he checks my phone every night", ("concern", ("domestic_abuse",))),
+        ("he controls all the money", ("concern", ("domestic_abuse",))),
+        ("he won't let me see my friends", ("concern", ("domestic_abuse",))),
+        (
+            "he insists on coming to every midwife appointment",
+            ("concern", ("domestic_abuse",)),
+        ),
+        ("I've taken an overdose", ("urgent", ("immediate_danger", "suicide"))),
+        ("I'm standing on the bridge", ("urgent", ("immediate_danger",))),
+        (
+            "he's outside trying to get in",
+            ("urgent", ("domestic_abuse", "immediate_danger")),
+        ),
+        ("the baby isn't breathing", ("urgent", ("immediate_danger",))),
+        ("I'm drinking every night to cope", ("concern", ("substance_misuse",))),
+        ("I'm addicted to codeine", ("concern", ("substance_misuse",))),
+        ("I'm drunk and on my own with the baby", ("urgent", ("substance_misuse",))),
+    ],
+)
+def test_each_category(text: str, expected: tuple[str, tuple[str, ...]]) -> None:
+    assert decide(text) == expected
+
+
+def test_fathers_and_partners_are_covered() -> None:
+    assert decide("she strangled me and I'm a dad, who'd believe me") == (
+        "urgent",
+        ("domestic_abuse",),
+    )
+    assert decide("my wife hasn't slept in 4 days and says the baby is the messiah") == (
+        "urgent",
+        ("psychosis",),
+    )
+
+
+def test_decision_explains_which_rules_fired() -> None:
+    decision = SCREEN.screen("I've taken an overdose and I'm not safe at home")
+    assert decision.severity is Severity.URGENT
+    assert decision.categories == ("immediate_danger", "suicide", "domestic_abuse")
+    assert Match("immediate_danger", "immediate_danger.overdose_taken", Severity.URGENT) in (
+        decision.matches
+    )
+    assert all(m.severity is not Severity.NONE for m in decision.matches)
+    assert all(
+        m.rule.startswith(m.category + ".") or m.category != m.rule.split(".")[0]
+        for m in decision.matches
+    )
+    assert SCREEN.screen("a lovely walk to the park") == Decision(Severity.NONE, (), ())
+
+
+def test_downgraded_matches_say_so_in_their_severity() -> None:
+    decision = SCREEN.screen("I'm terrified I'm going to hurt my baby")
+    intent = [m for m in decision.matches if m.rule == "harm_to_baby.intent"]
+    assert intent == [Match("harm_to_baby", "harm_to_baby.intent", Severity.CONCERN)]
+
+
+def test_severity_orders_by_rank_not_alphabet() -> None:
+    assert [s.rank for s in Severity] == [0, 1, 2]
+    assert Severity("urgent") is Severity.URGENT
+    # A StrEnum, so it serialises as its value in wire messages and JSON.
+    assert f"{Severity.URGENT}" == "urgent" and json.dumps(Severity.CONCERN) == '"concern"'
+
+
+# --- robustness and the word index --------------------------------------------------------------
+
+_TRICKY = "abcdefghijklmnopqrstuvwxyz ABCXYZ 0134579 !?.,;:'’`\"-_*@$|\n\t😂ÉİßＳ\u0308\u2028"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=2000), st.text(alphabet=_TRICKY, max_size=2000)))
+def test_screen_never_raises_and_is_deterministic(text: str) -> None:
+    first = SCREEN.screen(text)
+    assert SCREEN.screen(text) == first
+    assert isinstance(first.severity, Severity)
+    assert set(first.categories) <= set(CATEGORIES)
+    assert (first.severity is Severity.NONE) == (not first.matches)
+
+
+def _vocabulary() -> list[str]:
+    words: set[str] = set()
+    for text, _, _ in EVAL_SET:
+        words.update(text.split())
+    return sorted(words)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_vocabulary()), max_size=40).map(" ".join))
+def test_word_index_never_changes_a_decision(text: str) -> None:
+    assert SCREEN.screen(text) == SCREEN.screen_exhaustively(text)
+
+
+def test_word_index_agrees_on_the_evaluation_sets() -> None:
+    for text, _, _ in EVAL_SET + HELDOUT_SET:
+        assert SCREEN.screen(text) == SCREEN.screen_exhaustively(text), text
+
+
+def test_required_words() -> None:
+    words = required_words("(?:kill|top) (?:my ?self|meself)")
+    assert words
+    for match in ("kill myself", "top my self", "kill meself", "top meself"):
+        assert set(match.split()) & words, match
+    assert required_words("\\w+ dead") == frozenset({"dead"})
+    # "drunk" could run on into "drunkard" before a free gap, so it is not a sure word until a
+    # \b says where the word ends.
+    assert "drunk" not in (required_words("i am drunk.{0,9}") or set())
+    assert "drunk" in (required_words("drunk\\b.{0,9}") or set())
+    assert required_words("\\w+") is None
+
+
+def test_every_rule_is_indexed_by_some_word() -> None:
+    assert SCREEN.rules_needing_no_word() == []
+
+
+# --- the rule language --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "(?<=a)b",  # lookbehind
+        "(?<!a)b",
+        "(?P<name>a)",  # named group
+        "(?<name>a)",
+        "(?i)kill",  # inline flag
+        "(?>atomic)",
+        "kill\\Z",
+        "\\Akill",
+        "(a)\\1",  # backreference
+        "a*+",  # possessive
+        "a{,3}",
+        "Kill",  # upper case never matches the lower-cased text
+        "[]a]",
+        "\\p{L}",
+        "\\x41",
+        "a{2,1}",
+        "*a",
+    ],
+)
+def test_non_portable_patterns_are_refused(pattern: str) -> None:
+    with pytest.raises(RulesError):
+        parse_pattern(pattern)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "a|b",
+        "(?:ab)+?",
+        "a{2}",
+        "a{2,}",
+        "a{1,3}?",
+        "(?=x)x",
+        "(?!y)x",
+        "[^a-z\\-]",
+        "\\b\\w\\d\\s",
+    ],
+)
+def test_portable_patterns_are_accepted(pattern: str) -> None:
+    parse_pattern(pattern)
+
+
+def _first_rule(doc: dict[str, Any]) -> dict[str, Any]:
+    rule: dict[str, Any] = doc["categories"][0]["rules"][0]
+    return rule
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: _first_rule(d).update(pattern="(?<=x)kill"), "lookbehind"),
+        (lambda d: _first_rule(d).update(pattern="<NOPE>"), "undefined"),
+        (lambda d: _first_rule(d).update(severity="none"), "concern or urgent"),
+        (lambda d: _first_rule(d).update(pattern="(?:a)?"), "empty string"),
+        (lambda d: _first_rule(d).update(guards=["missing"]), "unknown guards"),
+        (lambda d: _first_rule(d).update(also=["nowhere"]), "also"),
+        (lambda d: d.update(flags=""), "flags"),
+        (lambda d: d["normalise"].append({"op": "shout"}), "unknown normalisation op"),
+        (lambda d: d["guards"].append(copy.deepcopy(d["guards"][0])), "duplicate guard"),
+        (
+            lambda d: d["categories"][0]["rules"].append(copy.deepcopy(_first_rule(d))),
+            "duplicate rule",
+        ),
+        (lambda d: d.pop("categories"), "malformed"),
+    ],
+)
+def test_malformed_rules_are_refused(change: Any, message: str) -> None:
+    doc = rules_doc()
+    change(doc)
+    with pytest.raises(RulesError, match=message):
+        RiskScreen.from_rules(doc)
+
+
+def test_default_loads_the_packaged_rules() -> None:
+    assert RiskScreen.default().screen("I want to die") == SCREEN.screen("I want to die")
+    assert [c["name"] for c in rules_doc()["categories"]] == list(CATEGORIES)
+
+
+# --- agreement with the browser port ------------------------------------------------------------
+
+_EDGE_CASES = [
+    "ｓｕｉｃｉｄａｌ",
+    "İ want to DİE",
+    "su\u0308icidal",
+    "kiiiilllll myselffff",
+    "😂😂 hearing voices lol",
+    "line\u2028separator and\nnewline: I want to die",
+    "\ud800 a lone surrogate",
+    "I want to k!ll mys3lf",
+    "x" * 2000,
+    "",
+]
+
+
+def _random_texts(count: int) -> list[str]:
+    """Deterministic jumbles of eval-set words and awkward characters, for normalisation parity."""
+    rng = random.Random(20261126)
+    vocabulary = _vocabulary()
+    texts = []
+    for _ in range(count):
+        parts = [
+            rng.choice(vocabulary)
+            if rng.random() < 0.8
+            else rng.choice(_TRICKY) * rng.randint(1, 4)
+            for _ in range(rng.randint(1, 30))
+        ]
+        texts.append(rng.choice([" ", "", "  ", " . "]).join(parts))
+    return texts
+
+
+def test_browser_port_agrees_with_the_server(tmp_path: Path) -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed, so web/static/risk.js cannot be checked here")
+    texts = [text for text, _, _ in EVAL_SET + HELDOUT_SET] + _EDGE_CASES + _random_texts(3000)
+    texts_path = tmp_path / "texts.json"
+    texts_path.write_text(json.dumps(texts), encoding="utf-8")
+    result = subprocess.run(
+        [node, str(NODE_RUNNER), str(RULES_PATH), str(texts_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    from_js = json.loads(result.stdout)
+    assert len(from_js) == len(texts)
+    disagreements = []
+    for text, js in zip(texts, from_js, strict=True):
+        py = SCREEN.screen(text)
+        expected = {
+            "severity": py.severity.value,
+            "categories": list(py.categories),
+            "rules": [m.rule for m in py.matches],
+            "readings": SCREEN.normalise(text),
+        }
+        if js != expected:
+            disagreements.append((text[:80], expected, js))
+    assert not disagreements, disagreements[:5]
