@@ -406,6 +406,11 @@ def decode(frame: str | bytes) -> AnyClientMessage:
         return _decoder.decode(frame)
     except (msgspec.ValidationError, msgspec.DecodeError) as typed_error:
         raise _classify(frame, typed_error) from None
+    except RecursionError:
+        # msgspec raises RecursionError (not DecodeError) for JSON nested about a
+        # thousand deep, which a 2 KB frame can be. Uncaught, it ended the
+        # connection with a traceback; it is just a bad message.
+        raise ProtocolError("bad_message", "nested too deeply") from None
 
 
 def _classify(frame: str | bytes, typed_error: Exception) -> ProtocolError:
@@ -415,6 +420,8 @@ def _classify(frame: str | bytes, typed_error: Exception) -> ProtocolError:
         value = _loose_decoder.decode(frame)
     except msgspec.DecodeError:
         return ProtocolError("bad_message", "not valid JSON")
+    except RecursionError:  # see decode(): valid but absurdly deep, e.g. inside a field
+        return ProtocolError("bad_message", "nested too deeply")
     if not isinstance(value, dict):
         return ProtocolError("bad_message", "a message must be a JSON object")
     ref = value.get("ref")

@@ -15,7 +15,9 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator
+import warnings
+import weakref
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from server import logs
 from server.app import create_app
 from server.auth.passwords import hash_password
 from server.cli import uvicorn_config
+from server.http.common import SESSION_COOKIE
 from server.settings import Settings
 from server.store.db import SqlStore
 
@@ -137,12 +140,14 @@ class Client:
         return message
 
     async def expect(self, type_: str, timeout: float = 3.0, **match: Any) -> dict[str, Any]:
-        """Read until a message of ``type_`` (matching ``match``) arrives; others are kept in ``seen``."""
+        """Read until a message of ``type_`` (matching ``match``) arrives; others are kept
+        in ``seen``."""
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"no {type_} {match or ''} within {timeout}s; saw {self.seen[-8:]}")
+                raise AssertionError(
+                    f"no {type_} {match or ''} within {timeout}s; saw {self.seen[-8:]}")
             try:
                 message = await self.recv(remaining)
             except TimeoutError:
@@ -262,3 +267,201 @@ async def harness(server: ServerThread) -> AsyncIterator[Harness]:
         yield h
     finally:
         await h.aclose()
+
+
+# ---------------------------------------------------------------------------
+# Additions for the signaling suite: barriers, browsers, pooled staff, groups.
+# ---------------------------------------------------------------------------
+
+SYNC_TYPE = "test.sync"
+"""A message type the server does not know: answered with ``error unknown_type`` echoing
+the ref, by the endpoint alone (the room never sees it), so it is a side-effect-free barrier."""
+
+
+async def drain(client: Client, timeout: float = 3.0) -> list[dict[str, Any]]:
+    """Every message the server queued for ``client`` before now, exactly; no sleeping.
+
+    Sends a barrier (an unknown type with a unique ref) and reads up to its answer. The
+    server handles one connection's frames in order and queues every message for a
+    connection in order, so whatever another client's command caused (once that client
+    saw its answer) arrives before the barrier's answer. The barrier costs one message
+    from the connection's rate budget.
+    """
+    ref = f"sync-{time.monotonic_ns()}"
+    start = len(client.seen)
+    await client.send(SYNC_TYPE, ref=ref)
+    await client.expect("error", timeout=timeout, ref=ref)
+    client.seen.pop()  # the barrier's own answer leaves no trace
+    return client.seen[start:]
+
+
+@dataclass
+class PooledStaff:
+    username: str
+    role: str
+    cookie: str
+
+
+# Logged-in staff accounts kept per server for the whole run: an argon2 hash and a
+# login cost about 0.3 s each, and most tests need one facilitator in a room of their own.
+_STAFF_POOLS: weakref.WeakKeyDictionary[ServerThread, dict[str, list[PooledStaff]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@dataclass
+class Group:
+    """A live room: a facilitator and admitted participants, every queue drained."""
+
+    room_id: str
+    invite: str
+    fac: Client
+    people: list[Client]
+
+
+async def _pooled_token(h: Harness, room_id: str, role: str, name: str | None,
+                        used: dict[str, int]) -> tuple[PooledStaff, dict[str, Any]]:
+    pool = _STAFF_POOLS.setdefault(h.server, {}).setdefault(role, [])
+    index = used.get(role, 0)
+    used[role] = index + 1
+    if index >= len(pool):
+        username, client = await h.staff(role)
+        try:
+            cookie = client.cookies.get(SESSION_COOKIE)
+        finally:
+            await client.aclose()
+        assert cookie, "login set no session cookie"
+        pool.append(PooledStaff(username, role, cookie))
+    member = pool[index]
+    async with httpx.AsyncClient(base_url=h.server.http, headers={
+        "Origin": h.server.origin, "Cookie": f"{SESSION_COOKIE}={member.cookie}",
+    }) as client:
+        response = await client.post(f"/api/rooms/{room_id}/token",
+                                     json={"name": name} if name else {})
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return member, data
+
+
+class SuiteHarness(Harness):
+    """``Harness`` plus what the signaling suite needs (used through the ``hs`` fixture)."""
+
+    def __init__(self, server: ServerThread) -> None:
+        super().__init__(server)
+        self._pool_used: dict[str, int] = {}
+        self.browsers: list[httpx.AsyncClient] = []
+        self.staff_names: list[str] = []
+
+    async def aclose(self) -> None:
+        for browser in self.browsers:
+            with contextlib.suppress(Exception):
+                await browser.aclose()
+        await super().aclose()
+
+    async def open(self, origin: str | None = None, **kwargs: Any) -> ClientConnection:
+        # No client-side flow control: with the default (16 frames) a test client that
+        # leaves more than 16 messages unread stops reading its socket, so it never sees
+        # the server's close frame and each close() waits out the 10 s close timeout.
+        kwargs.setdefault("max_queue", None)
+        return await super().open(origin, **kwargs)
+
+    def browser(self, local_address: str | None = None) -> httpx.AsyncClient:
+        """A separate browser: its own cookie jar (so its own device cookie), optionally
+        connecting from another loopback address."""
+        transport = httpx.AsyncHTTPTransport(local_address=local_address)
+        client = httpx.AsyncClient(base_url=self.server.http, transport=transport,
+                                   headers={"Origin": self.server.origin})
+        self.browsers.append(client)
+        return client
+
+    async def join_response(self, invite: str, name: str | None = "Ann",
+                            browser: httpx.AsyncClient | None = None,
+                            **extra: Any) -> httpx.Response:
+        body: dict[str, Any] = {"invite": invite, "agree": True, **extra}
+        if name is not None:
+            body["name"] = name
+        return await (browser or self.http).post("/api/join", json=body)
+
+    async def join_as(self, browser: httpx.AsyncClient, invite: str,
+                      name: str | None = "Ann") -> dict[str, Any]:
+        response = await self.join_response(invite, name, browser)
+        assert response.status_code == 201, response.text
+        data: dict[str, Any] = response.json()
+        return data
+
+    async def staff_token_pooled(self, room_id: str, name: str | None = None,
+                                 role: str = "facilitator") -> dict[str, Any]:
+        """A room token for the next pooled staff account of ``role`` not yet used in this test."""
+        member, data = await _pooled_token(self, room_id, role, name, self._pool_used)
+        self.staff_names.append(member.username)
+        return data
+
+    async def fac(self, room_id: str, name: str | None = "Fran",
+                  role: str = "facilitator") -> Client:
+        """A facilitator (or safeguarding lead) connected to ``room_id``, from the pool."""
+        return await self.connect((await self.staff_token_pooled(room_id, name, role))["token"])
+
+    async def refused(self, token: str, **kwargs: Any) -> tuple[list[dict[str, Any]], int]:
+        """Say hello with ``token`` expecting to be turned away: (messages received, close code)."""
+        client = Client(await self.open(**kwargs))
+        self.clients.append(client)
+        with contextlib.suppress(ConnectionClosed):  # it may be closed before the hello
+            await client.send("hello", token=token)
+        code = await client.closed()
+        return client.seen, code
+
+    async def admit(self, fac: Client, who: Client) -> None:
+        """``fac`` admits ``who`` (already knocking); waits until every effect is queued."""
+        await expect_where(fac, "lobby.knock", lambda m: m["participant"]["id"] == who.id)
+        await fac.send("lobby.admit", participant=who.id, ref=f"admit-{who.id}")
+        await fac.expect("ack", ref=f"admit-{who.id}")
+        await who.expect("admitted")
+
+    async def group(self, *names: str, fac_name: str = "Fran") -> Group:
+        """A new room with a facilitator and the named participants admitted, all drained."""
+        room_id, invite = await self.room()
+        fac = await self.fac(room_id, fac_name)
+        people: list[Client] = []
+        for name in names:
+            who = await self.connect((await self.join_as(self.browser(), invite, name))["token"])
+            await self.admit(fac, who)
+            people.append(who)
+        for client in (fac, *people):
+            await drain(client)
+        return Group(room_id, invite, fac, people)
+
+
+async def expect_where(client: Client, type_: str, check: Callable[[dict[str, Any]], bool],
+                       timeout: float = 3.0) -> dict[str, Any]:
+    """Like ``Client.expect`` but matching with a predicate (e.g. on a nested id)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"no matching {type_} within {timeout}s; saw {client.seen[-8:]}")
+        message = await client.expect(type_, timeout=remaining)
+        if check(message):
+            return message
+
+
+@contextlib.asynccontextmanager
+async def suite_harness(server: ServerThread) -> AsyncIterator[SuiteHarness]:
+    h = SuiteHarness(server)
+    try:
+        yield h
+    finally:
+        await h.aclose()
+
+
+def import_hypothesis_patcher_quietly() -> None:
+    """Import hypothesis's patch writer now, with its DeprecationWarning silenced.
+
+    When an example fails, hypothesis's pytest plugin imports ``hypothesis.extra._patching``,
+    which imports libcst, whose import warns (mypy_extensions.TypedDict is deprecated). Under
+    ``filterwarnings = error`` that turns a clear failure report into an INTERNALERROR.
+    Call from a conftest of a folder with hypothesis tests.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with contextlib.suppress(ImportError):
+            import hypothesis.extra._patching  # noqa: F401

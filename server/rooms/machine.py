@@ -133,6 +133,13 @@ class Room:
             p.RoomUnlock: self._on_unlock,
             p.RoomFocus: self._on_focus,
             p.RoomEnd: self._on_end,
+            # Staff commands whose machinery comes with later issues (escalations need
+            # the safeguarding store, asides the media mixer). Until then they are
+            # still checked for role, so a participant is told ``forbidden`` like for
+            # every other facilitator command, not that the command is unavailable.
+            p.Escalate: self._on_staff_later,
+            p.AsideStart: self._on_staff_later,
+            p.AsideEnd: self._on_staff_later,
         }
 
     # -- queries -------------------------------------------------------------
@@ -561,6 +568,11 @@ class Room:
         self._require_staff(member)
         self.focus = msg.on
         return self._room_changed(member, "room.focus")
+
+    def _on_staff_later(self, member: Member, msg: p.ClientMessage,
+                        now: datetime) -> list[Effect]:
+        self._require_staff(member)
+        raise Failure("invalid_state", f"{p.message_type(msg)} is not available yet")
 
     def _on_end(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
         self._require_staff(member)

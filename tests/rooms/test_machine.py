@@ -1,0 +1,418 @@
+"""server/rooms/machine.py: the pure room state machine, command by command.
+
+No server and no clock: commands go in with a fixed ``now`` and the effects
+that come out are checked in order.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from server import protocol as p
+from server.rooms import Connect, Disconnect, Identity, Receive, Room, RoomConfig
+from server.rooms.types import (
+    CLOSE_LOCKED,
+    CLOSE_NORMAL,
+    CLOSE_REMOVED,
+    CLOSE_REPLACED,
+    Close,
+    Effect,
+    ModerationAction,
+    PersistBan,
+    PersistRoomState,
+    Send,
+)
+
+NOW = datetime(2026, 3, 4, 5, 6, 7, 891_234, tzinfo=UTC)
+HELPLINE = p.Resource(name="Helpline", contact="Call 0800", hours="24/7")
+
+
+def make_room(**config: Any) -> Room:
+    counter = itertools.count(1)
+    return Room(RoomConfig(id="r1", name="Circle", audience="mothers",
+                           help_resources=(HELPLINE,), **config),
+                new_id=lambda prefix: f"{prefix}{next(counter)}")
+
+
+class World:
+    """A room and the connections the test made, each connection numbered like the hub does."""
+
+    def __init__(self, **config: Any) -> None:
+        self.room = make_room(**config)
+        self._conns: Iterator[int] = itertools.count(1)
+        self.conn_of: dict[str, int] = {}
+
+    def connect(self, pid: str, role: p.Role = "participant", name: str | None = None,
+                device: str | None = None) -> list[Effect]:
+        conn = next(self._conns)
+        self.conn_of[pid] = conn
+        who = Identity(room_id="r1", participant_id=pid, name=name or pid.title(), role=role,
+                       device=device)
+        return self.room.handle(Connect(conn, who), NOW)
+
+    def send(self, pid: str, message: p.AnyClientMessage) -> list[Effect]:
+        return self.room.handle(Receive(self.conn_of[pid], message), NOW)
+
+    def drop(self, pid: str) -> list[Effect]:
+        return self.room.handle(Disconnect(self.conn_of[pid]), NOW)
+
+    def to(self, pid: str, effects: list[Effect]) -> list[p.ServerMessage]:
+        """The messages ``pid`` gets from ``effects``, in order."""
+        conn = self.conn_of[pid]
+        return [e.message for e in effects if isinstance(e, Send) and conn in e.to]
+
+    def types(self, pid: str, effects: list[Effect]) -> list[str]:
+        return [str(type(m).__struct_config__.tag) for m in self.to(pid, effects)]
+
+    def live_room(self, *participants: str) -> None:
+        """A facilitator "fac" and the named participants, admitted."""
+        self.connect("fac", "facilitator", "Fran")
+        for pid in participants:
+            self.connect(pid)
+            self.send("fac", p.LobbyAdmit(participant=pid))
+
+
+def error_of(effects: list[Effect]) -> p.Error:
+    (effect,) = effects
+    assert isinstance(effect, Send) and isinstance(effect.message, p.Error), effects
+    return effect.message
+
+
+# -- arriving ------------------------------------------------------------------------------
+
+
+def test_a_participant_waits_in_the_lobby_without_a_facilitator() -> None:
+    world = World()
+    effects = world.connect("ann")
+    welcome, waiting = world.to("ann", effects)
+    assert isinstance(welcome, p.Welcome) and welcome.state == "lobby"
+    assert welcome.participants is None and welcome.lobby is None and welcome.alerts is None
+    assert welcome.room.live is False
+    assert waiting == p.Waiting(reason="no_facilitator")
+    assert world.room.live is False
+
+
+def test_a_facilitator_goes_straight_in_and_the_lobby_hears_the_reason_change() -> None:
+    world = World()
+    world.connect("ann")
+    effects = world.connect("fac", "facilitator", "Fran")
+    welcome = world.to("fac", effects)[0]
+    assert isinstance(welcome, p.Welcome) and welcome.state == "room"
+    assert [m.id for m in welcome.lobby or []] == ["ann"]
+    assert [m.id for m in welcome.participants or []] == ["fac"]
+    assert world.to("ann", effects) == [p.Waiting(reason="admission")]
+    assert world.room.live is True
+
+
+def test_a_knock_goes_to_staff_only() -> None:
+    world = World()
+    world.live_room("bob")
+    effects = world.connect("ann")
+    (knock,) = world.to("fac", effects)
+    assert isinstance(knock, p.LobbyKnock) and knock.participant.id == "ann"
+    assert world.to("bob", effects) == []
+    assert world.types("ann", effects) == ["welcome", "waiting"]
+
+
+def test_admit_moves_the_participant_and_tells_everyone_who_may_know() -> None:
+    world = World()
+    world.live_room("bob")
+    world.connect("ann")
+    effects = world.send("fac", p.LobbyAdmit(participant="ann", ref="r"))
+    assert world.types("fac", effects) == ["ack", "lobby.left", "participant.joined"]
+    (admitted,) = world.to("ann", effects)
+    assert isinstance(admitted, p.Admitted)
+    assert {m.id for m in admitted.participants} == {"fac", "bob", "ann"}
+    assert world.types("bob", effects) == ["participant.joined"]
+    assert ModerationAction("r1", "fac", "lobby.admit", "ann") in effects
+
+
+def test_deny_closes_4403_and_the_token_stays_out_this_session() -> None:
+    world = World()
+    world.live_room()
+    world.connect("ann")
+    effects = world.send("fac", p.LobbyDeny(participant="ann"))
+    assert world.types("ann", effects) == ["denied"]
+    assert Close(world.conn_of["ann"], CLOSE_REMOVED, "denied") in effects
+    assert world.connect("ann") == [Close(world.conn_of["ann"], CLOSE_REMOVED, "removed")]
+
+
+def test_participants_may_not_admit_deny_or_moderate() -> None:
+    world = World()
+    world.live_room("bob")
+    world.connect("ann")
+    for message in (p.LobbyAdmit(participant="ann", ref="x"), p.LobbyDeny(participant="ann"),
+                    p.ParticipantMute(participant="fac"), p.ParticipantAllow(participant="bob"),
+                    p.ParticipantRemove(participant="bob"), p.RoomLock(), p.RoomUnlock(),
+                    p.RoomFocus(on=False), p.RoomEnd(), p.AlertAck(alert="a1"),
+                    p.ChatRelease(message="m1"), p.Escalate(alert="a1"),
+                    p.AsideStart(participant="bob"), p.AsideEnd(participant="bob"),
+                    p.HandLower(participant="fac")):
+        error = error_of(world.send("bob", message))
+        assert error.code == "forbidden", message
+        assert error.ref == message.ref
+
+
+def test_the_same_person_again_replaces_the_connection_silently() -> None:
+    world = World()
+    world.live_room("ann", "bob")
+    old = world.conn_of["ann"]
+    effects = world.connect("ann")
+    assert effects[0] == Close(old, CLOSE_REPLACED, "connected elsewhere")
+    assert world.types("ann", effects) == ["welcome"]
+    assert world.to("bob", effects) == []
+    assert world.room.handle(Disconnect(old), NOW) == []  # the old socket going is no news
+
+
+def test_a_locked_room_turns_away_new_arrivals_but_not_returning_ones_or_staff() -> None:
+    world = World(locked=True)
+    world.live_room()
+    effects = world.connect("ann")
+    assert world.types("ann", effects) == ["error"]
+    assert isinstance(effects[-1], Close) and effects[-1].code == CLOSE_LOCKED
+    world.send("fac", p.RoomUnlock())
+    world.connect("bob")
+    world.send("fac", p.LobbyAdmit(participant="bob"))
+    world.send("fac", p.RoomLock())
+    world.drop("bob")
+    assert world.types("bob", world.connect("bob"))[0] == "welcome"
+    assert world.types("sam", world.connect("sam", "facilitator"))[0] == "welcome"
+
+
+# -- chat ----------------------------------------------------------------------------------
+
+
+def test_chat_to_the_room_and_to_facilitators() -> None:
+    world = World()
+    world.live_room("ann", "bob")
+    world.connect("cat")  # waiting
+    effects = world.send("ann", p.ChatSend(text="  hi\u202e all  ", ref="c"))
+    chat = p.Chat(id="m1", sender=p.Sender(id="ann", name="Ann", role="participant"),
+                  text="hi all", to="room", at="2026-03-04T05:06:07.891Z")
+    for pid in ("ann", "bob", "fac"):
+        assert chat in world.to(pid, effects)
+    assert world.to("cat", effects) == []
+    assert world.types("ann", effects) == ["ack", "chat"]
+
+    effects = world.send("ann", p.ChatSend(text="private", to="facilitators"))
+    assert world.types("ann", effects) == ["chat"] and world.types("fac", effects) == ["chat"]
+    assert world.to("bob", effects) == []
+
+
+def test_chat_is_refused_in_the_lobby_while_paused_and_when_blank() -> None:
+    world = World()
+    world.connect("ann")
+    assert error_of(world.send("ann", p.ChatSend(text="hi"))).code == "forbidden"
+    world.live_room("bob")
+    world.drop("fac")
+    assert error_of(world.send("bob", p.ChatSend(text="hi", ref="p"))) == p.Error(
+        code="room_paused", message="the group is paused until a facilitator is back", ref="p")
+    world.connect("sam", "facilitator")
+    assert error_of(world.send("bob", p.ChatSend(text="\u200b\u202e "))).code == "bad_message"
+
+
+def test_chat_release_has_nothing_held_yet() -> None:
+    world = World()
+    world.live_room()
+    assert error_of(world.send("fac", p.ChatRelease(message="m9"))).code == "not_found"
+
+
+# -- no facilitator, no session --------------------------------------------------------------
+
+
+def test_the_last_facilitator_leaving_pauses_and_the_next_resumes() -> None:
+    world = World()
+    world.live_room("ann")
+    world.connect("cat")
+    world.connect("sam", "facilitator")
+    effects = world.drop("sam")
+    assert world.types("ann", effects) == ["participant.left"]  # Fran is still there
+    effects = world.drop("fac")
+    assert world.types("ann", effects) == ["participant.left", "room.paused"]
+    assert world.to("cat", effects) == [p.Waiting(reason="no_facilitator")]
+    assert world.room.live is False
+
+    effects = world.connect("fac", "facilitator")
+    assert world.types("ann", effects) == ["participant.joined", "room.resumed"]
+    assert world.to("cat", effects) == [p.Waiting(reason="admission")]
+
+
+def test_a_participant_returning_to_a_paused_room_is_told_it_is_paused() -> None:
+    world = World()
+    world.live_room("ann")
+    world.drop("fac")
+    world.drop("ann")
+    effects = world.connect("ann")
+    assert world.types("ann", effects) == ["welcome", "room.paused"]
+
+
+# -- hands, media, help, reports, alerts ------------------------------------------------------
+
+
+def test_hands_and_media_flags_update_the_room_once() -> None:
+    world = World()
+    world.live_room("ann", "bob")
+    assert world.types("bob", world.send("ann", p.HandRaise())) == ["participant.updated"]
+    assert world.send("ann", p.HandRaise()) == []  # already up
+    assert world.send("ann", p.HandRaise(ref="again")) == [
+        Send((world.conn_of["ann"],), p.Ack(ref="again"))]
+    effects = world.send("fac", p.HandLower(participant="ann"))
+    (update,) = world.to("bob", effects)
+    assert isinstance(update, p.ParticipantUpdated) and update.participant.hand is False
+    effects = world.send("ann", p.MediaState(audio=True, video=False))
+    (update,) = world.to("bob", effects)
+    assert isinstance(update, p.ParticipantUpdated) and update.participant.audio is True
+    assert world.send("ann", p.MediaState(audio=True, video=False)) == []
+
+
+def test_help_signposts_the_sender_and_alerts_staff_even_those_who_come_later() -> None:
+    world = World()
+    world.connect("ann")  # help may be asked for from the lobby, before anyone is there
+    effects = world.send("ann", p.HelpRequest(text="struggling\u202e"))
+    assert world.to("ann", effects) == [p.HelpReceived(), p.Signpost(resources=[HELPLINE])]
+    effects = world.connect("fac", "facilitator", "Fran")
+    welcome = world.to("fac", effects)[0]
+    assert isinstance(welcome, p.Welcome)
+    (alert,) = welcome.alerts or []
+    assert (alert.kind, alert.severity, alert.participant, alert.text, alert.ack_within) == (
+        "help", "concern", p.PersonRef(id="ann", name="Ann"), "struggling", 300)
+    assert alert.at == "2026-03-04T05:06:07.891Z"
+
+    effects = world.send("fac", p.AlertAck(alert=alert.id))
+    assert world.to("fac", effects) == [
+        p.AlertAcked(alert=alert.id, by=p.PersonRef(id="fac", name="Fran"))]
+    assert error_of(world.send("fac", p.AlertAck(alert=alert.id))).code == "not_found"
+    welcome = world.to("sam", world.connect("sam", "facilitator"))[0]
+    assert isinstance(welcome, p.Welcome) and welcome.alerts == []
+    assert error_of(world.send("fac", p.HelpRequest())).code == "forbidden"
+
+
+def test_a_report_alerts_staff_about_the_person_reported() -> None:
+    world = World()
+    world.live_room("ann", "bob")
+    effects = world.send("ann", p.Report(participant="bob", text="rude"))
+    (alert,) = world.to("fac", effects)
+    assert isinstance(alert, p.Alert)
+    assert alert.kind == "report" and alert.participant.id == "bob"
+    assert alert.text == "reported by Ann: rude"
+    assert world.to("bob", effects) == [] and world.to("ann", effects) == []
+    assert error_of(world.send("ann", p.Report(participant="zed"))).code == "not_found"
+    assert error_of(world.send("fac", p.Report(participant="ann"))).code == "forbidden"
+
+
+# -- moderation ----------------------------------------------------------------------------------
+
+
+def test_mute_with_lock_refuses_the_microphone_until_allowed() -> None:
+    world = World()
+    world.live_room("ann")
+    world.send("ann", p.MediaState(audio=True, video=False))
+    effects = world.send("fac", p.ParticipantMute(participant="ann", lock=True))
+    assert world.to("ann", effects)[0] == p.Muted(locked=True)
+    assert error_of(world.send("ann", p.MediaState(audio=True, video=False))).code == "forbidden"
+    assert world.types("fac", world.send("ann", p.MediaState(audio=False, video=True))) == [
+        "participant.updated"]
+    assert world.to("ann", world.send("fac", p.ParticipantAllow(participant="ann"))) == [
+        p.Allowed()]
+    assert world.types("fac", world.send("ann", p.MediaState(audio=True, video=True))) == [
+        "participant.updated"]
+
+
+def test_staff_are_not_moderated() -> None:
+    world = World()
+    world.live_room()
+    world.connect("sam", "facilitator")
+    for message in (p.ParticipantMute(participant="sam"), p.ParticipantAllow(participant="sam"),
+                    p.ParticipantRemove(participant="sam")):
+        assert error_of(world.send("fac", message)).code == "forbidden"
+
+
+@pytest.mark.parametrize("ban", [False, True])
+def test_remove_closes_4403_and_a_ban_is_persisted(ban: bool) -> None:
+    world = World()
+    world.live_room("bob")
+    world.connect("ann", device="dev-hash")
+    world.send("fac", p.LobbyAdmit(participant="ann"))
+    effects = world.send("fac", p.ParticipantRemove(participant="ann", ban=ban))
+    assert world.types("ann", effects) == ["removed"]
+    assert Close(world.conn_of["ann"], CLOSE_REMOVED, "removed") in effects
+    assert world.types("bob", effects) == ["participant.left"]
+    assert (PersistBan("r1", "ann", "dev-hash") in effects) is ban
+    assert world.connect("ann")[0].code == CLOSE_REMOVED  # type: ignore[union-attr]
+
+
+def test_removing_someone_in_the_lobby_tells_staff_only() -> None:
+    world = World()
+    world.live_room("bob")
+    world.connect("ann")
+    effects = world.send("fac", p.ParticipantRemove(participant="ann"))
+    assert world.types("fac", effects) == ["lobby.left"]
+    assert world.to("bob", effects) == []
+
+
+def test_lock_unlock_and_focus_update_the_room_and_are_persisted() -> None:
+    world = World()
+    world.live_room("ann")
+    world.connect("cat")
+    effects = world.send("fac", p.RoomLock())
+    assert PersistRoomState("r1", locked=True, focus=True) in effects
+    (update,) = world.to("ann", effects)
+    assert isinstance(update, p.RoomUpdated) and update.room.locked is True
+    assert world.to("cat", effects) == []
+    effects = world.send("fac", p.RoomFocus(on=False))
+    assert PersistRoomState("r1", locked=True, focus=False) in effects
+    effects = world.send("fac", p.RoomUnlock())
+    (update,) = world.to("ann", effects)
+    assert isinstance(update, p.RoomUpdated) and update.room == p.RoomInfo(
+        id="r1", name="Circle", audience="mothers", locked=False, live=True, focus=False)
+
+
+def test_end_closes_everyone_and_forgets_the_session() -> None:
+    world = World()
+    world.live_room("ann")
+    world.connect("cat")
+    world.send("fac", p.RoomLock())
+    effects = world.send("fac", p.RoomEnd(ref="end"))
+    for pid in ("fac", "ann", "cat"):
+        assert "room.ended" in world.types(pid, effects)
+        assert Close(world.conn_of[pid], CLOSE_NORMAL, "room ended") in effects
+    assert world.types("fac", effects) == ["ack", "room.ended"]
+    assert PersistRoomState("r1", locked=False, focus=True) in effects
+    assert world.room.ended and world.room.empty
+    effects = world.connect("ann")
+    assert world.types("ann", effects) == ["room.ended"]
+    assert effects[-1] == Close(world.conn_of["ann"], CLOSE_NORMAL, "room ended")
+
+
+# -- the envelope ----------------------------------------------------------------------------------
+
+
+def test_an_ack_comes_first_even_before_a_close() -> None:
+    world = World()
+    world.live_room("ann")
+    effects = world.send("ann", p.Leave(ref="bye"))
+    assert effects[0] == Send((world.conn_of["ann"],), p.Ack(ref="bye"))
+    assert effects[-1] == Close(world.conn_of["ann"], CLOSE_NORMAL, "left")
+
+
+def test_commands_of_later_issues_and_a_second_hello_are_invalid_state() -> None:
+    world = World()
+    world.live_room("ann")
+    for message in (p.Hello(token="t"), p.MediaOffer(sdp="v=0"), p.MediaAnswer(sdp="v=0"),
+                    p.MediaCandidate(candidate="c"), p.Escalate(alert="a1", ref="e"),
+                    p.AsideStart(participant="ann"), p.AsideEnd(participant="ann")):
+        assert error_of(world.send("fac", message)).code == "invalid_state", message
+    assert error_of(world.send("ann", p.MediaOffer(sdp="v=0", ref="o"))).ref == "o"
+
+
+def test_messages_from_a_connection_that_is_gone_are_ignored() -> None:
+    world = World()
+    world.live_room("ann")
+    world.drop("ann")
+    assert world.send("ann", p.ChatSend(text="ghost")) == []
+    assert world.drop("ann") == []
