@@ -15,7 +15,6 @@ import logging
 import socket
 import threading
 import time
-import warnings
 import weakref
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
@@ -24,6 +23,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from pythonjsonlogger.json import JsonFormatter
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -95,8 +95,14 @@ class ServerThread:
         return f"ws://127.0.0.1:{self.settings.port}/ws"
 
     def start(self) -> ServerThread:
-        logs.configure()
-        handler = logging.getLogger().handlers[0]
+        root = logging.getLogger()
+        # Configure once per test process: configuring again would replace the root
+        # handlers and so drop the log captures of servers already running.
+        handler = next((h for h in root.handlers if isinstance(h.formatter, JsonFormatter)),
+                       None)
+        if handler is None:
+            logs.configure()
+            handler = root.handlers[0]
         self.logs.setFormatter(handler.formatter)
         for flt in handler.filters:
             self.logs.addFilter(flt)
@@ -233,6 +239,10 @@ class Harness:
             await client.aclose()
 
     async def open(self, origin: str | None = None, **kwargs: Any) -> ClientConnection:
+        # No client-side flow control: with the default (16 frames) a test client that
+        # leaves more than 16 messages unread stops reading its socket, so it never sees
+        # the server's close frame and each close() waits out the 10 s close timeout.
+        kwargs.setdefault("max_queue", None)
         ws = await connect(self.server.ws, origin=origin or self.server.origin,  # type: ignore[arg-type]
                            compression=None, open_timeout=5, **kwargs)
         return ws
@@ -358,13 +368,6 @@ class SuiteHarness(Harness):
                 await browser.aclose()
         await super().aclose()
 
-    async def open(self, origin: str | None = None, **kwargs: Any) -> ClientConnection:
-        # No client-side flow control: with the default (16 frames) a test client that
-        # leaves more than 16 messages unread stops reading its socket, so it never sees
-        # the server's close frame and each close() waits out the 10 s close timeout.
-        kwargs.setdefault("max_queue", None)
-        return await super().open(origin, **kwargs)
-
     def browser(self, local_address: str | None = None) -> httpx.AsyncClient:
         """A separate browser: its own cookie jar (so its own device cookie), optionally
         connecting from another loopback address."""
@@ -451,17 +454,3 @@ async def suite_harness(server: ServerThread) -> AsyncIterator[SuiteHarness]:
         yield h
     finally:
         await h.aclose()
-
-
-def import_hypothesis_patcher_quietly() -> None:
-    """Import hypothesis's patch writer now, with its DeprecationWarning silenced.
-
-    When an example fails, hypothesis's pytest plugin imports ``hypothesis.extra._patching``,
-    which imports libcst, whose import warns (mypy_extensions.TypedDict is deprecated). Under
-    ``filterwarnings = error`` that turns a clear failure report into an INTERNALERROR.
-    Call from a conftest of a folder with hypothesis tests.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        with contextlib.suppress(ImportError):
-            import hypothesis.extra._patching  # noqa: F401

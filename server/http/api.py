@@ -25,7 +25,7 @@ from server.http.common import (
     services,
     set_cookie,
 )
-from server.rooms.names import InvalidName, clean_name, pseudonym
+from server.rooms.names import InvalidName, clean_name, pseudonym, stable_pseudonym
 from server.rooms.types import Identity
 from server.services import Services
 from server.store.db import RoomRecord
@@ -159,7 +159,8 @@ async def room_token(request: Request) -> Response:
     if record is None:
         return error(404, "not_found", "no such room")
     try:
-        name = clean_name(body.name) if body.name else clean_name(staff.username)
+        # Without a chosen name, a stable made-up one: usernames are often real names.
+        name = clean_name(body.name) if body.name else stable_pseudonym(staff.id)
     except InvalidName as exc:
         return error(400, "bad_request", str(exc))
     # The same staff member in two tabs is one participant: the newer tab takes over.

@@ -6,6 +6,7 @@ a token, so every later message can trust the name it carries.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import unicodedata
@@ -79,3 +80,10 @@ _NOUNS = (
 def pseudonym() -> str:
     """A friendly random name such as "Gentle Otter" (400 combinations)."""
     return f"{secrets.choice(_ADJECTIVES)} {secrets.choice(_NOUNS)}"
+
+
+def stable_pseudonym(seed: str) -> str:
+    """The same friendly name for the same seed, e.g. a staff member who gave no
+    display name: participants never see an account's username (invariant 4)."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    return f"{_ADJECTIVES[digest[0] % len(_ADJECTIVES)]} {_NOUNS[digest[1] % len(_NOUNS)]}"

@@ -6,14 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.harness import (
-    ServerThread,
-    SuiteHarness,
-    import_hypothesis_patcher_quietly,
-    suite_harness,
-)
-
-import_hypothesis_patcher_quietly()
+from tests.harness import ServerThread, SuiteHarness, suite_harness
 
 
 @pytest.fixture

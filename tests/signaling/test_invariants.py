@@ -9,7 +9,6 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 from server.auth.tokens import JOIN_SALT
@@ -199,9 +198,6 @@ async def test_invariant_4_participants_see_pseudonyms_and_nothing_from_tokens(
     assert chat["from"] == {"id": ann.id, "name": pseudonym, "role": "participant"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "server/http/api.py room_token: a staff token requested without a name (as the staff "
-    "page does) shows the staff username to participants; outside this suite's files"))
 async def test_invariant_4_a_facilitator_who_picks_no_name_is_not_shown_by_username(
     hs: SuiteHarness,
 ) -> None:
