@@ -20,6 +20,7 @@ from server.http import admin, api, lead, pages
 from server.metrics import Metrics
 from server.safeguarding.directory import Directory, DirectoryStore
 from server.safeguarding.notify import Notifier
+from server.safeguarding.screening import default_screen
 from server.safeguarding.service import SafeguardingService
 from server.services import Services
 from server.settings import Settings
@@ -98,17 +99,19 @@ def create_app(settings: Settings) -> Starlette:
         bus = open_bus(settings.redis_url)
         metrics = Metrics()
         directory = Directory.default()
-        hub = Hub(store, settings, directory, metrics)
         notifier = Notifier(
             webhook_url=settings.webhook_url, webhook_secret=settings.webhook_secret,
             smtp_host=settings.smtp_host, smtp_port=settings.smtp_port,
             email_to=settings.alert_email_to, email_from=settings.alert_email_from,
         )
         safeguarding = SafeguardingService(store, bus, notifier, settings.public_url)
+        directory_store = DirectoryStore(store.safeguarding)
+        hub = Hub(store, settings, directory_store, safeguarding, default_screen(), metrics)
+        hub.start()
         app.state.services = Services(
             settings=settings, store=store, bus=bus, hub=hub, signer=signer, metrics=metrics,
             directory=directory, safeguarding=safeguarding,
-            directory_store=DirectoryStore(store.safeguarding),
+            directory_store=directory_store,
             join_limiter=KeyedLimiter(settings.join_burst, settings.join_per_minute),
             login_limiter=KeyedLimiter(settings.login_burst, settings.login_per_minute),
         )

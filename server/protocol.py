@@ -245,7 +245,19 @@ class ServerMessage(msgspec.Struct, tag_field="type", frozen=True, kw_only=True)
     pass
 
 
-class Alert(ServerMessage, tag="alert"):
+class EscalationInfo(msgspec.Struct, frozen=True):
+    """Addition: an open escalation, as a safeguarding lead sees it on arrival."""
+
+    id: str
+    room_id: str
+    severity: str
+    state: str
+    categories: list[str]
+    participant_name: str
+    created_at: str
+
+
+class Alert(ServerMessage, tag="alert", omit_defaults=True):
     id: str
     kind: AlertKind
     severity: Severity
@@ -255,6 +267,8 @@ class Alert(ServerMessage, tag="alert"):
     ack_within: int
     message: MessageExcerpt | None = None
     text: str | None = None  # addition: the free text of a help request or report
+    # Addition: re-sent because nobody acknowledged it within ack_within.
+    overdue: bool = False
 
 
 class Welcome(ServerMessage, tag="welcome", omit_defaults=True):
@@ -266,6 +280,11 @@ class Welcome(ServerMessage, tag="welcome", omit_defaults=True):
     lobby: list[ParticipantInfo] | None = None
     # Addition: unacknowledged alerts, so a facilitator who arrives late sees them.
     alerts: list[Alert] | None = None
+    # Addition (safeguarding leads): open escalations, from any room.
+    escalations: list[EscalationInfo] | None = None
+    # Addition: crisis and support contacts by risk category, for the room's audience,
+    # so the page can show them while someone types a worrying message.
+    signposting: dict[str, list[Resource]] | None = None
 
 
 class Ack(ServerMessage, tag="ack", omit_defaults=True):
@@ -332,6 +351,13 @@ class Signpost(ServerMessage, tag="signpost"):
 
 class HelpReceived(ServerMessage, tag="help.received"):
     pass
+
+
+class AlertEscalated(ServerMessage, tag="alert.escalated"):
+    """Addition (to staff): an alert was escalated to the safeguarding lead."""
+
+    alert: str
+    reason: Literal["overdue", "urgent", "facilitator", "no_facilitator"]
 
 
 class AlertAcked(ServerMessage, tag="alert.acked"):

@@ -15,28 +15,42 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+import msgspec
+
 from server import protocol as p
+from server.rooms.alerts import AlertBook, Due
 from server.rooms.names import clean_chat
 from server.rooms.types import (
     CLOSE_LOCKED,
     CLOSE_NORMAL,
     CLOSE_REMOVED,
     CLOSE_REPLACED,
+    NOTHING_FOUND,
+    AckAlert,
+    AlertOverdue,
     Close,
     Command,
-    ConnId,
     Connect,
-    Disconnect,
+    ConnId,
     Effect,
+    EscalateAlert,
     Identity,
     IdFactory,
     ModerationAction,
     PersistBan,
     PersistRoomState,
+    RaiseAlert,
     Receive,
     RoomConfig,
+    Screening,
     Send,
+    Tick,
 )
+
+# The risk categories a page may warn about while someone types (see ``signposting``).
+RISK_CATEGORIES = ("suicide", "self_harm", "harm_to_baby", "psychosis", "domestic_abuse",
+                   "immediate_danger", "substance_misuse")
+EscalationReason = Literal["overdue", "urgent", "facilitator", "no_facilitator"]
 
 # Enough recent chat for a facilitator to act on an alert about it; older
 # messages are forgotten even while the session lasts (invariant 7).
@@ -109,7 +123,8 @@ class Room:
         self._admitted: set[str] = set()
         # Removed or denied this session: their token no longer gets them in.
         self._turned_away: set[str] = set()
-        self._alerts: dict[str, p.Alert] = {}
+        self._alerts = AlertBook()
+        self._alerts.restore(config.open_alerts)
         self._held: dict[str, ChatRecord] = {}
         self._chat: OrderedDict[str, ChatRecord] = OrderedDict()
         self._ended = False
@@ -133,11 +148,10 @@ class Room:
             p.RoomUnlock: self._on_unlock,
             p.RoomFocus: self._on_focus,
             p.RoomEnd: self._on_end,
-            # Staff commands whose machinery comes with later issues (escalations need
-            # the safeguarding store, asides the media mixer). Until then they are
-            # still checked for role, so a participant is told ``forbidden`` like for
-            # every other facilitator command, not that the command is unavailable.
-            p.Escalate: self._on_staff_later,
+            # Staff commands whose machinery comes with a later issue (asides need the
+            # media mixer). Until then they are still checked for role, so a participant
+            # is told ``forbidden`` like for every other facilitator command.
+            p.Escalate: self._on_escalate,
             p.AsideStart: self._on_staff_later,
             p.AsideEnd: self._on_staff_later,
         }
@@ -194,22 +208,32 @@ class Room:
             handler = self._handlers.get(type(message))
             try:
                 if handler is None:
-                    raise Failure("invalid_state", f"{p.message_type(message)} is not available here")
+                    raise Failure("invalid_state",
+                                  f"{p.message_type(message)} is not available here")
                 effects = handler(member, message, now)
             except Failure as failure:
                 return [Send((member.conn,), p.Error(code=failure.code, message=failure.message,
                                                      ref=message.ref))]
-            if message.ref is not None:
-                # First, so it is sent before any Close the command caused.
+            if message.ref is not None and not isinstance(message, p.Escalate):
+                # First, so it is sent before any Close the command caused. (An
+                # escalation is acknowledged only once it is stored: see EscalateAlert.)
                 effects.insert(0, Send((member.conn,), p.Ack(ref=message.ref)))
             return effects
         if isinstance(command, Connect):
-            return self._connect(command.conn, command.identity)
+            return self._connect(command.conn, command.identity, command.escalations)
+        if isinstance(command, Tick):
+            return self._tick(now)
         return self._disconnect(command.conn)
+
+    @property
+    def needs_ticks(self) -> bool:
+        """True while an alert has a deadline ahead: the adapter should send ``Tick``."""
+        return self._alerts.waiting
 
     # -- arriving and leaving ------------------------------------------------
 
-    def _connect(self, conn: ConnId, who: Identity) -> list[Effect]:
+    def _connect(self, conn: ConnId, who: Identity,
+                 escalations: tuple[p.EscalationInfo, ...] = ()) -> list[Effect]:
         if self._ended:
             return [Send((conn,), p.RoomEnded()), Close(conn, CLOSE_NORMAL, "room ended")]
         if who.participant_id in self._turned_away:
@@ -224,7 +248,7 @@ class Room:
             del self._by_conn[existing.conn]
             existing.conn = conn
             self._by_conn[conn] = existing
-            effects.extend(self._welcome(existing))
+            effects.extend(self._welcome(existing, escalations))
             if existing.place == "lobby":
                 effects.append(Send((conn,), p.Waiting(reason=self._wait_reason())))
             return effects
@@ -233,7 +257,9 @@ class Room:
         returning = who.participant_id in self._admitted
         if not staff and not returning and self.locked:
             return [
-                Send((conn,), p.Error(code="room_locked", message="This group is closed to new arrivals right now.")),
+                Send((conn,), p.Error(
+                    code="room_locked",
+                    message="This group is closed to new arrivals right now.")),
                 Close(conn, CLOSE_LOCKED, "room locked"),
             ]
         was_live = self.live
@@ -243,9 +269,10 @@ class Room:
         )
         self._members[member.id] = member
         self._by_conn[conn] = member
-        effects.extend(self._welcome(member))
+        effects.extend(self._welcome(member, escalations))
         if member.place == "room":
-            effects.append(Send(self._room_conns(but=member), p.ParticipantJoined(participant=member.info())))
+            joined = p.ParticipantJoined(participant=member.info())
+            effects.append(Send(self._room_conns(but=member), joined))
             if staff and not was_live:
                 effects.extend(self._resume())
             elif not self.live:
@@ -255,7 +282,8 @@ class Room:
             effects.append(Send(self._staff_conns(), p.LobbyKnock(participant=member.info())))
         return effects
 
-    def _welcome(self, member: Member) -> list[Effect]:
+    def _welcome(self, member: Member,
+                 escalations: tuple[p.EscalationInfo, ...] = ()) -> list[Effect]:
         in_room = member.place == "room"
         welcome = p.Welcome(
             you=member.info(),
@@ -264,9 +292,15 @@ class Room:
             ice_servers=list(self.config.ice_servers),
             participants=[m.info() for m in self._in_room()] if in_room else None,
             lobby=[m.info() for m in self._lobby()] if member.staff else None,
-            alerts=[a for a in self._alerts.values()] if member.staff else None,
+            alerts=self._alerts.open() if member.staff else None,
+            escalations=list(escalations) if member.role == "safeguarding_lead" else None,
+            signposting=self._signposting(),
         )
         return [Send((member.conn,), welcome)]
+
+    def _signposting(self) -> dict[str, list[p.Resource]]:
+        return {category: list(self.config.signpost((category,)))
+                for category in RISK_CATEGORIES}
 
     def _wait_reason(self) -> p.WaitReason:
         return "admission" if self.live else "no_facilitator"
@@ -385,8 +419,27 @@ class Room:
             sender=p.Sender(id=member.id, name=member.name, role=member.role),
             text=text, to=msg.to, at=iso(now),
         )
+        # Invariant 5: screened before anyone else receives it.
+        screening = self.config.screen(text)
+        excerpt = p.MessageExcerpt(id=record.id, text=text)
+        if screening.severity == "urgent":
+            # Held from the group: the message reaches facilitators only, inside the
+            # alert; the sender is shown where to get help. Both follow the commit.
+            self._held[record.id] = record
+            return [self._raise(
+                now, kind="risk", severity="urgent", about=member, message=excerpt,
+                screening=screening, escalate=True, reason="urgent",
+                tell=(Send((member.conn,), p.ChatHeld(id=record.id)),
+                      Send((member.conn,), p.Signpost(
+                          resources=list(self.config.signpost(screening.categories))))),
+            )]
         self._remember(record)
-        return [Send(self._chat_recipients(member, msg.to), self._chat_message(record))]
+        effects: list[Effect] = [
+            Send(self._chat_recipients(member, msg.to), self._chat_message(record))]
+        if screening.severity == "concern":
+            effects.append(self._raise(now, kind="risk", severity="concern", about=member,
+                                       message=excerpt, screening=screening))
+        return effects
 
     def _chat_recipients(self, sender: Member, to: p.ChatTo) -> tuple[ConnId, ...]:
         if to == "room":
@@ -454,31 +507,64 @@ class Room:
 
     # -- help, reports, alerts -----------------------------------------------------
 
-    def _alert(self, now: datetime, *, kind: p.AlertKind, severity: p.Severity, about: Member,
-               text: str | None, message: p.MessageExcerpt | None = None,
-               categories: list[str] | None = None) -> list[Effect]:
+    def _raise(self, now: datetime, *, kind: p.AlertKind, severity: p.Severity,
+               about: Member, text: str | None = None,
+               message: p.MessageExcerpt | None = None, screening: Screening = NOTHING_FOUND,
+               escalate: bool = False, reason: EscalationReason = "urgent",
+               tell: tuple[Effect, ...] = ()) -> RaiseAlert:
+        """An alert to facilitators, stored first; ``tell`` goes out after the commit."""
         alert = p.Alert(
             id=self._new_id("a"), kind=kind, severity=severity,
             participant=p.PersonRef(id=about.id, name=about.name),
-            categories=categories or [], at=iso(now),
+            categories=list(screening.categories), at=iso(now),
             ack_within=self.config.ack_within_urgent if severity == "urgent"
             else self.config.ack_within_concern,
             message=message, text=text or None,
         )
-        # Kept until acknowledged so a facilitator who arrives later still sees it.
-        self._alerts[alert.id] = alert
         staff = self._staff_conns()
-        return [Send(staff, alert)] if staff else []
+        if not staff:
+            # Nobody here could see it: it goes to the safeguarding lead at once.
+            escalate, reason = True, "no_facilitator"
+        self._alerts.add(alert, now, escalated=escalate)
+        announce: list[Effect] = list(tell)
+        if staff:
+            announce.append(Send(staff, alert))
+            if escalate:
+                announce.append(Send(staff, p.AlertEscalated(alert=alert.id, reason=reason)))
+        return RaiseAlert(alert=alert, participant_id=about.id, rules=screening.rules,
+                          escalate=escalate, then=tuple(announce))
+
+    def _tick(self, now: datetime) -> list[Effect]:
+        staff = self._staff_conns()
+        effects: list[Effect] = []
+        for due, pending in self._alerts.due(now, bool(staff)):
+            alert = pending.alert
+            if due is Due.REMIND:
+                effects.append(Send(staff, msgspec.structs.replace(alert, overdue=True)))
+                effects.append(AlertOverdue(alert.id, escalate=False))
+            else:
+                reason: EscalationReason = "overdue" if staff else "no_facilitator"
+                effects.append(AlertOverdue(alert.id, escalate=True, then=(
+                    (Send(staff, p.AlertEscalated(alert=alert.id, reason=reason)),)
+                    if staff else ())))
+        return effects
 
     def _on_help(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
         assert isinstance(msg, p.HelpRequest)
         if member.staff:
             raise Failure("forbidden", "help requests come from participants")
         text = clean_chat(msg.text or "")
+        screening = self.config.screen(text) if text else NOTHING_FOUND
+        urgent = screening.severity == "urgent"
+        resources = list(self.config.help_resources)
+        for extra in self.config.signpost(screening.categories):
+            if extra not in resources:
+                resources.insert(0, extra)
         return [
             Send((member.conn,), p.HelpReceived()),
-            Send((member.conn,), p.Signpost(resources=list(self.config.help_resources))),
-            *self._alert(now, kind="help", severity="concern", about=member, text=text),
+            Send((member.conn,), p.Signpost(resources=resources)),
+            self._raise(now, kind="help", severity="urgent" if urgent else "concern",
+                        about=member, text=text, screening=screening, escalate=urgent),
         ]
 
     def _on_report(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
@@ -489,20 +575,27 @@ class Room:
         target = self._target(msg.participant, place="room")
         text = clean_chat(msg.text or "")
         reported_by = f"reported by {member.name}"
-        return self._alert(now, kind="report", severity="concern", about=target,
-                           text=f"{reported_by}: {text}" if text else reported_by)
+        return [self._raise(now, kind="report", severity="concern", about=target,
+                            text=f"{reported_by}: {text}" if text else reported_by)]
 
     def _on_alert_ack(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
         assert isinstance(msg, p.AlertAck)
         self._require_staff(member)
-        if msg.alert not in self._alerts:
+        if not self._alerts.ack(msg.alert):
             raise Failure("not_found", "no open alert with that id (already acknowledged?)")
-        del self._alerts[msg.alert]
         return [
             Send(self._staff_conns(), p.AlertAcked(alert=msg.alert,
                                                    by=p.PersonRef(id=member.id, name=member.name))),
-            ModerationAction(self.id, member.id, "alert.ack", None, {"alert": msg.alert}),
+            AckAlert(msg.alert, member.name),
         ]
+
+    def _on_escalate(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        assert isinstance(msg, p.Escalate)
+        self._require_staff(member)
+        if not self._alerts.knows(msg.alert):
+            raise Failure("not_found", "no alert with that id in this session")
+        return [EscalateAlert(msg.alert, member.name, clean_chat(msg.note), member.conn,
+                              msg.ref)]
 
     # -- moderation ------------------------------------------------------------
 
@@ -547,8 +640,10 @@ class Room:
         return effects
 
     def _room_changed(self, member: Member, action: str) -> list[Effect]:
+        # Everyone, the lobby too: the room's settings name nobody inside it.
+        everyone = tuple(m.conn for m in self._members.values())
         return [
-            Send(self._room_conns(), p.RoomUpdated(room=self.info())),
+            Send(everyone, p.RoomUpdated(room=self.info())),
             PersistRoomState(self.id, self.locked, self.focus),
             ModerationAction(self.id, member.id, action),
         ]

@@ -7,8 +7,9 @@ out in order: send these messages, close that connection, persist this record.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from server import protocol as p
 
@@ -39,6 +40,27 @@ class Identity:
 
 
 @dataclass(frozen=True, slots=True)
+class Screening:
+    """What the risk screen decided about a text (``server/safeguarding/risk.py``)."""
+
+    severity: Literal["none", "concern", "urgent"] = "none"
+    categories: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()  # which rules matched, so an alert can say why
+
+
+NOTHING_FOUND = Screening()
+
+
+def no_screen(text: str) -> Screening:
+    """For rooms built without a screen (unit tests of other rules)."""
+    return NOTHING_FOUND
+
+
+def no_signposts(categories: Sequence[str]) -> tuple[p.Resource, ...]:
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
 class RoomConfig:
     id: str
     name: str
@@ -51,6 +73,12 @@ class RoomConfig:
     # Seconds a facilitator has to acknowledge an alert (ARCHITECTURE.md invariant 6).
     ack_within_urgent: int = 60
     ack_within_concern: int = 300
+    # Invariant 5: every chat message passes this before anyone else receives it.
+    screen: Callable[[str], Screening] = no_screen
+    # Crisis and support contacts for the room's audience, by risk category.
+    signpost: Callable[[Sequence[str]], tuple[p.Resource, ...]] = no_signposts
+    # Alerts still unacknowledged from before (a restart): shown and re-routed again.
+    open_alerts: tuple[p.Alert, ...] = ()
 
 
 # --- commands ---------------------------------------------------------------
@@ -60,6 +88,13 @@ class RoomConfig:
 class Connect:
     conn: ConnId
     identity: Identity
+    # For a safeguarding lead: the open escalations, to show on arrival.
+    escalations: tuple[p.EscalationInfo, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """Time passed: alerts not acknowledged in time are re-sent, then escalated."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +108,7 @@ class Receive:
     message: p.AnyClientMessage
 
 
-Command = Connect | Disconnect | Receive
+Command = Connect | Disconnect | Receive | Tick
 
 
 # --- effects ----------------------------------------------------------------
@@ -119,6 +154,50 @@ class ModerationAction:
     detail: dict[str, object] = field(default_factory=dict)
 
 
-Effect = Send | Close | PersistBan | PersistRoomState | ModerationAction
+@dataclass(frozen=True, slots=True)
+class RaiseAlert:
+    """Store the alert (and escalate it if asked), THEN carry out ``then``.
+
+    Invariant 6: nobody is told of an alert or escalation before it is durable.
+    """
+
+    alert: p.Alert
+    participant_id: str
+    rules: tuple[str, ...]
+    escalate: bool
+    then: tuple[Effect, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AckAlert:
+    alert_id: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertOverdue:
+    """Not acknowledged in time: record it; with ``escalate``, raise an escalation
+    and then carry out ``then``."""
+
+    alert_id: str
+    escalate: bool
+    then: tuple[Effect, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EscalateAlert:
+    """A facilitator escalated an alert: store it, then answer ``ack`` (or an error)."""
+
+    alert_id: str
+    by: str
+    note: str
+    conn: ConnId
+    ref: str | None
+
+
+Effect = (
+    Send | Close | PersistBan | PersistRoomState | ModerationAction | RaiseAlert | AckAlert
+    | AlertOverdue | EscalateAlert
+)
 
 IdFactory = Callable[[str], str]

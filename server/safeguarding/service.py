@@ -83,6 +83,9 @@ class SafeguardingService:
         await self._announce(escalation, "changed")
         return escalation
 
+    async def open_escalations(self) -> list[Escalation]:
+        return await self._records.escalations(open_only=True)
+
     async def purge(self, now: datetime, retention_days: int) -> int:
         return await self._records.purge_excerpts(now - timedelta(days=retention_days))
 

@@ -2,39 +2,59 @@
 
 The hub is the adapter around the pure ``Room`` machines. It owns the map
 from connection ids to ``Connection`` objects, encodes each outgoing message
-once however many recipients it has, and turns persistence effects into
-store writes that run in the background (tracked, awaited on shutdown).
+once however many recipients it has, and turns the other effects into store
+writes. Alerts and escalations are written first and announced after the
+commit (invariant 6); other writes run in the background, tracked and
+awaited on shutdown.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from server import protocol as p
 from server.metrics import Metrics
 from server.rooms import Connect, Disconnect, Identity, Receive, Room, RoomConfig
+from server.rooms.alerts import parse_at
+from server.rooms.machine import iso
 from server.rooms.types import (
     CLOSE_REMOVED,
     CLOSE_UNAUTHORIZED,
+    AckAlert,
+    AlertOverdue,
     Close,
+    Command,
     Effect,
+    EscalateAlert,
     ModerationAction,
     PersistBan,
     PersistRoomState,
+    RaiseAlert,
+    Screening,
     Send,
+    Tick,
 )
-from server.safeguarding.directory import Directory
+from server.safeguarding.directory import Directory, DirectoryStore
+from server.safeguarding.risk import RiskScreen
+from server.safeguarding.service import SafeguardingService
 from server.settings import Settings
 from server.signaling.connection import Connection
 from server.store.db import Store
+from server.store.records import AlertRecord, Escalation
 
 log = logging.getLogger("hearth.hub")
 
 Clock = Callable[[], datetime]
+# Alert deadlines are whole seconds; a one-second tick is precise enough.
+TICK_SECONDS = 1.0
+# A failed alert write is retried this often before the alert is announced anyway:
+# telling the facilitator matters more than the order of telling and storing.
+ALERT_WRITE_TRIES = 3
 
 
 def utc_now() -> datetime:
@@ -42,11 +62,14 @@ def utc_now() -> datetime:
 
 
 class Hub:
-    def __init__(self, store: Store, settings: Settings, directory: Directory,
-                 metrics: Metrics, clock: Clock = utc_now) -> None:
+    def __init__(self, store: Store, settings: Settings, directories: DirectoryStore,
+                 safeguarding: SafeguardingService, screen: RiskScreen, metrics: Metrics,
+                 clock: Clock = utc_now) -> None:
         self._store = store
         self._settings = settings
-        self._directory = directory
+        self._directories = directories
+        self._safeguarding = safeguarding
+        self._screen = screen
         self._metrics = metrics
         self._clock = clock
         self._rooms: dict[str, Room] = {}
@@ -55,6 +78,7 @@ class Hub:
         self._ids = itertools.count(1)
         self._background: set[asyncio.Task[None]] = set()
         self._sweeps: dict[str, asyncio.TimerHandle] = {}
+        self._ticker: asyncio.Task[None] | None = None
 
     def next_conn_id(self) -> int:
         return next(self._ids)
@@ -65,6 +89,14 @@ class Hub:
     @property
     def connection_count(self) -> int:
         return len(self._conns)
+
+    def is_locked(self, room_id: str) -> bool | None:
+        """The live lock state, or None when no session is running on this node."""
+        room = self._rooms.get(room_id)
+        return None if room is None else room.locked
+
+    def start(self) -> None:
+        self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
 
     # -- lifecycle of a connection ----------------------------------------------
 
@@ -79,25 +111,49 @@ class Hub:
         ):
             conn.close(CLOSE_REMOVED, "banned")
             return False
+        escalations: tuple[p.EscalationInfo, ...] = ()
+        if who.role == "safeguarding_lead":
+            escalations = tuple(_info(e) for e in await self._safeguarding.open_escalations())
         room = self._rooms.get(who.room_id)
         if room is None:
-            room = self._rooms[who.room_id] = Room(RoomConfig(
-                id=record.id, name=record.name, audience=record.audience,  # type: ignore[arg-type]
-                locked=record.locked, focus=record.focus,
-                ice_servers=self._settings.ice_servers,
-                help_resources=self._directory.for_help(record.audience),
-                ack_within_urgent=self._settings.ack_within_urgent,
-                ack_within_concern=self._settings.ack_within_concern,
-            ))
-            self._metrics.rooms.set(len(self._rooms))
+            directory = await self._directories.current()
+            open_alerts = await self._store.safeguarding.open_alerts(record.id)
+            # Awaiting above let another connection create it meanwhile.
+            room = self._rooms.get(who.room_id) or self._new_room(
+                record.id, record.name, record.audience, record.locked, record.focus,
+                directory, open_alerts)
         sweep = self._sweeps.pop(who.room_id, None)
         if sweep is not None:
             sweep.cancel()
         self._conns[conn.id] = conn
         self._room_of[conn.id] = who.room_id
         self._metrics.connections.set(len(self._conns))
-        self._run(room, Connect(conn.id, who))
+        self._run(room, Connect(conn.id, who, escalations))
         return not conn.closed
+
+    def _new_room(self, room_id: str, name: str, audience: str, locked: bool, focus: bool,
+                  directory: Directory, open_alerts: list[AlertRecord]) -> Room:
+        screen = self._screen
+
+        def screening(text: str) -> Screening:
+            decision = screen.screen(text)
+            return Screening(severity=decision.severity.value,  # type: ignore[arg-type]
+                             categories=decision.categories,
+                             rules=tuple(m.rule for m in decision.matches))
+
+        room = self._rooms[room_id] = Room(RoomConfig(
+            id=room_id, name=name, audience=audience,  # type: ignore[arg-type]
+            locked=locked, focus=focus,
+            ice_servers=self._settings.ice_servers,
+            help_resources=directory.for_help(audience),
+            ack_within_urgent=self._settings.ack_within_urgent,
+            ack_within_concern=self._settings.ack_within_concern,
+            screen=screening,
+            signpost=lambda categories: directory.lookup(tuple(categories), audience),
+            open_alerts=tuple(_wire_alert(a) for a in open_alerts),
+        ))
+        self._metrics.rooms.set(len(self._rooms))
+        return room
 
     def receive(self, conn: Connection, message: p.AnyClientMessage) -> None:
         room = self._rooms.get(self._room_of.get(conn.id, ""))
@@ -120,10 +176,9 @@ class Hub:
 
     # -- carrying out effects ------------------------------------------------------
 
-    def _run(self, room: Room, command: Connect | Disconnect | Receive) -> None:
-        effects = room.handle(command, self._clock())
-        for effect in effects:
-            self._apply(effect)
+    def _run(self, room: Room, command: Command) -> None:
+        for effect in room.handle(command, self._clock()):
+            self._apply(room.id, effect)
         if room.ended:
             self._forget(room.id)
         elif room.empty and room.id not in self._sweeps:
@@ -131,7 +186,7 @@ class Hub:
                 self._settings.empty_room_grace, self._sweep, room.id
             )
 
-    def _apply(self, effect: Effect) -> None:
+    def _apply(self, room_id: str, effect: Effect) -> None:
         if isinstance(effect, Send):
             if not effect.to:
                 return
@@ -150,26 +205,83 @@ class Hub:
                 self._room_of.pop(effect.conn, None)
                 self._conns.pop(effect.conn, None)
                 self._metrics.connections.set(len(self._conns))
+        elif isinstance(effect, RaiseAlert):
+            self._in_background(self._raise(room_id, effect), "alert")
+        elif isinstance(effect, AlertOverdue):
+            self._in_background(self._overdue(room_id, effect), "overdue alert")
+        elif isinstance(effect, EscalateAlert):
+            self._in_background(self._escalate(effect), "escalation")
+        elif isinstance(effect, AckAlert):
+            self._in_background(
+                self._safeguarding.ack(effect.alert_id, effect.by, self._clock()), "ack")
         elif isinstance(effect, PersistBan):
             self._in_background(
                 self._store.add_ban(effect.room_id, effect.participant_id, effect.device),
-                "ban",
-            )
+                "ban")
         elif isinstance(effect, PersistRoomState):
             self._in_background(
                 self._store.set_room_state(effect.room_id, locked=effect.locked,
                                            focus=effect.focus),
-                "room state",
-            )
+                "room state")
         elif isinstance(effect, ModerationAction):
-            # Ids only: names are pseudonyms but logs need none of them.
+            # Ids only in the log: names are pseudonyms, but logs need none of them.
             log.info("moderation", extra={"room": effect.room_id, "action": effect.action,
                                           "actor": effect.actor, "target": effect.target})
+            # Invariant 8: every moderation action goes into the audit chain.
+            self._in_background(self._store.safeguarding.audit(
+                effect.actor, effect.action, room_id=effect.room_id, target=effect.target,
+                detail=dict(effect.detail), at=self._clock()), "audit entry")
 
-    def _in_background(self, work: object, what: str) -> None:
+    def _then(self, room_id: str, effects: tuple[Effect, ...]) -> None:
+        for effect in effects:
+            self._apply(room_id, effect)
+
+    async def _raise(self, room_id: str, effect: RaiseAlert) -> None:
+        alert = effect.alert
+        record = AlertRecord(
+            id=alert.id, room_id=room_id, kind=alert.kind, severity=alert.severity,
+            categories=tuple(alert.categories), participant_id=effect.participant_id,
+            participant_name=alert.participant.name, ack_within=alert.ack_within,
+            created_at=parse_at(alert.at), message_id=alert.message.id if alert.message else None,
+            excerpt=alert.message.text if alert.message else alert.text, rules=effect.rules,
+        )
+        for attempt in range(1, ALERT_WRITE_TRIES + 1):
+            try:
+                await self._safeguarding.raise_alert(record, escalate=effect.escalate)
+                break
+            except Exception:
+                log.exception("could not store alert (try %d of %d)", attempt, ALERT_WRITE_TRIES,
+                              extra={"alert": alert.id})
+                await asyncio.sleep(0.1 * attempt)
+        self._then(room_id, effect.then)
+
+    async def _overdue(self, room_id: str, effect: AlertOverdue) -> None:
+        try:
+            await self._safeguarding.overdue(effect.alert_id, self._clock(),
+                                             escalate=effect.escalate)
+        finally:
+            self._then(room_id, effect.then)
+
+    async def _escalate(self, effect: EscalateAlert) -> None:
+        try:
+            await self._safeguarding.escalate(effect.alert_id, effect.by, effect.note,
+                                              self._clock())
+            answer: p.ServerMessage = p.Ack(ref=effect.ref)
+        except LookupError:
+            answer = p.Error(code="not_found", message="no such alert", ref=effect.ref)
+        except Exception:
+            log.exception("could not store an escalation")
+            answer = p.Error(code="invalid_state",
+                             message="the escalation could not be saved; please try again",
+                             ref=effect.ref)
+        conn = self._conns.get(effect.conn)
+        if conn is not None:
+            conn.enqueue(p.encode(answer).decode())
+
+    def _in_background(self, work: Awaitable[object], what: str) -> None:
         async def run() -> None:
             try:
-                await work  # type: ignore[misc]
+                await work
             except Exception:
                 log.exception("could not save %s", what)
 
@@ -177,10 +289,24 @@ class Hub:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
+    # -- time ------------------------------------------------------------------------
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            for room in [r for r in self._rooms.values() if r.needs_ticks]:
+                self._run(room, Tick())
+
+    # -- rooms without anyone ------------------------------------------------------------
+
     def _sweep(self, room_id: str) -> None:
         self._sweeps.pop(room_id, None)
         room = self._rooms.get(room_id)
         if room is not None and room.empty:
+            if room.locked:
+                # A session that simply emptied must not leave next week's group locked.
+                self._in_background(self._store.set_room_state(
+                    room_id, locked=False, focus=room.focus), "room state")
             self._forget(room_id)
 
     def _forget(self, room_id: str) -> None:
@@ -190,14 +316,13 @@ class Hub:
             sweep.cancel()
         self._metrics.rooms.set(len(self._rooms))
 
-    def is_locked(self, room_id: str) -> bool | None:
-        """The live lock state, or None when no session is running on this node."""
-        room = self._rooms.get(room_id)
-        return None if room is None else room.locked
-
     # -- shutdown --------------------------------------------------------------------
 
     async def aclose(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
         for handle in self._sweeps.values():
             handle.cancel()
         self._sweeps.clear()
@@ -207,3 +332,27 @@ class Hub:
                              return_exceptions=True)
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+
+
+def _wire_alert(record: AlertRecord) -> p.Alert:
+    """An alert from the store as the wire shows it (after a restart)."""
+    message = None
+    text = record.excerpt
+    if record.message_id is not None and record.excerpt is not None:
+        message, text = p.MessageExcerpt(id=record.message_id, text=record.excerpt), None
+    return p.Alert(
+        id=record.id, kind=record.kind, severity=record.severity,  # type: ignore[arg-type]
+        participant=p.PersonRef(id=record.participant_id, name=record.participant_name),
+        categories=list(record.categories),
+        at=iso(record.created_at.astimezone(UTC)),
+        ack_within=record.ack_within, message=message, text=text,
+    )
+
+
+def _info(escalation: Escalation) -> p.EscalationInfo:
+    return p.EscalationInfo(
+        id=escalation.id, room_id=escalation.room_id, severity=escalation.severity,
+        state=escalation.state, categories=list(escalation.categories),
+        participant_name=escalation.participant_name,
+        created_at=escalation.created_at.isoformat(),
+    )

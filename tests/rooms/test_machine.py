@@ -27,6 +27,7 @@ from server.rooms.types import (
     PersistRoomState,
     Send,
 )
+from tests.rooms.test_machine_properties import flatten
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, 891_234, tzinfo=UTC)
 HELPLINE = p.Resource(name="Helpline", contact="Call 0800", hours="24/7")
@@ -64,7 +65,7 @@ class World:
     def to(self, pid: str, effects: list[Effect]) -> list[p.ServerMessage]:
         """The messages ``pid`` gets from ``effects``, in order."""
         conn = self.conn_of[pid]
-        return [e.message for e in effects if isinstance(e, Send) and conn in e.to]
+        return [e.message for e in flatten(effects) if isinstance(e, Send) and conn in e.to]
 
     def types(self, pid: str, effects: list[Effect]) -> list[str]:
         return [str(type(m).__struct_config__.tag) for m in self.to(pid, effects)]
@@ -363,7 +364,8 @@ def test_lock_unlock_and_focus_update_the_room_and_are_persisted() -> None:
     assert PersistRoomState("r1", locked=True, focus=True) in effects
     (update,) = world.to("ann", effects)
     assert isinstance(update, p.RoomUpdated) and update.room.locked is True
-    assert world.to("cat", effects) == []
+    # The lobby hears it too: the room's settings name nobody inside.
+    assert world.to("cat", effects) == [update]
     effects = world.send("fac", p.RoomFocus(on=False))
     assert PersistRoomState("r1", locked=True, focus=False) in effects
     effects = world.send("fac", p.RoomUnlock())
@@ -404,9 +406,10 @@ def test_commands_of_later_issues_and_a_second_hello_are_invalid_state() -> None
     world = World()
     world.live_room("ann")
     for message in (p.Hello(token="t"), p.MediaOffer(sdp="v=0"), p.MediaAnswer(sdp="v=0"),
-                    p.MediaCandidate(candidate="c"), p.Escalate(alert="a1", ref="e"),
+                    p.MediaCandidate(candidate="c"),
                     p.AsideStart(participant="ann"), p.AsideEnd(participant="ann")):
         assert error_of(world.send("fac", message)).code == "invalid_state", message
+    assert error_of(world.send("fac", p.Escalate(alert="a1", ref="e"))).code == "not_found"
     assert error_of(world.send("ann", p.MediaOffer(sdp="v=0", ref="o"))).ref == "o"
 
 

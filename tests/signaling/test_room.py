@@ -469,9 +469,7 @@ async def test_the_room_pauses_when_the_last_facilitator_leaves_and_resumes(
 # -- commands of later issues ------------------------------------------------------------
 
 
-async def test_staff_only_commands_of_later_issues_are_forbidden_to_participants(
-    hs: SuiteHarness,
-) -> None:
+async def test_escalate_and_asides_are_facilitator_commands(hs: SuiteHarness) -> None:
     group = await hs.group("Ann")
     ann = group.people[0]
     await ann.send("help.request")
@@ -482,8 +480,13 @@ async def test_staff_only_commands_of_later_issues_are_forbidden_to_participants
         ("aside.end", {"participant": ann.id}),
     ):
         await forbidden(ann, kind, **fields)
-        # A facilitator may send them; until their issue lands they are not available.
-        assert await error_code(group.fac, kind, **fields) == "invalid_state"
+    # Asides need the media mixer, a later issue.
+    for kind in ("aside.start", "aside.end"):
+        assert await error_code(group.fac, kind, participant=ann.id) == "invalid_state"
+    # An escalation is stored, then acknowledged; an unknown alert is not found.
+    await group.fac.send("escalate", alert=alert["id"], note="please call", ref="esc")
+    await group.fac.expect("ack", ref="esc")
+    assert await error_code(group.fac, "escalate", alert="a_nope", note="") == "not_found"
 
 
 async def test_media_negotiation_is_not_available_yet_and_harms_nothing(hs: SuiteHarness) -> None:

@@ -1,0 +1,80 @@
+"""The room's open alerts and their deadlines (ARCHITECTURE.md invariant 6).
+
+Pure: the room asks ``due(now, staff_present)`` on every tick. An alert not
+acknowledged within its ``ack_within`` is re-sent to every facilitator present;
+still unacknowledged after twice that, it is escalated to the safeguarding
+lead. With no facilitator present at all, nobody could see it, so it is
+escalated at its first deadline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from server import protocol as p
+
+
+class Due(Enum):
+    REMIND = "remind"
+    ESCALATE = "escalate"
+
+
+@dataclass(slots=True)
+class Pending:
+    alert: p.Alert
+    raised_at: datetime
+    reminded: bool = False
+    escalated: bool = False
+
+
+def parse_at(at: str) -> datetime:
+    return datetime.fromisoformat(at.replace("Z", "+00:00"))
+
+
+class AlertBook:
+    def __init__(self) -> None:
+        self._pending: dict[str, Pending] = {}
+        # Every alert seen this session, acknowledged or not: escalate may name any.
+        self._known: set[str] = set()
+
+    def add(self, alert: p.Alert, now: datetime, *, escalated: bool) -> None:
+        self._pending[alert.id] = Pending(alert, now, escalated=escalated)
+        self._known.add(alert.id)
+
+    def restore(self, alerts: tuple[p.Alert, ...]) -> None:
+        """Alerts left open by an earlier process; their clocks keep running."""
+        for alert in alerts:
+            self.add(alert, parse_at(alert.at), escalated=alert.severity == "urgent")
+
+    def open(self) -> list[p.Alert]:
+        return [pending.alert for pending in self._pending.values()]
+
+    def knows(self, alert_id: str) -> bool:
+        return alert_id in self._known
+
+    def ack(self, alert_id: str) -> bool:
+        return self._pending.pop(alert_id, None) is not None
+
+    @property
+    def waiting(self) -> bool:
+        """True while some alert still has a deadline ahead (the hub ticks the room)."""
+        return any(not (pend.reminded and pend.escalated) for pend in self._pending.values())
+
+    def due(self, now: datetime, staff_present: bool) -> list[tuple[Due, Pending]]:
+        found: list[tuple[Due, Pending]] = []
+        for pending in self._pending.values():
+            limit = timedelta(seconds=pending.alert.ack_within)
+            if not pending.reminded and now >= pending.raised_at + limit:
+                pending.reminded = True
+                if staff_present:
+                    found.append((Due.REMIND, pending))
+                if not pending.escalated and not staff_present:
+                    pending.escalated = True
+                    found.append((Due.ESCALATE, pending))
+            elif (pending.reminded and not pending.escalated
+                  and now >= pending.raised_at + 2 * limit):
+                pending.escalated = True
+                found.append((Due.ESCALATE, pending))
+        return found
