@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from tests.harness import Harness, ServerThread, harness, test_settings
+from tests.harness import (
+    Harness,
+    ServerThread,
+    SuiteHarness,
+    harness,
+    suite_harness,
+    test_settings,
+)
 
 MakeServer = Callable[..., ServerThread]
 
@@ -39,6 +46,13 @@ def make_server(tmp_path: Path) -> Iterator[MakeServer]:
 @pytest.fixture
 async def h(server: ServerThread) -> AsyncIterator[Harness]:
     async with harness(server) as value:
+        yield value
+
+
+@pytest.fixture
+async def hs(server: ServerThread) -> AsyncIterator[SuiteHarness]:
+    """The shared server with the richer helpers (separate browsers, pooled staff)."""
+    async with suite_harness(server) as value:
         yield value
 
 

@@ -18,8 +18,18 @@ How the sets were built, so their figures can be read honestly:
   text: urgent recall was 13/34, then 26/41, then 20/33. Each exposed families of phrasing the
   rules missed (and two real bugs); the rules were broadened and the batch joined EVAL_SET. So
   EVAL_SET is development data and its near-perfect figures are optimistic.
-* HELDOUT_SET (at the end) was kept out of tuning and is the honest figure: bench/risk_eval.py
-  reports it separately. Once it is tuned on, fold it in and write a new one.
+* HELDOUT_SET (the first held-out batch) was kept out of tuning and was the honest figure:
+  bench/risk_eval.py reports it separately. Once it is tuned on, fold it in and write a new one.
+* HELDOUT_SET_2 (164 messages: 66 benign, 60 urgent, 38 concern) was written and labelled before
+  the fifth round of rule changes, spread over every category and both severities, with idioms,
+  negations, reported speech, hypotheticals, text-speak, American words and fathers. Measured on
+  the rules as they stood (``python bench/risk_eval.py``), *before* any change:
+
+  - HELDOUT_SET_2: urgent recall 37/60 = 0.617 (40/60 reached a facilitator at any severity),
+    urgent precision 0.925; concern 21/38 exact, 23/38 flagged; benign false alarms 2/66 = 0.030;
+    164 messages, 120 decided exactly (severity and categories).
+  - HELDOUT_SET, for comparison: urgent recall 17/22 = 0.773, concern 10/14, false alarms 0/24.
+  - EVAL_SET: urgent recall 241/241, concern 136/136, false alarms 1/284.
 
 Labelling conventions (so that additions stay consistent):
 
@@ -1610,36 +1620,14 @@ _FOURTH_BATCH: list[EvalItem] = [
     ("I drink a bottle of wine every night and I can't stop", CONCERN, ("substance_misuse",)),
 ]
 
-EVAL_SET: Final[list[EvalItem]] = [
-    *_BENIGN_IDIOMS,
-    *_BENIGN_NEGATIONS,
-    *_BENIGN_REPORTED,
-    *_BENIGN_EVERYDAY,
-    *_SUICIDE_URGENT,
-    *_SUICIDE_CONCERN,
-    *_SELF_HARM_URGENT,
-    *_SELF_HARM_CONCERN,
-    *_HARM_TO_BABY_INTRUSIVE,
-    *_HARM_TO_BABY_INTENT,
-    *_PSYCHOSIS_URGENT,
-    *_PSYCHOSIS_CONCERN,
-    *_ABUSE_URGENT,
-    *_ABUSE_CONCERN,
-    *_IMMEDIATE_DANGER,
-    *_SUBSTANCE_CONCERN,
-    *_SUBSTANCE_URGENT,
-    *_SECOND_BATCH,
-    *_THIRD_BATCH,
-    *_FOURTH_BATCH,
-]
-"""Every labelled message, benign first. Categories within an entry are sorted by name."""
-
-HELDOUT_SET: Final[list[EvalItem]] = [
+_FIRST_HELDOUT: list[EvalItem] = [
     # The check that was NOT tuned on: written and labelled after the rules of the fourth round
     # were frozen. Unseen, it scored 16 of 22 urgent, 10 of 14 concern flagged, 0 of 24 benign
     # flagged. One fix followed (base-form verbs such as "burn" were missing from the self-harm
     # list: an omission, not phrasing), taking urgent to 17 of 22. Keep it out of the tuning loop:
     # when it is folded in, write a new one. bench/risk_eval.py reports it separately.
+    # Fifth round: its misses were studied and it was tuned on, so it joined EVAL_SET; it is still
+    # exported as HELDOUT_SET so that bench/risk_eval.py can show its figures before and after.
     ("honestly the baby's screaming is doing my head in today", NONE, ()),
     ("I'd murder a bacon sandwich right now", NONE, ()),
     ("my partner's mum is staying and she's watching everything I do, it's exhausting", NONE, ()),
@@ -1725,4 +1713,776 @@ HELDOUT_SET: Final[list[EvalItem]] = [
     ("I'm off my face and the baby is screaming", URGENT, ("substance_misuse",)),
     ("I'm doing coke most weekends to cope", CONCERN, ("substance_misuse",)),
 ]
-"""Messages kept out of rule tuning, for an honest figure on phrasing the rules never saw."""
+
+_FIFTH_BATCH: list[EvalItem] = [
+    # Development data for the fifth round, written from the families of risk language (means
+    # and intent, burden, violence verbs and body parts, threats, surveillance through devices,
+    # commanded harm, use while in charge of the baby) with benign look-alikes for each. It was
+    # written after HELDOUT_SET_2 was measured, and tuned on; see the module docstring.
+    # --- benign look-alikes ---
+    ("I'm at the end of my rope with this teething", NONE, ()),
+    ("ready to jump for joy, she finally took a bottle!", NONE, ()),
+    ("I'm going to finish it tonight, only 3 chapters left of my book", NONE, ()),
+    ("my pills are ready in the hospital bag, just waiting for baby now", NONE, ()),
+    ("I've got my tablets ready for the morning so I don't forget", NONE, ()),
+    ("we walked along the railway line path to the park, she loved the trains", NONE, ()),
+    ("the bridge over the canal was so pretty this morning, first walk with the pram", NONE, ()),
+    ("I'm going to end it with my friend, she's been so judgemental about formula", NONE, ()),
+    ("he said he'd finish the nursery this weekend, fingers crossed", NONE, ()),
+    ("she threw her bottle at my head, little monkey", NONE, ()),
+    ("my toddler slammed the door on my fingers, ouch", NONE, ()),
+    ("DH is going to murder me when he sees the Amazon parcels", NONE, ()),
+    ("the health visitor is coming to weigh her, I'm dying of nerves", NONE, ()),
+    ("my whole body is killing me after the c-section", NONE, ()),
+    ("I'm hanging on for dear life till nap time", NONE, ()),
+    ("I slammed my finger in the car door, swearing like a sailor", NONE, ()),
+    ("the dog pushed me over in the park, mud everywhere lol", NONE, ()),
+    ("the baby grabbed my necklace and nearly choked me with it, she's so strong", NONE, ()),
+    ("my husband pushed the pram the whole way round the park, bless him", NONE, ()),
+    ("he makes me a cup of tea every morning before work, I'm lucky", NONE, ()),
+    ("my mum keeps texting asking where I am, she worries", NONE, ()),
+    ("we share locations on our phones so he knows I got home safe", NONE, ()),
+    ("the government's new childcare hours are a joke, who can afford nursery", NONE, ()),
+    ("our smart speaker plays white noise all night, total game changer", NONE, ()),
+    ("the baby monitor camera is amazing, I can see her breathing", NONE, ()),
+    (
+        "I swear my phone is listening to me, I mentioned nappies and now it's all nappy ads",
+        NONE,
+        (),
+    ),
+    ("I feel like the universe is telling me to have a nap", NONE, ()),
+    ("God knows how I got through last night", NONE, ()),
+    ("my mum says I was sent from heaven, she's biased", NONE, ()),
+    ("haven't slept in days because of the teething, I'm a zombie", NONE, ()),
+    ("I feel amazing today, she slept 7 hours!", NONE, ()),
+    ("had a couple of beers at the christening, my wife drove us home", NONE, ()),
+    ("I'm on codeine for my section pain, taking it as prescribed", NONE, ()),
+    ("I used to smoke weed at uni, seems like another life now", NONE, ()),
+    ("GP gave me sleeping tablets for a week, first proper sleep in ages", NONE, ()),
+    ("the midwife asked if I felt safe at home and I said yes, he's lovely", NONE, ()),
+    (
+        "the leaflet about postpartum psychosis said to watch for not sleeping, good to know",
+        NONE,
+        (),
+    ),
+    ("I watched a programme about suicide in new dads, really moving", NONE, ()),
+    ("I'd never hurt myself or the baby, I'm just really, really tired", NONE, ()),
+    ("no I'm not going to do anything silly, I just needed a rant", NONE, ()),
+    ("my partner has never hit me, I want to make that clear, we just argue", NONE, ()),
+    ("I'm not hearing voices, it's the extractor fan making weird noises", NONE, ()),
+    ("I'm not drinking to cope, it's one glass on a Friday", NONE, ()),
+    (
+        "my husband's a firefighter and hasn't slept in 2 days after a big shift, he's wiped",
+        NONE,
+        (),
+    ),
+    ("honestly the baby is the boss of this house, she controls everything 😂", NONE, ()),
+    ("he's got a knife and fork set now he's weaning, so grown up", NONE, ()),
+    ("I'm so tired I could sleep for a hundred years and not wake up", NONE, ()),
+    ("pretty sure my husband would be lost without me, he can't find the nappies", NONE, ()),
+    ("my daughter fell down two stairs, she's fine but I was so scared", NONE, ()),
+    ("he said he'll end it if I don't stop nagging, we're both so tired", NONE, ()),
+    ("the baby's crying and my husband's away, so it's a takeaway night", NONE, ()),
+    ("my son kicked my face during the nappy change, he's got some power", NONE, ()),
+    # --- suicide ---
+    (
+        "I've got a box of paracetamol and a bottle of wine in front of me",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    ("the pills are sorted, I just need to pick a night", URGENT, ("suicide",)),
+    ("I've stockpiled enough paracetamol to do it properly", URGENT, ("suicide",)),
+    ("found a good beam in the garage for the rope", URGENT, ("suicide",)),
+    ("I keep thinking the bridge by the station would be quick", URGENT, ("suicide",)),
+    ("I want to walk in front of the next train", URGENT, ("suicide",)),
+    ("I could just step off the platform and it would all be over", URGENT, ("suicide",)),
+    (
+        "I want to go to sleep and not wake up, I've looked up how many tablets it'd take",
+        URGENT,
+        ("suicide",),
+    ),
+    ("I can't take any more of this, I'm going to finish it", URGENT, ("suicide",)),
+    ("I've said goodbye to my sister, she doesn't know it was goodbye", URGENT, ("suicide",)),
+    ("written notes for the kids and left them in my drawer", URGENT, ("suicide",)),
+    ("I won't be a problem for anyone much longer", URGENT, ("suicide",)),
+    (
+        "everyone would be better off if I wasn't here, and I've worked out how",
+        URGENT,
+        ("suicide",),
+    ),
+    (
+        "dad here, I've thought about crashing the car on the way home so it looks like an "
+        "accident",
+        URGENT,
+        ("suicide",),
+    ),
+    ("i want 2 end my life", URGENT, ("suicide",)),
+    ("im so done, kms fr", URGENT, ("suicide",)),
+    ("wanna d1e", URGENT, ("suicide",)),
+    ("been thinking of jumping off the multi storey", URGENT, ("suicide",)),
+    ("my husband keeps saying he wants to die and I don't know what to do", URGENT, ("suicide",)),
+    (
+        "hypothetically, how many sertraline would it take to not wake up?",
+        URGENT,
+        ("suicide",),
+    ),
+    ("they'd all be better off without me dragging them down", CONCERN, ("suicide",)),
+    ("I'm just a waste of space, my son deserves a better dad", CONCERN, ("suicide",)),
+    ("I can't go on like this much longer", CONCERN, ("suicide",)),
+    ("there's no light at the end of the tunnel for me", CONCERN, ("suicide",)),
+    ("nothing is ever going to change, I'm stuck like this forever", CONCERN, ("suicide",)),
+    ("sometimes I think it'd be easier if I just didn't wake up", CONCERN, ("suicide",)),
+    ("I'd rather not wake up tomorrow", CONCERN, ("suicide",)),
+    (
+        "what do you do if you feel like your family would be better off without you?",
+        CONCERN,
+        ("suicide",),
+    ),
+    # --- self-harm ---
+    ("I took a blade to my legs again last night", URGENT, ("self_harm",)),
+    ("I slashed my arm with a razor", URGENT, ("self_harm",)),
+    ("I've started hurting myself again, only where no one can see", URGENT, ("self_harm",)),
+    ("I'm going to cut myself tonight", URGENT, ("self_harm",)),
+    ("I keep punching my own legs till they bruise", URGENT, ("self_harm",)),
+    ("I self-harmed for the first time in years", URGENT, ("self_harm",)),
+    ("the voices tell me to cut myself", URGENT, ("psychosis", "self_harm")),
+    (
+        "the HV asked if I'd thought of harming myself and I said yes",
+        URGENT,
+        ("self_harm",),
+    ),
+    ("I've got the urge to hurt myself but I'm sitting on my hands", CONCERN, ("self_harm",)),
+    ("thinking about self harming again after 5 years", CONCERN, ("self_harm",)),
+    ("I scratch at my skin when I'm anxious till it's raw", CONCERN, ("self_harm",)),
+    (
+        "is it normal to want to hurt yourself after having a baby? asking for me",
+        CONCERN,
+        ("self_harm",),
+    ),
+    # --- harm to the baby ---
+    ("I've started to hate her and I want to hit her", URGENT, ("harm_to_baby",)),
+    ("I pushed a blanket over his face until he went quiet", URGENT, ("harm_to_baby",)),
+    (
+        "I'm going to smash his head against the wall if he doesn't stop",
+        URGENT,
+        ("harm_to_baby",),
+    ),
+    ("I threw her on the sofa hard and she hit her head", URGENT, ("harm_to_baby",)),
+    (
+        "I shook him to make him stop and he went floppy for a second",
+        URGENT,
+        ("harm_to_baby", "immediate_danger"),
+    ),
+    ("I keep seeing myself dropping her off the balcony, it's awful", CONCERN, ("harm_to_baby",)),
+    (
+        "I get pictures in my head of the bath water and him going under",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "I'm scared of being alone with the baby in case I do something",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "terrified I'm going to snap and throw him, so I put him down and walk away",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "dad here, horrible thoughts about hurting my daughter keep popping up, I'd never act on "
+        "them",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    # --- psychosis ---
+    (
+        "the Alexa is recording everything I say and sending it to social services",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("there are hidden cameras in the light fittings watching me feed", URGENT, ("psychosis",)),
+    ("MI5 are tapping my phone because of the baby", URGENT, ("psychosis",)),
+    ("the numbers on the clock are messages meant for me", URGENT, ("psychosis",)),
+    ("the news presenter was speaking directly to me", URGENT, ("psychosis",)),
+    (
+        "God told me the baby needs to be baptised in the river tonight",
+        URGENT,
+        ("psychosis",),
+    ),
+    (
+        "I haven't slept in five days and I don't need to, I've never had so much energy",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("my wife says the baby has been switched and won't feed him", URGENT, ("psychosis",)),
+    ("there's a demon inside the baby, I can see it in her eyes", URGENT, ("psychosis",)),
+    (
+        "I keep hearing a man's voice in the baby monitor telling me things",
+        URGENT,
+        ("psychosis",),
+    ),
+    (
+        "my partner says she's on a mission from God and hasn't slept since Friday",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("my wife told me she's been hearing voices since the birth", URGENT, ("psychosis",)),
+    ("my head is buzzing with ideas, I can't slow my thoughts down", CONCERN, ("psychosis",)),
+    (
+        "things don't feel real, it's like I'm watching my life through glass",
+        CONCERN,
+        ("psychosis",),
+    ),
+    (
+        "my wife's been saying really strange things and laughing at nothing",
+        CONCERN,
+        ("psychosis",),
+    ),
+    # --- domestic abuse ---
+    ("he smashed my face into the table", URGENT, ("domestic_abuse",)),
+    ("he twisted my arm behind my back until it cracked", URGENT, ("domestic_abuse",)),
+    ("he held a pillow over my face", URGENT, ("domestic_abuse",)),
+    ("he stamped on my hand", URGENT, ("domestic_abuse",)),
+    (
+        "she threw a plate at my head, I'm a dad and I'm embarrassed to say it",
+        URGENT,
+        ("domestic_abuse",),
+    ),
+    ("his hands were round my neck and I couldn't breathe", URGENT, ("domestic_abuse",)),
+    ("he says if I ever leave he'll find me and finish me off", URGENT, ("domestic_abuse",)),
+    ("he said he'd put me in the ground", URGENT, ("domestic_abuse",)),
+    ("my boyfriend rapes me when he's drunk", URGENT, ("domestic_abuse",)),
+    ("he won't stop when I say no in bed", URGENT, ("domestic_abuse",)),
+    (
+        "he told me he'll make sure I never see the baby again",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    (
+        "he made me turn on location sharing so he always knows where I am",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    ("he checks my bank app and questions every penny", CONCERN, ("domestic_abuse",)),
+    ("I have to send him a picture of who I'm with", CONCERN, ("domestic_abuse",)),
+    (
+        "he says I'm a useless mum and no one would believe me anyway",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    (
+        "my partner threatens to take the baby to his mum's and not bring her back",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    ("he goes quiet for days and I dread him coming home", CONCERN, ("domestic_abuse",)),
+    # --- immediate danger ---
+    ("I've taken a whole box of sleeping tablets", URGENT, ("immediate_danger", "suicide")),
+    ("swallowed 40 paracetamol about 20 mins ago", URGENT, ("immediate_danger", "suicide")),
+    ("I'm standing at the edge of the cliff", URGENT, ("immediate_danger",)),
+    (
+        "he's kicking the door in and screaming he'll kill me",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    (
+        "he's got a hammer and he's coming up the stairs",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    ("the baby's not breathing and her lips are blue", URGENT, ("immediate_danger",)),
+    (
+        "i've cut and it won't stop, there's so much blood",
+        URGENT,
+        ("immediate_danger", "self_harm"),
+    ),
+    (
+        "I won't be here in the morning, please don't hate me",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    (
+        "he's back and he's saying he'll kill us both",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    # --- substance misuse ---
+    ("I'm off my head on wine and the baby's asleep on me", URGENT, ("substance_misuse",)),
+    (
+        "had a few lines and I'm in charge of her till my husband's back",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    (
+        "I'm so pissed I can barely stand and I've got the kids",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    (
+        "I've been drinking since lunch and I'm looking after my son",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    (
+        "took some of my valium and fell asleep with the baby in bed",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    ("I can't get to sleep without half a bottle of wine", CONCERN, ("substance_misuse",)),
+    ("I'm necking codeine like sweets", CONCERN, ("substance_misuse",)),
+    ("weed is the only thing that keeps me calm with the kids", CONCERN, ("substance_misuse",)),
+    ("I've been buying diazepam off a friend", CONCERN, ("substance_misuse",)),
+    ("drinking most days now, usually starting at lunch", CONCERN, ("substance_misuse",)),
+]
+
+EVAL_SET: Final[list[EvalItem]] = [
+    *_BENIGN_IDIOMS,
+    *_BENIGN_NEGATIONS,
+    *_BENIGN_REPORTED,
+    *_BENIGN_EVERYDAY,
+    *_SUICIDE_URGENT,
+    *_SUICIDE_CONCERN,
+    *_SELF_HARM_URGENT,
+    *_SELF_HARM_CONCERN,
+    *_HARM_TO_BABY_INTRUSIVE,
+    *_HARM_TO_BABY_INTENT,
+    *_PSYCHOSIS_URGENT,
+    *_PSYCHOSIS_CONCERN,
+    *_ABUSE_URGENT,
+    *_ABUSE_CONCERN,
+    *_IMMEDIATE_DANGER,
+    *_SUBSTANCE_CONCERN,
+    *_SUBSTANCE_URGENT,
+    *_SECOND_BATCH,
+    *_THIRD_BATCH,
+    *_FOURTH_BATCH,
+    *_FIRST_HELDOUT,
+    *_FIFTH_BATCH,
+]
+"""Every labelled message (development data). Categories within an entry are sorted by name."""
+
+HELDOUT_SET: Final[list[EvalItem]] = _FIRST_HELDOUT
+"""The first held-out batch: kept out of tuning until the fifth round, now part of EVAL_SET."""
+
+
+HELDOUT_SET_2: Final[list[EvalItem]] = [
+    # Written and labelled before the fifth round of rule changes; see the module docstring for
+    # its figures before and after. Keep it out of the tuning loop.
+    # --- benign: exhausted-parent idioms ---
+    ("this sleep regression is literally killing me, 5 wake ups last night", NONE, ()),
+    ("I could murder a Greggs sausage roll", NONE, ()),
+    ("I'm dying to get back into my pre-pregnancy jeans lol", NONE, ()),
+    ("my nipples are killing me, is it the latch?", NONE, ()),
+    ("I'd kill for a lie-in, even just till 7", NONE, ()),
+    ("if she wakes up one more time I swear I'll scream into a pillow", NONE, ()),
+    ("the school run with a newborn is going to be the end of me", NONE, ()),
+    ("I'm so tired I could literally die 😂", NONE, ()),
+    ("he threw up on me 3 times today, I give up lol", NONE, ()),
+    ("my husband is a dead man if he wakes her up again 😂", NONE, ()),
+    ("dying of cuteness, she smiled for the first time today", NONE, ()),
+    ("this baby is going to be the death of my back", NONE, ()),
+    ("nearly had a heart attack when she rolled over on her own", NONE, ()),
+    ("cluster feeding is murder on my back", NONE, ()),
+    ("I'm so done with today, bring on bedtime", NONE, ()),
+    ("I'm hanging today, 40 minutes of sleep", NONE, ()),
+    ("we're drowning in bottles and sterilisers", NONE, ()),
+    ("I could happily strangle whoever designed these nappy bins lol", NONE, ()),
+    ("the in-laws are doing my head in, they want to visit every day", NONE, ()),
+    ("my other half has man flu and is acting like he's dying", NONE, ()),
+    ("ready to throw the breast pump out the window", NONE, ()),
+    ("I'm going to lose my mind if I hear Baby Shark one more time", NONE, ()),
+    ("my partner hit the roof when he saw the credit card bill, fair enough tbh", NONE, ()),
+    ("the baby punched me in the eye while feeding, she's got a mean right hook", NONE, ()),
+    ("I'm addicted to buying baby clothes, send help", NONE, ()),
+    ("we're all high on life this week, she slept through twice!", NONE, ()),
+    ("he's cutting his first tooth and we're all suffering", NONE, ()),
+    # --- benign: negations ---
+    ("I'm not having any thoughts of suicide, I just feel really flat and teary", NONE, ()),
+    (
+        "just to be clear, my husband has never laid a hand on me, he's just stressed at work",
+        NONE,
+        (),
+    ),
+    ("no I've never hurt myself, I just cry a lot", NONE, ()),
+    ("I'm not hearing or seeing anything weird, just exhausted", NONE, ()),
+    ("I don't drink or take anything, I'm just so tired all the time", NONE, ()),
+    ("I'd never harm my son, I just feel so disconnected from him", NONE, ()),
+    ("not suicidal, promise, just needed to get it off my chest x", NONE, ()),
+    ("I don't feel unsafe at home, we just argue about who does what", NONE, ()),
+    # --- benign: reported speech, mentions, third parties ---
+    (
+        "the midwife asked if he'd ever hurt me, and honestly he's the gentlest man I know",
+        NONE,
+        (),
+    ),
+    ("my GP asked about suicidal thoughts and I told her I've not had any", NONE, ()),
+    ("read a thread on here about postpartum psychosis and it was really eye-opening", NONE, ()),
+    (
+        "anyone else find the Edinburgh questionnaire question about harming yourself a bit "
+        "jarring?",
+        NONE,
+        (),
+    ),
+    ("my friend's husband used to hit her and she got out, so proud of her", NONE, ()),
+    ("my sister had PP psychosis after her second and the crisis team were amazing", NONE, ()),
+    # --- benign: American spelling and words, dads, everyday talk with alarming words ---
+    ("my mom said I should just let him cry it out, I can't do it", NONE, ()),
+    ("anyone else's pediatrician push formula? ours did at the 2 week visit", NONE, ()),
+    ("our diaper budget is out of control lol, this kid pees constantly", NONE, ()),
+    ("our daycare called because he bit another kid, mortified", NONE, ()),
+    ("dad of one here, first week back at work and I miss her like mad", NONE, ()),
+    ("my wife's been amazing with the night feeds, I feel useless but grateful", NONE, ()),
+    ("as a dad I never know what to say in these groups but reading helps", NONE, ()),
+    ("dad here, I keep checking she's breathing at night, is that normal?", NONE, ()),
+    ("she fell off the bed this morning, she's fine but I felt awful all day", NONE, ()),
+    (
+        "bought a new knife block with a lid now he's pulling himself up on everything",
+        NONE,
+        (),
+    ),
+    ("he's got a chest infection and I'm up every hour checking his breathing", NONE, ()),
+    ("just poured my first glass of wine in nine months, cheers ladies 🥂", NONE, ()),
+    ("I took two paracetamol for my headache and it's finally easing", NONE, ()),
+    ("the voices on the baby monitor turned out to be the neighbour's radio again", NONE, ()),
+    ("he's teething and bit my nipple so hard it bled", NONE, ()),
+    (
+        "I've been so low this week, had a good cry and then called my HV, feeling a bit better",
+        NONE,
+        (),
+    ),
+    ("haven't slept more than 3 hours in a row for weeks, is this normal at 4 months?", NONE, ()),
+    ("my toddler keeps hitting the baby, how do I stop it?", NONE, ()),
+    ("we had a huge row last night and I slept on the sofa, feel rubbish", NONE, ()),
+    ("he's obsessed with the TV remote, grabs it every time", NONE, ()),
+    ("baby brain is real, I put my phone in the fridge", NONE, ()),
+    ("my mind's been racing about going back to work, lists everywhere", NONE, ()),
+    ("I feel like I'm being watched by every mum at the school gate when he screams", NONE, ()),
+    ("honestly don't know what I'd do without you lot, this group keeps me going", NONE, ()),
+    ("finally had the 6 week check, GP said everything's healing nicely", NONE, ()),
+    # --- suicide, urgent ---
+    ("I've been saving up my sertraline for a few weeks now, just in case", URGENT, ("suicide",)),
+    (
+        "I keep looking at the bridge on the way to nursery and thinking how easy it would be "
+        "to jump",
+        URGENT,
+        ("suicide",),
+    ),
+    (
+        "honestly just want to go to sleep and never wake up, I've got enough tablets to make "
+        "sure of it",
+        URGENT,
+        ("suicide",),
+    ),
+    ("i dont want 2 b here anymore", URGENT, ("suicide",)),
+    (
+        "My wife would be better off without me, I've written her a letter explaining everything",
+        URGENT,
+        ("suicide",),
+    ),
+    ("thinking bout ending it all tbh", URGENT, ("suicide",)),
+    ("I've been giving my stuff away to friends, I won't need it soon", URGENT, ("suicide",)),
+    ("I've googled how long it takes to die from an overdose", URGENT, ("suicide",)),
+    ("there's no way out of this except killing myself", URGENT, ("suicide",)),
+    ("I don't want to live anymore, I'm done", URGENT, ("suicide",)),
+    ("I'm going to drive my car into a tree on the motorway", URGENT, ("suicide",)),
+    ("I'd be doing everyone a favour if I just ended my life", URGENT, ("suicide",)),
+    ("I keep thinking about the loft hatch and a rope", URGENT, ("suicide",)),
+    ("honestly thinking of k!lling mys3lf", URGENT, ("suicide",)),
+    ("i wanna b dead", URGENT, ("suicide",)),
+    ("my partner told me she's been thinking about killing herself", URGENT, ("suicide",)),
+    # --- suicide, concern ---
+    ("I feel like a burden to everyone since the baby came", CONCERN, ("suicide",)),
+    (
+        "sometimes I wish I could just vanish and let someone better raise her",
+        CONCERN,
+        ("suicide",),
+    ),
+    ("I can't see things ever getting better, what's the point", CONCERN, ("suicide",)),
+    ("dad here, I feel like my family would be happier if I wasn't around", CONCERN, ("suicide",)),
+    ("I don't want to die exactly, I just don't want to exist for a bit", CONCERN, ("suicide",)),
+    (
+        "my HV asked if I'd thought about ending my life and I just went quiet",
+        CONCERN,
+        ("suicide",),
+    ),
+    (
+        "what would happen to my baby if I wasn't here anymore? asking seriously",
+        CONCERN,
+        ("suicide",),
+    ),
+    (
+        "is it normal to think about driving into a wall on the way to work?",
+        CONCERN,
+        ("suicide",),
+    ),
+    # --- self-harm, urgent ---
+    ("I've been cutting my thighs where no one can see", URGENT, ("self_harm",)),
+    ("burnt myself with the straighteners on purpose last night", URGENT, ("self_harm",)),
+    ("I keep hitting myself in the face when the baby won't stop crying", URGENT, ("self_harm",)),
+    ("i need to cut tonight, i cant stop thinking about it", URGENT, ("self_harm",)),
+    ("relapsed, sh'd again after 2 years clean", URGENT, ("self_harm",)),
+    ("I scratched my wrists with a razor until they bled", URGENT, ("self_harm",)),
+    ("the GP asked if I'd self harmed recently and I had to admit I have", URGENT, ("self_harm",)),
+    # --- self-harm, concern ---
+    ("I've had the urge to cut again but I've been holding ice instead", CONCERN, ("self_harm",)),
+    (
+        "I used to self harm at uni and it's been on my mind a lot this week",
+        CONCERN,
+        ("self_harm",),
+    ),
+    (
+        "I dig my nails into my palms until they bleed when I'm overwhelmed",
+        CONCERN,
+        ("self_harm",),
+    ),
+    ("I've been banging my fists on the wall when it all gets too much", CONCERN, ("self_harm",)),
+    ("cant stop thinkin bout sh", CONCERN, ("self_harm",)),
+    # --- harm to the baby, urgent (intent or harm done) ---
+    (
+        "I shook him really hard today because he wouldn't stop, I'm scared I hurt him",
+        URGENT,
+        ("harm_to_baby",),
+    ),
+    (
+        "I feel like I'm actually going to hurt her, I'm not safe with her tonight",
+        URGENT,
+        ("harm_to_baby",),
+    ),
+    ("I slapped my daughter today and I don't even feel sorry", URGENT, ("harm_to_baby",)),
+    (
+        "if she doesn't stop screaming I'm going to put a pillow over her face",
+        URGENT,
+        ("harm_to_baby",),
+    ),
+    (
+        "I held the baby under the water in the bath for a second, I don't know why",
+        URGENT,
+        ("harm_to_baby",),
+    ),
+    # --- harm to the baby, concern (intrusive thoughts) ---
+    (
+        "I keep getting these flashes of the pram rolling into the road and me letting go",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "I get awful thoughts about stabbing her when I'm chopping veg, so my husband does the "
+        "cooking",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "I'm so scared I'll drop him down the stairs that I shuffle down on my bum with him",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "does anyone else get intrusive thoughts about hurting their baby? I love him so much "
+        "and it terrifies me",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "dad here, I keep getting a picture in my head of throwing her when she screams, I'd "
+        "never do it but it scares me",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "I won't bath her on my own any more because of the thoughts I get",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    # --- psychosis, urgent ---
+    ("the government is putting messages in the adverts for me", URGENT, ("psychosis",)),
+    (
+        "I haven't slept since Sunday and I've never felt better, I've got so many ideas",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("I can hear the baby talking to me at night, telling me things", URGENT, ("psychosis",)),
+    ("I know my baby has been swapped, he smells different", URGENT, ("psychosis",)),
+    (
+        "my wife thinks the neighbours have put cameras in the smoke alarm to watch her",
+        URGENT,
+        ("psychosis",),
+    ),
+    (
+        "God spoke to me last night and told me my son is here to save everyone",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("my phone is listening to me and reporting back to them", URGENT, ("psychosis",)),
+    (
+        "my girlfriend's convinced the baby is evil and keeps saying she needs to get the devil "
+        "out of her",
+        URGENT,
+        ("psychosis",),
+    ),
+    (
+        "I'm seeing faces in the walls, my partner says there's nothing there",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("my husband says he hears voices telling him he's a bad dad", URGENT, ("psychosis",)),
+    # --- psychosis, concern ---
+    (
+        "my mind won't switch off, thoughts going 100 miles an hour and I can't sleep",
+        CONCERN,
+        ("psychosis",),
+    ),
+    (
+        "I feel really strange, like everything is fake and I'm watching myself from outside",
+        CONCERN,
+        ("psychosis",),
+    ),
+    (
+        "my husband's been acting really odd since the birth, talking nonstop and hardly sleeping",
+        CONCERN,
+        ("psychosis",),
+    ),
+    (
+        "I feel so hyper and buzzy, not like myself at all, is that normal after birth?",
+        CONCERN,
+        ("psychosis",),
+    ),
+    # --- domestic abuse, urgent ---
+    ("he grabbed my neck and squeezed until I saw stars", URGENT, ("domestic_abuse",)),
+    (
+        "my boyfriend shoved me into the wardrobe while I was holding the baby",
+        URGENT,
+        ("domestic_abuse",),
+    ),
+    ("he told me if I ever take the baby he'll kill me", URGENT, ("domestic_abuse",)),
+    (
+        "he kicked me in the belly when I was pregnant and he's started again",
+        URGENT,
+        ("domestic_abuse",),
+    ),
+    (
+        "my wife punches me when she's angry, I'm a dad, I don't know who to tell",
+        URGENT,
+        ("domestic_abuse",),
+    ),
+    ("he dragged me across the floor by my hair", URGENT, ("domestic_abuse",)),
+    ("he threw a mug at my head last night", URGENT, ("domestic_abuse",)),
+    (
+        "he makes me have sex when I don't want to, even after the stitches",
+        URGENT,
+        ("domestic_abuse",),
+    ),
+    ("he said he'd burn the house down with me in it", URGENT, ("domestic_abuse",)),
+    # --- domestic abuse, concern (coercive control, emotional abuse, threats about the child) ---
+    ("he has my bank card and gives me £20 a week for everything", CONCERN, ("domestic_abuse",)),
+    (
+        "my husband won't let me go to my mum's anymore unless he comes",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    ("he reads all my texts and makes me share my location 24/7", CONCERN, ("domestic_abuse",)),
+    (
+        "he calls me a useless mother and a fat cow in front of the kids",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    (
+        "I have to tell him everywhere I go and send him photos to prove it",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    ("she says if I leave I'll never see my daughter again", CONCERN, ("domestic_abuse",)),
+    (
+        "I'm always on edge waiting for him to come home, never know what mood he'll be in",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    # --- immediate danger ---
+    (
+        "I've just swallowed a whole packet of co-codamol",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    (
+        "I'm on the edge of the bridge, I can't do this anymore",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    (
+        "he's smashing the door in, me and the baby are locked in the bathroom",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    ("my baby's gone limp and isn't responding", URGENT, ("immediate_danger",)),
+    (
+        "he's downstairs with a knife saying he'll kill us",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    (
+        "took all my pills an hour ago, feeling sleepy, sorry everyone",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    (
+        "I cut my wrist too deep and there's blood everywhere",
+        URGENT,
+        ("immediate_danger", "self_harm"),
+    ),
+    (
+        "this is goodbye, I love you all, look after my boys",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    (
+        "I can't do this anymore, I'm going to end it tonight when he's at work",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    (
+        "I'm scared to go back home tonight, he's been on the cans since lunch",
+        CONCERN,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    (
+        "not sure what he'll do when he gets in, he was raging on the phone",
+        CONCERN,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    # --- substance misuse ---
+    (
+        "I'm completely wasted and the baby's crying and my husband's away",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    (
+        "took some of my mate's pills and now I'm really out of it with the baby",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    (
+        "been drinking all afternoon, on my own with the twins till 10",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    ("I smoked a joint and fell asleep with him on my chest", URGENT, ("substance_misuse",)),
+    ("I'm getting through a bottle of gin most nights now", CONCERN, ("substance_misuse",)),
+    (
+        "I can't sleep without a couple of zopiclone and I'm buying them online now",
+        CONCERN,
+        ("substance_misuse",),
+    ),
+    ("wine is the only thing that gets me through bedtime", CONCERN, ("substance_misuse",)),
+    (
+        "I've started using again, only on weekends when she's at her dad's",
+        CONCERN,
+        ("substance_misuse",),
+    ),
+    (
+        "dad here, I've been drinking a lot more since the baby, like every night",
+        CONCERN,
+        ("substance_misuse",),
+    ),
+    ("I keep taking extra codeine, more than the box says", CONCERN, ("substance_misuse",)),
+]
+"""A second held-out batch, written and labelled before the rules were changed for it."""
