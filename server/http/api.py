@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from importlib import resources
 from typing import Any, TypeVar
 
 import msgspec
@@ -189,6 +190,13 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"store": store_ok, "bus": bus_ok}, status_code=status)
 
 
+async def risk_rules(request: Request) -> Response:
+    """The risk screen's rules, for screening a draft in the browser (web/static/risk.js)."""
+    text = resources.files("server.safeguarding").joinpath("risk_rules.json").read_text()
+    return Response(text, media_type="application/json",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
 async def metrics(request: Request) -> Response:
     return PlainTextResponse(services(request).metrics.render(),
                              media_type="text/plain; version=0.0.4")
@@ -202,4 +210,5 @@ routes = [
     Route("/healthz", healthz),
     Route("/readyz", readyz),
     Route("/metrics", metrics),
+    Route("/api/risk-rules", risk_rules),
 ]

@@ -410,3 +410,39 @@ async def test_waiting_for_the_facilitator_and_coming_back_after_a_reload(
     await expect(part.page.get_by_label("Your message")).to_be_enabled()
     part.assert_clean()
     fac.assert_clean()
+
+
+async def test_a_worrying_draft_shows_crisis_links_and_an_urgent_message_is_held(
+        h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str]) -> None:
+    room_id, invite = await h.room(name="Mums' circle")
+    fac = await tabs()
+    part = await tabs(viewport=PHONE)
+    other = await tabs()
+    await facilitate(fac, facilitator_account, room_id)
+    name = await join(part, invite, "Robin")
+    await wait_in_lobby(part)
+    await let_in(fac, part, name)
+    other_name = await join(other, invite, "Wren")
+    await wait_in_lobby(other)
+    await let_in(fac, other, other_name)
+
+    # Typing: the same rules as the server, in the page, before anything is sent.
+    box = part.page.locator("#draft-support")
+    draft = part.page.locator("#chat-text")
+    await draft.fill("the baby is killing me today")
+    await part.page.wait_for_timeout(400)
+    await expect(box).to_be_hidden()
+    await draft.fill("I want to kill myself")
+    await expect(box).to_be_visible()
+    await expect(box).to_contain_text("Samaritans")
+    await draft.fill("I'm fine really")
+    await expect(box).to_be_hidden()
+
+    # Sending an urgent message: held from the group, help shown, the facilitator alerted.
+    await say(part, "I'm going to kill myself tonight")
+    await expect(part.page.get_by_role("region", name="Help is there for you")).to_be_visible()
+    alert = fac.page.locator("#alerts li")
+    await expect(alert).to_contain_text("I'm going to kill myself tonight")
+    await say(other, "Is anyone else up with a teething baby?")
+    await expect(chat_line(part, "Is anyone else up with a teething baby?")).to_be_visible()
+    await expect(other.page.locator("#chat-log")).not_to_contain_text("kill myself")

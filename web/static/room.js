@@ -2,6 +2,7 @@
 // Everything people type is shown with textContent, never as HTML.
 import { forgetSession, friendlyMessage, readSession } from "./api.js";
 import { askDialog, confirmDialog } from "./dialog.js";
+import { watchDraft } from "./draft-check.js";
 import { onQuickExit } from "./quick-exit.js";
 
 const $ = (id) => document.getElementById(id);
@@ -452,6 +453,7 @@ const handlers = {
     state.people = new Map((m.participants ?? []).map((p) => [p.id, p]));
     state.lobby = new Map((m.lobby ?? []).map((p) => [p.id, p]));
     state.alerts = new Map((m.alerts ?? []).map((a) => [a.id, a]));
+    state.signposting = m.signposting ?? {};
     setRole();
     renderRoomName();
     show(m.state);
@@ -603,6 +605,7 @@ function connect() {
 // ---- wiring ------------------------------------------------------------------------------
 
 $("chat-form").addEventListener("submit", onChatSubmit);
+watchDraft($("chat-text"), $("draft-support"), () => state.signposting);
 $("chat-text").addEventListener("keydown", onChatKey);
 $("hand").addEventListener("click", () => {
   const me = state.you ? state.people.get(state.you.id) : null;
