@@ -11,6 +11,7 @@ docs/protocol.md.
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -93,113 +94,113 @@ class ClientMessage(msgspec.Struct, tag_field="type", frozen=True, kw_only=True)
     ref: Ref | None = None
 
 
-class Hello(ClientMessage, tag="hello"):
+class Hello(ClientMessage, tag="hello", frozen=True):
     token: Annotated[str, msgspec.Meta(max_length=2048)]
 
 
-class Leave(ClientMessage, tag="leave"):
+class Leave(ClientMessage, tag="leave", frozen=True):
     pass
 
 
-class LobbyAdmit(ClientMessage, tag="lobby.admit"):
+class LobbyAdmit(ClientMessage, tag="lobby.admit", frozen=True):
     participant: Id
 
 
-class LobbyDeny(ClientMessage, tag="lobby.deny"):
+class LobbyDeny(ClientMessage, tag="lobby.deny", frozen=True):
     participant: Id
 
 
-class ChatSend(ClientMessage, tag="chat.send"):
+class ChatSend(ClientMessage, tag="chat.send", frozen=True):
     text: ChatText
     to: ChatTo = "room"
 
 
-class HandRaise(ClientMessage, tag="hand.raise"):
+class HandRaise(ClientMessage, tag="hand.raise", frozen=True):
     pass
 
 
-class HandLower(ClientMessage, tag="hand.lower"):
+class HandLower(ClientMessage, tag="hand.lower", frozen=True):
     # Addition: a facilitator may lower someone else's hand.
     participant: Id | None = None
 
 
-class MediaState(ClientMessage, tag="media.state"):
+class MediaState(ClientMessage, tag="media.state", frozen=True):
     audio: bool
     video: bool
 
 
-class HelpRequest(ClientMessage, tag="help.request"):
+class HelpRequest(ClientMessage, tag="help.request", frozen=True):
     text: NoteText | None = None
 
 
-class Report(ClientMessage, tag="report"):
+class Report(ClientMessage, tag="report", frozen=True):
     participant: Id
     text: NoteText | None = None
 
 
-class AlertAck(ClientMessage, tag="alert.ack"):
+class AlertAck(ClientMessage, tag="alert.ack", frozen=True):
     alert: Id
 
 
-class ChatRelease(ClientMessage, tag="chat.release"):
+class ChatRelease(ClientMessage, tag="chat.release", frozen=True):
     message: Id
 
 
-class Escalate(ClientMessage, tag="escalate"):
+class Escalate(ClientMessage, tag="escalate", frozen=True):
     alert: Id
     note: NoteText = ""
 
 
-class ParticipantMute(ClientMessage, tag="participant.mute"):
+class ParticipantMute(ClientMessage, tag="participant.mute", frozen=True):
     participant: Id
     lock: bool = False
 
 
-class ParticipantAllow(ClientMessage, tag="participant.allow"):
+class ParticipantAllow(ClientMessage, tag="participant.allow", frozen=True):
     participant: Id
 
 
-class ParticipantRemove(ClientMessage, tag="participant.remove"):
+class ParticipantRemove(ClientMessage, tag="participant.remove", frozen=True):
     participant: Id
     ban: bool = False
 
 
-class RoomLock(ClientMessage, tag="room.lock"):
+class RoomLock(ClientMessage, tag="room.lock", frozen=True):
     pass
 
 
-class RoomUnlock(ClientMessage, tag="room.unlock"):
+class RoomUnlock(ClientMessage, tag="room.unlock", frozen=True):
     pass
 
 
-class RoomFocus(ClientMessage, tag="room.focus"):
+class RoomFocus(ClientMessage, tag="room.focus", frozen=True):
     on: bool
 
 
-class AsideStart(ClientMessage, tag="aside.start"):
+class AsideStart(ClientMessage, tag="aside.start", frozen=True):
     participant: Id
 
 
-class AsideEnd(ClientMessage, tag="aside.end"):
+class AsideEnd(ClientMessage, tag="aside.end", frozen=True):
     participant: Id
 
 
-class RoomEnd(ClientMessage, tag="room.end"):
+class RoomEnd(ClientMessage, tag="room.end", frozen=True):
     pass
 
 
-class MediaOffer(ClientMessage, tag="media.offer"):
+class MediaOffer(ClientMessage, tag="media.offer", frozen=True):
     sdp: Sdp
 
 
-class MediaAnswer(ClientMessage, tag="media.answer"):
+class MediaAnswer(ClientMessage, tag="media.answer", frozen=True):
     sdp: Sdp
 
 
-class MediaCandidate(ClientMessage, tag="media.candidate"):
+class MediaCandidate(ClientMessage, tag="media.candidate", frozen=True):
     candidate: Annotated[str, msgspec.Meta(max_length=1024)]
-    sdpMid: Annotated[str, msgspec.Meta(max_length=64)] | None = None  # noqa: N815 (wire name)
-    sdpMLineIndex: Annotated[int, msgspec.Meta(ge=0, le=64)] | None = None  # noqa: N815
+    sdpMid: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    sdpMLineIndex: Annotated[int, msgspec.Meta(ge=0, le=64)] | None = None
 
 
 AnyClientMessage = (
@@ -231,8 +232,7 @@ AnyClientMessage = (
 )
 
 CLIENT_TYPES: frozenset[str] = frozenset(
-    cls.__struct_config__.tag  # type: ignore[misc]
-    for cls in AnyClientMessage.__args__  # type: ignore[attr-defined]
+    str(cls.__struct_config__.tag) for cls in typing.get_args(AnyClientMessage)
 )
 
 
@@ -257,7 +257,7 @@ class EscalationInfo(msgspec.Struct, frozen=True):
     created_at: str
 
 
-class Alert(ServerMessage, tag="alert", omit_defaults=True):
+class Alert(ServerMessage, tag="alert", frozen=True, omit_defaults=True):
     id: str
     kind: AlertKind
     severity: Severity
@@ -271,7 +271,7 @@ class Alert(ServerMessage, tag="alert", omit_defaults=True):
     overdue: bool = False
 
 
-class Welcome(ServerMessage, tag="welcome", omit_defaults=True):
+class Welcome(ServerMessage, tag="welcome", frozen=True, omit_defaults=True):
     you: ParticipantInfo
     room: RoomInfo
     state: Literal["lobby", "room"]
@@ -287,51 +287,51 @@ class Welcome(ServerMessage, tag="welcome", omit_defaults=True):
     signposting: dict[str, list[Resource]] | None = None
 
 
-class Ack(ServerMessage, tag="ack", omit_defaults=True):
+class Ack(ServerMessage, tag="ack", frozen=True, omit_defaults=True):
     ref: str | None = None
 
 
-class Error(ServerMessage, tag="error", omit_defaults=True):
+class Error(ServerMessage, tag="error", frozen=True, omit_defaults=True):
     code: str
     message: str
     ref: str | None = None
 
 
-class Waiting(ServerMessage, tag="waiting"):
+class Waiting(ServerMessage, tag="waiting", frozen=True):
     reason: WaitReason
 
 
-class LobbyKnock(ServerMessage, tag="lobby.knock"):
+class LobbyKnock(ServerMessage, tag="lobby.knock", frozen=True):
     participant: ParticipantInfo
 
 
-class LobbyLeft(ServerMessage, tag="lobby.left"):
+class LobbyLeft(ServerMessage, tag="lobby.left", frozen=True):
     """Addition: someone stopped waiting (left, admitted, denied) — keeps lobby lists true."""
 
     id: str
 
 
-class Admitted(ServerMessage, tag="admitted"):
+class Admitted(ServerMessage, tag="admitted", frozen=True):
     participants: list[ParticipantInfo]
 
 
-class Denied(ServerMessage, tag="denied"):
+class Denied(ServerMessage, tag="denied", frozen=True):
     pass
 
 
-class ParticipantJoined(ServerMessage, tag="participant.joined"):
+class ParticipantJoined(ServerMessage, tag="participant.joined", frozen=True):
     participant: ParticipantInfo
 
 
-class ParticipantLeft(ServerMessage, tag="participant.left"):
+class ParticipantLeft(ServerMessage, tag="participant.left", frozen=True):
     id: str
 
 
-class ParticipantUpdated(ServerMessage, tag="participant.updated"):
+class ParticipantUpdated(ServerMessage, tag="participant.updated", frozen=True):
     participant: ParticipantInfo
 
 
-class Chat(ServerMessage, tag="chat"):
+class Chat(ServerMessage, tag="chat", frozen=True):
     id: str
     to: ChatTo
     text: str
@@ -340,64 +340,64 @@ class Chat(ServerMessage, tag="chat"):
     sender: Sender = msgspec.field(name="from")
 
 
-class ChatHeld(ServerMessage, tag="chat.held"):
+class ChatHeld(ServerMessage, tag="chat.held", frozen=True):
     id: str
     reason: Literal["safeguarding"] = "safeguarding"
 
 
-class Signpost(ServerMessage, tag="signpost"):
+class Signpost(ServerMessage, tag="signpost", frozen=True):
     resources: list[Resource]
 
 
-class HelpReceived(ServerMessage, tag="help.received"):
+class HelpReceived(ServerMessage, tag="help.received", frozen=True):
     pass
 
 
-class AlertEscalated(ServerMessage, tag="alert.escalated"):
+class AlertEscalated(ServerMessage, tag="alert.escalated", frozen=True):
     """Addition (to staff): an alert was escalated to the safeguarding lead."""
 
     alert: str
     reason: Literal["overdue", "urgent", "facilitator", "no_facilitator"]
 
 
-class AlertAcked(ServerMessage, tag="alert.acked"):
+class AlertAcked(ServerMessage, tag="alert.acked", frozen=True):
     alert: str
     by: PersonRef
 
 
-class Muted(ServerMessage, tag="muted"):
+class Muted(ServerMessage, tag="muted", frozen=True):
     locked: bool
 
 
-class Allowed(ServerMessage, tag="allowed"):
+class Allowed(ServerMessage, tag="allowed", frozen=True):
     """Addition: a mute lock was lifted; the participant may turn the microphone on."""
 
 
-class Removed(ServerMessage, tag="removed"):
+class Removed(ServerMessage, tag="removed", frozen=True):
     pass
 
 
-class RoomUpdated(ServerMessage, tag="room.updated"):
+class RoomUpdated(ServerMessage, tag="room.updated", frozen=True):
     room: RoomInfo
 
 
-class RoomEnded(ServerMessage, tag="room.ended"):
+class RoomEnded(ServerMessage, tag="room.ended", frozen=True):
     pass
 
 
-class RoomPaused(ServerMessage, tag="room.paused"):
+class RoomPaused(ServerMessage, tag="room.paused", frozen=True):
     pass
 
 
-class RoomResumed(ServerMessage, tag="room.resumed"):
+class RoomResumed(ServerMessage, tag="room.resumed", frozen=True):
     pass
 
 
-class MediaOfferOut(ServerMessage, tag="media.offer"):
+class MediaOfferOut(ServerMessage, tag="media.offer", frozen=True):
     sdp: str
 
 
-class MediaAnswerOut(ServerMessage, tag="media.answer"):
+class MediaAnswerOut(ServerMessage, tag="media.answer", frozen=True):
     sdp: str
 
 
@@ -429,7 +429,8 @@ def decode(frame: str | bytes) -> AnyClientMessage:
     type and a bad field, so the error code is precise.
     """
     try:
-        return _decoder.decode(frame)
+        message: AnyClientMessage = _decoder.decode(frame)
+        return message
     except (msgspec.ValidationError, msgspec.DecodeError) as typed_error:
         raise _classify(frame, typed_error) from None
     except RecursionError:

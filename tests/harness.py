@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 import socket
 import threading
 import time
@@ -217,7 +218,7 @@ class Harness:
     async def staff(self, role: str = "facilitator") -> tuple[str, httpx.AsyncClient]:
         """A new staff account, logged in; returns (username, client with its session cookie)."""
         self._staff_count += 1
-        username = f"{role}-{id(self)}-{self._staff_count}"
+        username = f"{role}-{secrets.token_hex(4)}-{self._staff_count}"
         await self.store.add_staff(username, hash_password(STAFF_PASSWORD), role)
         client = httpx.AsyncClient(base_url=self.server.http,
                                    headers={"Origin": self.server.origin})

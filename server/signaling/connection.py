@@ -29,8 +29,16 @@ class _CloseFrame:
 
 class Connection:
     __slots__ = (
-        "_asgi_send", "_chat_bucket", "_drain", "_outbox", "_settings", "_strikes", "closed",
-        "close_code", "id", "message_bucket",
+        "_asgi_send",
+        "_chat_bucket",
+        "_drain",
+        "_outbox",
+        "_settings",
+        "_strikes",
+        "close_code",
+        "closed",
+        "id",
+        "message_bucket",
     )
 
     def __init__(self, conn_id: int, asgi_send: Send, settings: Settings, now: float) -> None:

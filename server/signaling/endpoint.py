@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import MutableMapping
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
@@ -124,7 +125,7 @@ class Endpoint:
 _BINARY = b"\x00binary frame"
 
 
-def _frame(event: dict[str, Any]) -> str | bytes | None:
+def _frame(event: MutableMapping[str, Any]) -> str | bytes | None:
     """The text of a receive event; None when the peer disconnected."""
     if event["type"] == "websocket.disconnect":
         return None

@@ -137,7 +137,7 @@ class Hub:
 
         def screening(text: str) -> Screening:
             decision = screen.screen(text)
-            return Screening(severity=decision.severity.value,  # type: ignore[arg-type]
+            return Screening(severity=decision.severity.value,
                              categories=decision.categories,
                              rules=tuple(m.rule for m in decision.matches))
 

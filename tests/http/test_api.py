@@ -68,7 +68,8 @@ async def test_join_needs_the_agreement(h: Harness) -> None:
     assert response.status_code == 400 and error_code(response) == "agreement_required"
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[1,2]", b'{"agree": true}', b'{"invite": 5, "agree": true}',
+@pytest.mark.parametrize("body", [b"not json", b"[1,2]", b'{"agree": true}',
+                                  b'{"invite": 5, "agree": true}',
                                   b'{"invite": "x", "agree": true, "name": 7}'])
 async def test_join_bad_bodies_are_bad_requests(h: Harness, body: bytes) -> None:
     response = await h.http.post("/api/join", content=body,
@@ -105,7 +106,8 @@ async def test_join_a_locked_room_is_423(h: Harness) -> None:
     assert response.status_code == 423 and error_code(response) == "room_locked"
     await fac.send("room.unlock")
     await fac.expect("room.updated")
-    assert (await h.http.post("/api/join", json={"invite": invite, "agree": True})).status_code == 201
+    again = await h.http.post("/api/join", json={"invite": invite, "agree": True})
+    assert again.status_code == 201
 
 
 async def test_join_from_a_foreign_origin_is_refused(h: Harness) -> None:
@@ -153,8 +155,10 @@ async def test_login_sets_a_strict_http_only_cookie(h: Harness) -> None:
 async def test_unknown_user_and_wrong_password_get_the_same_answer(h: Harness) -> None:
     username, client = await h.staff()
     await client.aclose()
-    wrong = await h.http.post("/api/login", json={"username": username, "password": "nope-nope-nope"})
-    unknown = await h.http.post("/api/login", json={"username": "ghost", "password": "nope-nope-nope"})
+    wrong = await h.http.post("/api/login",
+                              json={"username": username, "password": "nope-nope-nope"})
+    unknown = await h.http.post("/api/login",
+                                json={"username": "ghost", "password": "nope-nope-nope"})
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
     assert error_code(wrong) == "bad_credentials"
@@ -221,7 +225,8 @@ async def test_staff_token_has_the_join_shape(h: Harness, role: str) -> None:
 
 async def test_staff_token_refusals(h: Harness) -> None:
     room_id, _ = await h.room()
-    async with httpx.AsyncClient(base_url=h.server.http, headers={"Origin": h.server.origin}) as anon:
+    async with httpx.AsyncClient(base_url=h.server.http,
+                                 headers={"Origin": h.server.origin}) as anon:
         response = await anon.post(f"/api/rooms/{room_id}/token")
         assert response.status_code == 401 and error_code(response) == "unauthorized"
     _, admin = await h.staff("admin")

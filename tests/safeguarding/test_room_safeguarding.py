@@ -10,7 +10,8 @@ from tests.conftest import MakeServer
 from tests.harness import SuiteHarness, drain, suite_harness
 
 URGENT = "I can't go on, I'm going to kill myself tonight"
-CONCERN = "I keep getting these awful thoughts of dropping the baby down the stairs, I'd never do it"
+CONCERN = ("I keep getting these awful thoughts of dropping the baby down the stairs, "
+           "I'd never do it")
 ORDINARY = "the baby is killing me, I'd murder a coffee"
 
 
