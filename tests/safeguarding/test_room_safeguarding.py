@@ -157,3 +157,23 @@ async def test_help_with_no_facilitator_goes_straight_to_the_lead(hs: SuiteHarne
             break
         await asyncio.sleep(0.1)
     assert found and found[0].raised_by == "system"
+
+
+async def test_an_urgent_escalation_notifies_the_lead_by_webhook(make_server: MakeServer) -> None:
+    from tests.safeguarding.test_notify import Receiver
+
+    receiver = Receiver()
+    try:
+        server = make_server(webhook_url=receiver.url, webhook_secret="s3cret")
+        async with suite_harness(server) as hs:
+            group = await hs.group("Ann")
+            await group.people[0].send("chat.send", text=URGENT)
+            await group.fac.expect("alert")
+            for _ in range(50):
+                if receiver.requests:
+                    break
+                await asyncio.sleep(0.1)
+            [(_, body)] = receiver.requests
+            assert b'"severity":"urgent"' in body and URGENT.encode() not in body
+    finally:
+        receiver.close()

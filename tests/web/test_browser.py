@@ -446,3 +446,34 @@ async def test_a_worrying_draft_shows_crisis_links_and_an_urgent_message_is_held
     await say(other, "Is anyone else up with a teething baby?")
     await expect(chat_line(part, "Is anyone else up with a teething baby?")).to_be_visible()
     await expect(other.page.locator("#chat-log")).not_to_contain_text("kill myself")
+
+
+async def test_the_lead_sees_a_new_escalation_live_on_the_page_they_have_open(
+        h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str]) -> None:
+    from server.auth.passwords import hash_password
+    from tests.harness import STAFF_PASSWORD
+
+    lead_name = f"lee-{facilitator_account[0]}"
+    await h.store.add_staff(lead_name, hash_password(STAFF_PASSWORD), "safeguarding_lead")
+    lead = await tabs()
+    await lead.page.goto("/login")
+    await lead.page.get_by_label("Username").fill(lead_name)
+    await lead.page.get_by_label("Password").fill(STAFF_PASSWORD)
+    await lead.page.get_by_role("button", name="Log in").click()
+    await lead.page.wait_for_url("**/staff")
+
+    room_id, invite = await h.room(name="Mums' circle")
+    fac = await tabs()
+    part = await tabs(viewport=PHONE)
+    await facilitate(fac, facilitator_account, room_id)
+    name = await join(part, invite, "Robin")
+    await wait_in_lobby(part)
+    await let_in(fac, part, name)
+    await say(part, "I'm going to end my life tonight, I've got the pills ready")
+
+    banner = lead.page.locator("#lead-live")
+    await expect(banner).to_be_visible()
+    await expect(banner).to_contain_text("New urgent escalation (Robin)")
+    await banner.click()
+    await lead.page.wait_for_url("**/lead")
+    await expect(lead.page.locator("#open-escalations")).to_contain_text("Robin")
