@@ -255,6 +255,8 @@ class EscalationInfo(msgspec.Struct, frozen=True):
     categories: list[str]
     participant_name: str
     created_at: str
+    outcome: str | None = None
+    updated_at: str | None = None
 
 
 class Alert(ServerMessage, tag="alert", frozen=True, omit_defaults=True):

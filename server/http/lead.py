@@ -16,7 +16,7 @@ from starlette.routing import Route
 from server.http.common import current_staff, error, origin_allowed, services
 from server.http.pages import csrf_ok, render
 from server.safeguarding.escalation import OUTCOMES, STATES, EscalationError
-from server.safeguarding.service import ESCALATIONS_CHANNEL, event_for
+from server.safeguarding.service import ESCALATIONS_CHANNEL, info_for
 from server.store.bus import BusClosed, BusError
 from server.store.db import Staff
 from server.store.records import Escalation
@@ -32,8 +32,7 @@ class ChangeBody(msgspec.Struct, forbid_unknown_fields=False):
 
 
 def as_json(escalation: Escalation, *, full: bool) -> dict[str, Any]:
-    data: dict[str, Any] = msgspec.to_builtins(event_for(escalation, "snapshot"))
-    del data["event"]
+    data: dict[str, Any] = msgspec.to_builtins(info_for(escalation))
     data["raised_by"] = escalation.raised_by
     data["closed_at"] = escalation.closed_at.isoformat() if escalation.closed_at else None
     if full:
@@ -130,13 +129,21 @@ async def stream(request: Request) -> Response:
 # -- pages -----------------------------------------------------------------------------
 
 
-async def lead_page(request: Request) -> Response:
+async def _lead_page_staff(request: Request) -> Staff | Response:
+    """The logged-in lead, or the response for anyone else (login, or a kind refusal)."""
     staff = await current_staff(request)
     if staff is None:
         return RedirectResponse("/login", status_code=303)
     if staff.role != "safeguarding_lead":
         return await render(request, "home.html", status=403, staff=staff,
-                      message="This page is for the safeguarding lead.")
+                            message="This page is for the safeguarding lead.")
+    return staff
+
+
+async def lead_page(request: Request) -> Response:
+    staff = await _lead_page_staff(request)
+    if isinstance(staff, Response):
+        return staff
     records = services(request).store.safeguarding
     everything = await records.escalations(open_only=False)
     return await render(request, "lead.html", staff=staff,
@@ -145,12 +152,9 @@ async def lead_page(request: Request) -> Response:
 
 
 async def escalation_page(request: Request) -> Response:
-    staff = await current_staff(request)
-    if staff is None:
-        return RedirectResponse("/login", status_code=303)
-    if staff.role != "safeguarding_lead":
-        return await render(request, "home.html", status=403, staff=staff,
-                      message="This page is for the safeguarding lead.")
+    staff = await _lead_page_staff(request)
+    if isinstance(staff, Response):
+        return staff
     svc = services(request)
     found = await svc.store.safeguarding.escalation(request.path_params["id"])
     if found is None:

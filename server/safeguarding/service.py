@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
+from server import protocol as p
 from server.safeguarding.notify import Notice, Notifier
 from server.store.bus import Bus, BusError
 from server.store.db import Store
@@ -24,27 +25,25 @@ log = logging.getLogger("hearth.safeguarding")
 ESCALATIONS_CHANNEL = "escalations"
 
 
-class EscalationEvent(msgspec.Struct, frozen=True):
-    event: str  # "raised" | "changed"
-    id: str
-    room_id: str
-    severity: str
-    state: str
-    categories: list[str]
-    participant_name: str
-    outcome: str | None
-    created_at: str
-    updated_at: str
+class EscalationEvent(p.EscalationInfo, frozen=True):
+    """What the bus carries to every lead's live view: the escalation and what happened."""
+
+    event: str = "changed"  # "raised" | "changed"
+
+
+def info_for(escalation: Escalation) -> p.EscalationInfo:
+    """An escalation as leads see it in lists (no excerpt, no notes)."""
+    return p.EscalationInfo(
+        id=escalation.id, room_id=escalation.room_id, severity=escalation.severity,
+        state=escalation.state, categories=list(escalation.categories),
+        participant_name=escalation.participant_name,
+        created_at=escalation.created_at.isoformat(), outcome=escalation.outcome,
+        updated_at=escalation.updated_at.isoformat(),
+    )
 
 
 def event_for(escalation: Escalation, event: str) -> EscalationEvent:
-    return EscalationEvent(
-        event=event, id=escalation.id, room_id=escalation.room_id,
-        severity=escalation.severity, state=escalation.state,
-        categories=list(escalation.categories), participant_name=escalation.participant_name,
-        outcome=escalation.outcome, created_at=escalation.created_at.isoformat(),
-        updated_at=escalation.updated_at.isoformat(),
-    )
+    return EscalationEvent(event=event, **msgspec.structs.asdict(info_for(escalation)))
 
 
 class SafeguardingService:

@@ -41,11 +41,11 @@ from server.rooms.types import (
 )
 from server.safeguarding.directory import Directory, DirectoryStore
 from server.safeguarding.risk import RiskScreen
-from server.safeguarding.service import SafeguardingService
+from server.safeguarding.service import SafeguardingService, info_for
 from server.settings import Settings
 from server.signaling.connection import Connection
 from server.store.db import Store
-from server.store.records import AlertRecord, Escalation
+from server.store.records import AlertRecord
 
 log = logging.getLogger("hearth.hub")
 
@@ -113,7 +113,7 @@ class Hub:
             return False
         escalations: tuple[p.EscalationInfo, ...] = ()
         if who.role == "safeguarding_lead":
-            escalations = tuple(_info(e) for e in await self._safeguarding.open_escalations())
+            escalations = tuple(info_for(e) for e in await self._safeguarding.open_escalations())
         room = self._rooms.get(who.room_id)
         if room is None:
             directory = await self._directories.current()
@@ -346,13 +346,4 @@ def _wire_alert(record: AlertRecord) -> p.Alert:
         categories=list(record.categories),
         at=iso(record.created_at.astimezone(UTC)),
         ack_within=record.ack_within, message=message, text=text,
-    )
-
-
-def _info(escalation: Escalation) -> p.EscalationInfo:
-    return p.EscalationInfo(
-        id=escalation.id, room_id=escalation.room_id, severity=escalation.severity,
-        state=escalation.state, categories=list(escalation.categories),
-        participant_name=escalation.participant_name,
-        created_at=escalation.created_at.isoformat(),
     )
