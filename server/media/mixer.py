@@ -1,0 +1,184 @@
+"""Mix-minus for one room, as a pure state machine: frames and rules in, mixes out.
+
+The adapter (issue 3) drives it like this, all on the room's event loop:
+
+- ``set_roster(roster)`` whenever the room state machine changes who is where, who is
+  muted, or who is in an aside. It takes effect on the next tick.
+- ``push(participant, sequence, samples)`` for every decoded 20 ms frame that arrives.
+- ``tick(now)`` every 20 ms, then send ``tick.full_mix`` (encoded once) to every
+  ``tick.full_mix_listeners`` and each ``tick.personal_mixes[p]`` to ``p`` alone.
+
+What the rules mean here (ARCHITECTURE.md invariants 1 and 2):
+
+- Only seats that ``may_speak`` (in the room, microphone on, not mute-locked) have a
+  buffer; anyone else's frames are refused on arrival, so muted audio is never even held.
+- A paused room (no facilitator in it) mixes nothing and gives nobody anything.
+- Lobby seats and people without a seat (removed) receive nothing.
+- The two people in an aside hear each other only; the room does not hear them and
+  they do not hear the room.
+
+Cost per tick grows with the number of people speaking, not speakers x listeners: the
+speakers are summed once in int32, each speaker's mix is that sum minus their own frame
+(exact, because it is taken before limiting), and every non-speaker shares one array.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+
+from server.media.jitter import JitterBuffer, JitterConfig, JitterStats, PushResult
+from server.media.pcm import Mix32, check_frame, frozen, level_dbfs, limit
+from server.media.speaking import SpeechConfig, SpeechDetector
+from server.media.types import FRAME_SAMPLES, Pcm, Roster, Seat
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """What one 20 ms tick produced. Every array is read-only and ``FRAME_SAMPLES`` long.
+
+    Each person in the room (when not paused) is in exactly one of
+    ``full_mix_listeners`` and ``personal_mixes``; anyone else is in neither.
+    """
+
+    # Ticks since the mixer was made: the adapter's RTP clock, pts = index * 960.
+    index: int
+    paused: bool
+    # The room's mix of every speaker: one array for all of full_mix_listeners, to be
+    # encoded once. None when paused.
+    full_mix: Pcm | None
+    full_mix_listeners: frozenset[str]
+    # Speakers' mix-minus (everyone but themselves), and each aside member's partner.
+    personal_mixes: Mapping[str, Pcm]
+    # Whose voice is in full_mix this tick (their gate is open).
+    speakers: frozenset[str]
+    # (participant, speaking) for each public speaking flag that changed this tick.
+    speaking_changes: tuple[tuple[str, bool], ...]
+
+    def mix_for(self, participant: str) -> Pcm | None:
+        """What ``participant`` hears this tick; None if they receive nothing."""
+        personal = self.personal_mixes.get(participant)
+        if personal is not None:
+            return personal
+        if participant in self.full_mix_listeners:
+            return self.full_mix
+        return None
+
+
+class RoomMixer:
+    """The audio of one room. Not thread-safe; holds no clock (``now`` is passed in)."""
+
+    def __init__(
+        self,
+        roster: Roster | None = None,
+        *,
+        jitter: JitterConfig | None = None,
+        speech: SpeechConfig | None = None,
+    ) -> None:
+        self._jitter_config = jitter or JitterConfig()
+        self._speech_config = speech or SpeechConfig()
+        self._silence = frozen(np.zeros(FRAME_SAMPLES, dtype=np.int16))
+        self._index = 0
+        self._roster = Roster()
+        self._seats: dict[str, Seat] = {}
+        self._partner: dict[str, str] = {}  # aside member -> the other member
+        self._buffers: dict[str, JitterBuffer] = {}  # exactly the seats that may be heard
+        self._detectors: dict[str, SpeechDetector] = {}  # one per seat
+        self.set_roster(roster or Roster())
+
+    @property
+    def roster(self) -> Roster:
+        return self._roster
+
+    def set_roster(self, roster: Roster) -> None:
+        """Adopt new rules from the next tick on.
+
+        Anyone who may no longer be heard loses their buffered frames at once, so audio
+        from before a mute is never played after it (nor after a later unmute).
+        """
+        self._roster = roster
+        self._seats = {seat.participant: seat for seat in roster.seats}
+        self._partner = {}
+        for aside in roster.asides:
+            self._partner[aside.facilitator] = aside.participant
+            self._partner[aside.participant] = aside.facilitator
+        audible = set() if roster.paused else {
+            person for person, seat in self._seats.items() if seat.may_speak
+        }
+        for person in list(self._buffers):
+            if person not in audible:
+                del self._buffers[person]
+        for person in audible:
+            if person not in self._buffers:
+                self._buffers[person] = JitterBuffer(self._jitter_config)
+        for person in list(self._detectors):
+            if person not in self._seats:
+                del self._detectors[person]
+        for person in self._seats:
+            if person not in self._detectors:
+                self._detectors[person] = SpeechDetector(self._speech_config)
+
+    def push(self, participant: str, sequence: int, samples: Pcm) -> PushResult:
+        """File one decoded frame from ``participant`` (``ValueError`` if not 960 int16).
+
+        ``REFUSED`` if that person may not be heard now; otherwise the jitter buffer's verdict.
+        """
+        check_frame(samples)
+        buffer = self._buffers.get(participant)
+        if buffer is None:
+            return PushResult.REFUSED
+        return buffer.push(sequence, samples)
+
+    def jitter_stats(self, participant: str) -> JitterStats | None:
+        """The buffer counters of someone who may currently be heard, else None."""
+        buffer = self._buffers.get(participant)
+        return buffer.stats if buffer is not None else None
+
+    def tick(self, now: float) -> Tick:
+        """Advance 20 ms: take one frame per audible person and mix. Call every 20 ms."""
+        index = self._index
+        self._index += 1
+        frames: dict[str, Pcm] = {}
+        for person, buffer in self._buffers.items():
+            played = buffer.pop()
+            if played is not None:
+                frames[person] = played.samples
+
+        changes: list[tuple[str, bool]] = []
+        speakers: list[str] = []
+        for person, detector in self._detectors.items():
+            # An aside member's voice is not the room's: their detector hears silence,
+            # so the room's speaking flag never reveals that someone talks in private.
+            frame = None if person in self._partner else frames.get(person)
+            level = level_dbfs(frame) if frame is not None else -math.inf
+            change = detector.update(level, now)
+            if change is not None:
+                changes.append((person, change))
+            if frame is not None and detector.gate_open:
+                speakers.append(person)
+
+        if self._roster.paused:
+            return Tick(index=index, paused=True, full_mix=None, full_mix_listeners=frozenset(),
+                        personal_mixes=MappingProxyType({}), speakers=frozenset(),
+                        speaking_changes=tuple(changes))
+
+        total: Mix32 = np.zeros(FRAME_SAMPLES, dtype=np.int32)
+        for person in speakers:
+            total += frames[person]
+        full_mix = frozen(limit(total))
+        personal: dict[str, Pcm] = {
+            person: frozen(limit(total - frames[person])) for person in speakers
+        }
+        for person, partner in self._partner.items():
+            personal[person] = frames.get(partner, self._silence)
+        listeners = frozenset(
+            person for person, seat in self._seats.items()
+            if seat.place == "room" and person not in personal
+        )
+        return Tick(index=index, paused=False, full_mix=full_mix, full_mix_listeners=listeners,
+                    personal_mixes=MappingProxyType(personal), speakers=frozenset(speakers),
+                    speaking_changes=tuple(changes))
