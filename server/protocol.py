@@ -271,6 +271,8 @@ class Alert(ServerMessage, tag="alert", frozen=True, omit_defaults=True):
     text: str | None = None  # addition: the free text of a help request or report
     # Addition: re-sent because nobody acknowledged it within ack_within.
     overdue: bool = False
+    # Addition: which risk-screen rules matched, so the facilitator can see why.
+    rules: list[str] = msgspec.field(default_factory=list)
 
 
 class Welcome(ServerMessage, tag="welcome", frozen=True, omit_defaults=True):

@@ -519,7 +519,7 @@ class Room:
             categories=list(screening.categories), at=iso(now),
             ack_within=self.config.ack_within_urgent if severity == "urgent"
             else self.config.ack_within_concern,
-            message=message, text=text or None,
+            message=message, text=text or None, rules=list(screening.rules),
         )
         staff = self._staff_conns()
         if not staff:

@@ -139,7 +139,7 @@ class Hub:
             decision = screen.screen(text)
             return Screening(severity=decision.severity.value,
                              categories=decision.categories,
-                             rules=tuple(m.rule for m in decision.matches))
+                             rules=tuple(dict.fromkeys(m.rule for m in decision.matches)))
 
         room = self._rooms[room_id] = Room(RoomConfig(
             id=room_id, name=name, audience=audience,  # type: ignore[arg-type]
@@ -345,5 +345,5 @@ def _wire_alert(record: AlertRecord) -> p.Alert:
         participant=p.PersonRef(id=record.participant_id, name=record.participant_name),
         categories=list(record.categories),
         at=iso(record.created_at.astimezone(UTC)),
-        ack_within=record.ack_within, message=message, text=text,
+        ack_within=record.ack_within, message=message, text=text, rules=list(record.rules),
     )

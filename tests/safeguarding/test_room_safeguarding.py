@@ -27,6 +27,8 @@ async def test_urgent_message_is_held_signposted_and_alerted(hs: SuiteHarness) -
     assert (alert["kind"], alert["severity"]) == ("risk", "urgent")
     assert alert["message"] == {"id": held["id"], "text": URGENT}
     assert "suicide" in alert["categories"] and alert["ack_within"] == 60
+    assert any(rule.startswith("suicide.") for rule in alert["rules"])
+    assert len(alert["rules"]) == len(set(alert["rules"]))
     escalated = await group.fac.expect("alert.escalated")
     assert escalated == {"type": "alert.escalated", "alert": alert["id"], "reason": "urgent"}
     # Invariant 5: nobody else saw it, not even as a chat echo to the sender.
