@@ -595,7 +595,7 @@ class Room:
         if not self._alerts.knows(msg.alert):
             raise Failure("not_found", "no alert with that id in this session")
         return [EscalateAlert(msg.alert, member.name, clean_chat(msg.note), member.conn,
-                              msg.ref)]
+                              msg.ref, self._staff_conns())]
 
     # -- moderation ------------------------------------------------------------
 

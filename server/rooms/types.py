@@ -193,6 +193,8 @@ class EscalateAlert:
     note: str
     conn: ConnId
     ref: str | None
+    # Staff to tell (``alert.escalated``) once it is stored.
+    staff: tuple[ConnId, ...] = ()
 
 
 Effect = (

@@ -277,6 +277,9 @@ class Hub:
         conn = self._conns.get(effect.conn)
         if conn is not None:
             conn.enqueue(p.encode(answer).decode())
+        if isinstance(answer, p.Ack):
+            self._apply("", Send(effect.staff, p.AlertEscalated(alert=effect.alert_id,
+                                                                 reason="facilitator")))
 
     def _in_background(self, work: Awaitable[object], what: str) -> None:
         async def run() -> None:

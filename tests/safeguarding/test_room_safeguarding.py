@@ -104,6 +104,8 @@ async def test_escalate_records_and_tells_the_lead(hs: SuiteHarness) -> None:
     alert = await group.fac.expect("alert")
     await group.fac.send("escalate", alert=alert["id"], note="She sounded very low", ref="e")
     await group.fac.expect("ack", ref="e")
+    told = await group.fac.expect("alert.escalated")
+    assert told == {"type": "alert.escalated", "alert": alert["id"], "reason": "facilitator"}
     found = [e for e in await hs.store.safeguarding.escalations() if e.alert_id == alert["id"]]
     assert len(found) == 1
     stored = await hs.store.safeguarding.escalation(found[0].id)

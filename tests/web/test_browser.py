@@ -477,3 +477,32 @@ async def test_the_lead_sees_a_new_escalation_live_on_the_page_they_have_open(
     await banner.click()
     await lead.page.wait_for_url("**/lead")
     await expect(lead.page.locator("#open-escalations")).to_contain_text("Robin")
+
+
+async def test_facilitator_escalates_an_alert_with_a_note(
+        h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str]) -> None:
+    room_id, invite = await h.room(name="Mums' circle")
+    fac = await tabs()
+    part = await tabs(viewport=PHONE)
+    await facilitate(fac, facilitator_account, room_id)
+    name = await join(part, invite, "Robin")
+    await wait_in_lobby(part)
+    await let_in(fac, part, name)
+    await part.page.get_by_role("button", name="Ask for help privately").click()
+    dialog = part.page.get_by_role("dialog", name="Ask a facilitator for help")
+    await dialog.get_by_role("button", name="Ask for help").click()
+    alert = fac.page.locator("#alerts li")
+    await expect(alert).to_contain_text(f"{name} asked for help")
+    await alert.get_by_role("button", name="Escalate").click()
+    ask = fac.page.get_by_role("dialog", name="Pass this to the safeguarding lead")
+    await ask.get_by_label("Note for the safeguarding lead (optional)").fill("Very low tonight")
+    await ask.get_by_role("button", name="Escalate").click()
+    await expect(alert).to_contain_text("The safeguarding lead has been told.")
+    await expect(alert.get_by_role("button", name="Escalate")).to_have_count(0)
+    for _ in range(50):
+        found = [e for e in await h.store.safeguarding.escalations() if e.room_id == room_id]
+        if found:
+            break
+        await asyncio.sleep(0.1)
+    stored = await h.store.safeguarding.escalation(found[0].id)
+    assert stored is not None and stored.notes[0].text == "Very low tonight"

@@ -228,6 +228,22 @@ function waitingRow(person) {
 }
 
 const ALERT_WORDS = { help: "asked for help", report: "was reported", risk: "may need support" };
+const CATEGORY_WORDS = {
+  suicide: "thoughts of suicide", self_harm: "self-harm", harm_to_baby: "thoughts about harm to the baby",
+  psychosis: "possible signs of postpartum psychosis", domestic_abuse: "domestic abuse",
+  immediate_danger: "immediate danger", substance_misuse: "alcohol or drugs",
+};
+
+async function escalateAlert(alert) {
+  const note = await askDialog({
+    title: "Pass this to the safeguarding lead",
+    body: "The safeguarding lead will be told straight away. A short note helps them act.",
+    field: { label: "Note for the safeguarding lead (optional)", placeholder: "What you noticed, what you've done" },
+    confirmText: "Escalate",
+  });
+  if (note === null) return;
+  send("escalate", { alert: alert.id, note });
+}
 
 function alertRow(alert) {
   const minutes = Math.max(1, Math.round((alert.ack_within ?? 300) / 60));
@@ -237,11 +253,19 @@ function alertRow(alert) {
       el("time", { datetime: alert.at, text: ` ${timeOf(alert.at)}` })),
     alert.text ? el("p", { class: "alert-text", text: alert.text }) : null,
     alert.message ? el("blockquote", { class: "alert-text", text: alert.message.text }) : null,
+    alert.categories?.length
+      ? el("p", { class: "hint", text: `About: ${alert.categories.map((c) => CATEGORY_WORDS[c] ?? c).join(", ")}`
+          + (alert.rules?.length ? ` (rules: ${alert.rules.join(", ")})` : "") })
+      : null,
+    alert.escalated || alert.overdue
+      ? el("p", { class: "hint", text: alert.escalated ? "The safeguarding lead has been told." : "Still waiting to be acknowledged." })
+      : null,
     el("p", { class: "hint", text: alert.severity === "urgent"
       ? `Urgent: please acknowledge within ${minutes} minute${minutes === 1 ? "" : "s"}.`
       : `Please acknowledge within ${minutes} minutes and check in with them privately.` }),
     el("span", { class: "row-buttons" },
       button("Acknowledge", "ack", () => send("alert.ack", { alert: alert.id }), { class: "primary small-button" }),
+      alert.escalated ? null : button("Escalate", "escalate", () => escalateAlert(alert), { class: "small-button" }),
       alert.kind === "risk" && alert.message
         ? button("Share the message with the group", "release",
             () => send("chat.release", { message: alert.message.id }), { class: "small-button" })
@@ -258,7 +282,8 @@ function renderTitle() {
 function renderAlerts() {
   renderTitle();
   const alerts = [...state.alerts.values()];
-  reconcile($("alerts"), alerts, (a) => a.id, (a) => a.id, alertRow);
+  reconcile($("alerts"), alerts, (a) => a.id,
+    (a) => `${a.id}:${a.escalated ? 1 : 0}:${a.overdue ? 1 : 0}`, alertRow);
   $("alerts-empty").hidden = alerts.length > 0;
   $("alerts-count").hidden = alerts.length === 0;
   $("alerts-count").textContent = `(${alerts.length})`;
@@ -542,11 +567,15 @@ const handlers = {
     notice("Your message has gone to the facilitators only. They'll check in with you privately.");
   },
   alert(m) {
-    state.alerts.set(m.id, m);
+    state.alerts.set(m.id, { ...state.alerts.get(m.id), ...m }); // a re-sent one keeps what we knew
     renderAlerts();
     announce(`Alert: ${m.participant.name} ${ALERT_WORDS[m.kind] ?? "needs attention"}.`);
   },
   "alert.acked"(m) { state.alerts.delete(m.alert); renderAlerts(); },
+  "alert.escalated"(m) {
+    const alert = state.alerts.get(m.alert);
+    if (alert) { state.alerts.set(m.alert, { ...alert, escalated: true }); renderAlerts(); }
+  },
   ack() {},
   error(m) {
     if (m.code === "unauthorized") return; // the close that follows explains it
