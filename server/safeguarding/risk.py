@@ -40,7 +40,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Final
 
@@ -760,6 +760,8 @@ class _Text:
     value: str
     clause_breaks: tuple[str, ...]
     sentence_breaks: tuple[str, ...]
+    # Where each overlap guard matches in this reading, found once however many rules ask.
+    overlap_spans: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
     def start_of(self, index: int, breaks: tuple[str, ...]) -> int:
         """Index just after the last break found before ``index`` (0 if none).
@@ -791,7 +793,11 @@ def _guard_fires(guard: _Guard, text: _Text, start: int, end: int) -> bool:
     value = text.value
     scope = guard.scope
     if scope == "overlap":
-        return any(m.start() < end and m.end() > start for m in guard.regex.finditer(value))
+        spans = text.overlap_spans.get(guard.id)
+        if spans is None:
+            spans = tuple(m.span() for m in guard.regex.finditer(value))
+            text.overlap_spans[guard.id] = spans
+        return any(s < end and e > start for s, e in spans)
     if scope == "after":
         return guard.regex.search(value[end : end + guard.window].strip()) is not None
     breaks = text.sentence_breaks if scope.startswith("sentence") else text.clause_breaks
@@ -1048,7 +1054,10 @@ class RiskScreen:
                         severity = verdict
                         if severity is rule.severity:
                             break
-                if severity.rank > best.get(position, Severity.NONE).rank:
+                # Most candidate rules match nothing: skip the rank lookups for them.
+                if severity is not Severity.NONE and (
+                    severity.rank > best.get(position, Severity.NONE).rank
+                ):
                     best[position] = severity
         return self._decide(best) if best else NO_RISK
 

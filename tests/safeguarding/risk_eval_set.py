@@ -18,18 +18,40 @@ How the sets were built, so their figures can be read honestly:
   text: urgent recall was 13/34, then 26/41, then 20/33. Each exposed families of phrasing the
   rules missed (and two real bugs); the rules were broadened and the batch joined EVAL_SET. So
   EVAL_SET is development data and its near-perfect figures are optimistic.
-* HELDOUT_SET (the first held-out batch) was kept out of tuning and was the honest figure:
-  bench/risk_eval.py reports it separately. Once it is tuned on, fold it in and write a new one.
-* HELDOUT_SET_2 (164 messages: 66 benign, 60 urgent, 38 concern) was written and labelled before
-  the fifth round of rule changes, spread over every category and both severities, with idioms,
-  negations, reported speech, hypotheticals, text-speak, American words and fathers. Measured on
-  the rules as they stood (``python bench/risk_eval.py``), *before* any change:
+* HELDOUT_SET (60 messages) was kept out of tuning until the fifth round and was the honest
+  figure then (urgent recall 17/22 = 0.773). The fifth round tuned on its misses; it is now part of
+  EVAL_SET, still exported so its figures can be shown.
 
-  - HELDOUT_SET_2: urgent recall 37/60 = 0.617 (40/60 reached a facilitator at any severity),
-    urgent precision 0.925; concern 21/38 exact, 23/38 flagged; benign false alarms 2/66 = 0.030;
-    164 messages, 120 decided exactly (severity and categories).
-  - HELDOUT_SET, for comparison: urgent recall 17/22 = 0.773, concern 10/14, false alarms 0/24.
-  - EVAL_SET: urgent recall 241/241, concern 136/136, false alarms 1/284.
+The fifth round (figures from ``python bench/risk_eval.py``; urgent recall counts messages decided
+urgent, "reached" counts any severity; FA is benign messages given any severity):
+
+* HELDOUT_SET_2 (164: 66 benign, 60 urgent, 38 concern) was written and labelled first, and
+  measured on the rules as they stood: urgent recall 37/60 = 0.617 (40 reached), urgent precision
+  0.925, concern 21/38 exact (23 reached), FA 2/66. Its misses were read then, and the first pass
+  of rules was written from the families of risk language with those misses in mind, so its
+  figure afterwards (59/60, FA 1/66) is optimistic. It joined EVAL_SET.
+* The first pass (generalising by structure: means with intent, burden, violence verbs with body
+  parts, threats that name their object, surveillance through devices, commanded harm, use while
+  in charge of the baby) was developed on _FIFTH_BATCH (153 messages written for it, measured
+  unseen first: urgent 24/69, concern reached 10/32, FA 6/52) and on probes of everyday
+  look-alikes (_FIFTH_BATCH_PROBES), all now in EVAL_SET.
+* HELDOUT_SET_3 (129: 50 benign, 48 urgent, 31 concern) was then written after freezing the first
+  pass, and measured once: urgent recall 38/48 = 0.792 (the rules before the round: 35/48 =
+  0.729), concern 21/31 exact, FA 0/50 (before: 0/50). Its misses were then tuned on (second
+  pass) and it joined EVAL_SET.
+* HELDOUT_SET_4 (131: 51 benign, 48 urgent, 32 concern) was written after freezing the second
+  pass and measured once: urgent recall 35/48 = 0.729, urgent precision 35/35, concern 29/32
+  exact, FA 0/51. The rules before the round scored 29/48 = 0.604, 27/32 and 0/51 on it, and the
+  first pass alone already scored 35/48: the second pass (patching HELDOUT_SET_3's misses) added
+  nothing on new text. 0.73 is the honest urgent recall on phrasing the rules have not seen, well
+  short of the 0.95 on EVAL_SET (499/502, FA 8/565). It is the only held-out set now: keep it out
+  of the tuning loop, and when it is tuned on, fold it in and write a new one.
+* After that measurement, a review (not driven by HELDOUT_SET_4) narrowed guards that could hide
+  risk ("this is goodbye, see you on the other side" was excused as an everyday absence) and added
+  progressive forms of violence ("has been hitting me", found by the room tests); HELDOUT_SET_4's
+  figures were unchanged by it.
+* The original 661 development messages are unchanged (urgent 241/241, concern 136/136, FA 1/284)
+  and the old 60 held-out messages now score 22/22, 14/14, 0/24 (tuned on).
 
 Labelling conventions (so that additions stay consistent):
 
@@ -50,6 +72,12 @@ Labelling conventions (so that additions stay consistent):
   message); always together with the category it arises from, where there is one.
 * ``substance_misuse``: concern for dependence and drinking or using to cope; urgent when
   intoxicated while in sole charge of the baby.
+* Means made ready (pills counted out or lined up, the rope ready) is immediate danger as well as
+  suicide; means being gathered (tablets saved up, a stash) is suicide, urgent.
+* What a member reports about a partner ("my wife keeps saying she wants to die", "my husband
+  hears voices") is labelled in that category as if they had said it of themselves: either way
+  the facilitator needs to know. A partner's words *about* the member ("he says the baby would be
+  better off without me") are abuse, not the member's suicidality.
 """
 
 from __future__ import annotations
@@ -1714,365 +1742,10 @@ _FIRST_HELDOUT: list[EvalItem] = [
     ("I'm doing coke most weekends to cope", CONCERN, ("substance_misuse",)),
 ]
 
-_FIFTH_BATCH: list[EvalItem] = [
-    # Development data for the fifth round, written from the families of risk language (means
-    # and intent, burden, violence verbs and body parts, threats, surveillance through devices,
-    # commanded harm, use while in charge of the baby) with benign look-alikes for each. It was
-    # written after HELDOUT_SET_2 was measured, and tuned on; see the module docstring.
-    # --- benign look-alikes ---
-    ("I'm at the end of my rope with this teething", NONE, ()),
-    ("ready to jump for joy, she finally took a bottle!", NONE, ()),
-    ("I'm going to finish it tonight, only 3 chapters left of my book", NONE, ()),
-    ("my pills are ready in the hospital bag, just waiting for baby now", NONE, ()),
-    ("I've got my tablets ready for the morning so I don't forget", NONE, ()),
-    ("we walked along the railway line path to the park, she loved the trains", NONE, ()),
-    ("the bridge over the canal was so pretty this morning, first walk with the pram", NONE, ()),
-    ("I'm going to end it with my friend, she's been so judgemental about formula", NONE, ()),
-    ("he said he'd finish the nursery this weekend, fingers crossed", NONE, ()),
-    ("she threw her bottle at my head, little monkey", NONE, ()),
-    ("my toddler slammed the door on my fingers, ouch", NONE, ()),
-    ("DH is going to murder me when he sees the Amazon parcels", NONE, ()),
-    ("the health visitor is coming to weigh her, I'm dying of nerves", NONE, ()),
-    ("my whole body is killing me after the c-section", NONE, ()),
-    ("I'm hanging on for dear life till nap time", NONE, ()),
-    ("I slammed my finger in the car door, swearing like a sailor", NONE, ()),
-    ("the dog pushed me over in the park, mud everywhere lol", NONE, ()),
-    ("the baby grabbed my necklace and nearly choked me with it, she's so strong", NONE, ()),
-    ("my husband pushed the pram the whole way round the park, bless him", NONE, ()),
-    ("he makes me a cup of tea every morning before work, I'm lucky", NONE, ()),
-    ("my mum keeps texting asking where I am, she worries", NONE, ()),
-    ("we share locations on our phones so he knows I got home safe", NONE, ()),
-    ("the government's new childcare hours are a joke, who can afford nursery", NONE, ()),
-    ("our smart speaker plays white noise all night, total game changer", NONE, ()),
-    ("the baby monitor camera is amazing, I can see her breathing", NONE, ()),
-    (
-        "I swear my phone is listening to me, I mentioned nappies and now it's all nappy ads",
-        NONE,
-        (),
-    ),
-    ("I feel like the universe is telling me to have a nap", NONE, ()),
-    ("God knows how I got through last night", NONE, ()),
-    ("my mum says I was sent from heaven, she's biased", NONE, ()),
-    ("haven't slept in days because of the teething, I'm a zombie", NONE, ()),
-    ("I feel amazing today, she slept 7 hours!", NONE, ()),
-    ("had a couple of beers at the christening, my wife drove us home", NONE, ()),
-    ("I'm on codeine for my section pain, taking it as prescribed", NONE, ()),
-    ("I used to smoke weed at uni, seems like another life now", NONE, ()),
-    ("GP gave me sleeping tablets for a week, first proper sleep in ages", NONE, ()),
-    ("the midwife asked if I felt safe at home and I said yes, he's lovely", NONE, ()),
-    (
-        "the leaflet about postpartum psychosis said to watch for not sleeping, good to know",
-        NONE,
-        (),
-    ),
-    ("I watched a programme about suicide in new dads, really moving", NONE, ()),
-    ("I'd never hurt myself or the baby, I'm just really, really tired", NONE, ()),
-    ("no I'm not going to do anything silly, I just needed a rant", NONE, ()),
-    ("my partner has never hit me, I want to make that clear, we just argue", NONE, ()),
-    ("I'm not hearing voices, it's the extractor fan making weird noises", NONE, ()),
-    ("I'm not drinking to cope, it's one glass on a Friday", NONE, ()),
-    (
-        "my husband's a firefighter and hasn't slept in 2 days after a big shift, he's wiped",
-        NONE,
-        (),
-    ),
-    ("honestly the baby is the boss of this house, she controls everything 😂", NONE, ()),
-    ("he's got a knife and fork set now he's weaning, so grown up", NONE, ()),
-    ("I'm so tired I could sleep for a hundred years and not wake up", NONE, ()),
-    ("pretty sure my husband would be lost without me, he can't find the nappies", NONE, ()),
-    ("my daughter fell down two stairs, she's fine but I was so scared", NONE, ()),
-    ("he said he'll end it if I don't stop nagging, we're both so tired", NONE, ()),
-    ("the baby's crying and my husband's away, so it's a takeaway night", NONE, ()),
-    ("my son kicked my face during the nappy change, he's got some power", NONE, ()),
-    # --- suicide ---
-    (
-        "I've got a box of paracetamol and a bottle of wine in front of me",
-        URGENT,
-        ("immediate_danger", "suicide"),
-    ),
-    (
-        "the pills are sorted, I just need to pick a night",
-        URGENT,
-        ("immediate_danger", "suicide"),
-    ),
-    ("I've stockpiled enough paracetamol to do it properly", URGENT, ("suicide",)),
-    ("found a good beam in the garage for the rope", URGENT, ("suicide",)),
-    ("I keep thinking the bridge by the station would be quick", URGENT, ("suicide",)),
-    ("I want to walk in front of the next train", URGENT, ("suicide",)),
-    ("I could just step off the platform and it would all be over", URGENT, ("suicide",)),
-    (
-        "I want to go to sleep and not wake up, I've looked up how many tablets it'd take",
-        URGENT,
-        ("suicide",),
-    ),
-    ("I can't take any more of this, I'm going to finish it", URGENT, ("suicide",)),
-    ("I've said goodbye to my sister, she doesn't know it was goodbye", URGENT, ("suicide",)),
-    ("written notes for the kids and left them in my drawer", URGENT, ("suicide",)),
-    ("I won't be a problem for anyone much longer", URGENT, ("suicide",)),
-    (
-        "everyone would be better off if I wasn't here, and I've worked out how",
-        URGENT,
-        ("suicide",),
-    ),
-    (
-        "dad here, I've thought about crashing the car on the way home so it looks like an "
-        "accident",
-        URGENT,
-        ("suicide",),
-    ),
-    ("i want 2 end my life", URGENT, ("suicide",)),
-    ("im so done, kms fr", URGENT, ("suicide",)),
-    ("wanna d1e", URGENT, ("suicide",)),
-    ("been thinking of jumping off the multi storey", URGENT, ("suicide",)),
-    ("my husband keeps saying he wants to die and I don't know what to do", URGENT, ("suicide",)),
-    (
-        "hypothetically, how many sertraline would it take to not wake up?",
-        URGENT,
-        ("suicide",),
-    ),
-    ("they'd all be better off without me dragging them down", CONCERN, ("suicide",)),
-    ("I'm just a waste of space, my son deserves a better dad", CONCERN, ("suicide",)),
-    ("I can't go on like this much longer", CONCERN, ("suicide",)),
-    ("there's no light at the end of the tunnel for me", CONCERN, ("suicide",)),
-    ("nothing is ever going to change, I'm stuck like this forever", CONCERN, ("suicide",)),
-    ("sometimes I think it'd be easier if I just didn't wake up", CONCERN, ("suicide",)),
-    ("I'd rather not wake up tomorrow", CONCERN, ("suicide",)),
-    (
-        "what do you do if you feel like your family would be better off without you?",
-        CONCERN,
-        ("suicide",),
-    ),
-    # --- self-harm ---
-    ("I took a blade to my legs again last night", URGENT, ("self_harm",)),
-    ("I slashed my arm with a razor", URGENT, ("self_harm",)),
-    ("I've started hurting myself again, only where no one can see", URGENT, ("self_harm",)),
-    ("I'm going to cut myself tonight", URGENT, ("self_harm",)),
-    ("I keep punching my own legs till they bruise", URGENT, ("self_harm",)),
-    ("I self-harmed for the first time in years", URGENT, ("self_harm",)),
-    ("the voices tell me to cut myself", URGENT, ("psychosis", "self_harm")),
-    (
-        "the HV asked if I'd thought of harming myself and I said yes",
-        CONCERN,
-        ("self_harm",),
-    ),
-    ("I've got the urge to hurt myself but I'm sitting on my hands", CONCERN, ("self_harm",)),
-    ("thinking about self harming again after 5 years", CONCERN, ("self_harm",)),
-    ("I scratch at my skin when I'm anxious till it's raw", URGENT, ("self_harm",)),
-    (
-        "is it normal to want to hurt yourself after having a baby? asking for me",
-        CONCERN,
-        ("self_harm",),
-    ),
-    # --- harm to the baby ---
-    ("I've started to hate her and I want to hit her", URGENT, ("harm_to_baby",)),
-    ("I pushed a blanket over his face until he went quiet", URGENT, ("harm_to_baby",)),
-    (
-        "I'm going to smash his head against the wall if he doesn't stop",
-        URGENT,
-        ("harm_to_baby",),
-    ),
-    ("I threw her on the sofa hard and she hit her head", URGENT, ("harm_to_baby",)),
-    (
-        "I shook him to make him stop and he went floppy for a second",
-        URGENT,
-        ("harm_to_baby", "immediate_danger"),
-    ),
-    ("I keep seeing myself dropping her off the balcony, it's awful", CONCERN, ("harm_to_baby",)),
-    (
-        "I get pictures in my head of the bath water and him going under",
-        CONCERN,
-        ("harm_to_baby",),
-    ),
-    (
-        "I'm scared of being alone with the baby in case I do something",
-        CONCERN,
-        ("harm_to_baby",),
-    ),
-    (
-        "terrified I'm going to snap and throw him, so I put him down and walk away",
-        CONCERN,
-        ("harm_to_baby",),
-    ),
-    (
-        "dad here, horrible thoughts about hurting my daughter keep popping up, I'd never act on "
-        "them",
-        CONCERN,
-        ("harm_to_baby",),
-    ),
-    # --- psychosis ---
-    (
-        "the Alexa is recording everything I say and sending it to social services",
-        URGENT,
-        ("psychosis",),
-    ),
-    ("there are hidden cameras in the light fittings watching me feed", URGENT, ("psychosis",)),
-    ("MI5 are tapping my phone because of the baby", URGENT, ("psychosis",)),
-    ("the numbers on the clock are messages meant for me", URGENT, ("psychosis",)),
-    ("the news presenter was speaking directly to me", URGENT, ("psychosis",)),
-    (
-        "God told me the baby needs to be baptised in the river tonight",
-        URGENT,
-        ("psychosis",),
-    ),
-    (
-        "I haven't slept in five days and I don't need to, I've never had so much energy",
-        URGENT,
-        ("psychosis",),
-    ),
-    ("my wife says the baby has been switched and won't feed him", URGENT, ("psychosis",)),
-    ("there's a demon inside the baby, I can see it in her eyes", URGENT, ("psychosis",)),
-    (
-        "I keep hearing a man's voice in the baby monitor telling me things",
-        URGENT,
-        ("psychosis",),
-    ),
-    (
-        "my partner says she's on a mission from God and hasn't slept since Friday",
-        URGENT,
-        ("psychosis",),
-    ),
-    ("my wife told me she's been hearing voices since the birth", URGENT, ("psychosis",)),
-    ("my head is buzzing with ideas, I can't slow my thoughts down", CONCERN, ("psychosis",)),
-    (
-        "things don't feel real, it's like I'm watching my life through glass",
-        CONCERN,
-        ("psychosis",),
-    ),
-    (
-        "my wife's been saying really strange things and laughing at nothing",
-        CONCERN,
-        ("psychosis",),
-    ),
-    # --- domestic abuse ---
-    ("he smashed my face into the table", URGENT, ("domestic_abuse",)),
-    ("he twisted my arm behind my back until it cracked", URGENT, ("domestic_abuse",)),
-    ("he held a pillow over my face", URGENT, ("domestic_abuse",)),
-    ("he stamped on my hand", URGENT, ("domestic_abuse",)),
-    (
-        "she threw a plate at my head, I'm a dad and I'm embarrassed to say it",
-        URGENT,
-        ("domestic_abuse",),
-    ),
-    ("his hands were round my neck and I couldn't breathe", URGENT, ("domestic_abuse",)),
-    ("he says if I ever leave he'll find me and finish me off", URGENT, ("domestic_abuse",)),
-    ("he said he'd put me in the ground", URGENT, ("domestic_abuse",)),
-    ("my boyfriend rapes me when he's drunk", URGENT, ("domestic_abuse",)),
-    ("he won't stop when I say no in bed", URGENT, ("domestic_abuse",)),
-    (
-        "he told me he'll make sure I never see the baby again",
-        CONCERN,
-        ("domestic_abuse",),
-    ),
-    (
-        "he made me turn on location sharing so he always knows where I am",
-        CONCERN,
-        ("domestic_abuse",),
-    ),
-    ("he checks my bank app and questions every penny", CONCERN, ("domestic_abuse",)),
-    ("I have to send him a picture of who I'm with", CONCERN, ("domestic_abuse",)),
-    (
-        "he says I'm a useless mum and no one would believe me anyway",
-        CONCERN,
-        ("domestic_abuse",),
-    ),
-    (
-        "my partner threatens to take the baby to his mum's and not bring her back",
-        CONCERN,
-        ("domestic_abuse",),
-    ),
-    ("he goes quiet for days and I dread him coming home", CONCERN, ("domestic_abuse",)),
-    # --- immediate danger ---
-    ("I've taken a whole box of sleeping tablets", URGENT, ("immediate_danger", "suicide")),
-    ("swallowed 40 paracetamol about 20 mins ago", URGENT, ("immediate_danger", "suicide")),
-    ("I'm standing at the edge of the cliff", URGENT, ("immediate_danger",)),
-    (
-        "he's kicking the door in and screaming he'll kill me",
-        URGENT,
-        ("domestic_abuse", "immediate_danger"),
-    ),
-    (
-        "he's got a hammer and he's coming up the stairs",
-        URGENT,
-        ("domestic_abuse", "immediate_danger"),
-    ),
-    ("the baby's not breathing and her lips are blue", URGENT, ("immediate_danger",)),
-    (
-        "i've cut and it won't stop, there's so much blood",
-        URGENT,
-        ("immediate_danger", "self_harm"),
-    ),
-    (
-        "I won't be here in the morning, please don't hate me",
-        URGENT,
-        ("immediate_danger", "suicide"),
-    ),
-    (
-        "he's back and he's saying he'll kill us both",
-        URGENT,
-        ("domestic_abuse", "immediate_danger"),
-    ),
-    # --- substance misuse ---
-    ("I'm off my head on wine and the baby's asleep on me", URGENT, ("substance_misuse",)),
-    (
-        "had a few lines and I'm in charge of her till my husband's back",
-        URGENT,
-        ("substance_misuse",),
-    ),
-    (
-        "I'm so pissed I can barely stand and I've got the kids",
-        URGENT,
-        ("substance_misuse",),
-    ),
-    (
-        "I've been drinking since lunch and I'm looking after my son",
-        URGENT,
-        ("substance_misuse",),
-    ),
-    (
-        "took some of my valium and fell asleep with the baby in bed",
-        URGENT,
-        ("substance_misuse",),
-    ),
-    ("I can't get to sleep without half a bottle of wine", CONCERN, ("substance_misuse",)),
-    ("I'm necking codeine like sweets", CONCERN, ("substance_misuse",)),
-    ("weed is the only thing that keeps me calm with the kids", CONCERN, ("substance_misuse",)),
-    ("I've been buying diazepam off a friend", CONCERN, ("substance_misuse",)),
-    ("drinking most days now, usually starting at lunch", CONCERN, ("substance_misuse",)),
-]
-
-EVAL_SET: Final[list[EvalItem]] = [
-    *_BENIGN_IDIOMS,
-    *_BENIGN_NEGATIONS,
-    *_BENIGN_REPORTED,
-    *_BENIGN_EVERYDAY,
-    *_SUICIDE_URGENT,
-    *_SUICIDE_CONCERN,
-    *_SELF_HARM_URGENT,
-    *_SELF_HARM_CONCERN,
-    *_HARM_TO_BABY_INTRUSIVE,
-    *_HARM_TO_BABY_INTENT,
-    *_PSYCHOSIS_URGENT,
-    *_PSYCHOSIS_CONCERN,
-    *_ABUSE_URGENT,
-    *_ABUSE_CONCERN,
-    *_IMMEDIATE_DANGER,
-    *_SUBSTANCE_CONCERN,
-    *_SUBSTANCE_URGENT,
-    *_SECOND_BATCH,
-    *_THIRD_BATCH,
-    *_FOURTH_BATCH,
-    *_FIRST_HELDOUT,
-    *_FIFTH_BATCH,
-]
-"""Every labelled message (development data). Categories within an entry are sorted by name."""
-
-HELDOUT_SET: Final[list[EvalItem]] = _FIRST_HELDOUT
-"""The first held-out batch: kept out of tuning until the fifth round, now part of EVAL_SET."""
-
-
-HELDOUT_SET_2: Final[list[EvalItem]] = [
-    # Written and labelled before the fifth round of rule changes; see the module docstring for
-    # its figures before and after. Keep it out of the tuning loop.
+_SECOND_HELDOUT: list[EvalItem] = [
+    # Written and labelled before the fifth round of rule changes and measured on the old rules.
+    # Its misses were read then, and most of them informed the fifth round's rules, so it joined
+    # EVAL_SET; it is still exported as HELDOUT_SET_2 so that its figures can be shown.
     # --- benign: exhausted-parent idioms ---
     ("this sleep regression is literally killing me, 5 wake ups last night", NONE, ()),
     ("I could murder a Greggs sausage roll", NONE, ()),
@@ -2489,4 +2162,1071 @@ HELDOUT_SET_2: Final[list[EvalItem]] = [
     ),
     ("I keep taking extra codeine, more than the box says", CONCERN, ("substance_misuse",)),
 ]
-"""A second held-out batch, written and labelled before the rules were changed for it."""
+
+_FIFTH_BATCH: list[EvalItem] = [
+    # Development data for the fifth round, written from the families of risk language (means
+    # and intent, burden, violence verbs and body parts, threats, surveillance through devices,
+    # commanded harm, use while in charge of the baby) with benign look-alikes for each. It was
+    # written after HELDOUT_SET_2 was measured, and tuned on; see the module docstring.
+    # --- benign look-alikes ---
+    ("I'm at the end of my rope with this teething", NONE, ()),
+    ("ready to jump for joy, she finally took a bottle!", NONE, ()),
+    ("I'm going to finish it tonight, only 3 chapters left of my book", NONE, ()),
+    ("my pills are ready in the hospital bag, just waiting for baby now", NONE, ()),
+    ("I've got my tablets ready for the morning so I don't forget", NONE, ()),
+    ("we walked along the railway line path to the park, she loved the trains", NONE, ()),
+    ("the bridge over the canal was so pretty this morning, first walk with the pram", NONE, ()),
+    ("I'm going to end it with my friend, she's been so judgemental about formula", NONE, ()),
+    ("he said he'd finish the nursery this weekend, fingers crossed", NONE, ()),
+    ("she threw her bottle at my head, little monkey", NONE, ()),
+    ("my toddler slammed the door on my fingers, ouch", NONE, ()),
+    ("DH is going to murder me when he sees the Amazon parcels", NONE, ()),
+    ("the health visitor is coming to weigh her, I'm dying of nerves", NONE, ()),
+    ("my whole body is killing me after the c-section", NONE, ()),
+    ("I'm hanging on for dear life till nap time", NONE, ()),
+    ("I slammed my finger in the car door, swearing like a sailor", NONE, ()),
+    ("the dog pushed me over in the park, mud everywhere lol", NONE, ()),
+    ("the baby grabbed my necklace and nearly choked me with it, she's so strong", NONE, ()),
+    ("my husband pushed the pram the whole way round the park, bless him", NONE, ()),
+    ("he makes me a cup of tea every morning before work, I'm lucky", NONE, ()),
+    ("my mum keeps texting asking where I am, she worries", NONE, ()),
+    ("we share locations on our phones so he knows I got home safe", NONE, ()),
+    ("the government's new childcare hours are a joke, who can afford nursery", NONE, ()),
+    ("our smart speaker plays white noise all night, total game changer", NONE, ()),
+    ("the baby monitor camera is amazing, I can see her breathing", NONE, ()),
+    (
+        "I swear my phone is listening to me, I mentioned nappies and now it's all nappy ads",
+        NONE,
+        (),
+    ),
+    ("I feel like the universe is telling me to have a nap", NONE, ()),
+    ("God knows how I got through last night", NONE, ()),
+    ("my mum says I was sent from heaven, she's biased", NONE, ()),
+    ("haven't slept in days because of the teething, I'm a zombie", NONE, ()),
+    ("I feel amazing today, she slept 7 hours!", NONE, ()),
+    ("had a couple of beers at the christening, my wife drove us home", NONE, ()),
+    ("I'm on codeine for my section pain, taking it as prescribed", NONE, ()),
+    ("I used to smoke weed at uni, seems like another life now", NONE, ()),
+    ("GP gave me sleeping tablets for a week, first proper sleep in ages", NONE, ()),
+    ("the midwife asked if I felt safe at home and I said yes, he's lovely", NONE, ()),
+    (
+        "the leaflet about postpartum psychosis said to watch for not sleeping, good to know",
+        NONE,
+        (),
+    ),
+    ("I watched a programme about suicide in new dads, really moving", NONE, ()),
+    ("I'd never hurt myself or the baby, I'm just really, really tired", NONE, ()),
+    ("no I'm not going to do anything silly, I just needed a rant", NONE, ()),
+    ("my partner has never hit me, I want to make that clear, we just argue", NONE, ()),
+    ("I'm not hearing voices, it's the extractor fan making weird noises", NONE, ()),
+    ("I'm not drinking to cope, it's one glass on a Friday", NONE, ()),
+    (
+        "my husband's a firefighter and hasn't slept in 2 days after a big shift, he's wiped",
+        NONE,
+        (),
+    ),
+    ("honestly the baby is the boss of this house, she controls everything 😂", NONE, ()),
+    ("he's got a knife and fork set now he's weaning, so grown up", NONE, ()),
+    ("I'm so tired I could sleep for a hundred years and not wake up", NONE, ()),
+    ("pretty sure my husband would be lost without me, he can't find the nappies", NONE, ()),
+    ("my daughter fell down two stairs, she's fine but I was so scared", NONE, ()),
+    ("he said he'll end it if I don't stop nagging, we're both so tired", NONE, ()),
+    ("the baby's crying and my husband's away, so it's a takeaway night", NONE, ()),
+    ("my son kicked my face during the nappy change, he's got some power", NONE, ()),
+    # --- suicide ---
+    (
+        "I've got a box of paracetamol and a bottle of wine in front of me",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    (
+        "the pills are sorted, I just need to pick a night",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    ("I've stockpiled enough paracetamol to do it properly", URGENT, ("suicide",)),
+    ("found a good beam in the garage for the rope", URGENT, ("suicide",)),
+    ("I keep thinking the bridge by the station would be quick", URGENT, ("suicide",)),
+    ("I want to walk in front of the next train", URGENT, ("suicide",)),
+    ("I could just step off the platform and it would all be over", URGENT, ("suicide",)),
+    (
+        "I want to go to sleep and not wake up, I've looked up how many tablets it'd take",
+        URGENT,
+        ("suicide",),
+    ),
+    ("I can't take any more of this, I'm going to finish it", URGENT, ("suicide",)),
+    ("I've said goodbye to my sister, she doesn't know it was goodbye", URGENT, ("suicide",)),
+    ("written notes for the kids and left them in my drawer", URGENT, ("suicide",)),
+    ("I won't be a problem for anyone much longer", URGENT, ("suicide",)),
+    (
+        "everyone would be better off if I wasn't here, and I've worked out how",
+        URGENT,
+        ("suicide",),
+    ),
+    (
+        "dad here, I've thought about crashing the car on the way home so it looks like an "
+        "accident",
+        URGENT,
+        ("suicide",),
+    ),
+    ("i want 2 end my life", URGENT, ("suicide",)),
+    ("im so done, kms fr", URGENT, ("suicide",)),
+    ("wanna d1e", URGENT, ("suicide",)),
+    ("been thinking of jumping off the multi storey", URGENT, ("suicide",)),
+    ("my husband keeps saying he wants to die and I don't know what to do", URGENT, ("suicide",)),
+    (
+        "hypothetically, how many sertraline would it take to not wake up?",
+        URGENT,
+        ("suicide",),
+    ),
+    ("they'd all be better off without me dragging them down", CONCERN, ("suicide",)),
+    ("I'm just a waste of space, my son deserves a better dad", CONCERN, ("suicide",)),
+    ("I can't go on like this much longer", CONCERN, ("suicide",)),
+    ("there's no light at the end of the tunnel for me", CONCERN, ("suicide",)),
+    ("nothing is ever going to change, I'm stuck like this forever", CONCERN, ("suicide",)),
+    ("sometimes I think it'd be easier if I just didn't wake up", CONCERN, ("suicide",)),
+    ("I'd rather not wake up tomorrow", CONCERN, ("suicide",)),
+    (
+        "what do you do if you feel like your family would be better off without you?",
+        CONCERN,
+        ("suicide",),
+    ),
+    # --- self-harm ---
+    ("I took a blade to my legs again last night", URGENT, ("self_harm",)),
+    ("I slashed my arm with a razor", URGENT, ("self_harm",)),
+    ("I've started hurting myself again, only where no one can see", URGENT, ("self_harm",)),
+    ("I'm going to cut myself tonight", URGENT, ("self_harm",)),
+    ("I keep punching my own legs till they bruise", URGENT, ("self_harm",)),
+    ("I self-harmed for the first time in years", URGENT, ("self_harm",)),
+    ("the voices tell me to cut myself", URGENT, ("psychosis", "self_harm")),
+    (
+        "the HV asked if I'd thought of harming myself and I said yes",
+        CONCERN,
+        ("self_harm",),
+    ),
+    ("I've got the urge to hurt myself but I'm sitting on my hands", CONCERN, ("self_harm",)),
+    ("thinking about self harming again after 5 years", CONCERN, ("self_harm",)),
+    ("I scratch at my skin when I'm anxious till it's raw", URGENT, ("self_harm",)),
+    (
+        "is it normal to want to hurt yourself after having a baby? asking for me",
+        CONCERN,
+        ("self_harm",),
+    ),
+    # --- harm to the baby ---
+    ("I've started to hate her and I want to hit her", URGENT, ("harm_to_baby",)),
+    ("I pushed a blanket over his face until he went quiet", URGENT, ("harm_to_baby",)),
+    (
+        "I'm going to smash his head against the wall if he doesn't stop",
+        URGENT,
+        ("harm_to_baby",),
+    ),
+    ("I threw her on the sofa hard and she hit her head", URGENT, ("harm_to_baby",)),
+    (
+        "I shook him to make him stop and he went floppy for a second",
+        URGENT,
+        ("harm_to_baby", "immediate_danger"),
+    ),
+    ("I keep seeing myself dropping her off the balcony, it's awful", CONCERN, ("harm_to_baby",)),
+    (
+        "I get pictures in my head of the bath water and him going under",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "I'm scared of being alone with the baby in case I do something",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "terrified I'm going to snap and throw him, so I put him down and walk away",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "dad here, horrible thoughts about hurting my daughter keep popping up, I'd never act on "
+        "them",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    # --- psychosis ---
+    (
+        "the Alexa is recording everything I say and sending it to social services",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("there are hidden cameras in the light fittings watching me feed", URGENT, ("psychosis",)),
+    ("MI5 are tapping my phone because of the baby", URGENT, ("psychosis",)),
+    ("the numbers on the clock are messages meant for me", URGENT, ("psychosis",)),
+    ("the news presenter was speaking directly to me", URGENT, ("psychosis",)),
+    (
+        "God told me the baby needs to be baptised in the river tonight",
+        URGENT,
+        ("psychosis",),
+    ),
+    (
+        "I haven't slept in five days and I don't need to, I've never had so much energy",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("my wife says the baby has been switched and won't feed him", URGENT, ("psychosis",)),
+    ("there's a demon inside the baby, I can see it in her eyes", URGENT, ("psychosis",)),
+    (
+        "I keep hearing a man's voice in the baby monitor telling me things",
+        URGENT,
+        ("psychosis",),
+    ),
+    (
+        "my partner says she's on a mission from God and hasn't slept since Friday",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("my wife told me she's been hearing voices since the birth", URGENT, ("psychosis",)),
+    ("my head is buzzing with ideas, I can't slow my thoughts down", CONCERN, ("psychosis",)),
+    (
+        "things don't feel real, it's like I'm watching my life through glass",
+        CONCERN,
+        ("psychosis",),
+    ),
+    (
+        "my wife's been saying really strange things and laughing at nothing",
+        CONCERN,
+        ("psychosis",),
+    ),
+    # --- domestic abuse ---
+    ("he smashed my face into the table", URGENT, ("domestic_abuse",)),
+    ("he twisted my arm behind my back until it cracked", URGENT, ("domestic_abuse",)),
+    ("he held a pillow over my face", URGENT, ("domestic_abuse",)),
+    ("he stamped on my hand", URGENT, ("domestic_abuse",)),
+    (
+        "she threw a plate at my head, I'm a dad and I'm embarrassed to say it",
+        URGENT,
+        ("domestic_abuse",),
+    ),
+    ("his hands were round my neck and I couldn't breathe", URGENT, ("domestic_abuse",)),
+    ("he says if I ever leave he'll find me and finish me off", URGENT, ("domestic_abuse",)),
+    ("he said he'd put me in the ground", URGENT, ("domestic_abuse",)),
+    ("my boyfriend rapes me when he's drunk", URGENT, ("domestic_abuse",)),
+    ("he won't stop when I say no in bed", URGENT, ("domestic_abuse",)),
+    (
+        "he told me he'll make sure I never see the baby again",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    (
+        "he made me turn on location sharing so he always knows where I am",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    ("he checks my bank app and questions every penny", CONCERN, ("domestic_abuse",)),
+    ("I have to send him a picture of who I'm with", CONCERN, ("domestic_abuse",)),
+    (
+        "he says I'm a useless mum and no one would believe me anyway",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    (
+        "my partner threatens to take the baby to his mum's and not bring her back",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    ("he goes quiet for days and I dread him coming home", CONCERN, ("domestic_abuse",)),
+    # --- immediate danger ---
+    ("I've taken a whole box of sleeping tablets", URGENT, ("immediate_danger", "suicide")),
+    ("swallowed 40 paracetamol about 20 mins ago", URGENT, ("immediate_danger", "suicide")),
+    ("I'm standing at the edge of the cliff", URGENT, ("immediate_danger",)),
+    (
+        "he's kicking the door in and screaming he'll kill me",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    (
+        "he's got a hammer and he's coming up the stairs",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    ("the baby's not breathing and her lips are blue", URGENT, ("immediate_danger",)),
+    (
+        "i've cut and it won't stop, there's so much blood",
+        URGENT,
+        ("immediate_danger", "self_harm"),
+    ),
+    (
+        "I won't be here in the morning, please don't hate me",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    (
+        "he's back and he's saying he'll kill us both",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    # --- substance misuse ---
+    ("I'm off my head on wine and the baby's asleep on me", URGENT, ("substance_misuse",)),
+    (
+        "had a few lines and I'm in charge of her till my husband's back",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    (
+        "I'm so pissed I can barely stand and I've got the kids",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    (
+        "I've been drinking since lunch and I'm looking after my son",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    (
+        "took some of my valium and fell asleep with the baby in bed",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    ("I can't get to sleep without half a bottle of wine", CONCERN, ("substance_misuse",)),
+    ("I'm necking codeine like sweets", CONCERN, ("substance_misuse",)),
+    ("weed is the only thing that keeps me calm with the kids", CONCERN, ("substance_misuse",)),
+    ("I've been buying diazepam off a friend", CONCERN, ("substance_misuse",)),
+    ("drinking most days now, usually starting at lunch", CONCERN, ("substance_misuse",)),
+]
+
+_FIFTH_BATCH_PROBES: list[EvalItem] = [
+    # Probes written while tuning the fifth round (after the first pass): everyday sentences that
+    # share the new families' words, and fresh risk phrasing from the same families. Tuned on.
+    # Left out as genuinely ambiguous (the screen gives a concern): "I'd rather not wake up
+    # tomorrow if the baby keeps this up", "I'm a waste of space today", "watching my life
+    # through a window since the birth", "I dread him coming home because he'll see the mess".
+    # Known misses kept as examples: "she scratched my face and pulled my hair out..." (is "she"
+    # the baby?), and a partner drink-driving with the children.
+    ("my phone is always listening, I swear, I only mentioned prams once", NONE, ()),
+    ("we put a camera in the nursery so we can watch her sleep", NONE, ()),
+    ("the baby monitor camera picks up everything, even the cat", NONE, ()),
+    ("I was watching her through the monitor and she smiled in her sleep", NONE, ()),
+    ("someone was watching us at the park and it felt a bit weird", NONE, ()),
+    ("they were watching me feed at the cafe, I just carried on", NONE, ()),
+    ("the neighbours can probably hear us through the walls when she screams", NONE, ()),
+    ("my husband slammed the door when he left for work, in a mood again", NONE, ()),
+    ("he cut my fringe and it's wonky lol", NONE, ()),
+    ("he broke my favourite mug doing the washing up", NONE, ()),
+    ("she bit my finger so hard, these teeth are sharp", NONE, ()),
+    ("he grabbed my hand when the midwife said push", NONE, ()),
+    ("my partner pushed me to go to the GP and I'm glad he did", NONE, ()),
+    ("he threw a pillow at me to wake me for the night feed", NONE, ()),
+    ("he threw the keys at me from across the room and I dropped them", NONE, ()),
+    ("my wife said she'd kill me if I woke the baby", NONE, ()),
+    ("he said he'd kill me if I bought another pram", NONE, ()),
+    ("she said she'd murder me if I forgot the nappies again lol", NONE, ()),
+    ("I'm going to finish it tonight, just the last episode left", NONE, ()),
+    ("we walked over the bridge and I thought about how far we've come", NONE, ()),
+    ("the train station bridge would be quicker than the bypass", NONE, ()),
+    ("I keep thinking about the rope swing we had as kids", NONE, ()),
+    (
+        "I said goodbye to my mum at the station, she didn't know it was the last time before "
+        "lockdown",
+        NONE,
+        (),
+    ),
+    ("I've written letters to my baby for when she's older", NONE, ()),
+    ("I've got the pills ready for the hospital bag", NONE, ()),
+    ("my tablets are lined up in the pill organiser for the week", NONE, ()),
+    ("took 20 minutes to get her down", NONE, ()),
+    ("I took loads of photos today, she was so smiley", NONE, ()),
+    ("I've been drinking so much water since breastfeeding started", NONE, ()),
+    ("wine is the only thing I miss from before pregnancy", NONE, ()),
+    ("I can't sleep without white noise on", NONE, ()),
+    ("my husband's away and the baby's crying so I'm going to get my mum round", NONE, ()),
+    ("I can't get through the day without coffee", NONE, ()),
+    ("I used to drink every night before I got pregnant", NONE, ()),
+    ("I'm drinking more tea than ever these days", NONE, ()),
+    ("nothing is ever going to change my mind about dummies", NONE, ()),
+    ("I'm stuck like this forever with a baby on my boob lol", NONE, ()),
+    ("what's the point of ironing baby clothes", NONE, ()),
+    ("my son deserves a better dad than I had", NONE, ()),
+    ("I should just go to bed", NONE, ()),
+    ("she's drunk on milk and fast asleep on me", NONE, ()),
+    ("the voices in my head are just lists and nursery rhymes", NONE, ()),
+    ("I heard a man's voice outside and it was just the postman", NONE, ()),
+    ("the numbers on the scale are a sign I need to stop eating biscuits", NONE, ()),
+    ("God told me to have a nap, and I listened", NONE, ()),
+    ("my daughter's a little devil, possessed by the teething demon lol", NONE, ()),
+    ("it doesn't feel real that she's here", NONE, ()),
+    ("everything doesn't feel real yet, it's all so new", NONE, ()),
+    (
+        "he's kicking the door of the nursery open with his foot because his hands are full",
+        NONE,
+        (),
+    ),
+    ("he's got a hammer and is putting up shelves in the nursery", NONE, ()),
+    ("I'm standing at the edge of the platform waiting for my train, running late", NONE, ()),
+    ("I'm on the edge of my seat waiting for the scan results", NONE, ()),
+    ("I held her under the tap to rinse the shampoo out", NONE, ()),
+    ("my partner made me turn on location sharing after I got lost driving home", NONE, ()),
+    ("he always knows where I am because we share locations, I like it", NONE, ()),
+    ("I have to send him a picture of the baby every hour at work, he misses her", NONE, ()),
+    ("my husband checks our bank app every week to budget", NONE, ()),
+    ("he says I'm a useless cook but I make great cake", NONE, ()),
+    ("no one will believe me when I say she slept 8 hours", NONE, ()),
+    ("I'm on edge waiting for him to get home because of the snow", NONE, ()),
+    ("he says if I leave the baby with his mum he'll be lost without us", NONE, ()),
+    ("if I leave now he'll be asleep before I get back", NONE, ()),
+    ("she threatened to take the baby for a walk so I could nap, bless her", NONE, ()),
+    ("my mum threatens to take the baby home with her every visit", NONE, ()),
+    ("he won't stop when I say no more biscuits", NONE, ()),
+    ("the baby's lips are blue from the blueberry puree", NONE, ()),
+    ("her lips went blue in the cold bath so I got her out quick", NONE, ()),
+    ("I cut my finger and there's so much blood, onion chopping fail", NONE, ()),
+    ("I won't be here tomorrow, it's the baby's jabs", NONE, ()),
+    ("I won't be a burden for much longer, my mum is coming to help", NONE, ()),
+    ("I'm going to smash it at this baby group", NONE, ()),
+    ("I want to strangle the dog, he woke her up again", NONE, ()),
+    ("the voices told me to go to bed, aka my husband and my mum", NONE, ()),
+    ("I've been putting tablets aside every week, there's quite a pile now", URGENT, ("suicide",)),
+    ("I've counted out all my pills on the bed", URGENT, ("immediate_danger", "suicide")),
+    (
+        "there's a bottle of vodka and my sleeping pills on the table and I'm ready",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    ("I want to throw myself off something high", URGENT, ("suicide",)),
+    ("planning to walk into the river after the baby's asleep", URGENT, ("suicide",)),
+    ("I'm going to step in front of a lorry on the dual carriageway", URGENT, ("suicide",)),
+    (
+        "my family would honestly be better off without me, I've made my mind up",
+        URGENT,
+        ("suicide",),
+    ),
+    ("I've decided tonight is the night I end things", URGENT, ("immediate_danger", "suicide")),
+    ("I just want to go to sleep forever", CONCERN, ("suicide",)),
+    (
+        "dad here, I keep thinking the kids would be better with me gone for good",
+        CONCERN,
+        ("suicide",),
+    ),
+    ("there's no point going on, everyone would cope without me", URGENT, ("suicide",)),
+    ("everything is pointless, I can't see a future", CONCERN, ("suicide",)),
+    ("I've written my goodbye letters", URGENT, ("suicide",)),
+    ("he smashed my head against the wall", URGENT, ("domestic_abuse",)),
+    ("he put his hands on my throat and squeezed till I blacked out", URGENT, ("domestic_abuse",)),
+    ("he strangled me with his belt", URGENT, ("domestic_abuse",)),
+    ("my boyfriend threw me down the stairs while I was pregnant", URGENT, ("domestic_abuse",)),
+    ("he punches me where the bruises won't show", URGENT, ("domestic_abuse",)),
+    ("he headbutted me and broke my nose", URGENT, ("domestic_abuse",)),
+    (
+        "she scratched my face and pulled my hair out, I'm a dad and I feel pathetic saying it",
+        URGENT,
+        ("domestic_abuse",),
+    ),
+    ("he kicked me in the stomach when I was 6 months gone", URGENT, ("domestic_abuse",)),
+    ("he said if I ever take his son he'll hunt me down and kill me", URGENT, ("domestic_abuse",)),
+    ("he told me I'd end up in a ditch if I left", URGENT, ("domestic_abuse",)),
+    ("he said next time he'll finish the job", URGENT, ("domestic_abuse",)),
+    ("he said I won't see the baby ever again if I go to the police", CONCERN, ("domestic_abuse",)),
+    ("the TV is talking about me and reading my thoughts", URGENT, ("psychosis",)),
+    ("the radio is sending me signals about the baby", URGENT, ("psychosis",)),
+    ("I think the microwave is recording me", URGENT, ("psychosis",)),
+    ("the government has put a chip in my baby", URGENT, ("psychosis",)),
+    ("strangers in the street know what I'm thinking", URGENT, ("psychosis",)),
+    ("I can hear my dead nan talking to me at night", URGENT, ("psychosis",)),
+    ("my son is not my son, he's been replaced by a robot", URGENT, ("psychosis",)),
+    ("God wants me to sacrifice the baby", URGENT, ("harm_to_baby", "psychosis")),
+    ("I haven't slept for a week and I've never felt more alive", URGENT, ("psychosis",)),
+    ("I haven't needed to sleep in days, I've got a mission", URGENT, ("psychosis",)),
+    ("my wife is convinced the baby is the devil and won't hold her", URGENT, ("psychosis",)),
+    ("I'm going to shake her until she shuts up", URGENT, ("harm_to_baby",)),
+    ("I want to throw him out of the window", URGENT, ("harm_to_baby",)),
+    ("I smacked the baby really hard across the face", URGENT, ("harm_to_baby",)),
+    (
+        "I nearly suffocated her with a pillow tonight, I'm so scared of myself",
+        URGENT,
+        ("harm_to_baby",),
+    ),
+    (
+        "I keep imagining stabbing my daughter with the kitchen knife, it horrifies me",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "I get images of the car crashing with the baby in it and it being my fault",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    ("I'm scared I'll drown him in the bath so my wife does bath time", CONCERN, ("harm_to_baby",)),
+    ("i slit my wrist and theres blood everywhere", URGENT, ("immediate_danger", "self_harm")),
+    ("I've taken 40 co-codamol and some wine", URGENT, ("immediate_danger", "suicide")),
+    (
+        "I've cut deep into my leg and I can't stop the bleeding",
+        URGENT,
+        ("immediate_danger", "self_harm"),
+    ),
+    ("I burn my arms with a lighter every night", URGENT, ("self_harm",)),
+    ("I've been stabbing my thigh with a compass", URGENT, ("self_harm",)),
+    ("I punched myself in the face until my nose bled", URGENT, ("self_harm",)),
+    ("I want to cut so bad right now", URGENT, ("self_harm",)),
+    (
+        "I'm drunk and the baby's asleep upstairs, nobody else is home",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    ("had a bottle of wine and I'm meant to be feeding her", URGENT, ("substance_misuse",)),
+    ("I'm high as a kite and I've got the baby", URGENT, ("substance_misuse",)),
+    ("I'm using cocaine most weekends now", CONCERN, ("substance_misuse",)),
+    ("I need a drink to get through every feed", CONCERN, ("substance_misuse",)),
+    ("I'm smoking weed every day just to cope with the baby", CONCERN, ("substance_misuse",)),
+    (
+        "my partner's been drinking all day and now he's driving the kids home",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    ("i wanna kms", URGENT, ("suicide",)),
+    ("i feel s.u.i.c.i.d.a.l", URGENT, ("suicide",)),
+    ("gonna end it 2nite", URGENT, ("immediate_danger", "suicide")),
+    ("im gonna od", URGENT, ("suicide",)),
+    ("ima jump", URGENT, ("immediate_danger", "suicide")),
+    ("i dont wanna live no more", URGENT, ("suicide",)),
+    ("I keep thinking about driving into oncoming traffic", URGENT, ("suicide",)),
+    ("i've been stockpiling my meds", URGENT, ("suicide",)),
+    ("I'm researching how to hang myself", URGENT, ("suicide",)),
+    ("I don't see any way out except ending it", URGENT, ("suicide",)),
+]
+
+_THIRD_HELDOUT: list[EvalItem] = [
+    # Written and labelled after the fifth round's first rules were frozen, and measured once (see
+    # the module docstring); then its misses were tuned on and it joined EVAL_SET. It is still
+    # exported as HELDOUT_SET_3 so that its figures can be shown.
+    (
+        "She's finally sleeping and I'm just sitting here staring at the wall, too tired to move",
+        NONE,
+        (),
+    ),
+    ("our health visitor said he's dropped a centile, feeling like a failure tbh", NONE, ()),
+    ("I'd give my right arm for a shower that lasts more than 2 minutes", NONE, ()),
+    ("my husband's snoring could wake the dead", NONE, ()),
+    ("does anyone else's baby scream blue murder in the car?", NONE, ()),
+    ("this heat is unbearable, the baby and I are both melting", NONE, ()),
+    ("I feel like I'm losing my mind, I've lost my keys three times today", NONE, ()),
+    ("I'm not suicidal or anything, I just feel so disconnected from everyone", NONE, ()),
+    (
+        "the GP asked if I'd ever had thoughts of harming the baby, I said no and she moved on",
+        NONE,
+        (),
+    ),
+    ("my mum keeps telling me I'm doing it all wrong, it's exhausting", NONE, ()),
+    ("he's cutting teeth and biting everything, including me", NONE, ()),
+    (
+        "we had our first proper night out since she was born, I had two glasses of wine and was "
+        "asleep by 10",
+        NONE,
+        (),
+    ),
+    ("anyone else's toddler throw food at their head at dinner?", NONE, ()),
+    ("my partner has been amazing, taking the night feeds so I can sleep", NONE, ()),
+    ("I'm terrified of SIDS, I keep checking she's breathing", NONE, ()),
+    (
+        "I've been reading about postnatal psychosis and now I'm worried about every odd thought",
+        NONE,
+        (),
+    ),
+    ("I keep dropping things, baby brain is no joke", NONE, ()),
+    ("I swear this child is trying to kill me with these 4am wake ups", NONE, ()),
+    ("just took my first paracetamol in weeks for this headache", NONE, ()),
+    ("the crisis line number is in my phone just in case, but I'm ok today", NONE, ()),
+    (
+        "my dad used to drink a lot when I was little, it makes me nervous around alcohol now",
+        NONE,
+        (),
+    ),
+    ("my wife and I had a row about money but we sorted it out", NONE, ()),
+    ("the midwife was checking my stitches and I nearly died of embarrassment", NONE, ()),
+    ("I could sleep for a week and still be tired", NONE, ()),
+    ("my baby bit me while feeding and I screamed so loud the neighbours probably heard", NONE, ()),
+    ("I'm going to end up in A&E at this rate, I keep tripping over the baby gate", NONE, ()),
+    ("is it normal for a newborn to sleep this much? she's been out for 4 hours", NONE, ()),
+    ("I get so anxious when my husband goes away for work, but we facetime every night", NONE, ()),
+    ("he took the baby to his mum's for the afternoon so I could rest, bliss", NONE, ()),
+    ("I cried because we ran out of milk, hormones are wild", NONE, ()),
+    ("I love her so much it hurts", NONE, ()),
+    ("dad here, I don't really know what I'm doing but I'm trying", NONE, ()),
+    ("I feel numb some days, is that part of PND?", NONE, ()),
+    ("the voices of the kids playing outside are the best sound", NONE, ()),
+    ("I'm addicted to these baby sleep podcasts", NONE, ()),
+    ("I was up all night with him and now I'm running on caffeine", NONE, ()),
+    ("tell me it gets easier, I'm knackered", NONE, ()),
+    ("the hospital said my blood pressure was high so they're keeping an eye on me", NONE, ()),
+    ("my son headbutted me in the mouth and split my lip, he thought it was hilarious", NONE, ()),
+    ("we put a lock on the medicine cabinet now she's climbing", NONE, ()),
+    ("she's only 3 weeks and I've already bought her too many clothes", NONE, ()),
+    ("my husband said he'd kill for a bacon roll, so I sent him to the cafe", NONE, ()),
+    ("I'm on sertraline and propranolol and finally feel like me again", NONE, ()),
+    ("sorry for going quiet, I've been drowning in visitors this week", NONE, ()),
+    ("my ex has the kids this weekend so I'm catching up on sleep", NONE, ()),
+    ("I'm so done with nappies, roll on potty training", NONE, ()),
+    ("ready to throw in the towel with breastfeeding, it's just not working", NONE, ()),
+    ("my little one grabbed my hair and wouldn't let go, it took two of us", NONE, ()),
+    ("husband is away this week so it's just me and the twins, wish me luck", NONE, ()),
+    ("last glass of prosecco before the baby arrives, cheers everyone", NONE, ()),
+    ("I've been looking at how many of my antidepressants it would take", URGENT, ("suicide",)),
+    ("I can't see any reason to keep going, I want it to be over for good", URGENT, ("suicide",)),
+    ("Everyone would be better off if I just disappeared off that bridge", URGENT, ("suicide",)),
+    (
+        "i'm gonna take all my tablets tonight when he's asleep",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    ("I've written a note for my husband and put it in the drawer", URGENT, ("suicide",)),
+    ("I keep wondering if the fall from our balcony would be enough", URGENT, ("suicide",)),
+    ("I don't want to be alive anymore, I'm so tired of pretending", URGENT, ("suicide",)),
+    ("thinking about walking in front of the bus on the way to nursery", URGENT, ("suicide",)),
+    ("wanna end it all fr", URGENT, ("suicide",)),
+    ("My wife keeps telling me she wishes she was dead", URGENT, ("suicide",)),
+    ("i've got a stash of pills in my bag, i keep thinking about using them", URGENT, ("suicide",)),
+    ("I've been googling painless ways to go", URGENT, ("suicide",)),
+    ("my partner said he's been thinking about ending it", URGENT, ("suicide",)),
+    ("I honestly think my kids deserve a better mum than me", CONCERN, ("suicide",)),
+    ("Some days I wish I could just fall asleep and never wake up", CONCERN, ("suicide",)),
+    ("I don't see this ever getting better", CONCERN, ("suicide",)),
+    ("I'm just a burden on everyone now", CONCERN, ("suicide",)),
+    ("what happens to your baby if you die? asking for no reason", CONCERN, ("suicide",)),
+    ("I used to be suicidal as a teenager and I'm scared it's coming back", CONCERN, ("suicide",)),
+    ("I've been scratching my arms with a razor blade at night", URGENT, ("self_harm",)),
+    ("I hit my head against the wall until I saw stars last night", URGENT, ("self_harm",)),
+    ("I burned myself with the iron on purpose", URGENT, ("self_harm",)),
+    ("relapsed tonight, cut again after a year clean", URGENT, ("self_harm",)),
+    ("i need to hurt myself, it's the only thing that makes it stop", URGENT, ("self_harm",)),
+    (
+        "I've been having urges to cut again but I'm using the ice cube trick",
+        CONCERN,
+        ("self_harm",),
+    ),
+    (
+        "I used to self-harm and the scars are itching like they want attention",
+        CONCERN,
+        ("self_harm",),
+    ),
+    ("when the baby won't settle I punch the wall", CONCERN, ("self_harm",)),
+    ("I keep biting the inside of my cheek until it bleeds", CONCERN, ("self_harm",)),
+    (
+        "my HV asked if I ever think about harming myself and I told her yes, most days",
+        CONCERN,
+        ("self_harm",),
+    ),
+    ("I'm going to hit him if he doesn't stop screaming, I swear", URGENT, ("harm_to_baby",)),
+    ("I shook her last night to make her stop crying", URGENT, ("harm_to_baby",)),
+    ("I threw the baby onto the sofa because I was so angry", URGENT, ("harm_to_baby",)),
+    ("I want to put a pillow over her face so she stops", URGENT, ("harm_to_baby",)),
+    ("I dropped him on purpose", URGENT, ("harm_to_baby",)),
+    (
+        "I keep getting thoughts of throwing her down the stairs and I'm terrified",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    ("intrusive thoughts about the knife block every time I hold him", CONCERN, ("harm_to_baby",)),
+    (
+        "I'm scared to be alone with my son because of the horrible thoughts",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    ("I picture myself dropping her off the balcony, it makes me sick", CONCERN, ("harm_to_baby",)),
+    ("what if I hurt her in my sleep? I keep thinking about it", CONCERN, ("harm_to_baby",)),
+    ("the neighbours are reading my messages through the wifi", URGENT, ("psychosis",)),
+    ("I've been up for 4 days and I feel incredible, who needs sleep", URGENT, ("psychosis",)),
+    ("I can hear someone whispering my name when nobody's there", URGENT, ("psychosis",)),
+    ("the baby isn't mine, the hospital gave me the wrong one", URGENT, ("psychosis",)),
+    ("there are messages for me in the songs on the radio", URGENT, ("psychosis",)),
+    ("my girlfriend thinks she's been chosen by God to save the world", URGENT, ("psychosis",)),
+    ("I'm seeing insects crawling on the baby that aren't there", URGENT, ("psychosis",)),
+    ("my thoughts are going so fast I can't catch them", CONCERN, ("psychosis",)),
+    ("everything feels like a dream and I'm not sure what's real", CONCERN, ("psychosis",)),
+    (
+        "my husband's been acting weird since the birth, talking really fast and not making sense",
+        CONCERN,
+        ("psychosis",),
+    ),
+    ("I feel strangely high all the time, like I'm buzzing", CONCERN, ("psychosis",)),
+    ("he pinned me down and put his hands round my throat", URGENT, ("domestic_abuse",)),
+    ("my husband punched me in the face last night", URGENT, ("domestic_abuse",)),
+    ("he slapped me so hard my ear is ringing", URGENT, ("domestic_abuse",)),
+    (
+        "she pushed me into the door frame and I've got a cut on my head",
+        URGENT,
+        ("domestic_abuse",),
+    ),
+    ("he told me if I leave he'll kill me and the baby", URGENT, ("domestic_abuse",)),
+    ("he makes me have sex when I'm still sore from the birth", URGENT, ("domestic_abuse",)),
+    ("he dragged me out of bed by my hair", URGENT, ("domestic_abuse",)),
+    (
+        "he goes through my phone every night and deletes my friends' numbers",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    ("he keeps my bank card and gives me money for nappies only", CONCERN, ("domestic_abuse",)),
+    ("I'm not allowed to see my family unless he's there", CONCERN, ("domestic_abuse",)),
+    ("he calls me a useless fat cow every day", CONCERN, ("domestic_abuse",)),
+    (
+        "he says he'll take the baby and I'll never see her again if I leave",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    ("I'm always scared of what mood he'll be in when he gets home", CONCERN, ("domestic_abuse",)),
+    ("I've just taken a whole packet of paracetamol", URGENT, ("immediate_danger", "suicide")),
+    (
+        "he's outside the flat screaming that he'll kill me, the baby's with me",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    ("I'm sitting on the edge of the roof", URGENT, ("immediate_danger",)),
+    ("the baby's gone grey and floppy and isn't breathing properly", URGENT, ("immediate_danger",)),
+    ("I cut too deep and it won't stop bleeding", URGENT, ("immediate_danger", "self_harm")),
+    (
+        "this is my last message, I love my babies, I'm sorry",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    (
+        "I don't feel safe, he's got a knife and he's drunk",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    ("I'm hammered and home alone with the baby", URGENT, ("substance_misuse",)),
+    (
+        "took a couple of my diazepam with wine and I'm meant to be watching the kids",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    ("I'm too drunk to feed her properly", URGENT, ("substance_misuse",)),
+    (
+        "I've been smoking weed all night and the baby's asleep on my chest",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    ("I'm getting through two bottles of wine a night", CONCERN, ("substance_misuse",)),
+    ("I can't face the school run without a drink first", CONCERN, ("substance_misuse",)),
+    ("I've started buying codeine from a bloke at work", CONCERN, ("substance_misuse",)),
+    (
+        "drinking is the only way I can switch off from the baby crying",
+        CONCERN,
+        ("substance_misuse",),
+    ),
+    ("I'm hiding empty vodka bottles from my partner", CONCERN, ("substance_misuse",)),
+]
+
+_FIFTH_BATCH_PROBES_2: list[EvalItem] = [
+    # Everyday look-alikes for the patterns added from HELDOUT_SET_3's misses. Tuned on.
+    ("I can't face the gym without a coffee first", NONE, ()),
+    ("there's no reason to keep going to baby group if she screams the whole time", NONE, ()),
+    ("I want this week to be over for good", NONE, ()),
+    ("we jumped off the pier into the sea on holiday, best day", NONE, ()),
+    ("I keep seeing people at the park that aren't there anymore since lockdown", NONE, ()),
+    ("my mind is going so fast with all the lists for the party", NONE, ()),
+    ("I've been biting my nails until they bleed, stress of the move", NONE, ()),
+    ("he calls me a silly moo when I forget things", NONE, ()),
+    ("what would happen to my baby if I died? we're doing our wills this week", NONE, ()),
+    ("the easiest way to go is the bypass", NONE, ()),
+    ("I'm hiding the biscuits from my husband", NONE, ()),
+    ("I took my codeine with a glass of water and had a nap while he napped", NONE, ()),
+    ("relapsed on the chocolate again, cut out sugar for a week and failed", NONE, ()),
+    # found by the room tests and a final review: progressive forms of violence, and the baby
+    # (not a partner) biting or kicking
+    ("my partner has been hitting me and I'm scared tonight", URGENT, ("domestic_abuse",)),
+    ("he's started hitting me since the baby came", URGENT, ("domestic_abuse",)),
+    ("he's been pushing me around when he's had a drink", URGENT, ("domestic_abuse",)),
+    ("she keeps biting me when she feeds, ouch", NONE, ()),
+    ("he's teething and bit me on the shoulder", NONE, ()),
+    ("the baby has been kicking me all night", NONE, ()),
+    ("this is goodbye, see you on the other side", URGENT, ("immediate_danger", "suicide")),
+    (
+        "I'm going to finish it tonight with a bottle of wine and my pills",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+]
+
+EVAL_SET: Final[list[EvalItem]] = [
+    *_BENIGN_IDIOMS,
+    *_BENIGN_NEGATIONS,
+    *_BENIGN_REPORTED,
+    *_BENIGN_EVERYDAY,
+    *_SUICIDE_URGENT,
+    *_SUICIDE_CONCERN,
+    *_SELF_HARM_URGENT,
+    *_SELF_HARM_CONCERN,
+    *_HARM_TO_BABY_INTRUSIVE,
+    *_HARM_TO_BABY_INTENT,
+    *_PSYCHOSIS_URGENT,
+    *_PSYCHOSIS_CONCERN,
+    *_ABUSE_URGENT,
+    *_ABUSE_CONCERN,
+    *_IMMEDIATE_DANGER,
+    *_SUBSTANCE_CONCERN,
+    *_SUBSTANCE_URGENT,
+    *_SECOND_BATCH,
+    *_THIRD_BATCH,
+    *_FOURTH_BATCH,
+    *_FIRST_HELDOUT,
+    *_SECOND_HELDOUT,
+    *_FIFTH_BATCH,
+    *_FIFTH_BATCH_PROBES,
+    *_THIRD_HELDOUT,
+    *_FIFTH_BATCH_PROBES_2,
+]
+"""Every labelled message (development data). Categories within an entry are sorted by name."""
+
+HELDOUT_SET: Final[list[EvalItem]] = _FIRST_HELDOUT
+"""The first held-out batch: kept out of tuning until the fifth round, now part of EVAL_SET."""
+
+HELDOUT_SET_2: Final[list[EvalItem]] = _SECOND_HELDOUT
+"""The second held-out batch: measured before the fifth round, whose rules drew on its misses."""
+
+HELDOUT_SET_3: Final[list[EvalItem]] = _THIRD_HELDOUT
+"""The third held-out batch: measured once on frozen rules, then tuned on; part of EVAL_SET."""
+
+HELDOUT_SET_4: Final[list[EvalItem]] = [
+    # Written and labelled after the fifth round's final rules were frozen (after HELDOUT_SET_3
+    # was tuned on), and measured once. Keep it out of the tuning loop.
+    (
+        "lol my toddler just told the health visitor I'm 'always sad', mortifying, I'd just "
+        "stubbed my toe",
+        NONE,
+        (),
+    ),
+    ("I'm dead tired but she smiled at me this morning so it's all worth it", NONE, ()),
+    ("honestly could scream, the dishwasher's broken and the baby's got colic", NONE, ()),
+    (
+        "my wife went back to work today and I'm on paternity leave, wish me luck with the bottles",
+        NONE,
+        (),
+    ),
+    ("the baby's weight gain is slow and I keep blaming myself, HV says it's fine", NONE, ()),
+    ("anyone know a good white noise app? she only sleeps with the hoover on", NONE, ()),
+    (
+        "I told my GP I wasn't coping and they referred me to the perinatal team, feeling hopeful",
+        NONE,
+        (),
+    ),
+    ("we had a scare with a temperature last night but she's fine now", NONE, ()),
+    ("my OH is a nurse so she's on nights and I'm doing bedtime solo, it's fine", NONE, ()),
+    ("he bumped his head on the coffee table and screamed the house down, I felt awful", NONE, ()),
+    ("I could murder a takeaway, nobody's cooked in days", NONE, ()),
+    ("my mom flew in from Texas to help and I've never been so grateful", NONE, ()),
+    ("this kid will be the end of me, she's figured out how to climb out of the cot", NONE, ()),
+    ("I'm so sick of people asking if she's sleeping through", NONE, ()),
+    ("the baby pulled my glasses off and snapped them, classic", NONE, ()),
+    ("is it bad that I'm looking forward to going back to work?", NONE, ()),
+    ("did anyone else feel like they didn't bond straight away? it came later for me", NONE, ()),
+    ("my partner took over last night and I slept 6 hours, I feel like a new woman", NONE, ()),
+    (
+        "I'm not in a good place but I'm not going to do anything, just needed to say it somewhere",
+        NONE,
+        (),
+    ),
+    (
+        "the HV asked if I felt safe at home and I do, but it made me think about my mum's old "
+        "relationship",
+        NONE,
+        (),
+    ),
+    ("my friend's husband was violent and it's made me really appreciate mine", NONE, ()),
+    ("reading the thread about psychosis made me want to hug my wife", NONE, ()),
+    (
+        "my brain is fried, I put the baby's sock in the washing machine and the washing in the "
+        "bin",
+        NONE,
+        (),
+    ),
+    ("I'm so tired I could cry, and then I did", NONE, ()),
+    ("he's going through a biting phase, my arms are covered in little teeth marks", NONE, ()),
+    ("my diaper bag is a disaster, found a bottle from last week in there", NONE, ()),
+    ("we finally moved him into his own room, I watched the monitor all night lol", NONE, ()),
+    ("had a glass of wine at my sister's wedding and danced with the baby in the sling", NONE, ()),
+    ("I'm taking my iron tablets and vitamin D every morning like a good girl", NONE, ()),
+    ("I feel like a zombie but a happy zombie", NONE, ()),
+    ("I threw my phone across the room when it woke her up, then had to go and find it", NONE, ()),
+    ("the midwife said my stitches have healed nicely, such a relief", NONE, ()),
+    ("my husband got told off by the baby for singing, she cried every time he started", NONE, ()),
+    ("I keep forgetting to eat lunch, anyone got easy one-handed snack ideas?", NONE, ()),
+    ("I'm going to kill my brother, he gave the baby a drum kit for Christmas", NONE, ()),
+    (
+        "my postnatal depression is lifting slowly, the meds and the talking therapy are helping",
+        NONE,
+        (),
+    ),
+    ("dads, did you feel a bit left out in the early weeks?", NONE, ()),
+    ("watched the rugby with the little one on my chest, peak dad life", NONE, ()),
+    (
+        "the baby kept hitting me in the face with her bottle this morning, she thinks it's "
+        "hilarious",
+        NONE,
+        (),
+    ),
+    ("I'm knackered but we're getting there", NONE, ()),
+    ("had my first cry-free day in ages", NONE, ()),
+    ("the neighbours probably think we're mad, singing nursery rhymes at 3am", NONE, ()),
+    ("I'd jump at the chance of a night away, even one", NONE, ()),
+    ("some days I'm just going through the motions, but today was better", NONE, ()),
+    ("my mum says I was a nightmare baby too, so it's payback", NONE, ()),
+    ("the smoke alarm keeps beeping and I can't reach it, send help", NONE, ()),
+    ("she's drinking from a cup now, I'm so proud", NONE, ()),
+    ("I'm absolutely dying to see my mates again", NONE, ()),
+    ("my kid kicked me in the face during a nappy change, we're both fine", NONE, ()),
+    ("he's outside mowing the lawn while she naps, bliss", NONE, ()),
+    ("my wife's been having a tough time so I've been doing nights, happy to", NONE, ()),
+    (
+        "every time I'm on the motorway I think about just letting go of the wheel",
+        URGENT,
+        ("suicide",),
+    ),
+    ("I've looked up how long paracetamol takes to kill you", URGENT, ("suicide",)),
+    ("I think I'm going to do it this weekend when my mum has the baby", URGENT, ("suicide",)),
+    ("Honestly want to die, every single day", URGENT, ("suicide",)),
+    ("been saving my sleeping tablets, I've got about 30 now", URGENT, ("suicide",)),
+    ("the only way out I can see is killing myself", URGENT, ("suicide",)),
+    ("i wanna go to sleep n not wake up, got enough pills to make sure", URGENT, ("suicide",)),
+    ("I've sorted out who'll have the kids and written them each a letter", URGENT, ("suicide",)),
+    (
+        "I keep standing at the top of the stairs in the multi storey thinking about it",
+        URGENT,
+        ("suicide",),
+    ),
+    ("my husband told me last night he's been planning how to kill himself", URGENT, ("suicide",)),
+    ("I hate myself so much I want to stop existing", URGENT, ("suicide",)),
+    ("dad here, I've been researching ways to end my life", URGENT, ("suicide",)),
+    ("k!ll mys3lf tbh", URGENT, ("suicide",)),
+    (
+        "everyone would be better off without me, I'm just dragging them all down",
+        CONCERN,
+        ("suicide",),
+    ),
+    ("I wish I could disappear and let them get on with their lives", CONCERN, ("suicide",)),
+    ("nothing's ever going to change, what's the point", CONCERN, ("suicide",)),
+    ("sometimes I think it would be easier if I wasn't around", CONCERN, ("suicide",)),
+    ("is it normal to sometimes wish you just wouldn't wake up?", CONCERN, ("suicide",)),
+    (
+        "I tried to end my life when I was 19 and I'm scared of feeling like that again",
+        CONCERN,
+        ("suicide",),
+    ),
+    ("I cut my arms last night, first time since before I was pregnant", URGENT, ("self_harm",)),
+    ("I've been burning my wrist with cigarettes", URGENT, ("self_harm",)),
+    ("I'm going to cut myself as soon as the baby's asleep", URGENT, ("self_harm",)),
+    ("I keep punching myself in the stomach", URGENT, ("self_harm",)),
+    ("s/h again, couldn't stop myself", URGENT, ("self_harm",)),
+    ("I hurt myself on purpose today, I needed to feel something", URGENT, ("self_harm",)),
+    ("I've been getting the urge to hurt myself again", CONCERN, ("self_harm",)),
+    ("I used to cut when I was younger, and the thoughts are back", CONCERN, ("self_harm",)),
+    (
+        "I pinch my arms really hard until they bruise when the baby screams",
+        CONCERN,
+        ("self_harm",),
+    ),
+    ("the thought of self harming keeps coming back", CONCERN, ("self_harm",)),
+    ("I'm going to smother him if he doesn't stop crying", URGENT, ("harm_to_baby",)),
+    (
+        "I slapped my son across the face today, I've never done that before",
+        URGENT,
+        ("harm_to_baby",),
+    ),
+    ("I shook the baby so hard his head flopped", URGENT, ("harm_to_baby",)),
+    ("I want to hurt her and I'm scared I actually will", URGENT, ("harm_to_baby",)),
+    ("I held a cushion over his face for a few seconds", URGENT, ("harm_to_baby",)),
+    ("I get these awful flashes of the baby falling from the window", CONCERN, ("harm_to_baby",)),
+    (
+        "I'm terrified I'll snap and hurt her, so I hand her to my husband when I'm stressed",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "every time I'm near the stairs with him I picture throwing him down",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "horrible thoughts about drowning her keep popping into my head at bath time",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    ("I don't trust myself with the baby when he cries for hours", CONCERN, ("harm_to_baby",)),
+    ("I know the TV is sending me messages about my daughter", URGENT, ("psychosis",)),
+    ("someone's been watching me through my laptop camera", URGENT, ("psychosis",)),
+    ("I haven't slept in three days and I feel on top of the world", URGENT, ("psychosis",)),
+    ("I hear a voice telling me the baby is evil", URGENT, ("psychosis",)),
+    (
+        "my wife says the baby is possessed and she wants to take him to a priest at 3am",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("I've been chosen to save the world and the baby is part of the plan", URGENT, ("psychosis",)),
+    ("there's a chip in my arm that lets them track me", URGENT, ("psychosis",)),
+    (
+        "my mind keeps racing and I can't switch it off, I've barely slept in days",
+        CONCERN,
+        ("psychosis",),
+    ),
+    ("things feel unreal, like I'm in a film", CONCERN, ("psychosis",)),
+    (
+        "my partner has been saying strange things and doesn't seem like herself",
+        CONCERN,
+        ("psychosis",),
+    ),
+    ("I feel weirdly euphoric and not like myself", CONCERN, ("psychosis",)),
+    ("he hit me with the baby's bottle", URGENT, ("domestic_abuse",)),
+    ("he grabbed me round the neck and pushed me against the fridge", URGENT, ("domestic_abuse",)),
+    ("he said he's going to kill me if I tell anyone", URGENT, ("domestic_abuse",)),
+    ("he raped me after I said no", URGENT, ("domestic_abuse",)),
+    ("my husband kicked me in the back while I was changing the baby", URGENT, ("domestic_abuse",)),
+    (
+        "she bit me and punched me in the ribs, I'm the dad, I don't know who to tell",
+        URGENT,
+        ("domestic_abuse",),
+    ),
+    ("he threw a glass at my face", URGENT, ("domestic_abuse",)),
+    (
+        "he checks my location all day and phones if I'm not where I said",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    ("he won't let me have my own bank account", CONCERN, ("domestic_abuse",)),
+    (
+        "he tells me I'm a terrible mother and that the baby would be better off without me",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    ("I have to ask him before I can see my friends", CONCERN, ("domestic_abuse",)),
+    ("he threatens to take the baby to Pakistan if I leave", CONCERN, ("domestic_abuse",)),
+    ("I'm scared of my wife when she's been drinking", CONCERN, ("domestic_abuse",)),
+    ("my ex keeps turning up at nursery and shouting at me", CONCERN, ("domestic_abuse",)),
+    (
+        "I've swallowed a whole bottle of my antidepressants",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    (
+        "he's broken the front door and he's coming upstairs",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    ("I'm on the bridge and I'm going to jump", URGENT, ("immediate_danger", "suicide")),
+    ("the baby isn't breathing and he's blue", URGENT, ("immediate_danger",)),
+    (
+        "I cut myself and it's pouring with blood, I feel dizzy",
+        URGENT,
+        ("immediate_danger", "self_harm"),
+    ),
+    (
+        "I'm scared to go home tonight, he said he'd be waiting for me",
+        CONCERN,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    ("Goodbye everyone, I'm sorry, I love you all", URGENT, ("immediate_danger", "suicide")),
+    ("I'm really drunk and I'm the only one here with the baby", URGENT, ("substance_misuse",)),
+    (
+        "I've been drinking since lunch and my husband's away with work, it's just me and the baby",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    ("I took some pills someone gave me and I'm feeding her now", URGENT, ("substance_misuse",)),
+    ("I'm off my head and the kids are in bed, nobody else is home", URGENT, ("substance_misuse",)),
+    ("I'm drinking most nights now to cope with the crying", CONCERN, ("substance_misuse",)),
+    ("I've been taking more codeine than prescribed", CONCERN, ("substance_misuse",)),
+    ("I'm using ket at weekends to escape", CONCERN, ("substance_misuse",)),
+    ("I need vodka to get through bath time", CONCERN, ("substance_misuse",)),
+    ("I buy extra sleeping pills off a woman at work", CONCERN, ("substance_misuse",)),
+]
+"""A fourth held-out batch, written after the fifth round's final rules were frozen."""
