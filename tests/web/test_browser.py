@@ -58,6 +58,14 @@ async def let_in(fac: Tab, part: Tab, name: str) -> None:
     await expect(fac.page.locator("#people")).to_contain_text(name)
 
 
+async def come_in(fac: Tab, part: Tab, invite: str, name: str | None = None) -> str:
+    """Join by the invite link, wait in the lobby and be let in; returns the name used."""
+    used = await join(part, invite, name)
+    await wait_in_lobby(part)
+    await let_in(fac, part, used)
+    return used
+
+
 def heading(tab: Tab, name: str) -> Locator:
     return tab.page.get_by_role("heading", name=name)
 
@@ -242,9 +250,7 @@ async def test_removed_and_banned_participants_see_a_kind_message(
     bea = await tabs(viewport=PHONE)
     await facilitate(fac, facilitator_account, room_id)
     for tab, name in ((ann, "Ann"), (bea, "Bea")):
-        await join(tab, invite, name)
-        await wait_in_lobby(tab)
-        await let_in(fac, tab, name)
+        await come_in(fac, tab, invite, name)
 
     # A parent can tell the facilitators, privately, that someone worries them.
     await person(ann, "Bea").get_by_role("button", name="Report Bea").click()
@@ -284,9 +290,7 @@ async def test_facilitator_mutes_allows_locks_focuses_and_ends(
     part = await tabs(viewport=PHONE)
     late = await tabs(viewport=PHONE)
     await facilitate(fac, facilitator_account, room_id)
-    await join(part, invite, "Cat")
-    await wait_in_lobby(part)
-    await let_in(fac, part, "Cat")
+    await come_in(fac, part, invite, "Cat")
 
     notices = part.page.locator("#notices")
     await moderate(fac, "Cat", "Mute")
@@ -332,9 +336,7 @@ async def test_quick_exit_leaves_the_group_and_clears_the_tab(
     fac = await tabs()
     part = await tabs(viewport=PHONE)
     await facilitate(fac, facilitator_account, room_id)
-    await join(part, invite, "Eve")
-    await wait_in_lobby(part)
-    await let_in(fac, part, "Eve")
+    await come_in(fac, part, invite, "Eve")
     assert await part.session_storage() != {}
 
     await part.page.get_by_role("link", name="Quick exit").click()
@@ -419,12 +421,8 @@ async def test_a_worrying_draft_shows_crisis_links_and_an_urgent_message_is_held
     part = await tabs(viewport=PHONE)
     other = await tabs()
     await facilitate(fac, facilitator_account, room_id)
-    name = await join(part, invite, "Robin")
-    await wait_in_lobby(part)
-    await let_in(fac, part, name)
-    other_name = await join(other, invite, "Wren")
-    await wait_in_lobby(other)
-    await let_in(fac, other, other_name)
+    await come_in(fac, part, invite, "Robin")
+    await come_in(fac, other, invite, "Wren")
 
     # Typing: the same rules as the server, in the page, before anything is sent.
     box = part.page.locator("#draft-support")
@@ -466,9 +464,7 @@ async def test_the_lead_sees_a_new_escalation_live_on_the_page_they_have_open(
     fac = await tabs()
     part = await tabs(viewport=PHONE)
     await facilitate(fac, facilitator_account, room_id)
-    name = await join(part, invite, "Robin")
-    await wait_in_lobby(part)
-    await let_in(fac, part, name)
+    await come_in(fac, part, invite, "Robin")
     await say(part, "I'm going to end my life tonight, I've got the pills ready")
 
     banner = lead.page.locator("#lead-live")
@@ -485,9 +481,7 @@ async def test_facilitator_escalates_an_alert_with_a_note(
     fac = await tabs()
     part = await tabs(viewport=PHONE)
     await facilitate(fac, facilitator_account, room_id)
-    name = await join(part, invite, "Robin")
-    await wait_in_lobby(part)
-    await let_in(fac, part, name)
+    name = await come_in(fac, part, invite, "Robin")
     await part.page.get_by_role("button", name="Ask for help privately").click()
     dialog = part.page.get_by_role("dialog", name="Ask a facilitator for help")
     await dialog.get_by_role("button", name="Ask for help").click()
