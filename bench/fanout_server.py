@@ -1,0 +1,132 @@
+"""The Hearth server for ``bench/chat_fanout.py``: ``hearth serve`` with lifted HTTP limits.
+
+Bench only. It builds the app exactly as ``hearth serve`` does (``from_env``,
+``create_app``, ``uvicorn_config``: uvicorn, uvloop, the websockets sans-I/O
+implementation) with two differences, both because every benchmark client
+comes from one address:
+
+* the per-address HTTP limits on ``/api/join`` and ``/api/login`` (60 joins
+  burst, 120 a minute by default) are lifted, or setting up 4,500 joins
+  would take 40 minutes;
+* the open-file limit is raised to the hard limit, since every WebSocket is
+  a file descriptor.
+
+The WebSocket limits (``ws_*``, ``chat_*``, flood strikes, outbox) are left at
+their defaults: the benchmark stays within them and counts any
+``rate_limited`` answers it gets.
+
+``--gc-log FILE`` appends one line per garbage collection that takes 1 ms or
+more, and per full (generation 2) collection however short:
+``monotonic_seconds generation milliseconds``. The server's event loop stops
+for the whole of a collection, so these are pauses every client sees.
+
+``--profile FILE`` runs the server under cProfile and writes the stats to FILE
+when it stops (SIGINT or SIGTERM). ``--tracemalloc PREFIX`` traces Python
+allocations and writes a snapshot to PREFIX.1, PREFIX.2, ... on each SIGUSR1,
+so the memory of idle connections can be attributed to the code that
+allocated it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import resource
+import signal
+import time
+import tracemalloc
+from dataclasses import replace
+from types import FrameType
+
+import uvicorn
+
+from server import logs
+from server.app import create_app
+from server.cli import uvicorn_config
+from server.settings import DEFAULT_HOST, Settings, from_env
+
+# Effectively unlimited for one benchmark run from one address.
+LIFTED = 10_000_000
+
+
+def raise_open_files() -> int:
+    """Raise the soft RLIMIT_NOFILE to the hard limit; returns the new soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 1_048_576
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def bench_settings(host: str, port: int) -> Settings:
+    return replace(
+        from_env(host=host, port=port),
+        join_burst=LIFTED, join_per_minute=LIFTED,
+        login_burst=LIFTED, login_per_minute=LIFTED,
+    )
+
+
+def log_collections(path: str) -> None:
+    """Record the garbage collector's pauses (see the module docstring)."""
+    log = open(path, "a", buffering=1)  # noqa: SIM115 - open for the life of the process
+    started = 0.0
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        nonlocal started
+        if phase == "start":
+            started = time.perf_counter()
+            return
+        took = (time.perf_counter() - started) * 1000
+        if took >= 1 or info["generation"] == 2:
+            log.write(f"{time.monotonic():.3f} {info['generation']} {took:.2f}\n")
+
+    gc.callbacks.append(callback)
+
+
+def trace_allocations(prefix: str) -> None:
+    tracemalloc.start(12)
+    taken = 0
+
+    def snapshot(signum: int, frame: FrameType | None) -> None:
+        nonlocal taken
+        taken += 1
+        tracemalloc.take_snapshot().dump(f"{prefix}.{taken}")
+
+    signal.signal(signal.SIGUSR1, snapshot)
+
+
+def main() -> None:
+    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args.add_argument("--host", default=DEFAULT_HOST)
+    args.add_argument("--port", type=int, required=True)
+    args.add_argument("--profile", metavar="FILE", help="write cProfile stats here on exit")
+    args.add_argument("--gc-log", metavar="FILE", help="append garbage-collection pauses here")
+    args.add_argument("--tracemalloc", metavar="PREFIX",
+                      help="trace allocations; SIGUSR1 writes a snapshot to PREFIX.N")
+    opts = args.parse_args()
+    if opts.tracemalloc:
+        trace_allocations(opts.tracemalloc)
+    if opts.gc_log:
+        log_collections(opts.gc_log)
+
+    raise_open_files()
+    logs.configure()
+    settings = bench_settings(opts.host, opts.port).with_secret()
+    server = uvicorn.Server(uvicorn_config(create_app(settings), settings))
+    if not opts.profile:
+        server.run()
+        return
+    # uvicorn handles SIGINT/SIGTERM itself and returns from run(); the
+    # profile is written after that.
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        server.run()
+    finally:
+        profiler.disable()
+        profiler.dump_stats(opts.profile)
+
+
+if __name__ == "__main__":
+    main()
