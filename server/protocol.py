@@ -60,7 +60,7 @@ class ParticipantInfo(msgspec.Struct, frozen=True):
     video: bool = False
 
 
-class Sender(msgspec.Struct, frozen=True):
+class Sender(msgspec.Struct, frozen=True, gc=False):  # strings only: see ChatRecord
     id: str
     name: str
     role: Role

@@ -91,8 +91,14 @@ class Member:
         )
 
 
-@dataclass(slots=True)
-class ChatRecord:
+class ChatRecord(msgspec.Struct, gc=False):
+    """A message kept for the session (invariant 7: memory only).
+
+    Strings only, so never part of a cycle: ``gc=False`` keeps the hundreds a
+    busy room holds out of the cyclic collector, whose full passes otherwise
+    stall the event loop at thousands of connections (docs/performance.md).
+    """
+
     id: str
     sender: p.Sender
     text: str

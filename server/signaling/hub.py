@@ -15,6 +15,7 @@ import contextlib
 import itertools
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from server import protocol as p
@@ -61,6 +62,23 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(slots=True)
+class Bans:
+    """A live room's banned participants and devices (device: a keyed hash)."""
+
+    participants: set[str]
+    devices: set[str]
+
+    def excludes(self, who: Identity) -> bool:
+        return who.participant_id in self.participants or (
+            who.device is not None and who.device in self.devices)
+
+    def add(self, participant_id: str, device: str | None) -> None:
+        self.participants.add(participant_id)
+        if device is not None:
+            self.devices.add(device)
+
+
 class Hub:
     def __init__(self, store: Store, settings: Settings, directories: DirectoryStore,
                  safeguarding: SafeguardingService, screen: RiskScreen, metrics: Metrics,
@@ -78,6 +96,8 @@ class Hub:
         self._ids = itertools.count(1)
         self._background: set[asyncio.Task[None]] = set()
         self._sweeps: dict[str, asyncio.TimerHandle] = {}
+        # Each live room's bans, loaded with the room and kept in step with PersistBan.
+        self._bans: dict[str, Bans] = {}
         self._ticker: asyncio.Task[None] | None = None
 
     def next_conn_id(self) -> int:
@@ -101,27 +121,32 @@ class Hub:
     # -- lifecycle of a connection ----------------------------------------------
 
     async def attach(self, conn: Connection, who: Identity) -> bool:
-        """Admit a connection whose token was valid. False: it was turned away (and closed)."""
-        record = await self._store.room(who.room_id)
-        if record is None:
-            self._reject(conn, "unauthorized", "this group no longer exists", CLOSE_UNAUTHORIZED)
-            return False
-        if who.role == "participant" and await self._store.is_banned(
-            who.room_id, who.participant_id, who.device
-        ):
+        """Admit a connection whose token was valid. False: it was turned away (and closed).
+
+        A room with a live session answers from memory (its config and its ban list);
+        only the first arrival pays for the store, so thousands can join a busy node
+        quickly (docs/performance.md).
+        """
+        room = self._rooms.get(who.room_id)
+        if room is None:
+            record = await self._store.room(who.room_id)
+            if record is None:
+                self._reject(conn, "unauthorized", "this group no longer exists",
+                             CLOSE_UNAUTHORIZED)
+                return False
+            directory = await self._directories.current()
+            open_alerts = await self._store.safeguarding.open_alerts(record.id)
+            bans = await self._store.bans_for(record.id)
+            # Awaiting above let another connection create it meanwhile.
+            room = self._rooms.get(who.room_id) or self._new_room(
+                record.id, record.name, record.audience, record.locked, record.focus,
+                directory, open_alerts, bans)
+        if who.role == "participant" and self._bans[room.id].excludes(who):
             conn.close(CLOSE_REMOVED, "banned")
             return False
         escalations: tuple[p.EscalationInfo, ...] = ()
         if who.role == "safeguarding_lead":
             escalations = tuple(info_for(e) for e in await self._safeguarding.open_escalations())
-        room = self._rooms.get(who.room_id)
-        if room is None:
-            directory = await self._directories.current()
-            open_alerts = await self._store.safeguarding.open_alerts(record.id)
-            # Awaiting above let another connection create it meanwhile.
-            room = self._rooms.get(who.room_id) or self._new_room(
-                record.id, record.name, record.audience, record.locked, record.focus,
-                directory, open_alerts)
         sweep = self._sweeps.pop(who.room_id, None)
         if sweep is not None:
             sweep.cancel()
@@ -132,7 +157,9 @@ class Hub:
         return not conn.closed
 
     def _new_room(self, room_id: str, name: str, audience: str, locked: bool, focus: bool,
-                  directory: Directory, open_alerts: list[AlertRecord]) -> Room:
+                  directory: Directory, open_alerts: list[AlertRecord],
+                  bans: tuple[set[str], set[str]]) -> Room:
+        self._bans[room_id] = Bans(*bans)
         screen = self._screen
 
         def screening(text: str) -> Screening:
@@ -215,6 +242,9 @@ class Hub:
             self._in_background(
                 self._safeguarding.ack(effect.alert_id, effect.by, self._clock()), "ack")
         elif isinstance(effect, PersistBan):
+            bans = self._bans.get(effect.room_id)
+            if bans is not None:
+                bans.add(effect.participant_id, effect.device)
             self._in_background(
                 self._store.add_ban(effect.room_id, effect.participant_id, effect.device),
                 "ban")
@@ -314,6 +344,7 @@ class Hub:
 
     def _forget(self, room_id: str) -> None:
         self._rooms.pop(room_id, None)
+        self._bans.pop(room_id, None)
         sweep = self._sweeps.pop(room_id, None)
         if sweep is not None:
             sweep.cancel()

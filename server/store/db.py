@@ -89,6 +89,7 @@ class Store(Protocol):
     async def add_ban(self, room_id: str, participant_id: str, device: str | None) -> None: ...
     async def is_banned(self, room_id: str, participant_id: str | None,
                         device: str | None) -> bool: ...
+    async def bans_for(self, room_id: str) -> tuple[set[str], set[str]]: ...
 
 
 def _now() -> datetime:
@@ -310,6 +311,14 @@ class SqlStore:
             )
             return found is not None
 
+
+    async def bans_for(self, room_id: str) -> tuple[set[str], set[str]]:
+        """Every banned participant id and device hash of a room (loaded once per session)."""
+        async with self._session() as session:
+            rows = (await session.execute(
+                select(BanRow.participant_id, BanRow.device).where(BanRow.room_id == room_id)
+            )).all()
+        return {r[0] for r in rows}, {r[1] for r in rows if r[1] is not None}
 
 def _staff(row: StaffRow) -> Staff:
     return Staff(id=row.id, username=row.username, password_hash=row.password_hash,

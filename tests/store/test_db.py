@@ -131,3 +131,13 @@ def test_async_url_maps_the_urls_people_write() -> None:
     assert async_url("postgres://u@h/db") == "postgresql+asyncpg://u@h/db"
     assert async_url("sqlite:////tmp/x.db") == "sqlite+aiosqlite:////tmp/x.db"
     assert async_url("postgresql+asyncpg://u@h/db") == "postgresql+asyncpg://u@h/db"
+
+
+async def test_bans_for_loads_a_rooms_bans_at_once(store: SqlStore) -> None:
+    room = await store.add_room("A", "mothers")
+    other = await store.add_room("B", "mothers")
+    await store.add_ban(room.id, "p_1", "device-1")
+    await store.add_ban(room.id, "p_2", None)
+    await store.add_ban(other.id, "p_3", "device-3")
+    assert await store.bans_for(room.id) == ({"p_1", "p_2"}, {"device-1"})
+    assert await store.bans_for("r_none") == (set(), set())
