@@ -33,9 +33,11 @@ What it does, in order:
 6. Measures the ``--duration`` window only: alert latency, the sender's
    ``chat.held`` latency, background chat delivery latency, the alerts
    committed per second, the server's CPU (event-loop thread and the rest,
-   which is mostly aiosqlite's SQLite threads) and the machine's. After the
-   server stops, counts the rows in its database: every urgent message sent
-   must have an alert and an escalation.
+   which is mostly aiosqlite's SQLite threads), the machine's CPU and iowait,
+   and the writes and flushes of the disk holding the data folder (all users'
+   I/O: on a shared machine an fsync can wait behind someone else's). After
+   the server stops, counts the rows in its database: every urgent message
+   sent must have an alert and an escalation.
 
 Run it on purpose; it is not part of the test suite and asserts nothing.
 """
