@@ -3230,3 +3230,494 @@ HELDOUT_SET_4: Final[list[EvalItem]] = [
     ("I buy extra sleeping pills off a woman at work", CONCERN, ("substance_misuse",)),
 ]
 """A fourth held-out batch, written after the fifth round's final rules were frozen."""
+
+HELDOUT_SET_5: Final[list[EvalItem]] = [
+    # Written and labelled before the sixth round touched any rule; see the module docstring for
+    # its figure on the rules as they stood. Never tuned on: only its totals were read.
+    # -- benign: idioms of tired parents, negations, reported speech, alarming words in ordinary use
+    ("she's killing me with these 5am starts", NONE, ()),
+    ("I could happily throttle the man who invented the noisy bouncer", NONE, ()),
+    ("I'm literally dying for a bacon sandwich", NONE, ()),
+    ("this baby will be the death of me, he's eaten a crayon", NONE, ()),
+    ("honestly I'd kill for a lie in", NONE, ()),
+    ("my nipples are murdering me, cracked and bleeding, any creams?", NONE, ()),
+    ("nearly killed myself on a rogue lego at 3am", NONE, ()),
+    ("I'm so tired I could sleep for a year", NONE, ()),
+    ("my husband's snoring makes me want to smother him with a pillow 😂", NONE, ()),
+    ("shoot me, it's only Tuesday", NONE, ()),
+    ("I'm going to lose my mind if she doesn't nap today", NONE, ()),
+    ("that nappy was lethal, had to open every window", NONE, ()),
+    ("dying of the cringe, sang to him at baby group and my voice cracked", NONE, ()),
+    ("we're drowning in baby clothes people have given us", NONE, ()),
+    (
+        "I'm so hungover from the sleep deprivation, feels like I drank a bottle of vodka",
+        NONE,
+        (),
+    ),
+    ("she absolutely smashed it at swimming today", NONE, ()),
+    (
+        "my mum is going to kill me when she finds out we've named him after his other grandad",
+        NONE,
+        (),
+    ),
+    ("I'm running on empty but we're surviving", NONE, ()),
+    ("the dog nearly gave me a heart attack barking just as she'd gone down", NONE, ()),
+    ("I'm not going to hurt myself, I just need a rant", NONE, ()),
+    ("never thought about harming the baby, but I do feel a bit disconnected", NONE, ()),
+    ("no suicidal thoughts, the GP checked, I'm just really flat", NONE, ()),
+    ("he's never laid a finger on me, he's just really stressed about money", NONE, ()),
+    ("I'm not hearing things, it was the monitor picking up next door's baby lol", NONE, ()),
+    ("I don't drink at all since she was born, not even at Christmas", NONE, ()),
+    ("I'm not depressed, I'm just bored of the same four walls", NONE, ()),
+    ("watched a documentary about postpartum psychosis, so glad they talk about it now", NONE, ()),
+    ("our NCT group had a talk on domestic abuse, really eye-opening", NONE, ()),
+    (
+        "the midwife asked the usual questions about feeling safe and wanting to harm myself, "
+        "all fine",
+        NONE,
+        (),
+    ),
+    ("my sister had PND and got through it, she's my hero", NONE, ()),
+    (
+        "read a story about a mum who took an overdose after her baby, made me cry, so sad",
+        NONE,
+        (),
+    ),
+    (
+        "the crime drama last night had a strangling scene, had to turn it off, hormones",
+        NONE,
+        (),
+    ),
+    ("he hit his head on the cot bars but he's fine, no bump", NONE, ()),
+    ("dad here, first solo bath time and nobody drowned, success", NONE, ()),
+    ("she cut her first tooth today!", NONE, ()),
+    ("he kicked me so hard in the bladder I nearly wet myself, 38 weeks and counting", NONE, ()),
+    (
+        "my OH is working away this week so it's just me and the little one, wish me luck",
+        NONE,
+        (),
+    ),
+    ("I took two paracetamol for the headache, is that ok while breastfeeding?", NONE, ()),
+    ("the baby was sick everywhere and then laughed at me", NONE, ()),
+    ("we had to go to A&E because he put a raisin up his nose", NONE, ()),
+    ("I've hidden the remote so he can't chew it anymore", NONE, ()),
+    ("any tips for getting a toddler to stop hitting the baby? she's only 2", NONE, ()),
+    ("my partner's on nights so I had a glass of wine after bedtime, first in ages", NONE, ()),
+    ("anyone else's baby scream bloody murder when you put them in the car seat?", NONE, ()),
+    ("the voices at baby group were so loud I had to leave, too overwhelming", NONE, ()),
+    ("I keep seeing adverts for baby monitors on my phone, I swear it listens", NONE, ()),
+    ("i cried at the washing machine advert, hormones are wild", NONE, ()),
+    ("I threw the baby book in the bin, it was making me feel worse", NONE, ()),
+    ("she bit me while feeding and I yelped", NONE, ()),
+    (
+        "I'm back on the gin tonight to celebrate my sister's engagement, hubby's doing bedtime",
+        NONE,
+        (),
+    ),
+    ("my son's got a cough that sounds like a seal, GP says croup", NONE, ()),
+    ("going to cut my hair short, sick of it being pulled", NONE, ()),
+    ("we finally got him to take a bottle, I nearly cried with relief", NONE, ()),
+    ("dads group on Thursday was brilliant, we just talked about football and sleep", NONE, ()),
+    ("i'm exhausted but happy, she slept 5 hours straight last night", NONE, ()),
+    # -- suicide
+    (
+        "I've decided I'm going to end it after the baby's christening, it's all planned",
+        URGENT,
+        ("suicide",),
+    ),
+    ("honestly cant see a future where im alive, just want it over", URGENT, ("suicide",)),
+    ("been googling how many co-codamol would do it", URGENT, ("suicide",)),
+    (
+        "dad of 2 here. I sat in the car in the garage last night with the engine running for a "
+        "bit",
+        URGENT,
+        ("suicide",),
+    ),
+    ("I mean it this time, I want to be dead", URGENT, ("suicide",)),
+    (
+        "my wife said she's been thinking of ways to kill herself and asked me not to tell anyone",
+        URGENT,
+        ("suicide",),
+    ),
+    (
+        "tbh i dont want to be here anymore, not in a dramatic way, i just dont",
+        URGENT,
+        ("suicide",),
+    ),
+    (
+        "I've written a note for my partner and put it in the drawer with the baby's red book",
+        URGENT,
+        ("suicide",),
+    ),
+    ("wish i had the guts to jump in front of a train", URGENT, ("suicide",)),
+    (
+        "I keep thinking about slitting my wrists in the bath once everyone's asleep",
+        URGENT,
+        ("suicide",),
+    ),
+    (
+        "what's the point in me living, the kids deserve a better mum, I'm going to make it stop",
+        URGENT,
+        ("suicide",),
+    ),
+    ("Ive stockpiled my sertraline for weeks, just in case", URGENT, ("suicide",)),
+    ("i want to die. simple as that. don't tell me to ring anyone", URGENT, ("suicide",)),
+    (
+        "new dad, not coping, keep thinking about driving into a wall on the way home from work",
+        URGENT,
+        ("suicide",),
+    ),
+    ("if I'm honest I've been planning my suicide for a while now", URGENT, ("suicide",)),
+    ("sometimes I think everyone would cope fine if I just wasn't here", CONCERN, ("suicide",)),
+    ("I don't want to die, I just want to stop existing for a while", CONCERN, ("suicide",)),
+    ("feel like such a burden on my husband, he'd be happier without me", CONCERN, ("suicide",)),
+    ("I went to bed hoping I wouldn't wake up", CONCERN, ("suicide",)),
+    ("there's no light at the end of the tunnel, never will be", CONCERN, ("suicide",)),
+    (
+        "i attempted when i was at uni and lately ive been feeling the same way",
+        CONCERN,
+        ("suicide",),
+    ),
+    (
+        "dads, is it normal to think your family would be better off with the life insurance?",
+        CONCERN,
+        ("suicide",),
+    ),
+    # -- immediate danger
+    (
+        "I've taken all my tablets and a bottle of wine, just wanted to say bye",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    (
+        "sitting on the edge of the cliff at the moment, can't do this anymore",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    (
+        "got the belt ready n im thinkin abt hangin myself tonight",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    (
+        "I'm in the car park on the top level and I'm going to go over",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    (
+        "this is my last message, look after my boy for me",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    (
+        "I've got all the pills lined up on the bathroom floor",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    (
+        "cut too deep and it won't stop bleeding, towel is soaked",
+        URGENT,
+        ("immediate_danger", "self_harm"),
+    ),
+    (
+        "he's outside banging on the door saying he'll kill me, I'm hiding in the bathroom with "
+        "the baby",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    (
+        "he's got a knife and he's really angry, I'm scared",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    ("baby's gone floppy and won't wake up, what do I do", URGENT, ("immediate_danger",)),
+    ("she's choking and going purple", URGENT, ("immediate_danger",)),
+    # -- self-harm
+    (
+        "I've started cutting again, my thighs this time so no one sees",
+        URGENT,
+        ("self_harm",),
+    ),
+    ("scratched my arms till they bled last night after the argument", URGENT, ("self_harm",)),
+    (
+        "I'm going to burn myself with the straighteners when he goes to work",
+        URGENT,
+        ("self_harm",),
+    ),
+    (
+        "banged my head against the wall over and over until I felt calmer",
+        URGENT,
+        ("self_harm",),
+    ),
+    ("sh'd again tonight, deeper than before", URGENT, ("self_harm",)),
+    (
+        "I've been hitting myself with the hairbrush when I get overwhelmed",
+        URGENT,
+        ("self_harm",),
+    ),
+    (
+        "i need to hurt myself rn, the urge is too strong and im going to",
+        URGENT,
+        ("self_harm",),
+    ),
+    ("I've been really tempted to cut again but I've held off so far", CONCERN, ("self_harm",)),
+    (
+        "I used to self harm as a teenager and the urge is creeping back",
+        CONCERN,
+        ("self_harm",),
+    ),
+    ("I dig my nails into my hands when she won't stop crying", CONCERN, ("self_harm",)),
+    ("punched the wall last night, knuckles are a mess", CONCERN, ("self_harm",)),
+    ("had the thought of burning myself today, didn't do it", CONCERN, ("self_harm",)),
+    # -- harm to the baby
+    (
+        "I shook her last night because she wouldn't stop, she seems ok but I did it",
+        URGENT,
+        ("harm_to_baby",),
+    ),
+    (
+        "I'm so angry I could throw him across the room and I think I actually might",
+        URGENT,
+        ("harm_to_baby",),
+    ),
+    (
+        "I put my hand over her mouth to stop the screaming, only for a second",
+        URGENT,
+        ("harm_to_baby",),
+    ),
+    (
+        "dad here, I squeezed my son's arm so hard it left a mark",
+        URGENT,
+        ("harm_to_baby",),
+    ),
+    ("I want to put a pillow over her face so it all stops", URGENT, ("harm_to_baby",)),
+    ("I dropped him on purpose onto the bed, then panicked", URGENT, ("harm_to_baby",)),
+    ("if she wakes again tonight i swear im going to hurt her", URGENT, ("harm_to_baby",)),
+    (
+        "I'm going to take the baby with me when I go, she can't stay here without me",
+        URGENT,
+        ("harm_to_baby", "suicide"),
+    ),
+    (
+        "my partner smacked the baby hard on the leg because he wouldn't settle",
+        URGENT,
+        ("harm_to_baby",),
+    ),
+    (
+        "I keep imagining dropping her over the banister and it makes me feel sick",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "I've hidden all our knives because I keep getting pictures in my head of stabbing him",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "horrible thought popped into my head of holding him under the bath water, I'd never do "
+        "it but I'm scared",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    ("I avoid being alone with the baby in case I snap", CONCERN, ("harm_to_baby",)),
+    (
+        "does anyone else get scary thoughts about hurting their baby? I love her so much",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "I had a flash of throwing him out of the car window on the motorway and I can't stop "
+        "thinking about it",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "I'm frightened of what I might do when she screams for hours, so I put her in the cot "
+        "and walk out",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    # -- psychosis
+    (
+        "haven't slept since Tuesday and I don't even feel tired, I've got so much to do",
+        URGENT,
+        ("psychosis",),
+    ),
+    (
+        "the baby isn't mine, they swapped her at the hospital, I can tell by her eyes",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("I can hear whispering in the walls telling me what to do", URGENT, ("psychosis",)),
+    (
+        "my wife's convinced the neighbours are filming us through the smoke alarm",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("God has told me my son is going to save everyone", URGENT, ("psychosis",)),
+    (
+        "i keep seeing people in the corner of the nursery who aren't there",
+        URGENT,
+        ("psychosis",),
+    ),
+    (
+        "my partner hasn't slept for 4 days, she's talking really fast and says she's on a mission",
+        URGENT,
+        ("psychosis",),
+    ),
+    (
+        "the radio is talking directly to me, it knows what I'm thinking",
+        URGENT,
+        ("psychosis",),
+    ),
+    (
+        "I feel invincible, like nothing can hurt me or the baby, I could walk through fire",
+        URGENT,
+        ("psychosis",),
+    ),
+    (
+        "my thoughts are going a million miles an hour and I can't keep up with them",
+        CONCERN,
+        ("psychosis",),
+    ),
+    (
+        "everything feels strange, like the world isn't real and I'm watching from outside",
+        CONCERN,
+        ("psychosis",),
+    ),
+    (
+        "my wife has been acting really out of character since the birth, talking nonsense at "
+        "times",
+        CONCERN,
+        ("psychosis",),
+    ),
+    ("feel weirdly buzzing and high even though I've had no sleep", CONCERN, ("psychosis",)),
+    (
+        "my head is so jumbled I can't finish a sentence, I keep losing track",
+        CONCERN,
+        ("psychosis",),
+    ),
+    # -- domestic abuse
+    ("he pushed me down the stairs when I was 7 months", URGENT, ("domestic_abuse",)),
+    ("my boyfriend put his hands round my throat last night", URGENT, ("domestic_abuse",)),
+    (
+        "he punched the wall next to my head then grabbed my hair",
+        URGENT,
+        ("domestic_abuse",),
+    ),
+    (
+        "she hits me when I don't do things right, I'm a dad and I feel stupid saying it",
+        URGENT,
+        ("domestic_abuse",),
+    ),
+    ("he says if I leave he'll kill me and the baby", URGENT, ("domestic_abuse",)),
+    (
+        "my partner forced me to have sex when I was still bleeding after the birth",
+        URGENT,
+        ("domestic_abuse",),
+    ),
+    ("he kneed me in the stomach when I was pregnant", URGENT, ("domestic_abuse",)),
+    ("DH slapped me round the face in front of the kids", URGENT, ("domestic_abuse",)),
+    (
+        "he pinned me down on the bed and wouldn't let me up for ages",
+        URGENT,
+        ("domestic_abuse",),
+    ),
+    (
+        "my ex turned up drunk and smashed my head against the car door",
+        URGENT,
+        ("domestic_abuse",),
+    ),
+    (
+        "he goes through my phone every night and gets angry if I've deleted anything",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    (
+        "my husband takes my wages and gives me an allowance for nappies",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    (
+        "she won't let me see my mates, says I should be at home",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    (
+        "he always comes to my midwife appointments and answers for me",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    (
+        "I'm terrified of how he'll react if I tell him I've spent money on myself",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    ("he calls me a fat useless cow in front of his family", CONCERN, ("domestic_abuse",)),
+    ("he put a tracker on my car", CONCERN, ("domestic_abuse",)),
+    (
+        "my partner says no one would believe me because I've got PND",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    (
+        "my ex keeps messaging me hundreds of times a day and turning up at my mum's",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    # -- substance misuse
+    (
+        "I'm absolutely wasted and the baby's just woken up, no one else here",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    (
+        "had a couple of lines and I'm doing the night feeds on my own",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    (
+        "smoked loads of weed and fell asleep on the sofa with her on my chest",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    (
+        "I've had nearly a bottle of vodka and I've got to pick the kids up from school in the car",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    (
+        "drunk af and hubby's on nights so it's just me n the twins",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    (
+        "took a couple of my mum's diazepam and I'm struggling to keep my eyes open, baby's in "
+        "the bath",
+        URGENT,
+        ("immediate_danger", "substance_misuse"),
+    ),
+    (
+        "I'm getting through a bottle of wine most nights just to switch off",
+        CONCERN,
+        ("substance_misuse",),
+    ),
+    ("I can't sleep without a joint anymore", CONCERN, ("substance_misuse",)),
+    (
+        "been taking extra codeine since my c-section, more than the box says",
+        CONCERN,
+        ("substance_misuse",),
+    ),
+    (
+        "my husband's drinking has got out of hand since the baby came",
+        CONCERN,
+        ("substance_misuse",),
+    ),
+    (
+        "wine o'clock is getting earlier and earlier, it's 11am now",
+        CONCERN,
+        ("substance_misuse",),
+    ),
+    ("I've been buying tramadol off a lad at the gym", CONCERN, ("substance_misuse",)),
+]
+"""A fifth held-out batch, written before the sixth round changed any rule; never tuned on."""
