@@ -50,6 +50,12 @@ urgent, "reached" counts any severity; FA is benign messages given any severity)
   risk ("this is goodbye, see you on the other side" was excused as an everyday absence) and added
   progressive forms of violence ("has been hitting me", found by the room tests); HELDOUT_SET_4's
   figures were unchanged by it.
+* Sixth round. HELDOUT_SET_5 (161: 55 benign, 67 urgent, 39 concern) was written and labelled
+  before any rule changed, and measured once on the rules as they stood (totals only; its misses
+  were not read): urgent recall 47/67 = 0.701 (50 reached a facilitator), urgent precision 47/55
+  = 0.855, concern 23/39 exact (27 reached), FA 4/55 = 0.073. By category (recall, precision):
+  immediate_danger 0.583/0.875, suicide 0.552/0.889, self_harm 1.000/0.867, harm_to_baby
+  0.688/0.846, psychosis 0.857/0.923, domestic_abuse 0.762/0.941, substance_misuse 0.417/1.000.
 * The original 661 development messages are unchanged (urgent 241/241, concern 136/136, FA 1/284)
   and the old 60 held-out messages now score 22/22, 14/14, 0/24 (tuned on).
 
