@@ -39,6 +39,10 @@ def configure(level: int = logging.INFO) -> None:
         logger.handlers[:] = []
         logger.propagate = True
         logger.addFilter(DropClientAddresses())
+    # aioice logs every ICE check at INFO with both ends' addresses (invariant 9), and
+    # aiortc's INFO lines are per-connection chatter: only their problems are wanted.
+    for name in ("aioice", "aiortc"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     # Alembic announces every start-up check at INFO; only problems matter.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # The access log is nothing but client addresses and paths (join links carry invite codes).

@@ -58,6 +58,9 @@ class ParticipantInfo(msgspec.Struct, frozen=True):
     hand: bool = False
     audio: bool = False
     video: bool = False
+    # Addition: their voice is in the room's mix now (server-side speech detection,
+    # at most one change per 300 ms). Never set by anything said inside an aside.
+    speaking: bool = False
 
 
 class Sender(msgspec.Struct, frozen=True, gc=False):  # strings only: see ChatRecord
@@ -289,6 +292,9 @@ class Welcome(ServerMessage, tag="welcome", frozen=True, omit_defaults=True):
     # Addition: crisis and support contacts by risk category, for the room's audience,
     # so the page can show them while someone types a worrying message.
     signposting: dict[str, list[Resource]] | None = None
+    # Addition: how many receive-only video m-lines ("slots") the client's offer should
+    # carry after its own camera's; the server says which slot shows whom (media.slots).
+    video_slots: int | None = None
 
 
 class Ack(ServerMessage, tag="ack", frozen=True, omit_defaults=True):
@@ -403,6 +409,31 @@ class MediaOfferOut(ServerMessage, tag="media.offer", frozen=True):
 
 class MediaAnswerOut(ServerMessage, tag="media.answer", frozen=True):
     sdp: str
+
+
+class VideoSlotInfo(msgspec.Struct, frozen=True):
+    mid: str
+    participant: str | None = None
+
+
+class MediaSlots(ServerMessage, tag="media.slots", frozen=True):
+    """Addition: which of the client's receive-only video slots (by ``mid``) shows whom."""
+
+    slots: list[VideoSlotInfo]
+
+
+class AsideStarted(ServerMessage, tag="aside.started", frozen=True):
+    """Addition: to the pair and to staff: these two now talk privately."""
+
+    facilitator: PersonRef
+    participant: PersonRef
+
+
+class AsideEnded(ServerMessage, tag="aside.ended", frozen=True):
+    """Addition: to the pair and to staff: both are back in the room's mix."""
+
+    facilitator: str
+    participant: str
 
 
 # ---------------------------------------------------------------------------

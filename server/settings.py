@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from server.auth.tokens import new_secret
@@ -57,7 +57,23 @@ class Settings:
 
     ack_within_urgent: int = 60
     ack_within_concern: int = 300
-    ice_servers: tuple[dict[str, object], ...] = field(default_factory=tuple)
+
+    # Media (ARCHITECTURE.md "Media design"; docs/media.md "Deployment").
+    # Addresses the server's media sockets bind and advertise; empty: the machine's.
+    media_addresses: tuple[str, ...] = ()
+    # Advertised instead of the bound address, behind a 1:1 NAT (a cloud VM's public IP).
+    media_public_address: str | None = None
+    # Inclusive UDP port range for media, so a firewall opens exactly that; None: any.
+    media_ports: tuple[int, int] | None = None
+    # Given to clients in welcome; TURN credentials are coturn shared-secret ones.
+    stun_urls: tuple[str, ...] = ()
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str | None = None
+    turn_ttl: int = 12 * 3600
+    # libopus complexity of the room mixes: 10 is best quality; see docs/performance.md.
+    opus_complexity: int = 10
+    # Receive-only video slots per peer connection (cameras a client can see at once).
+    video_slots: int = 4
 
     # Outbound notice of a new escalation to the safeguarding lead; each optional.
     webhook_url: str | None = None
@@ -130,5 +146,31 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         retention_days=int(env.get("HEARTH_RETENTION_DAYS", "90")),
         ack_within_urgent=int(env.get("HEARTH_ACK_WITHIN_URGENT", "60")),
         ack_within_concern=int(env.get("HEARTH_ACK_WITHIN_CONCERN", "300")),
+        media_addresses=_listed(env.get("HEARTH_MEDIA_ADDRESSES", "")),
+        media_public_address=env.get("HEARTH_MEDIA_PUBLIC_ADDRESS") or None,
+        media_ports=_port_range(env.get("HEARTH_MEDIA_PORTS", "")),
+        stun_urls=_listed(env.get("HEARTH_STUN_URLS", "")),
+        turn_urls=_listed(env.get("HEARTH_TURN_URLS", "")),
+        turn_secret=env.get("HEARTH_TURN_SECRET") or None,
+        turn_ttl=int(env.get("HEARTH_TURN_TTL", str(12 * 3600))),
+        opus_complexity=int(env.get("HEARTH_OPUS_COMPLEXITY", "10")),
     )
     return replace(settings, **overrides)  # type: ignore[arg-type]
+
+
+def _listed(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def _port_range(value: str) -> tuple[int, int] | None:
+    """``"50000-50999"`` -> (50000, 50999); empty -> None; anything else is refused."""
+    if not value.strip():
+        return None
+    low, sep, high = value.partition("-")
+    try:
+        ports = (int(low), int(high if sep else low))
+    except ValueError:
+        raise ValueError(f"HEARTH_MEDIA_PORTS must look like 50000-50999, not {value!r}") from None
+    if not 1024 <= ports[0] <= ports[1] <= 65535:
+        raise ValueError(f"HEARTH_MEDIA_PORTS {value!r} is not a range within 1024-65535")
+    return ports

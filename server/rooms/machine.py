@@ -36,6 +36,9 @@ from server.rooms.types import (
     EscalateAlert,
     Identity,
     IdFactory,
+    MediaSeat,
+    MediaSignal,
+    MediaView,
     ModerationAction,
     PersistBan,
     PersistRoomState,
@@ -44,6 +47,7 @@ from server.rooms.types import (
     RoomConfig,
     Screening,
     Send,
+    Speaking,
     Tick,
 )
 
@@ -55,6 +59,13 @@ EscalationReason = Literal["overdue", "urgent", "facilitator", "no_facilitator"]
 # Enough recent chat for a facilitator to act on an alert about it; older
 # messages are forgotten even while the session lasts (invariant 7).
 RECENT_CHAT = 500
+
+# Commands after which the media rules may have changed (who is where, who may be
+# heard or seen): the adapter then asks for a new ``media_view``.
+MEDIA_COMMANDS: frozenset[type] = frozenset({
+    p.Leave, p.LobbyAdmit, p.LobbyDeny, p.MediaState, p.ParticipantMute, p.ParticipantAllow,
+    p.ParticipantRemove, p.RoomFocus, p.RoomEnd, p.AsideStart, p.AsideEnd,
+})
 
 
 def random_id(prefix: str) -> str:
@@ -79,6 +90,7 @@ class Member:
     audio: bool = False
     video: bool = False
     mute_locked: bool = False
+    speaking: bool = False
 
     @property
     def staff(self) -> bool:
@@ -87,7 +99,7 @@ class Member:
     def info(self) -> p.ParticipantInfo:
         return p.ParticipantInfo(
             id=self.id, name=self.name, role=self.role, hand=self.hand,
-            audio=self.audio, video=self.video,
+            audio=self.audio, video=self.video, speaking=self.speaking,
         )
 
 
@@ -134,6 +146,10 @@ class Room:
         self._held: dict[str, ChatRecord] = {}
         self._chat: OrderedDict[str, ChatRecord] = OrderedDict()
         self._ended = False
+        # Private two-way mixes: participant id -> facilitator id.
+        self._asides: dict[str, str] = {}
+        # Bumped whenever the media rules may have changed (see ``media_view``).
+        self.media_version = 0
         self._handlers: dict[type, Callable[[Member, p.ClientMessage, datetime], list[Effect]]] = {
             p.Hello: self._on_hello,
             p.Leave: self._on_leave,
@@ -154,12 +170,12 @@ class Room:
             p.RoomUnlock: self._on_unlock,
             p.RoomFocus: self._on_focus,
             p.RoomEnd: self._on_end,
-            # Staff commands whose machinery comes with a later issue (asides need the
-            # media mixer). Until then they are still checked for role, so a participant
-            # is told ``forbidden`` like for every other facilitator command.
             p.Escalate: self._on_escalate,
-            p.AsideStart: self._on_staff_later,
-            p.AsideEnd: self._on_staff_later,
+            p.AsideStart: self._on_aside_start,
+            p.AsideEnd: self._on_aside_end,
+            p.MediaOffer: self._on_media_signal,
+            p.MediaAnswer: self._on_media_signal,
+            p.MediaCandidate: self._on_media_signal,
         }
 
     # -- queries -------------------------------------------------------------
@@ -190,6 +206,18 @@ class Room:
     def member_for(self, conn: ConnId) -> Member | None:
         return self._by_conn.get(conn)
 
+    def media_view(self) -> MediaView:
+        """The media rules now, for the mixer and the video router (invariant 1)."""
+        return MediaView(
+            seats=tuple(
+                MediaSeat(participant_id=m.id, conn=m.conn, place=m.place, staff=m.staff,
+                          audio=m.audio, video=m.video, mute_locked=m.mute_locked)
+                for m in self._members.values()),
+            asides=tuple((facilitator, participant)
+                         for participant, facilitator in self._asides.items()),
+            focus=self.focus,
+        )
+
     def _in_room(self) -> Iterable[Member]:
         return (m for m in self._members.values() if m.place == "room")
 
@@ -217,6 +245,8 @@ class Room:
                     raise Failure("invalid_state",
                                   f"{p.message_type(message)} is not available here")
                 effects = handler(member, message, now)
+                if type(message) in MEDIA_COMMANDS:
+                    self.media_version += 1
             except Failure as failure:
                 return [Send((member.conn,), p.Error(code=failure.code, message=failure.message,
                                                      ref=message.ref))]
@@ -225,10 +255,13 @@ class Room:
                 # escalation is acknowledged only once it is stored: see EscalateAlert.)
                 effects.insert(0, Send((member.conn,), p.Ack(ref=message.ref)))
             return effects
-        if isinstance(command, Connect):
-            return self._connect(command.conn, command.identity, command.escalations)
         if isinstance(command, Tick):
             return self._tick(now)
+        if isinstance(command, Speaking):
+            return self._speaking(command)
+        self.media_version += 1
+        if isinstance(command, Connect):
+            return self._connect(command.conn, command.identity, command.escalations)
         return self._disconnect(command.conn)
 
     @property
@@ -295,12 +328,13 @@ class Room:
             you=member.info(),
             room=self.info(),
             state=member.place,
-            ice_servers=list(self.config.ice_servers),
+            ice_servers=list(self.config.ice_servers()),
             participants=[m.info() for m in self._in_room()] if in_room else None,
             lobby=[m.info() for m in self._lobby()] if member.staff else None,
             alerts=self._alerts.open() if member.staff else None,
             escalations=list(escalations) if member.role == "safeguarding_lead" else None,
             signposting=self._signposting(),
+            video_slots=self.config.video_slots,
         )
         return [Send((member.conn,), welcome)]
 
@@ -343,9 +377,11 @@ class Room:
         """Forget a member and tell whoever could see them."""
         del self._by_conn[member.conn]
         del self._members[member.id]
+        effects_aside = self._end_asides_of(member)
         if member.place == "lobby":
             return [Send(self._staff_conns(), p.LobbyLeft(id=member.id))]
-        effects: list[Effect] = [Send(self._room_conns(), p.ParticipantLeft(id=member.id))]
+        effects: list[Effect] = [*effects_aside,
+                                 Send(self._room_conns(), p.ParticipantLeft(id=member.id))]
         if member.staff and not self.live:
             effects.extend(self._pause())
         return effects
@@ -670,10 +706,63 @@ class Room:
         self.focus = msg.on
         return self._room_changed(member, "room.focus")
 
-    def _on_staff_later(self, member: Member, msg: p.ClientMessage,
+    # -- media ---------------------------------------------------------------------
+
+    def _on_media_signal(self, member: Member, msg: p.ClientMessage,
+                         now: datetime) -> list[Effect]:
+        # Allowed in the lobby too (PROTOCOL.md): the connection is ready when admitted,
+        # and the media service gives a lobby seat nothing to hear and nobody its voice.
+        assert isinstance(msg, (p.MediaOffer, p.MediaAnswer, p.MediaCandidate))
+        return [MediaSignal(member.conn, member.id, msg)]
+
+    def _speaking(self, command: Speaking) -> list[Effect]:
+        member = self._members.get(command.participant_id)
+        if member is None or member.place != "room" or member.speaking == command.speaking:
+            return []
+        member.speaking = command.speaking
+        return [self._updated(member)]
+
+    def _aside_audience(self, *members: Member) -> tuple[ConnId, ...]:
+        return tuple(dict.fromkeys((*(m.conn for m in members), *self._staff_conns())))
+
+    def _on_aside_start(self, member: Member, msg: p.ClientMessage,
                         now: datetime) -> list[Effect]:
+        assert isinstance(msg, p.AsideStart)
         self._require_staff(member)
-        raise Failure("invalid_state", f"{p.message_type(msg)} is not available yet")
+        target = self._target(msg.participant, place="room")
+        self._require_participant_target(target)
+        if target.id in self._asides:
+            raise Failure("invalid_state", "that participant is already in an aside")
+        if member.id in self._asides.values():
+            raise Failure("invalid_state", "you are already in an aside; end it first")
+        self._asides[target.id] = member.id
+        started = p.AsideStarted(facilitator=p.PersonRef(id=member.id, name=member.name),
+                                 participant=p.PersonRef(id=target.id, name=target.name))
+        return [Send(self._aside_audience(member, target), started),
+                ModerationAction(self.id, member.id, "aside.start", target.id)]
+
+    def _on_aside_end(self, member: Member, msg: p.ClientMessage,
+                      now: datetime) -> list[Effect]:
+        assert isinstance(msg, p.AsideEnd)
+        self._require_staff(member)
+        facilitator_id = self._asides.pop(msg.participant, None)
+        if facilitator_id is None:
+            raise Failure("not_found", "that participant is not in an aside")
+        pair = [m for m in (self._members.get(msg.participant),
+                            self._members.get(facilitator_id)) if m is not None]
+        return [Send(self._aside_audience(*pair),
+                     p.AsideEnded(facilitator=facilitator_id, participant=msg.participant)),
+                ModerationAction(self.id, member.id, "aside.end", msg.participant)]
+
+    def _end_asides_of(self, gone: Member) -> list[Effect]:
+        """Someone in an aside left: the other goes back to the room's mix."""
+        for participant, facilitator in list(self._asides.items()):
+            if gone.id in (participant, facilitator):
+                del self._asides[participant]
+                other = self._members.get(facilitator if gone.id == participant else participant)
+                ended = p.AsideEnded(facilitator=facilitator, participant=participant)
+                return [Send(self._aside_audience(*([other] if other else [])), ended)]
+        return []
 
     def _on_end(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
         self._require_staff(member)
@@ -684,6 +773,7 @@ class Room:
         self._by_conn.clear()
         self._chat.clear()
         self._held.clear()
+        self._asides.clear()
         self._ended = True
         # The next session starts unlocked; focus is the room's standing setting.
         self.locked = False

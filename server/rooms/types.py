@@ -67,7 +67,11 @@ class RoomConfig:
     audience: p.Audience
     locked: bool = False
     focus: bool = True
-    ice_servers: tuple[dict[str, object], ...] = ()
+    # STUN/TURN servers for a client's welcome; called per welcome because TURN
+    # credentials are time-limited (coturn's shared-secret scheme).
+    ice_servers: Callable[[], tuple[dict[str, object], ...]] = lambda: ()
+    # Receive-only video slots each peer connection carries (media.slots says who is in which).
+    video_slots: int = 4
     # Shown to someone who asks for help; the safeguarding directory provides it.
     help_resources: tuple[p.Resource, ...] = ()
     # Seconds a facilitator has to acknowledge an alert (ARCHITECTURE.md invariant 6).
@@ -108,7 +112,15 @@ class Receive:
     message: p.AnyClientMessage
 
 
-Command = Connect | Disconnect | Receive | Tick
+@dataclass(frozen=True, slots=True)
+class Speaking:
+    """The room's mixer heard someone start or stop speaking (already rate-limited)."""
+
+    participant_id: str
+    speaking: bool
+
+
+Command = Connect | Disconnect | Receive | Tick | Speaking
 
 
 # --- effects ----------------------------------------------------------------
@@ -197,9 +209,48 @@ class EscalateAlert:
     staff: tuple[ConnId, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class MediaSignal:
+    """A WebRTC offer, answer or candidate for the media service (``server/media/``)."""
+
+    conn: ConnId
+    participant_id: str
+    message: p.MediaOffer | p.MediaAnswer | p.MediaCandidate
+
+
 Effect = (
     Send | Close | PersistBan | PersistRoomState | ModerationAction | RaiseAlert | AckAlert
-    | AlertOverdue | EscalateAlert
+    | AlertOverdue | EscalateAlert | MediaSignal
 )
+
+
+# --- what the media service needs to know ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MediaSeat:
+    """One member as the mixer and the video router see them."""
+
+    participant_id: str
+    conn: ConnId
+    place: Literal["lobby", "room"]
+    staff: bool
+    audio: bool
+    video: bool
+    mute_locked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MediaView:
+    """The room's media rules at one moment: who is where, who may be heard and seen.
+
+    ``asides`` pairs are (facilitator id, participant id). Derived from the room state
+    machine after every command that changes them; the media service enforces them
+    (ARCHITECTURE.md invariant 1), whatever the clients send.
+    """
+
+    seats: tuple[MediaSeat, ...] = ()
+    asides: tuple[tuple[str, str], ...] = ()
+    focus: bool = True
 
 IdFactory = Callable[[str], str]

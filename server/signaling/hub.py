@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from server import protocol as p
+from server.media.ice import IceServers, MediaNetwork
+from server.media.service import MediaService, MediaSettings
 from server.metrics import Metrics
 from server.rooms import Connect, Disconnect, Identity, Receive, Room, RoomConfig
 from server.rooms.alerts import parse_at
@@ -32,12 +34,15 @@ from server.rooms.types import (
     Command,
     Effect,
     EscalateAlert,
+    MediaSignal,
+    MediaView,
     ModerationAction,
     PersistBan,
     PersistRoomState,
     RaiseAlert,
     Screening,
     Send,
+    Speaking,
     Tick,
 )
 from server.safeguarding.directory import Directory, DirectoryStore
@@ -99,6 +104,16 @@ class Hub:
         # Each live room's bans, loaded with the room and kept in step with PersistBan.
         self._bans: dict[str, Bans] = {}
         self._ticker: asyncio.Task[None] | None = None
+        self._ice = IceServers(stun_urls=settings.stun_urls, turn_urls=settings.turn_urls,
+                               turn_secret=settings.turn_secret, turn_ttl=settings.turn_ttl)
+        self.media = MediaService(
+            MediaSettings(network=MediaNetwork(addresses=settings.media_addresses,
+                                               public_address=settings.media_public_address,
+                                               ports=settings.media_ports),
+                          opus_complexity=settings.opus_complexity),
+            send=self._send_one, on_speaking=self._speaking)
+        # The media_version of each room's view the media service last saw.
+        self._media_seen: dict[str, int] = {}
 
     def next_conn_id(self) -> int:
         return next(self._ids)
@@ -171,7 +186,8 @@ class Hub:
         room = self._rooms[room_id] = Room(RoomConfig(
             id=room_id, name=name, audience=audience,  # type: ignore[arg-type]
             locked=locked, focus=focus,
-            ice_servers=self._settings.ice_servers,
+            ice_servers=self._ice.for_client,
+            video_slots=self._settings.video_slots,
             help_resources=directory.for_help(audience),
             ack_within_urgent=self._settings.ack_within_urgent,
             ack_within_concern=self._settings.ack_within_concern,
@@ -206,6 +222,9 @@ class Hub:
     def _run(self, room: Room, command: Command) -> None:
         for effect in room.handle(command, self._clock()):
             self._apply(room.id, effect)
+        if self._media_seen.get(room.id) != room.media_version:
+            self._media_seen[room.id] = room.media_version
+            self.media.update(room.id, room.media_view())
         if room.ended:
             self._forget(room.id)
         elif room.empty and room.id not in self._sweeps:
@@ -253,6 +272,8 @@ class Hub:
                 self._store.set_room_state(effect.room_id, locked=effect.locked,
                                            focus=effect.focus),
                 "room state")
+        elif isinstance(effect, MediaSignal):
+            self.media.signal(room_id, effect.conn, effect.participant_id, effect.message)
         elif isinstance(effect, ModerationAction):
             # Ids only in the log: names are pseudonyms, but logs need none of them.
             log.info("moderation", extra={"room": effect.room_id, "action": effect.action,
@@ -261,6 +282,16 @@ class Hub:
             self._in_background(self._store.safeguarding.audit(
                 effect.actor, effect.action, room_id=effect.room_id, target=effect.target,
                 detail=dict(effect.detail), at=self._clock()), "audit entry")
+
+    def _send_one(self, conn_id: int, message: p.ServerMessage) -> None:
+        conn = self._conns.get(conn_id)
+        if conn is not None:
+            conn.enqueue(p.encode(message).decode())
+
+    def _speaking(self, room_id: str, participant_id: str, speaking: bool) -> None:
+        room = self._rooms.get(room_id)
+        if room is not None:
+            self._run(room, Speaking(participant_id, speaking))
 
     def _then(self, room_id: str, effects: tuple[Effect, ...]) -> None:
         for effect in effects:
@@ -344,6 +375,8 @@ class Hub:
 
     def _forget(self, room_id: str) -> None:
         self._rooms.pop(room_id, None)
+        self._media_seen.pop(room_id, None)
+        self.media.update(room_id, MediaView())
         self._bans.pop(room_id, None)
         sweep = self._sweeps.pop(room_id, None)
         if sweep is not None:
@@ -364,6 +397,7 @@ class Hub:
             conn.close(1001, "server shutting down")
         await asyncio.gather(*(c.flush() for c in list(self._conns.values())),
                              return_exceptions=True)
+        await self.media.aclose()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
 

@@ -22,10 +22,12 @@ from server.rooms.types import (
     CLOSE_REPLACED,
     Close,
     Effect,
+    MediaSignal,
     ModerationAction,
     PersistBan,
     PersistRoomState,
     Send,
+    Speaking,
 )
 from tests.rooms.test_machine_properties import flatten
 
@@ -402,15 +404,98 @@ def test_an_ack_comes_first_even_before_a_close() -> None:
     assert effects[-1] == Close(world.conn_of["ann"], CLOSE_NORMAL, "left")
 
 
-def test_commands_of_later_issues_and_a_second_hello_are_invalid_state() -> None:
+def test_a_second_hello_is_invalid_state() -> None:
     world = World()
     world.live_room("ann")
-    for message in (p.Hello(token="t"), p.MediaOffer(sdp="v=0"), p.MediaAnswer(sdp="v=0"),
-                    p.MediaCandidate(candidate="c"),
-                    p.AsideStart(participant="ann"), p.AsideEnd(participant="ann")):
-        assert error_of(world.send("fac", message)).code == "invalid_state", message
+    assert error_of(world.send("fac", p.Hello(token="t"))).code == "invalid_state"
     assert error_of(world.send("fac", p.Escalate(alert="a1", ref="e"))).code == "not_found"
-    assert error_of(world.send("ann", p.MediaOffer(sdp="v=0", ref="o"))).ref == "o"
+
+
+def test_media_signals_go_to_the_media_service_from_the_room_and_the_lobby() -> None:
+    world = World()
+    world.live_room("ann")
+    world.connect("bob")  # waiting in the lobby
+    for pid in ("ann", "bob", "fac"):
+        for message in (p.MediaOffer(sdp="v=0", ref="o"), p.MediaAnswer(sdp="v=0"),
+                        p.MediaCandidate(candidate="c")):
+            effects = world.send(pid, message)
+            signals = [e for e in effects if isinstance(e, MediaSignal)]
+            assert signals == [MediaSignal(world.conn_of[pid], pid, message)]
+    assert world.send("ann", p.MediaOffer(sdp="v=0", ref="o"))[0] == Send(
+        (world.conn_of["ann"],), p.Ack(ref="o"))
+
+
+def test_the_media_view_follows_places_microphones_and_locks() -> None:
+    world = World()
+    world.live_room("ann")
+    world.connect("bob")
+    version = world.room.media_version
+    world.send("ann", p.MediaState(audio=True, video=False))
+    assert world.room.media_version > version
+    seats = {s.participant_id: s for s in world.room.media_view().seats}
+    assert (seats["ann"].place, seats["ann"].audio, seats["ann"].staff) == ("room", True, False)
+    assert seats["bob"].place == "lobby" and seats["fac"].staff
+    world.send("fac", p.ParticipantMute(participant="ann", lock=True))
+    seats = {s.participant_id: s for s in world.room.media_view().seats}
+    assert (seats["ann"].audio, seats["ann"].mute_locked) == (False, True)
+    version = world.room.media_version
+    world.send("ann", p.ChatSend(text="hello"))
+    assert world.room.media_version == version  # chat does not touch the media rules
+
+
+def test_an_aside_pairs_a_facilitator_and_a_participant_until_ended() -> None:
+    world = World()
+    world.live_room("ann", "bob")
+    effects = world.send("fac", p.AsideStart(participant="ann"))
+    started = p.AsideStarted(facilitator=p.PersonRef(id="fac", name="Fran"),
+                             participant=p.PersonRef(id="ann", name="Ann"))
+    assert world.to("ann", effects) == [started]
+    assert world.to("fac", effects) == [started]
+    assert world.to("bob", effects) == []  # the room is not told who talks privately
+    assert ModerationAction("r1", "fac", "aside.start", "ann") in effects
+    assert world.room.media_view().asides == (("fac", "ann"),)
+    assert error_of(world.send("fac", p.AsideStart(participant="ann"))).code == "invalid_state"
+    assert error_of(world.send("fac", p.AsideStart(participant="bob"))).code == "invalid_state"
+    assert error_of(world.send("fac", p.AsideStart(participant="fac"))).code == "forbidden"
+    assert error_of(world.send("fac", p.AsideEnd(participant="bob"))).code == "not_found"
+    effects = world.send("fac", p.AsideEnd(participant="ann"))
+    assert world.to("ann", effects) == [p.AsideEnded(facilitator="fac", participant="ann")]
+    assert world.room.media_view().asides == ()
+
+
+def test_an_aside_ends_when_either_of_the_pair_leaves() -> None:
+    world = World()
+    world.live_room("ann")
+    world.connect("fac2", "facilitator", "Gail")
+    world.send("fac", p.AsideStart(participant="ann"))
+    effects = world.drop("ann")
+    assert world.to("fac", effects)[0] == p.AsideEnded(facilitator="fac", participant="ann")
+    assert world.room.media_view().asides == ()
+    world.connect("cat")
+    world.send("fac", p.LobbyAdmit(participant="cat"))
+    world.send("fac2", p.AsideStart(participant="cat"))
+    effects = world.drop("fac2")
+    assert world.to("cat", effects)[0] == p.AsideEnded(facilitator="fac2", participant="cat")
+
+
+def test_lobby_participants_cannot_be_taken_aside() -> None:
+    world = World()
+    world.live_room()
+    world.connect("bob")
+    assert error_of(world.send("fac", p.AsideStart(participant="bob"))).code == "not_found"
+
+
+def test_speaking_changes_reach_the_room_once() -> None:
+    world = World()
+    world.live_room("ann", "bob")
+    world.connect("cat")  # lobby
+    effects = world.room.handle(Speaking("ann", True), NOW)
+    assert [m.participant.speaking for m in world.to("bob", effects)
+            if isinstance(m, p.ParticipantUpdated)] == [True]
+    assert world.to("cat", effects) == []
+    assert world.room.handle(Speaking("ann", True), NOW) == []
+    assert world.room.handle(Speaking("cat", True), NOW) == []
+    assert world.room.handle(Speaking("nobody", True), NOW) == []
 
 
 def test_messages_from_a_connection_that_is_gone_are_ignored() -> None:

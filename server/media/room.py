@@ -1,0 +1,134 @@
+"""A room's media: its mixer on a 20 ms clock, its peers, and the encoders of its mixes.
+
+Every tick: the mixer takes one frame per audible speaker and mixes; the full mix is
+encoded once and the same packet is queued for every listener who hears it; each
+personal mix (a speaker's mix-minus, an aside partner's voice) has an encoder of its
+own, kept for that person so their Opus stream stays continuous. The rules come from
+the room state machine as a ``MediaView`` and are applied to the mixer as a ``Roster``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from server.media.mixer import RoomMixer, Tick
+from server.media.opus import OpusEncoder
+from server.media.peer import Peer
+from server.media.types import FRAME_SECONDS, Aside, Pcm, Roster, Seat
+from server.rooms.types import MediaView
+
+log = logging.getLogger("hearth.media")
+
+# Fallen this far behind (a stalled loop), the clock restarts instead of bursting
+# several ticks at once, which would only pile packets into listeners' queues.
+MAX_LAG = 0.2
+
+SpeakingSink = Callable[[str, bool], None]
+
+
+def roster_of(view: MediaView) -> Roster:
+    """The mixer's rules from the room's: who may be heard, who hears, who is aside."""
+    seats = tuple(
+        Seat(participant=seat.participant_id, place=seat.place, facilitator=seat.staff,
+             microphone=seat.audio, mute_locked=seat.mute_locked)
+        for seat in view.seats)
+    asides = tuple(Aside(facilitator=f, participant=pt) for f, pt in view.asides)
+    return Roster(seats, asides)
+
+
+class RoomMedia:
+    def __init__(self, room_id: str, on_speaking: SpeakingSink, *,
+                 opus_complexity: int = 10) -> None:
+        self.room_id = room_id
+        self.mixer = RoomMixer()
+        self.view = MediaView()
+        self.peers: dict[str, Peer] = {}
+        self._on_speaking = on_speaking
+        self._complexity = opus_complexity
+        self._shared = OpusEncoder(complexity=opus_complexity)
+        self._personal: dict[str, OpusEncoder] = {}
+        self._clock: asyncio.Task[None] | None = None
+        self.ticks = 0
+        self.late_ticks = 0
+
+    # -- rules ---------------------------------------------------------------------
+
+    def apply(self, view: MediaView) -> list[Peer]:
+        """Adopt the room's rules; returns the peers that must now be closed."""
+        self.view = view
+        self.mixer.set_roster(roster_of(view))
+        conns = {seat.participant_id: seat.conn for seat in view.seats}
+        gone = [peer for person, peer in self.peers.items() if conns.get(person) != peer.conn]
+        for peer in gone:
+            del self.peers[peer.participant]
+            self._personal.pop(peer.participant, None)
+        return gone
+
+    def conn_of(self, participant: str) -> int | None:
+        for seat in self.view.seats:
+            if seat.participant_id == participant:
+                return seat.conn
+        return None
+
+    # -- frames in -----------------------------------------------------------------
+
+    def push(self, participant: str, sequence: int, samples: Pcm) -> None:
+        self.mixer.push(participant, sequence, samples)
+
+    # -- the clock -----------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._clock is None:
+            self._clock = asyncio.get_running_loop().create_task(
+                self._run(), name=f"mixer-{self.room_id}")
+
+    async def stop(self) -> None:
+        if self._clock is not None:
+            self._clock.cancel()
+            await asyncio.gather(self._clock, return_exceptions=True)
+            self._clock = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time()
+        while True:
+            due += FRAME_SECONDS
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif delay < -MAX_LAG:
+                self.late_ticks += 1
+                due = loop.time()
+            try:
+                self.tick(loop.time())
+            except Exception:
+                # One bad tick must not silence the room for good.
+                log.exception("mixer tick failed", extra={"room": self.room_id})
+
+    def tick(self, now: float) -> Tick:
+        tick = self.mixer.tick(now)
+        self.ticks += 1
+        for person, speaking in tick.speaking_changes:
+            self._on_speaking(person, speaking)
+        if tick.paused:
+            return tick
+        pts = tick.index * 960
+        peers = self.peers
+        if tick.full_mix is not None:
+            hearing = [peers[p] for p in tick.full_mix_listeners if p in peers]
+            if hearing:
+                for packet in self._shared.encode(tick.full_mix, pts):
+                    for peer in hearing:
+                        peer.mix.put(packet)
+        for person, pcm in tick.personal_mixes.items():
+            listener = peers.get(person)
+            if listener is None:
+                continue
+            encoder = self._personal.get(person)
+            if encoder is None:
+                encoder = self._personal[person] = OpusEncoder(complexity=self._complexity)
+            for packet in encoder.encode(pcm, pts):
+                listener.mix.put(packet)
+        return tick

@@ -1,0 +1,240 @@
+"""The node's media: WebRTC signaling with each participant, and each room's media.
+
+The hub hands over offers, answers and candidates (``signal``) and, after every change
+of the room's rules, a ``MediaView`` (``update``). Everything a client is sent back
+(answers, errors) goes through ``send``; speaking changes go to ``on_speaking`` so the
+room state machine can tell the room. Signaling for one participant is handled in
+order, one message at a time, so an offer and the candidates after it cannot race.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpTransceiver, RTCSessionDescription
+from aiortc.sdp import candidate_from_sdp
+
+from server import protocol as p
+from server.media.ice import MediaNetwork, restrict_gathering
+from server.media.peer import Peer
+from server.media.room import RoomMedia
+from server.rooms.types import ConnId, MediaView
+
+log = logging.getLogger("hearth.media")
+
+Send = Callable[[ConnId, p.ServerMessage], None]
+OnSpeaking = Callable[[str, str, bool], None]  # room, participant, speaking
+
+# Offers larger than this many m-lines are refused: one audio, one camera, the slots.
+MAX_MLINES = 16
+
+
+@dataclass(frozen=True, slots=True)
+class MediaSettings:
+    network: MediaNetwork = field(default_factory=MediaNetwork)
+    # libopus complexity for the mixes (0-10); see docs/performance.md "Media".
+    opus_complexity: int = 10
+
+
+class MediaService:
+    def __init__(self, settings: MediaSettings, send: Send, on_speaking: OnSpeaking) -> None:
+        self._settings = settings
+        self._send = send
+        self._on_speaking = on_speaking
+        self._rooms: dict[str, RoomMedia] = {}
+        self._queues: dict[tuple[str, str], asyncio.Queue[tuple[ConnId, p.ClientMessage]]] = {}
+        self._workers: set[asyncio.Task[None]] = set()
+        self._closing: set[asyncio.Task[None]] = set()
+
+    # -- what the node asks of media --------------------------------------------------
+
+    def room(self, room_id: str) -> RoomMedia | None:
+        return self._rooms.get(room_id)
+
+    @property
+    def peer_count(self) -> int:
+        return sum(len(room.peers) for room in self._rooms.values())
+
+    def update(self, room_id: str, view: MediaView) -> None:
+        """The room's rules changed: apply them now; close peers of people who left."""
+        media = self._rooms.get(room_id)
+        if media is None:
+            if not view.seats:
+                return
+            media = self._rooms[room_id] = RoomMedia(
+                room_id, lambda who, on: self._on_speaking(room_id, who, on),
+                opus_complexity=self._settings.opus_complexity)
+        for peer in media.apply(view):
+            self._close(peer)
+        if not view.seats:
+            del self._rooms[room_id]
+            self._track(media.stop())
+
+    def signal(self, room_id: str, conn: ConnId, participant: str,
+               message: p.MediaOffer | p.MediaAnswer | p.MediaCandidate) -> None:
+        key = (room_id, participant)
+        queue = self._queues.get(key)
+        if queue is None:
+            queue = self._queues[key] = asyncio.Queue()
+            task = asyncio.get_running_loop().create_task(self._work(key, queue))
+            self._workers.add(task)
+            task.add_done_callback(self._workers.discard)
+        queue.put_nowait((conn, message))
+
+    async def aclose(self) -> None:
+        for task in list(self._workers):
+            task.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        for media in list(self._rooms.values()):
+            await media.stop()
+            for peer in list(media.peers.values()):
+                self._close(peer)
+        self._rooms.clear()
+        await asyncio.gather(*self._closing, return_exceptions=True)
+
+    # -- signaling, one participant at a time ---------------------------------------------
+
+    async def _work(self, key: tuple[str, str],
+                    queue: asyncio.Queue[tuple[ConnId, p.ClientMessage]]) -> None:
+        try:
+            while True:
+                try:
+                    conn, message = await asyncio.wait_for(queue.get(), 30)
+                except TimeoutError:
+                    return  # idle: the next signal starts a new worker
+                try:
+                    await self._handle(key[0], conn, key[1], message)
+                except Exception:
+                    log.exception("media signaling failed", extra={"room": key[0]})
+                    self._error(conn, "invalid_state", "the media connection could not be set up",
+                                message.ref)
+        finally:
+            if self._queues.get(key) is queue:
+                del self._queues[key]
+
+    async def _handle(self, room_id: str, conn: ConnId, participant: str,
+                      message: p.ClientMessage) -> None:
+        media = self._rooms.get(room_id)
+        if media is None or media.conn_of(participant) != conn:
+            return  # they left (or reconnected) while this waited
+        peer = media.peers.get(participant)
+        if isinstance(message, p.MediaOffer):
+            await self._offer(media, conn, participant, message)
+        elif isinstance(message, p.MediaCandidate):
+            if peer is None:
+                self._error(conn, "invalid_state", "send media.offer first", message.ref)
+                return
+            await self._candidate(peer, message)
+        elif isinstance(message, p.MediaAnswer):
+            # The server never offers (PROTOCOL.md allows either side; Hearth's clients do).
+            self._error(conn, "invalid_state", "the server has not made an offer", message.ref)
+
+    async def _offer(self, media: RoomMedia, conn: ConnId, participant: str,
+                     message: p.MediaOffer) -> None:
+        peer = media.peers.get(participant)
+        if peer is None:
+            peer = Peer(participant, conn, RTCPeerConnection(RTCConfiguration(iceServers=[])))
+            media.peers[participant] = peer
+            self._watch(media, peer)
+        pc = peer.pc
+        if message.sdp.count("\nm=") > MAX_MLINES:
+            self._error(conn, "bad_message", "too many media sections in the offer", message.ref)
+            return
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=message.sdp, type="offer"))
+        except Exception as error:  # aiortc raises ValueError, InvalidStateError, ...
+            log.info("unusable media offer", extra={"room": media.room_id,
+                                                     "why": type(error).__name__})
+            self._error(conn, "bad_message", "that media offer could not be used", message.ref)
+            if pc.remoteDescription is None:
+                media.peers.pop(participant, None)
+                self._close(peer)
+            return
+        self._configure(peer)
+        restrict_gathering(pc, self._settings.network)
+        answer = await pc.createAnswer()
+        await pc.setLocalDescription(answer)
+        if media.peers.get(participant) is not peer:
+            return  # left while we gathered
+        media.start()
+        self._send(conn, p.MediaAnswerOut(sdp=pc.localDescription.sdp))
+
+    def _configure(self, peer: Peer) -> None:
+        """One mixed audio track back on the first audio m-line; nothing else yet."""
+        audio_done = False
+        for transceiver in peer.pc.getTransceivers():
+            if transceiver.kind == "audio" and not audio_done:
+                audio_done = True
+                if not _prefer(transceiver, "audio/opus"):
+                    transceiver.direction = "inactive"
+                    continue
+                if transceiver.sender.track is None:
+                    transceiver.sender.replaceTrack(peer.mix)
+                transceiver.direction = "sendrecv"
+            elif transceiver.kind == "audio":
+                transceiver.direction = "inactive"
+            else:
+                _prefer(transceiver, "video/VP8")
+                transceiver.direction = "inactive"
+
+    def _watch(self, media: RoomMedia, peer: Peer) -> None:
+        pc = peer.pc
+
+        @pc.on("track")
+        def on_track(track: object) -> None:
+            if getattr(track, "kind", None) == "audio":
+                peer.read_audio(track, media.push)  # type: ignore[arg-type]
+
+        @pc.on("connectionstatechange")
+        async def on_state() -> None:
+            if pc.connectionState == "failed" and media.peers.get(peer.participant) is peer:
+                # Vanished without closing (ICE consent lost): free everything now.
+                del media.peers[peer.participant]
+                self._close(peer)
+
+    async def _candidate(self, peer: Peer, message: p.MediaCandidate) -> None:
+        text = message.candidate.removeprefix("candidate:")
+        if not text:
+            return  # end of candidates
+        try:
+            candidate = candidate_from_sdp(text)
+        except (ValueError, IndexError):
+            self._error(peer.conn, "bad_message", "that candidate could not be read", message.ref)
+            return
+        candidate.sdpMid = message.sdpMid
+        candidate.sdpMLineIndex = message.sdpMLineIndex
+        try:
+            await peer.pc.addIceCandidate(candidate)
+        except Exception:
+            self._error(peer.conn, "bad_message", "that candidate could not be used", message.ref)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _error(self, conn: ConnId, code: str, text: str, ref: str | None) -> None:
+        self._send(conn, p.Error(code=code, message=text, ref=ref))
+
+    def _close(self, peer: Peer) -> None:
+        self._track(peer.close())
+
+    def _track(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+
+def _prefer(transceiver: RTCRtpTransceiver, mime: str) -> bool:
+    """Keep only ``mime`` (and its retransmission codec) of what the offer and aiortc share.
+
+    The mixes and the shared video encoders produce one codec; a sender must not pick
+    another one first. aiortc applies codec preferences while it reads the offer, before
+    the transceiver exists for us to set them, so the negotiated list is narrowed here.
+    """
+    kept = [c for c in transceiver._codecs if c.mimeType.lower() == mime.lower()]
+    types = {c.payloadType for c in kept}
+    rtx = [c for c in transceiver._codecs
+           if c.mimeType.lower().endswith("/rtx") and c.parameters.get("apt") in types]
+    transceiver._codecs = kept + rtx
+    return bool(kept)

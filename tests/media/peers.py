@@ -1,0 +1,158 @@
+"""Real aiortc clients for the media tests: a tone on the microphone, FFT on what arrives.
+
+Each ``MediaClient`` is a protocol client (``tests.harness.Client``) plus one
+``RTCPeerConnection`` with the server, made the way a browser would: one audio
+transceiver (``sendrecv`` with a microphone track, or ``recvonly`` to listen only),
+optionally a camera transceiver and receive-only video slots, an offer, the server's answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fractions
+import math
+import time
+from collections import deque
+from typing import Any
+
+import av
+import numpy as np
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
+
+from tests.harness import Client
+
+RATE = 48_000
+SAMPLES = 960
+TIME_BASE = fractions.Fraction(1, RATE)
+
+
+class ToneTrack(MediaStreamTrack):
+    """A microphone that plays a steady sine at ``freq`` Hz (-12 dBFS), paced in real time."""
+
+    kind = "audio"
+
+    def __init__(self, freq: float, amplitude: float = 0.25) -> None:
+        super().__init__()
+        self.freq = freq
+        self.amplitude = amplitude
+        self._pts = 0
+        self._start: float | None = None
+
+    async def recv(self) -> av.AudioFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self._start is None:
+            self._start = time.monotonic()
+        wait = self._start + self._pts / RATE - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        t = (self._pts + np.arange(SAMPLES)) / RATE
+        wave = self.amplitude * 32767 * np.sin(2 * math.pi * self.freq * t)
+        frame = av.AudioFrame.from_ndarray(wave.astype(np.int16).reshape(1, -1),
+                                           format="s16", layout="mono")
+        frame.sample_rate = RATE
+        frame.pts = self._pts
+        frame.time_base = TIME_BASE
+        self._pts += SAMPLES
+        return frame
+
+
+class Heard:
+    """What one client's speaker received: the last few seconds of decoded mono audio."""
+
+    def __init__(self, seconds: float = 3.0) -> None:
+        self.frames: deque[tuple[float, np.ndarray[Any, Any]]] = deque(
+            maxlen=int(seconds * RATE / SAMPLES))
+        self.count = 0
+
+    def add(self, frame: av.AudioFrame) -> None:
+        samples = frame.to_ndarray().reshape(-1)
+        channels = len(frame.layout.channels)
+        self.frames.append((time.monotonic(), samples[::channels].astype(np.float64)))
+        self.count += 1
+
+    def since(self, moment: float) -> np.ndarray[Any, Any]:
+        parts = [samples for at, samples in self.frames if at >= moment]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def level(self, freq: float, since: float) -> float:
+        """Amplitude (0..1 of full scale) of ``freq`` in what arrived after ``since``."""
+        audio = self.since(since)
+        if len(audio) < SAMPLES * 5:
+            return 0.0
+        window = np.hanning(len(audio))
+        spectrum = np.abs(np.fft.rfft(audio * window)) / (window.sum() / 2) / 32767
+        freqs = np.fft.rfftfreq(len(audio), 1 / RATE)
+        band = (freqs > freq - 15) & (freqs < freq + 15)
+        return float(spectrum[band].max())
+
+
+# Hearing a tone: its amplitude in the spectrum is well above what codec noise leaves.
+AUDIBLE = 0.02
+
+
+class MediaClient:
+    def __init__(self, client: Client, *, tone: float | None = None, listen_only: bool = False,
+                 camera: MediaStreamTrack | None = None, slots: int = 0) -> None:
+        self.client = client
+        self.pc = RTCPeerConnection()
+        self.heard = Heard()
+        self.mic = ToneTrack(tone) if tone is not None else None
+        self.listen_only = listen_only
+        self.camera = camera
+        self.slots = slots
+        self.answer_sdp: str | None = None
+        self.video_frames: dict[str, list[av.VideoFrame]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def connect(self, timeout: float = 10.0) -> None:
+        pc = self.pc
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            if track.kind == "audio":
+                self._tasks.append(asyncio.ensure_future(self._listen(track)))
+
+        if self.listen_only or self.mic is None:
+            pc.addTransceiver("audio", direction="recvonly")
+        else:
+            pc.addTransceiver(self.mic, direction="sendrecv")
+        if self.camera is not None:
+            pc.addTransceiver(self.camera, direction="sendonly")
+        for _ in range(self.slots):
+            pc.addTransceiver("video", direction="recvonly")
+        await pc.setLocalDescription(await pc.createOffer())
+        await self.client.send("media.offer", sdp=pc.localDescription.sdp, ref="offer")
+        answer = await self.client.expect("media.answer", timeout=timeout)
+        self.answer_sdp = answer["sdp"]
+        await pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
+
+    async def _listen(self, track: MediaStreamTrack) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                assert isinstance(frame, av.AudioFrame)
+                self.heard.add(frame)
+
+    async def mic_on(self) -> None:
+        await self.client.send("media.state", audio=True, video=self.camera is not None,
+                               ref="mic")
+        await self.client.expect("ack", ref="mic")
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await self.pc.close()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+async def until(check: Any, timeout: float = 5.0, every: float = 0.05) -> float:
+    """Poll ``check()`` until true; returns the seconds it took (AssertionError on timeout)."""
+    start = time.monotonic()
+    while not check():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"not true within {timeout}s: {check}")
+        await asyncio.sleep(every)
+    return time.monotonic() - start
