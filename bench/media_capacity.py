@@ -1,0 +1,384 @@
+"""Media capacity: K rooms of N people, every microphone on, through Hearth and through MediaRelay.
+
+    python -m bench.media_capacity --sizes 6 12 15 --rooms 2 --duration 30 --nice -10
+
+For each room size N, and for each server (``--servers``, default Hearth then the
+baseline), in one run:
+
+1. Starts the server as a separate process. Hearth: ``python -m bench.fanout_server``
+   (``hearth serve``'s app and uvicorn configuration, HTTP join limits lifted) over a
+   fresh data folder with K + 1 rooms and a facilitator account seeded in its store,
+   tokens taken over HTTP as a browser would (``bench.chat_fanout``). Baseline:
+   ``python -m bench.media_relay_baseline``, an SFU-style server on aiortc's stock
+   ``MediaRelay`` (each listener's connection gets every other microphone, decoded once
+   and re-encoded per listener), speaking the same subset of the protocol.
+2. Starts one load process (``bench/media_client.py``) that encodes a speech-like
+   signal to Opus once (``bench/media_audio.py``) and runs every person as an aiortc
+   peer sending those packets every 20 ms: one facilitator and N - 1 participants per
+   room, each with a ``sendrecv`` audio transceiver (all microphones on).
+3. Warm-up: one room of two joins, hears audio and leaves, so first-use costs are not
+   charged to the rooms. Then the server's RSS and its idle CPU over 2 s.
+4. Joins the K rooms: the facilitators first, then each room's participants one
+   after another, ``--join-spacing`` apart, rooms interleaved; the facilitator's
+   client admits each knock. Join time: writing ``hello`` to the first RTP packet of
+   audio from the server (participants only; the first person has nobody to hear).
+5. After ``--settle`` seconds, RSS again: memory per participant = RSS delta / (K N).
+6. Measures ``--duration`` seconds: the server's CPU time (utime + stime of the whole
+   process, every thread, from /proc/PID/stat), per listener the RTP packets received
+   per second, gaps (consecutive packets of a stream more than 60 ms apart, or a
+   stream that stopped), sequence numbers skipped; the load process's CPU and its
+   event-loop lateness (a 10 ms probe: client-side stalls would show as gaps too);
+   the machine's busy time from /proc/stat and what is left for other work.
+
+Run it on purpose; it is not part of the test suite and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+# Run as a script from anywhere: make the repository importable (bench/ is not installed).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.chat_fanout import (
+    HOST,
+    REPO,
+    cpu_seconds,
+    free_port,
+    machine_busy,
+    prioritise,
+    rss_kib,
+    seed_store,
+    set_autogroup_nice,
+    source_state,
+    tokens,
+    wait_for_quiet,
+    wait_healthy,
+)
+from bench.media_client import JoinReport, MeasureReport, RoomPlan, WorkerPlan, worker_main
+
+SERVERS = ("hearth", "relay")
+SERVER_NAMES = {"hearth": "Hearth (mix-minus)", "relay": "aiortc MediaRelay"}
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+
+
+def wait_tcp(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited with {process.returncode}; see its log")
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), 0.5):
+            return
+        time.sleep(0.1)
+    raise SystemExit("the server did not listen in time")
+
+
+def start_server(kind: str, opts: argparse.Namespace, data_dir: Path, port: int,
+                 log: Any) -> tuple[subprocess.Popen[bytes], list[RoomPlan], RoomPlan]:
+    """Start one server; returns it, the K rooms' plans and the warm-up room's plan."""
+    base = f"http://{HOST}:{port}"
+    if kind == "relay":
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bench.media_relay_baseline", "--host", HOST,
+             "--port", str(port)], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        wait_tcp(port, server)
+
+        def plan(room: str, size: int) -> RoomPlan:
+            return RoomPlan(room, f"{room}|facilitator|0",
+                            [f"{room}|participant|{n}" for n in range(1, size)])
+
+        rooms = [plan(f"room{n}", opts.size) for n in range(opts.rooms)]
+        return server, rooms, plan("warm-up", 2)
+
+    seeded = asyncio.run(seed_store(f"sqlite:///{data_dir / 'hearth.db'}", opts.rooms + 1))
+    env = {**os.environ, "HEARTH_DATA_DIR": str(data_dir)}
+    env.pop("HEARTH_DATABASE_URL", None)
+    env.pop("HEARTH_REDIS_URL", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.fanout_server", "--host", HOST, "--port", str(port)],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    asyncio.run(wait_healthy(base, server))
+    setup = asyncio.run(tokens(base, seeded, opts.size - 1))
+    rooms = [RoomPlan(r.room_id, r.facilitator_token, r.participant_tokens)
+             for r in setup.plans]
+    warm = setup.warm_up
+    return server, rooms, RoomPlan(warm.room_id, warm.facilitator_token,
+                                   warm.participant_tokens[:1])
+
+
+def ask(pipe: Any, message: tuple[Any, ...], answer: str, timeout: float) -> Any:
+    pipe.send(message)
+    if not pipe.poll(timeout):
+        raise SystemExit(f"the load process did not answer {message[0]!r} in {timeout:.0f}s")
+    reply = pipe.recv()
+    assert reply[0] == answer, reply
+    return reply[1] if len(reply) > 1 else None
+
+
+def run_one(kind: str, opts: argparse.Namespace) -> dict[str, Any]:
+    """One server, one room size: the figures of one column of the report."""
+    data_dir = Path(tempfile.mkdtemp(prefix=f"hearth-media-{kind}-"))
+    port = free_port()
+    people = opts.rooms * opts.size
+    print(f"\n== {SERVER_NAMES[kind]}: {opts.rooms} room(s) of {opts.size}, server on "
+          f"port {port}, data {data_dir}", flush=True)
+    log = (data_dir / "server.log").open("wb")
+    context = multiprocessing.get_context("spawn")
+    worker: Any = None
+    pipe: Any = None
+    old_group_nice: int | None = None
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        server, rooms, warm_room = start_server(kind, opts, data_dir, port, log)
+        mine, theirs = context.Pipe()
+        worker = context.Process(target=worker_main, args=(theirs,), daemon=True)
+        worker.start()
+        pipe = mine
+        mine.send(WorkerPlan(host=HOST, port=port, origin=f"http://{HOST}:{port}", rooms=rooms,
+                             join_spacing=opts.join_spacing, offer_at=opts.offer_at,
+                             decode=opts.decode))
+        assert pipe.poll(120) and pipe.recv() == ("loaded",)
+        if opts.nice:
+            old_group_nice = prioritise([server.pid, worker.pid], opts.nice)
+        warmed: JoinReport = ask(pipe, ("warm_up", warm_room), "warmed", 180)
+        if not warmed.heard:
+            print(f"  warm-up: nobody heard any audio ({warmed.failures or warmed.errors}); "
+                  "this server does not carry media", flush=True)
+            return {"server": kind, "size": opts.size, "rooms": opts.rooms,
+                    "unavailable": f"no audio in warm-up: {warmed.errors or warmed.failures}"}
+        time.sleep(opts.settle)
+        rss_before, _ = rss_kib(server.pid)
+        idle_before = sum(cpu_seconds(server.pid))
+        time.sleep(2)
+        idle_cores = (sum(cpu_seconds(server.pid)) - idle_before) / 2
+
+        joined: JoinReport = ask(pipe, ("join",), "joined", 600)
+        print(f"  joined {joined.people}/{people} in {joined.seconds:.1f}s, "
+              f"{joined.heard} hearing audio", flush=True)
+        for failure in joined.failures:
+            print(f"  failure: {failure}")
+        time.sleep(opts.settle)
+        rss_joined, _ = rss_kib(server.pid)
+        quiet = wait_for_quiet(opts.quiet_below + server_share(server.pid, worker.pid),
+                               opts.quiet_timeout)
+
+        start_ns = time.monotonic_ns() + int(0.2e9)
+        end_ns = start_ns + int(opts.duration * 1e9)
+        pipe.send(("measure", start_ns, end_ns))
+        time.sleep(max(0.0, start_ns / 1e9 - time.monotonic()))
+        pids = [server.pid, worker.pid]
+        cpu_before = [cpu_seconds(pid) for pid in pids]
+        busy_before = machine_busy()
+        time.sleep(max(0.0, end_ns / 1e9 - time.monotonic()))
+        cpu_after = [cpu_seconds(pid) for pid in pids]
+        busy_after = machine_busy()
+        if not pipe.poll(60):
+            raise SystemExit("the load process did not report")
+        reply = pipe.recv()
+        assert reply[0] == "measured", reply
+        measured: MeasureReport = reply[1]
+        rss_after, rss_peak = rss_kib(server.pid)
+    finally:
+        if old_group_nice is not None:
+            set_autogroup_nice(os.getpid(), old_group_nice)
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.send(("exit",))
+        if worker is not None:
+            worker.join(timeout=30)
+            if worker.is_alive():
+                worker.kill()
+        if server is not None:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        log.close()
+        if opts.keep_data:
+            print(f"  kept {data_dir}")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+    def cores(index: int) -> float:
+        return sum(cpu_after[index]) - sum(cpu_before[index])
+
+    server_cores = cores(0) / opts.duration
+    client_cores = cores(1) / opts.duration
+    cpus = os.cpu_count() or 1
+    busy = (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
+    listeners = measured.listeners
+    expected_streams = 1 if kind == "hearth" else opts.size - 1
+    per_listener = [p / opts.duration for p in measured.packets]
+    return {
+        "server": kind,
+        "size": opts.size,
+        "rooms": opts.rooms,
+        "people": people,
+        "joined": joined.people,
+        "hearing": joined.heard,
+        "join_ms": {"p50": percentile(joined.join_ms, 50), "p99": percentile(joined.join_ms, 99),
+                    "max": max(joined.join_ms, default=float("nan")),
+                    "count": len(joined.join_ms)},
+        "join_seconds": round(joined.seconds, 1),
+        "server_cores": round(server_cores, 4),
+        "server_user_system": [round((cpu_after[0][i] - cpu_before[0][i]) / opts.duration, 4)
+                               for i in (0, 1)],
+        "server_idle_cores": round(idle_cores, 4),
+        "server_cores_per_room": round(server_cores / opts.rooms, 4),
+        "rooms_per_core": round(opts.rooms / server_cores, 1) if server_cores else None,
+        "rss_kib": {"before": rss_before, "joined": rss_joined, "after": rss_after,
+                    "peak": rss_peak},
+        "kib_per_participant": round((rss_joined - rss_before) / max(1, joined.people), 1),
+        "listeners": listeners,
+        "streams_expected": expected_streams,
+        "streams_min": min(measured.streams, default=0),
+        "packets_per_listener_s": {
+            "mean": round(statistics.fmean(per_listener), 1) if per_listener else 0,
+            "min": round(min(per_listener, default=0), 1)},
+        "packets_per_stream_s": round(sum(measured.packets) / max(1, sum(measured.streams))
+                                      / opts.duration, 1),
+        "gaps": {"total": sum(measured.gaps),
+                 "listeners_with_gaps": sum(1 for g in measured.gaps if g),
+                 "per_listener_minute": round(sum(measured.gaps) / max(1, listeners)
+                                              / opts.duration * 60, 2),
+                 "longest_ms": round(max(measured.max_gap_ms, default=0), 1)},
+        "skipped_packets": sum(measured.skipped),
+        "client_cores": round(client_cores, 3),
+        "client_loop_lag_ms": {"p99": round(percentile(measured.loop_lag_ms, 99), 1),
+                               "max": round(max(measured.loop_lag_ms, default=0), 1)},
+        "mic_late_max_ms": round(measured.mic_late_max_ms, 1),
+        "machine_busy_before": round(quiet, 3),
+        "machine_busy": round(busy, 3),
+        "other_cores": round(busy * cpus - server_cores - client_cores, 3),
+        "errors": {**joined.errors, **measured.errors},
+        "unexpected_closes": {str(k): v for k, v in measured.closes.items()},
+    }
+
+
+def server_share(server_pid: int, worker_pid: int) -> float:
+    """The machine's busy fraction that the benchmark's own processes take over one second."""
+    before = sum(cpu_seconds(server_pid)) + sum(cpu_seconds(worker_pid))
+    time.sleep(1)
+    used = sum(cpu_seconds(server_pid)) + sum(cpu_seconds(worker_pid)) - before
+    return used / (os.cpu_count() or 1)
+
+
+def report(result: dict[str, Any]) -> None:
+    if "unavailable" in result:
+        print(f"  {SERVER_NAMES[result['server']]}: {result['unavailable']}")
+        return
+    r = result
+    join = r["join_ms"]
+    print(f"  {SERVER_NAMES[r['server']]}, {r['rooms']} room(s) of {r['size']}")
+    user, system = r["server_user_system"]
+    print(f"    server CPU      {r['server_cores']:.3f} cores (user {user:.3f}, system"
+          f" {system:.3f}; idle before join "
+          f"{r['server_idle_cores']:.3f}) = {r['server_cores_per_room']:.1%} of a core per room"
+          f" -> {r['rooms_per_core']} rooms per core")
+    print(f"    delivered       {r['packets_per_listener_s']['mean']:.1f} packets/s per listener "
+          f"(min {r['packets_per_listener_s']['min']:.1f}), {r['packets_per_stream_s']:.1f} per "
+          f"stream; streams per listener {r['streams_min']} (expected {r['streams_expected']})")
+    gaps = r["gaps"]
+    print(f"    gaps > 60 ms    {gaps['total']} ({gaps['listeners_with_gaps']} of {r['listeners']}"
+          f" listeners, {gaps['per_listener_minute']:.2f} per listener-minute, longest "
+          f"{gaps['longest_ms']:.0f} ms); skipped sequence numbers {r['skipped_packets']}")
+    print(f"    join            p50 {join['p50']:.0f} ms, p99 {join['p99']:.0f} ms, max "
+          f"{join['max']:.0f} ms ({join['count']} participants; all joined in "
+          f"{r['join_seconds']}s; {r['hearing']}/{r['people']} hearing)")
+    rss = r["rss_kib"]
+    print(f"    server memory   {r['kib_per_participant']:.0f} KiB per participant (RSS "
+          f"{rss['before'] / 1024:.1f} -> {rss['joined'] / 1024:.1f} MiB, after "
+          f"{rss['after'] / 1024:.1f}, peak {rss['peak'] / 1024:.1f})")
+    print(f"    load process    {r['client_cores']:.2f} cores, loop lag p99 "
+          f"{r['client_loop_lag_ms']['p99']:.1f} ms max {r['client_loop_lag_ms']['max']:.1f} ms,"
+          f" microphones at most {r['mic_late_max_ms']:.0f} ms late; machine busy "
+          f"{r['machine_busy']:.0%}, {r['other_cores']:.2f} cores of other work")
+    if r["errors"] or r["unexpected_closes"]:
+        print(f"    errors {r['errors']}  unexpected closes {r['unexpected_closes']}")
+
+
+def summary(results: list[dict[str, Any]]) -> None:
+    rows = [r for r in results if "unavailable" not in r]
+    if not rows:
+        return
+    print("\n| server | room | rooms | CPU per room | rooms/core | packets/s per listener "
+          "| gaps/listener-min | join p50 / p99 | KiB/participant |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        print(f"| {SERVER_NAMES[r['server']]} | {r['size']} | {r['rooms']} | "
+              f"{r['server_cores_per_room']:.1%} | {r['rooms_per_core']} | "
+              f"{r['packets_per_listener_s']['mean']:.1f} | {r['gaps']['per_listener_minute']:.2f}"
+              f" | {r['join_ms']['p50']:.0f} / {r['join_ms']['p99']:.0f} ms | "
+              f"{r['kib_per_participant']:.0f} |")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[6, 12, 15],
+                        help="room sizes N (one facilitator + N-1 participants)")
+    parser.add_argument("--rooms", type=int, default=2, help="K rooms of each size")
+    parser.add_argument("--servers", nargs="+", choices=SERVERS, default=list(SERVERS))
+    parser.add_argument("--duration", type=float, default=30, help="measured seconds")
+    parser.add_argument("--settle", type=float, default=3,
+                        help="seconds after warm-up and after joining before readings")
+    parser.add_argument("--join-spacing", type=float, default=0.25,
+                        help="seconds between one room's participants joining")
+    parser.add_argument("--offer-at", choices=("welcome", "admitted"), default="welcome",
+                        help="send media.offer on welcome (in the lobby) or once admitted")
+    parser.add_argument("--decode", action="store_true",
+                        help="load clients decode what they receive (more client CPU)")
+    parser.add_argument("--quiet-below", type=float, default=0.1,
+                        help="before measuring, wait until other work is below this share")
+    parser.add_argument("--quiet-timeout", type=float, default=60)
+    parser.add_argument("--nice", type=int, default=0,
+                        help="nice value for the server and the load process (negative: "
+                             "ahead of other work on a shared machine; needs root)")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures here")
+    parser.add_argument("--keep-data", action="store_true")
+    opts = parser.parse_args(argv)
+    if min(opts.sizes) < 2 or opts.rooms < 1:
+        parser.error("rooms need at least two people, and there must be a room")
+    with open("/proc/loadavg") as loadavg:
+        print(f"server source {source_state()}; load average {loadavg.read().strip()}; "
+              f"{os.cpu_count()} CPUs", flush=True)
+    results = []
+    for size in opts.sizes:
+        for kind in opts.servers:
+            one = argparse.Namespace(**vars(opts), size=size)
+            result = run_one(kind, one)
+            report(result)
+            results.append(result)
+    summary(results)
+    if opts.json:
+        command = "python -m bench.media_capacity " + " ".join(
+            sys.argv[1:] if argv is None else argv)
+        Path(opts.json).write_text(json.dumps({"command": command, "source": source_state(),
+                                               "results": results}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
