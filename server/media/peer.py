@@ -76,6 +76,8 @@ class Peer:
         self.pc = pc
         self.mix = MixTrack()
         self.frames_in = 0
+        # DTLS transports whose state is watched (by id), so each is watched once.
+        self.watched: set[int] = set()
         self._readers: set[asyncio.Task[None]] = set()
         self._closing: asyncio.Task[None] | None = None
 

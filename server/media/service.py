@@ -154,6 +154,7 @@ class MediaService:
                 self._close(peer)
             return
         self._configure(peer)
+        self._watch_transports(media, peer)
         restrict_gathering(pc, self._settings.network)
         answer = await pc.createAnswer()
         await pc.setLocalDescription(answer)
@@ -190,10 +191,29 @@ class MediaService:
 
         @pc.on("connectionstatechange")
         async def on_state() -> None:
-            if pc.connectionState == "failed" and media.peers.get(peer.participant) is peer:
+            if pc.connectionState == "failed":
                 # Vanished without closing (ICE consent lost): free everything now.
-                del media.peers[peer.participant]
-                self._close(peer)
+                self._gone(media, peer)
+
+    def _watch_transports(self, media: RoomMedia, peer: Peer) -> None:
+        """A client that closes its peer connection says so over DTLS; aiortc's
+        connection state does not show it, the DTLS transport's does."""
+        for transceiver in peer.pc.getTransceivers():
+            transport = transceiver.sender.transport
+            if id(transport) in peer.watched:
+                continue
+            peer.watched.add(id(transport))
+
+            def on_state(transport: object = transport) -> None:
+                if getattr(transport, "state", None) in ("closed", "failed"):
+                    self._gone(media, peer)
+
+            transport.on("statechange", on_state)
+
+    def _gone(self, media: RoomMedia, peer: Peer) -> None:
+        if media.peers.get(peer.participant) is peer:
+            del media.peers[peer.participant]
+            self._close(peer)
 
     async def _candidate(self, peer: Peer, message: p.MediaCandidate) -> None:
         text = message.candidate.removeprefix("candidate:")

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 import pytest
 
-from tests.harness import SuiteHarness, drain
+from tests.harness import SuiteHarness, drain, expect_where
 from tests.media.peers import AUDIBLE, MediaClient, until
 
 pytestmark = pytest.mark.timeout(60)
@@ -52,3 +53,163 @@ async def test_each_speaker_hears_the_others_and_a_listener_hears_everyone(
     finally:
         for client in clients:
             await client.close()
+
+
+def media_of(hs: SuiteHarness) -> Any:
+    return hs.server.app.state.services.hub.media
+
+
+async def test_a_mute_silences_at_the_server_within_200_ms_and_a_lock_holds(
+        hs: SuiteHarness) -> None:
+    group = await hs.group("Ann", "Bea")
+    a = MediaClient(group.people[0], tone=A_TONE)
+    b = MediaClient(group.people[1], listen_only=True)
+    fac = MediaClient(group.fac, listen_only=True)
+    clients = (a, b, fac)
+    try:
+        for client in clients:
+            await client.connect()
+        await a.mic_on()
+        since = await settle(b, fac)
+        assert b.heard.level(A_TONE, since) > AUDIBLE
+        await group.fac.send("participant.mute", participant=a.client.id, lock=True)
+        muted_at = time.monotonic()
+        await a.client.expect("muted", locked=True)
+        await asyncio.sleep(1.0)
+        # A's browser keeps sending the tone: the server drops it.
+        assert a.mic is not None and a.mic.readyState == "live"
+        for listener in (b, fac):
+            assert listener.heard.level(A_TONE, muted_at + 0.2) < AUDIBLE / 4
+        await a.client.send("media.state", audio=True, video=False, ref="again")
+        error = await a.client.expect("error", ref="again")
+        assert error["code"] == "forbidden"
+        await asyncio.sleep(0.6)
+        assert b.heard.level(A_TONE, muted_at + 0.2) < AUDIBLE / 4
+        # Allowed again and microphone on: heard again.
+        await group.fac.send("participant.allow", participant=a.client.id)
+        await a.client.expect("allowed")
+        await a.mic_on()
+        back = time.monotonic()
+        await asyncio.sleep(1.0)
+        assert b.heard.level(A_TONE, back + 0.3) > AUDIBLE
+    finally:
+        for client in clients:
+            await client.close()
+
+
+async def test_the_lobby_hears_nothing_and_is_not_heard(hs: SuiteHarness) -> None:
+    group = await hs.group("Bea")
+    waiting = await hs.connect((await hs.join_as(hs.browser(), group.invite, "Lou"))["token"])
+    lou = MediaClient(waiting, tone=A_TONE)
+    b = MediaClient(group.people[0], tone=B_TONE)
+    fac = MediaClient(group.fac, listen_only=True)
+    clients = (lou, b, fac)
+    try:
+        for client in clients:
+            await client.connect()  # an offer from the lobby is answered (PROTOCOL.md)
+        await b.mic_on()
+        await lou.client.send("media.state", audio=True, video=False, ref="lobby-mic")
+        assert (await lou.client.expect("error", ref="lobby-mic"))["code"] == "forbidden"
+        since = await settle(fac, seconds=1.0)
+        assert fac.heard.level(B_TONE, since) > AUDIBLE
+        assert fac.heard.level(A_TONE, since) < AUDIBLE / 4
+        assert lou.heard.count == 0
+        # Admitted: now part of the room, heard once the microphone is on.
+        await group.fac.send("lobby.admit", participant=waiting.id)
+        await waiting.expect("admitted")
+        await lou.mic_on()
+        await until(lambda: lou.heard.count > 10)
+        later = time.monotonic()
+        await asyncio.sleep(1.0)
+        assert fac.heard.level(A_TONE, later + 0.3) > AUDIBLE
+        assert lou.heard.level(B_TONE, later) > AUDIBLE
+    finally:
+        for client in clients:
+            await client.close()
+
+
+async def test_a_paused_room_mixes_nothing(hs: SuiteHarness) -> None:
+    group = await hs.group("Ann", "Bea")
+    a = MediaClient(group.people[0], tone=A_TONE)
+    b = MediaClient(group.people[1], listen_only=True)
+    try:
+        for client in (a, b):
+            await client.connect()
+        await a.mic_on()
+        since = await settle(b)
+        assert b.heard.level(A_TONE, since) > AUDIBLE
+        await group.fac.close()  # the only facilitator leaves
+        await b.client.expect("room.paused")
+        paused_at = time.monotonic()
+        count = b.heard.count
+        await asyncio.sleep(1.0)
+        # At most what was already on its way when the room paused.
+        assert b.heard.count - count < 10
+        assert b.heard.level(A_TONE, paused_at + 0.3) < AUDIBLE / 4
+    finally:
+        for client in (a, b):
+            await client.close()
+
+
+async def test_an_aside_is_a_private_two_way_mix(hs: SuiteHarness) -> None:
+    group = await hs.group("Ann", "Bea", "Cat")
+    fac_tone = 660.0
+    a = MediaClient(group.people[0], tone=A_TONE)
+    b = MediaClient(group.people[1], tone=B_TONE)
+    c = MediaClient(group.people[2], listen_only=True)
+    fac = MediaClient(group.fac, tone=fac_tone)
+    clients = (a, b, c, fac)
+    try:
+        for client in clients:
+            await client.connect()
+        for speaker in (a, b, fac):
+            await speaker.mic_on()
+        since = await settle(*clients)
+        assert c.heard.level(A_TONE, since) > AUDIBLE
+        assert c.heard.level(fac_tone, since) > AUDIBLE
+        await group.fac.send("aside.start", participant=a.client.id, ref="aside")
+        await group.fac.expect("ack", ref="aside")
+        await a.client.expect("aside.started")
+        began = time.monotonic() + 0.3
+        await asyncio.sleep(1.2)
+        # The room no longer hears the pair ...
+        for listener in (b, c):
+            assert listener.heard.level(A_TONE, began) < AUDIBLE / 4
+            assert listener.heard.level(fac_tone, began) < AUDIBLE / 4
+        assert c.heard.level(B_TONE, began) > AUDIBLE
+        # ... and the pair hear only each other.
+        assert a.heard.level(fac_tone, began) > AUDIBLE
+        assert a.heard.level(B_TONE, began) < AUDIBLE / 4
+        assert fac.heard.level(A_TONE, began) > AUDIBLE
+        assert fac.heard.level(B_TONE, began) < AUDIBLE / 4
+        await group.fac.send("aside.end", participant=a.client.id, ref="end")
+        await group.fac.expect("ack", ref="end")
+        back = time.monotonic() + 0.3
+        await asyncio.sleep(1.2)
+        assert c.heard.level(A_TONE, back) > AUDIBLE
+        assert a.heard.level(B_TONE, back) > AUDIBLE
+    finally:
+        for client in clients:
+            await client.close()
+
+
+async def test_speaking_is_shown_to_the_room(hs: SuiteHarness) -> None:
+    group = await hs.group("Ann", "Bea")
+    a = MediaClient(group.people[0], tone=A_TONE)
+    try:
+        await a.connect()
+        await drain(group.people[1])
+        await a.mic_on()
+        update = await expect_where(
+            group.people[1], "participant.updated",
+            lambda m: m["participant"]["id"] == a.client.id and m["participant"]["speaking"],
+            timeout=5)
+        assert update["participant"]["audio"] is True
+        assert a.mic is not None
+        a.mic.stop()  # stops talking (the track ends)
+        await expect_where(
+            group.people[1], "participant.updated",
+            lambda m: m["participant"]["id"] == a.client.id and not m["participant"]["speaking"],
+            timeout=5)
+    finally:
+        await a.close()
