@@ -6,11 +6,11 @@ Run on purpose from the repository root (prints figures, asserts nothing):
     python bench/risk_eval.py --misses   # also list every message decided differently
 
 Quality is reported on the sets in tests/safeguarding/risk_eval_set.py: EVAL_SET, which the rules
-were developed against (so its figures are optimistic); HELDOUT_SET to HELDOUT_SET_3, earlier
+were developed against (so its figures are optimistic); HELDOUT_SET to HELDOUT_SET_4, earlier
 held-out batches that have since been tuned on and folded into EVAL_SET (shown so their before and
-after figures can be compared); and HELDOUT_SET_4, the one batch still kept out of rule tuning (the
-honest figure for phrasing the rules have never seen; the module docstring there says which set
-was seen when). For each: recall and precision
+after figures can be compared); and the batches still kept out of rule tuning (the honest figures
+for phrasing the rules have never seen; the module docstring there says which set was seen when),
+whose misses are never listed. For each: recall and precision
 per category (any severity) and per severity level, the benign false-alarm rate (benign messages
 given any severity), and a confusion matrix of expected against decided severity.
 
@@ -172,7 +172,7 @@ def main() -> None:
         ("HELDOUT_SET (tuned on in round five; part of EVAL_SET)", HELDOUT_SET),
         ("HELDOUT_SET_2 (tuned on in round five; part of EVAL_SET)", HELDOUT_SET_2),
         ("HELDOUT_SET_3 (tuned on in round five; part of EVAL_SET)", HELDOUT_SET_3),
-        ("HELDOUT_SET_4 (tuned on in round six)", HELDOUT_SET_4),
+        ("HELDOUT_SET_4 (tuned on in round six; part of EVAL_SET)", HELDOUT_SET_4),
     ):
         report_quality(name, dataset, screen, misses)
     # Held out: figures only, never the list of misses, whatever the flag says.

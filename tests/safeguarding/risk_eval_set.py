@@ -56,6 +56,14 @@ urgent, "reached" counts any severity; FA is benign messages given any severity)
   = 0.855, concern 23/39 exact (27 reached), FA 4/55 = 0.073. By category (recall, precision):
   immediate_danger 0.583/0.875, suicide 0.552/0.889, self_harm 1.000/0.867, harm_to_baby
   0.688/0.846, psychosis 0.857/0.923, domestic_abuse 0.762/0.941, substance_misuse 0.417/1.000.
+* The sixth round then tuned on HELDOUT_SET_4's misses and EVAL_SET's remaining ones (never on
+  HELDOUT_SET_5): the pregnancy-kick idiom no longer excuses a named partner, 'on purpose' is not
+  an accident, overdoses counted in bottles and boxes, a partner's plan, arranging who will have
+  the children, letting go of the wheel, cushions and towels over a baby's face, fear of actually
+  acting (not an intrusive thought), forced entry with the attacker coming in, a partner's
+  'better off without you' as abuse, driving the children intoxicated, drugs got from someone
+  while in charge of the baby. HELDOUT_SET_4 then scored 48/48 urgent, 32/32 concern, FA 0/51
+  (tuned on, so optimistic) and joined EVAL_SET.
 * The original 661 development messages are unchanged (urgent 241/241, concern 136/136, FA 1/284)
   and the old 60 held-out messages now score 22/22, 14/14, 0/24 (tuned on).
 
@@ -2945,48 +2953,9 @@ _FIFTH_BATCH_PROBES_2: list[EvalItem] = [
     ),
 ]
 
-EVAL_SET: Final[list[EvalItem]] = [
-    *_BENIGN_IDIOMS,
-    *_BENIGN_NEGATIONS,
-    *_BENIGN_REPORTED,
-    *_BENIGN_EVERYDAY,
-    *_SUICIDE_URGENT,
-    *_SUICIDE_CONCERN,
-    *_SELF_HARM_URGENT,
-    *_SELF_HARM_CONCERN,
-    *_HARM_TO_BABY_INTRUSIVE,
-    *_HARM_TO_BABY_INTENT,
-    *_PSYCHOSIS_URGENT,
-    *_PSYCHOSIS_CONCERN,
-    *_ABUSE_URGENT,
-    *_ABUSE_CONCERN,
-    *_IMMEDIATE_DANGER,
-    *_SUBSTANCE_CONCERN,
-    *_SUBSTANCE_URGENT,
-    *_SECOND_BATCH,
-    *_THIRD_BATCH,
-    *_FOURTH_BATCH,
-    *_FIRST_HELDOUT,
-    *_SECOND_HELDOUT,
-    *_FIFTH_BATCH,
-    *_FIFTH_BATCH_PROBES,
-    *_THIRD_HELDOUT,
-    *_FIFTH_BATCH_PROBES_2,
-]
-"""Every labelled message (development data). Categories within an entry are sorted by name."""
-
-HELDOUT_SET: Final[list[EvalItem]] = _FIRST_HELDOUT
-"""The first held-out batch: kept out of tuning until the fifth round, now part of EVAL_SET."""
-
-HELDOUT_SET_2: Final[list[EvalItem]] = _SECOND_HELDOUT
-"""The second held-out batch: measured before the fifth round, whose rules drew on its misses."""
-
-HELDOUT_SET_3: Final[list[EvalItem]] = _THIRD_HELDOUT
-"""The third held-out batch: measured once on frozen rules, then tuned on; part of EVAL_SET."""
-
-HELDOUT_SET_4: Final[list[EvalItem]] = [
+_FOURTH_HELDOUT: list[EvalItem] = [
     # Written and labelled after the fifth round's final rules were frozen (after HELDOUT_SET_3
-    # was tuned on), and measured once. Keep it out of the tuning loop.
+    # was tuned on), and measured once; tuned on in the sixth round.
     (
         "lol my toddler just told the health visitor I'm 'always sad', mortifying, I'd just "
         "stubbed my toe",
@@ -3235,7 +3204,50 @@ HELDOUT_SET_4: Final[list[EvalItem]] = [
     ("I need vodka to get through bath time", CONCERN, ("substance_misuse",)),
     ("I buy extra sleeping pills off a woman at work", CONCERN, ("substance_misuse",)),
 ]
-"""A fourth held-out batch, written after the fifth round's final rules were frozen."""
+
+EVAL_SET: Final[list[EvalItem]] = [
+    *_BENIGN_IDIOMS,
+    *_BENIGN_NEGATIONS,
+    *_BENIGN_REPORTED,
+    *_BENIGN_EVERYDAY,
+    *_SUICIDE_URGENT,
+    *_SUICIDE_CONCERN,
+    *_SELF_HARM_URGENT,
+    *_SELF_HARM_CONCERN,
+    *_HARM_TO_BABY_INTRUSIVE,
+    *_HARM_TO_BABY_INTENT,
+    *_PSYCHOSIS_URGENT,
+    *_PSYCHOSIS_CONCERN,
+    *_ABUSE_URGENT,
+    *_ABUSE_CONCERN,
+    *_IMMEDIATE_DANGER,
+    *_SUBSTANCE_CONCERN,
+    *_SUBSTANCE_URGENT,
+    *_SECOND_BATCH,
+    *_THIRD_BATCH,
+    *_FOURTH_BATCH,
+    *_FIRST_HELDOUT,
+    *_SECOND_HELDOUT,
+    *_FIFTH_BATCH,
+    *_FIFTH_BATCH_PROBES,
+    *_THIRD_HELDOUT,
+    *_FIFTH_BATCH_PROBES_2,
+    *_FOURTH_HELDOUT,
+]
+"""Every labelled message (development data). Categories within an entry are sorted by name."""
+
+HELDOUT_SET: Final[list[EvalItem]] = _FIRST_HELDOUT
+"""The first held-out batch: kept out of tuning until the fifth round, now part of EVAL_SET."""
+
+HELDOUT_SET_2: Final[list[EvalItem]] = _SECOND_HELDOUT
+"""The second held-out batch: measured before the fifth round, whose rules drew on its misses."""
+
+HELDOUT_SET_3: Final[list[EvalItem]] = _THIRD_HELDOUT
+"""The third held-out batch: measured once on frozen rules, then tuned on; part of EVAL_SET."""
+
+HELDOUT_SET_4: Final[list[EvalItem]] = _FOURTH_HELDOUT
+"""The fourth held-out batch: measured once after round five, tuned on in round six; in EVAL_SET."""
+
 
 HELDOUT_SET_5: Final[list[EvalItem]] = [
     # Written and labelled before the sixth round touched any rule; see the module docstring for

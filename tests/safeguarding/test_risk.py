@@ -32,7 +32,14 @@ from server.safeguarding.risk import (
     required_words,
 )
 
-from .risk_eval_set import EVAL_SET, HELDOUT_SET, HELDOUT_SET_2, HELDOUT_SET_3, HELDOUT_SET_4
+from .risk_eval_set import (
+    EVAL_SET,
+    HELDOUT_SET,
+    HELDOUT_SET_2,
+    HELDOUT_SET_3,
+    HELDOUT_SET_4,
+    HELDOUT_SET_5,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES_PATH = ROOT / "server" / "safeguarding" / "risk_rules.json"
@@ -83,7 +90,7 @@ def test_eval_set_concerns_reach_a_facilitator() -> None:
     assert len(silent) / len(concerns) <= 0.05, silent
 
 
-@pytest.mark.parametrize("dataset", [EVAL_SET, HELDOUT_SET_4], ids=["eval", "heldout4"])
+@pytest.mark.parametrize("dataset", [EVAL_SET, HELDOUT_SET_5], ids=["eval", "heldout5"])
 def test_eval_set_is_well_formed(dataset: Sequence[tuple[str, str, tuple[str, ...]]]) -> None:
     texts = [text for text, _, _ in dataset]
     assert len(set(texts)) == len(texts), "duplicate messages"
@@ -102,12 +109,12 @@ def test_eval_set_size_and_spread() -> None:
         for severity in ("concern", "urgent"):
             count = sum(category in c and s == severity for _, s, c in EVAL_SET)
             assert count >= 2, f"{category}/{severity} has {count} examples"
-    # The first three held-out batches were tuned on in the fifth round and folded into
-    # EVAL_SET; the fourth must stay out of it.
-    for folded in (HELDOUT_SET, HELDOUT_SET_2, HELDOUT_SET_3):
+    # The first four held-out batches were tuned on (rounds five and six) and folded into
+    # EVAL_SET; the fifth must stay out of it.
+    for folded in (HELDOUT_SET, HELDOUT_SET_2, HELDOUT_SET_3, HELDOUT_SET_4):
         assert set(folded) <= set(EVAL_SET)
     eval_texts = {text for text, _, _ in EVAL_SET}
-    assert not eval_texts & {text for text, _, _ in HELDOUT_SET_4}, "held-out text in EVAL_SET"
+    assert not eval_texts & {text for text, _, _ in HELDOUT_SET_5}, "held-out text in EVAL_SET"
 
 
 def test_held_out_floor() -> None:
@@ -475,6 +482,61 @@ def test_everyday_excuses_do_not_hide_risk(
     assert decide(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a named partner kicking is violence; the baby kicking from inside is not
+        ("my wife kicked me in the stomach last night", ("urgent", ("domestic_abuse",))),
+        ("the baby kicks me in the ribs every night, 36 weeks", NONE),
+        # self-harm: on purpose, abbreviated, milder harm on a named body part
+        ("I burned myself on purpose with the iron", ("urgent", ("self_harm",))),
+        ("sh again tonight", ("urgent", ("self_harm",))),
+        ("I scratch my legs really hard until they bleed", ("urgent", ("self_harm",))),
+        # method research, a partner's plan, planning around the children, a crash as a method
+        ("I googled how long it takes for an overdose to kill you", ("urgent", ("suicide",))),
+        (
+            "my girlfriend said she's been working out how to end her life",
+            ("urgent", ("suicide",)),
+        ),
+        ("I've worked out who'll look after the boys", ("urgent", ("suicide",))),
+        ("sorted out who'll have the kids while we're at the wedding", NONE),
+        (
+            "every night on the drive home I think about swerving into the central reservation",
+            ("urgent", ("suicide",)),
+        ),
+        ("do you ever wish you'd just not wake up?", ("concern", ("suicide",))),
+        # an overdose counted in containers
+        (
+            "took two boxes of paracetamol about an hour ago",
+            ("urgent", ("immediate_danger", "suicide")),
+        ),
+        ("I took two paracetamol and I'm feeding her", NONE),
+        # the baby: an object over the face; fear of actually acting is not an intrusive thought
+        ("I pressed a towel over her face to stop the crying", ("urgent", ("harm_to_baby",))),
+        ("I'm scared I'll actually do it, I want to hurt him", ("urgent", ("harm_to_baby",))),
+        ("I'm scared I'll hurt her, the thoughts are awful", ("concern", ("harm_to_baby",))),
+        # forced entry with the attacker coming in
+        (
+            "my ex bust the door open and he's coming up the stairs",
+            ("urgent", ("domestic_abuse", "immediate_danger")),
+        ),
+        # a partner's words about the member are abuse, not the member's suicidality
+        ("she says everyone would be better off without me", ("concern", ("domestic_abuse",))),
+        # driving the children intoxicated; drugs got from someone while in charge of the baby
+        ("he's drunk and he's just driven off with the baby", ("urgent", ("substance_misuse",))),
+        ("I've had a few drinks so my husband is driving the kids home", NONE),
+        (
+            "got some pills off a lad at the park and I'm looking after the baby on my own",
+            ("urgent", ("substance_misuse",)),
+        ),
+        ("I get my diazepam from a man down the road", ("concern", ("substance_misuse",))),
+    ],
+)
+def test_sixth_round_families(text: str, expected: tuple[str, tuple[str, ...]]) -> None:
+    """Families added in the sixth round, each with a look-alike that must stay quiet."""
+    assert decide(text) == expected
+
+
 def test_hyperbole_over_trivia_is_downgraded_not_dropped() -> None:
     """'He'll kill me if I buy another pram' is usually a joke, but not always: a concern."""
     assert decide("he said he'd kill me if I bought another pram") == (
@@ -513,7 +575,7 @@ def test_word_index_never_changes_a_decision(text: str) -> None:
 
 
 def test_word_index_agrees_on_the_evaluation_sets() -> None:
-    for text, _, _ in EVAL_SET + HELDOUT_SET_4:
+    for text, _, _ in EVAL_SET + HELDOUT_SET_5:
         assert SCREEN.screen(text) == SCREEN.screen_exhaustively(text), text
 
 
@@ -654,7 +716,7 @@ def test_browser_port_agrees_with_the_server(tmp_path: Path) -> None:
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed, so web/static/risk.js cannot be checked here")
-    texts = [text for text, _, _ in EVAL_SET + HELDOUT_SET_4] + _EDGE_CASES + _random_texts(3000)
+    texts = [text for text, _, _ in EVAL_SET + HELDOUT_SET_5] + _EDGE_CASES + _random_texts(3000)
     texts_path = tmp_path / "texts.json"
     texts_path.write_text(json.dumps(texts), encoding="utf-8")
     result = subprocess.run(
