@@ -72,6 +72,8 @@ class Settings:
     turn_ttl: int = 12 * 3600
     # libopus complexity of the room mixes: 10 is best quality; see docs/performance.md.
     opus_complexity: int = 10
+    # Voices mixed at once (the loudest): see server/media/mixer.py; None mixes everyone.
+    mixed_voices: int | None = 3
     # Receive-only video slots per peer connection (cameras a client can see at once).
     video_slots: int = 4
 

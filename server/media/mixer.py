@@ -20,6 +20,11 @@ What the rules mean here (ARCHITECTURE.md invariants 1 and 2):
 Cost per tick grows with the number of people speaking, not speakers x listeners: the
 speakers are summed once in int32, each speaker's mix is that sum minus their own frame
 (exact, because it is taken before limiting), and every non-speaker shares one array.
+
+``max_voices`` caps how many voices are mixed at once (the loudest, kept stable), as
+conferencing mixers do: more than three people talking together is cross-talk nobody
+can follow, and each voice in the mix costs an encoder for its mix-minus. A voice that
+leaves the mix fades out over one frame and one that joins fades in, so nothing clicks.
 """
 
 from __future__ import annotations
@@ -31,10 +36,14 @@ from types import MappingProxyType
 
 import numpy as np
 
+from server.media.conceal import fade_gains, fade_in, to_pcm
 from server.media.jitter import JitterBuffer, JitterConfig, JitterStats, PushResult
 from server.media.pcm import Mix32, check_frame, frozen, level_dbfs, limit
 from server.media.speaking import SpeechConfig, SpeechDetector
 from server.media.types import FRAME_SAMPLES, Pcm, Roster, Seat
+
+# A waiting voice replaces the quietest mixed one only when this much louder.
+SWAP_MARGIN_DB = 6.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +87,15 @@ class RoomMixer:
         *,
         jitter: JitterConfig | None = None,
         speech: SpeechConfig | None = None,
+        max_voices: int | None = None,
     ) -> None:
+        if max_voices is not None and max_voices < 1:
+            raise ValueError("max_voices must be at least 1 (or None for no limit)")
+        self._max_voices = max_voices
+        # Voices mixed in the last tick, and each speaker's smoothed level (dBFS), by
+        # which the loudest are chosen without flapping between near-equal voices.
+        self._voices: list[str] = []
+        self._loudness: dict[str, float] = {}
         self._jitter_config = jitter or JitterConfig()
         self._speech_config = speech or SpeechConfig()
         self._silence = frozen(np.zeros(FRAME_SAMPLES, dtype=np.int16))
@@ -138,6 +155,41 @@ class RoomMixer:
         buffer = self._buffers.get(participant)
         return buffer.stats if buffer is not None else None
 
+    def _choose_voices(self, gated: list[str], levels: dict[str, float],
+                       frames: dict[str, Pcm]) -> list[str]:
+        """The loudest ``max_voices`` of the gated speakers, keeping the last tick's voices
+        unless a newcomer is clearly louder; ``frames`` gets the fades of who joins or leaves."""
+        assert self._max_voices is not None
+        loudness = self._loudness
+        for person in list(loudness):
+            if person not in levels:
+                del loudness[person]
+        for person, level in levels.items():
+            # About 100 ms of memory: follows a voice, ignores a single loud syllable.
+            loudness[person] = level if person not in loudness else (
+                0.8 * loudness[person] + 0.2 * max(level, -120.0))
+        voices = [p for p in self._voices if p in levels]
+        waiting = sorted((p for p in gated if p not in voices),
+                         key=lambda p: loudness[p], reverse=True)
+        while waiting and len(voices) < self._max_voices:
+            voices.append(waiting.pop(0))
+        if waiting and voices:
+            quietest = min(voices, key=lambda p: loudness[p])
+            if loudness[waiting[0]] > loudness[quietest] + SWAP_MARGIN_DB:
+                voices[voices.index(quietest)] = waiting[0]
+        mixed = list(voices)
+        for person in voices:
+            if person not in self._voices:
+                frames[person] = fade_in(frames[person])
+        for person in self._voices:
+            if person not in voices and person in frames and person in levels:
+                # Still talking but no longer mixed: one last frame, fading to silence.
+                frame = frames[person]
+                frames[person] = to_pcm(frame * fade_gains(0, len(frame), len(frame)))
+                mixed.append(person)
+        self._voices = voices
+        return mixed
+
     def tick(self, now: float) -> Tick:
         """Advance 20 ms: take one frame per audible person and mix. Call every 20 ms."""
         index = self._index
@@ -150,6 +202,7 @@ class RoomMixer:
 
         changes: list[tuple[str, bool]] = []
         speakers: list[str] = []
+        levels: dict[str, float] = {}
         for person, detector in self._detectors.items():
             # An aside member's voice is not the room's: their detector hears silence,
             # so the room's speaking flag never reveals that someone talks in private.
@@ -160,6 +213,9 @@ class RoomMixer:
                 changes.append((person, change))
             if frame is not None and detector.gate_open:
                 speakers.append(person)
+                levels[person] = level
+        if self._max_voices is not None:
+            speakers = self._choose_voices(speakers, levels, frames)
 
         if self._roster.paused:
             return Tick(index=index, paused=True, full_mix=None, full_mix_listeners=frozenset(),

@@ -40,9 +40,9 @@ def roster_of(view: MediaView) -> Roster:
 
 class RoomMedia:
     def __init__(self, room_id: str, on_speaking: SpeakingSink, *,
-                 opus_complexity: int = 10) -> None:
+                 opus_complexity: int = 10, mixed_voices: int | None = 3) -> None:
         self.room_id = room_id
-        self.mixer = RoomMixer()
+        self.mixer = RoomMixer(max_voices=mixed_voices)
         self.view = MediaView()
         self.peers: dict[str, Peer] = {}
         self._on_speaking = on_speaking

@@ -37,6 +37,8 @@ class MediaSettings:
     network: MediaNetwork = field(default_factory=MediaNetwork)
     # libopus complexity for the mixes (0-10); see docs/performance.md "Media".
     opus_complexity: int = 10
+    # The loudest voices mixed at once (server/media/mixer.py).
+    mixed_voices: int | None = 3
 
 
 class MediaService:
@@ -66,7 +68,8 @@ class MediaService:
                 return
             media = self._rooms[room_id] = RoomMedia(
                 room_id, lambda who, on: self._on_speaking(room_id, who, on),
-                opus_complexity=self._settings.opus_complexity)
+                opus_complexity=self._settings.opus_complexity,
+                mixed_voices=self._settings.mixed_voices)
         for peer in media.apply(view):
             self._close(peer)
         if not view.seats:

@@ -256,3 +256,59 @@ def test_an_inconsistent_roster_is_refused(seats: tuple[Seat, ...],
                                            asides: tuple[Aside, ...]) -> None:
     with pytest.raises(ValueError):
         Roster(seats, asides)
+
+
+def voices_room(*levels: tuple[str, float, float]) -> Room:
+    """A room mixing at most three voices, seats p1..p5; each sender is (id, frequency,
+    amplitude)."""
+    seats = [F, *(Seat(f"p{n}", microphone=True) for n in range(1, 6)), C]
+    room = Room(*seats)
+    room.mixer = RoomMixer(Roster(tuple(seats)), max_voices=3)
+    for pid, frequency, amplitude in levels:
+        room.send(pid, sine(frequency, amplitude))
+    return room
+
+
+def test_at_most_three_voices_are_mixed_the_loudest() -> None:
+    room = voices_room(("p1", 300, 2000), ("p2", 500, 3000), ("p3", 700, 4000),
+                       ("p4", 900, 9000), ("p5", 1100, 12000))
+    ticks = room.run(40)
+    last = ticks[-1]
+    assert len(last.speakers) == 3
+    # Every mixed voice has a mix-minus; everyone else, talking or not, shares the full mix.
+    assert set(last.personal_mixes) == last.speakers
+    assert {"p1", "p2"} & last.full_mix_listeners == {"p1", "p2"}
+    assert {"p4", "p5"} <= last.speakers
+    mix = heard(ticks[-20:], "c")
+    assert amplitude_at(mix, 300) < ABSENT
+    assert amplitude_at(mix, 1100) == pytest.approx(12000, rel=0.05)
+
+
+def test_a_mixed_voice_keeps_its_place_against_one_barely_louder() -> None:
+    room = voices_room(("p1", 300, 6000), ("p2", 500, 6000), ("p3", 700, 6000))
+    room.run(10)
+    room.send("p4", sine(900, 7000))  # 1.3 dB louder than the others: not enough to swap
+    ticks = room.run(30)
+    assert all(t.speakers == {"p1", "p2", "p3"} for t in ticks)
+    room.send("p5", sine(1100, 16000))  # 8.5 dB louder: takes the quietest place
+    ticks = room.run(30)
+    assert "p5" in ticks[-1].speakers and len(ticks[-1].speakers) == 3
+
+
+def test_a_voice_leaving_the_mix_fades_out_instead_of_clicking() -> None:
+    # Frequencies that do not fit a whole number of cycles in 20 ms, so a voice cut at
+    # a frame's edge would stop mid-wave.
+    room = voices_room(("p1", 310, 6000), ("p2", 530, 6000), ("p3", 730, 6000))
+    room.run(10)
+    room.send("p5", sine(1130, 16000))
+    ticks = room.run(30)
+    assert len({t.speakers for t in ticks}) > 1  # someone did leave the mix
+    mix = heard(ticks, "c").astype(np.int32)
+    # No sample steps further than all the tones at their steepest could move it.
+    steepest = 2 * np.pi * (16000 * 1130 + 6000 * (310 + 530 + 730)) / 48_000
+    assert np.abs(np.diff(mix)).max() <= steepest
+
+
+def test_max_voices_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="max_voices"):
+        RoomMixer(max_voices=0)
