@@ -26,6 +26,29 @@ class DropClientAddresses(logging.Filter):
         return True
 
 
+class OncePerMinute(logging.Filter):
+    """Let one record of each message template through per minute.
+
+    aiortc warns once per undecodable packet: a client sending garbage would otherwise
+    write fifty lines a second into the server's logs.
+    """
+
+    def __init__(self, every: float = 60.0) -> None:
+        super().__init__()
+        self._every = every
+        self._last: dict[str, float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = str(record.msg)
+        last = self._last.get(key)
+        if last is not None and record.created - last < self._every:
+            return False
+        if len(self._last) > 1000:
+            self._last.clear()
+        self._last[key] = record.created
+        return True
+
+
 def configure(level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter("{asctime}{levelname}{name}{message}", style="{",
@@ -43,6 +66,7 @@ def configure(level: int = logging.INFO) -> None:
     # aiortc's INFO lines are per-connection chatter: only their problems are wanted.
     for name in ("aioice", "aiortc"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("aiortc.rtcrtpreceiver").addFilter(OncePerMinute())
     # Alembic announces every start-up check at INFO; only problems matter.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # The access log is nothing but client addresses and paths (join links carry invite codes).
