@@ -135,8 +135,11 @@ def vp8_codec_preferences() -> list[RTCRtpCodecCapability]:
             if codec.mimeType.lower() in ("video/vp8", "video/rtx")]
 
 
-class _Encoder:
-    """One libvpx context, used only from the source's encoder thread."""
+class VideoEncoder:
+    """One libvpx context with the source settings (a VideoSource uses it from its own thread).
+
+    Not thread-safe: one thread at a time. Public so the benchmark measures the real thing.
+    """
 
     def __init__(self, settings: VideoSettings) -> None:
         self._settings = settings
@@ -391,7 +394,7 @@ class VideoSource:
         return True
 
     def _run_encoder(self) -> None:
-        encoder = _Encoder(self.settings)
+        encoder = VideoEncoder(self.settings)
         failed = False
         try:
             while True:
