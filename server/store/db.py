@@ -16,12 +16,13 @@ from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, or_, select, text, update
+from sqlalchemy import Connection, event, make_url, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from server.store.models import BanRow, InviteRow, RoomRow, StaffRow, StaffSessionRow
 from server.store.records import SafeguardingRecords
+from server.store.writer import transactor_for
 
 ROLES = ("facilitator", "safeguarding_lead", "admin")
 AUDIENCES = ("mothers", "fathers_partners", "everyone")
@@ -135,11 +136,15 @@ class SqlStore:
 
     def __init__(self, url: str) -> None:
         self.url = async_url(url)
-        self.engine: AsyncEngine = create_async_engine(self.url, pool_pre_ping=True)
-        if self.engine.dialect.name == "sqlite":
+        sqlite = make_url(self.url).get_backend_name() == "sqlite"
+        # A SQLite file cannot go stale under us: no ping (one round trip to
+        # aiosqlite's thread less per transaction). A server connection can.
+        self.engine: AsyncEngine = create_async_engine(self.url, pool_pre_ping=not sqlite)
+        if sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._session = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._safeguarding = SafeguardingRecords(self._session)
+        self._safeguarding = SafeguardingRecords(
+            self._session, transactor_for(self.engine, _sqlite_pragmas))
 
     @property
     def safeguarding(self) -> SafeguardingRecords:
@@ -166,6 +171,8 @@ class SqlStore:
         return True
 
     async def aclose(self) -> None:
+        """Commit the audit entries still queued, then close every connection."""
+        await self._safeguarding.aclose()
         await self.engine.dispose()
 
     # -- staff -----------------------------------------------------------------

@@ -4,19 +4,33 @@ Every write here is one transaction that also appends its audit entries, so a
 record and its audit trail are committed together or not at all. Callers
 announce a record only after the method returns (invariant 6: durable
 before anyone is told).
+
+The chain is written one transaction at a time (each reads the head the last
+one wrote). In this process a ``PriorityLock`` queues the writers, alerts
+first; across processes the head row's lock (PostgreSQL) or SQLite's single
+writer does. The hot writes (alerts, acknowledgements, moderation audit
+entries) are plain Core statements run in one hop by a ``Transactor``
+(``server/store/writer.py``); moderation entries are queued and written in
+batches by one writer task, so a burst of admissions takes one place in the
+queue per batch instead of one per entry. docs/performance.md, "Alerts", has
+the measurements behind each choice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
+import logging
 import secrets
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import Connection, CursorResult, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.safeguarding.audit import Entry, Verdict, canonical, entry_hash, verify
@@ -29,6 +43,16 @@ from server.store.models import (
     EscalationNoteRow,
     EscalationRow,
 )
+from server.store.writer import PriorityLock, Transactor
+
+log = logging.getLogger("hearth.store")
+
+# Moderation audit entries written per transaction by the batch writer. A batch
+# is one place in the writers' queue, so an alert waits for at most the batch
+# being written: 64 entries take a few milliseconds as Core statements (SQLite,
+# measured in docs/performance.md), and a session start's burst of hundreds of
+# admissions becomes a handful of transactions.
+AUDIT_BATCH = 64
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -82,12 +106,103 @@ class Escalation:
     notes: tuple[EscalationNote, ...] = field(default=())
 
 
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """An audit entry before it has a place in the chain (``detail`` canonical JSON)."""
+
+    at: datetime
+    actor: str
+    action: str
+    room_id: str | None
+    target: str | None
+    detail: str
+
+
+def _chain(connection: Connection, entries: Sequence[_Pending]) -> int:
+    """Append ``entries`` to the chain, in order, in the caller's transaction.
+
+    Three statements whatever the number of entries: lock and read the head
+    (``UPDATE ... RETURNING``: on PostgreSQL the row lock is held until commit and
+    a waiter reads the head its predecessor committed; on SQLite the transaction
+    already holds the write lock), insert the entries, move the head. Returns the
+    last entry's ``seq``.
+    """
+    seq, prev_hash = connection.execute(
+        update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq)
+        .returning(AuditHeadRow.seq, AuditHeadRow.hash)).one()
+    rows = []
+    for entry in entries:
+        seq += 1
+        digest = entry_hash(prev_hash, seq, entry.at, entry.actor, entry.action, entry.room_id,
+                            entry.target, entry.detail)
+        rows.append({"seq": seq, "at": entry.at, "actor": entry.actor, "action": entry.action,
+                     "room_id": entry.room_id, "target": entry.target, "detail": entry.detail,
+                     "prev_hash": prev_hash, "hash": digest})
+        prev_hash = digest
+    connection.execute(insert(AuditRow), rows)
+    connection.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1)
+                       .values(seq=seq, hash=prev_hash))
+    return seq
+
+
+def _write_alert(connection: Connection, alert: AlertRecord,
+                 escalation: Escalation | None) -> None:
+    connection.execute(insert(AlertRow), [{
+        "id": alert.id, "room_id": alert.room_id, "kind": alert.kind,
+        "severity": alert.severity, "categories": json.dumps(list(alert.categories)),
+        "rules": json.dumps(list(alert.rules)), "participant_id": alert.participant_id,
+        "participant_name": alert.participant_name, "message_id": alert.message_id,
+        "excerpt": alert.excerpt, "ack_within": alert.ack_within,
+        "created_at": alert.created_at, "acked_at": None, "acked_by": None,
+        "rerouted_at": None,
+    }])
+    entries = [_Pending(alert.created_at, "system", "alert.raised", alert.room_id, alert.id,
+                        canonical({"kind": alert.kind, "severity": alert.severity,
+                                   "categories": list(alert.categories),
+                                   "rules": list(alert.rules)}))]
+    if escalation is not None:
+        connection.execute(insert(EscalationRow), [{
+            "id": escalation.id, "alert_id": alert.id, "room_id": alert.room_id,
+            "severity": escalation.severity,
+            "categories": json.dumps(list(escalation.categories)),
+            "participant_name": escalation.participant_name, "excerpt": escalation.excerpt,
+            "state": escalation.state, "outcome": None, "raised_by": escalation.raised_by,
+            "created_at": escalation.created_at, "updated_at": escalation.updated_at,
+            "closed_at": None,
+        }])
+        entries.append(_Pending(alert.created_at, "system", "escalation.raised", alert.room_id,
+                                escalation.id,
+                                canonical({"alert": alert.id, "severity": alert.severity})))
+    _chain(connection, entries)
+
+
+def _write_ack(connection: Connection, alert_id: str, by: str, at: datetime) -> bool:
+    # The alert row first, then the head: the order the other writers lock them in.
+    acked = connection.execute(
+        update(AlertRow).where(AlertRow.id == alert_id, AlertRow.acked_at.is_(None))
+        .values(acked_at=at, acked_by=by).returning(AlertRow.room_id)).first()
+    if acked is None:
+        return False
+    _chain(connection, [_Pending(at, by, "alert.ack", acked.room_id, alert_id, canonical({}))])
+    return True
+
+
 class SafeguardingRecords:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession],
+                 transactor: Transactor) -> None:
         self._sessions = sessions
-        # Appends within this process queue here; across processes the row lock
-        # on audit_head (PostgreSQL) or SQLite's single writer serializes them.
-        self._append_lock = asyncio.Lock()
+        self._transactor = transactor
+        # Every chain writer in this process queues here, alerts first; across
+        # processes the head row's lock (PostgreSQL) or SQLite's single writer
+        # serializes them.
+        self._lock = PriorityLock()
+        # Moderation entries waiting for the batch writer, each with the future
+        # its caller awaits; the writer task runs while there are any.
+        self._queue: deque[tuple[_Pending, asyncio.Future[None]]] = deque()
+        self._writer: asyncio.Task[None] | None = None
+        self._closed = False
+        self.audit_transactions = 0
+        """Transactions the batch writer has committed (entries are batched)."""
 
     # -- the audit chain -------------------------------------------------------------
 
@@ -108,13 +223,73 @@ class SafeguardingRecords:
         head.seq = seq
         head.hash = digest
 
-    async def audit(self, actor: str, action: str, *, room_id: str | None = None,
-                    target: str | None = None, detail: dict[str, Any] | None = None,
-                    at: datetime | None = None) -> None:
-        """Append one entry in a transaction of its own (moderation actions)."""
-        async with self._append_lock, self._sessions.begin() as session:
-            await self._append(session, at or datetime.now(UTC), actor, action, room_id,
-                               target, detail or {})
+    def audit(self, actor: str, action: str, *, room_id: str | None = None,
+              target: str | None = None, detail: dict[str, Any] | None = None,
+              at: datetime | None = None) -> asyncio.Future[None]:
+        """Queue one entry (a moderation action); await the result to know it is committed.
+
+        The entry is queued when this is called, so entries from one caller chain in
+        the order of the calls. The batch writer commits up to ``AUDIT_BATCH``
+        queued entries per transaction; the future fails if its entry could not be
+        written. Must be called from the event loop; not after ``aclose``.
+        """
+        if self._closed:
+            raise RuntimeError("the audit log is closed")
+        loop = asyncio.get_running_loop()
+        committed: asyncio.Future[None] = loop.create_future()
+        self._queue.append((_Pending(at or datetime.now(UTC), actor, action, room_id, target,
+                                     canonical(detail or {})), committed))
+        if self._writer is None or self._writer.done():
+            self._writer = loop.create_task(self._write_queued())
+        return committed
+
+    async def _write_queued(self) -> None:
+        """Commit queued entries, a batch per transaction, until none are left.
+
+        The lock is taken per batch, so an alert waits for one batch at most."""
+        while self._queue:
+            async with self._lock.hold():
+                batch = [self._queue.popleft()
+                         for _ in range(min(AUDIT_BATCH, len(self._queue)))]
+                await self._commit(batch)
+
+    async def _commit(self, batch: list[tuple[_Pending, asyncio.Future[None]]]) -> None:
+        try:
+            await self._transactor.run(functools.partial(_chain, entries=[e for e, _ in batch]))
+        except asyncio.CancelledError:
+            for _, committed in batch:
+                committed.cancel()
+            raise
+        except Exception as batch_error:
+            if len(batch) == 1:
+                _settle(batch[0][1], batch_error)
+                return
+            # One bad entry (or a passing fault) must not cost the rest: one at a time.
+            log.warning("an audit batch failed; writing its entries one by one",
+                        exc_info=True)
+            for entry, committed in batch:
+                try:
+                    await self._transactor.run(functools.partial(_chain, entries=[entry]))
+                except Exception as error:
+                    _settle(committed, error)
+                else:
+                    self.audit_transactions += 1
+                    _settle(committed, None)
+            return
+        self.audit_transactions += 1
+        for _, committed in batch:
+            _settle(committed, None)
+
+    async def aclose(self) -> None:
+        """Commit every queued entry, then let go of the writer's connection.
+
+        Call after the last ``audit`` call (the app closes the hub first)."""
+        self._closed = True
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                await self._writer
+        await self._write_queued()  # anything a failed or cancelled writer left
+        await self._transactor.aclose()
 
     async def verify_audit(self) -> Verdict:
         async with self._sessions() as session:
@@ -135,43 +310,28 @@ class SafeguardingRecords:
         """Store an alert (and, for urgent risk, its escalation) with their audit entries.
 
         Returns the escalation when one was raised. Only after this returns may
-        anyone be told (invariant 6).
+        anyone be told (invariant 6). One transaction in one hop, ahead of any
+        acknowledgement or audit batch still waiting for the lock.
         """
-        now = alert.created_at
-        async with self._append_lock, self._sessions.begin() as session:
-            session.add(AlertRow(
-                id=alert.id, room_id=alert.room_id, kind=alert.kind, severity=alert.severity,
-                categories=json.dumps(list(alert.categories)), rules=json.dumps(list(alert.rules)),
-                participant_id=alert.participant_id, participant_name=alert.participant_name,
-                message_id=alert.message_id, excerpt=alert.excerpt, ack_within=alert.ack_within,
-                created_at=now,
-            ))
-            await self._append(session, now, "system", "alert.raised", alert.room_id, alert.id,
-                               {"kind": alert.kind, "severity": alert.severity,
-                                "categories": list(alert.categories),
-                                "rules": list(alert.rules)})
-            if not escalate:
-                return None
-            row = self._new_escalation(alert, "system", now)
-            session.add(row)
-            await session.flush()
-            await self._append(session, now, "system", "escalation.raised", alert.room_id,
-                               row.id, {"alert": alert.id, "severity": alert.severity})
-            return _escalation(row, ())
+        escalation = None
+        if escalate:
+            escalation = _escalation(self._new_escalation(alert, "system", alert.created_at), ())
+        async with self._lock.hold(urgent=True):
+            await self._transactor.run(
+                functools.partial(_write_alert, alert=alert, escalation=escalation))
+        return escalation
 
     async def ack_alert(self, alert_id: str, by: str, at: datetime) -> bool:
-        async with self._append_lock, self._sessions.begin() as session:
-            row = await session.get(AlertRow, alert_id)
-            if row is None or row.acked_at is not None:
-                return False
-            row.acked_at, row.acked_by = at, by
-            await self._append(session, at, by, "alert.ack", row.room_id, alert_id, {})
-            return True
+        """Record the first acknowledgement of an alert; False if it was acknowledged
+        already or does not exist."""
+        async with self._lock.hold():
+            return await self._transactor.run(
+                functools.partial(_write_ack, alert_id=alert_id, by=by, at=at))
 
     async def reroute_alert(self, alert_id: str, at: datetime, *, escalate: bool,
                             ) -> Escalation | None:
         """An alert was not acknowledged in time: record it, and escalate if asked."""
-        async with self._append_lock, self._sessions.begin() as session:
+        async with self._lock.hold(urgent=True), self._sessions.begin() as session:
             row = await session.get(AlertRow, alert_id)
             if row is None or row.acked_at is not None:
                 return None
@@ -219,7 +379,7 @@ class SafeguardingRecords:
         """A facilitator escalates an alert; True when a new escalation was raised.
 
         An alert that was already escalated gets the note added instead."""
-        async with self._append_lock, self._sessions.begin() as session:
+        async with self._lock.hold(urgent=True), self._sessions.begin() as session:
             alert_row = await session.get(AlertRow, alert_id)
             if alert_row is None:
                 raise LookupError("no such alert")
@@ -243,7 +403,7 @@ class SafeguardingRecords:
     async def change_escalation(self, escalation_id: str, by: str, *, state: str | None,
                                 outcome: str | None, note: str, at: datetime) -> Escalation:
         """Move an escalation on (raises ``EscalationError`` or ``LookupError``)."""
-        async with self._append_lock, self._sessions.begin() as session:
+        async with self._lock.hold(), self._sessions.begin() as session:
             row = await session.get(EscalationRow, escalation_id, with_for_update=True)
             if row is None:
                 raise LookupError("no such escalation")
@@ -295,7 +455,7 @@ class SafeguardingRecords:
             return row.data if row else None
 
     async def save_directory(self, data: str, by: str, at: datetime) -> None:
-        async with self._append_lock, self._sessions.begin() as session:
+        async with self._lock.hold(), self._sessions.begin() as session:
             row = await session.get(DirectoryRow, 1)
             if row is None:
                 session.add(DirectoryRow(id=1, data=data, updated_at=at, updated_by=by))
@@ -309,7 +469,7 @@ class SafeguardingRecords:
     async def purge_excerpts(self, closed_before: datetime) -> int:
         """Clear the chat excerpts of escalations closed before ``closed_before`` and
         of acknowledged alerts older than it that no open escalation refers to."""
-        async with self._append_lock, self._sessions.begin() as session:
+        async with self._lock.hold(), self._sessions.begin() as session:
             escalations = cast(CursorResult[Any], await session.execute(
                 update(EscalationRow)
                 .where(EscalationRow.state == "closed", EscalationRow.closed_at < closed_before,
@@ -349,3 +509,12 @@ def _escalation(row: EscalationRow, notes: Sequence[EscalationNote]) -> Escalati
         updated_at=_aware(row.updated_at) or row.updated_at, closed_at=_aware(row.closed_at),
         notes=tuple(notes),
     )
+
+
+def _settle(committed: asyncio.Future[None], error: BaseException | None) -> None:
+    if committed.done():  # its caller stopped waiting; the entry is written regardless
+        return
+    if error is None:
+        committed.set_result(None)
+    else:
+        committed.set_exception(error)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import pytest
+from sqlalchemy import Connection, select
 
 from server.safeguarding.escalation import EscalationError
 from server.store.db import SqlStore
-from server.store.records import AlertRecord
+from server.store.models import AuditRow
+from server.store.records import AUDIT_BATCH, AlertRecord
+from server.store.writer import Transactor
+
+T = TypeVar("T")
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
@@ -150,3 +158,168 @@ async def test_audit_chain_names_the_first_bad_entry(store: SqlStore, statement:
     verdict = await store.safeguarding.verify_audit()
     assert not verdict.ok
     assert verdict.first_bad == first_bad, verdict.reason
+
+
+# -- the batch writer and alerts first (docs/performance.md, "Alerts") ------------------
+
+
+async def _chain_rows(store: SqlStore) -> list[tuple[int, str, str | None]]:
+    """(seq, action, target) of every audit entry, in chain order."""
+    async with store.engine.connect() as connection:
+        rows = await connection.execute(
+            select(AuditRow.seq, AuditRow.action, AuditRow.target).order_by(AuditRow.seq))
+        return [(r.seq, r.action, r.target) for r in rows]
+
+
+def _admissions(store: SqlStore, room_id: str, count: int) -> list[asyncio.Future[None]]:
+    return [store.safeguarding.audit("Fran", "participant.admit", room_id=room_id,
+                                     target=f"p_{n}", detail={"n": n}, at=NOW)
+            for n in range(count)]
+
+
+async def test_a_burst_of_audit_entries_is_batched_and_chained_in_call_order(
+        store: SqlStore) -> None:
+    room = await store.add_room("Mums", "mothers")
+    await asyncio.gather(*_admissions(store, room.id, 1000))
+    verdict = await store.safeguarding.verify_audit()
+    assert verdict.ok and verdict.checked == 1000, verdict.reason
+    rows = await _chain_rows(store)
+    assert [target for _, _, target in rows] == [f"p_{n}" for n in range(1000)]
+    # One transaction per batch, not per entry: at least 16 entries in each.
+    assert store.safeguarding.audit_transactions == -(-1000 // AUDIT_BATCH) <= 1000 // 16
+
+
+async def test_an_alert_goes_ahead_of_a_backlog_of_audit_entries(store: SqlStore) -> None:
+    room = await store.add_room("Mums", "mothers")
+    records = store.safeguarding
+    backlog = _admissions(store, room.id, 1000)
+    await backlog[0]  # the first batch is committed and the writer is on the next one
+    escalation = await records.raise_alert(alert(room.id), escalate=True)
+    assert escalation is not None
+    # Committed while most of the backlog was still queued: it waited for the
+    # batch being written, not for all of them.
+    assert sum(f.done() for f in backlog) <= 2 * AUDIT_BATCH
+    await asyncio.gather(*backlog)
+    rows = await _chain_rows(store)
+    actions = [action for _, action, _ in rows]
+    raised = actions.index("alert.raised")
+    assert raised <= 2 * AUDIT_BATCH
+    # The alert's two entries are one transaction: adjacent, in order.
+    assert rows[raised + 1][1:] == ("escalation.raised", escalation.id)
+    # The backlog still chains in call order around them, none lost.
+    admitted = [target for _, action, target in rows if action == "participant.admit"]
+    assert admitted == [f"p_{n}" for n in range(1000)]
+    verdict = await records.verify_audit()
+    assert verdict.ok and verdict.checked == 1002, verdict.reason
+
+
+class _Gate:
+    """A transactor that holds its first transaction until the test opens the gate, so
+    the test knows exactly who is queued behind it."""
+
+    def __init__(self, real: Transactor) -> None:
+        self.real = real
+        self.open = asyncio.Event()
+        self.holding = asyncio.Event()
+
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        if not self.open.is_set():
+            self.holding.set()
+            await self.open.wait()
+        return await self.real.run(work)
+
+    async def aclose(self) -> None:
+        await self.real.aclose()
+
+
+async def test_an_alert_is_written_before_acks_and_audit_batches_queued_earlier(
+        store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    room = await store.add_room("Mums", "mothers")
+    records = store.safeguarding
+    for n in range(5):
+        await records.raise_alert(alert(room.id, 100 + n, severity="concern"), escalate=False)
+    gate = _Gate(records._transactor)
+    monkeypatch.setattr(records, "_transactor", gate)
+    backlog = _admissions(store, room.id, 3 * AUDIT_BATCH)
+    await gate.holding.wait()  # the writer holds the lock, its first batch in hand
+    acks = [asyncio.create_task(records.ack_alert(f"a_{100 + n}", "Fran", NOW))
+            for n in range(5)]
+    await asyncio.sleep(0)  # the acks are queued for the lock
+    urgent = asyncio.create_task(records.raise_alert(alert(room.id), escalate=True))
+    await asyncio.sleep(0)
+    gate.open.set()
+    assert all(await asyncio.gather(*acks))
+    escalation = await urgent
+    await asyncio.gather(*backlog)
+    actions = [action for _, action, _ in (await _chain_rows(store))[5:]]  # after the setup
+    assert actions == (["participant.admit"] * AUDIT_BATCH  # the batch being written
+                       + ["alert.raised", "escalation.raised"]  # ahead of everyone queued
+                       + ["alert.ack"] * 5  # then the rest, first come first served
+                       + ["participant.admit"] * (2 * AUDIT_BATCH))
+    assert escalation is not None
+    assert (await records.verify_audit()).ok
+
+
+async def test_queued_audit_entries_are_committed_on_close(store: SqlStore) -> None:
+    room = await store.add_room("Mums", "mothers")
+    queued = _admissions(store, room.id, 300)  # nobody awaits them before closing
+    await store.aclose()
+    assert all(f.done() and f.exception() is None for f in queued)
+    with pytest.raises(RuntimeError, match="closed"):
+        store.safeguarding.audit("Fran", "participant.admit", room_id=room.id)
+    reopened = SqlStore(store.url)
+    try:
+        verdict = await reopened.safeguarding.verify_audit()
+        assert verdict.ok and verdict.checked == 300, verdict.reason
+        rows = await _chain_rows(reopened)
+        assert [target for _, _, target in rows] == [f"p_{n}" for n in range(300)]
+    finally:
+        await reopened.aclose()
+
+
+class _FailsOnce:
+    """A transactor whose first transaction fails (a passing fault, or one bad entry)."""
+
+    def __init__(self, real: Transactor) -> None:
+        self.real = real
+        self.failed = False
+
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("disk hiccup")
+        return await self.real.run(work)
+
+    async def aclose(self) -> None:
+        await self.real.aclose()
+
+
+async def test_a_failed_batch_is_retried_entry_by_entry_in_order(
+        store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    room = await store.add_room("Mums", "mothers")
+    records = store.safeguarding
+    monkeypatch.setattr(records, "_transactor", _FailsOnce(records._transactor))
+    await asyncio.gather(*_admissions(store, room.id, 10))
+    rows = await _chain_rows(store)
+    assert [target for _, _, target in rows] == [f"p_{n}" for n in range(10)]
+    assert (await records.verify_audit()).ok
+
+
+async def test_two_processes_appending_at_once_keep_one_chain(store: SqlStore) -> None:
+    """A second store on the same database stands in for a second process: its own
+    lock, its own connections; the database's lock on the head orders them."""
+    room = await store.add_room("Mums", "mothers")
+    other = SqlStore(store.url)
+    try:
+        work: list[Awaitable[Any]] = []
+        for n in range(3):
+            work += _admissions(store, room.id, 100)
+            work += _admissions(other, room.id, 100)
+            work.append(store.safeguarding.raise_alert(alert(room.id, 10 + n), escalate=True))
+            work.append(other.safeguarding.raise_alert(alert(room.id, 20 + n), escalate=False))
+            work.append(other.safeguarding.ack_alert(f"a_{20 + n}", "Sam", NOW))
+        await asyncio.gather(*work)
+    finally:
+        await other.aclose()
+    verdict = await store.safeguarding.verify_audit()
+    assert verdict.ok and verdict.checked == 600 + 3 * 2 + 3 * 2, verdict.reason
