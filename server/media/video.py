@@ -147,7 +147,12 @@ class VideoEncoder:
 
     def encode(self, frame: av.VideoFrame, pts: int,
                keyframe: bool) -> tuple[list[VideoPacket], bool]:
-        """Encode one frame; returns its packets and whether a new encoder was opened."""
+        """Encode one frame stamped ``pts`` (1/90000 s), as a keyframe if ``keyframe``.
+
+        Returns its packets (one for VP8 with no look-ahead) and whether a new encoder
+        was opened (the first frame, or a new size). Takes the frame over: a frame that
+        needs no scaling gets its ``pts`` and picture type set, so do not share it.
+        """
         width, height = fit_within(frame.width, frame.height,
                                    self._settings.max_width, self._settings.max_height)
         # One swscale pass both scales and converts (aiortc's decoder yields yuv420p,
@@ -469,8 +474,9 @@ class VideoSlot(MediaStreamTrack):
     ``recv`` returns the source's shared ``av.Packet`` objects, unchanged. After a
     switch it passes nothing until the new source's next keyframe (and asks for one).
     With nothing to show it waits, and the sender sends nothing. A viewer that falls
-    more than ``queue_size`` packets behind loses the backlog and resyncs at a keyframe,
-    so one slow connection never holds up the source or the other viewers.
+    more than ``queue_size`` packets behind loses the backlog and resyncs at a keyframe
+    (asked for when it reads again), so one slow connection never holds up the source
+    or the other viewers, and a sender that is not reading at all costs them nothing.
     """
 
     kind = "video"
@@ -485,6 +491,7 @@ class VideoSlot(MediaStreamTrack):
         self._ready = asyncio.Event()
         self._source: VideoSource | None = None
         self._awaiting_keyframe = True
+        self._resync_pending = False
         self._last_pts = -1
 
     @property
@@ -506,6 +513,7 @@ class VideoSlot(MediaStreamTrack):
             self._source._detach(self)
         self._queue.clear()
         self._awaiting_keyframe = True
+        self._resync_pending = False
         self._source = None
         self.counters.switches += 1
         if source is not None:
@@ -526,6 +534,10 @@ class VideoSlot(MediaStreamTrack):
                 packet = self._queue.popleft()
                 self.counters.packets_sent += 1
                 return packet
+            if self._resync_pending:
+                # The viewer is reading again after falling behind: now a keyframe helps.
+                self._resync_pending = False
+                self.request_keyframe()
             self._ready.clear()
             await self._ready.wait()
 
@@ -543,6 +555,7 @@ class VideoSlot(MediaStreamTrack):
             self._source = None
             self._queue.clear()
             self._awaiting_keyframe = True
+            self._resync_pending = False
 
     def _offer(self, packet: VideoPacket) -> None:
         """A packet of the shown source: queue it unless it cannot be decoded by the viewer."""
@@ -558,6 +571,7 @@ class VideoSlot(MediaStreamTrack):
                 self.counters.packets_skipped += 1
                 return
             self._awaiting_keyframe = False
+            self._resync_pending = False
         if len(self._queue) >= self._queue_size:
             self._fall_behind(packet)
             if self._awaiting_keyframe:
@@ -588,7 +602,10 @@ class VideoSlot(MediaStreamTrack):
         self.counters.packets_dropped += len(self._queue) + 1
         self._queue.clear()
         self._awaiting_keyframe = True
-        self.request_keyframe()
+        # Ask for the keyframe only once the viewer reads again (see recv): a sender that
+        # is not reading at all (not connected yet, or stuck) would otherwise force a
+        # keyframe on every viewer of the source each time its queue filled up.
+        self._resync_pending = True
 
 
 def route_keyframe_requests(sender: RTCRtpSender, slot: VideoSlot) -> None:

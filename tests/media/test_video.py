@@ -297,8 +297,13 @@ async def test_a_slow_viewer_resyncs_at_a_keyframe_without_holding_up_the_others
         await eventually(lambda: len(reader.packets) >= 15)
         assert slow.counters.resyncs >= 1 and slow.counters.packets_dropped > 0
         assert fast.counters.resyncs == 0
+        # A viewer that is not reading costs the others no keyframes: only the two
+        # show() calls asked for one.
+        assert source.counters.keyframe_requests == 2
+        assert source.counters.keyframes == 1
         slow_reader = SlotReader(slow)
         await eventually(lambda: len(slow_reader.packets) >= 5)
+        assert source.counters.keyframe_requests == 3  # asked when it read again
         await reader.stop()
         await slow_reader.stop()
         # Whatever the slow viewer still gets is decodable: it starts at a keyframe.
