@@ -57,6 +57,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.chat_fanout import (
+    CLOCK_TICKS,
     HOST,
     REPO,
     cpu_seconds,
@@ -82,6 +83,17 @@ def percentile(values: Sequence[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+
+
+def main_thread_seconds(pid: int) -> float:
+    """user + system CPU seconds of ``pid``'s main thread (the event loop's, for both servers).
+
+    The rest of the process's CPU is its other threads: aiortc's decoder thread per
+    incoming track, and the default executor where aiortc's senders encode frames.
+    """
+    stat = Path(f"/proc/{pid}/task/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def wait_tcp(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -116,9 +128,11 @@ def start_server(kind: str, opts: argparse.Namespace, data_dir: Path, port: int,
     env = {**os.environ, "HEARTH_DATA_DIR": str(data_dir)}
     env.pop("HEARTH_DATABASE_URL", None)
     env.pop("HEARTH_REDIS_URL", None)
+    tree = opts.hearth_tree or REPO
+    env["PYTHONPATH"] = str(tree)
     server = subprocess.Popen(
         [sys.executable, "-m", "bench.fanout_server", "--host", HOST, "--port", str(port)],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=tree, env=env, stdout=log, stderr=subprocess.STDOUT)
     asyncio.run(wait_healthy(base, server))
     setup = asyncio.run(tokens(base, seeded, opts.size - 1))
     rooms = [RoomPlan(r.room_id, r.facilitator_token, r.participant_tokens)
@@ -126,6 +140,21 @@ def start_server(kind: str, opts: argparse.Namespace, data_dir: Path, port: int,
     warm = setup.warm_up
     return server, rooms, RoomPlan(warm.room_id, warm.facilitator_token,
                                    warm.participant_tokens[:1])
+
+
+def export_commit(rev: str) -> tuple[Path, str]:
+    """A clean copy of commit ``rev`` (``git archive``) to run the Hearth server from.
+
+    The working tree may hold someone's unfinished changes to server/; this measures
+    exactly one commit. Returns the folder and the short commit id.
+    """
+    commit = subprocess.run(["git", "rev-parse", "--short", rev], cwd=REPO, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    folder = Path(tempfile.mkdtemp(prefix=f"hearth-media-src-{commit}-"))
+    archive = subprocess.run(["git", "archive", commit], cwd=REPO, check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder, commit
 
 
 def ask(pipe: Any, message: tuple[Any, ...], answer: str, timeout: float) -> Any:
@@ -190,10 +219,14 @@ def run_one(kind: str, opts: argparse.Namespace) -> dict[str, Any]:
         time.sleep(max(0.0, start_ns / 1e9 - time.monotonic()))
         pids = [server.pid, worker.pid]
         cpu_before = [cpu_seconds(pid) for pid in pids]
+        loop_before = main_thread_seconds(server.pid)
         busy_before = machine_busy()
         time.sleep(max(0.0, end_ns / 1e9 - time.monotonic()))
         cpu_after = [cpu_seconds(pid) for pid in pids]
+        loop_after = main_thread_seconds(server.pid)
         busy_after = machine_busy()
+        if server.poll() is not None:
+            raise SystemExit(f"the {kind} server exited during the run; see {data_dir}")
         if not pipe.poll(60):
             raise SystemExit("the load process did not report")
         reply = pipe.recv()
@@ -248,6 +281,8 @@ def run_one(kind: str, opts: argparse.Namespace) -> dict[str, Any]:
         "server_user_system": [round((cpu_after[0][i] - cpu_before[0][i]) / opts.duration, 4)
                                for i in (0, 1)],
         "server_idle_cores": round(idle_cores, 4),
+        # The event loop's thread; the rest is aiortc's decoder threads and executor.
+        "server_loop_cores": round((loop_after - loop_before) / opts.duration, 4),
         "server_cores_per_room": round(server_cores / opts.rooms, 4),
         "rooms_per_core": round(opts.rooms / server_cores, 1) if server_cores else None,
         "rss_kib": {"before": rss_before, "joined": rss_joined, "after": rss_after,
@@ -296,8 +331,10 @@ def report(result: dict[str, Any]) -> None:
     print(f"  {SERVER_NAMES[r['server']]}, {r['rooms']} room(s) of {r['size']}")
     user, system = r["server_user_system"]
     print(f"    server CPU      {r['server_cores']:.3f} cores (user {user:.3f}, system"
-          f" {system:.3f}; idle before join "
-          f"{r['server_idle_cores']:.3f}) = {r['server_cores_per_room']:.1%} of a core per room"
+          f" {system:.3f}; event-loop thread {r['server_loop_cores']:.3f}, other threads "
+          f"{r['server_cores'] - r['server_loop_cores']:.3f}; idle before join "
+          f"{r['server_idle_cores']:.3f})")
+    print(f"                    = {r['server_cores_per_room']:.1%} of a core per room"
           f" -> {r['rooms_per_core']} rooms per core")
     print(f"    delivered       {r['packets_per_listener_s']['mean']:.1f} packets/s per listener "
           f"(min {r['packets_per_listener_s']['min']:.1f}), {r['packets_per_stream_s']:.1f} per "
@@ -357,26 +394,37 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--nice", type=int, default=0,
                         help="nice value for the server and the load process (negative: "
                              "ahead of other work on a shared machine; needs root)")
+    parser.add_argument("--hearth-commit", metavar="REV",
+                        help="run the Hearth server from a clean copy of this commit "
+                             "(default: the working tree as it is)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures here")
     parser.add_argument("--keep-data", action="store_true")
     opts = parser.parse_args(argv)
     if min(opts.sizes) < 2 or opts.rooms < 1:
         parser.error("rooms need at least two people, and there must be a room")
+    opts.hearth_tree = None
+    source = source_state()
+    if opts.hearth_commit:
+        opts.hearth_tree, source = export_commit(opts.hearth_commit)
     with open("/proc/loadavg") as loadavg:
-        print(f"server source {source_state()}; load average {loadavg.read().strip()}; "
+        print(f"Hearth server source {source}; load average {loadavg.read().strip()}; "
               f"{os.cpu_count()} CPUs", flush=True)
     results = []
-    for size in opts.sizes:
-        for kind in opts.servers:
-            one = argparse.Namespace(**vars(opts), size=size)
-            result = run_one(kind, one)
-            report(result)
-            results.append(result)
+    try:
+        for size in opts.sizes:
+            for kind in opts.servers:
+                one = argparse.Namespace(**vars(opts), size=size)
+                result = run_one(kind, one)
+                report(result)
+                results.append(result)
+    finally:
+        if opts.hearth_tree:
+            shutil.rmtree(opts.hearth_tree, ignore_errors=True)
     summary(results)
     if opts.json:
         command = "python -m bench.media_capacity " + " ".join(
             sys.argv[1:] if argv is None else argv)
-        Path(opts.json).write_text(json.dumps({"command": command, "source": source_state(),
+        Path(opts.json).write_text(json.dumps({"command": command, "source": source,
                                                "results": results}, indent=2) + "\n")
 
 

@@ -12,7 +12,8 @@ a pipe:
 
 Each person is a WebSocket (``bench.wsclient``) speaking protocol v1 and one
 ``RTCPeerConnection`` with one ``sendrecv`` audio transceiver carrying a
-``PacketMicrophone`` (pre-encoded Opus, every microphone on). A room's
+``PacketMicrophone`` (pre-encoded Opus, every microphone on: each person sends
+``media.state {audio: true}`` as they enter the room). A room's
 facilitator connects first and admits every knock from inside its frame handler;
 participants then join one after another, ``join_spacing`` seconds apart, rooms
 in parallel. The offer goes out right after ``welcome`` (``offer_at="welcome"``,
@@ -222,15 +223,14 @@ class Member:
             if self.staff:
                 for waiting in msg.lobby or ():
                     self.send(type="lobby.admit", participant=waiting.id)
-            if msg.state == "room" and not self.admitted.done():
-                self.admitted.set_result(None)
+            if msg.state == "room":
+                self._entered()
             if msg.state == "room" or self.worker.plan.offer_at == "welcome":
                 self._start_media()
             if not self.welcomed.done():
                 self.welcomed.set_result(msg.state or "")
         elif kind == "admitted":
-            if not self.admitted.done():
-                self.admitted.set_result(None)
+            self._entered()
             self._start_media()
         elif kind == "media.answer":
             assert msg.sdp is not None
@@ -240,6 +240,13 @@ class Member:
             self._spawn(self._on_offer(msg.sdp))
         elif kind == "error":
             self.worker.errors[msg.code or "?"] += 1
+
+    def _entered(self) -> None:
+        if not self.admitted.done():
+            self.admitted.set_result(None)
+            # Microphones are off until the client says otherwise; every one is on here.
+            # (The MediaRelay baseline ignores it.)
+            self.send(type="media.state", audio=True, video=False)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
