@@ -340,6 +340,9 @@ class VideoSource:
                     self._accept(frame)
         except MediaStreamError:
             logger.debug("video source track ended")
+        except Exception:
+            # A broken track ends this source's reading, not close() or the loop.
+            logger.exception("video source stopped reading its track")
 
     def _accept(self, frame: av.VideoFrame) -> None:
         self.counters.frames_received += 1
