@@ -21,12 +21,16 @@ How a text is screened:
    (``kiiiill`` is read both as ``kiill`` and ``kill``, since either may be the real word), then
    text-speak words (``kms``, ``wnt``) and short phrases rewritten.
 2. Each rule pattern is matched as whole words. To keep the screen fast, each rule is first
-   analysed (once, when the rules are loaded) for a set of words one of which must appear in any
-   text it matches; a rule whose words are all absent is skipped without running its regex. This
-   is exact: it never changes a decision, only avoids work (and the tests check that).
+   analysed (once, when the rules are loaded): for each of its top-level alternatives, the sets
+   of words it needs all at once (``go|going`` *and* ``jump``). A rule none of whose alternatives
+   has its words in the text is skipped without running its regex. Guards are analysed the same
+   way, so a guard whose words are absent from the text is not searched. This is exact: it never
+   changes a decision, only avoids work (and the tests check that).
 3. For each match, the rule's guards look at the surrounding text: an idiom over the match, a
    negation just before it, a past-tense or reported frame, a denial after it. A guard either
-   suppresses the match or downgrades it from urgent to concern.
+   suppresses the match or downgrades it from urgent to concern. Guards are evaluated lazily
+   (suppressing ones first, then, for an urgent rule, downgrading ones), stopping at the first
+   that acts; the answer is the same as evaluating all of them.
 4. The decision is the highest surviving severity, with the categories and rules that produced it.
 
 The screen is deterministic, never raises on any ``str`` input, and does no I/O after loading.
@@ -50,6 +54,7 @@ __all__ = [
     "RiskScreen",
     "RulesError",
     "Severity",
+    "branch_conditions",
     "parse_pattern",
     "required_words",
 ]
@@ -409,6 +414,23 @@ def _ends_in_space(node: Node, cache: _Cache) -> bool:
     return kind == "lit" and bool(node[1] == " ")
 
 
+def _starts_with_space(node: Node) -> bool:
+    """True if every non-empty match of ``node`` starts with a space (so a token edge precedes)."""
+    kind = node[0]
+    if kind == "rep":
+        return _starts_with_space(node[1])
+    if kind == "alt":
+        return all(_starts_with_space(branch) for branch in node[1])
+    if kind == "seq":
+        for item in node[1]:
+            if _min_length(item) > 0:
+                return _starts_with_space(item)
+            if item[0] != "zero":
+                return False
+        return False
+    return kind == "lit" and bool(node[1] == " ")
+
+
 def _edge_follows(items: Sequence[Node], start: int, right: bool, cache: _Cache) -> bool:
     """True if the text matched from ``items[start:]`` on surely begins at a token edge.
 
@@ -419,7 +441,13 @@ def _edge_follows(items: Sequence[Node], start: int, right: bool, cache: _Cache)
             return True
         strings = _strings(item, cache)
         if strings is None:
-            return False
+            # Too many strings to list, but if each non-empty one starts with a space the edge
+            # is sure when the item matched something, and decided by what follows otherwise.
+            if not _starts_with_space(item):
+                return False
+            if _min_length(item) > 0:
+                return True
+            continue
         if any(s and not s.startswith((" ", _EDGE)) for s in strings):
             return False
         if "" not in strings:
@@ -493,8 +521,21 @@ def _required(node: Node, left: bool, right: bool, cache: _Cache) -> frozenset[s
             return None
         # Inner repetitions border each other, so only the outer edges are known.
         return _required(child, left and hi == 1, right and hi == 1, cache)
+    candidates = _conditions(node, left, right, cache)
+    return max(candidates, key=_score) if candidates else None
+
+
+def _conditions(node: Node, left: bool, right: bool, cache: _Cache) -> list[frozenset[str]]:
+    """Sets of tokens such that every match of ``node`` contains a token from *each* set.
+
+    For a sequence, each item (or finite run of items) that has required words gives its own
+    set; all are necessary at once. Empty if nothing is known.
+    """
+    if node[0] != "seq":
+        words = _required(node, left, right, cache)
+        return [words] if words else []
     items: list[Node] = node[1]
-    candidates: list[frozenset[str]] = []
+    found: list[frozenset[str]] = []
     # Whether the text just before item i is surely a token edge: the sequence's own left edge,
     # a \b or ^, or a finite run whose every string ends in a space.
     edge_before = left
@@ -509,24 +550,43 @@ def _required(node: Node, left: bool, right: bool, cache: _Cache) -> frozenset[s
             run = frozenset(a + b for a, b in itertools.product(run, sub))
             j += 1
         if j > i:
-            run_right = _edge_follows(items, j, right, cache)
-            words = _words_of(run, edge_before, run_right)
+            words = _words_of(run, edge_before, _edge_follows(items, j, right, cache))
             if words:
-                candidates.append(words)
+                found.append(words)
             edge_before = all(s.endswith((" ", _EDGE)) for s in run)
             i = j
         else:
             item_right = _edge_follows(items, i + 1, right, cache)
             words = _required(items[i], edge_before, item_right, cache)
             if words:
-                candidates.append(words)
+                found.append(words)
             # After e.g. (?:\w+ ){0,6} the next token starts at an edge: a space this item ended
             # with, or, if it matched nothing, whatever edge came before it.
             edge_before = _is_edge(items[i]) or (
                 _ends_in_space(items[i], cache) and (_min_length(items[i]) > 0 or edge_before)
             )
             i += 1
-    return max(candidates, key=_score) if candidates else None
+    return found
+
+
+def branch_conditions(pattern: str) -> list[list[frozenset[str]]] | None:
+    """For each top-level alternative of ``pattern``, the token sets it needs all of at once.
+
+    A text can match ``\\b(?:pattern)\\b`` only if, for some alternative, the text has a token
+    from every one of that alternative's sets. None if some alternative needs nothing known (the
+    rule must then run on every text). This refines :func:`required_words`, which gives one set
+    for the whole pattern.
+    """
+    tree = parse_pattern(pattern)
+    cache: _Cache = {}
+    branches = tree[1] if tree[0] == "alt" else [tree]
+    out: list[list[frozenset[str]]] = []
+    for branch in branches:
+        conditions = _conditions(branch, True, True, cache)
+        if not conditions:
+            return None
+        out.append(conditions)
+    return out
 
 
 def required_words(pattern: str) -> frozenset[str] | None:
@@ -742,6 +802,10 @@ class _Guard:
     window: int
     requires: str | None
     unless: str | None
+    # Tokens one of which any match of the pattern contains (None if unknown): when a reading
+    # has none of them the guard cannot fire anywhere in it, except in an "after" window, whose
+    # cut end can make a token the reading does not have (see _Scopes.possible).
+    words: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -751,6 +815,36 @@ class _Rule:
     severity: Severity
     regex: re.Pattern[str]
     guards: tuple[_Guard, ...]
+    # The same guards sorted by what they can do, so that a verdict evaluates only the guards
+    # that can still change it (see _verdict); flags are looked at only when referred to.
+    suppressors: tuple[_Guard, ...] = ()
+    downgraders: tuple[_Guard, ...] = ()
+    by_id: Mapping[str, _Guard] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls,
+        id: str,
+        categories: tuple[str, ...],
+        severity: Severity,
+        regex: re.Pattern[str],
+        guards: tuple[_Guard, ...],
+    ) -> _Rule:
+        return cls(
+            id=id,
+            categories=categories,
+            severity=severity,
+            regex=regex,
+            guards=guards,
+            suppressors=tuple(g for g in guards if g.action == "suppress"),
+            # A downgrade cannot change a concern rule's verdict, so it is never evaluated.
+            downgraders=(
+                tuple(g for g in guards if g.action == "downgrade")
+                if severity is Severity.URGENT
+                else ()
+            ),
+            by_id={g.id: g for g in guards},
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -760,6 +854,9 @@ class _Text:
     value: str
     clause_breaks: tuple[str, ...]
     sentence_breaks: tuple[str, ...]
+    # The reading's tokens, for skipping guards that cannot fire (None: never skip; used to
+    # check that skipping changes nothing).
+    tokens: frozenset[str] | None = None
     # Where each overlap guard matches in this reading, found once however many rules ask.
     overlap_spans: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
@@ -788,45 +885,127 @@ class _Text:
         return end
 
 
-def _guard_fires(guard: _Guard, text: _Text, start: int, end: int) -> bool:
-    """Whether ``guard``'s pattern is found in its scope around the match ``[start, end)``."""
-    value = text.value
+class _Scopes:
+    """The text around one match that guards look at, each piece cut (and stripped) once.
+
+    Many guards of a rule share a scope, so the slices are cached here for the one match; the
+    results are the same as cutting them afresh for every guard.
+    """
+
+    __slots__ = ("_cache", "end", "fired", "start", "text")
+
+    def __init__(self, text: _Text, start: int, end: int) -> None:
+        self.text = text
+        self.start = start
+        self.end = end
+        self._cache: dict[object, str] = {}
+        # Guard id -> whether it fired around this match (evaluated at most once each).
+        self.fired: dict[str, bool] = {}
+
+    def before(self, sentence: bool) -> str:
+        """From the start of the match's clause (or sentence) up to the match, stripped."""
+        key = ("before", sentence)
+        piece = self._cache.get(key)
+        if piece is None:
+            text = self.text
+            breaks = text.sentence_breaks if sentence else text.clause_breaks
+            piece = text.value[text.start_of(self.start, breaks) : self.start].strip()
+            self._cache[key] = piece
+        return piece
+
+    def after(self, sentence: bool) -> str:
+        """From the end of the match to the end of its clause (or sentence), stripped."""
+        key = ("after", sentence)
+        piece = self._cache.get(key)
+        if piece is None:
+            text = self.text
+            breaks = text.sentence_breaks if sentence else text.clause_breaks
+            piece = text.value[self.end : text.end_of(self.end, breaks)].strip()
+            self._cache[key] = piece
+        return piece
+
+    def window(self, size: int) -> str:
+        """The next ``size`` characters after the match, stripped."""
+        piece = self._cache.get(size)
+        if piece is None:
+            piece = self.text.value[self.end : self.end + size].strip()
+            self._cache[size] = piece
+        return piece
+
+
+def _guard_fires(guard: _Guard, scopes: _Scopes) -> bool:
+    """Whether ``guard``'s pattern is found in its scope around the match (memoised per match)."""
+    fired = scopes.fired.get(guard.id)
+    if fired is None:
+        fired = scopes.fired[guard.id] = _search_scope(guard, scopes)
+    return fired
+
+
+def _search_scope(guard: _Guard, scopes: _Scopes) -> bool:
     scope = guard.scope
+    text = scopes.text
+    if (
+        guard.words is not None
+        and text.tokens is not None
+        and scope != "after"
+        and guard.words.isdisjoint(text.tokens)
+    ):
+        # Exact: overlap guards search the reading itself, and the other scopes (but "after")
+        # cut it at token edges, so a match would contain one of the reading's tokens.
+        return False
     if scope == "overlap":
         spans = text.overlap_spans.get(guard.id)
         if spans is None:
-            spans = tuple(m.span() for m in guard.regex.finditer(value))
+            spans = tuple(m.span() for m in guard.regex.finditer(text.value))
             text.overlap_spans[guard.id] = spans
+        start, end = scopes.start, scopes.end
         return any(s < end and e > start for s, e in spans)
     if scope == "after":
-        return guard.regex.search(value[end : end + guard.window].strip()) is not None
-    breaks = text.sentence_breaks if scope.startswith("sentence") else text.clause_breaks
-    before = value[text.start_of(start, breaks) : start].strip()
-    if guard.regex.search(before) is not None:
+        return guard.regex.search(scopes.window(guard.window)) is not None
+    sentence = scope.startswith("sentence")
+    if guard.regex.search(scopes.before(sentence)) is not None:
         return True
     if scope in ("clause", "sentence"):
-        return guard.regex.search(value[end : text.end_of(end, breaks)].strip()) is not None
+        return guard.regex.search(scopes.after(sentence)) is not None
     return False
 
 
+def _effective(rule: _Rule, guard: _Guard, scopes: _Scopes) -> bool:
+    """Whether ``guard`` fired and its ``requires`` / ``unless`` let it act.
+
+    A guard referred to by ``requires`` or ``unless`` counts only if it is one of the rule's own
+    guards (the JavaScript port decides the same way).
+    """
+    # The required guard first: it is often cheaper and usually absent ("denied" needs
+    # "reported"). The answer does not depend on the order.
+    if guard.requires is not None:
+        required = rule.by_id.get(guard.requires)
+        if required is None or not _guard_fires(required, scopes):
+            return False
+    if not _guard_fires(guard, scopes):
+        return False
+    if guard.unless is not None:
+        blocker = rule.by_id.get(guard.unless)
+        if blocker is not None and _guard_fires(blocker, scopes):
+            return False
+    return True
+
+
 def _verdict(rule: _Rule, text: _Text, start: int, end: int) -> Severity:
-    """The rule's severity after its guards: NONE if suppressed, CONCERN if downgraded."""
-    fired = {g.id for g in rule.guards if _guard_fires(g, text, start, end)}
-    if not fired:
-        return rule.severity
-    downgrade = False
-    for guard in rule.guards:
-        if guard.id not in fired:
-            continue
-        if guard.requires is not None and guard.requires not in fired:
-            continue
-        if guard.unless is not None and guard.unless in fired:
-            continue
-        if guard.action == "suppress":
+    """The rule's severity after its guards: NONE if suppressed, CONCERN if downgraded.
+
+    Any effective suppressing guard wins; otherwise any effective downgrading guard makes an
+    urgent rule a concern. Guards are evaluated lazily in that order, so most matches look at
+    only a few of them; the answer is the same as evaluating every guard first.
+    """
+    scopes = _Scopes(text, start, end)
+    for guard in rule.suppressors:
+        if _effective(rule, guard, scopes):
             return Severity.NONE
-        if guard.action == "downgrade":
-            downgrade = True
-    return Severity.CONCERN if downgrade else rule.severity
+    for guard in rule.downgraders:
+        if _effective(rule, guard, scopes):
+            return Severity.CONCERN
+    return rule.severity
 
 
 _DEF_REF: Final = re.compile(r"<([A-Z][A-Z0-9_]*)>")
@@ -873,7 +1052,23 @@ def _compile_guard(spec: Mapping[str, Any], defs: Mapping[str, str]) -> _Guard:
         window=int(spec.get("window", 80)),
         requires=spec.get("requires"),
         unless=spec.get("unless"),
+        # A just_before guard is analysed with its "$" (the text before a match ends at an edge).
+        words=_any_words(f"(?:{body})$" if scope == "just_before" else body),
     )
+
+
+def _any_words(pattern: str) -> frozenset[str] | None:
+    """Tokens one of which every match of ``pattern`` (used as written, no \\b around it) has."""
+    tree = parse_pattern(pattern)
+    cache: _Cache = {}
+    words: set[str] = set()
+    for branch in tree[1] if tree[0] == "alt" else [tree]:
+        needs = _conditions(branch, False, False, cache)
+        if not needs:
+            return None
+        rarest: frozenset[str] = max(needs, key=_score)
+        words |= rarest
+    return frozenset(words)
 
 
 # --- the screen ---------------------------------------------------------------------------------
@@ -881,17 +1076,30 @@ def _compile_guard(spec: Mapping[str, Any], defs: Mapping[str, str]) -> _Guard:
 
 @dataclass(frozen=True, slots=True)
 class _Index:
-    """Which rules can possibly match, by the tokens present in a reading."""
+    """Which rules can possibly match, by the tokens present in a reading.
 
-    by_word: Mapping[str, tuple[int, ...]]
+    Each top-level alternative of a rule is filed under the words of its rarest needed set
+    (:func:`branch_conditions`), with the other sets it needs; a rule is a candidate when, for
+    one of its alternatives, the reading has a word of every set. Exact: it only skips rules that
+    cannot match.
+    """
+
+    by_word: Mapping[str, tuple[tuple[int, tuple[frozenset[str], ...]], ...]]
     always: tuple[int, ...]
 
-    def candidates(self, reading: str) -> list[int]:
+    def candidates(self, tokens: frozenset[str]) -> list[int]:
+        """Positions of the rules that may match a reading with these tokens, in order."""
         found: set[int] = set(self.always)
-        for word in set(_ALNUM.findall(reading)):
-            hits = self.by_word.get(word)
-            if hits is not None:
-                found.update(hits)
+        by_word = self.by_word
+        for word in tokens:
+            entries = by_word.get(word)
+            if entries is None:
+                continue
+            for position, others in entries:
+                if position not in found and all(
+                    not needed.isdisjoint(tokens) for needed in others
+                ):
+                    found.add(position)
         return sorted(found)
 
 
@@ -969,7 +1177,7 @@ class RiskScreen:
         if len(set(category_names)) != len(category_names):
             raise RulesError("duplicate category name")
         compiled: list[_Rule] = []
-        by_word: dict[str, list[int]] = {}
+        by_word: dict[str, list[tuple[int, tuple[frozenset[str], ...]]]] = {}
         always: list[int] = []
         for category in doc["categories"]:
             name = str(category["name"])
@@ -990,15 +1198,18 @@ class RiskScreen:
                     # Python's finditer and JavaScript's matchAll step past empty matches
                     # differently; a rule that can match nothing is a mistake anyway.
                     raise RulesError(f"rule {rid!r} can match the empty string")
-                words = required_words(pattern)
+                branches = branch_conditions(pattern)
                 position = len(compiled)
-                if words is None:
+                if branches is None:
                     always.append(position)
                 else:
-                    for word in words:
-                        by_word.setdefault(word, []).append(position)
+                    for needs in branches:
+                        primary = max(needs, key=_score)
+                        others = tuple(dict.fromkeys(n for n in needs if n != primary))
+                        for word in primary:
+                            by_word.setdefault(word, []).append((position, others))
                 compiled.append(
-                    _Rule(
+                    _Rule.build(
                         id=rid,
                         categories=(name, *also),
                         severity=severity,
@@ -1041,14 +1252,17 @@ class RiskScreen:
     def _screen(self, text: str, *, use_index: bool) -> Decision:
         best: dict[int, Severity] = {}
         for reading in self._normaliser.readings(text):
-            positions = self._index.candidates(reading) if use_index else range(len(self._rules))
+            tokens = frozenset(_ALNUM.findall(reading)) if use_index else None
+            positions = (
+                self._index.candidates(tokens) if tokens is not None else range(len(self._rules))
+            )
             wrapped: _Text | None = None
             for position in positions:
                 rule = self._rules[position]
                 severity = Severity.NONE
                 for m in rule.regex.finditer(reading):
                     if wrapped is None:
-                        wrapped = _Text(reading, self._clause_breaks, self._sentence_breaks)
+                        wrapped = _Text(reading, self._clause_breaks, self._sentence_breaks, tokens)
                     verdict = _verdict(rule, wrapped, m.start(), m.end())
                     if verdict.rank > severity.rank:
                         severity = verdict

@@ -28,6 +28,7 @@ from server.safeguarding.risk import (
     RiskScreen,
     RulesError,
     Severity,
+    branch_conditions,
     parse_pattern,
     required_words,
 )
@@ -590,6 +591,17 @@ def test_required_words() -> None:
     assert "drunk" not in (required_words("i am drunk.{0,9}") or set())
     assert "drunk" in (required_words("drunk\\b.{0,9}") or set())
     assert required_words("\\w+") is None
+
+
+def test_branch_conditions_need_every_set_of_an_alternative() -> None:
+    # "kill" and "baby" are both needed by the first alternative; "kms" alone by the second.
+    assert branch_conditions("kill (?:\\w+ ){0,3}baby|kms") == [
+        [frozenset({"kill"}), frozenset({"baby"})],
+        [frozenset({"kms"})],
+    ]
+    assert branch_conditions("\\w+|kms") is None
+    # A space-led repetition after a word still makes the word's end a sure token edge.
+    assert required_words("not(?: (?:really|at all))*") == frozenset({"not"})
 
 
 def test_every_rule_is_indexed_by_some_word() -> None:
