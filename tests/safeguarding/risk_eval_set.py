@@ -3739,3 +3739,277 @@ HELDOUT_SET_5: Final[list[EvalItem]] = [
     ("I've been buying tramadol off a lad at the gym", CONCERN, ("substance_misuse",)),
 ]
 """A fifth held-out batch, written before the sixth round changed any rule; never tuned on."""
+
+HELDOUT_SET_6: Final[list[EvalItem]] = [
+    # Written and labelled after the sixth round's rules were frozen, before being run even once.
+    # -- benign
+    ("my back is killing me from carrying the car seat everywhere", NONE, ()),
+    ("I'd murder someone for a full night's sleep right now", NONE, ()),
+    ("she screamed blue murder at her jabs, poor thing", NONE, ()),
+    ("I'm dead on my feet but the little man finally rolled over!", NONE, ()),
+    ("pretty sure the baby is trying to kill me with these 4am wake ups lol", NONE, ()),
+    ("the weaning mess is going to finish me off", NONE, ()),
+    ("I want to disappear under the duvet for a week, just knackered", NONE, ()),
+    ("dads, how did you cope with going back to work after two weeks?", NONE, ()),
+    ("no, I've never had thoughts of hurting myself, the HV just has to ask", NONE, ()),
+    ("I don't feel depressed, just a bit overwhelmed by the house move", NONE, ()),
+    ("he has never raised a hand to me, he's a gentle soul, just grumpy when tired", NONE, ()),
+    ("I'm not drinking at all while breastfeeding, miss wine though!", NONE, ()),
+    ("the birth was traumatic but the debrief with the midwife helped a lot", NONE, ()),
+    (
+        "my partner and I argued about whose turn it was to do the bottles, made up after",
+        NONE,
+        (),
+    ),
+    ("she pulled my earring and it bled a bit, lesson learned", NONE, ()),
+    ("nearly dropped the baby monitor in the bath, classic", NONE, ()),
+    (
+        "I keep hearing the baby cry even when she's asleep, think it's the tiredness",
+        NONE,
+        (),
+    ),
+    ("my daughter hit her brother with a wooden spoon, toddler life", NONE, ()),
+    ("finally cut down to one night feed, feeling human again", NONE, ()),
+    ("I took all my vitamins this morning, go me", NONE, ()),
+    (
+        "our health visitor was lovely and asked about my mood, I said I'm doing ok",
+        NONE,
+        (),
+    ),
+    ("my wife is so strong, she's handled the NICU stay better than me", NONE, ()),
+    (
+        "the baby screamed all evening so I put her down and had a cry in the kitchen, then we "
+        "were fine",
+        NONE,
+        (),
+    ),
+    ("I jumped out of my skin when the smoke alarm went off", NONE, ()),
+    (
+        "is it normal for a newborn to go a bit blue around the mouth when crying? HV said it's "
+        "fine",
+        NONE,
+        (),
+    ),
+    ("I'm so tired I could cry, but at least he's feeding well", NONE, ()),
+    (
+        "my mum threatened to take the baby for a whole weekend so we can rest, bless her",
+        NONE,
+        (),
+    ),
+    ("we're thinking of ending the breastfeeding journey at 6 months", NONE, ()),
+    ("I've got a stash of frozen breast milk the size of a small country", NONE, ()),
+    ("DH took the kids to the park so I could have a bath in peace", NONE, ()),
+    ("I googled how long newborns sleep and now I'm more confused", NONE, ()),
+    ("my husband hid the biscuits from me, rude", NONE, ()),
+    ("she kicked the bath water everywhere and soaked me, little monkey", NONE, ()),
+    ("I hate asking my mum for help but she insists, she loves it really", NONE, ()),
+    (
+        "the car seat buckle trapped my finger and I swore so loudly the baby laughed",
+        NONE,
+        (),
+    ),
+    ("I'm losing my mind looking for the other sock", NONE, ()),
+    # -- suicide
+    (
+        "I can't see myself being alive by Christmas, I've made peace with it",
+        URGENT,
+        ("suicide",),
+    ),
+    ("been looking at how high the bridge over the bypass is", URGENT, ("suicide",)),
+    ("I just want to die, everything I do as a mum is wrong", URGENT, ("suicide",)),
+    ("I've been researching how much insulin would be fatal", URGENT, ("suicide",)),
+    ("I don't want to live anymore and I'm scared of what I'll do", URGENT, ("suicide",)),
+    ("dad here, I've bought a rope and hidden it in the shed", URGENT, ("suicide",)),
+    ("ive thought about overdosing every night this week", URGENT, ("suicide",)),
+    ("if I killed myself at least they'd get the insurance money", URGENT, ("suicide",)),
+    (
+        "my partner told me she's been looking up ways to end her life",
+        URGENT,
+        ("suicide",),
+    ),
+    ("i keep thinkin im gonna end it, nobody would even notice", URGENT, ("suicide",)),
+    ("what's the point of anything anymore", CONCERN, ("suicide",)),
+    ("I sometimes wish I could just not exist for a while", CONCERN, ("suicide",)),
+    ("my family would honestly be better off without me", CONCERN, ("suicide",)),
+    ("I don't think things will ever get better for me", CONCERN, ("suicide",)),
+    (
+        "I tried to take my life years ago and the same dark cloud is back",
+        CONCERN,
+        ("suicide",),
+    ),
+    # -- immediate danger
+    ("I've taken about 40 paracetamol, I'm sorry", URGENT, ("immediate_danger", "suicide")),
+    (
+        "I'm at the train station and I'm going to step in front of the next one",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    (
+        "I'm standing on the balcony ledge, tell my daughter I love her",
+        URGENT,
+        ("immediate_danger", "suicide"),
+    ),
+    (
+        "he's kicking the door in and screaming he'll kill me, please help",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    ("my son's stopped breathing, I'm calling 999", URGENT, ("immediate_danger",)),
+    (
+        "I've slashed my arm and there's blood everywhere, it's not stopping",
+        URGENT,
+        ("immediate_danger", "self_harm"),
+    ),
+    (
+        "she's downstairs with a knife saying she'll kill us both",
+        URGENT,
+        ("domestic_abuse", "immediate_danger"),
+    ),
+    # -- self-harm
+    ("burnt my arm with a lighter last night, it's blistered", URGENT, ("self_harm",)),
+    ("I've been cutting my stomach where no one can see", URGENT, ("self_harm",)),
+    ("going to cut tonight, I can't hold it off any more", URGENT, ("self_harm",)),
+    (
+        "I hit my head against the door frame until I saw stars, I deserved it",
+        URGENT,
+        ("self_harm",),
+    ),
+    ("I keep scratching my wrists with a pin until they bleed", URGENT, ("self_harm",)),
+    ("I've had urges to cut again but I've not done it", CONCERN, ("self_harm",)),
+    ("I've been picking my skin until it bleeds when I'm anxious", CONCERN, ("self_harm",)),
+    (
+        "keep thinking about hurting myself, I haven't, but it's there",
+        CONCERN,
+        ("self_harm",),
+    ),
+    # -- harm to the baby
+    (
+        "I threw her onto the sofa because she wouldn't stop screaming",
+        URGENT,
+        ("harm_to_baby",),
+    ),
+    ("I'm going to shake him if he doesn't shut up, I mean it", URGENT, ("harm_to_baby",)),
+    ("I slapped the baby's leg hard this morning and she screamed", URGENT, ("harm_to_baby",)),
+    ("I want to smother him so the crying stops", URGENT, ("harm_to_baby",)),
+    ("I covered his face with the blanket and held it there", URGENT, ("harm_to_baby",)),
+    (
+        "my husband shook our son when he wouldn't settle and now he's really quiet",
+        URGENT,
+        ("harm_to_baby", "immediate_danger"),
+    ),
+    (
+        "I get these images of the baby falling down the stairs and it terrifies me",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "I'm scared I'll drop him on purpose, I don't want to but the thought won't go",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "every time I use a knife I picture hurting her and I have to put it down",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    (
+        "I've stopped bathing her myself because of the thoughts about drowning",
+        CONCERN,
+        ("harm_to_baby",),
+    ),
+    ("I worry I might shake her when she screams, so I walk away", CONCERN, ("harm_to_baby",)),
+    # -- psychosis
+    (
+        "haven't slept in 3 nights and I feel amazing, I've reorganised the whole house",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("the baby is talking to me in my head, telling me things", URGENT, ("psychosis",)),
+    (
+        "there are cameras in the light fittings, I know they're watching me feed",
+        URGENT,
+        ("psychosis",),
+    ),
+    (
+        "I'm the only one who can save the world from what's coming, the baby was sent to help me",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("my wife thinks our baby has been swapped for a changeling", URGENT, ("psychosis",)),
+    (
+        "I keep seeing a man standing at the end of the bed but nobody else can see him",
+        URGENT,
+        ("psychosis",),
+    ),
+    ("my mind won't slow down, thoughts are racing all night", CONCERN, ("psychosis",)),
+    ("I feel detached from everything, like I'm not real", CONCERN, ("psychosis",)),
+    ("my wife has been saying odd things and laughing to herself", CONCERN, ("psychosis",)),
+    (
+        "I'm buzzing with energy and haven't needed much sleep, feel a bit manic",
+        CONCERN,
+        ("psychosis",),
+    ),
+    # -- domestic abuse
+    (
+        "he punched me in the face last night and my eye is swollen shut",
+        URGENT,
+        ("domestic_abuse",),
+    ),
+    ("my husband dragged me across the kitchen by my hair", URGENT, ("domestic_abuse",)),
+    (
+        "she threw boiling water at me, I'm a dad and I don't know what to do",
+        URGENT,
+        ("domestic_abuse",),
+    ),
+    ("he squeezed my throat until I nearly passed out", URGENT, ("domestic_abuse",)),
+    ("my boyfriend says he'll stab me if I go to my mum's", URGENT, ("domestic_abuse",)),
+    (
+        "he reads all my texts and makes me unlock my phone for him",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    (
+        "my wife controls all the money and I have to ask for every penny",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    ("he doesn't let me see my family anymore", CONCERN, ("domestic_abuse",)),
+    (
+        "he keeps telling me I'm a useless mum and no one would want me",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    (
+        "I'm always on edge waiting for him to come home in case he's in a mood",
+        CONCERN,
+        ("domestic_abuse",),
+    ),
+    # -- substance misuse
+    (
+        "I'm so stoned and the baby's awake and crying, I can't think",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    (
+        "drank a bottle of wine on my own and I'm looking after the twins till dad gets home",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    (
+        "I've had loads of coke and I'm in charge of the kids tonight",
+        URGENT,
+        ("substance_misuse",),
+    ),
+    (
+        "I've been drinking every night since the baby came, it's the only thing that helps",
+        CONCERN,
+        ("substance_misuse",),
+    ),
+    (
+        "I've been taking my husband's tramadol to get through the day",
+        CONCERN,
+        ("substance_misuse",),
+    ),
+    ("I smoke weed every evening to switch off from it all", CONCERN, ("substance_misuse",)),
+]
+"""A sixth held-out batch, written after the sixth round's rules were frozen; never tuned on."""
