@@ -19,7 +19,9 @@ from aiortc import MediaStreamTrack, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamError
 from av.audio.stream import AudioStream
 
+from server.media.routing import Slots
 from server.media.types import FRAME_SAMPLES, Pcm
+from server.media.video import VideoSlot, VideoSource
 
 log = logging.getLogger("hearth.media")
 
@@ -78,6 +80,11 @@ class Peer:
         self.frames_in = 0
         # DTLS transports whose state is watched (by id), so each is watched once.
         self.watched: set[int] = set()
+        # Their camera as the server receives it (encoded once for every viewer).
+        self.camera: VideoSource | None = None
+        # Their fixed receive-only video slots: (mid, outgoing track), and who each shows.
+        self.slots: list[tuple[str, VideoSlot]] = []
+        self.showing: Slots = ()
         self._readers: set[asyncio.Task[None]] = set()
         self._closing: asyncio.Task[None] | None = None
 
@@ -111,8 +118,12 @@ class Peer:
 
     async def _close(self) -> None:
         self.mix.stop()
+        for _, slot in self.slots:
+            slot.stop()
         for task in list(self._readers):
             task.cancel()
+        if self.camera is not None:
+            await self.camera.close()
         with contextlib.suppress(Exception):
             await self.pc.close()
         if self._readers:

@@ -13,9 +13,11 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from server import protocol as p
 from server.media.mixer import RoomMixer, Tick
 from server.media.opus import OpusEncoder
 from server.media.peer import Peer
+from server.media.routing import assign_all
 from server.media.types import FRAME_SECONDS, Aside, Pcm, Roster, Seat
 from server.rooms.types import MediaView
 
@@ -65,6 +67,27 @@ class RoomMedia:
             del self.peers[peer.participant]
             self._personal.pop(peer.participant, None)
         return gone
+
+    def route_video(self) -> list[tuple[int, p.ServerMessage]]:
+        """Put the cameras each viewer may see into their slots (invariant 4); returns the
+        ``media.slots`` messages for viewers whose slots changed."""
+        publishing = {person for person, peer in self.peers.items()
+                      if peer.camera is not None and not peer.camera.closed}
+        counts = {person: len(peer.slots) for person, peer in self.peers.items() if peer.slots}
+        previous = {person: peer.showing for person, peer in self.peers.items()}
+        messages: list[tuple[int, p.ServerMessage]] = []
+        for viewer, showing in assign_all(previous, self.view, publishing, counts).items():
+            peer = self.peers[viewer]
+            for (_, slot), person in zip(peer.slots, showing, strict=True):
+                source = self.peers[person].camera if person is not None else None
+                if slot.readyState == "live":
+                    slot.show(source)
+            if showing != peer.showing:
+                peer.showing = showing
+                messages.append((peer.conn, p.MediaSlots(slots=[
+                    p.VideoSlotInfo(mid=mid, participant=person)
+                    for (mid, _), person in zip(peer.slots, showing, strict=True)])))
+        return messages
 
     def conn_of(self, participant: str) -> int | None:
         for seat in self.view.seats:

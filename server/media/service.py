@@ -14,13 +14,20 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpTransceiver, RTCSessionDescription
+from aiortc import (
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
 from aiortc.sdp import candidate_from_sdp
 
 from server import protocol as p
 from server.media.ice import MediaNetwork, restrict_gathering
 from server.media.peer import Peer
 from server.media.room import RoomMedia
+from server.media.video import VideoSlot, VideoSource, route_keyframe_requests
 from server.rooms.types import ConnId, MediaView
 
 log = logging.getLogger("hearth.media")
@@ -39,6 +46,8 @@ class MediaSettings:
     opus_complexity: int = 10
     # The loudest voices mixed at once (server/media/mixer.py).
     mixed_voices: int | None = 3
+    # Receive-only video slots a peer connection may carry (welcome.video_slots).
+    video_slots: int = 4
 
 
 class MediaService:
@@ -72,6 +81,7 @@ class MediaService:
                 mixed_voices=self._settings.mixed_voices)
         for peer in media.apply(view):
             self._close(peer)
+        self._route(media)
         if not view.seats:
             del self._rooms[room_id]
             self._track(media.stop())
@@ -139,7 +149,11 @@ class MediaService:
                      message: p.MediaOffer) -> None:
         peer = media.peers.get(participant)
         if peer is None:
-            peer = Peer(participant, conn, RTCPeerConnection(RTCConfiguration(iceServers=[])))
+            # One transport for every m-line: aiortc's default ("balanced") shares one per
+            # kind and, answering an offer with BUNDLE, stops the one the other video
+            # m-lines still point at, so all but the first video slot would stay silent.
+            config = RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+            peer = Peer(participant, conn, RTCPeerConnection(config))
             media.peers[participant] = peer
             self._watch(media, peer)
         pc = peer.pc
@@ -165,11 +179,18 @@ class MediaService:
             return  # left while we gathered
         media.start()
         self._send(conn, p.MediaAnswerOut(sdp=pc.localDescription.sdp))
+        self._route(media)
 
     def _configure(self, peer: Peer) -> None:
-        """One mixed audio track back on the first audio m-line; nothing else yet."""
-        audio_done = False
+        """The offer's m-lines, in the order PROTOCOL.md gives them: the first audio one
+        carries the person's microphone and their mix back; the first video one the
+        client sends on is their camera; receive-only video ones are slots (up to the
+        configured number). Anything else is declined (``inactive``)."""
+        audio_done = camera_done = False
         for transceiver in peer.pc.getTransceivers():
+            # aiortc keeps the offer's direction as seen from this side: "recvonly" is
+            # an m-line the client sends on.
+            ours = transceiver._offerDirection or "inactive"
             if transceiver.kind == "audio" and not audio_done:
                 audio_done = True
                 if not _prefer(transceiver, "audio/opus"):
@@ -178,19 +199,38 @@ class MediaService:
                 if transceiver.sender.track is None:
                     transceiver.sender.replaceTrack(peer.mix)
                 transceiver.direction = "sendrecv"
-            elif transceiver.kind == "audio":
-                transceiver.direction = "inactive"
+            elif transceiver.kind == "video" and _prefer(transceiver, "video/VP8"):
+                track = transceiver.sender.track
+                if isinstance(track, VideoSlot):
+                    transceiver.direction = "sendonly"  # a slot from an earlier offer
+                elif ours in ("recvonly", "sendrecv") and not camera_done:
+                    camera_done = True
+                    transceiver.direction = "recvonly"
+                elif ours == "sendonly" and len(peer.slots) < self._settings.video_slots:
+                    slot = VideoSlot()
+                    transceiver.sender.replaceTrack(slot)
+                    route_keyframe_requests(transceiver.sender, slot)
+                    peer.slots.append((transceiver.mid or str(len(peer.slots)), slot))
+                    transceiver.direction = "sendonly"
+                else:
+                    transceiver.direction = "inactive"
             else:
-                _prefer(transceiver, "video/VP8")
                 transceiver.direction = "inactive"
+
+    def _route(self, media: RoomMedia) -> None:
+        for conn, message in media.route_video():
+            self._send(conn, message)
 
     def _watch(self, media: RoomMedia, peer: Peer) -> None:
         pc = peer.pc
 
         @pc.on("track")
         def on_track(track: object) -> None:
-            if getattr(track, "kind", None) == "audio":
+            kind = getattr(track, "kind", None)
+            if kind == "audio":
                 peer.read_audio(track, media.push)  # type: ignore[arg-type]
+            elif kind == "video" and peer.camera is None:
+                peer.camera = VideoSource(track)  # type: ignore[arg-type]
 
         @pc.on("connectionstatechange")
         async def on_state() -> None:
@@ -217,6 +257,7 @@ class MediaService:
         if media.peers.get(peer.participant) is peer:
             del media.peers[peer.participant]
             self._close(peer)
+            self._route(media)
 
     async def _candidate(self, peer: Peer, message: p.MediaCandidate) -> None:
         text = message.candidate.removeprefix("candidate:")

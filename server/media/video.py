@@ -104,6 +104,7 @@ class SourceCounters:
     frames_encoded: int = 0
     frames_dropped_rate: int = 0  # above max_fps
     frames_dropped_busy: int = 0  # the encoder was still busy with an earlier frame
+    frames_unwatched: int = 0  # nobody was shown this camera: not encoded at all
     keyframes: int = 0  # all keyframes produced: the first, periodic and forced ones
     keyframes_forced: int = 0  # frames sent to the encoder marked as keyframes
     keyframe_requests: int = 0  # force_keyframe calls, rate-limited or not
@@ -346,6 +347,11 @@ class VideoSource:
 
     def _accept(self, frame: av.VideoFrame) -> None:
         self.counters.frames_received += 1
+        if not self._slots:
+            # A camera nobody may see (focus mode, or it is off) costs no encoding; the
+            # first viewer's attach asks for a keyframe, so they start cleanly.
+            self.counters.frames_unwatched += 1
+            return
         now = self._clock()
         at = self._stamp(frame, now)
         if not self._due(at):

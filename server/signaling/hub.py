@@ -111,7 +111,8 @@ class Hub:
                                                public_address=settings.media_public_address,
                                                ports=settings.media_ports),
                           opus_complexity=settings.opus_complexity,
-                          mixed_voices=settings.mixed_voices),
+                          mixed_voices=settings.mixed_voices,
+                          video_slots=settings.video_slots),
             send=self._send_one, on_speaking=self._speaking)
         # The media_version of each room's view the media service last saw.
         self._media_seen: dict[str, int] = {}

@@ -18,7 +18,13 @@ from typing import Any
 
 import av
 import numpy as np
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc import (
+    MediaStreamTrack,
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
 from aiortc.mediastreams import MediaStreamError
 
 from tests.harness import Client
@@ -59,6 +65,39 @@ class ToneTrack(MediaStreamTrack):
         return frame
 
 
+class ColourTrack(MediaStreamTrack):
+    """A camera showing one solid colour, 320x240 at 15 frames a second."""
+
+    kind = "video"
+
+    def __init__(self, rgb: tuple[int, int, int]) -> None:
+        super().__init__()
+        self.rgb = rgb
+        self._count = 0
+        self._start: float | None = None
+
+    async def recv(self) -> av.VideoFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self._start is None:
+            self._start = time.monotonic()
+        wait = self._start + self._count / 15 - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        image = np.empty((240, 320, 3), dtype=np.uint8)
+        image[:] = self.rgb
+        frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+        frame.pts = self._count * 6000
+        frame.time_base = fractions.Fraction(1, 90_000)
+        self._count += 1
+        return frame
+
+
+def colour_of(frame: av.VideoFrame) -> tuple[int, int, int]:
+    mean = frame.to_ndarray(format="rgb24").reshape(-1, 3).mean(axis=0)
+    return (int(mean[0]), int(mean[1]), int(mean[2]))
+
+
 class Heard:
     """What one client's speaker received: the last few seconds of decoded mono audio."""
 
@@ -97,7 +136,9 @@ class MediaClient:
     def __init__(self, client: Client, *, tone: float | None = None, listen_only: bool = False,
                  camera: MediaStreamTrack | None = None, slots: int = 0) -> None:
         self.client = client
-        self.pc = RTCPeerConnection()
+        # As browsers do: every m-line on one transport. (aiortc's "balanced" default
+        # leaves all but the first video m-line on a transport BUNDLE then stops.)
+        self.pc = RTCPeerConnection(RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
         self.heard = Heard()
         self.mic = ToneTrack(tone) if tone is not None else None
         self.listen_only = listen_only
@@ -114,6 +155,9 @@ class MediaClient:
         def on_track(track: MediaStreamTrack) -> None:
             if track.kind == "audio":
                 self._tasks.append(asyncio.ensure_future(self._listen(track)))
+            else:
+                mid = next(t.mid for t in pc.getTransceivers() if t.receiver.track is track)
+                self._tasks.append(asyncio.ensure_future(self._watch(str(mid), track)))
 
         if self.listen_only or self.mic is None:
             pc.addTransceiver("audio", direction="recvonly")
@@ -135,6 +179,20 @@ class MediaClient:
                 frame = await track.recv()
                 assert isinstance(frame, av.AudioFrame)
                 self.heard.add(frame)
+
+    async def _watch(self, mid: str, track: MediaStreamTrack) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                assert isinstance(frame, av.VideoFrame)
+                frames = self.video_frames.setdefault(mid, [])
+                frames.append(frame)
+                del frames[:-5]
+
+    def colours(self) -> dict[str, tuple[int, int, int]]:
+        """The colour each video slot (by mid) showed last."""
+        return {mid: colour_of(frames[-1]) for mid, frames in self.video_frames.items()
+                if frames}
 
     async def mic_on(self) -> None:
         await self.client.send("media.state", audio=True, video=self.camera is not None,

@@ -219,6 +219,7 @@ async def test_a_busy_encoder_drops_frames_instead_of_queueing_them() -> None:
     settings = VideoSettings(max_width=1920, max_height=1080, max_fps=60, cpu_used=0)
     camera = BurstCamera(count=60)
     async with VideoSource(camera, settings, clock=SteppedClock(1 / 60)) as source:
+        VideoSlot().show(source)  # watched: a camera nobody sees is not encoded at all
         await eventually(lambda: camera.readyState == "ended")
         counters = source.counters
         await eventually(lambda: counters.frames_encoded + counters.frames_dropped_busy
@@ -226,6 +227,17 @@ async def test_a_busy_encoder_drops_frames_instead_of_queueing_them() -> None:
         assert counters.frames_received == 60
         assert counters.frames_dropped_busy > 0
         assert counters.encoders_opened == 1
+
+
+async def test_a_camera_nobody_sees_is_not_encoded() -> None:
+    async with VideoSource(ColourCamera(RED)) as source:
+        await eventually(lambda: source.counters.frames_unwatched >= 5)
+        assert source.counters.frames_encoded == 0 and source.encoders == 0
+        slot = VideoSlot()
+        slot.show(source)
+        await eventually(lambda: source.counters.frames_encoded >= 3)
+        assert source.counters.keyframes >= 1
+        slot.stop()
 
 
 async def test_keyframe_requests_are_rate_limited_per_source() -> None:
