@@ -4,7 +4,11 @@
 export const NEUTRAL_SITE = "https://www.bbc.co.uk/weather";
 const leaveHooks = [];
 
-/** Let a page (the room) say goodbye before the page goes. */
+/**
+ * Let a page (the room) say goodbye before the page goes. Hooks run in the order they
+ * were added: the room's media (media.js) turns the microphone and camera off and
+ * closes its connection before the room tells the server it is leaving.
+ */
 export function onQuickExit(hook) { leaveHooks.push(hook); }
 
 let leaving = false;

@@ -3,6 +3,7 @@
 import { forgetSession, friendlyMessage, readSession } from "./api.js";
 import { askDialog, confirmDialog } from "./dialog.js";
 import { watchDraft } from "./draft-check.js";
+import { createMedia } from "./media.js";
 import { onQuickExit } from "./quick-exit.js";
 
 const $ = (id) => document.getElementById(id);
@@ -25,6 +26,12 @@ let everWelcomed = false;
 
 const isStaff = () => Boolean(state.you && state.you.role !== "participant");
 const isYou = (id) => Boolean(state.you && id === state.you.id);
+
+// Listening, microphone, camera and asides (media.js); chat only until they choose.
+const media = createMedia({
+  send, announce, isStaff,
+  people: () => state.people, you: () => state.you, room: () => state.room,
+});
 
 // ---- small DOM helpers ------------------------------------------------------------
 
@@ -94,13 +101,15 @@ function carryOver(old, fresh) {
 
 // ---- talking to the server -----------------------------------------------------
 
+/** Send a message; returns its ref (truthy), or false when not connected. */
 function send(type, fields = {}) {
   if (socket?.readyState !== WebSocket.OPEN) {
     notice("You're not connected just now. Please wait a moment and try again.");
     return false;
   }
-  socket.send(JSON.stringify({ type, ref: String(++refs), ...fields }));
-  return true;
+  const ref = String(++refs);
+  socket.send(JSON.stringify({ type, ref, ...fields }));
+  return ref;
 }
 
 // ---- status, notices, announcements ------------------------------------------------
@@ -166,7 +175,17 @@ function personLabel(person) {
     isYou(person.id) ? el("span", { class: "you", text: " (you)" }) : null,
     person.role !== "participant" ? el("span", { class: "badge", text: "Facilitator" }) : null,
     person.hand ? el("span", { class: "badge hand", text: "Hand raised" }) : null,
-    person.audio ? el("span", { class: "badge", text: "Speaking" }) : null);
+    person.speaking ? el("span", { class: "badge speaking", text: "Speaking" }) : null,
+    person.audio ? el("span", { class: "badge", text: "Mic on" }) : null,
+    person.video ? el("span", { class: "badge", text: "Camera on" }) : null,
+    asideBadge(person));
+}
+
+function asideBadge(person) {
+  const aside = media.asideOf(person.id);
+  if (!aside || !isStaff()) return null;
+  return el("span", { class: "badge aside", text: isYou(aside.facilitator.id)
+    ? "Talking privately with you" : `Talking privately with ${aside.facilitator.name}` });
 }
 
 function personRow(person) {
@@ -184,6 +203,9 @@ function personRow(person) {
         button("Mute", "mute", () => send("participant.mute", { ...target, lock: false })),
         button("Mute and lock", "mute-lock", () => send("participant.mute", { ...target, lock: true })),
         button("Allow to speak", "allow", () => send("participant.allow", target)),
+        media.asideOf(person.id)
+          ? button("End the private talk", "aside-end", () => send("aside.end", target))
+          : button("Talk privately (aside)", "aside-start", () => send("aside.start", target)),
         button("Remove", "remove", () => removePerson(person, false), { class: "danger" }),
         button("Remove and ban", "ban", () => removePerson(person, true), { class: "danger" })));
     row.append(menu);
@@ -194,7 +216,8 @@ function personRow(person) {
   return row;
 }
 
-const personSig = (p) => JSON.stringify([p.name, p.role, p.hand, p.audio, p.video, isStaff()]);
+const personSig = (p) => JSON.stringify([p.name, p.role, p.hand, p.audio, p.video, p.speaking,
+  media.asideOf(p.id)?.facilitator.id, isStaff()]);
 
 function sortedPeople() {
   // Facilitators first, then raised hands, then everyone else in arrival order.
@@ -214,6 +237,7 @@ function renderPeople() {
   $("waiting-count").hidden = waiting.length === 0;
   $("waiting-count").textContent = `(${waiting.length})`;
   renderControls();
+  media.peopleChanged();
 }
 
 function waitingRow(person) {
@@ -452,6 +476,7 @@ function finish(why) {
     next.textContent = "You can close this tab now.";
   }
   setStatus(title);
+  media.close();
   const closing = socket;
   socket = null;
   if (closing && closing.readyState <= WebSocket.OPEN) closing.close(1000);
@@ -479,6 +504,7 @@ const handlers = {
     state.lobby = new Map((m.lobby ?? []).map((p) => [p.id, p]));
     state.alerts = new Map((m.alerts ?? []).map((a) => [a.id, a]));
     state.signposting = m.signposting ?? {};
+    media.welcome(m);
     setRole();
     renderRoomName();
     show(m.state);
@@ -539,6 +565,7 @@ const handlers = {
     const wasLocked = state.room?.locked;
     state.room = m.room;
     renderControls();
+    media.roomChanged();
     if (isStaff() && wasLocked !== m.room.locked) {
       announce(m.room.locked ? "The group is locked." : "The group is open again.");
     }
@@ -554,11 +581,17 @@ const handlers = {
     systemLine("A facilitator is back. The group carries on.");
   },
   muted(m) {
+    media.handle(m);
     notice(m.locked
       ? "A facilitator has muted your microphone for now. You can still chat."
       : "A facilitator has muted your microphone. You can turn it on again when you're ready.");
   },
-  allowed() { notice("A facilitator says you can use your microphone again."); },
+  allowed(m) {
+    media.handle(m);
+    notice("A facilitator says you can use your microphone again.");
+  },
+  "aside.started"(m) { media.handle(m); renderPeople(); },
+  "aside.ended"(m) { media.handle(m); renderPeople(); },
   "help.received"() {
     notice("Thank you for telling us. A facilitator has been told and will check in with you privately.");
   },
@@ -579,6 +612,7 @@ const handlers = {
   ack() {},
   error(m) {
     if (m.code === "unauthorized") return; // the close that follows explains it
+    if (media.error(m)) return; // about listening or a device: shown in the media panel
     notice(ERRORS[m.code] ?? friendlyMessage(m.code === "forbidden" ? null : m.code, m.message), "problem");
   },
 };
@@ -611,7 +645,9 @@ function connect() {
     if (ws !== socket) return;
     let message;
     try { message = JSON.parse(event.data); } catch { return; }
-    if (message && typeof message === "object") handlers[message.type]?.(message);
+    if (!message || typeof message !== "object") return;
+    if (Object.hasOwn(handlers, message.type)) handlers[message.type](message);
+    else media.handle(message); // media.answer, media.slots, ...
   });
   ws.addEventListener("close", (event) => {
     if (ws !== socket || state.place === "gone") return;
