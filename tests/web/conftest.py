@@ -35,6 +35,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    # Media tests: a fake microphone (a beeping tone) and camera (a test pattern), and
+    # every camera and microphone request granted without a prompt.
+    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
 ]
 # quick-exit.js sends people here; a route answers it so nothing leaves the machine.
 NEUTRAL_SITE = "https://www.bbc.co.uk/weather"
