@@ -736,9 +736,10 @@ class _Normaliser:
             ((source, target),) = table.items()
             return _each(lambda t: t.replace(chr(source), target))
         if keep is None:
-            sources = "".join(step["map"])
-            # translate() visits every character; most texts contain none of the sources.
-            return _each(lambda t: t.translate(table) if any(c in t for c in sources) else t)
+            # translate() visits every character; most texts contain none of the sources, and
+            # one search for a class of them is cheaper than testing each in turn.
+            present = re.compile(f"[{re.escape(''.join(step['map']))}]")
+            return _each(lambda t: t.translate(table) if present.search(t) else t)
         default = str(step.get("default", " "))
         allowed = set(str(keep))
         for value in step["map"].values():
@@ -760,8 +761,10 @@ class _Normaliser:
         sources = "".join(step["map"])
         inside = re.compile(f"([a-z])([{re.escape(sources)}]+)(?=[a-z])")
 
+        present = re.compile(f"[{re.escape(sources)}]")
+
         def apply(t: str) -> str:
-            if not any(c in t for c in sources):
+            if present.search(t) is None:
                 return t
             return inside.sub(lambda m: m[1] + m[2].translate(table), t)
 
@@ -1086,19 +1089,36 @@ class _Index:
 
     by_word: Mapping[str, tuple[tuple[int, tuple[frozenset[str], ...]], ...]]
     always: tuple[int, ...]
+    # by_word split for speed: the rules a word alone admits, and the (rule, other sets) pairs
+    # that need more; the same information as by_word.
+    direct: Mapping[str, frozenset[int]] = field(init=False)
+    conditional: Mapping[str, tuple[tuple[int, tuple[frozenset[str], ...]], ...]] = field(
+        init=False
+    )
+
+    def __post_init__(self) -> None:
+        direct = {
+            w: frozenset(p for p, others in es if not others) for w, es in self.by_word.items()
+        }
+        conditional = {w: tuple((p, o) for p, o in es if o) for w, es in self.by_word.items()}
+        object.__setattr__(self, "direct", {w: ps for w, ps in direct.items() if ps})
+        object.__setattr__(self, "conditional", {w: cs for w, cs in conditional.items() if cs})
 
     def candidates(self, tokens: frozenset[str]) -> list[int]:
         """Positions of the rules that may match a reading with these tokens, in order."""
         found: set[int] = set(self.always)
-        by_word = self.by_word
-        for word in tokens:
-            entries = by_word.get(word)
-            if entries is None:
-                continue
-            for position, others in entries:
-                if position not in found and all(
-                    not needed.isdisjoint(tokens) for needed in others
-                ):
+        direct = self.direct
+        for word in tokens & direct.keys():
+            found |= direct[word]
+        conditional = self.conditional
+        for word in tokens & conditional.keys():
+            for position, others in conditional[word]:
+                if position in found:
+                    continue
+                for needed in others:
+                    if needed.isdisjoint(tokens):
+                        break
+                else:
                     found.add(position)
         return sorted(found)
 
