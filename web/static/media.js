@@ -82,6 +82,7 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
   let iceServers = [];
   let videoSlots = 0;
   let pc = null;           // the one RTCPeerConnection, or null (chat only)
+  let wantSound = false;   // they chose to listen (and have not stopped): kept through failures
   let audioTx = null;
   let cameraTx = null;
   let slotTxs = [];
@@ -174,6 +175,7 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
       return;
     }
     clearProblem();
+    wantSound = true;
     busy = true;
     let connection;
     try {
@@ -282,6 +284,7 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
 
   function stopListening() {
     const wasSending = Boolean(mic || camera);
+    wantSound = false;
     teardown();
     if (wasSending) sendState();
     clearProblem();
@@ -493,6 +496,7 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
   });
 
   function close() {
+    wantSound = false;
     teardown();
     asides.clear();
   }
@@ -512,9 +516,10 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
       asides.clear();
       renderAside();
       micLocked = false;
-      if (pc) {
-        // A new connection: the server has let go of the old peer connection. Listen
-        // again, but never turn a microphone or camera back on without being asked.
+      if (wantSound) {
+        // A new socket: the server let go of the old peer connection with the old
+        // socket (the page may already have noticed the sound stop). Listen again,
+        // but never turn a microphone or camera back on without being asked.
         const wasSending = Boolean(mic || camera);
         teardown();
         if (message.state === "room") {
