@@ -411,7 +411,7 @@ async def test_a_lost_connection_offers_to_reconnect_and_slots_show_cameras_by_n
     routes: dict[str, WebSocketRoute] = {}
 
     def route(ws: WebSocketRoute) -> None:
-        ws.connect_to_server()  # frames pass through unchanged
+        routes["server"] = ws.connect_to_server()  # frames pass through unchanged
         routes["page"] = ws
 
     await page.route_web_socket(re.compile(r"/ws$"), route)
@@ -465,4 +465,49 @@ async def test_a_lost_connection_offers_to_reconnect_and_slots_show_cameras_by_n
     routes["page"].send(json.dumps({"type": "media.slots", "slots": [
         {"mid": mid, "participant": None} for mid in mids]}))
     await expect(page.locator("#media-videos")).to_be_hidden()
+
+    # The socket drops and the page reconnects: the server's peer connection went with
+    # the old socket, so the page offers again by itself, and still listens.
+    await routes["server"].close(code=1011)
+    await routes["page"].close(code=1011)
+    await eventually(lambda: page.evaluate("() => window.__hearthTest.pcs.length === 3"),
+                     "a new offer after reconnecting")
+    await growing(lambda: page.evaluate(INBOUND_AUDIO_BYTES.replace("pcs[0]", "pcs[2]")),
+                  "inbound audio bytes after the socket came back")
+    await expect(toggle(tab, "Listen to the group")).to_have_attribute("aria-pressed", "true")
+    await expect(toggle(tab, "Microphone")).to_have_attribute("aria-pressed", "false")
     tab.assert_clean()
+
+
+async def test_a_camera_reaches_another_page_only_when_focus_mode_allows(
+        h: Harness, tabs: OpenTab) -> None:
+    """Real video through the server: Cal's fake camera, Ann's slot, by pseudonym."""
+    room_id, invite = await h.room()
+    fac = await h.facilitator(room_id, name="Fran")
+    pages: dict[str, Tab] = {}
+    for name in ("Ann", "Cal"):
+        tab = pages[name] = await media_tab(tabs)
+        await join(tab, invite, name)
+        await wait_in_lobby(tab)
+        knock = await fac.expect("lobby.knock")
+        await fac.send("lobby.admit", participant=knock["participant"]["id"])
+        await expect(tab.page.locator("#chat-text")).to_be_visible()
+    ann, cal = pages["Ann"], pages["Cal"]
+    await toggle(ann, "Listen to the group").click()
+    await toggle(cal, "Camera").click()
+    await expect(toggle(cal, "Camera")).to_have_attribute("aria-pressed", "true")
+    await expect(person(ann, "Cal")).to_contain_text("Camera on")
+
+    # Focus mode (the default): a participant's camera is for the facilitators only.
+    await expect(ann.page.locator("#media-videos")).to_be_hidden()
+    await fac.send("room.focus", on=False)
+    tile = ann.page.locator("#media-videos figure:visible")
+    await expect(tile).to_have_count(1)
+    await expect(tile.locator("figcaption")).to_have_text("Cal")
+    # Frames really arrive and decode in Ann's <video>.
+    await eventually(lambda: tile.locator("video").evaluate("(v) => v.videoWidth > 0"),
+                     "Cal's picture in Ann's slot")
+    await fac.send("room.focus", on=True)
+    await expect(ann.page.locator("#media-videos")).to_be_hidden()
+    ann.assert_clean()
+    cal.assert_clean()
