@@ -38,6 +38,7 @@ from tests.safeguarding.risk_eval_set import (
     HELDOUT_SET_3,
     HELDOUT_SET_4,
     HELDOUT_SET_5,
+    HELDOUT_SET_6,
 )
 
 Item = tuple[str, str, tuple[str, ...]]
@@ -176,7 +177,11 @@ def main() -> None:
     ):
         report_quality(name, dataset, screen, misses)
     # Held out: figures only, never the list of misses, whatever the flag says.
-    report_quality("HELDOUT_SET_5 (kept out of tuning: totals only)", HELDOUT_SET_5, screen, False)
+    for name, dataset in (
+        ("HELDOUT_SET_5 (kept out of tuning; written before round six)", HELDOUT_SET_5),
+        ("HELDOUT_SET_6 (kept out of tuning; written after round six froze)", HELDOUT_SET_6),
+    ):
+        report_quality(name, dataset, screen, False)
     report_speed(screen)
 
 

@@ -64,6 +64,18 @@ urgent, "reached" counts any severity; FA is benign messages given any severity)
   'better off without you' as abuse, driving the children intoxicated, drugs got from someone
   while in charge of the baby. HELDOUT_SET_4 then scored 48/48 urgent, 32/32 concern, FA 0/51
   (tuned on, so optimistic) and joined EVAL_SET.
+* After round six, with the rules frozen, HELDOUT_SET_5 scored urgent 48/67 = 0.716 (51
+  reached), urgent precision 48/56, concern 25/39 exact (29 reached), FA 4/55: one more urgent
+  message than before the round. Its text was known while tuning (its author did the tuning),
+  though its misses were never read, so even this small gain may be optimistic.
+* HELDOUT_SET_6 (103: 36 benign, 42 urgent, 25 concern) was written after round six froze and
+  committed before it was run, then measured once: urgent recall 30/42 = 0.714 (30 reached),
+  urgent precision 30/30, concern 19/25 exact (19 reached), FA 0/36. By category (recall,
+  precision): immediate_danger 0.500/0.800, suicide 0.667/1.000, self_harm 1.000/1.000,
+  harm_to_baby 0.636/1.000, psychosis 0.400/1.000, domestic_abuse 0.917/1.000,
+  substance_misuse 0.833/1.000. This is the honest unseen figure: as in round five, patching
+  one batch's misses barely moved recall on new text (about 0.70-0.73 on each of the last three
+  unseen batches). HELDOUT_SET_5 and HELDOUT_SET_6 are the held-out sets now.
 * The original 661 development messages are unchanged (urgent 241/241, concern 136/136, FA 1/284)
   and the old 60 held-out messages now score 22/22, 14/14, 0/24 (tuned on).
 

@@ -40,6 +40,7 @@ from .risk_eval_set import (
     HELDOUT_SET_3,
     HELDOUT_SET_4,
     HELDOUT_SET_5,
+    HELDOUT_SET_6,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,7 +92,9 @@ def test_eval_set_concerns_reach_a_facilitator() -> None:
     assert len(silent) / len(concerns) <= 0.05, silent
 
 
-@pytest.mark.parametrize("dataset", [EVAL_SET, HELDOUT_SET_5], ids=["eval", "heldout5"])
+@pytest.mark.parametrize(
+    "dataset", [EVAL_SET, HELDOUT_SET_5, HELDOUT_SET_6], ids=["eval", "heldout5", "heldout6"]
+)
 def test_eval_set_is_well_formed(dataset: Sequence[tuple[str, str, tuple[str, ...]]]) -> None:
     texts = [text for text, _, _ in dataset]
     assert len(set(texts)) == len(texts), "duplicate messages"
@@ -111,29 +114,46 @@ def test_eval_set_size_and_spread() -> None:
             count = sum(category in c and s == severity for _, s, c in EVAL_SET)
             assert count >= 2, f"{category}/{severity} has {count} examples"
     # The first four held-out batches were tuned on (rounds five and six) and folded into
-    # EVAL_SET; the fifth must stay out of it.
+    # EVAL_SET; the fifth and sixth must stay out of it.
     for folded in (HELDOUT_SET, HELDOUT_SET_2, HELDOUT_SET_3, HELDOUT_SET_4):
         assert set(folded) <= set(EVAL_SET)
     eval_texts = {text for text, _, _ in EVAL_SET}
-    assert not eval_texts & {text for text, _, _ in HELDOUT_SET_5}, "held-out text in EVAL_SET"
+    for held_out in (HELDOUT_SET_5, HELDOUT_SET_6):
+        assert not eval_texts & {text for text, _, _ in held_out}, "held-out text in EVAL_SET"
 
 
-def test_held_out_floor() -> None:
+@pytest.mark.parametrize(
+    ("dataset", "urgent_recall", "silent_concerns", "false_alarms"),
+    [
+        # Written before round six changed any rule; 47/67 urgent then, 48/67 after the round.
+        (HELDOUT_SET_5, 0.71, 0.26, 0.08),
+        # Written after round six froze and measured once: 30/42 urgent, 6/25 concerns silent,
+        # 0/36 false alarms.
+        (HELDOUT_SET_6, 0.71, 0.25, 0.05),
+    ],
+    ids=["heldout5", "heldout6"],
+)
+def test_held_out_floor(
+    dataset: Sequence[tuple[str, str, tuple[str, ...]]],
+    urgent_recall: float,
+    silent_concerns: float,
+    false_alarms: float,
+) -> None:
     """A regression floor on text the rules were not tuned on (the issue's floor is on EVAL_SET).
 
-    HELDOUT_SET_4 was written after the rules were frozen and measured once: urgent recall 35/48,
-    no false alarms. The hoped-for 0.85 was not reached honestly, so the floor is what was
-    reached (see tests/safeguarding/risk_eval_set.py); raise it only with a fresh held-out set.
+    The floors are what was measured (see tests/safeguarding/risk_eval_set.py), not what was
+    hoped for; raise them only with a fresh held-out set, never by tuning on these.
     """
-    urgent = [text for text, severity, _ in HELDOUT_SET_4 if severity == "urgent"]
-    concerns = [text for text, severity, _ in HELDOUT_SET_4 if severity == "concern"]
-    benign = [text for text, severity, _ in HELDOUT_SET_4 if severity == "none"]
+    urgent = [text for text, severity, _ in dataset if severity == "urgent"]
+    concerns = [text for text, severity, _ in dataset if severity == "concern"]
+    benign = [text for text, severity, _ in dataset if severity == "none"]
     missed = [t for t in urgent if SCREEN.screen(t).severity is not Severity.URGENT]
     silent = [t for t in concerns if SCREEN.screen(t).severity is Severity.NONE]
     alarms = [t for t in benign if SCREEN.screen(t).severity is not Severity.NONE]
-    assert 1 - len(missed) / len(urgent) >= 0.70, missed
-    assert len(silent) / len(concerns) <= 0.15, silent
-    assert len(alarms) / len(benign) <= 0.05, alarms
+    # Counts only in the messages: listing the misses would turn held-out text into tuning data.
+    assert 1 - len(missed) / len(urgent) >= urgent_recall, f"{len(missed)} urgent missed"
+    assert len(silent) / len(concerns) <= silent_concerns, f"{len(silent)} concerns silent"
+    assert len(alarms) / len(benign) <= false_alarms, f"{len(alarms)} false alarms"
 
 
 # --- behaviours ---------------------------------------------------------------------------------
@@ -576,7 +596,7 @@ def test_word_index_never_changes_a_decision(text: str) -> None:
 
 
 def test_word_index_agrees_on_the_evaluation_sets() -> None:
-    for text, _, _ in EVAL_SET + HELDOUT_SET_5:
+    for text, _, _ in EVAL_SET + HELDOUT_SET_5 + HELDOUT_SET_6:
         assert SCREEN.screen(text) == SCREEN.screen_exhaustively(text), text
 
 
@@ -728,7 +748,8 @@ def test_browser_port_agrees_with_the_server(tmp_path: Path) -> None:
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed, so web/static/risk.js cannot be checked here")
-    texts = [text for text, _, _ in EVAL_SET + HELDOUT_SET_5] + _EDGE_CASES + _random_texts(3000)
+    held_out = HELDOUT_SET_5 + HELDOUT_SET_6
+    texts = [text for text, _, _ in EVAL_SET + held_out] + _EDGE_CASES + _random_texts(3000)
     texts_path = tmp_path / "texts.json"
     texts_path.write_text(json.dumps(texts), encoding="utf-8")
     result = subprocess.run(
