@@ -218,6 +218,14 @@ def run_one(kind: str, opts: argparse.Namespace) -> dict[str, Any]:
         pipe.send(("measure", start_ns, end_ns))
         time.sleep(max(0.0, start_ns / 1e9 - time.monotonic()))
         pids = [server.pid, worker.pid]
+        spy = None
+        if opts.py_spy:
+            # Collapsed stacks of every thread over the window (pip install py-spy).
+            spy = subprocess.Popen(
+                ["py-spy", "record", "--pid", str(server.pid), "--nonblocking", "--threads",
+                 "--rate", "100", "--duration", str(int(opts.duration)), "--format", "raw",
+                 "--output", f"{opts.py_spy}.{kind}.{opts.size}"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cpu_before = [cpu_seconds(pid) for pid in pids]
         loop_before = main_thread_seconds(server.pid)
         busy_before = machine_busy()
@@ -233,6 +241,8 @@ def run_one(kind: str, opts: argparse.Namespace) -> dict[str, Any]:
         assert reply[0] == "measured", reply
         measured: MeasureReport = reply[1]
         rss_after, rss_peak = rss_kib(server.pid)
+        if spy is not None:
+            spy.wait(timeout=60)
     finally:
         if old_group_nice is not None:
             set_autogroup_nice(os.getpid(), old_group_nice)
@@ -397,6 +407,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--hearth-commit", metavar="REV",
                         help="run the Hearth server from a clean copy of this commit "
                              "(default: the working tree as it is)")
+    parser.add_argument("--py-spy", metavar="PREFIX",
+                        help="sample each server over the window: PREFIX.SERVER.SIZE "
+                             "(collapsed stacks; needs py-spy)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures here")
     parser.add_argument("--keep-data", action="store_true")
     opts = parser.parse_args(argv)

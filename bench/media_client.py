@@ -268,6 +268,14 @@ class Member:
         async with self._signalling:
             self.pc = pc = RTCPeerConnection()
             worker = self.worker
+
+            @pc.on("connectionstatechange")
+            def on_state() -> None:
+                # A connection the server let drop (ICE consent lost when its loop
+                # stalls for long) shows here, not as a WebSocket close.
+                if pc.connectionState in ("failed", "closed") and not worker.shutting_down:
+                    worker.errors[f"media connection {pc.connectionState}"] += 1
+
             self.microphone = PacketMicrophone(worker.packets, worker.next_offset())
             pc.addTransceiver(self.microphone, direction="sendrecv")
             await pc.setLocalDescription(await pc.createOffer())
