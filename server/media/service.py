@@ -147,7 +147,18 @@ class MediaService:
 
     async def _offer(self, media: RoomMedia, conn: ConnId, participant: str,
                      message: p.MediaOffer) -> None:
+        if "\nm=audio " not in message.sdp:
+            self._error(conn, "bad_message", "a media offer starts with an audio section",
+                        message.ref)
+            return
         peer = media.peers.get(participant)
+        if peer is not None and _fingerprints(peer.pc.remoteDescription) != _fingerprints(
+                message.sdp):
+            # A new peer connection in the browser (its certificate differs): the old
+            # one is gone, whatever state the server thought it was in.
+            del media.peers[participant]
+            self._close(peer)
+            peer = None
         if peer is None:
             # One transport for every m-line: aiortc's default ("balanced") shares one per
             # kind and, answering an offer with BUNDLE, stops the one the other video
@@ -179,6 +190,7 @@ class MediaService:
             return  # left while we gathered
         media.start()
         self._send(conn, p.MediaAnswerOut(sdp=pc.localDescription.sdp))
+        self._ack(conn, message.ref)
         self._route(media)
 
     def _configure(self, peer: Peer) -> None:
@@ -262,6 +274,7 @@ class MediaService:
     async def _candidate(self, peer: Peer, message: p.MediaCandidate) -> None:
         text = message.candidate.removeprefix("candidate:")
         if not text:
+            self._ack(peer.conn, message.ref)
             return  # end of candidates
         try:
             candidate = candidate_from_sdp(text)
@@ -274,8 +287,14 @@ class MediaService:
             await peer.pc.addIceCandidate(candidate)
         except Exception:
             self._error(peer.conn, "bad_message", "that candidate could not be used", message.ref)
+            return
+        self._ack(peer.conn, message.ref)
 
     # -- helpers -------------------------------------------------------------------------
+
+    def _ack(self, conn: ConnId, ref: str | None) -> None:
+        if ref is not None:
+            self._send(conn, p.Ack(ref=ref))
 
     def _error(self, conn: ConnId, code: str, text: str, ref: str | None) -> None:
         self._send(conn, p.Error(code=code, message=text, ref=ref))
@@ -302,3 +321,12 @@ def _prefer(transceiver: RTCRtpTransceiver, mime: str) -> bool:
            if c.mimeType.lower().endswith("/rtx") and c.parameters.get("apt") in types]
     transceiver._codecs = kept + rtx
     return bool(kept)
+
+
+def _fingerprints(description: RTCSessionDescription | str | None) -> set[str]:
+    """The DTLS certificate fingerprints an SDP names: they identify a browser's peer
+    connection (a renegotiation keeps them; a new connection has new ones)."""
+    if description is None:
+        return set()
+    sdp = description if isinstance(description, str) else description.sdp
+    return {line.strip() for line in sdp.splitlines() if line.startswith("a=fingerprint:")}

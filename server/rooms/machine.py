@@ -60,6 +60,9 @@ EscalationReason = Literal["overdue", "urgent", "facilitator", "no_facilitator"]
 # messages are forgotten even while the session lasts (invariant 7).
 RECENT_CHAT = 500
 
+# Acknowledged later by whoever carries them out, not on receipt.
+UNACKED = (p.Escalate, p.MediaOffer, p.MediaAnswer, p.MediaCandidate)
+
 # Commands after which the media rules may have changed (who is where, who may be
 # heard or seen): the adapter then asks for a new ``media_view``.
 MEDIA_COMMANDS: frozenset[type] = frozenset({
@@ -250,9 +253,10 @@ class Room:
             except Failure as failure:
                 return [Send((member.conn,), p.Error(code=failure.code, message=failure.message,
                                                      ref=message.ref))]
-            if message.ref is not None and not isinstance(message, p.Escalate):
+            if message.ref is not None and not isinstance(message, UNACKED):
                 # First, so it is sent before any Close the command caused. (An
-                # escalation is acknowledged only once it is stored: see EscalateAlert.)
+                # escalation is acknowledged only once it is stored: see EscalateAlert;
+                # media signals by the media service once applied.)
                 effects.insert(0, Send((member.conn,), p.Ack(ref=message.ref)))
             return effects
         if isinstance(command, Tick):

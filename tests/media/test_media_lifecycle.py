@@ -199,3 +199,27 @@ async def test_no_client_ever_receives_another_clients_address(hs: SuiteHarness)
     finally:
         for client in clients:
             await client.close()
+
+
+async def test_a_new_peer_connection_from_the_same_person_replaces_the_old(
+        hs: SuiteHarness) -> None:
+    group = await hs.group("Ann")
+    speaker = MediaClient(group.fac, tone=B_TONE)
+    first = MediaClient(group.people[0], listen_only=True)
+    second = MediaClient(group.people[0], listen_only=True)
+    try:
+        await speaker.connect()
+        await speaker.mic_on()
+        await first.connect()
+        await until(lambda: first.heard.count > 5, timeout=10)
+        old = media_of(hs).room(group.room_id).peers[group.people[0].id]
+        # The browser's first connection breaks on its side only; the page makes a new one.
+        second.client.seen.clear()
+        await second.connect()
+        await until(lambda: second.heard.count > 5, timeout=10)
+        new = media_of(hs).room(group.room_id).peers[group.people[0].id]
+        assert new is not old
+        await until(lambda: old.pc.connectionState == "closed")
+    finally:
+        for client in (speaker, first, second):
+            await client.close()

@@ -44,7 +44,8 @@ async def test_facilitators_hear_a_knock_and_participants_inside_do_not(hs: Suit
     for staff in (group.fac, lead):
         knock = await staff.expect("lobby.knock")
         assert knock["participant"] == {"id": bea.id, "name": "Bea", "role": "participant",
-                                        "hand": False, "audio": False, "video": False}
+                                        "hand": False, "audio": False, "video": False,
+                                        "speaking": False}
     assert await drain(group.people[0]) == []
 
 

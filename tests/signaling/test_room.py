@@ -480,20 +480,27 @@ async def test_escalate_and_asides_are_facilitator_commands(hs: SuiteHarness) ->
         ("aside.end", {"participant": ann.id}),
     ):
         await forbidden(ann, kind, **fields)
-    # Asides need the media mixer, a later issue.
-    for kind in ("aside.start", "aside.end"):
-        assert await error_code(group.fac, kind, participant=ann.id) == "invalid_state"
+    # Only someone actually aside can be brought back.
+    assert await error_code(group.fac, "aside.end", participant=ann.id) == "not_found"
     # An escalation is stored, then acknowledged; an unknown alert is not found.
     await group.fac.send("escalate", alert=alert["id"], note="please call", ref="esc")
     await group.fac.expect("ack", ref="esc")
     assert await error_code(group.fac, "escalate", alert="a_nope", note="") == "not_found"
 
 
-async def test_media_negotiation_is_not_available_yet_and_harms_nothing(hs: SuiteHarness) -> None:
+async def test_unusable_media_signaling_gets_a_clear_error_and_harms_nothing(
+        hs: SuiteHarness) -> None:
     group = await hs.group("Ann", "Bob")
     ann, bob = group.people
-    for kind, fields in (("media.offer", {"sdp": "v=0"}), ("media.answer", {"sdp": "v=0"}),
-                         ("media.candidate", {"candidate": "candidate:1", "sdpMid": "0",
-                                              "sdpMLineIndex": 0})):
-        assert await error_code(ann, kind, **fields) == "invalid_state"
+    # Nothing to answer, nothing to add a candidate to, and an offer that is not SDP.
+    assert await error_code(ann, "media.answer", sdp="v=0") == "invalid_state"
+    candidate = "candidate:1 1 udp 1 10.0.0.1 9 typ host"
+    assert await error_code(ann, "media.candidate", candidate=candidate, sdpMid="0",
+                            sdpMLineIndex=0) == "invalid_state"
+    assert await error_code(ann, "media.offer", sdp="v=0") == "bad_message"
+    assert await error_code(ann, "media.offer", sdp="not sdp at all") == "bad_message"
+    # The connection and the room carry on.
+    await ann.send("chat.send", text="still here", ref="c")
+    await ann.expect("ack", ref="c")
+    await bob.expect("chat")
     assert await drain(bob) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.harness import SuiteHarness, drain, expect_where
 
-PARTICIPANT_KEYS = {"id", "name", "role", "hand", "audio", "video"}
+PARTICIPANT_KEYS = {"id", "name", "role", "hand", "audio", "video", "speaking"}
 ROOM_KEYS = {"id", "name", "audience", "locked", "live", "focus"}
 
 
