@@ -278,6 +278,11 @@ class Alert(ServerMessage, tag="alert", frozen=True, omit_defaults=True):
     rules: list[str] = msgspec.field(default_factory=list)
 
 
+class AsideInfo(msgspec.Struct, frozen=True):
+    facilitator: PersonRef
+    participant: PersonRef
+
+
 class Welcome(ServerMessage, tag="welcome", frozen=True, omit_defaults=True):
     you: ParticipantInfo
     room: RoomInfo
@@ -292,6 +297,9 @@ class Welcome(ServerMessage, tag="welcome", frozen=True, omit_defaults=True):
     # Addition: crisis and support contacts by risk category, for the room's audience,
     # so the page can show them while someone types a worrying message.
     signposting: dict[str, list[Resource]] | None = None
+    # Addition: private talks going on (all of them for staff; a participant's own),
+    # so someone who arrives or reconnects during one knows.
+    asides: list[AsideInfo] | None = None
     # Addition: how many receive-only video m-lines ("slots") the client's offer should
     # carry after its own camera's; the server says which slot shows whom (media.slots).
     video_slots: int | None = None

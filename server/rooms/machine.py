@@ -338,9 +338,21 @@ class Room:
             alerts=self._alerts.open() if member.staff else None,
             escalations=list(escalations) if member.role == "safeguarding_lead" else None,
             signposting=self._signposting(),
+            asides=self._asides_for(member) or None,
             video_slots=self.config.video_slots,
         )
         return [Send((member.conn,), welcome)]
+
+    def _asides_for(self, member: Member) -> list[p.AsideInfo]:
+        pairs = []
+        for participant_id, facilitator_id in self._asides.items():
+            if member.staff or member.id == participant_id:
+                facilitator, participant = (self._members[facilitator_id],
+                                            self._members[participant_id])
+                pairs.append(p.AsideInfo(
+                    facilitator=p.PersonRef(id=facilitator.id, name=facilitator.name),
+                    participant=p.PersonRef(id=participant.id, name=participant.name)))
+        return pairs
 
     def _signposting(self) -> dict[str, list[p.Resource]]:
         return {category: list(self.config.signpost((category,)))

@@ -479,6 +479,20 @@ def test_an_aside_ends_when_either_of_the_pair_leaves() -> None:
     assert world.to("cat", effects)[0] == p.AsideEnded(facilitator="fac2", participant="cat")
 
 
+def test_someone_arriving_during_an_aside_is_told_of_it_if_it_concerns_them() -> None:
+    world = World()
+    world.live_room("ann", "bob")
+    world.send("fac", p.AsideStart(participant="ann"))
+    pair = p.AsideInfo(facilitator=p.PersonRef(id="fac", name="Fran"),
+                       participant=p.PersonRef(id="ann", name="Ann"))
+    welcome = world.to("fac2", world.connect("fac2", "facilitator", "Gail"))[0]
+    assert isinstance(welcome, p.Welcome) and welcome.asides == [pair]
+    welcome = world.to("ann", world.connect("ann"))[0]  # Ann reconnects
+    assert isinstance(welcome, p.Welcome) and welcome.asides == [pair]
+    welcome = world.to("bob", world.connect("bob"))[0]  # the room is not told
+    assert isinstance(welcome, p.Welcome) and welcome.asides is None
+
+
 def test_lobby_participants_cannot_be_taken_aside() -> None:
     world = World()
     world.live_room()

@@ -514,6 +514,9 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
       const wanted = Number.isInteger(message.video_slots) ? message.video_slots : 0;
       videoSlots = Math.max(0, Math.min(MAX_SLOTS, wanted));
       asides.clear();
+      for (const pair of Array.isArray(message.asides) ? message.asides : []) {
+        asides.set(pair.participant.id, { facilitator: pair.facilitator, participant: pair.participant });
+      }
       renderAside();
       micLocked = false;
       if (wantSound) {
