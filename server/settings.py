@@ -70,8 +70,10 @@ class Settings:
     turn_urls: tuple[str, ...] = ()
     turn_secret: str | None = None
     turn_ttl: int = 12 * 3600
-    # libopus complexity of the room mixes: 10 is best quality; see docs/performance.md.
+    # libopus complexity of the room's full mix (10 is best quality) and of each mixed
+    # speaker's own mix-minus, heard only while they talk; see docs/performance.md.
     opus_complexity: int = 10
+    personal_opus_complexity: int = 3
     # Voices mixed at once (the loudest): see server/media/mixer.py; None mixes everyone.
     mixed_voices: int | None = 3
     # Receive-only video slots per peer connection (cameras a client can see at once).
@@ -156,6 +158,7 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         turn_secret=env.get("HEARTH_TURN_SECRET") or None,
         turn_ttl=int(env.get("HEARTH_TURN_TTL", str(12 * 3600))),
         opus_complexity=int(env.get("HEARTH_OPUS_COMPLEXITY", "10")),
+        personal_opus_complexity=int(env.get("HEARTH_PERSONAL_OPUS_COMPLEXITY", "3")),
     )
     return replace(settings, **overrides)  # type: ignore[arg-type]
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Callable
 
 import av
+import av.audio.codeccontext
 import numpy as np
-from aiortc import MediaStreamTrack, RTCPeerConnection
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpReceiver
+from aiortc.jitterbuffer import JitterFrame
 from aiortc.mediastreams import MediaStreamError
 from av.audio.stream import AudioStream
 
@@ -60,13 +63,64 @@ class MixTrack(MediaStreamTrack):
         return packet
 
 
-def mono(frame: av.AudioFrame) -> Pcm | None:
-    """aiortc's Opus decoder gives 20 ms of interleaved s16 stereo; take one channel."""
-    if frame.samples != FRAME_SAMPLES or frame.format.name != "s16":
-        return None
-    samples: Pcm = frame.to_ndarray().reshape(-1).astype(np.int16, copy=False)
-    channels = len(frame.layout.channels)
-    return np.ascontiguousarray(samples[::channels]) if channels > 1 else samples
+class InlineOpus:
+    """Decodes a receiver's Opus frames on the event loop, straight into the mixer.
+
+    aiortc gives every receiver a decoder thread fed through a ``queue.Queue``, and
+    hands each decoded frame back to the loop with ``run_coroutine_threadsafe``: two
+    thread hops per 20 ms per speaker, which measured as a third of a 12-person room's
+    CPU (docs/performance.md "Media"), while decoding itself is about 20 us. This object
+    takes the queue's place: ``put`` is called on the loop with each reassembled frame,
+    so it decodes there and pushes to the mixer. The thread aiortc still starts waits in
+    ``get`` until the receiver stops, then ends as it would have.
+    """
+
+    def __init__(self, participant: str, sink: FrameSink) -> None:
+        self.participant = participant
+        self.frames = 0
+        self.failures = 0
+        self._sink = sink
+        self._codec = av.CodecContext.create("libopus", "r")
+        assert isinstance(self._codec, av.audio.codeccontext.AudioCodecContext)
+        self._codec.format = "s16"
+        self._codec.layout = "mono"
+        self._codec.sample_rate = 48_000
+        self._stopped = threading.Event()
+
+    def put(self, item: tuple[object, JitterFrame] | None) -> None:
+        if item is None:
+            self._stopped.set()
+            return
+        _, encoded = item
+        packet = av.Packet(encoded.data)
+        try:
+            frames = self._codec.decode(packet)
+        except av.FFmpegError:
+            self.failures += 1
+            if self.failures == 1 or self.failures % 3000 == 0:
+                log.warning("undecodable audio", extra={"failures": self.failures})
+            return
+        sequence = encoded.timestamp // FRAME_SAMPLES
+        for frame in frames:
+            samples = frame.to_ndarray().reshape(-1).astype(np.int16, copy=False)
+            # Browsers send 20 ms; a client sending 40 or 60 ms packets is cut into
+            # ticks. Anything else cannot line up with the mixer's 20 ms and is dropped.
+            if len(samples) % FRAME_SAMPLES:
+                continue
+            for start in range(0, len(samples), FRAME_SAMPLES):
+                self.frames += 1
+                self._sink(self.participant, sequence, samples[start:start + FRAME_SAMPLES])
+                sequence += 1
+
+    def get(self) -> None:
+        """What aiortc's decoder thread waits on: nothing, until the receiver stops."""
+        self._stopped.wait()
+
+
+
+def decode_inline(receiver: RTCRtpReceiver, decoder: InlineOpus) -> None:
+    """Make ``receiver`` decode on the loop through ``decoder`` (call before it starts)."""
+    receiver._RTCRtpReceiver__decoder_queue = decoder  # type: ignore[attr-defined]
 
 
 class Peer:
@@ -77,7 +131,8 @@ class Peer:
         self.conn = conn
         self.pc = pc
         self.mix = MixTrack()
-        self.frames_in = 0
+        # The microphone's decoder, on the loop (see InlineOpus).
+        self.decoder: InlineOpus | None = None
         # DTLS transports whose state is watched (by id), so each is watched once.
         self.watched: set[int] = set()
         # Their camera as the server receives it (encoded once for every viewer).
@@ -85,29 +140,12 @@ class Peer:
         # Their fixed receive-only video slots: (mid, outgoing track), and who each shows.
         self.slots: list[tuple[str, VideoSlot]] = []
         self.showing: Slots = ()
-        self._readers: set[asyncio.Task[None]] = set()
         self._closing: asyncio.Task[None] | None = None
 
-    def read_audio(self, track: MediaStreamTrack, sink: FrameSink) -> None:
-        """Feed every decoded frame of ``track`` to ``sink`` until the track ends."""
-        task = asyncio.get_running_loop().create_task(self._read(track, sink),
-                                                      name=f"media-in-{self.participant}")
-        self._readers.add(task)
-        task.add_done_callback(self._readers.discard)
-
-    async def _read(self, track: MediaStreamTrack, sink: FrameSink) -> None:
-        while True:
-            try:
-                frame = await track.recv()
-            except MediaStreamError:
-                return
-            if not isinstance(frame, av.AudioFrame) or frame.pts is None:
-                continue
-            samples = mono(frame)
-            if samples is None:
-                continue  # not a 20 ms frame: nothing the mixer can line up
-            self.frames_in += 1
-            sink(self.participant, frame.pts // FRAME_SAMPLES, samples)
+    @property
+    def frames_in(self) -> int:
+        """Microphone frames decoded and handed to the mixer (heard or not)."""
+        return self.decoder.frames if self.decoder is not None else 0
 
     def close(self) -> asyncio.Task[None]:
         """Close the connection (once); the task finishes when aiortc has let go of it."""
@@ -120,11 +158,7 @@ class Peer:
         self.mix.stop()
         for _, slot in self.slots:
             slot.stop()
-        for task in list(self._readers):
-            task.cancel()
         if self.camera is not None:
             await self.camera.close()
         with contextlib.suppress(Exception):
             await self.pc.close()
-        if self._readers:
-            await asyncio.gather(*self._readers, return_exceptions=True)

@@ -13,12 +13,17 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+import av
+import numpy as np
+from av.audio.stream import AudioStream
+
 from server import protocol as p
 from server.media.mixer import RoomMixer, Tick
+from server.media.opus import TIME_BASE as OPUS_TIME_BASE
 from server.media.opus import OpusEncoder
 from server.media.peer import Peer
 from server.media.routing import assign_all
-from server.media.types import FRAME_SECONDS, Aside, Pcm, Roster, Seat
+from server.media.types import FRAME_SAMPLES, FRAME_SECONDS, Aside, Pcm, Roster, Seat
 from server.rooms.types import MediaView
 
 log = logging.getLogger("hearth.media")
@@ -28,6 +33,16 @@ log = logging.getLogger("hearth.media")
 MAX_LAG = 0.2
 
 SpeakingSink = Callable[[str, bool], None]
+
+
+def silence_packet() -> bytes:
+    """What a settled Opus encoder makes of 20 ms of digital silence (a few bytes)."""
+    encoder = OpusEncoder()
+    quiet = np.zeros(FRAME_SAMPLES, dtype=np.int16)
+    packets: list[av.Packet[AudioStream]] = []
+    for index in range(10):
+        packets = encoder.encode(quiet, index * FRAME_SAMPLES)
+    return bytes(packets[-1])
 
 
 def roster_of(view: MediaView) -> Roster:
@@ -42,18 +57,24 @@ def roster_of(view: MediaView) -> Roster:
 
 class RoomMedia:
     def __init__(self, room_id: str, on_speaking: SpeakingSink, *,
-                 opus_complexity: int = 10, mixed_voices: int | None = 3) -> None:
+                 opus_complexity: int = 10, personal_complexity: int = 3,
+                 mixed_voices: int | None = 3) -> None:
         self.room_id = room_id
         self.mixer = RoomMixer(max_voices=mixed_voices)
         self.view = MediaView()
         self.peers: dict[str, Peer] = {}
         self._on_speaking = on_speaking
-        self._complexity = opus_complexity
+        # The full mix, which nearly everyone hears nearly all the time, at the best
+        # quality; a mixed speaker's own mix-minus (heard only while they talk) at a
+        # lower complexity, which costs a third less CPU per encode (docs/performance.md).
         self._shared = OpusEncoder(complexity=opus_complexity)
+        self._personal_complexity = personal_complexity
         self._personal: dict[str, OpusEncoder] = {}
+        self._silence = silence_packet()
         self._clock: asyncio.Task[None] | None = None
         self.ticks = 0
         self.late_ticks = 0
+        self.encodes = 0
 
     # -- rules ---------------------------------------------------------------------
 
@@ -88,6 +109,18 @@ class RoomMedia:
                     p.VideoSlotInfo(mid=mid, participant=person)
                     for (mid, _), person in zip(peer.slots, showing, strict=True)])))
         return messages
+
+    def _encode(self, encoder: OpusEncoder, pcm: Pcm,
+                pts: int) -> list[av.Packet[AudioStream]]:
+        """Opus packets for one tick of a mix; digital silence (a lone speaker's
+        mix-minus, a quiet room) is a ready-made packet instead of an encode."""
+        if not pcm.any():
+            packet: av.Packet[AudioStream] = av.Packet(self._silence)  # type: ignore[assignment]
+            packet.pts = pts
+            packet.time_base = OPUS_TIME_BASE
+            return [packet]
+        self.encodes += 1
+        return encoder.encode(pcm, pts)
 
     def conn_of(self, participant: str) -> int | None:
         for seat in self.view.seats:
@@ -142,7 +175,7 @@ class RoomMedia:
         if tick.full_mix is not None:
             hearing = [peers[p] for p in tick.full_mix_listeners if p in peers]
             if hearing:
-                for packet in self._shared.encode(tick.full_mix, pts):
+                for packet in self._encode(self._shared, tick.full_mix, pts):
                     for peer in hearing:
                         peer.mix.put(packet)
         for person, pcm in tick.personal_mixes.items():
@@ -151,7 +184,8 @@ class RoomMedia:
                 continue
             encoder = self._personal.get(person)
             if encoder is None:
-                encoder = self._personal[person] = OpusEncoder(complexity=self._complexity)
-            for packet in encoder.encode(pcm, pts):
+                encoder = self._personal[person] = OpusEncoder(
+                    complexity=self._personal_complexity)
+            for packet in self._encode(encoder, pcm, pts):
                 listener.mix.put(packet)
         return tick

@@ -25,7 +25,7 @@ from aiortc.sdp import candidate_from_sdp
 
 from server import protocol as p
 from server.media.ice import MediaNetwork, restrict_gathering
-from server.media.peer import Peer
+from server.media.peer import FrameSink, InlineOpus, Peer, decode_inline
 from server.media.room import RoomMedia
 from server.media.video import VideoSlot, VideoSource, route_keyframe_requests
 from server.rooms.types import ConnId, MediaView
@@ -44,6 +44,7 @@ class MediaSettings:
     network: MediaNetwork = field(default_factory=MediaNetwork)
     # libopus complexity for the mixes (0-10); see docs/performance.md "Media".
     opus_complexity: int = 10
+    personal_opus_complexity: int = 3
     # The loudest voices mixed at once (server/media/mixer.py).
     mixed_voices: int | None = 3
     # Receive-only video slots a peer connection may carry (welcome.video_slots).
@@ -78,6 +79,7 @@ class MediaService:
             media = self._rooms[room_id] = RoomMedia(
                 room_id, lambda who, on: self._on_speaking(room_id, who, on),
                 opus_complexity=self._settings.opus_complexity,
+                personal_complexity=self._settings.personal_opus_complexity,
                 mixed_voices=self._settings.mixed_voices)
         for peer in media.apply(view):
             self._close(peer)
@@ -181,7 +183,7 @@ class MediaService:
                 media.peers.pop(participant, None)
                 self._close(peer)
             return
-        self._configure(peer)
+        self._configure(peer, media.push)
         self._watch_transports(media, peer)
         restrict_gathering(pc, self._settings.network)
         answer = await pc.createAnswer()
@@ -193,7 +195,7 @@ class MediaService:
         self._ack(conn, message.ref)
         self._route(media)
 
-    def _configure(self, peer: Peer) -> None:
+    def _configure(self, peer: Peer, push: FrameSink) -> None:
         """The offer's m-lines, in the order PROTOCOL.md gives them: the first audio one
         carries the person's microphone and their mix back; the first video one the
         client sends on is their camera; receive-only video ones are slots (up to the
@@ -210,6 +212,9 @@ class MediaService:
                     continue
                 if transceiver.sender.track is None:
                     transceiver.sender.replaceTrack(peer.mix)
+                if peer.decoder is None:
+                    peer.decoder = InlineOpus(peer.participant, push)
+                    decode_inline(transceiver.receiver, peer.decoder)
                 transceiver.direction = "sendrecv"
             elif transceiver.kind == "video" and _prefer(transceiver, "video/VP8"):
                 track = transceiver.sender.track
@@ -238,10 +243,9 @@ class MediaService:
 
         @pc.on("track")
         def on_track(track: object) -> None:
-            kind = getattr(track, "kind", None)
-            if kind == "audio":
-                peer.read_audio(track, media.push)  # type: ignore[arg-type]
-            elif kind == "video" and peer.camera is None:
+            # Audio is decoded on the loop as it arrives (InlineOpus), not read from
+            # the track; the camera is read by its VideoSource.
+            if getattr(track, "kind", None) == "video" and peer.camera is None:
                 peer.camera = VideoSource(track)  # type: ignore[arg-type]
 
         @pc.on("connectionstatechange")

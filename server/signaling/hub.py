@@ -111,6 +111,7 @@ class Hub:
                                                public_address=settings.media_public_address,
                                                ports=settings.media_ports),
                           opus_complexity=settings.opus_complexity,
+                          personal_opus_complexity=settings.personal_opus_complexity,
                           mixed_voices=settings.mixed_voices,
                           video_slots=settings.video_slots),
             send=self._send_one, on_speaking=self._speaking)

@@ -138,8 +138,8 @@ async def test_the_mixer_keeps_time_through_garbage_and_silence(hs: SuiteHarness
         assert 40 * elapsed <= room.ticks - ticks <= 55 * elapsed
         assert cat.heard.count - frames >= 40 * elapsed
         assert cat.heard.level(B_TONE, started) > AUDIBLE
-        # A hundred undecodable packets make one warning a minute, not a hundred.
-        assert 1 <= hs.server.logs.text().count("failed to decode") <= 2
+        # A hundred undecodable packets make one warning, not a hundred.
+        assert hs.server.logs.text().count("undecodable audio") == 1
         # One speaker stops sending altogether: the others carry on.
         junk.mic.stop()
         ticks, frames, started = room.ticks, cat.heard.count, time.monotonic()
