@@ -20,6 +20,7 @@ import numpy as np
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpReceiver
 from aiortc.jitterbuffer import JitterFrame
 from aiortc.mediastreams import MediaStreamError
+from aiortc.rtp import RtpPacket
 from av.audio.stream import AudioStream
 
 from server.media.routing import Slots
@@ -118,9 +119,33 @@ class InlineOpus:
 
 
 
+class InOrder:
+    """Stands in for aiortc's audio jitter buffer: each packet is a frame at once.
+
+    aiortc's buffer holds four packets (80 ms) before it releases the first, in front of
+    the mixer's own jitter buffer, which already reorders, fills gaps and holds 40 ms.
+    Here a packet goes straight to the decoder, unless it is older than one already
+    decoded (an Opus decoder must see its stream in order): the mixer conceals it.
+    """
+
+    def __init__(self) -> None:
+        self._last: int | None = None
+
+    def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
+        sequence = packet.sequence_number
+        if self._last is not None and 0 < (self._last - sequence) % 65536 < 32768:
+            return False, None  # late: its turn has passed
+        if sequence == self._last:
+            return False, None  # a duplicate
+        self._last = sequence
+        return False, JitterFrame(data=packet._data, timestamp=packet.timestamp)  # type: ignore[attr-defined]
+
+
 def decode_inline(receiver: RTCRtpReceiver, decoder: InlineOpus) -> None:
-    """Make ``receiver`` decode on the loop through ``decoder`` (call before it starts)."""
+    """Make ``receiver`` decode on the loop through ``decoder``, each packet as it
+    arrives (call before the receiver starts)."""
     receiver._RTCRtpReceiver__decoder_queue = decoder  # type: ignore[attr-defined]
+    receiver._RTCRtpReceiver__jitter_buffer = InOrder()  # type: ignore[attr-defined]
 
 
 class Peer:
