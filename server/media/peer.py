@@ -103,7 +103,9 @@ class InlineOpus:
             return
         sequence = encoded.timestamp // FRAME_SAMPLES
         for frame in frames:
-            samples = frame.to_ndarray().reshape(-1).astype(np.int16, copy=False)
+            # Mono s16: one plane, read in place (to_ndarray stacks planes, a copy).
+            samples: Pcm = np.frombuffer(memoryview(frame.planes[0]), dtype=np.int16,
+                                         count=frame.samples)
             # Browsers send 20 ms; a client sending 40 or 60 ms packets is cut into
             # ticks. Anything else cannot line up with the mixer's 20 ms and is dropped.
             if len(samples) % FRAME_SAMPLES:
