@@ -73,7 +73,7 @@ class Settings:
     # libopus complexity of the room's full mix (10 is best quality) and of each mixed
     # speaker's own mix-minus, heard only while they talk; see docs/performance.md.
     opus_complexity: int = 10
-    personal_opus_complexity: int = 3
+    personal_opus_complexity: int = 1
     # Voices mixed at once (the loudest): see server/media/mixer.py; None mixes everyone.
     mixed_voices: int | None = 3
     # Receive-only video slots per peer connection (cameras a client can see at once).
@@ -158,7 +158,7 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         turn_secret=env.get("HEARTH_TURN_SECRET") or None,
         turn_ttl=int(env.get("HEARTH_TURN_TTL", str(12 * 3600))),
         opus_complexity=int(env.get("HEARTH_OPUS_COMPLEXITY", "10")),
-        personal_opus_complexity=int(env.get("HEARTH_PERSONAL_OPUS_COMPLEXITY", "3")),
+        personal_opus_complexity=int(env.get("HEARTH_PERSONAL_OPUS_COMPLEXITY", "1")),
     )
     return replace(settings, **overrides)  # type: ignore[arg-type]
 

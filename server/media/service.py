@@ -44,7 +44,7 @@ class MediaSettings:
     network: MediaNetwork = field(default_factory=MediaNetwork)
     # libopus complexity for the mixes (0-10); see docs/performance.md "Media".
     opus_complexity: int = 10
-    personal_opus_complexity: int = 3
+    personal_opus_complexity: int = 1
     # The loudest voices mixed at once (server/media/mixer.py).
     mixed_voices: int | None = 3
     # Receive-only video slots a peer connection may carry (welcome.video_slots).
