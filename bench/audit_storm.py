@@ -1,7 +1,8 @@
 """Alerts during a session start's storm of admission audit entries, at the store alone.
 
     python bench/audit_storm.py
-    python bench/audit_storm.py --database-url postgresql://postgres@127.0.0.1:5432/test
+    createdb -h 127.0.0.1 -U postgres hearth_storm_bench
+    python bench/audit_storm.py --database-url postgresql://postgres@127.0.0.1:5432/hearth_storm_bench
 
 The session-start case of docs/performance.md ("Alerts", point 4), without the
 server: a room's worth of facilitators admits ``--admissions`` people within
@@ -14,8 +15,9 @@ commit, invariant 6); the announcement and the WebSocket are left out, which
 last admission entry was committed, and checks the chain afterwards.
 
 A temporary SQLite file by default (WAL, as ``hearth serve`` runs it); with
-``--database-url`` a PostgreSQL database, whose safeguarding tables it empties
-first. Run it on purpose; it asserts nothing.
+``--database-url`` a PostgreSQL database of its own: it empties that database's
+safeguarding tables first, so never point it at one that matters. Run it on
+purpose; it asserts nothing.
 """
 
 from __future__ import annotations

@@ -49,9 +49,9 @@ log = logging.getLogger("hearth.store")
 
 # Moderation audit entries written per transaction by the batch writer. A batch
 # is one place in the writers' queue, so an alert waits for at most the batch
-# being written: 64 entries take a few milliseconds as Core statements (SQLite,
-# measured in docs/performance.md), and a session start's burst of hundreds of
-# admissions becomes a handful of transactions.
+# being written: 64 entries take about 1.1 ms on SQLite with its fsync (0.4 ms
+# for one; docs/performance.md, "Alerts"), and a session start's burst of
+# hundreds of admissions becomes a handful of transactions.
 AUDIT_BATCH = 64
 
 
