@@ -27,6 +27,9 @@ import av
 import av.audio.codeccontext
 import numpy as np
 from aiortc.mediastreams import MediaStreamTrack
+from av.audio.stream import AudioStream
+
+from server.media.opus import OpusEncoder
 
 SAMPLE_RATE = 48_000
 FRAME_SAMPLES = 960  # 20 ms
@@ -73,37 +76,23 @@ def speech_signal(seconds: float, seed: int = 1) -> np.ndarray:
     return np.clip(np.rint(out), -32767, 32767).astype(np.int16)
 
 
-def encode_opus(samples: np.ndarray, bitrate: int = MIC_BITRATE) -> list[av.Packet]:
-    """Encode mono int16 48 kHz audio as 20 ms Opus packets, one per frame.
+def encode_opus(samples: np.ndarray, bitrate: int = MIC_BITRATE) -> list[av.Packet[AudioStream]]:
+    """Encode mono int16 48 kHz audio as 20 ms Opus packets, one per frame (Hearth's own
+    encoder, at a browser's microphone bitrate).
 
     Packets come back with ``pts`` and ``time_base`` set; ``PacketMicrophone``
     overwrites ``pts`` as it hands each one out.
     """
-    codec = av.CodecContext.create("libopus", "w")
-    assert isinstance(codec, av.audio.codeccontext.AudioCodecContext)
-    codec.bit_rate = bitrate
-    codec.sample_rate = SAMPLE_RATE
-    codec.format = "s16"
-    codec.layout = "mono"
-    codec.time_base = TIME_BASE
-    codec.options = {"application": "voip", "frame_duration": "20"}
-    codec.open()
-    packets: list[av.Packet] = []
-    frames = len(samples) // FRAME_SAMPLES
-    for index in range(frames):
+    encoder = OpusEncoder(bitrate)
+    packets: list[av.Packet[AudioStream]] = []
+    for index in range(len(samples) // FRAME_SAMPLES):
         chunk = samples[index * FRAME_SAMPLES:(index + 1) * FRAME_SAMPLES]
-        frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = SAMPLE_RATE
-        frame.pts = index * FRAME_SAMPLES
-        frame.time_base = TIME_BASE
-        packets.extend(codec.encode(frame))
-    packets.extend(codec.encode(None))
-    for packet in packets:
-        packet.time_base = TIME_BASE
-    return packets[:frames]
+        packets.extend(encoder.encode(np.ascontiguousarray(chunk, dtype=np.int16),
+                                      index * FRAME_SAMPLES))
+    return packets
 
 
-def speech_packets(seconds: float = 12.0, seed: int = 1) -> list[av.Packet]:
+def speech_packets(seconds: float = 12.0, seed: int = 1) -> list[av.Packet[AudioStream]]:
     """The benchmark's microphone: ``seconds`` of speech-like audio as Opus packets."""
     return encode_opus(speech_signal(seconds, seed))
 
@@ -119,7 +108,7 @@ class PacketMicrophone(MediaStreamTrack):
 
     kind = "audio"
 
-    def __init__(self, packets: list[av.Packet], offset: int) -> None:
+    def __init__(self, packets: list[av.Packet[AudioStream]], offset: int) -> None:
         super().__init__()
         self._packets = packets
         self._offset = offset
@@ -127,7 +116,7 @@ class PacketMicrophone(MediaStreamTrack):
         self._start: float | None = None
         self.lateness_max = 0.0
 
-    async def recv(self) -> av.Packet:  # type: ignore[override]
+    async def recv(self) -> av.Packet[AudioStream]:
         if self.readyState != "live":
             from aiortc.mediastreams import MediaStreamError
             raise MediaStreamError

@@ -72,7 +72,8 @@ from bench.chat_fanout import (
     wait_for_quiet,
     wait_healthy,
 )
-from bench.media_client import JoinReport, MeasureReport, RoomPlan, WorkerPlan, worker_main
+from bench.fanout_client import RoomPlan
+from bench.media_client import JoinReport, MeasureReport, WorkerPlan, worker_main
 
 SERVERS = ("hearth", "relay")
 SERVER_NAMES = {"hearth": "Hearth (mix-minus)", "relay": "aiortc MediaRelay"}

@@ -46,6 +46,7 @@ import msgspec
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCSessionDescription
 from aiortc.rtp import RtpPacket
 
+from bench.fanout_client import RoomPlan
 from bench.media_audio import PacketMicrophone, speech_packets
 from bench.wsclient import HandshakeFailed, WsClient, connect
 
@@ -54,13 +55,6 @@ from bench.wsclient import HandshakeFailed, WsClient, connect
 GAP_MS = 60
 GAP_NS = GAP_MS * 1_000_000
 STAGE_TIMEOUT = 60.0
-
-
-@dataclass
-class RoomPlan:
-    room_id: str
-    facilitator_token: str
-    participant_tokens: list[str]
 
 
 @dataclass
