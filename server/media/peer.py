@@ -121,6 +121,10 @@ class InlineOpus:
 
 
 
+# A packet this far behind the last one is a stream that started again, not a late one.
+RESTART_DISTANCE = 1000
+
+
 class InOrder:
     """Stands in for aiortc's audio jitter buffer: each packet is a frame at once.
 
@@ -132,10 +136,14 @@ class InOrder:
 
     def __init__(self) -> None:
         self._last: int | None = None
+        self._ssrc: int | None = None
 
     def add(self, packet: RtpPacket) -> tuple[bool, JitterFrame | None]:
         sequence = packet.sequence_number
-        if self._last is not None and 0 < (self._last - sequence) % 65536 < 32768:
+        behind = (self._last - sequence) % 65536 if self._last is not None else 0
+        if packet.ssrc != self._ssrc or behind > RESTART_DISTANCE:
+            self._ssrc, self._last, behind = packet.ssrc, None, 0  # a new stream
+        if behind > 0:
             return False, None  # late: its turn has passed
         if sequence == self._last:
             return False, None  # a duplicate
@@ -162,6 +170,9 @@ class Peer:
         self.decoder: InlineOpus | None = None
         # DTLS transports whose state is watched (by id), so each is watched once.
         self.watched: set[int] = set()
+        # Trickled candidates so far (capped: each makes the server send checks).
+        self.candidates = 0
+        self.closing = False
         # Their camera as the server receives it (encoded once for every viewer).
         self.camera: VideoSource | None = None
         # Their fixed receive-only video slots: (mid, outgoing track), and who each shows.
@@ -182,6 +193,7 @@ class Peer:
         return self._closing
 
     async def _close(self) -> None:
+        self.closing = True
         self.mix.stop()
         for _, slot in self.slots:
             slot.stop()
@@ -189,3 +201,5 @@ class Peer:
             await self.camera.close()
         with contextlib.suppress(Exception):
             await self.pc.close()
+        if self.camera is not None and not self.camera.closed:
+            await self.camera.close()  # made while the connection was closing

@@ -124,6 +124,16 @@ class RoomMedia:
         self.encodes += 1
         return encoder.encode(pcm, pts)
 
+    def place_of(self, participant: str) -> str | None:
+        for seat in self.view.seats:
+            if seat.participant_id == participant:
+                return seat.place
+        return None
+
+    def lobby_peers(self) -> int:
+        waiting = {seat.participant_id for seat in self.view.seats if seat.place == "lobby"}
+        return sum(1 for person in self.peers if person in waiting)
+
     def conn_of(self, participant: str) -> int | None:
         for seat in self.view.seats:
             if seat.participant_id == participant:

@@ -23,6 +23,8 @@ def visible_to(view: MediaView, publishing: Collection[str]) -> dict[str, list[s
     """For each viewer in the room, the cameras they may see, in order of priority:
     facilitators first, then in the order people arrived."""
     in_room = [seat for seat in view.seats if seat.place == "room"]
+    if not any(seat.staff for seat in in_room):
+        return {}  # a paused room (invariant 2): no facilitator, nobody sees anyone
     cameras = sorted((seat for seat in in_room
                       if seat.video and seat.participant_id in publishing),
                      key=lambda seat: not seat.staff)

@@ -25,6 +25,13 @@ from aiortc.sdp import candidate_from_sdp
 
 from server import protocol as p
 from server.media.ice import MediaNetwork, restrict_gathering
+from server.media.offers import (
+    MAX_CANDIDATES,
+    candidate_host,
+    keep_usable_candidates,
+    offer_problem,
+    usable_address,
+)
 from server.media.peer import FrameSink, InlineOpus, Peer, decode_inline
 from server.media.room import RoomMedia
 from server.media.video import VideoSlot, VideoSource, route_keyframe_requests
@@ -35,8 +42,12 @@ log = logging.getLogger("hearth.media")
 Send = Callable[[ConnId, p.ServerMessage], None]
 OnSpeaking = Callable[[str, str, bool], None]  # room, participant, speaking
 
-# Offers larger than this many m-lines are refused: one audio, one camera, the slots.
-MAX_MLINES = 16
+# Signals one person may have waiting; more are refused (rate_limited).
+MAX_WAITING = 32
+# A new offer from the same person is taken at most this often (later ones wait).
+OFFER_INTERVAL = 1.0
+# People in one room's lobby who may hold a peer connection before being let in.
+LOBBY_PEERS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +71,7 @@ class MediaService:
         self._queues: dict[tuple[str, str], asyncio.Queue[tuple[ConnId, p.ClientMessage]]] = {}
         self._workers: set[asyncio.Task[None]] = set()
         self._closing: set[asyncio.Task[None]] = set()
+        self._last_offer: dict[tuple[str, str], float] = {}
 
     # -- what the node asks of media --------------------------------------------------
 
@@ -83,6 +95,9 @@ class MediaService:
                 mixed_voices=self._settings.mixed_voices)
         for peer in media.apply(view):
             self._close(peer)
+        present = {seat.participant_id for seat in view.seats}
+        for key in [k for k in self._last_offer if k[0] == room_id and k[1] not in present]:
+            del self._last_offer[key]
         self._route(media)
         if not view.seats:
             del self._rooms[room_id]
@@ -91,13 +106,26 @@ class MediaService:
     def signal(self, room_id: str, conn: ConnId, participant: str,
                message: p.MediaOffer | p.MediaAnswer | p.MediaCandidate) -> None:
         key = (room_id, participant)
+        if isinstance(message, p.MediaOffer):
+            # Refused at once, before it waits its turn: it will never build anything.
+            problem = offer_problem(message.sdp)
+            if problem is not None:
+                self._error(conn, "bad_message", problem, message.ref)
+                return
         queue = self._queues.get(key)
         if queue is None:
-            queue = self._queues[key] = asyncio.Queue()
-            task = asyncio.get_running_loop().create_task(self._work(key, queue))
-            self._workers.add(task)
-            task.add_done_callback(self._workers.discard)
+            queue = self._queues[key] = asyncio.Queue(MAX_WAITING)
+            self._start_worker(key, queue)
+        if queue.full():
+            self._error(conn, "rate_limited", "slow down a little", message.ref)
+            return
         queue.put_nowait((conn, message))
+
+    def _start_worker(self, key: tuple[str, str],
+                      queue: asyncio.Queue[tuple[ConnId, p.ClientMessage]]) -> None:
+        task = asyncio.get_running_loop().create_task(self._work(key, queue))
+        self._workers.add(task)
+        task.add_done_callback(self._workers.discard)
 
     async def aclose(self) -> None:
         for task in list(self._workers):
@@ -128,7 +156,11 @@ class MediaService:
                                 message.ref)
         finally:
             if self._queues.get(key) is queue:
-                del self._queues[key]
+                if queue.empty() or not asyncio.get_running_loop().is_running():
+                    del self._queues[key]
+                else:
+                    # A signal arrived as the idle wait ended: it still gets an answer.
+                    self._start_worker(key, queue)
 
     async def _handle(self, room_id: str, conn: ConnId, participant: str,
                       message: p.ClientMessage) -> None:
@@ -149,11 +181,22 @@ class MediaService:
 
     async def _offer(self, media: RoomMedia, conn: ConnId, participant: str,
                      message: p.MediaOffer) -> None:
-        if "\nm=audio " not in message.sdp:
-            self._error(conn, "bad_message", "a media offer starts with an audio section",
+        # Each offer may build a peer connection (sockets, threads, a certificate): one
+        # person's offers are paced, so a flood costs them waiting, not the node its CPU.
+        key = (media.room_id, participant)
+        loop = asyncio.get_running_loop()
+        wait = self._last_offer.get(key, -OFFER_INTERVAL) + OFFER_INTERVAL - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._last_offer[key] = loop.time()
+        if media.conn_of(participant) != conn:
+            return  # they left (or reconnected) while this waited
+        peer = media.peers.get(participant)
+        if peer is None and media.place_of(participant) == "lobby" and media.lobby_peers() >= \
+                LOBBY_PEERS:
+            self._error(conn, "forbidden", "sound can start once you're let into the group",
                         message.ref)
             return
-        peer = media.peers.get(participant)
         if peer is not None and _fingerprints(peer.pc.remoteDescription) != _fingerprints(
                 message.sdp):
             # A new peer connection in the browser (its certificate differs): the old
@@ -170,11 +213,9 @@ class MediaService:
             media.peers[participant] = peer
             self._watch(media, peer)
         pc = peer.pc
-        if message.sdp.count("\nm=") > MAX_MLINES:
-            self._error(conn, "bad_message", "too many media sections in the offer", message.ref)
-            return
+        sdp = keep_usable_candidates(message.sdp)
         try:
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=message.sdp, type="offer"))
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
         except Exception as error:  # aiortc raises ValueError, InvalidStateError, ...
             log.info("unusable media offer", extra={"room": media.room_id,
                                                      "why": type(error).__name__})
@@ -245,7 +286,8 @@ class MediaService:
         def on_track(track: object) -> None:
             # Audio is decoded on the loop as it arrives (InlineOpus), not read from
             # the track; the camera is read by its VideoSource.
-            if getattr(track, "kind", None) == "video" and peer.camera is None:
+            if (getattr(track, "kind", None) == "video" and peer.camera is None
+                    and not peer.closing):
                 peer.camera = VideoSource(track)  # type: ignore[arg-type]
 
         @pc.on("connectionstatechange")
@@ -280,6 +322,13 @@ class MediaService:
         if not text:
             self._ack(peer.conn, message.ref)
             return  # end of candidates
+        peer.candidates += 1
+        if peer.candidates > MAX_CANDIDATES:
+            self._error(peer.conn, "rate_limited", "too many candidates", message.ref)
+            return
+        if not usable_address(candidate_host(text) or ""):
+            self._ack(peer.conn, message.ref)  # an mDNS name, loopback...: not checked
+            return
         try:
             candidate = candidate_from_sdp(text)
         except (ValueError, IndexError):

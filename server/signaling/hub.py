@@ -226,8 +226,12 @@ class Hub:
         for effect in room.handle(command, self._clock()):
             self._apply(room.id, effect)
         if self._media_seen.get(room.id) != room.media_version:
-            self._media_seen[room.id] = room.media_version
-            self.media.update(room.id, room.media_view())
+            try:
+                self.media.update(room.id, room.media_view())
+                self._media_seen[room.id] = room.media_version
+            except Exception:
+                # Not marked seen: the next command tries the whole view again.
+                log.exception("could not apply the media rules", extra={"room": room.id})
         if room.ended:
             self._forget(room.id)
         elif room.empty and room.id not in self._sweeps:

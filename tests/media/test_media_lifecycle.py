@@ -223,3 +223,63 @@ async def test_a_new_peer_connection_from_the_same_person_replaces_the_old(
     finally:
         for client in (speaker, first, second):
             await client.close()
+
+
+async def test_what_a_client_may_ask_of_the_media_path_is_bounded(hs: SuiteHarness) -> None:
+    group = await hs.group("Ann")
+    ann = MediaClient(group.people[0], listen_only=True)
+    try:
+        await ann.connect()
+        client = ann.client
+        # Candidates naming loopback, link-local or an mDNS name are acknowledged and
+        # never checked; past twenty, candidates are refused.
+        for n, host in enumerate(["127.0.0.1", "169.254.169.254", "abcd.local"]):
+            await client.send("media.candidate", sdpMid="0", sdpMLineIndex=0, ref=f"c{n}",
+                              candidate=f"candidate:1 1 udp 2122260223 {host} 9 typ host")
+            await client.expect("ack", ref=f"c{n}")
+        peer = media_of(hs).room(group.room_id).peers[client.id]
+        remote = peer.pc.getTransceivers()[0].receiver.transport.transport.getRemoteCandidates()
+        assert not any(c.ip in ("127.0.0.1", "169.254.169.254", "abcd.local") for c in remote)
+        for n in range(3, 20):
+            await client.send("media.candidate", sdpMid="0", sdpMLineIndex=0, ref=f"c{n}",
+                              candidate=f"candidate:1 1 udp 1 203.0.113.{n} 9 typ host")
+            await client.expect("ack", ref=f"c{n}")
+        await client.send("media.candidate", sdpMid="0", sdpMLineIndex=0, ref="c-many",
+                          candidate="candidate:1 1 udp 1 203.0.113.99 9 typ host")
+        assert (await client.expect("error", ref="c-many"))["code"] == "rate_limited"
+        # A second offer straight away is answered, but no sooner than a second after
+        # the first: a flood of offers costs its sender waiting.
+        started = time.monotonic()
+        second = MediaClient(client, listen_only=True)
+        await second.connect()
+        assert time.monotonic() - started > 0.5
+        await second.close()
+    finally:
+        await ann.close()
+
+
+async def test_only_a_few_people_waiting_in_the_lobby_may_connect_media(
+        hs: SuiteHarness) -> None:
+    group = await hs.group()
+    waiting = []
+    try:
+        for n in range(9):
+            token = (await hs.join_as(hs.browser(), group.invite, f"Wai{n}"))["token"]
+            waiting.append(MediaClient(await hs.connect(token), listen_only=True))
+        for client in waiting[:8]:
+            await client.connect()
+        last = waiting[8]
+        last.pc.addTransceiver("audio", direction="recvonly")
+        await last.pc.setLocalDescription(await last.pc.createOffer())
+        await last.client.send("media.offer", sdp=last.pc.localDescription.sdp, ref="o")
+        error = await last.client.expect("error", ref="o")
+        assert error["code"] == "forbidden"
+        # Let in, the same person connects.
+        await group.fac.send("lobby.admit", participant=last.client.id)
+        await last.client.expect("admitted")
+        await asyncio.sleep(1.0)  # offers are paced per person
+        await last.client.send("media.offer", sdp=last.pc.localDescription.sdp, ref="o2")
+        await last.client.expect("media.answer")
+    finally:
+        for client in waiting:
+            await client.close()

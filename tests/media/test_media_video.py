@@ -63,6 +63,14 @@ async def test_focus_mode_cameras(hs: SuiteHarness) -> None:
         await expect_where(bea.client, "media.slots",
                            lambda m: ann.client.id not in [s["participant"] for s in m["slots"]])
         assert room.peers[ann.client.id].camera.viewers == 0
+        # Back on; then the facilitator leaves: a paused room shows nobody (invariant 2).
+        await ann.client.send("media.state", audio=False, video=True)
+        await expect_where(bea.client, "media.slots",
+                           lambda m: ann.client.id in [s["participant"] for s in m["slots"]])
+        await group.fac.close()
+        await expect_where(bea.client, "media.slots",
+                           lambda m: not any(s["participant"] for s in m["slots"]))
+        assert room.peers[ann.client.id].camera.viewers == 0
     finally:
         for client in clients:
             await client.close()

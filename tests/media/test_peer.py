@@ -7,8 +7,8 @@ from aiortc.rtp import RtpPacket
 from server.media.peer import InOrder
 
 
-def packet(sequence: int) -> RtpPacket:
-    rtp = RtpPacket(sequence_number=sequence, timestamp=sequence * 960)
+def packet(sequence: int, ssrc: int = 1) -> RtpPacket:
+    rtp = RtpPacket(sequence_number=sequence, timestamp=sequence * 960, ssrc=ssrc)
     rtp._data = bytes([sequence % 256])  # type: ignore[attr-defined]
     return rtp
 
@@ -32,3 +32,13 @@ def test_late_and_duplicate_packets_are_dropped() -> None:
 
 def test_sequence_numbers_wrap() -> None:
     assert passed(InOrder(), 65534, 65535, 0, 1, 65535) == [65534, 65535, 0, 1]
+
+
+def test_a_new_stream_starts_afresh() -> None:
+    buffer = InOrder()
+    assert passed(buffer, 5000, 5001) == [5000, 5001]
+    assert passed(buffer, 20, 21) == [20, 21]  # far behind: the sender started again
+    _, frame = buffer.add(packet(22, ssrc=2))  # another stream
+    assert frame is not None
+    _, frame = buffer.add(packet(3, ssrc=3))
+    assert frame is not None

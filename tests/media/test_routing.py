@@ -64,3 +64,8 @@ def test_assign_all_covers_viewers_with_slots_only() -> None:
     view = MediaView(seats=ROOM, focus=True)
     result = assign_all({}, view, ALL, {"fac": 1, "ann": 2})
     assert result == {"fac": ("ann",), "ann": ("fac", None)}
+
+
+def test_a_paused_room_shows_no_cameras() -> None:
+    no_facilitator = tuple(s for s in ROOM if not s.staff)
+    assert visible_to(MediaView(seats=no_facilitator, focus=False), ALL) == {}
