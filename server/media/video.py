@@ -262,11 +262,9 @@ class VideoSource:
         self._pending: _Job | None = None
         self._stopping = False
         self._thread_done: asyncio.Future[None] = self._loop.create_future()
-        self._thread = threading.Thread(
-            target=self._run_encoder, name=f"hearth-video-encoder-{next(_encoder_numbers)}",
-            daemon=True,
-        )
-        self._thread.start()
+        # Started with the first frame someone may see: most cameras in a group stay off,
+        # and a thread per idle camera m-line would be hundreds of threads on a busy node.
+        self._thread: threading.Thread | None = None
         self._reader = self._loop.create_task(self._read(), name="hearth-video-source-reader")
 
     @property
@@ -313,9 +311,12 @@ class VideoSource:
         except asyncio.CancelledError:
             if not self._reader.cancelled():
                 raise  # close itself was cancelled
+        if self._thread is None:
+            self._thread_finished()  # never started: nothing to wait for
         # The thread says it is done through the loop, so joining here cannot block it.
         await asyncio.shield(self._thread_done)
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
 
     async def __aenter__(self) -> VideoSource:
         return self
@@ -375,6 +376,11 @@ class VideoSource:
                 keyframe = keyframe or waiting.keyframe
             self._pending = _Job(frame, pts, keyframe)
             self._wakeup.notify()
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run_encoder,
+                name=f"hearth-video-encoder-{next(_encoder_numbers)}", daemon=True)
+            self._thread.start()
 
     def _stamp(self, frame: av.VideoFrame, now: float) -> float:
         """When on the server timeline this frame was captured.

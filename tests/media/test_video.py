@@ -229,13 +229,20 @@ async def test_a_busy_encoder_drops_frames_instead_of_queueing_them() -> None:
         assert counters.encoders_opened == 1
 
 
+def encoder_threads() -> int:
+    return sum(t.name.startswith("hearth-video-encoder") for t in threading.enumerate())
+
+
 async def test_a_camera_nobody_sees_is_not_encoded() -> None:
+    before = encoder_threads()
     async with VideoSource(ColourCamera(RED)) as source:
         await eventually(lambda: source.counters.frames_unwatched >= 5)
         assert source.counters.frames_encoded == 0 and source.encoders == 0
+        assert encoder_threads() == before  # not even a thread until someone may see it
         slot = VideoSlot()
         slot.show(source)
         await eventually(lambda: source.counters.frames_encoded >= 3)
+        assert encoder_threads() == before + 1
         assert source.counters.keyframes >= 1
         slot.stop()
 
