@@ -10,6 +10,7 @@ the room state machine as a ``MediaView`` and are applied to the mixer as a ``Ro
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 
@@ -24,7 +25,7 @@ from server.media.opus import OpusEncoder
 from server.media.peer import Peer
 from server.media.routing import assign_all
 from server.media.types import FRAME_SAMPLES, FRAME_SECONDS, Aside, Pcm, Roster, Seat
-from server.rooms.types import MediaView
+from server.rooms.types import MediaSeat, MediaView
 
 log = logging.getLogger("hearth.media")
 
@@ -35,6 +36,7 @@ MAX_LAG = 0.2
 SpeakingSink = Callable[[str, bool], None]
 
 
+@functools.cache
 def silence_packet() -> bytes:
     """What a settled Opus encoder makes of 20 ms of digital silence (a few bytes)."""
     encoder = OpusEncoder()
@@ -62,6 +64,7 @@ class RoomMedia:
         self.room_id = room_id
         self.mixer = RoomMixer(max_voices=mixed_voices)
         self.view = MediaView()
+        self._seats: dict[str, MediaSeat] = {}  # the view's seats by participant
         self.peers: dict[str, Peer] = {}
         self._on_speaking = on_speaking
         # The full mix, which nearly everyone hears nearly all the time, at the best
@@ -75,7 +78,6 @@ class RoomMedia:
         self._silence = silence_packet()
         self._clock: asyncio.Task[None] | None = None
         self.ticks = 0
-        self.late_ticks = 0
         self.encodes = 0
 
     # -- rules ---------------------------------------------------------------------
@@ -83,9 +85,9 @@ class RoomMedia:
     def apply(self, view: MediaView) -> list[Peer]:
         """Adopt the room's rules; returns the peers that must now be closed."""
         self.view = view
+        self._seats = {seat.participant_id: seat for seat in view.seats}
         self.mixer.set_roster(roster_of(view))
-        conns = {seat.participant_id: seat.conn for seat in view.seats}
-        gone = [peer for person, peer in self.peers.items() if conns.get(person) != peer.conn]
+        gone = [peer for person, peer in self.peers.items() if self.conn_of(person) != peer.conn]
         for peer in gone:
             del self.peers[peer.participant]
             self._personal.pop(peer.participant, None)
@@ -125,20 +127,15 @@ class RoomMedia:
         return encoder.encode(pcm, pts)
 
     def place_of(self, participant: str) -> str | None:
-        for seat in self.view.seats:
-            if seat.participant_id == participant:
-                return seat.place
-        return None
-
-    def lobby_peers(self) -> int:
-        waiting = {seat.participant_id for seat in self.view.seats if seat.place == "lobby"}
-        return sum(1 for person in self.peers if person in waiting)
+        seat = self._seats.get(participant)
+        return seat.place if seat is not None else None
 
     def conn_of(self, participant: str) -> int | None:
-        for seat in self.view.seats:
-            if seat.participant_id == participant:
-                return seat.conn
-        return None
+        seat = self._seats.get(participant)
+        return seat.conn if seat is not None else None
+
+    def lobby_peers(self) -> int:
+        return sum(1 for person in self.peers if self.place_of(person) == "lobby")
 
     # -- frames in -----------------------------------------------------------------
 
@@ -167,7 +164,6 @@ class RoomMedia:
             if delay > 0:
                 await asyncio.sleep(delay)
             elif delay < -MAX_LAG:
-                self.late_ticks += 1
                 due = loop.time()
             try:
                 self.tick(loop.time())

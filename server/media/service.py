@@ -78,10 +78,6 @@ class MediaService:
     def room(self, room_id: str) -> RoomMedia | None:
         return self._rooms.get(room_id)
 
-    @property
-    def peer_count(self) -> int:
-        return sum(len(room.peers) for room in self._rooms.values())
-
     def update(self, room_id: str, view: MediaView) -> None:
         """The room's rules changed: apply them now; close peers of people who left."""
         media = self._rooms.get(room_id)

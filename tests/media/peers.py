@@ -27,7 +27,7 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError
 
-from tests.harness import Client
+from tests.harness import Client, SuiteHarness
 
 RATE = 48_000
 SAMPLES = 960
@@ -204,6 +204,11 @@ class MediaClient:
             task.cancel()
         await self.pc.close()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def media_of(hs: SuiteHarness) -> Any:
+    """The server's media service (the server runs in this process, on its own loop)."""
+    return hs.server.app.state.services.hub.media
 
 
 async def until(check: Any, timeout: float = 5.0, every: float = 0.05) -> float:

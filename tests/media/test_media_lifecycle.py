@@ -13,7 +13,6 @@ import re
 import socket
 import threading
 import time
-from typing import Any
 
 import av
 import pytest
@@ -21,15 +20,12 @@ from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 
 from tests.harness import SuiteHarness
-from tests.media.peers import AUDIBLE, MediaClient, until
+from tests.media.peers import AUDIBLE, MediaClient, media_of, until
 
 pytestmark = pytest.mark.timeout(90)
 
 B_TONE = 880.0
 
-
-def media_of(hs: SuiteHarness) -> Any:
-    return hs.server.app.state.services.hub.media
 
 
 def server_task_names(hs: SuiteHarness) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 import pytest
 
@@ -54,9 +53,6 @@ async def test_each_speaker_hears_the_others_and_a_listener_hears_everyone(
         for client in clients:
             await client.close()
 
-
-def media_of(hs: SuiteHarness) -> Any:
-    return hs.server.app.state.services.hub.media
 
 
 async def test_a_mute_silences_at_the_server_within_200_ms_and_a_lock_holds(

@@ -6,12 +6,11 @@ facilitators only), over a fixed set of slots per connection.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 
 from tests.harness import SuiteHarness, expect_where
-from tests.media.peers import ColourTrack, MediaClient, until
+from tests.media.peers import ColourTrack, MediaClient, media_of, until
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -25,9 +24,6 @@ def close_to(colour: tuple[int, int, int], wanted: tuple[int, int, int]) -> bool
 def shows(client: MediaClient, wanted: tuple[int, int, int]) -> bool:
     return any(close_to(colour, wanted) for colour in client.colours().values())
 
-
-def media_of(hs: SuiteHarness) -> Any:
-    return hs.server.app.state.services.hub.media
 
 
 async def test_focus_mode_cameras(hs: SuiteHarness) -> None:
