@@ -1,6 +1,6 @@
-"""``python -m server`` is ``hearth serve``."""
+"""``python -m server [--host H] [--port P]`` is ``hearth serve``; sub-commands work too."""
 
 from server.cli import main
 
 if __name__ == "__main__":
-    main()
+    main(default_command="serve")

@@ -7,7 +7,6 @@ import asyncio
 import getpass
 import json
 import os
-import secrets
 import sys
 from collections.abc import Sequence
 
@@ -16,15 +15,9 @@ import uvicorn
 from server import logs
 from server.app import create_app
 from server.auth.passwords import MIN_PASSWORD, hash_password
+from server.demo import create_demo
 from server.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, from_env
 from server.store.db import AUDIENCES, ROLES, Conflict, SqlStore
-
-DEMO_ROOMS = (
-    ("Mums' circle (demo)", "mothers"),
-    ("Dads & partners (demo)", "fathers_partners"),
-)
-DEMO_FACILITATOR = "facilitator"
-
 
 def uvicorn_config(app: object, settings: Settings) -> uvicorn.Config:
     return uvicorn.Config(
@@ -43,36 +36,10 @@ def uvicorn_config(app: object, settings: Settings) -> uvicorn.Config:
     )
 
 
-async def _demo(settings: Settings) -> list[str]:
-    """On an empty database: a demo facilitator and two demo rooms. Returns lines to print."""
-    store = SqlStore(settings.resolved_database_url)
-    try:
-        await store.migrate()
-        if await store.count_staff() or await store.rooms():
-            return []
-        password = secrets.token_urlsafe(12)
-        await store.add_staff(DEMO_FACILITATOR, hash_password(password), "facilitator")
-        lines = [
-            "",
-            "Hearth is set up with demo data (shown once; keep it somewhere safe).",
-            f"  Facilitator login: {settings.public_url}/login",
-            f"    username: {DEMO_FACILITATOR}",
-            f"    password: {password}",
-        ]
-        for name, audience in DEMO_ROOMS:
-            room = await store.add_room(name, audience)
-            invite = await store.add_invite(room.id)
-            lines.append(f"  {name}: {settings.public_url}/join/{invite.code}")
-        lines.append("")
-        return lines
-    finally:
-        await store.aclose()
-
-
 def serve(settings: Settings) -> None:
     logs.configure()
     settings = settings.with_secret()
-    for line in asyncio.run(_demo(settings)):
+    for line in asyncio.run(create_demo(settings)):
         print(line, flush=True)
     print(f"Hearth is running at {settings.public_url}  (Ctrl+C to stop)", flush=True)
     uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()
@@ -147,12 +114,20 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = parser().parse_args(argv)
-    if args.command in (None, "serve"):
-        host = getattr(args, "host", DEFAULT_HOST)
-        port = getattr(args, "port", DEFAULT_PORT)
-        serve(from_env(host=host, port=port))
+def main(argv: Sequence[str] | None = None, *, default_command: str | None = None) -> None:
+    """Run one command. ``python -m server`` passes ``default_command="serve"`` so that
+    ``python -m server --port P`` serves; ``hearth`` alone prints the help."""
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    if default_command and (not args_in or (args_in[0].startswith("-")
+                                            and args_in[0] not in ("-h", "--help"))):
+        args_in.insert(0, default_command)
+    top = parser()
+    args = top.parse_args(args_in)
+    if args.command is None:
+        top.print_help()
+        return
+    if args.command == "serve":
+        serve(from_env(host=args.host, port=args.port))
     elif args.command == "staff":
         password = _password_from_user()
         if len(password) < MIN_PASSWORD:
