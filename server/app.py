@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.auth.ratelimit import KeyedLimiter
 from server.auth.tokens import Signer
-from server.http import admin, api, lead, pages
+from server.http import account, admin, api, lead, pages
 from server.metrics import Metrics
 from server.safeguarding.directory import Directory, DirectoryStore
 from server.safeguarding.notify import Notifier
@@ -89,6 +89,7 @@ class _WebSocketApp:
 
 
 def create_app(settings: Settings) -> Starlette:
+    settings.prepare_storage()
     settings = settings.with_secret()
     assert settings.secret_key is not None
     signer = Signer(settings.secret_key)
@@ -140,6 +141,7 @@ def create_app(settings: Settings) -> Starlette:
 
     return Starlette(
         routes=[
+            *account.routes,  # first: its guard on the room-token API goes ahead of api's
             *api.routes,
             *pages.routes,
             *lead.routes,

@@ -1,4 +1,9 @@
-"""The command line of PROTOCOL.md: ``serve``, ``staff add``, ``room add``."""
+"""The command line of PROTOCOL.md: ``serve``, ``staff add``, ``room add``, ``audit verify``.
+
+Every command works on a fresh folder (it makes the data folder), and anything the
+operator must fix (an unwritable folder, a short secret key, a database that cannot
+be opened) is one line on stderr and exit code 1, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,22 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar
 
 import uvicorn
+from sqlalchemy.exc import SQLAlchemyError
 
 from server import logs
 from server.app import create_app
 from server.auth.passwords import MIN_PASSWORD, hash_password
+from server.datadir import SetupError
 from server.demo import create_demo
-from server.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, from_env
+from server.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, from_env, is_wildcard
 from server.store.db import AUDIENCES, ROLES, Conflict, SqlStore
+
+T = TypeVar("T")
+
 
 def uvicorn_config(app: object, settings: Settings) -> uvicorn.Config:
     return uvicorn.Config(
@@ -38,11 +49,25 @@ def uvicorn_config(app: object, settings: Settings) -> uvicorn.Config:
 
 def serve(settings: Settings) -> None:
     logs.configure()
+    settings.prepare_storage()
     settings = settings.with_secret()
-    for line in asyncio.run(create_demo(settings)):
+    for line in _with_store(create_demo(settings)):
         print(line, flush=True)
     print(f"Hearth is running at {settings.public_url}  (Ctrl+C to stop)", flush=True)
+    if is_wildcard(settings.host) and not settings.public_base_url:
+        print("  Listening on every address of this machine: a phone on the same network can "
+              "open the links above (its microphone needs HTTPS: see the README).", flush=True)
     uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()
+
+
+def _with_store(work: Coroutine[Any, Any, T]) -> T:
+    """Run a command's database work; a database that cannot be used is one clear line."""
+    try:
+        return asyncio.run(work)
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise SetupError(f"the database (HEARTH_DATABASE_URL, or hearth.db in the data "
+                         f"folder) could not be used: {reason}") from None
 
 
 def _password_from_user() -> str:
@@ -126,25 +151,35 @@ def main(argv: Sequence[str] | None = None, *, default_command: str | None = Non
     if args.command is None:
         top.print_help()
         return
+    try:
+        _dispatch(args)
+    except SetupError as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
+def _dispatch(args: argparse.Namespace) -> None:
     if args.command == "serve":
         serve(from_env(host=args.host, port=args.port))
-    elif args.command == "staff":
+        return
+    settings = from_env()
+    settings.prepare_storage()
+    if args.command == "staff":
         password = _password_from_user()
         if len(password) < MIN_PASSWORD:
             raise SystemExit(f"error: a password needs at least {MIN_PASSWORD} characters")
         try:
-            username = asyncio.run(_staff_add(from_env(), args.username, args.role, password))
+            username = _with_store(_staff_add(settings, args.username, args.role, password))
         except (Conflict, ValueError) as exc:
             raise SystemExit(f"error: {exc}") from None
         print(f"added {args.role} {username}")
     elif args.command == "room":
         try:
-            result = asyncio.run(_room_add(from_env(), args.name, args.audience))
+            result = _with_store(_room_add(settings, args.name, args.audience))
         except ValueError as exc:
             raise SystemExit(f"error: {exc}") from None
         print(json.dumps(result))
     elif args.command == "audit":
-        ok, report = asyncio.run(_audit_verify(from_env()))
+        ok, report = _with_store(_audit_verify(settings))
         print(report)
         if not ok:
             raise SystemExit(1)

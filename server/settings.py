@@ -6,12 +6,24 @@ directly with smaller timeouts instead of patching anything.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from server.auth.tokens import new_secret
+import ifaddr
+
+from server.datadir import (
+    DATABASE_FILE,
+    SetupError,
+    check_secret,
+    create_database_file,
+    load_or_create_secret,
+    prepare,
+)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -23,7 +35,10 @@ class Settings:
     database_url: str | None = None  # None: SQLite in data_dir
     redis_url: str | None = None  # None: the in-process bus
     secret_key: str | None = None  # None: generated once and kept in data_dir
-    allowed_origins: tuple[str, ...] = ()  # empty: this server's own http://host:port
+    allowed_origins: tuple[str, ...] = ()  # added to the public URL and local addresses
+    # Where people reach this server (a proxy's https://hearth.example.org); None:
+    # http://host:port, with a wildcard host replaced by this machine's LAN address.
+    public_base_url: str | None = None
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     # Set behind a TLS proxy so cookies carry Secure.
@@ -93,41 +108,76 @@ class Settings:
 
     @property
     def resolved_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{(self.data_dir / 'hearth.db').resolve()}"
+        return self.database_url or f"sqlite:///{(self.data_dir / DATABASE_FILE).resolve()}"
 
-    @property
-    def origins(self) -> frozenset[str]:
-        if self.allowed_origins:
-            return frozenset(o.rstrip("/") for o in self.allowed_origins)
-        hosts = {self.host, "localhost", "127.0.0.1"} if self.host in (
-            "127.0.0.1", "localhost", "0.0.0.0"  # noqa: S104 - comparing, not binding
-        ) else {self.host}
-        return frozenset(f"http://{h}:{self.port}" for h in hosts)
-
-    @property
+    @cached_property
     def public_url(self) -> str:
-        return sorted(self.origins)[0] if self.allowed_origins else (
-            f"http://{'127.0.0.1' if self.host == '0.0.0.0' else self.host}:{self.port}"  # noqa: S104
-        )
+        """The base of every link Hearth prints or shows (join, invite, login, lead)."""
+        if self.public_base_url:
+            return self.public_base_url
+        host = self.host
+        if is_wildcard(host):
+            host = (_lan_addresses() or ["127.0.0.1"])[0]
+        return f"http://{_url_host(host)}:{self.port}"
+
+    @cached_property
+    def origins(self) -> frozenset[str]:
+        """Origins whose pages may join, log in and open WebSockets: the public URL, any
+        listed in HEARTH_ALLOWED_ORIGINS, and the addresses this server listens on."""
+        hosts = {self.host}
+        if is_wildcard(self.host):
+            hosts = {"localhost", "127.0.0.1", *_lan_addresses()}
+        elif self.host in ("127.0.0.1", "localhost"):
+            hosts = {"localhost", "127.0.0.1"}
+        local = {f"http://{_url_host(h)}:{self.port}" for h in hosts}
+        listed = {o.rstrip("/") for o in self.allowed_origins}
+        return frozenset(local | listed | {self.public_url})
 
     def with_secret(self) -> Settings:
-        """Fill in the secret key, creating and keeping one in data_dir if none is set."""
-        if self.secret_key:
+        """Fill in the secret key, creating and keeping one in data_dir if none is set.
+        Raises SetupError for a key too short to sign with, wherever it came from."""
+        if self.secret_key is not None:
+            check_secret(self.secret_key, "HEARTH_SECRET_KEY")
             return self
         return replace(self, secret_key=load_or_create_secret(self.data_dir))
 
+    def prepare_storage(self) -> None:
+        """Make the data folder (and the SQLite file, 0600) ready, or raise SetupError."""
+        if self.database_url is None:
+            prepare(self.data_dir)
+            create_database_file(self.data_dir)
 
-def load_or_create_secret(data_dir: Path) -> str:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    secret = new_secret(48)
-    # Created 0600 from the start: the key signs every token and cookie.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secret + "\n")
-    return secret
+
+def is_wildcard(host: str) -> bool:
+    return host in ("0.0.0.0", "::", "")  # noqa: S104 - comparing, not binding
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _lan_addresses() -> list[str]:
+    """This machine's IPv4 addresses other than loopback, private ranges first: the ones
+    a phone on the same network can reach."""
+    found = []
+    for adapter in ifaddr.get_adapters():
+        for ip in adapter.ips:
+            if isinstance(ip.ip, str) and not ip.ip.startswith(("127.", "169.254.")):
+                found.append(ip.ip)
+    return sorted(found, key=lambda a: not ipaddress.ip_address(a).is_private)
+
+
+def public_url_from(value: str) -> str | None:
+    """Check HEARTH_PUBLIC_URL: an http(s) origin, with no path, query or fragment."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or (
+            parts.path or parts.query or parts.fragment):
+        raise SetupError(f"HEARTH_PUBLIC_URL must look like https://hearth.example.org "
+                         f"(no path), not {value!r}")
+    return value
 
 
 def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -138,29 +188,41 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         data_dir=Path(env.get("HEARTH_DATA_DIR", "hearth-data")),
         database_url=env.get("HEARTH_DATABASE_URL") or None,
         redis_url=env.get("HEARTH_REDIS_URL") or None,
-        secret_key=env.get("HEARTH_SECRET_KEY") or None,
+        # Set but empty is refused, not replaced: a blank deploy variable must not go unseen.
+        secret_key=env.get("HEARTH_SECRET_KEY"),
         allowed_origins=origins,
+        public_base_url=public_url_from(env.get("HEARTH_PUBLIC_URL", "")),
         secure_cookies=env.get("HEARTH_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
         webhook_url=env.get("HEARTH_WEBHOOK_URL") or None,
         webhook_secret=env.get("HEARTH_WEBHOOK_SECRET") or None,
         smtp_host=env.get("HEARTH_SMTP_HOST") or None,
-        smtp_port=int(env.get("HEARTH_SMTP_PORT", "25")),
+        smtp_port=_int(env, "HEARTH_SMTP_PORT", 25),
         alert_email_to=env.get("HEARTH_ALERT_EMAIL_TO") or None,
         alert_email_from=env.get("HEARTH_ALERT_EMAIL_FROM", "hearth@localhost"),
-        retention_days=int(env.get("HEARTH_RETENTION_DAYS", "90")),
-        ack_within_urgent=int(env.get("HEARTH_ACK_WITHIN_URGENT", "60")),
-        ack_within_concern=int(env.get("HEARTH_ACK_WITHIN_CONCERN", "300")),
+        retention_days=_int(env, "HEARTH_RETENTION_DAYS", 90),
+        ack_within_urgent=_int(env, "HEARTH_ACK_WITHIN_URGENT", 60),
+        ack_within_concern=_int(env, "HEARTH_ACK_WITHIN_CONCERN", 300),
         media_addresses=_listed(env.get("HEARTH_MEDIA_ADDRESSES", "")),
         media_public_address=env.get("HEARTH_MEDIA_PUBLIC_ADDRESS") or None,
         media_ports=_port_range(env.get("HEARTH_MEDIA_PORTS", "")),
         stun_urls=_listed(env.get("HEARTH_STUN_URLS", "")),
         turn_urls=_listed(env.get("HEARTH_TURN_URLS", "")),
         turn_secret=env.get("HEARTH_TURN_SECRET") or None,
-        turn_ttl=int(env.get("HEARTH_TURN_TTL", str(12 * 3600))),
-        opus_complexity=int(env.get("HEARTH_OPUS_COMPLEXITY", "10")),
-        personal_opus_complexity=int(env.get("HEARTH_PERSONAL_OPUS_COMPLEXITY", "1")),
+        turn_ttl=_int(env, "HEARTH_TURN_TTL", 12 * 3600),
+        opus_complexity=_int(env, "HEARTH_OPUS_COMPLEXITY", 10),
+        personal_opus_complexity=_int(env, "HEARTH_PERSONAL_OPUS_COMPLEXITY", 1),
     )
     return replace(settings, **overrides)  # type: ignore[arg-type]
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SetupError(f"{name} must be a whole number, not {value!r}") from None
 
 
 def _listed(value: str) -> tuple[str, ...]:
@@ -175,7 +237,7 @@ def _port_range(value: str) -> tuple[int, int] | None:
     try:
         ports = (int(low), int(high if sep else low))
     except ValueError:
-        raise ValueError(f"HEARTH_MEDIA_PORTS must look like 50000-50999, not {value!r}") from None
+        raise SetupError(f"HEARTH_MEDIA_PORTS must look like 50000-50999, not {value!r}") from None
     if not 1024 <= ports[0] <= ports[1] <= 65535:
-        raise ValueError(f"HEARTH_MEDIA_PORTS {value!r} is not a range within 1024-65535")
+        raise SetupError(f"HEARTH_MEDIA_PORTS {value!r} is not a range within 1024-65535")
     return ports

@@ -16,10 +16,11 @@ import httpx
 from tests.harness import free_port
 
 
-def hearth(data_dir: Path, *args: str, password: str | None = None,
-           stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
-    env["HEARTH_DATA_DIR"] = str(data_dir)
+def hearth(data_dir: Path, *args: str, password: str | None = None, stdin: str | None = None,
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m server ARGS`` with only the HEARTH_ settings given here."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
+    env = {**base, **(env or {}), "HEARTH_DATA_DIR": str(data_dir)}
     if password is not None:
         env["HEARTH_PASSWORD"] = password
     return subprocess.run([sys.executable, "-m", "server", *args], env=env, text=True,
@@ -133,3 +134,101 @@ def test_audit_verify_names_the_first_bad_entry(tmp_path: Path) -> None:
         db.execute("UPDATE audit SET action = 'room.unlock' WHERE seq = 2")
     broken = hearth(tmp_path, "audit", "verify")
     assert broken.returncode == 1 and "entry 2" in broken.stdout
+
+
+def _one_clear_line(result: subprocess.CompletedProcess[str], *expected: str) -> None:
+    """Exit 1 with one line on stderr that says what is wrong, and no traceback."""
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for words in expected:
+        assert words in lines[0], lines[0]
+
+
+def test_hearth_alone_prints_help() -> None:
+    hearth_bin = Path(sys.executable).parent / "hearth"
+    result = subprocess.run([str(hearth_bin)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "usage: hearth" in result.stdout
+    for command in ("serve", "staff", "room", "audit"):
+        assert command in result.stdout
+
+
+def test_every_command_works_in_a_fresh_folder(tmp_path: Path) -> None:
+    data = tmp_path / "new" / "hearth-data"
+    added = hearth(data, "staff", "add", "sam", "--role", "facilitator",
+                   password="a long enough password")
+    assert added.returncode == 0, added.stderr
+    assert (data.stat().st_mode & 0o777) == 0o700
+    assert ((data / "hearth.db").stat().st_mode & 0o777) == 0o600
+    for fresh, args in ((tmp_path / "r", ("room", "add", "Mums", "--audience", "mothers")),
+                        (tmp_path / "a", ("audit", "verify"))):
+        result = hearth(fresh, *args)
+        assert result.returncode == 0 and (fresh / "hearth.db").exists(), result.stderr
+
+
+def _read_only(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run hearth on a data folder it cannot write: a read-only bind mount when running
+    as root (whom permissions do not stop), else a folder without write permission."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
+    env["HEARTH_DATA_DIR"] = str(data)
+    env["HEARTH_PASSWORD"] = "a long enough password"
+    command = [sys.executable, "-m", "server", *args]
+    if os.geteuid() == 0:
+        mount = f"mount --bind -o ro {data} {data} && exec \"$@\""
+        command = ["unshare", "--mount", "sh", "-c", mount, "sh", *command]
+    else:
+        data.chmod(0o500)
+    try:
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    finally:
+        data.chmod(0o700)
+
+
+def test_a_data_folder_that_cannot_be_written_is_one_clear_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for args in (("staff", "add", "kim", "--role", "facilitator"),
+                 ("room", "add", "Dads", "--audience", "fathers_partners"),
+                 ("audit", "verify"), ("--port", str(free_port()))):
+        _one_clear_line(_read_only(data, *args), f"cannot write to the data folder {data}",
+                        "HEARTH_DATA_DIR")
+    # An existing database in a folder that became read-only: the same, not a traceback.
+    assert hearth(data, "audit", "verify").returncode == 0
+    _one_clear_line(_read_only(data, "room", "add", "Dads", "--audience", "everyone"),
+                    "cannot write to the data folder")
+
+
+def test_a_data_folder_that_cannot_be_made_is_one_clear_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("a file, not a folder")
+    _one_clear_line(hearth(tmp_path / "file" / "data", "audit", "verify"),
+                    "cannot create the data folder")
+
+
+def test_serve_refuses_a_truncated_or_short_secret_key(tmp_path: Path) -> None:
+    from server.datadir import load_or_create_secret
+
+    key = tmp_path / "secret_key"
+    load_or_create_secret(tmp_path)
+    for size in (0, 10, 31):
+        os.truncate(key, size)
+        _one_clear_line(hearth(tmp_path, "--port", str(free_port())),
+                        f"the secret key {key} is", "at least 32")
+    env_key = hearth(tmp_path / "other", "serve", "--port", str(free_port()),
+                     env={"HEARTH_SECRET_KEY": "short"})
+    _one_clear_line(env_key, "HEARTH_SECRET_KEY is only 5 bytes")
+
+
+def test_a_database_that_cannot_be_opened_is_one_clear_line(tmp_path: Path) -> None:
+    result = hearth(tmp_path, "audit", "verify",
+                    env={"HEARTH_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    _one_clear_line(result, "the database", "could not be used")
+
+
+def test_bad_settings_are_one_clear_line(tmp_path: Path) -> None:
+    _one_clear_line(hearth(tmp_path, "--port", str(free_port()),
+                           env={"HEARTH_PUBLIC_URL": "hearth.example.org"}),
+                    "HEARTH_PUBLIC_URL must look like")
+    _one_clear_line(hearth(tmp_path, "room", "add", "X", "--audience", "everyone",
+                           env={"HEARTH_RETENTION_DAYS": "ninety"}),
+                    "HEARTH_RETENTION_DAYS must be a whole number")

@@ -24,9 +24,18 @@ class BadToken(Exception):
     """Signature wrong, token malformed or expired."""
 
 
+# Below this a key can be guessed or was cut short; server/datadir.py refuses it first
+# with a clear message, and this keeps any other path from signing with it.
+MIN_KEY_BYTES = 32
+
+
 @dataclass(frozen=True, slots=True)
 class Signer:
     secret_key: str
+
+    def __post_init__(self) -> None:
+        if len(self.secret_key.encode()) < MIN_KEY_BYTES:
+            raise ValueError(f"a secret key needs at least {MIN_KEY_BYTES} bytes")
 
     def _serializer(self, salt: str) -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(self.secret_key, salt=salt)

@@ -536,7 +536,7 @@ class RedisSubscription(_BufferedSubscription):
                     )
             finally:
                 # Releases the connection to the pool, disconnected: it may be mid-reply.
-                await pubsub.aclose()  # type: ignore[no-untyped-call]  # untyped in redis-py
+                await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]  # untyped before redis 8
             await asyncio.sleep(_reconnect_delay(self._failures))
 
     async def _listen(self, pubsub: PubSub) -> None:

@@ -79,3 +79,10 @@ def test_keyed_limiter_is_per_key_and_bounded() -> None:
     for key in ("c", "d", "e"):
         limiter.allow(key, 0)
     assert len(limiter._buckets) == 3
+
+
+@pytest.mark.parametrize("key", ["", "short", "k" * 31])
+def test_a_short_key_cannot_sign(key: str) -> None:
+    # An empty key once let anyone forge a safeguarding lead's session.
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        Signer(key)

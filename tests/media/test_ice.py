@@ -11,6 +11,7 @@ import time
 import pytest
 
 from server.media.ice import IceServers, turn_credentials
+from server.datadir import SetupError
 from server.settings import from_env
 from tests.conftest import MakeServer
 from tests.harness import harness
@@ -50,7 +51,7 @@ def test_media_settings_come_from_the_environment() -> None:
     assert settings.media_public_address == "203.0.113.7"
     assert settings.turn_urls == ("turn:a", "turn:b")
     for bad in ("50000-", "abc", "80-90", "60000-50000"):
-        with pytest.raises(ValueError, match="HEARTH_MEDIA_PORTS"):
+        with pytest.raises(SetupError, match="HEARTH_MEDIA_PORTS"):
             from_env({"HEARTH_MEDIA_PORTS": bad})
 
 
