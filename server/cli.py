@@ -14,6 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Coroutine, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import uvicorn
@@ -44,6 +45,8 @@ def uvicorn_config(app: object, settings: Settings) -> uvicorn.Config:
         log_config=None,  # logs.configure() owns logging
         lifespan="on",
         server_header=False,
+        ssl_certfile=settings.ssl_certfile,
+        ssl_keyfile=settings.ssl_keyfile,
     )
 
 
@@ -121,6 +124,10 @@ def parser() -> argparse.ArgumentParser:
     serve_cmd = commands.add_parser("serve", help="run the server")
     serve_cmd.add_argument("--host", default=DEFAULT_HOST)
     serve_cmd.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve_cmd.add_argument("--ssl-certfile", type=Path, metavar="PEM",
+                           help="serve HTTPS with this certificate (with --ssl-keyfile)")
+    serve_cmd.add_argument("--ssl-keyfile", type=Path, metavar="PEM",
+                           help="the certificate's private key")
 
     staff = commands.add_parser("staff", help="staff accounts").add_subparsers(dest="action",
                                                                               required=True)
@@ -157,9 +164,22 @@ def main(argv: Sequence[str] | None = None, *, default_command: str | None = Non
         raise SystemExit(f"error: {exc}") from None
 
 
+def _tls(args: argparse.Namespace) -> dict[str, Any]:
+    """TLS settings from ``serve``'s flags: both files or neither, each readable."""
+    cert, key = args.ssl_certfile, args.ssl_keyfile
+    if cert is None and key is None:
+        return {}
+    if cert is None or key is None:
+        raise SetupError("--ssl-certfile and --ssl-keyfile go together: give both")
+    for path in (cert, key):
+        if not path.is_file():
+            raise SetupError(f"cannot read {path}: no such file")
+    return {"ssl_certfile": cert, "ssl_keyfile": key, "secure_cookies": True}
+
+
 def _dispatch(args: argparse.Namespace) -> None:
     if args.command == "serve":
-        serve(from_env(host=args.host, port=args.port))
+        serve(from_env(host=args.host, port=args.port, **_tls(args)))
         return
     settings = from_env()
     settings.prepare_storage()

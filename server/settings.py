@@ -41,8 +41,12 @@ class Settings:
     public_base_url: str | None = None
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
-    # Set behind a TLS proxy so cookies carry Secure.
+    # Set behind a TLS proxy so cookies carry Secure (on by itself when serving TLS).
     secure_cookies: bool = False
+    # TLS served by Hearth itself (hearth serve --ssl-certfile/--ssl-keyfile): enough for
+    # a phone on the same network, whose browser allows the microphone on HTTPS only.
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
 
     # PROTOCOL.md: hello within 10 s.
     hello_timeout: float = 10.0
@@ -118,7 +122,11 @@ class Settings:
         host = self.host
         if is_wildcard(host):
             host = (_lan_addresses() or ["127.0.0.1"])[0]
-        return f"http://{_url_host(host)}:{self.port}"
+        return f"{self.scheme}://{_url_host(host)}:{self.port}"
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.ssl_certfile else "http"
 
     @cached_property
     def origins(self) -> frozenset[str]:
@@ -129,7 +137,7 @@ class Settings:
             hosts = {"localhost", "127.0.0.1", *_lan_addresses()}
         elif self.host in ("127.0.0.1", "localhost"):
             hosts = {"localhost", "127.0.0.1"}
-        local = {f"http://{_url_host(h)}:{self.port}" for h in hosts}
+        local = {f"{self.scheme}://{_url_host(h)}:{self.port}" for h in hosts}
         listed = {o.rstrip("/") for o in self.allowed_origins}
         return frozenset(local | listed | {self.public_url})
 

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -232,3 +233,72 @@ def test_bad_settings_are_one_clear_line(tmp_path: Path) -> None:
     _one_clear_line(hearth(tmp_path, "room", "add", "X", "--audience", "everyone",
                            env={"HEARTH_RETENTION_DAYS": "ninety"}),
                     "HEARTH_RETENTION_DAYS must be a whole number")
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1, as README's phone instructions make one."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hearth")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_serve_https_for_a_phones_microphone(tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
+    env["HEARTH_DATA_DIR"] = str(tmp_path / "data")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server", "--port", str(port), "--ssl-certfile", str(cert),
+         "--ssl-keyfile", str(key)], env=env, text=True, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL)
+    try:
+        assert process.stdout is not None
+        out = ""
+        deadline = time.monotonic() + 30
+        while "Hearth is running" not in out and time.monotonic() < deadline:
+            out += process.stdout.readline()
+        links = re.findall(rf"(https://127\.0\.0\.1:{port}/join/\S+)", out)
+        assert len(links) == 2, out
+        origin = f"https://127.0.0.1:{port}"
+        with httpx.Client(verify=ssl.create_default_context(cafile=str(cert))) as client:
+            for _ in range(100):
+                try:
+                    client.get(f"{origin}/healthz")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            assert client.get(links[0]).status_code == 200
+            # The HTTPS origin may join, and its cookies are Secure.
+            joined = client.post(f"{origin}/api/join", headers={"Origin": origin},
+                                 json={"invite": links[0].rsplit("/", 1)[1], "agree": True})
+            assert joined.status_code == 201, joined.text
+            assert "secure" in joined.headers["set-cookie"].lower()
+    finally:
+        stop(process)
+
+
+def test_tls_needs_both_files(tmp_path: Path) -> None:
+    cert, _ = _self_signed(tmp_path)
+    _one_clear_line(hearth(tmp_path, "--ssl-certfile", str(cert)), "go together")
+    _one_clear_line(hearth(tmp_path, "--ssl-certfile", str(cert), "--ssl-keyfile",
+                           str(tmp_path / "missing.pem")), "cannot read")
