@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, make_url, or_, select, text, update
+from sqlalchemy import Connection, delete, event, make_url, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
@@ -37,6 +37,7 @@ class Staff:
     password_hash: str
     role: str
     disabled: bool
+    must_change_password: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +68,14 @@ class Store(Protocol):
     async def ping(self) -> bool: ...
     async def aclose(self) -> None: ...
 
-    async def add_staff(self, username: str, password_hash: str, role: str) -> Staff: ...
+    async def add_staff(self, username: str, password_hash: str, role: str, *,
+                        must_change_password: bool = False) -> Staff: ...
     async def staff_by_username(self, username: str) -> Staff | None: ...
     async def staff_by_id(self, staff_id: str) -> Staff | None: ...
     async def count_staff(self) -> int: ...
     async def set_password_hash(self, staff_id: str, password_hash: str) -> None: ...
+    async def change_password(self, staff_id: str, password_hash: str,
+                              keep_session: str) -> None: ...
 
     async def add_session(self, staff_id: str, secret: str, expires_at: datetime) -> None: ...
     async def session_staff(self, secret: str, now: datetime) -> Staff | None: ...
@@ -177,12 +181,16 @@ class SqlStore:
 
     # -- staff -----------------------------------------------------------------
 
-    async def add_staff(self, username: str, password_hash: str, role: str) -> Staff:
+    async def add_staff(self, username: str, password_hash: str, role: str, *,
+                        must_change_password: bool = False) -> Staff:
+        """A new account. ``must_change_password`` is for a password the member did not
+        choose (the demo's generated ones); an operator-chosen one leaves it False."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         row = StaffRow(
             id=f"s_{secrets.token_hex(8)}", username=username.strip().lower(),
             password_hash=password_hash, role=role, created_at=_now(), disabled=False,
+            must_change_password=must_change_password,
         )
         try:
             async with self._session.begin() as session:
@@ -212,6 +220,21 @@ class SqlStore:
         async with self._session.begin() as session:
             await session.execute(
                 update(StaffRow).where(StaffRow.id == staff_id).values(password_hash=password_hash)
+            )
+
+    async def change_password(self, staff_id: str, password_hash: str,
+                              keep_session: str) -> None:
+        """The member's own new password, in one transaction: store the hash, clear
+        ``must_change_password`` and end every session of theirs but ``keep_session``
+        (the secret of the one they changed it from)."""
+        async with self._session.begin() as session:
+            await session.execute(
+                update(StaffRow).where(StaffRow.id == staff_id)
+                .values(password_hash=password_hash, must_change_password=False)
+            )
+            await session.execute(
+                delete(StaffSessionRow).where(StaffSessionRow.staff_id == staff_id,
+                                              StaffSessionRow.id_hash != _hash(keep_session))
             )
 
     # -- staff sessions ------------------------------------------------------------
@@ -329,7 +352,8 @@ class SqlStore:
 
 def _staff(row: StaffRow) -> Staff:
     return Staff(id=row.id, username=row.username, password_hash=row.password_hash,
-                 role=row.role, disabled=row.disabled)
+                 role=row.role, disabled=row.disabled,
+                 must_change_password=bool(row.must_change_password))
 
 
 def _room(row: RoomRow) -> RoomRecord:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from alembic import command
+from sqlalchemy import Connection, inspect, text
 
-from server.store.db import INVITE_BYTES, Conflict, SqlStore, async_url
+from server.store.db import INVITE_BYTES, Conflict, SqlStore, _alembic_config, async_url
 
 
 async def test_migrate_is_idempotent_and_creates_every_table(store: SqlStore) -> None:
@@ -45,6 +48,40 @@ async def test_password_hash_can_be_replaced(store: SqlStore) -> None:
     await store.set_password_hash(staff.id, "new")
     found = await store.staff_by_id(staff.id)
     assert found is not None and found.password_hash == "new"
+
+
+async def test_must_change_password_is_off_unless_asked_for(store: SqlStore) -> None:
+    chosen = await store.add_staff("ola", "h", "facilitator")
+    generated = await store.add_staff("gen", "h", "admin", must_change_password=True)
+    assert chosen.must_change_password is False
+    assert generated.must_change_password is True
+    found = await store.staff_by_username("gen")
+    assert found is not None and found.must_change_password is True
+    await store.add_session(generated.id, "gen-secret", datetime.now(UTC) + timedelta(hours=1))
+    in_session = await store.session_staff("gen-secret", datetime.now(UTC))
+    assert in_session is not None and in_session.must_change_password is True
+
+
+async def test_change_password_clears_the_flag_and_ends_only_the_other_sessions(
+        store: SqlStore) -> None:
+    staff = await store.add_staff("ren", "old-hash", "safeguarding_lead",
+                                  must_change_password=True)
+    other = await store.add_staff("tam", "h", "facilitator")
+    now = datetime.now(UTC)
+    later = now + timedelta(hours=1)
+    for secret in ("kept", "phone", "laptop"):
+        await store.add_session(staff.id, secret, later)
+    await store.add_session(other.id, "someone-else", later)
+
+    await store.change_password(staff.id, "new-hash", "kept")
+
+    found = await store.staff_by_id(staff.id)
+    assert found is not None and found.password_hash == "new-hash"
+    assert found.must_change_password is False
+    assert await store.session_staff("kept", now) == found
+    assert await store.session_staff("phone", now) is None
+    assert await store.session_staff("laptop", now) is None
+    assert await store.session_staff("someone-else", now) is not None  # nobody else's
 
 
 async def test_sessions_expire_and_can_be_dropped(store: SqlStore) -> None:
@@ -141,3 +178,79 @@ async def test_bans_for_loads_a_rooms_bans_at_once(store: SqlStore) -> None:
     await store.add_ban(other.id, "p_3", "device-3")
     assert await store.bans_for(room.id) == ({"p_1", "p_2"}, {"device-1"})
     assert await store.bans_for("r_none") == (set(), set())
+
+
+# -- migrations ----------------------------------------------------------------------------
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables yet (the shared PostgreSQL one is already at head)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'older.db'}"
+        return
+    from tests.postgres import create_database, drop_database
+
+    url, name = create_database()
+    try:
+        yield url
+    finally:
+        drop_database(name)
+
+
+async def _alembic(store: SqlStore, action: str, revision: str) -> None:
+    def run(connection: Connection) -> None:
+        config = _alembic_config()
+        config.attributes["connection"] = connection
+        getattr(command, action)(config, revision)
+
+    async with store.engine.begin() as connection:
+        await connection.run_sync(run)
+
+
+async def _revision(store: SqlStore) -> str:
+    async with store.engine.connect() as connection:
+        return str((await connection.execute(text("SELECT version_num FROM alembic_version")))
+                   .scalar_one())
+
+
+async def test_0004_adds_must_change_password_to_an_existing_database(empty_url: str) -> None:
+    store = SqlStore(empty_url)
+    try:
+        await _alembic(store, "upgrade", "0003")
+        created = datetime.now(UTC)
+        async with store.engine.begin() as connection:
+            await connection.execute(text(
+                "INSERT INTO staff (id, username, password_hash, role, created_at, disabled) "
+                "VALUES ('s_old', 'old', 'old-hash', 'facilitator', :at, false)"), {"at": created})
+            await connection.execute(text(
+                "INSERT INTO staff_sessions (id_hash, staff_id, created_at, expires_at) "
+                "VALUES (:h, 's_old', :at, :until)"),
+                {"h": "a" * 64, "at": created, "until": created + timedelta(hours=1)})
+
+        await store.migrate()  # what every start does: 0003 -> head
+
+        assert await _revision(store) == "0004"
+        old = await store.staff_by_username("old")
+        assert old is not None and old.must_change_password is False  # chose their own
+        async with store.engine.begin() as connection:
+            # Rows written without the column (an older process still running) get false.
+            await connection.execute(text(
+                "INSERT INTO staff (id, username, password_hash, role, created_at, disabled) "
+                "VALUES ('s_older', 'older', 'h', 'admin', :at, false)"), {"at": created})
+            sessions = (await connection.execute(
+                text("SELECT count(*) FROM staff_sessions"))).scalar_one()
+        assert sessions == 1  # the upgrade kept everyone logged in
+        older = await store.staff_by_username("older")
+        assert older is not None and older.must_change_password is False
+        made = await store.add_staff("new", "h", "admin", must_change_password=True)
+        assert made.must_change_password is True
+
+        await _alembic(store, "downgrade", "0003")
+        async with store.engine.connect() as connection:
+            columns = await connection.run_sync(
+                lambda c: {col["name"] for col in inspect(c).get_columns("staff")})
+            sessions = (await connection.execute(
+                text("SELECT count(*) FROM staff_sessions"))).scalar_one()
+        assert "must_change_password" not in columns and sessions == 1
+    finally:
+        await store.aclose()
