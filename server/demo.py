@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 
 from server.auth.passwords import hash_password
@@ -12,25 +13,43 @@ DEMO_ROOMS = (
     ("Mums' circle (demo)", "mothers"),
     ("Dads & partners (demo)", "fathers_partners"),
 )
-DEMO_FACILITATOR = "facilitator"
+# One account per role, so every journey can be tried: a facilitator's urgent
+# escalation reaches the safeguarding lead, and the admin edits the directory.
+DEMO_STAFF = (
+    ("facilitator", "facilitator", "Facilitator"),
+    ("lead", "safeguarding_lead", "Safeguarding lead"),
+    ("admin", "admin", "Admin"),
+)
+DEMO_FACILITATOR = DEMO_STAFF[0][0]
 
 
 async def create_demo(settings: Settings) -> list[str]:
-    """On an empty database: a demo facilitator and two demo rooms. Returns lines to print."""
+    """On an empty database: a facilitator, a safeguarding lead, an admin and two demo
+    rooms. Returns lines to print: each login and each room's join link.
+
+    The passwords are generated, printed once and must be changed at first login.
+    """
     store = SqlStore(settings.resolved_database_url)
     try:
         await store.migrate()
         if await store.count_staff() or await store.rooms():
             return []
-        password = secrets.token_urlsafe(12)
-        await store.add_staff(DEMO_FACILITATOR, hash_password(password), "facilitator")
         lines = [
             "",
             "Hearth is set up with demo data (shown once; keep it somewhere safe).",
-            f"  Facilitator login: {settings.public_url}/login",
-            f"    username: {DEMO_FACILITATOR}",
-            f"    password: {password}",
+            "Each staff password is for the first login only: Hearth then asks for a new one.",
         ]
+        for username, role, title in DEMO_STAFF:
+            password = secrets.token_urlsafe(12)
+            password_hash = await asyncio.to_thread(hash_password, password)
+            await store.add_staff(username, password_hash, role, must_change_password=True)
+            lines += [
+                f"  {title} login: {settings.public_url}/login",
+                f"    username: {username}",
+                f"    password: {password}",
+                f"    role: {role}",
+            ]
+        lines.append("Join links for parents:")
         for name, audience in DEMO_ROOMS:
             room = await store.add_room(name, audience)
             invite = await store.add_invite(room.id)
