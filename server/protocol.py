@@ -276,6 +276,10 @@ class Alert(ServerMessage, tag="alert", frozen=True, omit_defaults=True):
     overdue: bool = False
     # Addition: which risk-screen rules matched, so the facilitator can see why.
     rules: list[str] = msgspec.field(default_factory=list)
+    # Addition: how many help requests or reports this alert stands for. Asking again
+    # while it is open is merged into it (server/rooms/limits.py); it is re-sent with
+    # the new count. Omitted while 1.
+    count: int = 1
 
 
 class AsideInfo(msgspec.Struct, frozen=True):

@@ -19,6 +19,7 @@ import msgspec
 
 from server import protocol as p
 from server.rooms.alerts import AlertBook, Due
+from server.rooms.limits import AlertRequest, Raise, RequestLimiter
 from server.rooms.names import clean_chat
 from server.rooms.types import (
     CLOSE_LOCKED,
@@ -146,6 +147,9 @@ class Room:
         self._turned_away: set[str] = set()
         self._alerts = AlertBook()
         self._alerts.restore(config.open_alerts)
+        # One person's help requests and reports: merged while open, a few a minute.
+        self._limits = RequestLimiter()
+        self._limits.restore(config.open_alerts)
         self._held: dict[str, ChatRecord] = {}
         self._chat: OrderedDict[str, ChatRecord] = OrderedDict()
         self._ended = False
@@ -270,8 +274,9 @@ class Room:
 
     @property
     def needs_ticks(self) -> bool:
-        """True while an alert has a deadline ahead: the adapter should send ``Tick``."""
-        return self._alerts.waiting
+        """True while an alert has a deadline ahead, a merged count is still to be shown
+        or a request waits for its minute: the adapter should send ``Tick``."""
+        return self._alerts.waiting or self._limits.waiting
 
     # -- arriving and leaving ------------------------------------------------
 
@@ -335,7 +340,8 @@ class Room:
             ice_servers=list(self.config.ice_servers()),
             participants=[m.info() for m in self._in_room()] if in_room else None,
             lobby=[m.info() for m in self._lobby()] if member.staff else None,
-            alerts=self._alerts.open() if member.staff else None,
+            alerts=[self._limits.with_count(a) for a in self._alerts.open()]
+            if member.staff else None,
             escalations=list(escalations) if member.role == "safeguarding_lead" else None,
             signposting=self._signposting(),
             asides=self._asides_for(member) or None,
@@ -566,10 +572,10 @@ class Room:
     # -- help, reports, alerts -----------------------------------------------------
 
     def _raise(self, now: datetime, *, kind: p.AlertKind, severity: p.Severity,
-               about: Member, text: str | None = None,
+               about: Member | p.PersonRef, text: str | None = None,
                message: p.MessageExcerpt | None = None, screening: Screening = NOTHING_FOUND,
                escalate: bool = False, reason: EscalationReason = "urgent",
-               tell: tuple[Effect, ...] = ()) -> RaiseAlert:
+               tell: tuple[Effect, ...] = (), count: int = 1) -> RaiseAlert:
         """An alert to facilitators, stored first; ``tell`` goes out after the commit."""
         alert = p.Alert(
             id=self._new_id("a"), kind=kind, severity=severity,
@@ -577,7 +583,7 @@ class Room:
             categories=list(screening.categories), at=iso(now),
             ack_within=self.config.ack_within_urgent if severity == "urgent"
             else self.config.ack_within_concern,
-            message=message, text=text or None, rules=list(screening.rules),
+            message=message, text=text or None, rules=list(screening.rules), count=count,
         )
         staff = self._staff_conns()
         if not staff:
@@ -598,13 +604,20 @@ class Room:
         for due, pending in self._alerts.due(now, bool(staff)):
             alert = pending.alert
             if due is Due.REMIND:
-                effects.append(Send(staff, msgspec.structs.replace(alert, overdue=True)))
+                effects.append(Send(staff, msgspec.structs.replace(
+                    self._limits.with_count(alert), overdue=True)))
                 effects.append(AlertOverdue(alert.id, escalate=False))
             else:
                 reason: EscalationReason = "overdue" if staff else "no_facilitator"
                 effects.append(AlertOverdue(alert.id, escalate=True, then=(
                     (Send(staff, p.AlertEscalated(alert=alert.id, reason=reason)),)
                     if staff else ())))
+        # Help requests and reports kept past their minute's limit are raised now.
+        effects.extend(self._raise_request(go, now) for go in self._limits.due(now))
+        # Requests merged into open alerts: facilitators present see the new counts.
+        counted = self._limits.updates(now)
+        if staff:
+            effects.extend(Send(staff, alert) for alert in counted)
         return effects
 
     def _on_help(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
@@ -613,17 +626,33 @@ class Room:
             raise Failure("forbidden", "help requests come from participants")
         text = clean_chat(msg.text or "")
         screening = self.config.screen(text) if text else NOTHING_FOUND
-        urgent = screening.severity == "urgent"
         resources = list(self.config.help_resources)
         for extra in self.config.signpost(screening.categories):
             if extra not in resources:
                 resources.insert(0, extra)
-        return [
+        # Every request is answered in full, however often it comes; only the alert
+        # may be merged into one already open (server/rooms/limits.py).
+        effects: list[Effect] = [
             Send((member.conn,), p.HelpReceived()),
             Send((member.conn,), p.Signpost(resources=resources)),
-            self._raise(now, kind="help", severity="urgent" if urgent else "concern",
-                        about=member, text=text, screening=screening, escalate=urgent),
         ]
+        request = AlertRequest(member.id, "help", p.PersonRef(id=member.id, name=member.name),
+                               text=text, screening=screening)
+        go = self._limits.ask(request, now)
+        if go is not None:
+            effects.append(self._raise_request(go, now))
+        return effects
+
+    def _raise_request(self, go: Raise, now: datetime) -> RaiseAlert:
+        """The alert of a help request or report the limiter let through."""
+        request = go.request
+        effect = self._raise(now, kind=request.kind,
+                             severity="urgent" if request.urgent else "concern",
+                             about=request.about, text=request.text,
+                             screening=request.screening, escalate=request.urgent,
+                             count=go.count)
+        self._limits.opened(request, effect.alert, now)
+        return effect
 
     def _on_report(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
         assert isinstance(msg, p.Report)
@@ -633,14 +662,17 @@ class Room:
         target = self._target(msg.participant, place="room")
         text = clean_chat(msg.text or "")
         reported_by = f"reported by {member.name}"
-        return [self._raise(now, kind="report", severity="concern", about=target,
-                            text=f"{reported_by}: {text}" if text else reported_by)]
+        request = AlertRequest(member.id, "report", p.PersonRef(id=target.id, name=target.name),
+                               text=f"{reported_by}: {text}" if text else reported_by)
+        go = self._limits.ask(request, now)
+        return [] if go is None else [self._raise_request(go, now)]
 
     def _on_alert_ack(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
         assert isinstance(msg, p.AlertAck)
         self._require_staff(member)
         if not self._alerts.ack(msg.alert):
             raise Failure("not_found", "no open alert with that id (already acknowledged?)")
+        self._limits.acked(msg.alert)
         return [
             Send(self._staff_conns(), p.AlertAcked(alert=msg.alert,
                                                    by=p.PersonRef(id=member.id, name=member.name))),

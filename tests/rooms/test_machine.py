@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 import pytest
 
 from server import protocol as p
@@ -26,8 +27,11 @@ from server.rooms.types import (
     ModerationAction,
     PersistBan,
     PersistRoomState,
+    RaiseAlert,
+    Screening,
     Send,
     Speaking,
+    Tick,
 )
 from tests.rooms.test_machine_properties import flatten
 
@@ -58,8 +62,11 @@ class World:
                        device=device)
         return self.room.handle(Connect(conn, who), NOW)
 
-    def send(self, pid: str, message: p.AnyClientMessage) -> list[Effect]:
-        return self.room.handle(Receive(self.conn_of[pid], message), NOW)
+    def send(self, pid: str, message: p.AnyClientMessage, now: datetime = NOW) -> list[Effect]:
+        return self.room.handle(Receive(self.conn_of[pid], message), now)
+
+    def tick(self, now: datetime) -> list[Effect]:
+        return self.room.handle(Tick(), now)
 
     def drop(self, pid: str) -> list[Effect]:
         return self.room.handle(Disconnect(self.conn_of[pid]), NOW)
@@ -306,6 +313,128 @@ def test_a_report_alerts_staff_about_the_person_reported() -> None:
     assert world.to("bob", effects) == [] and world.to("ann", effects) == []
     assert error_of(world.send("ann", p.Report(participant="zed"))).code == "not_found"
     assert error_of(world.send("fac", p.Report(participant="ann"))).code == "forbidden"
+
+
+# -- help and report limits (server/rooms/limits.py) -------------------------------------------
+
+URGENT_SCREEN = Screening(severity="urgent", categories=("suicide",), rules=("suicide.plan",))
+
+
+def screen(text: str) -> Screening:
+    return URGENT_SCREEN if "tonight" in text else Screening()
+
+
+def raised(effects: list[Effect]) -> list[RaiseAlert]:
+    return [e for e in effects if isinstance(e, RaiseAlert)]
+
+
+def test_a_lobby_flood_of_help_requests_is_one_alert_and_one_escalation() -> None:
+    world = World()
+    world.connect("zed")  # waiting, never admitted, nobody to admit them
+    alerts: list[RaiseAlert] = []
+    for n in range(100):
+        effects = world.send("zed", p.HelpRequest(text=f"help {n}"),
+                             NOW + timedelta(milliseconds=100 * n))
+        # Never silenced: every request is answered as the first was.
+        assert world.to("zed", effects) == [p.HelpReceived(), p.Signpost(resources=[HELPLINE])]
+        alerts.extend(raised(effects))
+        alerts.extend(raised(world.tick(NOW + timedelta(milliseconds=100 * n + 50))))
+    (alert,) = alerts
+    assert alert.escalate and alert.alert.text == "help 0"  # nobody here: to the lead at once
+    # A facilitator who arrives sees one alert standing for the hundred requests.
+    welcome = world.to("fac", world.connect("fac", "facilitator", "Fran"))[0]
+    assert isinstance(welcome, p.Welcome)
+    assert [(a.id, a.count) for a in welcome.alerts or []] == [(alert.alert.id, 100)]
+
+
+def test_facilitators_see_the_count_of_merged_requests_then_a_new_alert_after_ack() -> None:
+    world = World()
+    world.live_room("ann")
+    (first,) = raised(world.send("ann", p.HelpRequest(text="struggling")))
+    assert first.alert.count == 1 and not first.escalate
+    for n in range(4):
+        effects = world.send("ann", p.HelpRequest(), NOW + timedelta(milliseconds=10 * n))
+        assert world.types("ann", effects) == ["help.received", "signpost"]
+        assert world.to("fac", effects) == []  # no new alert, no escalation
+    assert world.room.needs_ticks
+    assert world.to("fac", world.tick(NOW + timedelta(milliseconds=500))) == []
+    (update,) = world.to("fac", world.tick(NOW + timedelta(seconds=1)))
+    assert update == msgspec.structs.replace(first.alert, count=5)
+    assert world.to("fac", world.tick(NOW + timedelta(seconds=2))) == []
+    # Acknowledged: asking again is a new alert.
+    world.send("fac", p.AlertAck(alert=first.alert.id))
+    (second,) = raised(world.send("ann", p.HelpRequest(), NOW + timedelta(seconds=3)))
+    assert second.alert.id != first.alert.id and second.alert.count == 1
+
+
+def test_past_the_minutes_limit_a_request_is_raised_late_with_its_count() -> None:
+    world = World()
+    world.live_room("ann")
+    for n in range(3):
+        (alert,) = raised(world.send("ann", p.HelpRequest(), NOW + timedelta(seconds=n)))
+        world.send("fac", p.AlertAck(alert=alert.alert.id), NOW + timedelta(seconds=n))
+    for n in range(2):
+        effects = world.send("ann", p.HelpRequest(text="again"), NOW + timedelta(seconds=10 + n))
+        assert raised(effects) == [] and world.types("ann", effects) == ["help.received",
+                                                                         "signpost"]
+    assert world.room.needs_ticks
+    assert raised(world.tick(NOW + timedelta(seconds=59))) == []
+    effects = world.tick(NOW + timedelta(seconds=60))
+    (late,) = raised(effects)
+    assert (late.alert.count, late.alert.text) == (2, "again")
+    assert late.then and world.to("fac", effects)[0] == late.alert
+
+
+def test_an_urgent_help_request_is_not_merged_into_a_concern() -> None:
+    world = World(screen=screen)
+    world.live_room("ann")
+    (concern,) = raised(world.send("ann", p.HelpRequest(text="low")))
+    (urgent,) = raised(world.send("ann", p.HelpRequest(text="I will do it tonight")))
+    assert urgent.escalate and urgent.alert.severity == "urgent"
+    assert raised(world.send("ann", p.HelpRequest(text="tonight, tonight"))) == []
+    (update,) = world.to("fac", world.tick(NOW + timedelta(seconds=1)))
+    assert isinstance(update, p.Alert) and (update.id, update.count) == (urgent.alert.id, 2)
+    assert concern.alert.id != urgent.alert.id
+
+
+def test_an_urgent_chat_message_is_never_limited() -> None:
+    world = World(screen=screen)
+    world.live_room("ann")
+    for n in range(3):  # the minute's alerts spent, and one still open
+        (alert,) = raised(world.send("ann", p.HelpRequest()))
+        if n < 2:
+            world.send("fac", p.AlertAck(alert=alert.alert.id))
+    world.send("ann", p.HelpRequest())
+    for n in range(5):
+        effects = world.send("ann", p.ChatSend(text=f"goodbye everyone, tonight {n}"))
+        (held,) = raised(effects)
+        assert (held.alert.kind, held.alert.severity, held.escalate) == ("risk", "urgent", True)
+
+
+def test_repeated_reports_merge_per_person_reported() -> None:
+    world = World()
+    world.live_room("ann", "bob", "cat")
+    (about_bob,) = raised(world.send("ann", p.Report(participant="bob", text="rude")))
+    for _ in range(10):
+        assert world.send("ann", p.Report(participant="bob", text="rude")) == []
+    (about_cat,) = raised(world.send("ann", p.Report(participant="cat")))
+    assert about_cat.alert.participant.id == "cat"
+    counts = {a.id: a.count for a in world.to("fac", world.tick(NOW + timedelta(seconds=1)))
+              if isinstance(a, p.Alert)}
+    assert counts == {about_bob.alert.id: 11}
+    # Another person reporting Bob is their own alert.
+    assert raised(world.send("cat", p.Report(participant="bob")))
+
+
+def test_an_overdue_reminder_carries_the_count() -> None:
+    world = World()
+    world.live_room("ann")
+    (first,) = raised(world.send("ann", p.HelpRequest()))
+    world.send("ann", p.HelpRequest())
+    world.tick(NOW + timedelta(seconds=1))
+    reminders = [m for m in world.to("fac", world.tick(NOW + timedelta(seconds=300)))
+                 if isinstance(m, p.Alert)]
+    assert [(a.id, a.count, a.overdue) for a in reminders] == [(first.alert.id, 2, True)]
 
 
 # -- moderation ----------------------------------------------------------------------------------

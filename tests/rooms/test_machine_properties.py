@@ -19,7 +19,15 @@ from hypothesis import strategies as st
 
 from server import protocol as p
 from server.rooms import Connect, Disconnect, Identity, Receive, Room, RoomConfig
-from server.rooms.types import AlertOverdue, Close, Effect, MediaSignal, RaiseAlert, Send
+from server.rooms.types import (
+    AlertOverdue,
+    Close,
+    Effect,
+    MediaSignal,
+    RaiseAlert,
+    Send,
+    Tick,
+)
 
 
 def flatten(effects: list[Effect]) -> list[Effect]:
@@ -72,6 +80,8 @@ steps = st.lists(st.one_of(
     # lets someone waiting in; someone chats.
     st.tuples(st.just("admit"), st.integers(0, 9)),
     st.tuples(st.just("chat"), st.integers(0, 9)),
+    # Time passes (seconds): alert deadlines, merged counts, kept help requests.
+    st.tuples(st.just("tick"), st.sampled_from([1, 30, 61, 301])),
 ), min_size=5, max_size=60)
 
 
@@ -99,11 +109,15 @@ def test_random_sequences_keep_the_rooms_promises(sequence: list[tuple[object, .
         kind, person = step[0], str(step[1])
         sender: int | None = None
         ref: str | None = None
-        if kind == "connect":
+        command: Connect | Disconnect | Receive | Tick
+        if kind == "tick":
+            now += timedelta(seconds=int(str(step[1])))
+            command = Tick()
+        elif kind == "connect":
             conn = model.next_conn
             model.next_conn += 1
             model.open[conn] = person
-            command: Connect | Disconnect | Receive = Connect(conn, Identity(
+            command = Connect(conn, Identity(
                 room_id="r1", participant_id=person, name=person.upper(),
                 role=PEOPLE[person], device=f"d-{person}"))  # type: ignore[arg-type]
         else:
