@@ -64,6 +64,8 @@ def bench_settings(host: str, port: int) -> Settings:
         from_env(host=host, port=port),
         join_burst=LIFTED, join_per_minute=LIFTED,
         login_burst=LIFTED, login_per_minute=LIFTED,
+        # Every load client connects from 127.0.0.1.
+        ws_per_address=LIFTED, ws_waiting_per_address=LIFTED, ws_waiting_total=LIFTED,
     )
 
 

@@ -68,6 +68,13 @@ class Settings:
     ws_per_second: float = 10.0
     chat_burst: int = 8
     chat_per_second: float = 2.0
+    # WebSockets one address may hold (a family centre's shared connection, or a proxy
+    # without HEARTH_TRUSTED_PROXIES, carries many people), and how many sockets that
+    # have not said hello yet one address and everyone together may hold: those cost
+    # the server while giving it nothing, so a few are enough for reconnecting tabs.
+    ws_per_address: int = 200
+    ws_waiting_per_address: int = 20
+    ws_waiting_total: int = 500
     # Refused messages within this many seconds before the connection closes 4429.
     flood_strikes: int = 30
     flood_window: float = 10.0
@@ -210,6 +217,7 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         retention_days=_int(env, "HEARTH_RETENTION_DAYS", 90),
         ack_within_urgent=_int(env, "HEARTH_ACK_WITHIN_URGENT", 60),
         ack_within_concern=_int(env, "HEARTH_ACK_WITHIN_CONCERN", 300),
+        ws_per_address=_int(env, "HEARTH_WS_PER_ADDRESS", 200),
         media_addresses=_listed(env.get("HEARTH_MEDIA_ADDRESSES", "")),
         media_public_address=env.get("HEARTH_MEDIA_PUBLIC_ADDRESS") or None,
         media_ports=_port_range(env.get("HEARTH_MEDIA_PORTS", "")),

@@ -71,6 +71,7 @@ def test_settings(data_dir: Path, **overrides: Any) -> Settings:
         # The shared test server sees every test's joins from one address.
         join_burst=10_000, join_per_minute=100_000, login_burst=10_000,
         login_per_minute=100_000,
+        ws_per_address=10_000, ws_waiting_per_address=10_000, ws_waiting_total=10_000,
         # Media on loopback: the test clients gather on the machine's other addresses,
         # so the server's candidates and theirs can be told apart.
         media_addresses=("127.0.0.1",),

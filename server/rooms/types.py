@@ -19,6 +19,7 @@ ConnId = int
 CLOSE_NORMAL = 1000
 CLOSE_POLICY = 1008
 CLOSE_TOO_LARGE = 1009
+CLOSE_TRY_LATER = 1013  # addition: too many sockets from one address; back off and retry
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_REMOVED = 4403
 CLOSE_NO_HELLO = 4408

@@ -21,8 +21,14 @@ from starlette.websockets import WebSocket
 from server import protocol as p
 from server.auth.tokens import BadToken, Signer
 from server.metrics import Metrics
-from server.rooms.types import CLOSE_NO_HELLO, CLOSE_POLICY, CLOSE_UNAUTHORIZED
+from server.rooms.types import (
+    CLOSE_NO_HELLO,
+    CLOSE_POLICY,
+    CLOSE_TRY_LATER,
+    CLOSE_UNAUTHORIZED,
+)
 from server.settings import Settings
+from server.signaling.admission import Admission
 from server.signaling.connection import Connection
 from server.signaling.hub import Hub
 
@@ -38,25 +44,41 @@ class Endpoint:
         self._settings = settings
         self._metrics = metrics
         self._origins = settings.origins
+        self._admission = Admission(settings.ws_per_address, settings.ws_waiting_per_address,
+                                    settings.ws_waiting_total)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
-        await websocket.accept()
-        origin = websocket.headers.get("origin", "").rstrip("/")
-        if origin not in self._origins:
-            # Accepted first so the client sees the close code the contract names.
-            self._metrics.closes.labels("1008").inc()
-            await websocket.close(CLOSE_POLICY, "origin not allowed")
+        address = scope["client"][0] if scope.get("client") else "unknown"
+        if not self._admission.enter(address):
+            # Accepted first so the client sees a close code it can act on (back off).
+            self._metrics.closes.labels(str(CLOSE_TRY_LATER)).inc()
+            await websocket.accept()
+            await websocket.close(CLOSE_TRY_LATER, "too many connections; try again later")
             return
-        conn = Connection(self._hub.next_conn_id(), send, self._settings, time.monotonic())
+        waiting = True
         try:
-            if await self._hello(websocket, conn):
-                await self._read(websocket, conn)
+            await websocket.accept()
+            origin = websocket.headers.get("origin", "").rstrip("/")
+            if origin not in self._origins:
+                # Accepted first so the client sees the close code the contract names.
+                self._metrics.closes.labels("1008").inc()
+                await websocket.close(CLOSE_POLICY, "origin not allowed")
+                return
+            conn = Connection(self._hub.next_conn_id(), send, self._settings, time.monotonic())
+            try:
+                hello = await self._hello(websocket, conn)
+                self._admission.said_hello(address)
+                waiting = False
+                if hello:
+                    await self._read(websocket, conn)
+            finally:
+                self._hub.detach(conn)
+                if conn.close_code is not None:
+                    self._metrics.closes.labels(str(conn.close_code)).inc()
+                await conn.flush()
         finally:
-            self._hub.detach(conn)
-            if conn.close_code is not None:
-                self._metrics.closes.labels(str(conn.close_code)).inc()
-            await conn.flush()
+            self._admission.leave(address, waiting=waiting)
 
     async def _hello(self, websocket: WebSocket, conn: Connection) -> bool:
         try:
