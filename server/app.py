@@ -149,6 +149,6 @@ def create_app(settings: Settings) -> Starlette:
             WebSocketRoute("/ws", _WebSocketApp()),
             Mount("/static", StaticFiles(directory=str(pages.WEB / "static")), name="static"),
         ],
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit)],
         lifespan=lifespan,
     )
