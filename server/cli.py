@@ -45,6 +45,10 @@ def uvicorn_config(app: object, settings: Settings) -> uvicorn.Config:
         log_config=None,  # logs.configure() owns logging
         lifespan="on",
         server_header=False,
+        # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise; Hearth
+        # believes only the proxies it is given (HEARTH_TRUSTED_PROXIES).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
         ssl_certfile=settings.ssl_certfile,
         ssl_keyfile=settings.ssl_keyfile,
     )

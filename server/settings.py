@@ -41,6 +41,9 @@ class Settings:
     public_base_url: str | None = None
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    # Addresses of reverse proxies whose X-Forwarded-For/-Proto are believed. Empty: no
+    # one's, so a client cannot pick the address its rate limits are counted against.
+    trusted_proxies: tuple[str, ...] = ()
     # Set behind a TLS proxy so cookies carry Secure (on by itself when serving TLS).
     secure_cookies: bool = False
     # TLS served by Hearth itself (hearth serve --ssl-certfile/--ssl-keyfile): enough for
@@ -218,6 +221,7 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         ack_within_urgent=_int(env, "HEARTH_ACK_WITHIN_URGENT", 60),
         ack_within_concern=_int(env, "HEARTH_ACK_WITHIN_CONCERN", 300),
         ws_per_address=_int(env, "HEARTH_WS_PER_ADDRESS", 200),
+        trusted_proxies=_listed(env.get("HEARTH_TRUSTED_PROXIES", "")),
         media_addresses=_listed(env.get("HEARTH_MEDIA_ADDRESSES", "")),
         media_public_address=env.get("HEARTH_MEDIA_PUBLIC_ADDRESS") or None,
         media_ports=_port_range(env.get("HEARTH_MEDIA_PORTS", "")),
