@@ -27,10 +27,12 @@ class DropClientAddresses(logging.Filter):
 
 
 class OncePerMinute(logging.Filter):
-    """Let one record of each message template through per minute.
+    """Let one record of each message template (its first line) through per ``every``.
 
     aiortc warns once per undecodable packet: a client sending garbage would otherwise
-    write fifty lines a second into the server's logs.
+    write fifty lines a second into the server's logs. asyncio reports each failed
+    ``accept()`` (out of file descriptors) with the socket's details on later lines:
+    one address once wrote 60 MB of them in 15 s.
     """
 
     def __init__(self, every: float = 60.0) -> None:
@@ -39,7 +41,7 @@ class OncePerMinute(logging.Filter):
         self._last: dict[str, float] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        key = str(record.msg)
+        key = str(record.msg).split("\n", 1)[0]
         last = self._last.get(key)
         if last is not None and record.created - last < self._every:
             return False
@@ -67,6 +69,8 @@ def configure(level: int = logging.INFO) -> None:
     for name in ("aioice", "aiortc"):
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("aiortc.rtcrtpreceiver").addFilter(OncePerMinute())
+    # The event loop's own errors (failed accepts above all): at most one a second each.
+    logging.getLogger("asyncio").addFilter(OncePerMinute(every=1.0))
     # Alembic announces every start-up check at INFO; only problems matter.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # The access log is nothing but client addresses and paths (join links carry invite codes).
