@@ -44,6 +44,10 @@ class Settings:
     # Addresses of reverse proxies whose X-Forwarded-For/-Proto are believed. Empty: no
     # one's, so a client cannot pick the address its rate limits are counted against.
     trusted_proxies: tuple[str, ...] = ()
+    # Who may read /metrics: these networks, or anyone with this bearer token. Behind a
+    # proxy on this machine, name it in trusted_proxies or keep /metrics off the proxy.
+    metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    metrics_token: str | None = None
     # Set behind a TLS proxy so cookies carry Secure (on by itself when serving TLS).
     secure_cookies: bool = False
     # TLS served by Hearth itself (hearth serve --ssl-certfile/--ssl-keyfile): enough for
@@ -222,6 +226,8 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         ack_within_concern=_int(env, "HEARTH_ACK_WITHIN_CONCERN", 300),
         ws_per_address=_int(env, "HEARTH_WS_PER_ADDRESS", 200),
         trusted_proxies=_listed(env.get("HEARTH_TRUSTED_PROXIES", "")),
+        metrics_allow=_networks(env.get("HEARTH_METRICS_ALLOW", "127.0.0.1/32,::1/128")),
+        metrics_token=env.get("HEARTH_METRICS_TOKEN") or None,
         media_addresses=_listed(env.get("HEARTH_MEDIA_ADDRESSES", "")),
         media_public_address=env.get("HEARTH_MEDIA_PUBLIC_ADDRESS") or None,
         media_ports=_port_range(env.get("HEARTH_MEDIA_PORTS", "")),
@@ -243,6 +249,18 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise SetupError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _networks(value: str) -> tuple[str, ...]:
+    """Comma-separated addresses or CIDR networks, each checked now rather than per request."""
+    found = _listed(value)
+    for item in found:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise SetupError(f"HEARTH_METRICS_ALLOW: {item!r} is not an address or network"
+                             ) from None
+    return found
 
 
 def _listed(value: str) -> tuple[str, ...]:

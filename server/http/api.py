@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 import secrets
 import time
 from importlib import resources
@@ -198,8 +200,25 @@ async def risk_rules(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
-    return PlainTextResponse(services(request).metrics.render(),
-                             media_type="text/plain; version=0.0.4")
+    """Prometheus text, for an allowed address or the bearer token only: the figures say
+    how many people are in rooms and when, which is nobody else's business."""
+    svc = services(request)
+    if not _may_read_metrics(request, svc):
+        return error(403, "forbidden", "metrics are for the monitoring system only")
+    return PlainTextResponse(svc.metrics.render(), media_type="text/plain; version=0.0.4")
+
+
+def _may_read_metrics(request: Request, svc: Services) -> bool:
+    token = svc.settings.metrics_token
+    given = request.headers.get("authorization", "")
+    if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return True
+    try:
+        address = ipaddress.ip_address(request.client.host if request.client else "")
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(net, strict=False)
+               for net in svc.settings.metrics_allow)
 
 
 routes = [

@@ -282,3 +282,18 @@ async def test_pages_send_security_headers(server: ServerThread) -> None:
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["referrer-policy"] == "no-referrer"
     assert response.headers["x-frame-options"] == "DENY"
+
+
+async def test_metrics_only_for_allowed_addresses_or_the_token(make_server: MakeServer) -> None:
+    server = make_server(metrics_allow=("127.0.0.1/32",), metrics_token="t" * 40)
+    elsewhere = httpx.AsyncHTTPTransport(local_address="127.0.0.2")
+    async with httpx.AsyncClient(base_url=server.http) as local, \
+            httpx.AsyncClient(base_url=server.http, transport=elsewhere) as other:
+        assert (await local.get("/metrics")).status_code == 200
+        refused = await other.get("/metrics")
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+        assert "hearth_" not in refused.text
+        wrong = await other.get("/metrics", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 403
+        right = await other.get("/metrics", headers={"Authorization": f"Bearer {'t' * 40}"})
+        assert right.status_code == 200 and "hearth_ws_connections" in right.text
