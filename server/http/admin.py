@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 
 import msgspec
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from server.http.account import api_staff
 from server.http.common import current_staff, error, origin_allowed, services
-from server.http.pages import csrf_ok, render
+from server.http.pages import csrf_ok, render, staff_for_page
 from server.safeguarding.directory import AUDIENCES, CATEGORIES, InvalidDirectory, parse
 from server.store.db import Staff
 
@@ -18,9 +19,9 @@ MAX_DIRECTORY = 100_000
 
 
 async def _admin(request: Request) -> Staff | Response:
-    staff = await current_staff(request)
-    if staff is None:
-        return error(401, "unauthorized", "please log in")
+    staff = await api_staff(request)
+    if isinstance(staff, Response):
+        return staff
     if staff.role != "admin":
         return error(403, "forbidden", "only an admin can change the directory")
     return staff
@@ -53,9 +54,9 @@ async def put_directory(request: Request) -> Response:
 
 
 async def directory_page(request: Request) -> Response:
-    staff = await current_staff(request)
-    if staff is None:
-        return RedirectResponse("/login", status_code=303)
+    staff = await staff_for_page(request)
+    if isinstance(staff, Response):
+        return staff
     if staff.role != "admin":
         return await render(request, "home.html", status=403, staff=staff,
                       message="This page is for admins.")

@@ -10,11 +10,12 @@ from typing import Any
 
 import msgspec
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from server.http.common import current_staff, error, origin_allowed, services
-from server.http.pages import csrf_ok, render
+from server.http.account import api_staff
+from server.http.common import error, origin_allowed, services
+from server.http.pages import csrf_ok, render, staff_for_page
 from server.safeguarding.escalation import OUTCOMES, STATES, EscalationError
 from server.safeguarding.service import ESCALATIONS_CHANNEL, info_for
 from server.store.bus import BusClosed, BusError
@@ -45,9 +46,9 @@ def as_json(escalation: Escalation, *, full: bool) -> dict[str, Any]:
 
 
 async def _lead(request: Request) -> Staff | Response:
-    staff = await current_staff(request)
-    if staff is None:
-        return error(401, "unauthorized", "please log in")
+    staff = await api_staff(request)
+    if isinstance(staff, Response):
+        return staff
     if staff.role != "safeguarding_lead":
         return error(403, "forbidden", "only the safeguarding lead sees escalations")
     return staff
@@ -131,9 +132,9 @@ async def stream(request: Request) -> Response:
 
 async def _lead_page_staff(request: Request) -> Staff | Response:
     """The logged-in lead, or the response for anyone else (login, or a kind refusal)."""
-    staff = await current_staff(request)
-    if staff is None:
-        return RedirectResponse("/login", status_code=303)
+    staff = await staff_for_page(request)
+    if isinstance(staff, Response):
+        return staff
     if staff.role != "safeguarding_lead":
         return await render(request, "home.html", status=403, staff=staff,
                             message="This page is for the safeguarding lead.")

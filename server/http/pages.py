@@ -27,10 +27,24 @@ from server.http.common import (
     set_cookie,
 )
 from server.rooms.names import pseudonym
+from server.store.db import Staff
 
 WEB = Path(__file__).resolve().parent.parent.parent / "web"
 templates = Jinja2Templates(directory=str(WEB / "templates"))
 CSRF_AGE = 2 * 3600
+
+# The pages each role may use, in the order its navigation shows them (with Log out after).
+STAFF_NAV: dict[str, tuple[tuple[str, str], ...]] = {
+    "facilitator": (("/staff", "Your groups"),
+                    (staff_auth.CHANGE_PASSWORD, "Change password")),
+    "safeguarding_lead": (("/lead", "Escalations"), ("/staff", "Groups"),
+                          (staff_auth.CHANGE_PASSWORD, "Change password")),
+    "admin": (("/admin/directory", "Directory"), ("/staff", "Groups"),
+              (staff_auth.CHANGE_PASSWORD, "Change password")),
+}
+# Confirmations a redirect may ask for (``?notice=...``): fixed words, never echoed input.
+NOTICES = {"password-changed": "Your password has been changed. You're still logged in here, "
+                               "and logged out everywhere else."}
 
 AUDIENCE_WORDS = {
     "mothers": "mums",
@@ -39,17 +53,39 @@ AUDIENCE_WORDS = {
 }
 
 
+def staff_nav(staff: Staff, path: str) -> list[dict[str, str]]:
+    """The navigation links for ``staff`` on the page at ``path``. ``current`` is the
+    value of ``aria-current``: "page" for this very page, "true" for its section (an
+    escalation under Escalations), "" otherwise. Until a generated password is
+    changed, only Change password leads anywhere, so only it is shown."""
+    links = STAFF_NAV.get(staff.role, ())
+    if staff.must_change_password:
+        links = tuple(link for link in links if link[0] == staff_auth.CHANGE_PASSWORD)
+    items = []
+    for href, label in links:
+        current = "page" if path == href else "true" if path.startswith(href + "/") else ""
+        items.append({"href": href, "label": label, "current": current})
+    return items
+
+
 async def render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
     """Render with a fresh CSRF pair (every page may hold a form).
 
-    A safeguarding lead gets the live escalations banner on every page
-    (``lead_live``); only a request with a session cookie pays for the lookup.
+    A page that passes ``staff`` gets the staff navigation. A safeguarding lead gets
+    the live escalations banner on every page (``lead_live``); only a request with a
+    session cookie pays for the lookup.
     """
     svc = services(request)
     staff = context.get("staff")
-    if staff is None and request.cookies.get(SESSION_COOKIE):
+    if staff is not None:
+        context["staff_nav"] = staff_nav(staff, request.url.path)
+    elif request.cookies.get(SESSION_COOKIE):
         staff = await current_staff(request)
-    context["lead_live"] = staff is not None and staff.role == "safeguarding_lead"
+    # Until the password is changed the stream refuses them; the banner would only fail.
+    context["lead_live"] = (staff is not None and staff.role == "safeguarding_lead"
+                            and not staff.must_change_password)
+    if "done" not in context:
+        context["done"] = NOTICES.get(request.query_params.get("notice", ""))
     nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(18)
     context["csrf_token"] = svc.signer.csrf_token(nonce)
     response = templates.TemplateResponse(request, name, context, status_code=status)
@@ -99,9 +135,23 @@ async def room_page(request: Request) -> Response:
                    support=services(request).directory.for_help("everyone"))
 
 
+async def staff_for_page(request: Request, *, changing_password: bool = False
+                         ) -> Staff | Response:
+    """The logged-in staff member, or where to send them instead: the login page, or,
+    while their generated password is unchanged, the change-password page (which
+    passes ``changing_password=True``)."""
+    staff = await current_staff(request)
+    if staff is None:
+        return RedirectResponse("/login", status_code=303)
+    if staff.must_change_password and not changing_password:
+        return RedirectResponse(staff_auth.CHANGE_PASSWORD, status_code=303)
+    return staff
+
+
 async def login_page(request: Request) -> Response:
-    if await current_staff(request) is not None:
-        return RedirectResponse("/staff", status_code=303)
+    staff = await current_staff(request)
+    if staff is not None:
+        return RedirectResponse(staff_auth.landing(staff), status_code=303)
     return await render(request, "login.html")
 
 
@@ -121,8 +171,8 @@ async def login_form(request: Request) -> Response:
     if result is None:
         return await render(request, "login.html", status=401,
                        message="That username and password do not match.")
-    _, cookie = result
-    response = RedirectResponse("/staff", status_code=303)
+    staff, cookie = result
+    response = RedirectResponse(staff_auth.landing(staff), status_code=303)
     set_cookie(response, request, SESSION_COOKIE, cookie, int(svc.settings.staff_session_ttl))
     return response
 
@@ -140,9 +190,9 @@ async def logout_form(request: Request) -> Response:
 
 
 async def staff_page(request: Request) -> Response:
-    staff = await current_staff(request)
-    if staff is None:
-        return RedirectResponse("/login", status_code=303)
+    staff = await staff_for_page(request)
+    if isinstance(staff, Response):
+        return staff
     svc = services(request)
     rooms = []
     for record in await svc.store.rooms():
@@ -154,8 +204,11 @@ async def staff_page(request: Request) -> Response:
             "audience_words": AUDIENCE_WORDS.get(record.audience, "parents"),
             "links": [f"{svc.settings.public_url}/join/{i.code}" for i in invites],
         })
+    # Every room, for every role: a facilitator opens theirs, a lead may join any room as
+    # facilitator (ARCHITECTURE.md), an admin sees the rooms and their invite links only.
     return await render(request, "staff.html", staff=staff, rooms=rooms,
-                   can_facilitate=staff.role in ("facilitator", "safeguarding_lead"))
+                        heading="Your groups" if staff.role == "facilitator" else "Groups",
+                        can_facilitate=staff.role in ("facilitator", "safeguarding_lead"))
 
 
 routes = [
