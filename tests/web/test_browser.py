@@ -458,7 +458,7 @@ async def test_the_lead_sees_a_new_escalation_live_on_the_page_they_have_open(
     await lead.page.get_by_label("Username").fill(lead_name)
     await lead.page.get_by_label("Password").fill(STAFF_PASSWORD)
     await lead.page.get_by_role("button", name="Log in").click()
-    await lead.page.wait_for_url("**/staff")
+    await lead.page.wait_for_url("**/lead")  # a lead lands on the escalations
 
     room_id, invite = await h.room(name="Mums' circle")
     fac = await tabs()
