@@ -98,6 +98,8 @@ class Settings:
     media_public_address: str | None = None
     # Inclusive UDP port range for media, so a firewall opens exactly that; None: any.
     media_ports: tuple[int, int] | None = None
+    # Let the server check browsers' private-range candidates (see server/media/offers.py).
+    media_allow_private: bool = False
     # Given to clients in welcome; TURN credentials are coturn shared-secret ones.
     stun_urls: tuple[str, ...] = ()
     turn_urls: tuple[str, ...] = ()
@@ -231,6 +233,8 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         media_addresses=_listed(env.get("HEARTH_MEDIA_ADDRESSES", "")),
         media_public_address=env.get("HEARTH_MEDIA_PUBLIC_ADDRESS") or None,
         media_ports=_port_range(env.get("HEARTH_MEDIA_PORTS", "")),
+        media_allow_private=env.get("HEARTH_MEDIA_ALLOW_PRIVATE", "").lower() in (
+            "1", "true", "yes"),
         stun_urls=_listed(env.get("HEARTH_STUN_URLS", "")),
         turn_urls=_listed(env.get("HEARTH_TURN_URLS", "")),
         turn_secret=env.get("HEARTH_TURN_SECRET") or None,

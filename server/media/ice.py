@@ -47,6 +47,9 @@ class MediaNetwork:
     public_address: str | None = None
     # Inclusive UDP port range; None: any port the system gives.
     ports: tuple[int, int] | None = None
+    # Whether the server may send checks to browsers' private-range addresses (a
+    # deployment whose browsers share its network); they still reach it either way.
+    allow_private: bool = False
 
 
 def host_addresses() -> list[str]:

@@ -6,8 +6,11 @@ checks to whatever addresses they name. So offers are checked the way aiortc wil
 them (``str.splitlines``, which also splits on bare CR and other separators), and only
 candidates that could be a browser's real address are kept: never loopback, link-local,
 multicast or unspecified addresses, nor names (mDNS ``.local`` or any other) that the
-server would have to resolve. A browser that sends none of its own is still reached:
-its checks to the server's candidates teach the server its address (peer reflexive).
+server would have to resolve, and no private-range address unless the deployment says
+its browsers are on its own network (``HEARTH_MEDIA_ALLOW_PRIVATE``): otherwise a client
+could have the server probe the networks around it. A browser whose candidates are all
+dropped is still reached: its checks to the server's candidates teach the server its
+address (peer reflexive).
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ import ipaddress
 MAX_MLINES = 16
 # Candidates a browser has for one bundled transport, generously.
 MAX_CANDIDATES = 20
+# Networks that are someone's inside: RFC 1918, carrier-grade NAT, IPv6 unique local.
+# (Not ipaddress's is_private, which also counts the documentation ranges.)
+PRIVATE_NETWORKS = tuple(ipaddress.ip_network(net) for net in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"))
 
 
 def offer_problem(sdp: str) -> str | None:
@@ -33,12 +40,15 @@ def offer_problem(sdp: str) -> str | None:
     return None
 
 
-def usable_address(host: str) -> bool:
+def usable_address(host: str, *, allow_private: bool = False) -> bool:
     """Whether the server may send connectivity checks to ``host``."""
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         return False  # a name: the server resolves nothing a client names
+    if not allow_private and any(address in net for net in PRIVATE_NETWORKS
+                                 if net.version == address.version):
+        return False
     return not (address.is_loopback or address.is_link_local or address.is_multicast
                 or address.is_unspecified)
 
@@ -49,9 +59,9 @@ def candidate_host(line: str) -> str | None:
     return fields[4] if len(fields) > 7 else None
 
 
-def keep_usable_candidates(sdp: str) -> str:
+def keep_usable_candidates(sdp: str, *, allow_private: bool = False) -> str:
     """``sdp`` without the candidates the server must not check (see ``usable_address``)."""
     kept = [line for line in sdp.splitlines()
             if not line.startswith("a=candidate:")
-            or usable_address(candidate_host(line) or "")]
+            or usable_address(candidate_host(line) or "", allow_private=allow_private)]
     return "\r\n".join(kept) + "\r\n"

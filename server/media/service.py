@@ -209,7 +209,8 @@ class MediaService:
             media.peers[participant] = peer
             self._watch(media, peer)
         pc = peer.pc
-        sdp = keep_usable_candidates(message.sdp)
+        sdp = keep_usable_candidates(message.sdp,
+                                     allow_private=self._settings.network.allow_private)
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
         except Exception as error:  # aiortc raises ValueError, InvalidStateError, ...
@@ -322,7 +323,8 @@ class MediaService:
         if peer.candidates > MAX_CANDIDATES:
             self._error(peer.conn, "rate_limited", "too many candidates", message.ref)
             return
-        if not usable_address(candidate_host(text) or ""):
+        if not usable_address(candidate_host(text) or "",
+                              allow_private=self._settings.network.allow_private):
             self._ack(peer.conn, message.ref)  # an mDNS name, loopback...: not checked
             return
         try:

@@ -109,7 +109,8 @@ class Hub:
         self.media = MediaService(
             MediaSettings(network=MediaNetwork(addresses=settings.media_addresses,
                                                public_address=settings.media_public_address,
-                                               ports=settings.media_ports),
+                                               ports=settings.media_ports,
+                                               allow_private=settings.media_allow_private),
                           opus_complexity=settings.opus_complexity,
                           personal_opus_complexity=settings.personal_opus_complexity,
                           mixed_voices=settings.mixed_voices,

@@ -39,13 +39,25 @@ def test_too_many_candidates_are_refused() -> None:
 
 
 def test_only_addresses_a_browser_could_really_have_are_checked() -> None:
-    for host in ("203.0.113.9", "192.168.1.20", "10.0.0.4", "2001:db8::1"):
+    for host in ("203.0.113.9", "2001:db8::1", "198.51.100.7"):
         assert usable_address(host), host
     for host in ("127.0.0.1", "169.254.169.254", "224.0.0.1", "0.0.0.0", "::1",
                  "fe80::1", "4f1c2a.local", "example.org"):
         assert not usable_address(host), host
-    sdp = HEAD + AUDIO + candidate("192.168.1.20") + candidate("169.254.169.254") + candidate(
+        assert not usable_address(host, allow_private=True), host
+    sdp = HEAD + AUDIO + candidate("203.0.113.9") + candidate("169.254.169.254") + candidate(
         "abc.local")
     kept = keep_usable_candidates(sdp)
-    assert "192.168.1.20" in kept
+    assert "203.0.113.9" in kept
     assert "169.254.169.254" not in kept and "abc.local" not in kept
+
+
+def test_private_ranges_are_checked_only_when_the_deployment_allows() -> None:
+    private = ("192.168.1.20", "10.0.0.4", "172.20.3.4", "100.64.1.1", "fd12::1")
+    for host in private:
+        assert not usable_address(host), host
+        assert usable_address(host, allow_private=True), host
+    sdp = HEAD + AUDIO + candidate("10.0.0.4") + candidate("203.0.113.9")
+    assert "10.0.0.4" not in keep_usable_candidates(sdp)
+    assert "10.0.0.4" in keep_usable_candidates(sdp, allow_private=True)
+    assert "203.0.113.9" in keep_usable_candidates(sdp)
