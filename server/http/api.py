@@ -25,6 +25,7 @@ from server.http.common import (
     current_staff,
     error,
     origin_allowed,
+    password_change_required,
     services,
     set_cookie,
 )
@@ -130,7 +131,8 @@ async def login(request: Request) -> Response:
     if result is None:
         return error(401, "bad_credentials", "that username and password do not match")
     staff, cookie = result
-    response = JSONResponse({"staff": {"username": staff.username, "role": staff.role}})
+    response = JSONResponse({"staff": {"username": staff.username, "role": staff.role,
+                                       "must_change_password": staff.must_change_password}})
     set_cookie(response, request, SESSION_COOKIE, cookie, int(svc.settings.staff_session_ttl))
     return response
 
@@ -153,6 +155,8 @@ async def room_token(request: Request) -> Response:
     staff = await current_staff(request)
     if staff is None:
         return error(401, "unauthorized", "please log in")
+    if staff.must_change_password:
+        return password_change_required()
     if staff.role not in p.STAFF_ROLES:
         return error(403, "forbidden", "only facilitators and safeguarding leads join rooms")
     body = await _body(request, TokenBody)
@@ -188,7 +192,7 @@ async def readyz(request: Request) -> Response:
         )
     except TimeoutError:
         store_ok = bus_ok = False
-    status = 200 if store_ok and bus_ok else 503
+    status = 200 if store_ok and bus_ok and svc.safeguarding.caught_up() else 503
     return JSONResponse({"store": store_ok, "bus": bus_ok}, status_code=status)
 
 

@@ -28,6 +28,12 @@ def error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
+def password_change_required() -> JSONResponse:
+    """While a generated password (the demo's) is unchanged, session APIs refuse."""
+    return error(403, "password_change_required",
+                 "please choose a new password at /account/password first")
+
+
 def client_key(request: Request) -> str:
     """The rate-limit key: the client address, kept in memory only (invariant 9)."""
     return request.client.host if request.client else "unknown"
