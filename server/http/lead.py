@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -22,8 +23,14 @@ from server.store.bus import BusClosed, BusError
 from server.store.db import Staff
 from server.store.records import Escalation
 
+log = logging.getLogger("hearth.lead")
+
 # Comment lines keep proxies from closing an idle stream.
 HEARTBEAT_SECONDS = 15.0
+# How soon a stream notices that the bus resumed after losing messages.
+GAP_CHECK_SECONDS = 1.0
+# Milliseconds a browser waits before reconnecting a lost stream (the SSE retry field).
+RECONNECT_MS = 3000
 
 
 class ChangeBody(msgspec.Struct, forbid_unknown_fields=False):
@@ -104,21 +111,47 @@ async def stream(request: Request) -> Response:
         subscription = await svc.bus.subscribe(ESCALATIONS_CHANNEL)
     except BusError:
         return error(503, "unavailable", "live updates are unavailable; reload later")
-    open_now = await svc.store.safeguarding.escalations()
+    async def snapshot() -> str:
+        open_now = await svc.store.safeguarding.escalations()
+        data = msgspec.json.encode({"open": [as_json(e, full=False) for e in open_now]})
+        return f"event: snapshot\ndata: {data.decode()}\n\n"
+
+    first = await snapshot()
 
     async def events() -> AsyncIterator[str]:
         try:
-            snapshot = msgspec.json.encode({"open": [as_json(e, full=False) for e in open_now]})
-            yield f"event: snapshot\ndata: {snapshot.decode()}\n\n"
+            # A browser that loses the stream reconnects after this long (and gets a
+            # snapshot first, so nothing raised meanwhile is missed).
+            yield f"retry: {RECONNECT_MS}\n{first}"
+            gaps = subscription.gaps
+            quiet = 0.0
             while True:
                 try:
-                    _, payload = await asyncio.wait_for(subscription.get(), HEARTBEAT_SECONDS)
+                    _, payload = await asyncio.wait_for(subscription.get(), GAP_CHECK_SECONDS)
                 except TimeoutError:
-                    yield ": still here\n\n"
-                    continue
+                    payload = None
                 except BusClosed:
-                    return
-                yield f"event: escalation\ndata: {payload.decode()}\n\n"
+                    return  # the browser reconnects, and starts with a snapshot
+                if subscription.gaps != gaps:
+                    # The bus lost messages (a Redis outage): whatever was raised or
+                    # changed meanwhile is in a fresh snapshot, read after the gap (and
+                    # read again next time round if the database cannot answer now).
+                    seen = subscription.gaps
+                    try:
+                        fresh = await snapshot()
+                    except Exception:
+                        log.warning("could not reload escalations after a bus gap")
+                    else:
+                        gaps = seen
+                        yield fresh
+                if payload is not None:
+                    quiet = 0.0
+                    yield f"event: escalation\ndata: {payload.decode()}\n\n"
+                    continue
+                quiet += GAP_CHECK_SECONDS
+                if quiet >= HEARTBEAT_SECONDS:
+                    quiet = 0.0
+                    yield ": still here\n\n"
         finally:
             with contextlib.suppress(Exception):
                 await subscription.aclose()

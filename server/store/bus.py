@@ -146,6 +146,13 @@ class Subscription(Protocol):
         """Stop delivery and release the buffer (and the Redis connection). Idempotent."""
         ...
 
+    @property
+    def gaps(self) -> int:
+        """How many times delivery resumed after messages may have been lost (Redis: a
+        lost connection, resubscribed). A consumer that derives state from the messages
+        compares it with the value it last saw, and reloads that state when it grew."""
+        ...
+
     def __aiter__(self) -> AsyncIterator[tuple[str, bytes]]:
         """Iterate over ``(channel, payload)`` until the subscription is closed.
 
@@ -284,6 +291,12 @@ class _BufferedSubscription(abc.ABC):
         self._changed = asyncio.Event()
         # Set once: the exception type and message every later get() raises.
         self._closed: tuple[type[BusClosed], str] | None = None
+        self._gaps = 0
+
+    @property
+    def gaps(self) -> int:
+        """See :attr:`Subscription.gaps`."""
+        return self._gaps
 
     @property
     def closed(self) -> bool:
@@ -564,6 +577,7 @@ class RedisSubscription(_BufferedSubscription):
         if self._active is not None and not self._active.done():
             self._active.set_result(None)
         elif self._failures:
+            self._gaps += 1
             logger.info(
                 "resubscribed to %s via Redis at %s after %d failed attempt(s)",
                 ", ".join(self.channels),

@@ -20,14 +20,30 @@ function show(latest) {
   document.dispatchEvent(new CustomEvent("hearth:escalations", { detail: { open: [...open.values()], latest } }));
 }
 
-const source = new EventSource("/api/escalations/stream");
-source.addEventListener("snapshot", (event) => {
-  open.clear();
-  for (const e of JSON.parse(event.data).open) open.set(e.id, e);
-  show(null);
-});
-source.addEventListener("escalation", (event) => {
-  const e = JSON.parse(event.data);
-  if (e.state === "closed") open.delete(e.id); else open.set(e.id, e);
-  show(e.event === "raised" ? e : null);
-});
+// The browser reconnects a dropped stream by itself (after the server's retry delay),
+// but gives up for good on an error answer such as 503 while the bus is down: then we
+// open a new one, waiting longer each time (up to a minute). Every (re)connection
+// starts with a snapshot, so nothing raised meanwhile is missed.
+let wait = 3000;
+
+function connect() {
+  const source = new EventSource("/api/escalations/stream");
+  source.addEventListener("snapshot", (event) => {
+    wait = 3000;
+    open.clear();
+    for (const e of JSON.parse(event.data).open) open.set(e.id, e);
+    show(null);
+  });
+  source.addEventListener("escalation", (event) => {
+    const e = JSON.parse(event.data);
+    if (e.state === "closed") open.delete(e.id); else open.set(e.id, e);
+    show(e.event === "raised" ? e : null);
+  });
+  source.addEventListener("error", () => {
+    if (source.readyState !== EventSource.CLOSED) return; // the browser is retrying
+    setTimeout(connect, wait);
+    wait = Math.min(wait * 2, 60000);
+  });
+}
+
+connect();
