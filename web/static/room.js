@@ -269,11 +269,17 @@ async function escalateAlert(alert) {
   send("escalate", { alert: alert.id, note });
 }
 
+// "asked for help 4 times": repeated requests are merged into the open alert, counted.
+function timesWord(alert) {
+  return (alert.count ?? 1) > 1 ? ` ${alert.count} times` : "";
+}
+
 function alertRow(alert) {
   const minutes = Math.max(1, Math.round((alert.ack_within ?? 300) / 60));
   return el("li", { class: `alert ${alert.severity}`, "data-alert": alert.id },
     el("p", { class: "alert-head" },
-      el("strong", { text: `${alert.participant.name} ${ALERT_WORDS[alert.kind] ?? "needs attention"}` }),
+      el("strong", { text: `${alert.participant.name} ${ALERT_WORDS[alert.kind] ?? "needs attention"}`
+        + timesWord(alert) }),
       el("time", { datetime: alert.at, text: ` ${timeOf(alert.at)}` })),
     alert.text ? el("p", { class: "alert-text", text: alert.text }) : null,
     alert.message ? el("blockquote", { class: "alert-text", text: alert.message.text }) : null,
@@ -307,7 +313,7 @@ function renderAlerts() {
   renderTitle();
   const alerts = [...state.alerts.values()];
   reconcile($("alerts"), alerts, (a) => a.id,
-    (a) => `${a.id}:${a.escalated ? 1 : 0}:${a.overdue ? 1 : 0}`, alertRow);
+    (a) => `${a.id}:${a.escalated ? 1 : 0}:${a.overdue ? 1 : 0}:${a.count ?? 1}`, alertRow);
   $("alerts-empty").hidden = alerts.length > 0;
   $("alerts-count").hidden = alerts.length === 0;
   $("alerts-count").textContent = `(${alerts.length})`;
