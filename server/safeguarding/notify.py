@@ -31,6 +31,7 @@ import hmac
 import json
 import logging
 import smtplib
+import time
 from collections import Counter
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,15 @@ from typing import Any
 import httpx
 
 log = logging.getLogger("hearth.notify")
+
+
+def webhook_signature(secret: str, body: bytes, timestamp: int) -> dict[str, str]:
+    """The headers that sign a webhook body. The signature covers the time it was sent,
+    so a receiver that rejects timestamps more than five minutes old cannot be made to
+    act on a notice captured and replayed later."""
+    signed = f"{timestamp}.".encode() + body
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return {"X-Hearth-Timestamp": str(timestamp), "X-Hearth-Signature": f"sha256={digest}"}
 
 # Seconds a notice waits for others to go out with it. Escalations come in bursts
 # (one room's crisis touching several people, a restart re-routing overdue alerts,
@@ -294,8 +304,7 @@ class Notifier:
         body = json.dumps(data, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json"}
         if self.webhook_secret:
-            digest = hmac.new(self.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
-            headers["X-Hearth-Signature"] = f"sha256={digest}"
+            headers.update(webhook_signature(self.webhook_secret, body, int(time.time())))
         async with httpx.AsyncClient(timeout=self.timeout) as client:
             # Two tries: a receiver restarting should not lose the notice.
             for attempt in (1, 2):

@@ -83,13 +83,32 @@ class Inbox:
         return "250 OK"
 
 
+def assert_signed(headers: Any, body: bytes) -> None:
+    """As a receiver checks it: HMAC over "timestamp." + body, and a recent timestamp."""
+    stamp = headers["X-Hearth-Timestamp"]
+    assert abs(int(stamp) - time.time()) < 300
+    expected = hmac.new(b"s3cret", stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers["X-Hearth-Signature"], f"sha256={expected}")
+
+
+def test_a_replayed_body_with_an_old_timestamp_does_not_verify() -> None:
+    from server.safeguarding.notify import webhook_signature
+
+    body = b'{"event":"escalation.raised"}'
+    old = webhook_signature("s3cret", body, 1_700_000_000)
+    fresh = webhook_signature("s3cret", body, 1_700_000_600)
+    assert old["X-Hearth-Signature"] != fresh["X-Hearth-Signature"]  # the time is signed
+    # The old signature does not verify under a new timestamp.
+    recomputed = hmac.new(b"s3cret", b"1700000600." + body, hashlib.sha256).hexdigest()
+    assert old["X-Hearth-Signature"] != f"sha256={recomputed}"
+
+
 async def test_webhook_is_signed_and_carries_no_excerpt(receiver: Receiver) -> None:
     notifier = Notifier(webhook_url=receiver.url, webhook_secret="s3cret")
     assert notifier.enabled
     await notifier.send(NOTICE)
     [(headers, body)] = receiver.requests
-    expected = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
-    assert headers["X-Hearth-Signature"] == f"sha256={expected}"
+    assert_signed(headers, body)
     data = json.loads(body)
     assert data["escalation"] == "e_1" and data["severity"] == "urgent"
     assert data["link"].endswith("/lead/escalations/e_1")
@@ -155,8 +174,7 @@ async def test_a_burst_goes_out_as_one_signed_webhook_listing_every_notice(
     notifier = Notifier(webhook_url=receiver.url, webhook_secret="s3cret", batch_delay=0.3)
     await asyncio.gather(*(notifier.send(notice(n)) for n in range(4)))
     [(headers, body)] = receiver.requests
-    expected = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
-    assert headers["X-Hearth-Signature"] == f"sha256={expected}"
+    assert_signed(headers, body)
     data = json.loads(body)
     assert data["event"] == "escalations.raised" and data["count"] == 4
     assert [e["escalation"] for e in data["escalations"]] == ["e_0", "e_1", "e_2", "e_3"]
@@ -187,8 +205,7 @@ async def test_past_the_caps_one_summary_a_window_then_notices_again(receiver: R
                        "rooms": [{"room": "A", "more": 13}, {"room": "B", "more": 1}],
                        "window_seconds": 1.0, "link": "http://127.0.0.1:8000/lead"}
     headers, body = receiver.requests[1]
-    assert headers["X-Hearth-Signature"] == (
-        "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest())
+    assert_signed(headers, body)
     await asyncio.sleep(0.3)
     assert len(receiver.requests) == 2  # one summary, not one per notice
     # A new window: notices go out one by one again.
