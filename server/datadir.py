@@ -118,11 +118,11 @@ def _create_secret(path: Path) -> str:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return secret
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make the new name itself durable, not only the file's bytes."""
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
