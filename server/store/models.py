@@ -83,6 +83,10 @@ class AlertRow(Base):
     (invariant 7) and is cleared on the retention schedule."""
 
     __tablename__ = "alerts"
+    __table_args__ = (
+        # What the sweeper asks every second or two: unacknowledged, not escalated, due.
+        Index("ix_alerts_waiting", "acked_at", "escalated_at", "due_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
@@ -98,15 +102,28 @@ class AlertRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     acked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     acked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The last time a deadline was recorded as missed (a reminder or a re-route).
     rerouted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The first deadline (created_at + ack_within), so the deadline sweeper
+    # (server/safeguarding/sweeper.py) finds overdue alerts with one indexed
+    # comparison that reads the same on SQLite and PostgreSQL. Nullable only because
+    # SQLite cannot add a NOT NULL column without copying the table (migration 0005).
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # When the first deadline's reminder was recorded: at most once per alert.
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # When the alert's escalation was raised (however it was): set in the
+    # escalation's own transaction, so "still waiting for the lead" is one column.
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class EscalationRow(Base):
     __tablename__ = "escalations"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Unique: an alert has at most one escalation, whichever path (the room, the
+    # sweeper, a replayed journal entry, another node) gets there first.
     alert_id: Mapped[str | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"),
-                                                 nullable=True, index=True)
+                                                 nullable=True, index=True, unique=True)
     room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
     severity: Mapped[str] = mapped_column(String(16))
     categories: Mapped[str] = mapped_column(String(400))
@@ -170,3 +187,14 @@ class DirectoryRow(Base):
     data: Mapped[str] = mapped_column(String(100_000))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class LeaseRow(Base):
+    """A named job that one process in the deployment runs at a time (the deadline
+    sweeper): whoever holds an unexpired lease runs it; an expired one may be taken."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

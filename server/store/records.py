@@ -27,10 +27,11 @@ import secrets
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, cast
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, cast
 
-from sqlalchemy import Connection, CursorResult, insert, select, update
+from sqlalchemy import Connection, CursorResult, Row, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.safeguarding.audit import Entry, Verdict, canonical, entry_hash, verify
@@ -42,6 +43,7 @@ from server.store.models import (
     DirectoryRow,
     EscalationNoteRow,
     EscalationRow,
+    LeaseRow,
 )
 from server.store.writer import PriorityLock, Transactor
 
@@ -146,7 +148,15 @@ def _chain(connection: Connection, entries: Sequence[_Pending]) -> int:
 
 
 def _write_alert(connection: Connection, alert: AlertRecord,
-                 escalation: Escalation | None) -> None:
+                 escalation: Escalation | None) -> bool:
+    """Insert the alert (and its escalation); False if it is stored already.
+
+    A journal replay of an alert committed just before the process died (and
+    before its journal entry was marked done) finds it here and adds nothing.
+    """
+    if connection.execute(select(AlertRow.id).where(AlertRow.id == alert.id)).first():
+        return False
+    created = alert.created_at.astimezone(UTC)
     connection.execute(insert(AlertRow), [{
         "id": alert.id, "room_id": alert.room_id, "kind": alert.kind,
         "severity": alert.severity, "categories": json.dumps(list(alert.categories)),
@@ -154,26 +164,83 @@ def _write_alert(connection: Connection, alert: AlertRecord,
         "participant_name": alert.participant_name, "message_id": alert.message_id,
         "excerpt": alert.excerpt, "ack_within": alert.ack_within,
         "created_at": alert.created_at, "acked_at": None, "acked_by": None,
-        "rerouted_at": None,
+        "rerouted_at": None, "due_at": created + timedelta(seconds=alert.ack_within),
+        "reminded_at": None, "escalated_at": alert.created_at if escalation else None,
     }])
     entries = [_Pending(alert.created_at, "system", "alert.raised", alert.room_id, alert.id,
                         canonical({"kind": alert.kind, "severity": alert.severity,
                                    "categories": list(alert.categories),
                                    "rules": list(alert.rules)}))]
     if escalation is not None:
-        connection.execute(insert(EscalationRow), [{
-            "id": escalation.id, "alert_id": alert.id, "room_id": alert.room_id,
-            "severity": escalation.severity,
-            "categories": json.dumps(list(escalation.categories)),
-            "participant_name": escalation.participant_name, "excerpt": escalation.excerpt,
-            "state": escalation.state, "outcome": None, "raised_by": escalation.raised_by,
-            "created_at": escalation.created_at, "updated_at": escalation.updated_at,
-            "closed_at": None,
-        }])
+        connection.execute(insert(EscalationRow), [_escalation_values(escalation)])
         entries.append(_Pending(alert.created_at, "system", "escalation.raised", alert.room_id,
                                 escalation.id,
                                 canonical({"alert": alert.id, "severity": alert.severity})))
     _chain(connection, entries)
+    return True
+
+
+def _write_overdue(connection: Connection, alert_id: str, at: datetime,
+                   escalate: bool) -> Escalation | None:
+    """Record a missed deadline: the reminder (once), or the re-route to the lead (once).
+
+    Returns the escalation only when this call raised it. The alert row is read
+    FOR UPDATE (PostgreSQL; SQLite's transaction already holds the write lock), so
+    two writers (the live room and the sweeper, two nodes, a journal replay) are
+    served one at a time and the second finds ``escalated_at`` set; the unique
+    index on ``escalations.alert_id`` backs that up.
+    """
+    row = connection.execute(select(AlertRow.__table__).where(AlertRow.id == alert_id)
+                             .with_for_update()).first()
+    if row is None or row.acked_at is not None:
+        return None
+    if not escalate:
+        if row.reminded_at is not None:
+            return None
+        connection.execute(update(AlertRow).where(AlertRow.id == alert_id)
+                           .values(reminded_at=at, rerouted_at=at))
+        _chain(connection, [_Pending(at, "system", "alert.overdue", row.room_id, alert_id,
+                                     canonical({"escalate": False}))])
+        return None
+    if row.escalated_at is not None:
+        return None
+    escalation = _new_escalation(_alert(row), "system", at)
+    connection.execute(update(AlertRow).where(AlertRow.id == alert_id)
+                       .values(escalated_at=at, rerouted_at=at))
+    connection.execute(insert(EscalationRow), [_escalation_values(escalation)])
+    _chain(connection, [
+        _Pending(at, "system", "alert.overdue", row.room_id, alert_id,
+                 canonical({"escalate": True})),
+        _Pending(at, "system", "escalation.raised", row.room_id, escalation.id,
+                 canonical({"alert": alert_id, "reason": "not acknowledged"})),
+    ])
+    return escalation
+
+
+def _take_lease(connection: Connection, name: str, holder: str, now: datetime,
+                until: datetime) -> bool:
+    """Take or renew ``name`` for ``holder`` until ``until``; False while another
+    holder's lease has not expired.
+
+    One conditional UPDATE decides (on PostgreSQL a second taker waits for the
+    row and then finds the condition false); the first taker ever INSERTs, and of
+    two first takers the second fails on the primary key (the caller's False).
+    """
+    taken = connection.execute(
+        update(LeaseRow).where(LeaseRow.name == name,
+                               or_(LeaseRow.holder == holder, LeaseRow.expires_at < now))
+        .values(holder=holder, expires_at=until))
+    if cast(CursorResult[Any], taken).rowcount:
+        return True
+    if connection.execute(select(LeaseRow.name).where(LeaseRow.name == name)).first():
+        return False
+    connection.execute(insert(LeaseRow).values(name=name, holder=holder, expires_at=until))
+    return True
+
+
+def _drop_lease(connection: Connection, name: str, holder: str, now: datetime) -> None:
+    connection.execute(update(LeaseRow).where(LeaseRow.name == name, LeaseRow.holder == holder)
+                       .values(expires_at=now))
 
 
 def _write_ack(connection: Connection, alert_id: str, by: str, at: datetime) -> bool:
@@ -309,17 +376,16 @@ class SafeguardingRecords:
     async def raise_alert(self, alert: AlertRecord, *, escalate: bool) -> Escalation | None:
         """Store an alert (and, for urgent risk, its escalation) with their audit entries.
 
-        Returns the escalation when one was raised. Only after this returns may
-        anyone be told (invariant 6). One transaction in one hop, ahead of any
-        acknowledgement or audit batch still waiting for the lock.
+        Returns the escalation when this call raised one (None also when the alert
+        was stored already: a replay). Only after this returns may anyone be told
+        (invariant 6). One transaction in one hop, ahead of any acknowledgement or
+        audit batch still waiting for the lock.
         """
-        escalation = None
-        if escalate:
-            escalation = _escalation(self._new_escalation(alert, "system", alert.created_at), ())
+        escalation = _new_escalation(alert, "system", alert.created_at) if escalate else None
         async with self._lock.hold(urgent=True):
-            await self._transactor.run(
+            created = await self._transactor.run(
                 functools.partial(_write_alert, alert=alert, escalation=escalation))
-        return escalation
+        return escalation if created else None
 
     async def ack_alert(self, alert_id: str, by: str, at: datetime) -> bool:
         """Record the first acknowledgement of an alert; False if it was acknowledged
@@ -330,26 +396,36 @@ class SafeguardingRecords:
 
     async def reroute_alert(self, alert_id: str, at: datetime, *, escalate: bool,
                             ) -> Escalation | None:
-        """An alert was not acknowledged in time: record it, and escalate if asked."""
-        async with self._lock.hold(urgent=True), self._sessions.begin() as session:
-            row = await session.get(AlertRow, alert_id)
-            if row is None or row.acked_at is not None:
-                return None
-            row.rerouted_at = at
-            await self._append(session, at, "system", "alert.overdue", row.room_id, alert_id,
-                               {"escalate": escalate})
-            if not escalate:
-                return None
-            existing = await session.scalar(
-                select(EscalationRow).where(EscalationRow.alert_id == alert_id))
-            if existing is not None:
-                return None
-            escalation = self._new_escalation(_alert(row), "system", at)
-            session.add(escalation)
-            await session.flush()
-            await self._append(session, at, "system", "escalation.raised", row.room_id,
-                               escalation.id, {"alert": alert_id, "reason": "not acknowledged"})
-            return _escalation(escalation, ())
+        """An alert was not acknowledged in time: record the reminder, or with
+        ``escalate`` raise its escalation. Each happens once per alert, however many
+        callers ask; returns the escalation only to the caller that raised it."""
+        async with self._lock.hold(urgent=True):
+            return await self._transactor.run(functools.partial(
+                _write_overdue, alert_id=alert_id, at=at, escalate=escalate))
+
+    async def due_alerts(self, now: datetime, limit: int = 100) -> list[AlertRecord]:
+        """Unacknowledged, unescalated alerts whose first deadline has passed, oldest first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(AlertRow).where(AlertRow.acked_at.is_(None),
+                                       AlertRow.escalated_at.is_(None),
+                                       AlertRow.due_at <= now.astimezone(UTC))
+                .order_by(AlertRow.due_at).limit(limit))
+            return [_alert(row) for row in rows]
+
+    async def take_lease(self, name: str, holder: str, now: datetime, seconds: float) -> bool:
+        """Take or renew a lease (see ``_take_lease``); True while ``holder`` has it."""
+        try:
+            return await self._transactor.run(functools.partial(
+                _take_lease, name=name, holder=holder, now=now.astimezone(UTC),
+                until=now.astimezone(UTC) + timedelta(seconds=seconds)))
+        except IntegrityError:
+            return False  # another process inserted the first lease at the same moment
+
+    async def drop_lease(self, name: str, holder: str, now: datetime) -> None:
+        """Let the lease go (it expires now), so another process may take it at once."""
+        await self._transactor.run(functools.partial(
+            _drop_lease, name=name, holder=holder, now=now.astimezone(UTC)))
 
     async def open_alerts(self, room_id: str) -> list[AlertRecord]:
         async with self._sessions() as session:
@@ -365,31 +441,37 @@ class SafeguardingRecords:
 
     # -- escalations ------------------------------------------------------------------------
 
-    @staticmethod
-    def _new_escalation(alert: AlertRecord, by: str, at: datetime) -> EscalationRow:
-        return EscalationRow(
-            id=f"e_{secrets.token_urlsafe(9)}", alert_id=alert.id, room_id=alert.room_id,
-            severity=alert.severity, categories=json.dumps(list(alert.categories)),
-            participant_name=alert.participant_name, excerpt=alert.excerpt, state="raised",
-            outcome=None, raised_by=by, created_at=at, updated_at=at, closed_at=None,
-        )
-
     async def escalate(self, alert_id: str, by: str, note: str,
                        at: datetime) -> tuple[Escalation, bool]:
         """A facilitator escalates an alert; True when a new escalation was raised.
 
         An alert that was already escalated gets the note added instead."""
+        escalation, done = await self.record_escalation(alert_id, by, note, at)
+        return escalation, done == "raised"
+
+    async def record_escalation(self, alert_id: str, by: str, note: str, at: datetime,
+                                ) -> tuple[Escalation, Literal["raised", "noted"] | None]:
+        """``escalate``, saying what it did: raised the escalation, added the note to
+        the alert's escalation, or (None) nothing, because this very request (same
+        person, same instant: a journal entry stored before the process died) is
+        recorded already. Raises ``LookupError`` for an unknown alert."""
         async with self._lock.hold(urgent=True), self._sessions.begin() as session:
-            alert_row = await session.get(AlertRow, alert_id)
+            alert_row = await session.get(AlertRow, alert_id, with_for_update=True)
             if alert_row is None:
                 raise LookupError("no such alert")
             row = await session.scalar(
                 select(EscalationRow).where(EscalationRow.alert_id == alert_id))
             if row is None:
-                row = self._new_escalation(_alert(alert_row), by, at)
+                row = EscalationRow(**_escalation_values(_new_escalation(
+                    _alert(alert_row), by, at)))
                 session.add(row)
+                alert_row.escalated_at = at
                 await session.flush()
                 action = "escalation.raised"
+            elif await session.scalar(select(EscalationNoteRow.id).where(
+                    EscalationNoteRow.escalation_id == row.id, EscalationNoteRow.by == by,
+                    EscalationNoteRow.at == at)) is not None:
+                return await self._load(session, row), None
             else:
                 row.updated_at = at
                 action = "escalation.note"
@@ -398,7 +480,8 @@ class SafeguardingRecords:
             await self._append(session, at, by, action, row.room_id, row.id,
                                {"alert": alert_id, "note": bool(note)})
             await session.flush()
-            return await self._load(session, row), action == "escalation.raised"
+            return await self._load(session, row), (
+                "raised" if action == "escalation.raised" else "noted")
 
     async def change_escalation(self, escalation_id: str, by: str, *, state: str | None,
                                 outcome: str | None, note: str, at: datetime) -> Escalation:
@@ -489,7 +572,7 @@ class SafeguardingRecords:
             return total
 
 
-def _alert(row: AlertRow) -> AlertRecord:
+def _alert(row: AlertRow | Row[Any]) -> AlertRecord:
     return AlertRecord(
         id=row.id, room_id=row.room_id, kind=row.kind, severity=row.severity,
         categories=tuple(json.loads(row.categories)), participant_id=row.participant_id,
@@ -509,6 +592,26 @@ def _escalation(row: EscalationRow, notes: Sequence[EscalationNote]) -> Escalati
         updated_at=_aware(row.updated_at) or row.updated_at, closed_at=_aware(row.closed_at),
         notes=tuple(notes),
     )
+
+
+def _new_escalation(alert: AlertRecord, by: str, at: datetime) -> Escalation:
+    return Escalation(
+        id=f"e_{secrets.token_urlsafe(9)}", alert_id=alert.id, room_id=alert.room_id,
+        severity=alert.severity, categories=alert.categories,
+        participant_name=alert.participant_name, excerpt=alert.excerpt, state="raised",
+        outcome=None, raised_by=by, created_at=at, updated_at=at, closed_at=None,
+    )
+
+
+def _escalation_values(escalation: Escalation) -> dict[str, Any]:
+    return {
+        "id": escalation.id, "alert_id": escalation.alert_id, "room_id": escalation.room_id,
+        "severity": escalation.severity, "categories": json.dumps(list(escalation.categories)),
+        "participant_name": escalation.participant_name, "excerpt": escalation.excerpt,
+        "state": escalation.state, "outcome": escalation.outcome,
+        "raised_by": escalation.raised_by, "created_at": escalation.created_at,
+        "updated_at": escalation.updated_at, "closed_at": escalation.closed_at,
+    }
 
 
 def _settle(committed: asyncio.Future[None], error: BaseException | None) -> None:
