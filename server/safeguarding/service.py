@@ -1,8 +1,12 @@
 """Raising, escalating and announcing: the order that keeps invariant 6.
 
-Every method here commits first (``SafeguardingRecords``) and only then tells
-anyone: the live stream to safeguarding leads (over the bus, so a lead on any
-node hears it) and the optional webhook and email.
+Every method here makes its record durable first and only then returns, so the
+caller may tell the room. Durable means committed (``SafeguardingRecords``) or,
+when the database does not take it within ``write_wait`` (stopped, locked, full),
+added to the journal (``journal.py``), which stores it once the database is back.
+The lead is told (the live stream over the bus, so a lead on any node hears it,
+and the optional webhook and email) only once the record is committed, by
+whichever of the two got it there: exactly one of them raises the escalation.
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import msgspec
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from server import protocol as p
+from server.safeguarding.escalation import EscalationError
+from server.safeguarding.journal import Journal, Unavailable, Unstorable
 from server.safeguarding.notify import Notice, Notifier
 from server.store.bus import Bus, BusError
 from server.store.db import Store
@@ -46,33 +53,166 @@ def event_for(escalation: Escalation, event: str) -> EscalationEvent:
     return EscalationEvent(event=event, **msgspec.structs.asdict(info_for(escalation)))
 
 
+# -- the records that may go through the journal ------------------------------------------
+# Their JSON is what the journal file holds: change a field only with a default, or
+# an entry written by the previous version cannot be replayed.
+
+
+class RaiseRecord(msgspec.Struct, frozen=True, tag="alert", tag_field="kind"):
+    alert: AlertRecord
+    escalate: bool
+
+    @property
+    def alert_id(self) -> str:
+        return self.alert.id
+
+
+class OverdueRecord(msgspec.Struct, frozen=True, tag="overdue", tag_field="kind"):
+    alert_id: str
+    at: datetime
+    escalate: bool
+
+
+class AckRecord(msgspec.Struct, frozen=True, tag="ack", tag_field="kind"):
+    alert_id: str
+    by: str
+    at: datetime
+
+
+class EscalateRecord(msgspec.Struct, frozen=True, tag="escalate", tag_field="kind"):
+    alert_id: str
+    by: str
+    note: str
+    at: datetime
+
+
+Record = RaiseRecord | OverdueRecord | AckRecord | EscalateRecord
+_decode_record = msgspec.json.Decoder(Record).decode
+
+
 class SafeguardingService:
-    def __init__(self, store: Store, bus: Bus, notifier: Notifier, public_url: str) -> None:
+    def __init__(self, store: Store, bus: Bus, notifier: Notifier, public_url: str,
+                 journal: Journal | None = None, *, write_wait: float = 1.0,
+                 stale_after: float = 30.0) -> None:
         self._store = store
         self._records = store.safeguarding
         self._bus = bus
         self._notifier = notifier
         self._public_url = public_url
+        self._journal = journal
+        self._write_wait = write_wait
+        self._stale_after = stale_after
+        # Alerts with a direct write still running: their next record queues behind it.
+        self._writing: dict[str, int] = {}
         self._background: set[asyncio.Task[None]] = set()
 
-    async def raise_alert(self, alert: AlertRecord, *, escalate: bool) -> Escalation | None:
-        escalation = await self._records.raise_alert(alert, escalate=escalate)
-        if escalation is not None:
-            await self._announce(escalation, "raised")
-        return escalation
+    def start(self) -> None:
+        """Start storing what the journal holds (an earlier process's entries first)."""
+        if self._journal is not None:
+            self._journal.start(self._store_journalled)
 
-    async def ack(self, alert_id: str, by: str, at: datetime) -> bool:
-        return await self._records.ack_alert(alert_id, by, at)
+    # -- records: durable when these return ---------------------------------------------
+
+    async def raise_alert(self, alert: AlertRecord, *, escalate: bool) -> Escalation | None:
+        """Durable on return; the escalation when it was committed (and announced) by then."""
+        return await self._durably(RaiseRecord(alert, escalate))
+
+    async def ack(self, alert_id: str, by: str, at: datetime) -> None:
+        await self._durably(AckRecord(alert_id, by, at))
 
     async def overdue(self, alert_id: str, at: datetime, *, escalate: bool) -> Escalation | None:
-        escalation = await self._records.reroute_alert(alert_id, at, escalate=escalate)
-        if escalation is not None:
-            await self._announce(escalation, "raised")
-        return escalation
+        """A missed deadline: the reminder, or (``escalate``) the re-route to the lead.
+        Each happens once per alert however many ask (the room, the sweeper)."""
+        return await self._durably(OverdueRecord(alert_id, at, escalate))
 
-    async def escalate(self, alert_id: str, by: str, note: str, at: datetime) -> Escalation:
-        escalation, created = await self._records.escalate(alert_id, by, note, at)
-        await self._announce(escalation, "raised" if created else "changed")
+    async def escalate(self, alert_id: str, by: str, note: str,
+                       at: datetime) -> Escalation | None:
+        """A facilitator escalates. Raises ``LookupError`` for an unknown alert (when the
+        database could say so); None when the request was journalled."""
+        return await self._durably(EscalateRecord(alert_id, by, note, at))
+
+    @property
+    def journal_depth(self) -> int:
+        return 0 if self._journal is None else self._journal.depth
+
+    def journal_age(self) -> float:
+        """Seconds the oldest journal entry has waited for the database (0: none)."""
+        return 0.0 if self._journal is None else self._journal.oldest_age()
+
+    def caught_up(self) -> bool:
+        """False while a journal entry has waited longer than ``stale_after`` (/readyz)."""
+        return self.journal_age() <= self._stale_after
+
+    async def _durably(self, record: Record) -> Escalation | None:
+        """Commit ``record`` (and announce what it raised), or journal it if the database
+        has not taken it within ``write_wait``; return once it is one or the other."""
+        journal = self._journal
+        if journal is None:
+            return await self._store_record(record)
+        key = record.alert_id
+        if journal.busy or key in self._writing:
+            # Behind what waits already: one alert's records stay in order, and nobody
+            # waits on a database that is failing.
+            journal.add(key, msgspec.json.encode(record))
+            return None
+        self._writing[key] = self._writing.get(key, 0) + 1
+        attempt = asyncio.get_running_loop().create_task(self._store_record(record))
+        try:
+            await asyncio.wait({attempt}, timeout=self._write_wait)
+        except BaseException:
+            journal.add(key, msgspec.json.encode(record), attempt=attempt)  # before going
+            raise
+        finally:
+            self._writing[key] -= 1
+            if not self._writing[key]:
+                del self._writing[key]
+        if not attempt.done():
+            log.warning("the database is slow to take a safeguarding record; journalled",
+                        extra={"alert": key, "record": type(record).__name__})
+            journal.add(key, msgspec.json.encode(record), attempt=attempt)
+            return None
+        error = attempt.exception()
+        if error is None:
+            return attempt.result()
+        if isinstance(error, (LookupError, EscalationError)):
+            raise error  # refused, not failed: the caller answers it
+        log.warning("could not store a safeguarding record; journalled: %s", _why(error),
+                    extra={"alert": key, "record": type(record).__name__})
+        journal.add(key, msgspec.json.encode(record))
+        return None
+
+    async def _store_journalled(self, data: bytes) -> None:
+        """The journal's store callback: the same write, its errors sorted for the retry."""
+        try:
+            await self._store_record(_decode_record(data))
+        except LookupError as exc:
+            raise Unstorable(str(exc)) from None
+        except (OperationalError, InterfaceError, OSError, TimeoutError) as exc:
+            raise Unavailable(_why(exc)) from None
+        except DBAPIError as exc:
+            raise RuntimeError(_why(exc)) from None
+
+    async def _store_record(self, record: Record) -> Escalation | None:
+        """Commit one record (idempotent: a second commit of it changes nothing) and
+        announce the escalation it raised or changed, if any."""
+        if isinstance(record, RaiseRecord):
+            escalation = await self._records.raise_alert(record.alert, escalate=record.escalate)
+            event = "raised"
+        elif isinstance(record, OverdueRecord):
+            escalation = await self._records.reroute_alert(record.alert_id, record.at,
+                                                           escalate=record.escalate)
+            event = "raised"
+        elif isinstance(record, AckRecord):
+            await self._records.ack_alert(record.alert_id, record.by, record.at)
+            return None
+        else:
+            escalation, done = await self._records.record_escalation(
+                record.alert_id, record.by, record.note, record.at)
+            if done is None:
+                return escalation  # this request is stored already: told already
+            event = "raised" if done == "raised" else "changed"
+        if escalation is not None:
+            await self._announce(escalation, event)
         return escalation
 
     async def change(self, escalation_id: str, by: str, *, state: str | None,
@@ -89,16 +229,23 @@ class SafeguardingService:
         return await self._records.purge_excerpts(now - timedelta(days=retention_days))
 
     async def _announce(self, escalation: Escalation, event: str) -> None:
-        """Tell leads (live) and, for a new escalation, the outbound channels."""
+        """Tell leads (live) and, for a new escalation, the outbound channels.
+
+        Never raises: the record is committed, and a failure here must not make the
+        caller (or the journal) store it again, which would announce nothing."""
         try:
             await self._bus.publish(ESCALATIONS_CHANNEL,
                                     msgspec.json.encode(event_for(escalation, event)))
-        except BusError:
+        except Exception as exc:
             # Already durable: leads see it on their next page load or reconnect.
-            log.warning("could not announce escalation on the bus",
+            log.warning("could not announce escalation on the bus: %s",
+                        "bus" if isinstance(exc, BusError) else type(exc).__name__,
                         extra={"escalation": escalation.id})
         if event == "raised" and self._notifier.enabled:
-            room = await self._store.room(escalation.room_id)
+            try:
+                room = await self._store.room(escalation.room_id)
+            except Exception:
+                room = None  # the notice names the room by id rather than not go out
             notice = Notice(escalation_id=escalation.id,
                             room_name=room.name if room else escalation.room_id,
                             severity=escalation.severity, categories=escalation.categories,
@@ -108,8 +255,19 @@ class SafeguardingService:
             task.add_done_callback(self._background.discard)
 
     async def aclose(self) -> None:
+        """Stop replaying (entries on disk wait for the next start); let notices finish."""
+        if self._journal is not None:
+            await self._journal.aclose()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+
+
+def _why(error: BaseException) -> str:
+    """An error's cause without the statement and parameters SQLAlchemy adds to its
+    message (parameters can be an alert's excerpt: never in logs, invariant 9)."""
+    if isinstance(error, DBAPIError):
+        return f"{type(error.orig).__name__}: {error.orig}"
+    return f"{type(error).__name__}: {error}"
 
 
 def utc_now() -> datetime:
