@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import hashlib
 import logging
+import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -17,12 +19,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.auth.ratelimit import KeyedLimiter
 from server.auth.tokens import Signer
+from server.datadir import prepare
 from server.http import account, admin, api, lead, pages
+from server.http.limits import BodyLimit
 from server.metrics import Metrics
 from server.safeguarding.directory import Directory, DirectoryStore
+from server.safeguarding.journal import Journal, JournalFile
 from server.safeguarding.notify import Notifier
 from server.safeguarding.screening import default_screen
 from server.safeguarding.service import SafeguardingService
+from server.safeguarding.sweeper import Sweeper
 from server.services import Services
 from server.settings import Settings
 from server.signaling.endpoint import Endpoint
@@ -79,6 +85,12 @@ async def _retention_sweeps(safeguarding: SafeguardingService, settings: Setting
         await asyncio.sleep(settings.retention_every)
 
 
+def _sweeper_holder(settings: Settings) -> str:
+    """This machine and data folder (hashed: a path can outgrow the lease's column)."""
+    folder = hashlib.sha256(str(settings.data_dir.resolve()).encode()).hexdigest()[:12]
+    return f"{socket.gethostname()[:100]}:{folder}"
+
+
 class _WebSocketApp:
     """A plain ASGI app (not a function) so Starlette hands it raw ``send``,
     which the endpoint uses directly on the hot path."""
@@ -90,6 +102,9 @@ class _WebSocketApp:
 
 def create_app(settings: Settings) -> Starlette:
     settings.prepare_storage()
+    # The safeguarding journal lives in the data folder whatever the database (with
+    # PostgreSQL too): it keeps an alert while the database cannot (invariant 6).
+    prepare(settings.data_dir)
     settings = settings.with_secret()
     assert settings.secret_key is not None
     signer = Signer(settings.secret_key)
@@ -106,10 +121,24 @@ def create_app(settings: Settings) -> Starlette:
             smtp_host=settings.smtp_host, smtp_port=settings.smtp_port,
             email_to=settings.alert_email_to, email_from=settings.alert_email_from,
         )
-        safeguarding = SafeguardingService(store, bus, notifier, settings.public_url)
+        journal = Journal(JournalFile.in_folder(settings.data_dir),
+                          retry_max=settings.journal_retry_max)
+        safeguarding = SafeguardingService(
+            store, bus, notifier, settings.public_url, journal,
+            write_wait=settings.safeguarding_write_wait,
+            stale_after=settings.journal_stale_after)
+        safeguarding.start()  # what an earlier process left is stored first
+        metrics.journal_depth.set_function(lambda: safeguarding.journal_depth)
+        metrics.journal_age.set_function(safeguarding.journal_age)
         directory_store = DirectoryStore(store.safeguarding)
         hub = Hub(store, settings, directory_store, safeguarding, default_screen(), metrics)
         hub.start()
+        # The holder is this machine and data folder, which the journal's lock gives to
+        # one process at a time: a restarted process takes its own lease back at once.
+        sweeper = Sweeper(store.safeguarding, safeguarding, hub.staff_present,
+                          every=settings.sweep_every, lease_ttl=settings.sweep_lease_ttl,
+                          holder=_sweeper_holder(settings))
+        sweeper.start()
         # Everything built so far lives as long as the process: move it out of the
         # collector's way, and collect the young generation less often, so full
         # collections (which walk every connection's objects and pause the event
@@ -133,6 +162,7 @@ def create_app(settings: Settings) -> Starlette:
             retention.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await retention
+            await sweeper.aclose()
             await hub.aclose()
             await safeguarding.aclose()
             await bus.aclose()

@@ -22,6 +22,13 @@ class Metrics:
                               ["code"], registry=self.registry)
         self.http_limited = Counter("hearth_http_rate_limited", "HTTP requests refused 429",
                                     ["route"], registry=self.registry)
+        # Safeguarding records the database has not taken yet (server/safeguarding/journal.py).
+        self.journal_depth = Gauge("hearth_safeguarding_journal_depth",
+                                   "Safeguarding records journalled, not yet in the database",
+                                   registry=self.registry)
+        self.journal_age = Gauge("hearth_safeguarding_journal_oldest_seconds",
+                                 "Seconds the oldest journalled record has waited",
+                                 registry=self.registry)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -126,6 +126,23 @@ class Settings:
     # How often the retention sweep runs.
     retention_every: float = 6 * 3600
 
+    # Safeguarding records when the database fails (server/safeguarding/journal.py).
+    # A facilitator waits at most this long for the database before the alert is
+    # journalled on local disk instead and shown to them: "at once", yet long enough
+    # for a busy SQLite writer or a PostgreSQL failover's first second.
+    safeguarding_write_wait: float = 1.0
+    # Journalled records are retried with backoff up to this pause: a database back
+    # from an outage takes them within seconds, without being hammered meanwhile.
+    journal_retry_max: float = 5.0
+    # /readyz answers 503 while a journal entry has waited longer than this, so an
+    # operator sees a database that is not taking safeguarding records.
+    journal_stale_after: float = 30.0
+    # The deadline sweeper (server/safeguarding/sweeper.py): deadlines are whole
+    # seconds, so one sweep a second is precise enough and cheap (one indexed query).
+    sweep_every: float = 1.0
+    # The sweeper's lease: another process takes over this long after the holder dies.
+    sweep_lease_ttl: float = 10.0
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / DATABASE_FILE).resolve()}"
@@ -241,6 +258,11 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         turn_ttl=_int(env, "HEARTH_TURN_TTL", 12 * 3600),
         opus_complexity=_int(env, "HEARTH_OPUS_COMPLEXITY", 10),
         personal_opus_complexity=_int(env, "HEARTH_PERSONAL_OPUS_COMPLEXITY", 1),
+        safeguarding_write_wait=_float(env, "HEARTH_SAFEGUARDING_WRITE_WAIT", 1.0),
+        journal_retry_max=_float(env, "HEARTH_JOURNAL_RETRY_MAX", 5.0),
+        journal_stale_after=_float(env, "HEARTH_JOURNAL_STALE_AFTER", 30.0),
+        sweep_every=_float(env, "HEARTH_SWEEP_EVERY", 1.0),
+        sweep_lease_ttl=_float(env, "HEARTH_SWEEP_LEASE_TTL", 10.0),
     )
     return replace(settings, **overrides)  # type: ignore[arg-type]
 
@@ -265,6 +287,19 @@ def _networks(value: str) -> tuple[str, ...]:
             raise SetupError(f"HEARTH_METRICS_ALLOW: {item!r} is not an address or network"
                              ) from None
     return found
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise SetupError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not number > 0:  # also refuses nan
+        raise SetupError(f"{name} must be more than 0 seconds, not {value!r}")
+    return number
 
 
 def _listed(value: str) -> tuple[str, ...]:

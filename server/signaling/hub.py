@@ -3,9 +3,12 @@
 The hub is the adapter around the pure ``Room`` machines. It owns the map
 from connection ids to ``Connection`` objects, encodes each outgoing message
 once however many recipients it has, and turns the other effects into store
-writes. Alerts and escalations are written first and announced after the
-commit (invariant 6); other writes run in the background, tracked and
-awaited on shutdown.
+writes. Alerts and escalations are made durable first (committed, or
+journalled by ``SafeguardingService`` when the database fails) and announced
+after (invariant 6); other writes run in the background, tracked and awaited
+on shutdown. Alert deadlines are ticked here for live rooms only; the
+database-driven sweeper (``server/safeguarding/sweeper.py``) covers every
+alert, in memory or not.
 """
 
 from __future__ import annotations
@@ -58,9 +61,6 @@ log = logging.getLogger("hearth.hub")
 Clock = Callable[[], datetime]
 # Alert deadlines are whole seconds; a one-second tick is precise enough.
 TICK_SECONDS = 1.0
-# A failed alert write is retried this often before the alert is announced anyway:
-# telling the facilitator matters more than the order of telling and storing.
-ALERT_WRITE_TRIES = 3
 
 
 def utc_now() -> datetime:
@@ -133,6 +133,12 @@ class Hub:
         """The live lock state, or None when no session is running on this node."""
         room = self._rooms.get(room_id)
         return None if room is None else room.locked
+
+    def staff_present(self, room_id: str) -> bool:
+        """True while a facilitator is in the room's live session on this node: the
+        room reminds them of an overdue alert itself (the sweeper asks)."""
+        room = self._rooms.get(room_id)
+        return room is not None and room.live
 
     def start(self) -> None:
         self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
@@ -314,22 +320,27 @@ class Hub:
             created_at=parse_at(alert.at), message_id=alert.message.id if alert.message else None,
             excerpt=alert.message.text if alert.message else alert.text, rules=effect.rules,
         )
-        for attempt in range(1, ALERT_WRITE_TRIES + 1):
-            try:
-                await self._safeguarding.raise_alert(record, escalate=effect.escalate)
-                break
-            except Exception:
-                log.exception("could not store alert (try %d of %d)", attempt, ALERT_WRITE_TRIES,
-                              extra={"alert": alert.id})
-                await asyncio.sleep(0.1 * attempt)
+        try:
+            # Returns once the alert is committed or journalled; the journal stores it
+            # when the database is back, and only then is the lead told.
+            await self._safeguarding.raise_alert(record, escalate=effect.escalate)
+        except Exception as exc:
+            # Not an outage (those are journalled) but a fault of ours: the facilitator
+            # must still be told. The type only: a message could quote the excerpt.
+            log.error("could not store an alert: %s", type(exc).__name__,
+                      extra={"alert": alert.id})
         self._then(room_id, effect.then)
 
     async def _overdue(self, room_id: str, effect: AlertOverdue) -> None:
+        # The database decides whether this raises the escalation or the sweeper
+        # already did; either way the room's facilitators may be told it is escalated.
         try:
             await self._safeguarding.overdue(effect.alert_id, self._clock(),
                                              escalate=effect.escalate)
-        finally:
-            self._then(room_id, effect.then)
+        except Exception as exc:
+            log.error("could not store an overdue alert: %s", type(exc).__name__,
+                      extra={"alert": effect.alert_id})
+        self._then(room_id, effect.then)
 
     async def _escalate(self, effect: EscalateAlert) -> None:
         try:
@@ -382,6 +393,8 @@ class Hub:
             self._forget(room_id)
 
     def _forget(self, room_id: str) -> None:
+        # The room's open alerts need nothing here: their deadlines are in the database,
+        # where the sweeper finds them (and one still in the journal once it is stored).
         self._rooms.pop(room_id, None)
         self._media_seen.pop(room_id, None)
         self.media.update(room_id, MediaView())
