@@ -53,9 +53,15 @@ SECURITY_HEADERS = [
 ]
 
 
+# Behind TLS (secure cookies on), browsers are told to use nothing but HTTPS for a year,
+# so a parent on café Wi-Fi cannot be sent to a plain-HTTP copy of a page.
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, https: bool = False) -> None:
         self.app = app
+        self.headers = [*SECURITY_HEADERS, HSTS] if https else SECURITY_HEADERS
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,7 +73,7 @@ class SecurityHeaders:
                 names = {name for name, _ in message.get("headers", [])}
                 message.setdefault("headers", [])
                 message["headers"] = list(message["headers"]) + [
-                    (k, v) for k, v in SECURITY_HEADERS if k not in names
+                    (k, v) for k, v in self.headers if k not in names
                 ]
             await send(message)
 
@@ -179,6 +185,7 @@ def create_app(settings: Settings) -> Starlette:
             WebSocketRoute("/ws", _WebSocketApp()),
             Mount("/static", StaticFiles(directory=str(pages.WEB / "static")), name="static"),
         ],
-        middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit)],
+        middleware=[Middleware(SecurityHeaders, https=settings.secure_cookies),
+                    Middleware(BodyLimit)],
         lifespan=lifespan,
     )

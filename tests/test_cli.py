@@ -288,7 +288,9 @@ def test_serve_https_for_a_phones_microphone(tmp_path: Path) -> None:
                     break
                 except httpx.TransportError:
                     time.sleep(0.1)
-            assert client.get(links[0]).status_code == 200
+            page = client.get(links[0])
+            assert page.status_code == 200
+            assert page.headers["strict-transport-security"] == "max-age=31536000"
             # The HTTPS origin may join, and its cookies are Secure.
             joined = client.post(f"{origin}/api/join", headers={"Origin": origin},
                                  json={"invite": links[0].rsplit("/", 1)[1], "agree": True})
