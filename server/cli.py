@@ -1,4 +1,5 @@
-"""The command line of PROTOCOL.md: ``serve``, ``staff add``, ``room add``, ``audit verify``.
+"""The command line of PROTOCOL.md: ``serve``, ``staff add|disable|enable|reset-password|
+reset-2fa``, ``room add|assign|unassign``, ``invite rotate|revoke``, ``audit verify``.
 
 Every command works on a fresh folder (it makes the data folder), and anything the
 operator must fix (an unwritable folder, a short secret key, a database that cannot
@@ -23,13 +24,20 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from server import logs
 from server.app import create_app
-from server.auth.passwords import MIN_PASSWORD, hash_password
+from server.auth import manage
+from server.auth.passwords import hash_password, password_problem
 from server.datadir import SetupError
 from server.demo import create_demo
 from server.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, from_env, is_wildcard
-from server.store.db import AUDIENCES, ROLES, Conflict, SqlStore
+from server.store.db import AUDIENCES, ROLES, Conflict, RoomRecord, SqlStore, Staff
 
 T = TypeVar("T")
+# Who the audit chain names for a change made at the command line.
+CLI_ACTOR = "command line"
+
+
+class CommandError(Exception):
+    """Something the operator asked for that cannot be done: one ``error:`` line, exit 1."""
 
 
 def uvicorn_config(app: object, settings: Settings) -> uvicorn.Config:
@@ -103,13 +111,82 @@ async def _staff_add(settings: Settings, username: str, role: str, password: str
         await store.aclose()
 
 
-async def _room_add(settings: Settings, name: str, audience: str) -> dict[str, str]:
+async def _member(store: SqlStore, username: str) -> Staff:
+    staff = await store.staff_by_username(username)
+    if staff is None:
+        raise CommandError(f"there is no staff account called {username.strip().lower()!r}")
+    return staff
+
+
+async def _room(store: SqlStore, room_id: str) -> RoomRecord:
+    room = await store.room(room_id)
+    if room is None:
+        raise CommandError(f"there is no room {room_id!r} (rooms are named by their id, "
+                           "as hearth room add printed it)")
+    return room
+
+
+async def _room_add(settings: Settings, name: str, audience: str,
+                    facilitators: Sequence[str] = ()) -> dict[str, str]:
     store = SqlStore(settings.resolved_database_url)
     try:
         await store.migrate()
-        room = await store.add_room(name, audience)
+        # Every name checked before anything is made: a typo creates nothing.
+        members = [await _member(store, username) for username in facilitators]
+        for member in members:
+            if member.role != "facilitator":
+                raise CommandError(f"{member.username} is a {member.role.replace('_', ' ')}, "
+                                   "who may enter every group already; only facilitators "
+                                   "are assigned")
+        room = await store.add_room(name, audience, facilitators=[m.id for m in members])
         invite = await store.add_invite(room.id)
+        for member in members:
+            await store.safeguarding.audit(CLI_ACTOR, "room.assign", room_id=room.id,
+                                           target=member.id,
+                                           detail={"username": member.username,
+                                                   "role": member.role})
         return {"room": room.id, "invite": invite.code}
+    finally:
+        await store.aclose()
+
+
+async def _manage(settings: Settings, what: str, args: argparse.Namespace) -> str:
+    """One admin change from the command line (server/auth/manage.py); returns the line
+    to print. Live room connections on a running server end at their next hello."""
+    store = SqlStore(settings.resolved_database_url)
+    try:
+        await store.migrate()
+        if what in ("assign", "unassign"):
+            room, member = await _room(store, args.room), await _member(store, args.username)
+            if what == "assign":
+                try:
+                    added = await manage.assign(store, CLI_ACTOR, room, member)
+                except ValueError as exc:
+                    raise CommandError(str(exc)) from None
+                return (f"assigned {member.username} to {room.id}" if added
+                        else f"{member.username} was already assigned to {room.id}")
+            removed = await manage.unassign(store, CLI_ACTOR, room, member)
+            return (f"unassigned {member.username} from {room.id}" if removed
+                    else f"{member.username} was not assigned to {room.id}")
+        if what == "rotate":
+            invite = await manage.rotate_invite(store, CLI_ACTOR, await _room(store, args.room))
+            return json.dumps({"room": invite.room_id, "invite": invite.code})
+        if what == "revoke":
+            found = await store.invite(args.code)
+            if found is None:
+                raise CommandError("there is no such invite code")
+            revoked = await manage.revoke_invite(store, CLI_ACTOR, found)
+            return "revoked" if revoked else "that invite was revoked already"
+        member = await _member(store, args.username)
+        if what in ("disable", "enable"):
+            await manage.set_disabled(store, CLI_ACTOR, member, what == "disable")
+            return f"{what}d {member.username}"
+        if what == "reset-password":
+            password = await manage.reset_password(store, CLI_ACTOR, member)
+            return (f"new password for {member.username} (shown once; to be changed at "
+                    f"their next login): {password}")
+        await manage.reset_two_factor(store, CLI_ACTOR, member)
+        return f"two-step login reset for {member.username}"
     finally:
         await store.aclose()
 
@@ -142,11 +219,30 @@ def parser() -> argparse.ArgumentParser:
     staff_add = staff.add_parser("add", help="add a staff account")
     staff_add.add_argument("username")
     staff_add.add_argument("--role", required=True, choices=ROLES)
+    for action, about in (("disable", "disable an account: its logins and room tokens end"),
+                          ("enable", "enable a disabled account again"),
+                          ("reset-password", "print a new generated password (changed at "
+                                             "the next login); every login of theirs ends"),
+                          ("reset-2fa", "forget an account's two-step login (a lost phone)")):
+        staff.add_parser(action, help=about).add_argument("username")
 
     room = commands.add_parser("room", help="rooms").add_subparsers(dest="action", required=True)
     room_add = room.add_parser("add", help="add a room and print its invite")
     room_add.add_argument("name")
     room_add.add_argument("--audience", required=True, choices=AUDIENCES)
+    room_add.add_argument("--facilitators", default="", metavar="USER,USER",
+                          help="facilitators who may open it (leads and admins may enter any)")
+    for action, about in (("assign", "let a facilitator open a room"),
+                          ("unassign", "stop a facilitator opening a room")):
+        room_cmd = room.add_parser(action, help=about)
+        room_cmd.add_argument("room", help="the room's id, as room add printed it")
+        room_cmd.add_argument("username")
+
+    invite = commands.add_parser("invite", help="invite links").add_subparsers(
+        dest="action", required=True)
+    invite.add_parser("rotate", help="revoke a room's invite links and print a new one"
+                      ).add_argument("room", help="the room's id")
+    invite.add_parser("revoke", help="revoke one invite link").add_argument("code")
 
     audit = commands.add_parser("audit", help="the audit log").add_subparsers(dest="action",
                                                                              required=True)
@@ -168,7 +264,7 @@ def main(argv: Sequence[str] | None = None, *, default_command: str | None = Non
         return
     try:
         _dispatch(args)
-    except SetupError as exc:
+    except (SetupError, CommandError) as exc:
         raise SystemExit(f"error: {exc}") from None
 
 
@@ -191,21 +287,27 @@ def _dispatch(args: argparse.Namespace) -> None:
         return
     settings = from_env()
     settings.prepare_storage()
-    if args.command == "staff":
+    if args.command == "staff" and args.action == "add":
         password = _password_from_user()
-        if len(password) < MIN_PASSWORD:
-            raise SystemExit(f"error: a password needs at least {MIN_PASSWORD} characters")
+        weak = password_problem(password, (args.username,))
+        if weak:
+            raise SystemExit(f"error: {weak}")
         try:
             username = _with_store(_staff_add(settings, args.username, args.role, password))
         except (Conflict, ValueError) as exc:
             raise SystemExit(f"error: {exc}") from None
         print(f"added {args.role} {username}")
-    elif args.command == "room":
+    elif args.command == "staff":
+        print(_with_store(_manage(settings, args.action, args)))
+    elif args.command == "room" and args.action == "add":
+        facilitators = [u.strip() for u in args.facilitators.split(",") if u.strip()]
         try:
-            result = _with_store(_room_add(settings, args.name, args.audience))
+            result = _with_store(_room_add(settings, args.name, args.audience, facilitators))
         except ValueError as exc:
             raise SystemExit(f"error: {exc}") from None
         print(json.dumps(result))
+    elif args.command in ("room", "invite"):
+        print(_with_store(_manage(settings, args.action, args)))
     elif args.command == "audit":
         ok, report = _with_store(_audit_verify(settings))
         print(report)

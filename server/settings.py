@@ -60,6 +60,10 @@ class Settings:
     # A join token outlives a long evening session with a margin, no more.
     join_token_ttl: float = 12 * 3600
     staff_session_ttl: float = 12 * 3600
+    # Roles that must log in with a second factor (TOTP): the two who see the most
+    # (every escalation; every account). A member of one who has not set it up is sent
+    # to set it up before any staff page or API works. HEARTH_REQUIRE_2FA.
+    require_2fa: tuple[str, ...] = ("safeguarding_lead", "admin")
     # An empty room keeps its session state (who was admitted, who was removed)
     # this long, so a facilitator's dropped connection does not wipe it.
     empty_room_grace: float = 15 * 60
@@ -263,6 +267,7 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         journal_stale_after=_float(env, "HEARTH_JOURNAL_STALE_AFTER", 30.0),
         sweep_every=_float(env, "HEARTH_SWEEP_EVERY", 1.0),
         sweep_lease_ttl=_float(env, "HEARTH_SWEEP_LEASE_TTL", 10.0),
+        require_2fa=_roles_2fa(env.get("HEARTH_REQUIRE_2FA", "")),
     )
     return replace(settings, **overrides)  # type: ignore[arg-type]
 
@@ -300,6 +305,24 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if not number > 0:  # also refuses nan
         raise SetupError(f"{name} must be more than 0 seconds, not {value!r}")
     return number
+
+
+STAFF_ROLES = ("facilitator", "safeguarding_lead", "admin")
+
+
+def _roles_2fa(value: str) -> tuple[str, ...]:
+    """HEARTH_REQUIRE_2FA: comma-separated staff roles, ``none`` for none; unset or
+    blank keeps the default (the lead and admins), so a blank variable weakens nothing."""
+    if not value.strip():
+        return Settings.require_2fa
+    if value.strip().lower() == "none":
+        return ()
+    roles = _listed(value)
+    for role in roles:
+        if role not in STAFF_ROLES:
+            raise SetupError(f"HEARTH_REQUIRE_2FA: {role!r} is not a staff role "
+                             f"({', '.join(STAFF_ROLES)}, or none)")
+    return roles
 
 
 def _listed(value: str) -> tuple[str, ...]:

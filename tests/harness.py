@@ -75,6 +75,9 @@ def test_settings(data_dir: Path, **overrides: Any) -> Settings:
         # Media on loopback: the test clients gather on the machine's other addresses,
         # so the server's candidates and theirs can be told apart.
         media_addresses=("127.0.0.1",),
+        # Two-step login has tests of its own (tests/http/test_two_factor.py); elsewhere a
+        # lead or admin logs in with a password, as they did before it existed.
+        require_2fa=(),
     )
     return replace(base, **overrides)
 
@@ -199,6 +202,8 @@ class Harness:
         self.http = httpx.AsyncClient(base_url=server.http, headers={"Origin": server.origin})
         self.clients: list[Client] = []
         self._staff_count = 0
+        # Facilitators (staff ids) assigned to every room this harness makes from now on.
+        self.facilitate_every_room: list[str] = []
 
     async def aclose(self) -> None:
         for client in self.clients:
@@ -208,7 +213,8 @@ class Harness:
         await self.store.aclose()
 
     async def room(self, audience: str = "mothers", name: str = "Test group") -> tuple[str, str]:
-        record = await self.store.add_room(name, audience)
+        record = await self.store.add_room(name, audience,
+                                           facilitators=self.facilitate_every_room)
         invite = await self.store.add_invite(record.id)
         return record.id, invite.code
 
@@ -231,9 +237,17 @@ class Harness:
         assert response.status_code == 200, response.text
         return username, client
 
+    async def assign(self, room_id: str, username: str) -> None:
+        """Assign a facilitator to a room (only assigned facilitators take its tokens)."""
+        member = await self.store.staff_by_username(username)
+        assert member is not None
+        if member.role == "facilitator":
+            await self.store.assign_staff(room_id, member.id)
+
     async def staff_token(self, room_id: str, role: str = "facilitator",
                           name: str | None = None) -> dict[str, Any]:
-        _, client = await self.staff(role)
+        username, client = await self.staff(role)
+        await self.assign(room_id, username)
         try:
             response = await client.post(f"/api/rooms/{room_id}/token",
                                           json={"name": name} if name else {})
@@ -348,6 +362,7 @@ async def _pooled_token(h: Harness, room_id: str, role: str, name: str | None,
         assert cookie, "login set no session cookie"
         pool.append(PooledStaff(username, role, cookie))
     member = pool[index]
+    await h.assign(room_id, member.username)
     async with httpx.AsyncClient(base_url=h.server.http, headers={
         "Origin": h.server.origin, "Cookie": f"{SESSION_COOKIE}={member.cookie}",
     }) as client:

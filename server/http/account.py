@@ -1,22 +1,27 @@
-"""A staff member's own account: changing their password (``/account/password``).
+"""A staff member's own account: changing their password (``/account/password``) and
+setting up two-step login (``/account/2fa``).
 
 A generated password (the demo's) sets ``must_change_password``: until it is
 changed every staff page sends them here (``pages.staff_for_page``) and the JSON
 APIs that need a session refuse with 403 ``password_change_required``
-(``api_staff``).
+(``api_staff``). The same holds for a member whose role needs two-step login and who
+has not set it up (403 ``two_factor_required``).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from server.auth import staff as staff_auth
+from server.auth import totp
 from server.auth.passwords import MIN_PASSWORD
+from server.auth.tokens import BadToken
 from server.http.common import (
     SESSION_COOKIE,
     client_key,
@@ -24,6 +29,7 @@ from server.http.common import (
     error,
     password_change_required,
     services,
+    two_factor_required,
 )
 from server.http.pages import csrf_ok, render, staff_for_page
 from server.store.db import Staff
@@ -39,6 +45,8 @@ async def api_staff(request: Request) -> Staff | Response:
         return error(401, "unauthorized", "please log in")
     if staff.must_change_password:
         return password_change_required()
+    if staff_auth.needs_enrolment(staff, services(request).settings.require_2fa):
+        return two_factor_required()
     return staff
 
 
@@ -78,10 +86,69 @@ async def password_page(request: Request) -> Response:
                                             else "Please see the notes below."))
         return await _form(request, staff, 400, message, fields)
     log.info("password changed", extra={"staff": staff.id})
-    return RedirectResponse(f"{staff_auth.LANDING.get(staff.role, '/staff')}"
+    changed = await svc.store.staff_by_id(staff.id) or staff
+    return RedirectResponse(f"{staff_auth.landing(changed, svc.settings.require_2fa)}"
                             "?notice=password-changed", status_code=303)
+
+
+# How long the set-up page's secret stays usable: time to install an app and scan.
+ENROL_AGE = 30 * 60
+
+
+async def _two_factor_form(request: Request, staff: Staff, status: int = 200,
+                           message: str | None = None, secret: str | None = None) -> Response:
+    svc = services(request)
+    context: dict[str, Any] = {"staff": staff, "message": message,
+                               "required": staff.role in svc.settings.require_2fa}
+    if not staff.two_factor:
+        secret = secret or totp.new_secret()
+        context.update(
+            secret_grouped=totp.grouped(secret),
+            qr=totp.qr_data_uri(totp.provisioning_uri(secret, staff.username)),
+            enrol_token=svc.signer.enrol_token(staff.id, secret))
+    return await render(request, "account_2fa.html", status=status, **context)
+
+
+async def two_factor_page(request: Request) -> Response:
+    """Set up two-step login: a QR code (or the secret to type) for an authenticator app,
+    confirmed by one code from it. Open to every role; required for HEARTH_REQUIRE_2FA's."""
+    staff = await staff_for_page(request, enrolling=True)
+    if isinstance(staff, Response):
+        return staff
+    if request.method == "GET" or staff.two_factor:
+        return await _two_factor_form(request, staff)
+    svc = services(request)
+    if not await csrf_ok(request):
+        return await _two_factor_form(request, staff, 403,
+                                      "This form had expired. Please try again.")
+    form = await request.form()
+    try:
+        secret = svc.signer.read_enrol_token(str(form.get("enrol", "")), staff.id, ENROL_AGE)
+    except BadToken:
+        return await _two_factor_form(request, staff, 400, "This set-up had expired. Please "
+                                      "scan the new code below and try again.")
+    now = time.monotonic()
+    if not (svc.login_limiter.allow(client_key(request), now)
+            and svc.login_limiter.allow(f"staff:{staff.id}", now)):
+        svc.metrics.http_limited.labels("2fa").inc()
+        return await _two_factor_form(request, staff, 429, "Too many attempts. Please wait a "
+                                      "minute and try again.", secret)
+    step = totp.matching_step(secret, str(form.get("code", "")))
+    if step is None:
+        return await _two_factor_form(
+            request, staff, 400, "That code did not match. Please type the 6-digit code your "
+            "app shows now (it changes every 30 seconds).", secret)
+    await svc.store.set_totp(staff.id, totp.SecretBox(svc.signer.secret_key).seal(secret))
+    await svc.store.use_totp_step(staff.id, step)  # this code does not log anyone in later
+    await svc.store.safeguarding.audit(staff.username, "staff.2fa_enrol", target=staff.id,
+                                       detail={"username": staff.username, "role": staff.role})
+    log.info("two-step login set up", extra={"staff": staff.id})
+    enrolled = await svc.store.staff_by_id(staff.id) or staff
+    return RedirectResponse(f"{staff_auth.landing(enrolled, svc.settings.require_2fa)}"
+                            "?notice=two-factor-on", status_code=303)
 
 
 routes = [
     Route(staff_auth.CHANGE_PASSWORD, password_page, methods=["GET", "POST"]),
+    Route(staff_auth.TWO_FACTOR, two_factor_page, methods=["GET", "POST"]),
 ]

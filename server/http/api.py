@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from server import protocol as p
 from server.auth import staff as staff_auth
+from server.auth import totp
 from server.http.common import (
     DEVICE_COOKIE,
     DEVICE_COOKIE_AGE,
@@ -28,6 +29,7 @@ from server.http.common import (
     password_change_required,
     services,
     set_cookie,
+    two_factor_required,
 )
 from server.rooms.names import InvalidName, clean_name, pseudonym, stable_pseudonym
 from server.rooms.types import Identity
@@ -49,6 +51,7 @@ class JoinBody(msgspec.Struct, forbid_unknown_fields=False):
 class LoginBody(msgspec.Struct, forbid_unknown_fields=False):
     username: str
     password: str
+    code: str | None = None  # the authenticator app's code, for a member who set one up
 
 
 class TokenBody(msgspec.Struct, forbid_unknown_fields=False):
@@ -126,13 +129,26 @@ async def login(request: Request) -> Response:
     body = await _body(request, LoginBody)
     if isinstance(body, JSONResponse):
         return body
-    result = await staff_auth.login(svc.store, svc.signer, body.username, body.password,
-                                    svc.settings.staff_session_ttl)
-    if result is None:
+    staff = await staff_auth.check_password(svc.store, body.username, body.password)
+    if staff is None:
         return error(401, "bad_credentials", "that username and password do not match")
-    staff, cookie = result
-    response = JSONResponse({"staff": {"username": staff.username, "role": staff.role,
-                                       "must_change_password": staff.must_change_password}})
+    if staff.two_factor:
+        if not body.code:
+            return error(401, "code_required",
+                         "enter the 6-digit code from your authenticator app as \"code\"")
+        if not svc.login_limiter.allow(f"staff:{staff.id}", time.monotonic()):
+            svc.metrics.http_limited.labels("login").inc()
+            return error(429, "rate_limited", "too many attempts; wait a minute and try again")
+        box = totp.SecretBox(svc.signer.secret_key)
+        if not await staff_auth.check_code(svc.store, box, staff, body.code):
+            return error(401, "bad_code", "that code did not work; each code works once")
+    cookie = await staff_auth.open_session(svc.store, svc.signer, staff,
+                                           svc.settings.staff_session_ttl)
+    response = JSONResponse({"staff": {
+        "username": staff.username, "role": staff.role,
+        "must_change_password": staff.must_change_password,
+        "two_factor_required": staff_auth.needs_enrolment(staff, svc.settings.require_2fa),
+    }})
     set_cookie(response, request, SESSION_COOKIE, cookie, int(svc.settings.staff_session_ttl))
     return response
 
@@ -141,8 +157,10 @@ async def logout(request: Request) -> Response:
     svc = services(request)
     if not origin_allowed(request):
         return error(403, "forbidden", "requests must come from Hearth's own pages")
-    await staff_auth.logout(svc.store, svc.signer, request.cookies.get(SESSION_COOKIE),
-                            svc.settings.staff_session_ttl)
+    ended = await staff_auth.logout(svc.store, svc.signer, request.cookies.get(SESSION_COOKIE),
+                                    svc.settings.staff_session_ttl)
+    if ended is not None:
+        svc.hub.close_staff(ended.id, "you logged out")
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
@@ -157,6 +175,8 @@ async def room_token(request: Request) -> Response:
         return error(401, "unauthorized", "please log in")
     if staff.must_change_password:
         return password_change_required()
+    if staff_auth.needs_enrolment(staff, svc.settings.require_2fa):
+        return two_factor_required()
     if staff.role not in p.STAFF_ROLES:
         return error(403, "forbidden", "only facilitators and safeguarding leads join rooms")
     body = await _body(request, TokenBody)
@@ -165,6 +185,11 @@ async def room_token(request: Request) -> Response:
     record = await svc.store.room(request.path_params["room"])
     if record is None:
         return error(404, "not_found", "no such room")
+    # Leads may enter every room; a facilitator only those they are assigned to.
+    if staff.role == "facilitator" and not await svc.store.is_assigned(record.id, staff.id):
+        return error(403, "forbidden", "you are not a facilitator of this group")
+    session = staff_auth.cookie_session_id(svc.signer, request.cookies.get(SESSION_COOKIE),
+                                           svc.settings.staff_session_ttl)
     try:
         # Without a chosen name, a stable made-up one: usernames are often real names.
         name = clean_name(body.name) if body.name else stable_pseudonym(staff.id)
@@ -173,8 +198,10 @@ async def room_token(request: Request) -> Response:
     # The same staff member in two tabs is one participant: the newer tab takes over.
     identity = Identity(room_id=record.id, participant_id=f"f_{staff.id}", name=name,
                         role=staff.role)  # type: ignore[arg-type]
+    # The token names the session that asked for it, so logging out (or being disabled)
+    # makes it worthless at hello.
     return JSONResponse({
-        "token": svc.signer.join_token(identity),
+        "token": svc.signer.join_token(identity, session),
         "room": room_info(svc, record),
         "participant": {"id": identity.participant_id, "name": name, "role": staff.role},
     }, status_code=201)

@@ -12,6 +12,9 @@ from server.services import Services
 from server.store.db import Staff
 
 SESSION_COOKIE = "hearth_session"
+# Right password, code still to come (server/auth/tokens.py ``login_pending``): 5 minutes.
+LOGIN_CODE_COOKIE = "hearth_login"
+LOGIN_CODE_AGE = 5 * 60
 DEVICE_COOKIE = "hearth_device"
 CSRF_COOKIE = "hearth_csrf"
 # A device cookie keeps a banned browser out; it lasts a month, not forever.
@@ -32,6 +35,12 @@ def password_change_required() -> JSONResponse:
     """While a generated password (the demo's) is unchanged, session APIs refuse."""
     return error(403, "password_change_required",
                  "please choose a new password at /account/password first")
+
+
+def two_factor_required() -> JSONResponse:
+    """A member whose role needs two-step login (HEARTH_REQUIRE_2FA) has not set it up."""
+    return error(403, "two_factor_required",
+                 "please set up two-step login at /account/2fa first")
 
 
 def client_key(request: Request) -> str:

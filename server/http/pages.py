@@ -18,8 +18,12 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from server.auth import staff as staff_auth
+from server.auth import totp
+from server.auth.tokens import BadToken
 from server.http.common import (
     CSRF_COOKIE,
+    LOGIN_CODE_AGE,
+    LOGIN_CODE_COOKIE,
     SESSION_COOKIE,
     client_key,
     current_staff,
@@ -36,15 +40,21 @@ CSRF_AGE = 2 * 3600
 # The pages each role may use, in the order its navigation shows them (with Log out after).
 STAFF_NAV: dict[str, tuple[tuple[str, str], ...]] = {
     "facilitator": (("/staff", "Your groups"),
-                    (staff_auth.CHANGE_PASSWORD, "Change password")),
+                    (staff_auth.CHANGE_PASSWORD, "Change password"),
+                    (staff_auth.TWO_FACTOR, "Two-step login")),
     "safeguarding_lead": (("/lead", "Escalations"), ("/staff", "Groups"),
-                          (staff_auth.CHANGE_PASSWORD, "Change password")),
-    "admin": (("/admin/directory", "Directory"), ("/staff", "Groups"),
-              (staff_auth.CHANGE_PASSWORD, "Change password")),
+                          (staff_auth.CHANGE_PASSWORD, "Change password"),
+                          (staff_auth.TWO_FACTOR, "Two-step login")),
+    "admin": (("/admin/directory", "Directory"), ("/admin/rooms", "Rooms"),
+              ("/admin/staff", "Staff accounts"), ("/staff", "Groups"),
+              (staff_auth.CHANGE_PASSWORD, "Change password"),
+              (staff_auth.TWO_FACTOR, "Two-step login")),
 }
 # Confirmations a redirect may ask for (``?notice=...``): fixed words, never echoed input.
 NOTICES = {"password-changed": "Your password has been changed. You're still logged in here, "
-                               "and logged out everywhere else."}
+                               "and logged out everywhere else.",
+           "two-factor-on": "Two-step login is set up. From now on you'll be asked for a code "
+                            "from your app each time you log in."}
 
 AUDIENCE_WORDS = {
     "mothers": "mums",
@@ -53,14 +63,18 @@ AUDIENCE_WORDS = {
 }
 
 
-def staff_nav(staff: Staff, path: str) -> list[dict[str, str]]:
+def staff_nav(staff: Staff, path: str, required_2fa: tuple[str, ...] = ()
+              ) -> list[dict[str, str]]:
     """The navigation links for ``staff`` on the page at ``path``. ``current`` is the
     value of ``aria-current``: "page" for this very page, "true" for its section (an
     escalation under Escalations), "" otherwise. Until a generated password is
-    changed, only Change password leads anywhere, so only it is shown."""
+    changed, only Change password leads anywhere, so only it is shown; likewise Two-step
+    login until a member whose role needs it has set it up."""
     links = STAFF_NAV.get(staff.role, ())
     if staff.must_change_password:
         links = tuple(link for link in links if link[0] == staff_auth.CHANGE_PASSWORD)
+    elif staff_auth.needs_enrolment(staff, required_2fa):
+        links = tuple(link for link in links if link[0] == staff_auth.TWO_FACTOR)
     items = []
     for href, label in links:
         current = "page" if path == href else "true" if path.startswith(href + "/") else ""
@@ -78,12 +92,13 @@ async def render(request: Request, name: str, status: int = 200, **context: Any)
     svc = services(request)
     staff = context.get("staff")
     if staff is not None:
-        context["staff_nav"] = staff_nav(staff, request.url.path)
+        context["staff_nav"] = staff_nav(staff, request.url.path, svc.settings.require_2fa)
     elif request.cookies.get(SESSION_COOKIE):
         staff = await current_staff(request)
     # Until the password is changed the stream refuses them; the banner would only fail.
     context["lead_live"] = (staff is not None and staff.role == "safeguarding_lead"
-                            and not staff.must_change_password)
+                            and not staff.must_change_password
+                            and not staff_auth.needs_enrolment(staff, svc.settings.require_2fa))
     if "done" not in context:
         context["done"] = NOTICES.get(request.query_params.get("notice", ""))
     nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(18)
@@ -135,23 +150,28 @@ async def room_page(request: Request) -> Response:
                    support=services(request).directory.for_help("everyone"))
 
 
-async def staff_for_page(request: Request, *, changing_password: bool = False
-                         ) -> Staff | Response:
-    """The logged-in staff member, or where to send them instead: the login page, or,
+async def staff_for_page(request: Request, *, changing_password: bool = False,
+                         enrolling: bool = False) -> Staff | Response:
+    """The logged-in staff member, or where to send them instead: the login page;
     while their generated password is unchanged, the change-password page (which
-    passes ``changing_password=True``)."""
+    passes ``changing_password=True``); then, while their role needs two-step login
+    and they have not set it up, the set-up page (``enrolling=True``)."""
     staff = await current_staff(request)
     if staff is None:
         return RedirectResponse("/login", status_code=303)
     if staff.must_change_password and not changing_password:
         return RedirectResponse(staff_auth.CHANGE_PASSWORD, status_code=303)
+    if (not staff.must_change_password and not enrolling
+            and staff_auth.needs_enrolment(staff, services(request).settings.require_2fa)):
+        return RedirectResponse(staff_auth.TWO_FACTOR, status_code=303)
     return staff
 
 
 async def login_page(request: Request) -> Response:
     staff = await current_staff(request)
     if staff is not None:
-        return RedirectResponse(staff_auth.landing(staff), status_code=303)
+        return RedirectResponse(
+            staff_auth.landing(staff, services(request).settings.require_2fa), status_code=303)
     return await render(request, "login.html")
 
 
@@ -165,16 +185,69 @@ async def login_form(request: Request) -> Response:
         return await render(request, "login.html", status=429,
                        message="Too many attempts. Please wait a minute and try again.")
     form = await request.form()
-    result = await staff_auth.login(svc.store, svc.signer, str(form.get("username", "")),
-                                    str(form.get("password", "")),
-                                    svc.settings.staff_session_ttl)
-    if result is None:
+    staff = await staff_auth.check_password(svc.store, str(form.get("username", "")),
+                                            str(form.get("password", "")))
+    if staff is None:
         return await render(request, "login.html", status=401,
                        message="That username and password do not match.")
-    staff, cookie = result
-    response = RedirectResponse(staff_auth.landing(staff), status_code=303)
+    if staff.two_factor:
+        # The password was right; the session starts only once a code is given too.
+        response = RedirectResponse("/login/code", status_code=303)
+        set_cookie(response, request, LOGIN_CODE_COOKIE, svc.signer.login_pending(staff.id),
+                   LOGIN_CODE_AGE)
+        return response
+    return await _logged_in(request, staff)
+
+
+async def _logged_in(request: Request, staff: Staff) -> Response:
+    svc = services(request)
+    cookie = await staff_auth.open_session(svc.store, svc.signer, staff,
+                                           svc.settings.staff_session_ttl)
+    response = RedirectResponse(staff_auth.landing(staff, svc.settings.require_2fa),
+                                status_code=303)
     set_cookie(response, request, SESSION_COOKIE, cookie, int(svc.settings.staff_session_ttl))
+    response.delete_cookie(LOGIN_CODE_COOKIE, path="/", httponly=True, samesite="strict")
     return response
+
+
+async def _pending_login(request: Request) -> Staff | None:
+    """Who gave the right password in this browser in the last few minutes, or None."""
+    svc = services(request)
+    try:
+        staff_id = svc.signer.read_login_pending(request.cookies.get(LOGIN_CODE_COOKIE, ""),
+                                                 LOGIN_CODE_AGE)
+    except BadToken:
+        return None
+    staff = await svc.store.staff_by_id(staff_id)
+    return staff if staff is not None and not staff.disabled and staff.two_factor else None
+
+
+async def login_code(request: Request) -> Response:
+    """The second step of logging in: the code from the member's authenticator app."""
+    svc = services(request)
+    staff = await _pending_login(request)
+    if staff is None:
+        return RedirectResponse("/login", status_code=303)
+    if request.method == "GET":
+        return await render(request, "login_code.html")
+    if not await csrf_ok(request):
+        return await render(request, "login_code.html", status=403,
+                            message="This form had expired. Please try again.")
+    now = time.monotonic()
+    # The login limiter's budget, per address and per account: six digits are guessable
+    # only at a rate nobody is given.
+    if not (svc.login_limiter.allow(client_key(request), now)
+            and svc.login_limiter.allow(f"staff:{staff.id}", now)):
+        svc.metrics.http_limited.labels("login").inc()
+        return await render(request, "login_code.html", status=429,
+                            message="Too many attempts. Please wait a minute and try again.")
+    form = await request.form()
+    box = totp.SecretBox(svc.signer.secret_key)
+    if not await staff_auth.check_code(svc.store, box, staff, str(form.get("code", ""))):
+        return await render(request, "login_code.html", status=401,
+                            message="That code did not work. Please type the 6-digit code "
+                                    "your app shows now; each code works once.")
+    return await _logged_in(request, staff)
 
 
 async def logout_form(request: Request) -> Response:
@@ -182,8 +255,10 @@ async def logout_form(request: Request) -> Response:
     if not await csrf_ok(request):
         return await render(request, "home.html", status=403, staff=await current_staff(request),
                        message="That form had expired. Please try again.")
-    await staff_auth.logout(svc.store, svc.signer, request.cookies.get(SESSION_COOKIE),
-                            svc.settings.staff_session_ttl)
+    ended = await staff_auth.logout(svc.store, svc.signer, request.cookies.get(SESSION_COOKIE),
+                                    svc.settings.staff_session_ttl)
+    if ended is not None:
+        svc.hub.close_staff(ended.id, "you logged out")
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
@@ -195,7 +270,12 @@ async def staff_page(request: Request) -> Response:
         return staff
     svc = services(request)
     rooms = []
-    for record in await svc.store.rooms():
+    # A facilitator sees the groups they are assigned to, and only their invite links; a
+    # lead may join any room as facilitator (ARCHITECTURE.md), an admin sees every room
+    # and its invite links.
+    records = (await svc.store.rooms_for(staff.id) if staff.role == "facilitator"
+               else await svc.store.rooms())
+    for record in records:
         invites = [i for i in await svc.store.invites_for(record.id) if not i.revoked]
         live = svc.hub.room(record.id)
         rooms.append({
@@ -204,8 +284,6 @@ async def staff_page(request: Request) -> Response:
             "audience_words": AUDIENCE_WORDS.get(record.audience, "parents"),
             "links": [f"{svc.settings.public_url}/join/{i.code}" for i in invites],
         })
-    # Every room, for every role: a facilitator opens theirs, a lead may join any room as
-    # facilitator (ARCHITECTURE.md), an admin sees the rooms and their invite links only.
     return await render(request, "staff.html", staff=staff, rooms=rooms,
                         heading="Your groups" if staff.role == "facilitator" else "Groups",
                         can_facilitate=staff.role in ("facilitator", "safeguarding_lead"))
@@ -217,6 +295,7 @@ routes = [
     Route("/room", room_page),
     Route("/login", login_page, methods=["GET"]),
     Route("/login", login_form, methods=["POST"]),
+    Route("/login/code", login_code, methods=["GET", "POST"]),
     Route("/logout", logout_form, methods=["POST"]),
     Route("/staff", staff_page),
 ]

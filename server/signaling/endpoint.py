@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import MutableMapping
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
@@ -26,6 +27,7 @@ from server.rooms.types import (
     CLOSE_POLICY,
     CLOSE_TRY_LATER,
     CLOSE_UNAUTHORIZED,
+    Identity,
 )
 from server.settings import Settings
 from server.signaling.admission import Admission
@@ -96,11 +98,35 @@ class Endpoint:
         if not isinstance(message, p.Hello):
             return self._refuse(conn, "the first message must be hello", message.ref)
         try:
-            identity = self._signer.read_join_token(message.token,
-                                                    self._settings.join_token_ttl)
+            identity, session = self._signer.read_room_token(message.token,
+                                                             self._settings.join_token_ttl)
         except BadToken:
             return self._refuse(conn, "the token is not valid or has expired", message.ref)
+        if identity.role in p.STAFF_ROLES:
+            try:
+                why = await self._staff_refusal(identity, session)
+            except Exception as exc:  # the database: fail closed, and let the client retry
+                log.error("could not check a staff session: %s", type(exc).__name__)
+                conn.close(CLOSE_TRY_LATER, "try again shortly")
+                return False
+            if why is not None:
+                return self._refuse(conn, why, message.ref)
         return await self._hub.attach(conn, identity)
+
+    async def _staff_refusal(self, identity: Identity, session: str | None) -> str | None:
+        """Why a staff token may not enter now, or None. A staff token names the login
+        session it was issued under: logging out, or an admin disabling the account,
+        ends the session and so the token; a facilitator must still be assigned to the
+        room (docs/protocol.md)."""
+        store = self._hub.store
+        staff = (await store.session_staff_by_id(session, datetime.now(UTC))
+                 if session is not None else None)
+        if staff is None or identity.participant_id != f"f_{staff.id}":
+            return "your login has ended; please log in again"
+        if staff.role == "facilitator" and not await store.is_assigned(identity.room_id,
+                                                                       staff.id):
+            return "you are not a facilitator of this group"
+        return None
 
     def _refuse(self, conn: Connection, why: str, ref: str | None) -> bool:
         self._metrics.errors.labels("unauthorized").inc()

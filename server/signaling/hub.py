@@ -222,6 +222,29 @@ class Hub:
         if room is not None:
             self._run(room, Disconnect(conn.id))
 
+    def close_staff(self, staff_id: str, reason: str, room_id: str | None = None) -> int:
+        """Close a staff member's open room connections on this node (in ``room_id``
+        only, if given) with 4401: their session ended, their account was disabled or
+        they were taken off the room. Returns how many were closed."""
+        participant_id = f"f_{staff_id}"
+        closed = 0
+        for conn_id, in_room in list(self._room_of.items()):
+            room = self._rooms.get(in_room)
+            member = room.member_for(conn_id) if room is not None else None
+            conn = self._conns.get(conn_id)
+            if (member is None or conn is None or member.id != participant_id
+                    or (room_id is not None and in_room != room_id)):
+                continue
+            self._reject(conn, "unauthorized", reason, CLOSE_UNAUTHORIZED)
+            self.detach(conn)
+            closed += 1
+        return closed
+
+    @property
+    def store(self) -> Store:
+        """The store, for the endpoint's check of a staff token's session at hello."""
+        return self._store
+
     @staticmethod
     def _reject(conn: Connection, code: str, message: str, close_code: int) -> None:
         conn.enqueue(p.encode(p.Error(code=code, message=message)).decode())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,14 @@ from sqlalchemy import Connection, delete, event, make_url, or_, select, text, u
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from server.store.models import BanRow, InviteRow, RoomRow, StaffRow, StaffSessionRow
+from server.store.models import (
+    BanRow,
+    InviteRow,
+    RoomRow,
+    RoomStaffRow,
+    StaffRow,
+    StaffSessionRow,
+)
 from server.store.records import SafeguardingRecords
 from server.store.writer import transactor_for
 
@@ -38,6 +46,12 @@ class Staff:
     role: str
     disabled: bool
     must_change_password: bool = False
+    # The encrypted TOTP secret (server/auth/totp.py); None: no second factor enrolled.
+    totp_secret: str | None = None
+
+    @property
+    def two_factor(self) -> bool:
+        return self.totp_secret is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +91,20 @@ class Store(Protocol):
     async def change_password(self, staff_id: str, password_hash: str,
                               keep_session: str) -> None: ...
 
+    async def all_staff(self) -> list[Staff]: ...
+    async def set_disabled(self, staff_id: str, disabled: bool) -> bool: ...
+    async def reset_password(self, staff_id: str, password_hash: str) -> None: ...
+    async def set_totp(self, staff_id: str, sealed_secret: str | None) -> None: ...
+    async def use_totp_step(self, staff_id: str, step: int) -> bool: ...
+
     async def add_session(self, staff_id: str, secret: str, expires_at: datetime) -> None: ...
     async def session_staff(self, secret: str, now: datetime) -> Staff | None: ...
+    async def session_staff_by_id(self, session_id: str, now: datetime) -> Staff | None: ...
     async def drop_session(self, secret: str) -> None: ...
+    async def end_sessions(self, staff_id: str) -> None: ...
 
-    async def add_room(self, name: str, audience: str) -> RoomRecord: ...
+    async def add_room(self, name: str, audience: str, *,
+                       facilitators: Sequence[str] = ()) -> RoomRecord: ...
     async def room(self, room_id: str) -> RoomRecord | None: ...
     async def rooms(self) -> list[RoomRecord]: ...
     async def set_room_state(self, room_id: str, *, locked: bool, focus: bool) -> None: ...
@@ -90,6 +113,13 @@ class Store(Protocol):
     async def invite(self, code: str) -> Invite | None: ...
     async def invites_for(self, room_id: str) -> list[Invite]: ...
     async def revoke_invite(self, code: str) -> bool: ...
+    async def rotate_invite(self, room_id: str) -> tuple[Invite, int]: ...
+
+    async def assign_staff(self, room_id: str, staff_id: str) -> bool: ...
+    async def unassign_staff(self, room_id: str, staff_id: str) -> bool: ...
+    async def is_assigned(self, room_id: str, staff_id: str) -> bool: ...
+    async def room_staff(self, room_id: str) -> list[Staff]: ...
+    async def rooms_for(self, staff_id: str) -> list[RoomRecord]: ...
 
     async def add_ban(self, room_id: str, participant_id: str, device: str | None) -> None: ...
     async def is_banned(self, room_id: str, participant_id: str | None,
@@ -103,6 +133,12 @@ def _now() -> datetime:
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def session_id(secret: str) -> str:
+    """A session's id: the SHA-256 of its secret, as the sessions table keys it. A staff
+    room token carries this (never the secret), so the token dies with the session."""
+    return _hash(secret)
 
 
 def _aware(value: datetime) -> datetime:
@@ -237,6 +273,57 @@ class SqlStore:
                                               StaffSessionRow.id_hash != _hash(keep_session))
             )
 
+    async def all_staff(self) -> list[Staff]:
+        async with self._session() as session:
+            rows = await session.scalars(select(StaffRow).order_by(StaffRow.username))
+            return [_staff(row) for row in rows]
+
+    async def set_disabled(self, staff_id: str, disabled: bool) -> bool:
+        """Disable (or enable) an account; disabling ends every session of theirs in the
+        same transaction, so their cookies and room tokens stop working at once.
+        False: no such account."""
+        async with self._session.begin() as session:
+            row = await session.get(StaffRow, staff_id)
+            if row is None:
+                return False
+            row.disabled = disabled
+            if disabled:
+                await session.execute(
+                    delete(StaffSessionRow).where(StaffSessionRow.staff_id == staff_id))
+            return True
+
+    async def reset_password(self, staff_id: str, password_hash: str) -> None:
+        """An admin's reset: a generated password the member must change at their next
+        login, and every session of theirs ended."""
+        async with self._session.begin() as session:
+            await session.execute(
+                update(StaffRow).where(StaffRow.id == staff_id)
+                .values(password_hash=password_hash, must_change_password=True))
+            await session.execute(
+                delete(StaffSessionRow).where(StaffSessionRow.staff_id == staff_id))
+
+    async def set_totp(self, staff_id: str, sealed_secret: str | None) -> None:
+        """Enrol (an encrypted secret) or, with None, reset the second factor; a reset
+        also ends every session of theirs."""
+        async with self._session.begin() as session:
+            await session.execute(
+                update(StaffRow).where(StaffRow.id == staff_id)
+                .values(totp_secret=sealed_secret, totp_last_step=None))
+            if sealed_secret is None:
+                await session.execute(
+                    delete(StaffSessionRow).where(StaffSessionRow.staff_id == staff_id))
+
+    async def use_totp_step(self, staff_id: str, step: int) -> bool:
+        """Record that a code of time step ``step`` was used. False when that step (or a
+        later one) was used already: a code is accepted once, even by two racing logins."""
+        async with self._session.begin() as session:
+            result = await session.execute(
+                update(StaffRow).where(
+                    StaffRow.id == staff_id,
+                    or_(StaffRow.totp_last_step.is_(None), StaffRow.totp_last_step < step))
+                .values(totp_last_step=step))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
     # -- staff sessions ------------------------------------------------------------
 
     async def add_session(self, staff_id: str, secret: str, expires_at: datetime) -> None:
@@ -252,15 +339,32 @@ class SqlStore:
             row = await session.get(StaffRow, found.staff_id)
             return _staff(row) if row is not None and not row.disabled else None
 
+    async def session_staff_by_id(self, session_id: str, now: datetime) -> Staff | None:
+        """Like ``session_staff`` but by the session's id (the hash a room token carries)."""
+        async with self._session() as session:
+            found = await session.get(StaffSessionRow, session_id)
+            if found is None or _aware(found.expires_at) <= now:
+                return None
+            row = await session.get(StaffRow, found.staff_id)
+            return _staff(row) if row is not None and not row.disabled else None
+
     async def drop_session(self, secret: str) -> None:
         async with self._session.begin() as session:
             found = await session.get(StaffSessionRow, _hash(secret))
             if found is not None:
                 await session.delete(found)
 
+    async def end_sessions(self, staff_id: str) -> None:
+        async with self._session.begin() as session:
+            await session.execute(
+                delete(StaffSessionRow).where(StaffSessionRow.staff_id == staff_id))
+
     # -- rooms and invites ---------------------------------------------------------
 
-    async def add_room(self, name: str, audience: str) -> RoomRecord:
+    async def add_room(self, name: str, audience: str, *,
+                       facilitators: Sequence[str] = ()) -> RoomRecord:
+        """A new room, with ``facilitators`` (staff ids) assigned in the same transaction:
+        an unknown id raises LookupError and nothing is created."""
         if audience not in AUDIENCES:
             raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}")
         name = name.strip()
@@ -268,8 +372,15 @@ class SqlStore:
             raise ValueError("a room name needs 1-120 characters")
         row = RoomRow(id=f"r_{secrets.token_hex(6)}", name=name, audience=audience,
                       lobby=True, focus=True, locked=False, created_at=_now())
-        async with self._session.begin() as session:
-            session.add(row)
+        try:
+            async with self._session.begin() as session:
+                session.add(row)
+                await session.flush()
+                for staff_id in dict.fromkeys(facilitators):
+                    session.add(RoomStaffRow(room_id=row.id, staff_id=staff_id,
+                                             created_at=_now()))
+        except IntegrityError:
+            raise LookupError("no such staff account") from None
         return _room(row)
 
     async def room(self, room_id: str) -> RoomRecord | None:
@@ -318,6 +429,67 @@ class SqlStore:
             row.revoked_at = _now()
             return True
 
+    async def rotate_invite(self, room_id: str) -> tuple[Invite, int]:
+        """Revoke every live invite of the room and make a new one, in one transaction.
+        Returns (the new invite, how many were revoked); LookupError for no such room."""
+        now = _now()
+        row = InviteRow(code=secrets.token_urlsafe(INVITE_BYTES), room_id=room_id,
+                        created_at=now, revoked_at=None)
+        try:
+            async with self._session.begin() as session:
+                result = await session.execute(
+                    update(InviteRow).where(InviteRow.room_id == room_id,
+                                            InviteRow.revoked_at.is_(None))
+                    .values(revoked_at=now))
+                session.add(row)
+        except IntegrityError:
+            raise LookupError(f"no room {room_id!r}") from None
+        revoked = int(result.rowcount)  # type: ignore[attr-defined]
+        return Invite(code=row.code, room_id=room_id, revoked=False), revoked
+
+    # -- facilitators assigned to rooms ------------------------------------------------
+
+    async def assign_staff(self, room_id: str, staff_id: str) -> bool:
+        """Assign a facilitator to a room. False: already assigned; LookupError: no such
+        room or account."""
+        async with self._session() as session:
+            if await session.get(RoomStaffRow, (room_id, staff_id)) is not None:
+                return False
+        try:
+            async with self._session.begin() as session:
+                session.add(RoomStaffRow(room_id=room_id, staff_id=staff_id, created_at=_now()))
+        except IntegrityError:
+            # A foreign key (no such room or account) or, rarely, a racing assignment.
+            if await self.is_assigned(room_id, staff_id):
+                return False
+            raise LookupError("no such room or staff account") from None
+        return True
+
+    async def unassign_staff(self, room_id: str, staff_id: str) -> bool:
+        async with self._session.begin() as session:
+            result = await session.execute(
+                delete(RoomStaffRow).where(RoomStaffRow.room_id == room_id,
+                                           RoomStaffRow.staff_id == staff_id))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def is_assigned(self, room_id: str, staff_id: str) -> bool:
+        async with self._session() as session:
+            return await session.get(RoomStaffRow, (room_id, staff_id)) is not None
+
+    async def room_staff(self, room_id: str) -> list[Staff]:
+        async with self._session() as session:
+            rows = await session.scalars(
+                select(StaffRow).join(RoomStaffRow, RoomStaffRow.staff_id == StaffRow.id)
+                .where(RoomStaffRow.room_id == room_id).order_by(StaffRow.username))
+            return [_staff(row) for row in rows]
+
+    async def rooms_for(self, staff_id: str) -> list[RoomRecord]:
+        async with self._session() as session:
+            rows = await session.scalars(
+                select(RoomRow).join(RoomStaffRow, RoomStaffRow.room_id == RoomRow.id)
+                .where(RoomStaffRow.staff_id == staff_id).order_by(RoomRow.created_at))
+            return [_room(row) for row in rows]
+
     # -- bans --------------------------------------------------------------------
 
     async def add_ban(self, room_id: str, participant_id: str, device: str | None) -> None:
@@ -353,7 +525,8 @@ class SqlStore:
 def _staff(row: StaffRow) -> Staff:
     return Staff(id=row.id, username=row.username, password_hash=row.password_hash,
                  role=row.role, disabled=row.disabled,
-                 must_change_password=bool(row.must_change_password))
+                 must_change_password=bool(row.must_change_password),
+                 totp_secret=row.totp_secret)
 
 
 def _room(row: RoomRow) -> RoomRecord:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, false
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -30,6 +30,11 @@ class StaffRow(Base):
     # /account/password, and the session APIs refuse, until they choose their own.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
                                                        server_default=false())
+    # The TOTP second factor's secret, encrypted with a key derived from the server's
+    # secret key (server/auth/totp.py); None: not enrolled.
+    totp_secret: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # The newest 30-second step a code was accepted for: a code is accepted once only.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class StaffSessionRow(Base):
@@ -61,6 +66,19 @@ class InviteRow(Base):
     room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class RoomStaffRow(Base):
+    """A facilitator assigned to a room: only they take tokens for it (leads and admins
+    may enter every room and are not listed)."""
+
+    __tablename__ = "room_staff"
+
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"),
+                                          primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class BanRow(Base):

@@ -20,11 +20,14 @@ from tests.http.test_pages import csrf_of
 NEW_PASSWORD = "a kettle on the hob at dawn"
 LANDINGS = {"facilitator": "/staff", "safeguarding_lead": "/lead", "admin": "/admin/directory"}
 NAV = {
-    "facilitator": [("/staff", "Your groups"), ("/account/password", "Change password")],
+    "facilitator": [("/staff", "Your groups"), ("/account/password", "Change password"),
+                    ("/account/2fa", "Two-step login")],
     "safeguarding_lead": [("/lead", "Escalations"), ("/staff", "Groups"),
-                          ("/account/password", "Change password")],
-    "admin": [("/admin/directory", "Directory"), ("/staff", "Groups"),
-              ("/account/password", "Change password")],
+                          ("/account/password", "Change password"),
+                          ("/account/2fa", "Two-step login")],
+    "admin": [("/admin/directory", "Directory"), ("/admin/rooms", "Rooms"),
+              ("/admin/staff", "Staff accounts"), ("/staff", "Groups"),
+              ("/account/password", "Change password"), ("/account/2fa", "Two-step login")],
 }
 
 
@@ -134,11 +137,12 @@ async def test_an_escalation_page_marks_escalations_as_its_section(
 
 async def test_who_may_open_a_group_from_the_groups_page(
         h: Harness, browsers: list[httpx.AsyncClient]) -> None:
-    await h.room(name="Evening circle")
+    room_id, _ = await h.room(name="Evening circle")
     for role, heading, opens in (("facilitator", "Your groups", True),
                                  ("safeguarding_lead", "Groups", True),
                                  ("admin", "Groups", False)):
-        _, browser = await logged_in(h, browsers, role)
+        username, browser = await logged_in(h, browsers, role)
+        await h.assign(room_id, username)  # a facilitator sees the groups they facilitate
         page = await browser.get("/staff")
         assert f"<h1>{heading}</h1>" in page.text and "Evening circle" in page.text
         assert ("Open as facilitator" in page.text) is opens, role
@@ -149,7 +153,8 @@ async def test_a_refusal_page_shows_the_navigation_too(
     _, browser = await logged_in(h, browsers, "facilitator")
     refused = await browser.get("/admin/directory")
     assert refused.status_code == 403 and "This page is for admins." in refused.text
-    assert [label for _, label, _ in nav_of(refused)] == ["Your groups", "Change password"]
+    assert [label for _, label, _ in nav_of(refused)] == ["Your groups", "Change password",
+                                                          "Two-step login"]
 
 
 # ---- must change password ---------------------------------------------------------------
@@ -207,7 +212,8 @@ async def test_the_session_apis_refuse_until_the_password_is_changed(
 async def test_changing_the_password_lets_the_apis_answer(
         h: Harness, browsers: list[httpx.AsyncClient]) -> None:
     room_id, _ = await h.room()
-    _, fac = await logged_in(h, browsers, "facilitator", must_change=True)
+    username, fac = await logged_in(h, browsers, "facilitator", must_change=True)
+    await h.assign(room_id, username)
     assert (await fac.post(f"/api/rooms/{room_id}/token", json={})).status_code == 403
     done = await change(fac, STAFF_PASSWORD, NEW_PASSWORD)
     assert done.status_code == 303

@@ -198,7 +198,8 @@ async def test_login_rate_limit(make_server: MakeServer) -> None:
 
 async def test_logout_ends_the_session(h: Harness) -> None:
     room_id, _ = await h.room()
-    _, client = await h.staff()
+    username, client = await h.staff()
+    await h.assign(room_id, username)
     assert (await client.post(f"/api/rooms/{room_id}/token")).status_code == 201
     cookie = client.cookies.get("hearth_session")
     assert cookie

@@ -99,6 +99,8 @@ async def test_escalation_survives_sigkill_and_is_announced_after_restart(
     room = json.loads(hearth.cli("room", "add", "Mums' circle", "--audience", "mothers"))
     hearth.cli("staff", "add", "fran", "--role", "facilitator")
     hearth.cli("staff", "add", "lee", "--role", "safeguarding_lead")
+    hearth.cli("room", "assign", room["room"], "fran")
+    hearth.env["HEARTH_REQUIRE_2FA"] = "none"  # two-step login has tests of its own
     hearth.start()
     origin = hearth.origin
     async with httpx.AsyncClient(base_url=origin, headers={"Origin": origin}) as http:

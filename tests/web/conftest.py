@@ -151,7 +151,9 @@ async def tabs(browser: Browser, server: ServerThread) -> AsyncIterator[OpenTab]
 
 @pytest.fixture
 async def facilitator_account(h: Harness) -> tuple[str, str]:
-    """A facilitator's username and password (log in through the /login form)."""
+    """A facilitator's username and password (log in through the /login form), assigned
+    to every room the test's harness makes."""
     username = f"fran-{uuid.uuid4().hex[:8]}"
-    await h.store.add_staff(username, hash_password(STAFF_PASSWORD), "facilitator")
+    staff = await h.store.add_staff(username, hash_password(STAFF_PASSWORD), "facilitator")
+    h.facilitate_every_room.append(staff.id)
     return username, STAFF_PASSWORD
