@@ -305,3 +305,107 @@ def test_tls_needs_both_files(tmp_path: Path) -> None:
     _one_clear_line(hearth(tmp_path, "--ssl-certfile", str(cert)), "go together")
     _one_clear_line(hearth(tmp_path, "--ssl-certfile", str(cert), "--ssl-keyfile",
                            str(tmp_path / "missing.pem")), "cannot read")
+
+
+# ---- staff security (issue 9) -------------------------------------------------------------
+
+STRONG = "a long enough password"
+
+
+def _audit_actions(data: Path) -> list[tuple[str, str]]:
+    import sqlite3
+
+    with sqlite3.connect(data / "hearth.db") as db:
+        return [(str(a), str(d)) for a, d in
+                db.execute("SELECT action, detail FROM audit ORDER BY seq").fetchall()]
+
+
+def _assigned(data: Path, room_id: str) -> list[str]:
+    import sqlite3
+
+    with sqlite3.connect(data / "hearth.db") as db:
+        return sorted(str(u) for (u,) in db.execute(
+            "SELECT s.username FROM room_staff r JOIN staff s ON s.id = r.staff_id "
+            "WHERE r.room_id = ?", (room_id,)).fetchall())
+
+
+def test_room_add_with_facilitators_and_assign_unassign(tmp_path: Path) -> None:
+    for name in ("fran", "fola"):
+        assert hearth(tmp_path, "staff", "add", name, "--role", "facilitator",
+                      password=STRONG).returncode == 0
+    assert hearth(tmp_path, "staff", "add", "lee", "--role", "safeguarding_lead",
+                  password=STRONG).returncode == 0
+    made = hearth(tmp_path, "room", "add", "Mums", "--audience", "mothers",
+                  "--facilitators", "fran,Fola")
+    assert made.returncode == 0, made.stderr
+    room = json.loads(made.stdout)["room"]
+    assert _assigned(tmp_path, room) == ["fola", "fran"]
+
+    unassigned = hearth(tmp_path, "room", "unassign", room, "fola")
+    assert unassigned.returncode == 0 and "unassigned fola" in unassigned.stdout
+    assert _assigned(tmp_path, room) == ["fran"]
+    assigned = hearth(tmp_path, "room", "assign", room, "fola")
+    assert assigned.returncode == 0 and "assigned fola" in assigned.stdout
+    assert _assigned(tmp_path, room) == ["fola", "fran"]
+
+    _one_clear_line(hearth(tmp_path, "room", "assign", room, "nobody"), "nobody")
+    _one_clear_line(hearth(tmp_path, "room", "assign", "r_missing", "fran"), "r_missing")
+    _one_clear_line(hearth(tmp_path, "room", "assign", room, "lee"), "only facilitators")
+    actions = [a for a, _ in _audit_actions(tmp_path)]
+    assert actions == ["room.assign", "room.assign", "room.unassign", "room.assign"]
+    assert "audit log OK: 4 entries" in hearth(tmp_path, "audit", "verify").stdout
+
+
+def test_room_add_with_an_unknown_facilitator_creates_nothing(tmp_path: Path) -> None:
+    assert hearth(tmp_path, "staff", "add", "fran", "--role", "facilitator",
+                  password=STRONG).returncode == 0
+    refused = hearth(tmp_path, "room", "add", "Mums", "--audience", "mothers",
+                     "--facilitators", "fran,frna")
+    _one_clear_line(refused, "no staff account called 'frna'")
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "hearth.db") as db:
+        assert db.execute("SELECT count(*) FROM rooms").fetchone() == (0,)
+
+
+def test_staff_disable_enable_reset_and_invite_rotate(tmp_path: Path) -> None:
+    from server.auth.passwords import verify_password
+
+    assert hearth(tmp_path, "staff", "add", "fran", "--role", "facilitator",
+                  password=STRONG).returncode == 0
+    room = json.loads(hearth(tmp_path, "room", "add", "Mums", "--audience", "mothers").stdout)
+    assert hearth(tmp_path, "staff", "disable", "fran").stdout.strip() == "disabled fran"
+    assert hearth(tmp_path, "staff", "enable", "fran").stdout.strip() == "enabled fran"
+    reset = hearth(tmp_path, "staff", "reset-password", "fran")
+    assert reset.returncode == 0, reset.stderr
+    password = reset.stdout.strip().rsplit(": ", 1)[1]
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "hearth.db") as db:
+        stored, must_change = db.execute(
+            "SELECT password_hash, must_change_password FROM staff").fetchone()
+    assert verify_password(stored, password) and must_change
+    assert hearth(tmp_path, "staff", "reset-2fa", "fran").returncode == 0
+    _one_clear_line(hearth(tmp_path, "staff", "disable", "nobody"), "nobody")
+
+    rotated = hearth(tmp_path, "invite", "rotate", room["room"])
+    assert rotated.returncode == 0, rotated.stderr
+    new = json.loads(rotated.stdout)
+    assert new["room"] == room["room"] and new["invite"] != room["invite"]
+    with sqlite3.connect(tmp_path / "hearth.db") as db:
+        live = [c for (c,) in db.execute("SELECT code FROM invites WHERE revoked_at IS NULL")]
+    assert live == [new["invite"]]
+    assert hearth(tmp_path, "invite", "revoke", new["invite"]).stdout.strip() == "revoked"
+
+    audit = _audit_actions(tmp_path)
+    assert [a for a, _ in audit] == ["staff.disable", "staff.enable", "staff.password_reset",
+                                     "staff.2fa_reset", "invite.rotate", "invite.revoke"]
+    assert not any(password in detail or room["invite"] in detail or new["invite"] in detail
+                   for _, detail in audit)
+    assert "audit log OK: 6 entries" in hearth(tmp_path, "audit", "verify").stdout
+
+
+def test_staff_add_refuses_weak_passwords_kindly(tmp_path: Path) -> None:
+    for weak in ("aaaaaaaaaa", "password12"):
+        result = hearth(tmp_path, "staff", "add", "kim", "--role", "facilitator", password=weak)
+        _one_clear_line(result, "too easy to guess")

@@ -72,7 +72,7 @@ def bus(make_bus: MakeBus) -> Bus:
 
 # Children first, so foreign keys never object.
 TABLES = ("directory", "escalation_notes", "escalations", "alerts", "audit", "bans", "invites",
-          "staff_sessions", "rooms", "staff")
+          "room_staff", "staff_sessions", "rooms", "staff")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

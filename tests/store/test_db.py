@@ -259,3 +259,107 @@ async def test_0004_adds_must_change_password_to_an_existing_database(empty_url:
         assert "must_change_password" not in columns and sessions == 1
     finally:
         await store.aclose()
+
+
+async def test_0006_adds_room_staff_and_two_factor_to_an_existing_database(
+        empty_url: str) -> None:
+    store = SqlStore(empty_url)
+    try:
+        await _alembic(store, "upgrade", "0005")
+        created = datetime.now(UTC)
+        async with store.engine.begin() as connection:
+            await connection.execute(text(
+                "INSERT INTO staff (id, username, password_hash, role, created_at, disabled, "
+                "must_change_password) VALUES ('s_old', 'old', 'h', 'facilitator', :at, false, "
+                "false)"), {"at": created})
+            await connection.execute(text(
+                "INSERT INTO staff_sessions (id_hash, staff_id, created_at, expires_at) "
+                "VALUES (:h, 's_old', :at, :until)"),
+                {"h": "a" * 64, "at": created, "until": created + timedelta(hours=1)})
+            await connection.execute(text(
+                "INSERT INTO rooms (id, name, audience, lobby, focus, locked, created_at) "
+                "VALUES ('r_old', 'Old', 'mothers', true, true, false, :at)"), {"at": created})
+
+        await _alembic(store, "upgrade", "0006")
+
+        assert await _revision(store) == "0006"
+        old = await store.staff_by_username("old")
+        assert old is not None and not old.two_factor
+        assert await store.session_staff_by_id("a" * 64, created) == old  # still logged in
+        assert await store.is_assigned("r_old", "s_old") is False
+        assert await store.assign_staff("r_old", "s_old") is True
+        assert [s.id for s in await store.room_staff("r_old")] == ["s_old"]
+        await store.set_totp("s_old", "sealed")
+        assert await store.use_totp_step("s_old", 10) is True
+
+        await _alembic(store, "downgrade", "0005")
+        async with store.engine.connect() as connection:
+            columns = await connection.run_sync(
+                lambda c: {col["name"] for col in inspect(c).get_columns("staff")})
+            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+        assert "totp_secret" not in columns and "room_staff" not in tables
+    finally:
+        await store.aclose()
+
+
+async def test_facilitators_are_assigned_to_rooms(store: SqlStore) -> None:
+    fran = await store.add_staff("fran", "h", "facilitator")
+    fola = await store.add_staff("fola", "h", "facilitator")
+    room = await store.add_room("Mums", "mothers", facilitators=[fran.id])
+    other = await store.add_room("Dads", "fathers_partners")
+    assert await store.is_assigned(room.id, fran.id)
+    assert not await store.is_assigned(other.id, fran.id)
+    assert await store.assign_staff(room.id, fola.id) is True
+    assert await store.assign_staff(room.id, fola.id) is False
+    assert [s.username for s in await store.room_staff(room.id)] == ["fola", "fran"]
+    assert [r.id for r in await store.rooms_for(fran.id)] == [room.id]
+    assert await store.unassign_staff(room.id, fola.id) is True
+    assert await store.unassign_staff(room.id, fola.id) is False
+    with pytest.raises(LookupError):
+        await store.assign_staff(room.id, "s_nobody")
+    with pytest.raises(LookupError):
+        await store.add_room("X", "mothers", facilitators=["s_nobody"])
+    assert [r.name for r in await store.rooms()] == ["Mums", "Dads"]  # X was not made
+
+
+async def test_disabling_and_resets_end_sessions(store: SqlStore) -> None:
+    staff = await store.add_staff("kim", "h", "admin")
+    later = datetime.now(UTC) + timedelta(hours=1)
+    now = datetime.now(UTC)
+    for action in ("disable", "reset", "totp"):
+        await store.add_session(staff.id, f"secret-{action}", later)
+        assert await store.session_staff(f"secret-{action}", now) is not None
+        if action == "disable":
+            await store.set_disabled(staff.id, True)
+            await store.set_disabled(staff.id, False)
+        elif action == "reset":
+            await store.reset_password(staff.id, "new-hash")
+        else:
+            await store.set_totp(staff.id, "sealed")
+            await store.add_session(staff.id, "kept", later)
+            assert await store.session_staff("kept", now) is not None  # enrolling keeps it
+            await store.set_totp(staff.id, None)
+        assert await store.session_staff(f"secret-{action}", now) is None, action
+    found = await store.staff_by_id(staff.id)
+    assert found is not None and found.must_change_password and not found.disabled
+    assert [s.username for s in await store.all_staff()] == ["kim"]
+
+
+async def test_a_totp_step_is_used_once(store: SqlStore) -> None:
+    staff = await store.add_staff("lee", "h", "safeguarding_lead")
+    await store.set_totp(staff.id, "sealed")
+    assert await store.use_totp_step(staff.id, 100) is True
+    assert await store.use_totp_step(staff.id, 100) is False
+    assert await store.use_totp_step(staff.id, 99) is False
+    assert await store.use_totp_step(staff.id, 101) is True
+
+
+async def test_rotating_invites_revokes_all_and_makes_one(store: SqlStore) -> None:
+    room = await store.add_room("Mums", "mothers")
+    first = await store.add_invite(room.id)
+    second = await store.add_invite(room.id)
+    new, revoked = await store.rotate_invite(room.id)
+    assert revoked == 2 and new.code not in (first.code, second.code)
+    assert [i.code for i in await store.invites_for(room.id) if not i.revoked] == [new.code]
+    with pytest.raises(LookupError):
+        await store.rotate_invite("r_missing")
