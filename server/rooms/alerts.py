@@ -5,6 +5,13 @@ acknowledged within its ``ack_within`` is re-sent to every facilitator present;
 still unacknowledged after twice that, it is escalated to the safeguarding
 lead. With no facilitator present at all, nobody could see it, so it is
 escalated at its first deadline.
+
+This book only lives as long as the room is in memory, so it is not what keeps
+the deadlines: the database is. Each alert row carries its deadline, and the
+deadline sweeper (``server/safeguarding/sweeper.py``) escalates the alerts this
+book can no longer see (the room ended, emptied, or went with a restart). Both
+ask the database to escalate; it raises one escalation per alert, so an
+"escalate" here is a request the store may find already done.
 """
 
 from __future__ import annotations

@@ -244,9 +244,16 @@ class Journal:
         self._pending.append(entry)
         self._write(entry)
         if attempt is not None:
-            attempt.add_done_callback(lambda _: self._wake.set())
+            attempt.add_done_callback(self._attempt_done)
         self._wake.set()
         return entry
+
+    def _attempt_done(self, attempt: asyncio.Future[Any]) -> None:
+        if not attempt.cancelled():
+            # Read here as well as in the loop: one that fails after ``aclose`` must
+            # not end as "Task exception was never retrieved".
+            attempt.exception()
+        self._wake.set()
 
     def _write(self, entry: Entry) -> None:
         try:

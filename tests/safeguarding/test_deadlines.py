@@ -254,8 +254,8 @@ async def test_a_live_room_with_a_facilitator_keeps_its_alert_until_the_second_d
 # -- the migration --------------------------------------------------------------------------
 
 
-async def test_0005_gives_existing_alerts_their_deadlines(tmp_path: Path) -> None:
-    store = SqlStore(f"sqlite:///{tmp_path / 'older.db'}")
+async def test_0005_gives_existing_alerts_their_deadlines(database_url: str) -> None:
+    store = SqlStore(database_url)
     try:
         def upgrade_to_0004(connection: Connection) -> None:
             from alembic import command
