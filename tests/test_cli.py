@@ -409,3 +409,26 @@ def test_staff_add_refuses_weak_passwords_kindly(tmp_path: Path) -> None:
     for weak in ("aaaaaaaaaa", "password12"):
         result = hearth(tmp_path, "staff", "add", "kim", "--role", "facilitator", password=weak)
         _one_clear_line(result, "too easy to guess")
+
+
+async def test_the_demo_assigns_its_facilitator_and_says_two_step_login_is_required(
+        tmp_path: Path) -> None:
+    from server.demo import create_demo
+    from server.settings import Settings
+    from server.store.db import SqlStore
+
+    settings = Settings(data_dir=tmp_path, host="127.0.0.1", port=8123)
+    text = "\n".join(await create_demo(settings))
+    assert ("Two-step login is required for the safeguarding lead and the admin" in text
+            and "authenticator app" in text), text
+    store = SqlStore(settings.resolved_database_url)
+    try:
+        fac = await store.staff_by_username("facilitator")
+        assert fac is not None
+        assert [r.id for r in await store.rooms_for(fac.id)] == [r.id for r in await store.rooms()]
+    finally:
+        await store.aclose()
+    relaxed = Settings(data_dir=tmp_path / "relaxed", host="127.0.0.1", port=8123,
+                       require_2fa=())
+    relaxed.prepare_storage()
+    assert "Two-step login" not in "\n".join(await create_demo(relaxed))
