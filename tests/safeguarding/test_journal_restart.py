@@ -46,11 +46,8 @@ async def prepare(data_dir: Path, *staff: tuple[str, str]) -> tuple[str, str]:
         invite = await store.add_invite(room.id)
         for username, role in staff:
             member = await store.add_staff(username, hash_password(PASSWORD), role)
-            # Facilitators take tokens only for rooms they are assigned to, where the
-            # store knows assignments (added alongside two-step login).
-            assign = getattr(store, "assign_staff", None)
-            if assign is not None and role == "facilitator":
-                await assign(room.id, member.id)
+            if role == "facilitator":  # only assigned facilitators take a room's tokens
+                await store.assign_staff(room.id, member.id)
         return room.id, invite.code
     finally:
         await store.aclose()
