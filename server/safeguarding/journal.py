@@ -212,6 +212,8 @@ class Journal:
         if self._pending:
             log.warning("replaying safeguarding records left in the journal",
                         extra={"entries": len(self._pending)})
+        # Direct writes still running, by key: entries with the same key wait for them.
+        self._running: dict[str, set[asyncio.Future[Any]]] = {}
         self._wake = asyncio.Event()
         self._wake.set()  # replay what was left at once
         self._loop: asyncio.Task[None] | None = None
@@ -229,6 +231,28 @@ class Journal:
         alert's records are stored in order and nobody waits on a failing database."""
         return bool(self._pending)
 
+    def running(self, key: str) -> bool:
+        """True while a direct write of ``key`` (tracked with ``track``) is running."""
+        return key in self._running
+
+    def track(self, key: str, attempt: asyncio.Future[Any]) -> None:
+        """A record of ``key`` is being written directly: an entry of the same key added
+        meanwhile is stored only after it, so one alert's records keep their order."""
+        self._running.setdefault(key, set()).add(attempt)
+
+        def finished(done: asyncio.Future[Any]) -> None:
+            attempts = self._running.get(key, set())
+            attempts.discard(done)
+            if not attempts:
+                self._running.pop(key, None)
+            if not done.cancelled():
+                # Read here as well as in the loop: one that fails after ``aclose``
+                # must not end as "Task exception was never retrieved".
+                done.exception()
+            self._wake.set()
+
+        attempt.add_done_callback(finished)
+
     def oldest_age(self) -> float:
         """Seconds the oldest entry has waited (0 when none)."""
         if not self._pending:
@@ -243,17 +267,10 @@ class Journal:
         entry = Entry(f"j_{secrets.token_hex(8)}", key, self._clock(), record, attempt=attempt)
         self._pending.append(entry)
         self._write(entry)
-        if attempt is not None:
-            attempt.add_done_callback(self._attempt_done)
+        if attempt is not None and attempt not in self._running.get(key, ()):
+            self.track(key, attempt)
         self._wake.set()
         return entry
-
-    def _attempt_done(self, attempt: asyncio.Future[Any]) -> None:
-        if not attempt.cancelled():
-            # Read here as well as in the loop: one that fails after ``aclose`` must
-            # not end as "Task exception was never retrieved".
-            attempt.exception()
-        self._wake.set()
 
     def _write(self, entry: Entry) -> None:
         try:
@@ -304,17 +321,15 @@ class Journal:
         """One pass over the entries, in order; True if one failed (retry after a pause)."""
         assert self._store is not None
         failed = False
-        waiting: set[str] = set()  # keys with an earlier entry not yet stored
+        # Keys with a direct write still running, or an earlier entry not yet stored.
+        waiting = set(self._running)
         for entry in [e for e in self._pending if not e.written]:
             self._write(entry)
         for entry in list(self._pending):
             if entry.key in waiting:
                 continue
             if entry.attempt is not None:
-                if not entry.attempt.done():
-                    waiting.add(entry.key)  # its done callback wakes us
-                    continue
-                attempt, entry.attempt = entry.attempt, None
+                attempt, entry.attempt = entry.attempt, None  # done: its key was not waiting
                 if not attempt.cancelled() and attempt.exception() is None:
                     self._done(entry)  # the first attempt got there (and announced it)
                     continue

@@ -102,8 +102,6 @@ class SafeguardingService:
         self._journal = journal
         self._write_wait = write_wait
         self._stale_after = stale_after
-        # Alerts with a direct write still running: their next record queues behind it.
-        self._writing: dict[str, int] = {}
         self._background: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
@@ -150,22 +148,18 @@ class SafeguardingService:
         if journal is None:
             return await self._store_record(record)
         key = record.alert_id
-        if journal.busy or key in self._writing:
+        if journal.busy or journal.running(key):
             # Behind what waits already: one alert's records stay in order, and nobody
             # waits on a database that is failing.
             journal.add(key, msgspec.json.encode(record))
             return None
-        self._writing[key] = self._writing.get(key, 0) + 1
         attempt = asyncio.get_running_loop().create_task(self._store_record(record))
+        journal.track(key, attempt)
         try:
             await asyncio.wait({attempt}, timeout=self._write_wait)
         except BaseException:
             journal.add(key, msgspec.json.encode(record), attempt=attempt)  # before going
             raise
-        finally:
-            self._writing[key] -= 1
-            if not self._writing[key]:
-                del self._writing[key]
         if not attempt.done():
             log.warning("the database is slow to take a safeguarding record; journalled",
                         extra={"alert": key, "record": type(record).__name__})

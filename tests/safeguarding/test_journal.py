@@ -159,3 +159,34 @@ async def test_a_full_disk_keeps_the_entry_in_memory(tmp_path: Path,
         await asyncio.sleep(0.02)
     assert stored == [b"raise"]
     await journal.aclose()
+
+
+async def test_an_entry_waits_for_a_direct_write_of_its_alert(tmp_path: Path) -> None:
+    """The raise is still being written straight to the database (not journalled) when
+    the same alert's reminder is journalled: the reminder goes second."""
+    journal = Journal(JournalFile.in_folder(tmp_path))
+    stored: list[bytes] = []
+
+    async def store(record: bytes) -> None:
+        stored.append(record)
+
+    journal.start(store)
+    release = asyncio.Event()
+
+    async def direct_write() -> None:
+        await release.wait()
+        stored.append(b"raise")
+
+    journal.track("a1", asyncio.get_running_loop().create_task(direct_write()))
+    assert journal.running("a1")
+    journal.add("a1", b"reminder")
+    journal.add("a2", b"other alert")  # not held up
+    await asyncio.sleep(0.1)
+    assert stored == [b"other alert"]
+    release.set()
+    for _ in range(50):
+        if not journal.busy:
+            break
+        await asyncio.sleep(0.02)
+    assert stored == [b"other alert", b"raise", b"reminder"] and not journal.running("a1")
+    await journal.aclose()
