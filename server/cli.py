@@ -28,6 +28,7 @@ from server.auth import manage
 from server.auth.passwords import hash_password, password_problem
 from server.datadir import SetupError
 from server.demo import create_demo
+from server.safeguarding.journal import JournalFile
 from server.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, from_env, is_wildcard
 from server.store.db import AUDIENCES, ROLES, Conflict, RoomRecord, SqlStore, Staff
 
@@ -67,6 +68,9 @@ def serve(settings: Settings) -> None:
     logs.configure()
     settings.prepare_storage()
     settings = settings.with_secret()
+    # One process a data folder (the safeguarding journal's lock): say so in one line now,
+    # rather than as a traceback from the server's start-up.
+    JournalFile.in_folder(settings.data_dir).close()
     for line in _with_store(create_demo(settings)):
         print(line, flush=True)
     print(f"Hearth is running at {settings.public_url}  (Ctrl+C to stop)", flush=True)

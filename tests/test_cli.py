@@ -432,3 +432,27 @@ async def test_the_demo_assigns_its_facilitator_and_says_two_step_login_is_requi
                        require_2fa=())
     relaxed.prepare_storage()
     assert "Two-step login" not in "\n".join(await create_demo(relaxed))
+
+
+def test_a_second_server_on_the_same_data_folder_is_one_clear_line(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
+    env["HEARTH_DATA_DIR"] = str(tmp_path)
+    first = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port)], env=env,
+                             text=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        assert first.stdout is not None
+        deadline = time.monotonic() + 30
+        out = ""
+        while "Hearth is running" not in out and time.monotonic() < deadline:
+            out += first.stdout.readline()
+        for _ in range(100):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        _one_clear_line(hearth(tmp_path, "--port", str(free_port())),
+                        "another Hearth process is using", "HEARTH_DATA_DIR")
+    finally:
+        stop(first)

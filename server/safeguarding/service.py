@@ -240,7 +240,7 @@ class SafeguardingService:
                 room = await self._store.room(escalation.room_id)
             except Exception:
                 room = None  # the notice names the room by id rather than not go out
-            notice = Notice(escalation_id=escalation.id,
+            notice = Notice(escalation_id=escalation.id, room_id=escalation.room_id,
                             room_name=room.name if room else escalation.room_id,
                             severity=escalation.severity, categories=escalation.categories,
                             link=f"{self._public_url}/lead/escalations/{escalation.id}")
@@ -254,6 +254,8 @@ class SafeguardingService:
             await self._journal.aclose()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+        # Last: what the notices above queued, and a summary still waiting for its window.
+        await self._notifier.aclose()
 
 
 def _why(error: BaseException) -> str:

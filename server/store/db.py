@@ -179,7 +179,10 @@ class SqlStore:
         sqlite = make_url(self.url).get_backend_name() == "sqlite"
         # A SQLite file cannot go stale under us: no ping (one round trip to
         # aiosqlite's thread less per transaction). A server connection can.
-        self.engine: AsyncEngine = create_async_engine(self.url, pool_pre_ping=not sqlite)
+        self.engine: AsyncEngine = create_async_engine(
+            # hide_parameters: a failed statement's values (an alert's excerpt) never
+            # reach an exception message, and so never a log (invariant 9).
+            self.url, pool_pre_ping=not sqlite, hide_parameters=True)
         if sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._session = async_sessionmaker(self.engine, expire_on_commit=False)

@@ -133,7 +133,7 @@ class ThreadTransactor:
     def for_sqlite_file(cls, async_engine: AsyncEngine,
                         pragmas: Callable[[Any, Any], None]) -> ThreadTransactor:
         url = async_engine.url.set(drivername="sqlite")
-        engine = create_engine(url, pool_size=1, max_overflow=0)
+        engine = create_engine(url, pool_size=1, max_overflow=0, hide_parameters=True)
         event.listen(engine, "connect", pragmas)
         event.listen(engine, "connect", _own_transactions)
         event.listen(engine, "begin", _begin_immediate)
