@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 
-from server.auth.passwords import hash_password
+from server.auth.passwords import hash_password_async
 from server.settings import Settings
 from server.store.db import SqlStore
 
@@ -51,7 +50,7 @@ async def create_demo(settings: Settings) -> list[str]:
         facilitators = []
         for username, role, title in DEMO_STAFF:
             password = secrets.token_urlsafe(12)
-            password_hash = await asyncio.to_thread(hash_password, password)
+            password_hash = await hash_password_async(password)
             added = await store.add_staff(username, password_hash, role,
                                           must_change_password=True)
             if role == "facilitator":

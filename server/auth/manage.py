@@ -10,10 +10,9 @@ working at the next hello.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 
-from server.auth.passwords import hash_password
+from server.auth.passwords import hash_password_async
 from server.store.db import Invite, RoomRecord, Staff, Store
 
 
@@ -37,7 +36,7 @@ async def reset_password(store: Store, actor: str, staff: Staff) -> str:
     """A new generated password (returned, to be shown once), to be changed at the next
     login; every session of the member ends."""
     password = generated_password()
-    await store.reset_password(staff.id, await asyncio.to_thread(hash_password, password))
+    await store.reset_password(staff.id, await hash_password_async(password))
     await store.safeguarding.audit(actor, "staff.password_reset", target=staff.id,
                                    detail=_who(staff))
     return password

@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from server.auth import totp
-from server.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from server.auth.passwords import (
+    hash_password_async,
+    needs_rehash,
+    password_problem,
+    verify_password_async,
+)
 from server.auth.tokens import BadToken, Signer, new_secret
 from server.store.db import Staff, Store, session_id
 
@@ -52,12 +57,11 @@ async def check_password(store: Store, username: str, password: str) -> Staff | 
     """
     staff = await store.staff_by_username(username)
     usable = staff is not None and not staff.disabled
-    ok = await asyncio.to_thread(
-        verify_password, staff.password_hash if usable and staff else None, password)
+    ok = await verify_password_async(staff.password_hash if usable and staff else None, password)
     if not ok or staff is None:
         return None
     if needs_rehash(staff.password_hash):
-        await store.set_password_hash(staff.id, await asyncio.to_thread(hash_password, password))
+        await store.set_password_hash(staff.id, await hash_password_async(password))
     return staff
 
 
@@ -136,7 +140,7 @@ async def change_password(store: Store, signer: Signer, staff: Staff, cookie: st
         problems["new"] = weak
     elif new != again:
         problems["again"] = "The two new passwords are not the same. Please type it again."
-    if not await asyncio.to_thread(verify_password, staff.password_hash, current):
+    if not await verify_password_async(staff.password_hash, current):
         problems["current"] = "That is not your current password. Please check it and try again."
     elif "new" not in problems and new == current:
         problems["new"] = "Your new password must be different from your current one."
@@ -146,4 +150,4 @@ async def change_password(store: Store, signer: Signer, staff: Staff, cookie: st
         secret = signer.read_session_cookie(cookie, ttl)
     except BadToken:  # the caller found a session with this cookie a moment ago
         raise PasswordProblems({"form": "Your login has expired. Please log in again."}) from None
-    await store.change_password(staff.id, await asyncio.to_thread(hash_password, new), secret)
+    await store.change_password(staff.id, await hash_password_async(new), secret)

@@ -25,6 +25,7 @@ from server.http.common import (
     client_key,
     current_staff,
     error,
+    login_allowed,
     origin_allowed,
     password_change_required,
     services,
@@ -123,12 +124,11 @@ async def login(request: Request) -> Response:
     svc = services(request)
     if not origin_allowed(request):
         return error(403, "forbidden", "requests must come from Hearth's own pages")
-    if not svc.login_limiter.allow(client_key(request), time.monotonic()):
-        svc.metrics.http_limited.labels("login").inc()
-        return error(429, "rate_limited", "too many attempts; wait a minute and try again")
     body = await _body(request, LoginBody)
     if isinstance(body, JSONResponse):
         return body
+    if not login_allowed(request, body.username):
+        return error(429, "rate_limited", "too many attempts; wait a minute and try again")
     staff = await staff_auth.check_password(svc.store, body.username, body.password)
     if staff is None:
         return error(401, "bad_credentials", "that username and password do not match")

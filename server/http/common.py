@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from starlette.requests import Request
@@ -41,6 +42,20 @@ def two_factor_required() -> JSONResponse:
     """A member whose role needs two-step login (HEARTH_REQUIRE_2FA) has not set it up."""
     return error(403, "two_factor_required",
                  "please set up two-step login at /account/2fa first")
+
+
+def login_allowed(request: Request, username: str) -> bool:
+    """Whether a login attempt may go ahead: within the limit for its address and for the
+    username it names (known or not, so the answer tells nothing). The address alone
+    let one account be tried from many addresses; behind a proxy it lumped everyone."""
+    svc = services(request)
+    now = time.monotonic()
+    by_address = svc.login_limiter.allow(client_key(request), now)
+    by_account = svc.login_limiter.allow(f"user:{username.strip().lower()[:64]}", now)
+    if by_address and by_account:
+        return True
+    svc.metrics.http_limited.labels("login").inc()
+    return False
 
 
 def client_key(request: Request) -> str:

@@ -27,6 +27,7 @@ from server.http.common import (
     SESSION_COOKIE,
     client_key,
     current_staff,
+    login_allowed,
     services,
     set_cookie,
 )
@@ -180,11 +181,10 @@ async def login_form(request: Request) -> Response:
     if not await csrf_ok(request):
         return await render(request, "login.html", status=403,
                        message="This form had expired. Please try again.")
-    if not svc.login_limiter.allow(client_key(request), time.monotonic()):
-        svc.metrics.http_limited.labels("login").inc()
+    form = await request.form()
+    if not login_allowed(request, str(form.get("username", ""))):
         return await render(request, "login.html", status=429,
                        message="Too many attempts. Please wait a minute and try again.")
-    form = await request.form()
     staff = await staff_auth.check_password(svc.store, str(form.get("username", "")),
                                             str(form.get("password", "")))
     if staff is None:
