@@ -296,6 +296,7 @@ def test_serve_https_for_a_phones_microphone(tmp_path: Path) -> None:
                                  json={"invite": links[0].rsplit("/", 1)[1], "agree": True})
             assert joined.status_code == 201, joined.text
             assert "secure" in joined.headers["set-cookie"].lower()
+            assert joined.headers["set-cookie"].startswith("__Host-hearth_device=")
     finally:
         stop(process)
 

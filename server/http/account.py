@@ -27,6 +27,7 @@ from server.http.common import (
     client_key,
     current_staff,
     error,
+    get_cookie,
     password_change_required,
     services,
     two_factor_required,
@@ -76,7 +77,7 @@ async def password_page(request: Request) -> Response:
     form = await request.form()
     try:
         await staff_auth.change_password(
-            svc.store, svc.signer, staff, request.cookies.get(SESSION_COOKIE, ""),
+            svc.store, svc.signer, staff, (get_cookie(request, SESSION_COOKIE) or ""),
             current=str(form.get("current", "")), new=str(form.get("new", "")),
             again=str(form.get("again", "")), ttl=svc.settings.staff_session_ttl)
     except staff_auth.PasswordProblems as problems:

@@ -24,7 +24,9 @@ from server.http.common import (
     SESSION_COOKIE,
     client_key,
     current_staff,
+    delete_cookie,
     error,
+    get_cookie,
     login_allowed,
     origin_allowed,
     password_change_required,
@@ -105,7 +107,7 @@ async def join(request: Request) -> Response:
     live_lock = svc.hub.is_locked(record.id)
     if live_lock if live_lock is not None else record.locked:
         return error(423, "room_locked", "this group is closed to new arrivals right now")
-    device_cookie = request.cookies.get(DEVICE_COOKIE) or secrets.token_urlsafe(24)
+    device_cookie = get_cookie(request, DEVICE_COOKIE) or secrets.token_urlsafe(24)
     device = svc.signer.device_hash(device_cookie)
     if await svc.store.is_banned(record.id, None, device):
         return error(403, "banned", "you cannot join this group")
@@ -157,12 +159,12 @@ async def logout(request: Request) -> Response:
     svc = services(request)
     if not origin_allowed(request):
         return error(403, "forbidden", "requests must come from Hearth's own pages")
-    ended = await staff_auth.logout(svc.store, svc.signer, request.cookies.get(SESSION_COOKIE),
+    ended = await staff_auth.logout(svc.store, svc.signer, get_cookie(request, SESSION_COOKIE),
                                     svc.settings.staff_session_ttl)
     if ended is not None:
         svc.hub.close_staff(ended.id, "you logged out")
     response = Response(status_code=204)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    delete_cookie(response, request, SESSION_COOKIE)
     return response
 
 
@@ -188,7 +190,7 @@ async def room_token(request: Request) -> Response:
     # Leads may enter every room; a facilitator only those they are assigned to.
     if staff.role == "facilitator" and not await svc.store.is_assigned(record.id, staff.id):
         return error(403, "forbidden", "you are not a facilitator of this group")
-    session = staff_auth.cookie_session_id(svc.signer, request.cookies.get(SESSION_COOKIE),
+    session = staff_auth.cookie_session_id(svc.signer, get_cookie(request, SESSION_COOKIE),
                                            svc.settings.staff_session_ttl)
     try:
         # Without a chosen name, a stable made-up one: usernames are often real names.

@@ -70,7 +70,7 @@ def origin_allowed(request: Request) -> bool:
 
 async def current_staff(request: Request) -> Staff | None:
     """The logged-in staff member from the session cookie, or None."""
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = get_cookie(request, SESSION_COOKIE)
     if not cookie:
         return None
     svc = services(request)
@@ -81,7 +81,25 @@ async def current_staff(request: Request) -> Staff | None:
     return await svc.store.session_staff(secret, datetime.now(UTC))
 
 
+def cookie_name(request: Request, name: str) -> str:
+    """Behind TLS, ``__Host-`` + ``name``: a browser then keeps the cookie only if it is
+    Secure, for this exact host and path /, so no other site on a sibling subdomain can
+    plant or overwrite a session, CSRF or device cookie. Plain HTTP cannot use the prefix."""
+    return f"__Host-{name}" if services(request).settings.secure_cookies else name
+
+
+def get_cookie(request: Request, name: str) -> str | None:
+    return request.cookies.get(cookie_name(request, name))
+
+
 def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
     """HttpOnly, SameSite=Strict, Secure when configured: the only way Hearth sets cookies."""
-    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
-                        secure=services(request).settings.secure_cookies, path="/")
+    response.set_cookie(cookie_name(request, name), value, max_age=max_age, httponly=True,
+                        samesite="strict", secure=services(request).settings.secure_cookies,
+                        path="/")
+
+
+def delete_cookie(response: Response, request: Request, name: str) -> None:
+    """Removes a cookie ``set_cookie`` made (with the same attributes, or browsers keep it)."""
+    response.delete_cookie(cookie_name(request, name), path="/", httponly=True,
+                           samesite="strict", secure=services(request).settings.secure_cookies)

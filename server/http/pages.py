@@ -27,6 +27,8 @@ from server.http.common import (
     SESSION_COOKIE,
     client_key,
     current_staff,
+    delete_cookie,
+    get_cookie,
     login_allowed,
     services,
     set_cookie,
@@ -94,7 +96,7 @@ async def render(request: Request, name: str, status: int = 200, **context: Any)
     staff = context.get("staff")
     if staff is not None:
         context["staff_nav"] = staff_nav(staff, request.url.path, svc.settings.require_2fa)
-    elif request.cookies.get(SESSION_COOKIE):
+    elif get_cookie(request, SESSION_COOKIE):
         staff = await current_staff(request)
     # Until the password is changed the stream refuses them; the banner would only fail.
     context["lead_live"] = (staff is not None and staff.role == "safeguarding_lead"
@@ -102,7 +104,7 @@ async def render(request: Request, name: str, status: int = 200, **context: Any)
                             and not staff_auth.needs_enrolment(staff, svc.settings.require_2fa))
     if "done" not in context:
         context["done"] = NOTICES.get(request.query_params.get("notice", ""))
-    nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(18)
+    nonce = get_cookie(request, CSRF_COOKIE) or secrets.token_urlsafe(18)
     context["csrf_token"] = svc.signer.csrf_token(nonce)
     response = templates.TemplateResponse(request, name, context, status_code=status)
     set_cookie(response, request, CSRF_COOKIE, nonce, CSRF_AGE)
@@ -112,7 +114,7 @@ async def render(request: Request, name: str, status: int = 200, **context: Any)
 async def csrf_ok(request: Request) -> bool:
     form = await request.form()
     token = form.get("csrf_token")
-    nonce = request.cookies.get(CSRF_COOKIE)
+    nonce = get_cookie(request, CSRF_COOKIE)
     return bool(isinstance(token, str) and nonce and services(request).signer.csrf_matches(
         token, nonce, CSRF_AGE))
 
@@ -206,7 +208,7 @@ async def _logged_in(request: Request, staff: Staff) -> Response:
     response = RedirectResponse(staff_auth.landing(staff, svc.settings.require_2fa),
                                 status_code=303)
     set_cookie(response, request, SESSION_COOKIE, cookie, int(svc.settings.staff_session_ttl))
-    response.delete_cookie(LOGIN_CODE_COOKIE, path="/", httponly=True, samesite="strict")
+    delete_cookie(response, request, LOGIN_CODE_COOKIE)
     return response
 
 
@@ -214,7 +216,7 @@ async def _pending_login(request: Request) -> Staff | None:
     """Who gave the right password in this browser in the last few minutes, or None."""
     svc = services(request)
     try:
-        staff_id = svc.signer.read_login_pending(request.cookies.get(LOGIN_CODE_COOKIE, ""),
+        staff_id = svc.signer.read_login_pending((get_cookie(request, LOGIN_CODE_COOKIE) or ""),
                                                  LOGIN_CODE_AGE)
     except BadToken:
         return None
@@ -255,12 +257,12 @@ async def logout_form(request: Request) -> Response:
     if not await csrf_ok(request):
         return await render(request, "home.html", status=403, staff=await current_staff(request),
                        message="That form had expired. Please try again.")
-    ended = await staff_auth.logout(svc.store, svc.signer, request.cookies.get(SESSION_COOKIE),
+    ended = await staff_auth.logout(svc.store, svc.signer, get_cookie(request, SESSION_COOKIE),
                                     svc.settings.staff_session_ttl)
     if ended is not None:
         svc.hub.close_staff(ended.id, "you logged out")
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    delete_cookie(response, request, SESSION_COOKIE)
     return response
 
 
