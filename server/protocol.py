@@ -5,8 +5,7 @@ frame into one of the ``ClientMessage`` structs (or a ``ProtocolError`` naming
 the error code to send back), and turns the room's ``ServerMessage`` structs
 into bytes. Handlers never look at ``"type"`` strings.
 
-The contract is ../shared/PROTOCOL.md; additions are documented in
-docs/protocol.md.
+The contract, with Hearth's additions, is docs/protocol.md.
 """
 
 from __future__ import annotations

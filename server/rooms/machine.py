@@ -1,7 +1,7 @@
 """The room state machine: ``Room.handle(command, now) -> effects``.
 
 Pure: no sockets, no clock, no randomness except through the injected id
-factory. It enforces the rules of ../shared/ARCHITECTURE.md that live in the
+factory. It enforces the rules of docs/design.md that live in the
 room: no facilitator, no session (2); the lobby reveals nothing (3); peers
 see pseudonyms only (4); chat lives in memory only (7).
 """
