@@ -33,8 +33,8 @@ from server.services import Services
 from server.settings import Settings
 from server.signaling.endpoint import Endpoint
 from server.signaling.hub import Hub
+from server.storage import open_store
 from server.store.bus import open_bus
-from server.store.db import SqlStore
 
 log = logging.getLogger("hearth.app")
 
@@ -114,11 +114,13 @@ def create_app(settings: Settings) -> Starlette:
     settings = settings.with_secret()
     assert settings.secret_key is not None
     signer = Signer(settings.secret_key)
+    # A short HEARTH_AUDIT_KEY or audit_key file is refused now, in one line; a missing
+    # file is made by open_store, which signs what the database holds at that moment.
+    settings.existing_audit_key()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = SqlStore(settings.resolved_database_url)
-        await store.migrate()
+        store = await open_store(settings)
         bus = open_bus(settings.redis_url)
         metrics = Metrics()
         directory = Directory.default()

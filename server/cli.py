@@ -1,5 +1,5 @@
 """The command line of PROTOCOL.md: ``serve``, ``staff add|disable|enable|reset-password|
-reset-2fa``, ``room add|assign|unassign``, ``invite rotate|revoke``, ``audit verify``.
+reset-2fa``, ``room add|assign|unassign``, ``invite rotate|revoke``, ``audit verify|adopt``.
 
 Every command works on a fresh folder (it makes the data folder), and anything the
 operator must fix (an unwritable folder, a short secret key, a database that cannot
@@ -30,6 +30,7 @@ from server.datadir import SetupError
 from server.demo import create_demo
 from server.safeguarding.journal import JournalFile
 from server.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, from_env, is_wildcard
+from server.storage import open_store
 from server.store.db import AUDIENCES, ROLES, Conflict, RoomRecord, SqlStore, Staff
 
 T = TypeVar("T")
@@ -68,6 +69,7 @@ def serve(settings: Settings) -> None:
     logs.configure()
     settings.prepare_storage()
     settings = settings.with_secret()
+    settings.existing_audit_key()  # a short audit key is one line now, not mid-start
     # One process a data folder (the safeguarding journal's lock): say so in one line now,
     # rather than as a traceback from the server's start-up.
     JournalFile.in_folder(settings.data_dir).close()
@@ -106,9 +108,8 @@ def _password_from_user() -> str:
 
 
 async def _staff_add(settings: Settings, username: str, role: str, password: str) -> str:
-    store = SqlStore(settings.resolved_database_url)
+    store = await open_store(settings)
     try:
-        await store.migrate()
         staff = await store.add_staff(username, hash_password(password), role)
         return staff.username
     finally:
@@ -132,9 +133,8 @@ async def _room(store: SqlStore, room_id: str) -> RoomRecord:
 
 async def _room_add(settings: Settings, name: str, audience: str,
                     facilitators: Sequence[str] = ()) -> dict[str, str]:
-    store = SqlStore(settings.resolved_database_url)
+    store = await open_store(settings)
     try:
-        await store.migrate()
         # Every name checked before anything is made: a typo creates nothing.
         members = [await _member(store, username) for username in facilitators]
         for member in members:
@@ -157,9 +157,8 @@ async def _room_add(settings: Settings, name: str, audience: str,
 async def _manage(settings: Settings, what: str, args: argparse.Namespace) -> str:
     """One admin change from the command line (server/auth/manage.py); returns the line
     to print. Live room connections on a running server end at their next hello."""
-    store = SqlStore(settings.resolved_database_url)
+    store = await open_store(settings)
     try:
-        await store.migrate()
         if what in ("assign", "unassign"):
             room, member = await _room(store, args.room), await _member(store, args.username)
             if what == "assign":
@@ -195,16 +194,43 @@ async def _manage(settings: Settings, what: str, args: argparse.Namespace) -> st
         await store.aclose()
 
 
+NO_AUDIT_KEY = ("no audit key: HEARTH_AUDIT_KEY is not set and the data folder has no "
+                "audit_key file, and the log cannot be verified without the key it was "
+                "signed with (restore it from the backup kept with the database)")
+
+
 async def _audit_verify(settings: Settings) -> tuple[bool, str]:
-    store = SqlStore(settings.resolved_database_url)
+    """Check every entry's chain hash and MAC with the audit key; never makes a key."""
+    key = settings.existing_audit_key()
+    if key is None:
+        raise CommandError(NO_AUDIT_KEY)
+    store = SqlStore(settings.resolved_database_url, audit_key=key)
     try:
         await store.migrate()
         verdict = await store.safeguarding.verify_audit()
     finally:
         await store.aclose()
     if verdict.ok:
-        return True, f"audit log OK: {verdict.checked} entries, chain intact"
-    return False, f"audit log BROKEN at entry {verdict.first_bad}: {verdict.reason}"
+        return True, f"audit log OK: {verdict.checked} entries, chain and MACs intact"
+    what = "the MAC" if verdict.broken == "mac" else "the chain"
+    return False, (f"audit log BROKEN at entry {verdict.first_bad} ({what} is wrong): "
+                   f"{verdict.reason}")
+
+
+async def _audit_adopt(settings: Settings) -> tuple[bool, str]:
+    """Sign the entries written before the audit key, once (server/safeguarding/audit.py):
+    for a database upgraded with HEARTH_AUDIT_KEY set, or a first start that stopped
+    between making the key and signing. The operator's decision, never automatic."""
+    store = await open_store(settings)  # makes the key (and signs) if there was none
+    try:
+        plan = await store.safeguarding.sign_existing()
+    finally:
+        await store.aclose()
+    if plan.refused:
+        return False, f"audit log not (wholly) adopted: {plan.refused}"
+    if not plan.entries:
+        return True, "nothing to sign: every audit entry has its MAC"
+    return True, f"signed {len(plan.entries)} audit entries written before the audit key"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -250,7 +276,10 @@ def parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser("audit", help="the audit log").add_subparsers(dest="action",
                                                                              required=True)
-    audit.add_parser("verify", help="check the whole hash chain; names the first bad entry")
+    audit.add_parser("verify", help="check the whole chain and every MAC with the audit key; "
+                                    "names the first bad entry")
+    audit.add_parser("adopt", help="sign, once, the entries written before the audit key "
+                                   "(after an upgrade with HEARTH_AUDIT_KEY set)")
     return top
 
 
@@ -313,7 +342,8 @@ def _dispatch(args: argparse.Namespace) -> None:
     elif args.command in ("room", "invite"):
         print(_with_store(_manage(settings, args.action, args)))
     elif args.command == "audit":
-        ok, report = _with_store(_audit_verify(settings))
+        run = _audit_verify if args.action == "verify" else _audit_adopt
+        ok, report = _with_store(run(settings))
         print(report)
         if not ok:
             raise SystemExit(1)

@@ -18,10 +18,14 @@ import tempfile
 from pathlib import Path
 
 from server.auth.tokens import MIN_KEY_BYTES, new_secret
+from server.safeguarding.audit import MIN_AUDIT_KEY_BYTES
 
 # 256 bits: the HMAC key length SHA-256 (itsdangerous's default digest) is built for.
 MIN_SECRET_BYTES = MIN_KEY_BYTES
 SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+# The audit log's key (server/safeguarding/audit.py): outside the database, so whoever
+# can write the database cannot rewrite the log unseen. 256 bits at least, as above.
+AUDIT_KEY_FILE = "audit_key"
 DATABASE_FILE = "hearth.db"
 NEW_KEY_HINT = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
@@ -95,15 +99,23 @@ def load_or_create_secret(data_dir: Path) -> str:
 
 
 def _create_secret(path: Path) -> str:
-    """Write a new key to a temporary file, fsync it, then link it into place.
+    """A new secret key in ``path`` (``_create_key``); another server's if it won."""
+    secret = new_secret(48)
+    if not _create_key(path, secret, "the secret key"):
+        return load_or_create_secret(path.parent)
+    return secret
+
+
+def _create_key(path: Path, key: str, what: str) -> bool:
+    """Write ``key`` to a temporary file, fsync it, then link it into place. False: a
+    file of that name exists already (it was there first, and is left alone).
 
     ``os.link`` refuses to replace an existing file, so of two servers starting at once
     on the same folder one key wins and the other server reads it.
     """
     prepare(path.parent)
-    secret = new_secret(48)
-    data = (secret + "\n").encode()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # 0600 by mkstemp
+    data = (key + "\n").encode()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # 0600 by mkstemp
     try:
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -112,14 +124,57 @@ def _create_secret(path: Path) -> str:
                 os.fsync(handle.fileno())
             os.link(tmp, path)
         except FileExistsError:
-            return load_or_create_secret(path.parent)
+            return False
         except OSError as exc:
-            raise SetupError(f"cannot write the secret key {path}: {exc.strerror}") from None
+            raise SetupError(f"cannot write {what} {path}: {exc.strerror}") from None
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
     fsync_dir(path.parent)
-    return secret
+    return True
+
+
+def check_audit_key(key: str, source: str) -> str:
+    """Return ``key`` if it is long enough to sign the audit log with, else SetupError."""
+    size = len(key.encode())
+    if size >= MIN_AUDIT_KEY_BYTES:
+        return key
+    found = "empty" if size == 0 else f"only {size} bytes"
+    raise SetupError(f"{source} is {found}; an audit key needs at least {MIN_AUDIT_KEY_BYTES}. "
+                     f"Make one with: {NEW_KEY_HINT}")
+
+
+def load_audit_key(data_dir: Path) -> str | None:
+    """The audit key kept in ``data_dir``; None if there is none (never made here)."""
+    path = data_dir / AUDIT_KEY_FILE
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SetupError(f"cannot read the audit key {path}: {exc}") from None
+    size = len(text.strip().encode())
+    if size < MIN_AUDIT_KEY_BYTES:
+        found = "empty" if size == 0 else f"only {size} bytes"
+        raise SetupError(
+            f"the audit key {path} is {found} (a disk that filled up during the first start "
+            f"can do this); a key needs at least {MIN_AUDIT_KEY_BYTES}. Restore it from the "
+            "backup kept with the database: without it the audit log cannot be verified.")
+    return text.strip()
+
+
+def load_or_create_audit_key(data_dir: Path) -> tuple[str, bool]:
+    """The audit key kept in ``data_dir``, and True when this call made it (then, and
+    only then, the entries already in the database are signed: server/storage.py)."""
+    found = load_audit_key(data_dir)
+    if found is not None:
+        return found, False
+    key = new_secret(48)
+    if _create_key(data_dir / AUDIT_KEY_FILE, key, "the audit key"):
+        return key, True
+    found = load_audit_key(data_dir)  # another process made it first
+    assert found is not None
+    return found, False
 
 
 def fsync_dir(folder: Path) -> None:

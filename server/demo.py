@@ -6,7 +6,7 @@ import secrets
 
 from server.auth.passwords import hash_password_async
 from server.settings import Settings
-from server.store.db import SqlStore
+from server.storage import open_store
 
 DEMO_ROOMS = (
     ("Mums' circle (demo)", "mothers"),
@@ -31,9 +31,8 @@ async def create_demo(settings: Settings) -> list[str]:
     Two-step login is not waived for the demo: where HEARTH_REQUIRE_2FA names a role (by
     default the lead and the admin) the demo says so, and they set it up at first login.
     """
-    store = SqlStore(settings.resolved_database_url)
+    store = await open_store(settings)
     try:
-        await store.migrate()
         if await store.count_staff() or await store.rooms():
             return []
         lines = [

@@ -19,8 +19,11 @@ import ifaddr
 from server.datadir import (
     DATABASE_FILE,
     SetupError,
+    check_audit_key,
     check_secret,
     create_database_file,
+    load_audit_key,
+    load_or_create_audit_key,
     load_or_create_secret,
     prepare,
 )
@@ -35,6 +38,11 @@ class Settings:
     database_url: str | None = None  # None: SQLite in data_dir
     redis_url: str | None = None  # None: the in-process bus
     secret_key: str | None = None  # None: generated once and kept in data_dir
+    # Signs the audit log (server/safeguarding/audit.py); None: generated once and kept
+    # in data_dir. Set it (the same on every node) when several processes share a
+    # PostgreSQL database; keep it off the database server and back it up with the
+    # database: without it the log cannot be verified.
+    audit_key: str | None = None
     allowed_origins: tuple[str, ...] = ()  # added to the public URL and local addresses
     # Where people reach this server (a proxy's https://hearth.example.org); None:
     # http://host:port, with a wildcard host replaced by this machine's LAN address.
@@ -186,6 +194,22 @@ class Settings:
             return self
         return replace(self, secret_key=load_or_create_secret(self.data_dir))
 
+    def existing_audit_key(self) -> bytes | None:
+        """HEARTH_AUDIT_KEY, else the data folder's key; None when neither exists (none
+        is made here). Raises SetupError for a key too short, wherever it came from."""
+        if self.audit_key is not None:
+            return check_audit_key(self.audit_key, "HEARTH_AUDIT_KEY").encode()
+        found = load_audit_key(self.data_dir)
+        return None if found is None else found.encode()
+
+    def load_or_create_audit_key(self) -> tuple[bytes, bool]:
+        """``existing_audit_key``, or a new key made and kept in data_dir: True then."""
+        found = self.existing_audit_key()
+        if found is not None:
+            return found, False
+        key, created = load_or_create_audit_key(self.data_dir)
+        return key.encode(), created
+
     def prepare_storage(self) -> None:
         """Make the data folder (and the SQLite file, 0600) ready, or raise SetupError."""
         if self.database_url is None:
@@ -235,6 +259,7 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         redis_url=env.get("HEARTH_REDIS_URL") or None,
         # Set but empty is refused, not replaced: a blank deploy variable must not go unseen.
         secret_key=env.get("HEARTH_SECRET_KEY"),
+        audit_key=env.get("HEARTH_AUDIT_KEY"),  # set but empty is refused, as above
         allowed_origins=origins,
         public_base_url=public_url_from(env.get("HEARTH_PUBLIC_URL", "")),
         secure_cookies=env.get("HEARTH_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),

@@ -63,6 +63,16 @@ class LogCapture(logging.Handler):
             return "\n".join(self.lines)
 
 
+# The audit key of the stores tests open on their own databases (not a server's).
+TEST_AUDIT_KEY = b"an audit key for tests, 32 bytes or more"
+
+
+def audit_key_of(data_dir: Path) -> bytes:
+    """The audit key of the server on ``data_dir`` (made now if it has none yet), for a
+    test's own store on the same database: its entries must verify with the server's."""
+    return Settings(data_dir=data_dir).load_or_create_audit_key()[0]
+
+
 def test_settings(data_dir: Path, **overrides: Any) -> Settings:
     port = free_port()
     base = Settings(
@@ -198,7 +208,8 @@ class Harness:
 
     def __init__(self, server: ServerThread) -> None:
         self.server = server
-        self.store = SqlStore(server.settings.resolved_database_url)
+        self.store = SqlStore(server.settings.resolved_database_url,
+                              audit_key=server.settings.load_or_create_audit_key()[0])
         self.http = httpx.AsyncClient(base_url=server.http, headers={"Origin": server.origin})
         self.clients: list[Client] = []
         self._staff_count = 0

@@ -117,13 +117,16 @@ def test_serve_creates_demo_data_once_and_serves(tmp_path: Path) -> None:
 def test_audit_verify_names_the_first_bad_entry(tmp_path: Path) -> None:
     import sqlite3
 
+    from tests.harness import audit_key_of
+
+    hearth(tmp_path, "room", "add", "Mums", "--audience", "mothers")  # makes the key
     ok = hearth(tmp_path, "audit", "verify")
-    assert ok.returncode == 0 and "0 entries" in ok.stdout
+    assert ok.returncode == 0 and "0 entries" in ok.stdout, ok.stderr
 
     async def fill() -> None:
         from server.store.db import SqlStore
 
-        store = SqlStore(f"sqlite:///{tmp_path / 'hearth.db'}")
+        store = SqlStore(f"sqlite:///{tmp_path / 'hearth.db'}", audit_key=audit_key_of(tmp_path))
         for n in range(3):
             await store.safeguarding.audit("Fran", "room.lock", room_id="r_1", detail={"n": n})
         await store.aclose()
@@ -135,7 +138,89 @@ def test_audit_verify_names_the_first_bad_entry(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "hearth.db") as db:
         db.execute("UPDATE audit SET action = 'room.unlock' WHERE seq = 2")
     broken = hearth(tmp_path, "audit", "verify")
-    assert broken.returncode == 1 and "entry 2" in broken.stdout
+    assert broken.returncode == 1 and "entry 2 (the chain is wrong)" in broken.stdout
+
+
+def _rechain(database: Path) -> None:
+    """Recompute the unkeyed chain and head as someone with the database file can."""
+    import sqlite3
+    from datetime import datetime
+
+    from server.safeguarding.audit import GENESIS, entry_hash
+
+    with sqlite3.connect(database) as db:
+        prev = GENESIS
+        rows = db.execute("SELECT seq, at, actor, action, room_id, target, detail FROM audit "
+                          "ORDER BY seq").fetchall()
+        for seq, at, actor, action, room_id, target, detail in rows:
+            digest = entry_hash(prev, seq, datetime.fromisoformat(at), actor, action, room_id,
+                                target, detail)
+            db.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE seq = ?",
+                       (prev, digest, seq))
+            prev = digest
+        db.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (len(rows), prev))
+
+
+def test_audit_verify_catches_a_rewrite_with_the_chain_recomputed(tmp_path: Path) -> None:
+    import sqlite3
+
+    for name in ("sam", "kim"):
+        hearth(tmp_path, "staff", "add", name, "--role", "facilitator",
+               password="a long enough password")
+    for name in ("sam", "kim"):  # audit entries written by the command line
+        assert hearth(tmp_path, "staff", "disable", name).returncode == 0
+    assert "2 entries" in hearth(tmp_path, "audit", "verify").stdout
+    database = tmp_path / "hearth.db"
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE audit SET action = 'staff.enable' WHERE seq = 1")
+    _rechain(database)  # the unkeyed chain is whole again: the check before the key said OK
+    broken = hearth(tmp_path, "audit", "verify")
+    assert broken.returncode == 1, broken.stdout
+    assert "BROKEN at entry 1 (the MAC is wrong)" in broken.stdout, broken.stdout
+
+
+def test_audit_verify_without_the_key_says_so(tmp_path: Path) -> None:
+    fresh = hearth(tmp_path / "fresh", "audit", "verify")
+    _one_clear_line(fresh, "no audit key", "HEARTH_AUDIT_KEY", "audit_key")
+    assert not (tmp_path / "fresh" / "audit_key").exists()  # verify never makes one
+    hearth(tmp_path / "lost", "room", "add", "Mums", "--audience", "mothers")
+    (tmp_path / "lost" / "audit_key").unlink()
+    _one_clear_line(hearth(tmp_path / "lost", "audit", "verify"), "no audit key")
+
+
+def test_a_short_audit_key_is_one_clear_line(tmp_path: Path) -> None:
+    _one_clear_line(hearth(tmp_path, "audit", "verify", env={"HEARTH_AUDIT_KEY": "short"}),
+                    "HEARTH_AUDIT_KEY is only 5 bytes", "at least 32")
+    _one_clear_line(hearth(tmp_path, "--port", str(free_port()),
+                           env={"HEARTH_AUDIT_KEY": ""}), "HEARTH_AUDIT_KEY is empty")
+    hearth(tmp_path, "room", "add", "Mums", "--audience", "mothers")
+    key = tmp_path / "audit_key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    for size in (0, 31):
+        os.truncate(key, size)
+        for args in (("audit", "verify"), ("--port", str(free_port()))):
+            _one_clear_line(hearth(tmp_path, *args), f"the audit key {key} is", "at least 32")
+
+
+def test_audit_adopt_signs_the_entries_from_before_a_key_given_in_the_environment(
+        tmp_path: Path) -> None:
+    import sqlite3
+
+    env = {"HEARTH_AUDIT_KEY": "an audit key given to every node, 32 bytes+"}
+    hearth(tmp_path, "staff", "add", "sam", "--role", "facilitator",
+           password="a long enough password", env=env)
+    assert hearth(tmp_path, "staff", "disable", "sam", env=env).returncode == 0
+    with sqlite3.connect(tmp_path / "hearth.db") as db:  # as written before the key
+        db.execute("UPDATE audit SET mac = NULL")
+        db.execute("UPDATE audit_head SET mac = NULL")
+    before = hearth(tmp_path, "audit", "verify", env=env)
+    assert before.returncode == 1 and "entry 1 (the MAC is wrong)" in before.stdout
+    assert "no MAC" in before.stdout
+    adopted = hearth(tmp_path, "audit", "adopt", env=env)
+    assert adopted.returncode == 0 and "signed 1 audit entries" in adopted.stdout
+    assert "1 entries" in hearth(tmp_path, "audit", "verify", env=env).stdout
+    again = hearth(tmp_path, "audit", "adopt", env=env)
+    assert again.returncode == 0 and "nothing to sign" in again.stdout
 
 
 def _one_clear_line(result: subprocess.CompletedProcess[str], *expected: str) -> None:
@@ -164,9 +249,12 @@ def test_every_command_works_in_a_fresh_folder(tmp_path: Path) -> None:
     assert (data.stat().st_mode & 0o777) == 0o700
     assert ((data / "hearth.db").stat().st_mode & 0o777) == 0o600
     for fresh, args in ((tmp_path / "r", ("room", "add", "Mums", "--audience", "mothers")),
-                        (tmp_path / "a", ("audit", "verify"))):
+                        (tmp_path / "a", ("audit", "adopt"))):
         result = hearth(fresh, *args)
         assert result.returncode == 0 and (fresh / "hearth.db").exists(), result.stderr
+        assert (fresh / "audit_key").stat().st_mode & 0o777 == 0o600
+    # audit verify makes nothing: with no key yet there is nothing it could check with.
+    assert hearth(tmp_path / "v", "audit", "verify").returncode == 1
 
 
 def _read_only(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -196,7 +284,7 @@ def test_a_data_folder_that_cannot_be_written_is_one_clear_line(tmp_path: Path) 
         _one_clear_line(_read_only(data, *args), f"cannot write to the data folder {data}",
                         "HEARTH_DATA_DIR")
     # An existing database in a folder that became read-only: the same, not a traceback.
-    assert hearth(data, "audit", "verify").returncode == 0
+    assert hearth(data, "room", "add", "Mums", "--audience", "mothers").returncode == 0
     _one_clear_line(_read_only(data, "room", "add", "Dads", "--audience", "everyone"),
                     "cannot write to the data folder")
 
@@ -223,8 +311,14 @@ def test_serve_refuses_a_truncated_or_short_secret_key(tmp_path: Path) -> None:
 
 def test_a_database_that_cannot_be_opened_is_one_clear_line(tmp_path: Path) -> None:
     result = hearth(tmp_path, "audit", "verify",
+                    env={"HEARTH_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+                         "HEARTH_AUDIT_KEY": "an audit key given to every node, 32 bytes+"})
+    _one_clear_line(result, "the database", "could not be used")
+    result = hearth(tmp_path, "room", "add", "Mums", "--audience", "mothers",
                     env={"HEARTH_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
     _one_clear_line(result, "the database", "could not be used")
+    # The key is made only once the database is there to sign what it holds.
+    assert not (tmp_path / "audit_key").exists()
 
 
 def test_bad_settings_are_one_clear_line(tmp_path: Path) -> None:

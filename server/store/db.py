@@ -174,7 +174,10 @@ def _alembic_config() -> Config:
 class SqlStore:
     """``Store`` over SQLAlchemy async; the dialect comes from the URL."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, audit_key: bytes | None = None) -> None:
+        """``audit_key`` signs and checks the audit log (``SafeguardingRecords``): the
+        app's to give, never read here. Without one, everything but the audit log
+        works, and a write or check of the log raises ``AuditKeyMissing``."""
         self.url = async_url(url)
         sqlite = make_url(self.url).get_backend_name() == "sqlite"
         # A SQLite file cannot go stale under us: no ping (one round trip to
@@ -187,7 +190,7 @@ class SqlStore:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._session = async_sessionmaker(self.engine, expire_on_commit=False)
         self._safeguarding = SafeguardingRecords(
-            self._session, transactor_for(self.engine, _sqlite_pragmas))
+            self._session, transactor_for(self.engine, _sqlite_pragmas), audit_key)
 
     @property
     def safeguarding(self) -> SafeguardingRecords:

@@ -183,6 +183,10 @@ class AuditRow(Base):
     detail: Mapped[str] = mapped_column(String(4000))  # canonical JSON
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # HMAC-SHA256 of ``hash`` with the audit key, kept outside the database
+    # (server/safeguarding/audit.py). NULL only for an entry written before the key
+    # existed and not signed since, which verification reports.
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AuditHeadRow(Base):
@@ -194,6 +198,18 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+    # HMAC-SHA256 of (seq, hash) with the audit key: moving the head back needs the key.
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class HealthRow(Base):
+    """One row that ``/readyz`` rewrites (server/store/db.py ``ping``): a read says
+    nothing about whether the database takes writes."""
+
+    __tablename__ = "health"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class DirectoryRow(Base):

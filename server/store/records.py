@@ -14,6 +14,10 @@ entries) are plain Core statements run in one hop by a ``Transactor``
 batches by one writer task, so a burst of admissions takes one place in the
 queue per batch instead of one per entry. docs/performance.md, "Alerts", has
 the measurements behind each choice.
+
+Every entry is signed as it is written: its ``mac`` (and the head's) is made with
+the audit key the app hands to ``SafeguardingRecords``; why, and how a database
+from before the key is signed once, is in ``server/safeguarding/audit.py``.
 """
 
 from __future__ import annotations
@@ -34,7 +38,20 @@ from sqlalchemy import Connection, CursorResult, Row, insert, or_, select, updat
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.safeguarding.audit import Entry, Verdict, canonical, entry_hash, verify
+from server.safeguarding.audit import (
+    MIN_AUDIT_KEY_BYTES,
+    AuditKeyMissing,
+    Entry,
+    Head,
+    SigningPlan,
+    Verdict,
+    canonical,
+    entry_hash,
+    entry_mac,
+    head_mac,
+    plan_signing,
+    verify,
+)
 from server.safeguarding.escalation import OPEN_STATES, EscalationError, check_change
 from server.store.models import (
     AlertRow,
@@ -120,8 +137,9 @@ class _Pending:
     detail: str
 
 
-def _chain(connection: Connection, entries: Sequence[_Pending]) -> int:
-    """Append ``entries`` to the chain, in order, in the caller's transaction.
+def _chain(connection: Connection, entries: Sequence[_Pending], key: bytes) -> int:
+    """Append ``entries`` to the chain, in order, in the caller's transaction, each
+    signed with ``key`` (and the head too).
 
     Three statements whatever the number of entries: lock and read the head
     (``UPDATE ... RETURNING``: on PostgreSQL the row lock is held until commit and
@@ -139,16 +157,16 @@ def _chain(connection: Connection, entries: Sequence[_Pending]) -> int:
                             entry.target, entry.detail)
         rows.append({"seq": seq, "at": entry.at, "actor": entry.actor, "action": entry.action,
                      "room_id": entry.room_id, "target": entry.target, "detail": entry.detail,
-                     "prev_hash": prev_hash, "hash": digest})
+                     "prev_hash": prev_hash, "hash": digest, "mac": entry_mac(key, digest)})
         prev_hash = digest
     connection.execute(insert(AuditRow), rows)
     connection.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1)
-                       .values(seq=seq, hash=prev_hash))
+                       .values(seq=seq, hash=prev_hash, mac=head_mac(key, seq, prev_hash)))
     return seq
 
 
 def _write_alert(connection: Connection, alert: AlertRecord,
-                 escalation: Escalation | None) -> bool:
+                 escalation: Escalation | None, key: bytes) -> bool:
     """Insert the alert (and its escalation); False if it is stored already.
 
     A journal replay of an alert committed just before the process died (and
@@ -176,12 +194,12 @@ def _write_alert(connection: Connection, alert: AlertRecord,
         entries.append(_Pending(alert.created_at, "system", "escalation.raised", alert.room_id,
                                 escalation.id,
                                 canonical({"alert": alert.id, "severity": alert.severity})))
-    _chain(connection, entries)
+    _chain(connection, entries, key)
     return True
 
 
 def _write_overdue(connection: Connection, alert_id: str, at: datetime,
-                   escalate: bool) -> Escalation | None:
+                   escalate: bool, key: bytes) -> Escalation | None:
     """Record a missed deadline: the reminder (once), or the re-route to the lead (once).
 
     Returns the escalation only when this call raised it. The alert row is read
@@ -200,7 +218,7 @@ def _write_overdue(connection: Connection, alert_id: str, at: datetime,
         connection.execute(update(AlertRow).where(AlertRow.id == alert_id)
                            .values(reminded_at=at, rerouted_at=at))
         _chain(connection, [_Pending(at, "system", "alert.overdue", row.room_id, alert_id,
-                                     canonical({"escalate": False}))])
+                                     canonical({"escalate": False}))], key)
         return None
     if row.escalated_at is not None:
         return None
@@ -213,7 +231,7 @@ def _write_overdue(connection: Connection, alert_id: str, at: datetime,
                  canonical({"escalate": True})),
         _Pending(at, "system", "escalation.raised", row.room_id, escalation.id,
                  canonical({"alert": alert_id, "reason": "not acknowledged"})),
-    ])
+    ], key)
     return escalation
 
 
@@ -243,22 +261,61 @@ def _drop_lease(connection: Connection, name: str, holder: str, now: datetime) -
                        .values(expires_at=now))
 
 
-def _write_ack(connection: Connection, alert_id: str, by: str, at: datetime) -> bool:
+def _write_ack(connection: Connection, alert_id: str, by: str, at: datetime,
+               key: bytes) -> bool:
     # The alert row first, then the head: the order the other writers lock them in.
     acked = connection.execute(
         update(AlertRow).where(AlertRow.id == alert_id, AlertRow.acked_at.is_(None))
         .values(acked_at=at, acked_by=by).returning(AlertRow.room_id)).first()
     if acked is None:
         return False
-    _chain(connection, [_Pending(at, by, "alert.ack", acked.room_id, alert_id, canonical({}))])
+    _chain(connection, [_Pending(at, by, "alert.ack", acked.room_id, alert_id, canonical({}))],
+           key)
     return True
 
 
+def _sign(connection: Connection, key: bytes) -> SigningPlan:
+    """Sign the entries written before the audit key, once (``plan_signing`` decides),
+    in one transaction that holds the head's lock, so no entry is written meanwhile."""
+    head = connection.execute(
+        update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq)
+        .returning(AuditHeadRow.seq, AuditHeadRow.hash, AuditHeadRow.mac)).one()
+    rows = connection.execute(select(AuditRow.__table__).order_by(AuditRow.seq))
+    plan = plan_signing((_entry(row) for row in rows), Head(head.seq, head.hash, head.mac), key)
+    for seq, mac in plan.entries.items():
+        connection.execute(update(AuditRow).where(AuditRow.seq == seq, AuditRow.mac.is_(None))
+                           .values(mac=mac))
+    if plan.head_mac is not None:
+        connection.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1)
+                           .values(mac=plan.head_mac))
+    return plan
+
+
+def _entry(row: Any) -> Entry:
+    return Entry(seq=row.seq, at=row.at, actor=row.actor, action=row.action,
+                 room_id=row.room_id, target=row.target, detail=row.detail,
+                 prev_hash=row.prev_hash, hash=row.hash, mac=row.mac)
+
+
 class SafeguardingRecords:
+    """Alerts, escalations and the audit chain on one database.
+
+    ``audit_key`` signs every audit entry written and checks them in
+    ``verify_audit`` (``server/safeguarding/audit.py``). It is the app's to give
+    (``server/storage.py`` finds it: ``HEARTH_AUDIT_KEY`` or the data folder), at
+    least ``MIN_AUDIT_KEY_BYTES`` long, and the same for every process writing the
+    database. None: everything but the audit chain works, and every method that
+    would write or check an audit entry raises ``AuditKeyMissing`` instead, so an
+    unsigned entry is never written.
+    """
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession],
-                 transactor: Transactor) -> None:
+                 transactor: Transactor, audit_key: bytes | None = None) -> None:
+        if audit_key is not None and len(audit_key) < MIN_AUDIT_KEY_BYTES:
+            raise ValueError(f"an audit key needs at least {MIN_AUDIT_KEY_BYTES} bytes")
         self._sessions = sessions
         self._transactor = transactor
+        self._audit_key = audit_key
         # Every chain writer in this process queues here, alerts first; across
         # processes the head row's lock (PostgreSQL) or SQLite's single writer
         # serializes them.
@@ -273,6 +330,17 @@ class SafeguardingRecords:
 
     # -- the audit chain -------------------------------------------------------------
 
+    @property
+    def keyed(self) -> bool:
+        """Whether this store was given an audit key (and so may write audit entries)."""
+        return self._audit_key is not None
+
+    def _key(self) -> bytes:
+        if self._audit_key is None:
+            raise AuditKeyMissing("this store was opened without an audit key: it cannot "
+                                  "write or check audit entries")
+        return self._audit_key
+
     async def _append(self, session: AsyncSession, at: datetime, actor: str, action: str,
                       room_id: str | None, target: str | None, detail: dict[str, Any]) -> None:
         # Touch the head first: on SQLite that takes the write lock before we read,
@@ -285,10 +353,13 @@ class SafeguardingRecords:
         seq = head.seq + 1
         body = canonical(detail)
         digest = entry_hash(head.hash, seq, at, actor, action, room_id, target, body)
+        key = self._key()
         session.add(AuditRow(seq=seq, at=at, actor=actor, action=action, room_id=room_id,
-                             target=target, detail=body, prev_hash=head.hash, hash=digest))
+                             target=target, detail=body, prev_hash=head.hash, hash=digest,
+                             mac=entry_mac(key, digest)))
         head.seq = seq
         head.hash = digest
+        head.mac = head_mac(key, seq, digest)
 
     def audit(self, actor: str, action: str, *, room_id: str | None = None,
               target: str | None = None, detail: dict[str, Any] | None = None,
@@ -302,6 +373,7 @@ class SafeguardingRecords:
         """
         if self._closed:
             raise RuntimeError("the audit log is closed")
+        self._key()
         loop = asyncio.get_running_loop()
         committed: asyncio.Future[None] = loop.create_future()
         self._queue.append((_Pending(at or datetime.now(UTC), actor, action, room_id, target,
@@ -322,7 +394,8 @@ class SafeguardingRecords:
 
     async def _commit(self, batch: list[tuple[_Pending, asyncio.Future[None]]]) -> None:
         try:
-            await self._transactor.run(functools.partial(_chain, entries=[e for e, _ in batch]))
+            await self._transactor.run(functools.partial(
+                _chain, entries=[e for e, _ in batch], key=self._key()))
         except asyncio.CancelledError:
             for _, committed in batch:
                 committed.cancel()
@@ -336,7 +409,8 @@ class SafeguardingRecords:
                         exc_info=True)
             for entry, committed in batch:
                 try:
-                    await self._transactor.run(functools.partial(_chain, entries=[entry]))
+                    await self._transactor.run(functools.partial(
+                        _chain, entries=[entry], key=self._key()))
                 except Exception as error:
                     _settle(committed, error)
                 else:
@@ -359,6 +433,9 @@ class SafeguardingRecords:
         await self._transactor.aclose()
 
     async def verify_audit(self) -> Verdict:
+        """Check every entry's chain hash and MAC, and the head (``audit.verify``).
+        Raises ``AuditKeyMissing`` without a key: an unkeyed check proves nothing."""
+        key = self._key()
         async with self._sessions() as session:
             head = (await session.execute(
                 select(AuditHeadRow).where(AuditHeadRow.id == 1)
@@ -366,10 +443,21 @@ class SafeguardingRecords:
             rows = await session.stream_scalars(select(AuditRow).order_by(AuditRow.seq))
             entries = [
                 Entry(seq=r.seq, at=r.at, actor=r.actor, action=r.action, room_id=r.room_id,
-                      target=r.target, detail=r.detail, prev_hash=r.prev_hash, hash=r.hash)
+                      target=r.target, detail=r.detail, prev_hash=r.prev_hash, hash=r.hash,
+                      mac=r.mac)
                 async for r in rows
             ]
-            return verify(entries, head.seq, head.hash)
+            return verify(entries, Head(head.seq, head.hash, head.mac), key)
+
+    async def sign_existing(self) -> SigningPlan:
+        """Sign the entries written before the audit key existed, once: call only when
+        the key has just been made, or when the operator asks (``hearth audit adopt``);
+        never because of what the database says (``server/safeguarding/audit.py``
+        explains why). If their chain breaks, signs only the entries before the break
+        (``refused`` says so); the verdict then names the break."""
+        key = self._key()
+        async with self._lock.hold():
+            return await self._transactor.run(functools.partial(_sign, key=key))
 
     # -- alerts ------------------------------------------------------------------------
 
@@ -382,26 +470,29 @@ class SafeguardingRecords:
         audit batch still waiting for the lock.
         """
         escalation = _new_escalation(alert, "system", alert.created_at) if escalate else None
+        key = self._key()
         async with self._lock.hold(urgent=True):
             created = await self._transactor.run(
-                functools.partial(_write_alert, alert=alert, escalation=escalation))
+                functools.partial(_write_alert, alert=alert, escalation=escalation, key=key))
         return escalation if created else None
 
     async def ack_alert(self, alert_id: str, by: str, at: datetime) -> bool:
         """Record the first acknowledgement of an alert; False if it was acknowledged
         already or does not exist."""
+        key = self._key()
         async with self._lock.hold():
             return await self._transactor.run(
-                functools.partial(_write_ack, alert_id=alert_id, by=by, at=at))
+                functools.partial(_write_ack, alert_id=alert_id, by=by, at=at, key=key))
 
     async def reroute_alert(self, alert_id: str, at: datetime, *, escalate: bool,
                             ) -> Escalation | None:
         """An alert was not acknowledged in time: record the reminder, or with
         ``escalate`` raise its escalation. Each happens once per alert, however many
         callers ask; returns the escalation only to the caller that raised it."""
+        key = self._key()
         async with self._lock.hold(urgent=True):
             return await self._transactor.run(functools.partial(
-                _write_overdue, alert_id=alert_id, at=at, escalate=escalate))
+                _write_overdue, alert_id=alert_id, at=at, escalate=escalate, key=key))
 
     async def due_alerts(self, now: datetime, limit: int = 100) -> list[AlertRecord]:
         """Unacknowledged, unescalated alerts whose first deadline has passed, oldest first."""

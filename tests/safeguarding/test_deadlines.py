@@ -26,7 +26,7 @@ from server.store.bus import open_bus
 from server.store.db import SqlStore, _alembic_config
 from server.store.records import AlertRecord
 from tests import harness
-from tests.harness import ServerThread, SuiteHarness, suite_harness
+from tests.harness import TEST_AUDIT_KEY, ServerThread, SuiteHarness, audit_key_of, suite_harness
 from tests.safeguarding.faults import (
     escalations_of,
     notices_for,
@@ -103,7 +103,7 @@ async def test_an_alert_reaches_the_lead_after_a_restart_nobody_returns_from(
     hearth = Process(tmp_path)
     hearth.env["HEARTH_REQUIRE_2FA"] = "none"  # two-step login has tests of its own
     hearth.env["HEARTH_ACK_WITHIN_CONCERN"] = str(DEADLINE)
-    store = SqlStore(f"sqlite:///{tmp_path / 'hearth.db'}")
+    store = SqlStore(f"sqlite:///{tmp_path / 'hearth.db'}", audit_key=audit_key_of(tmp_path))
     try:
         hearth.start()
         origin = hearth.origin
@@ -163,7 +163,7 @@ def _clock(at: datetime) -> Callable[[], datetime]:
 
 
 async def test_two_sweepers_never_both_escalate_an_alert(database_url: str) -> None:
-    stores = [SqlStore(database_url), SqlStore(database_url)]
+    stores = [SqlStore(database_url, audit_key=TEST_AUDIT_KEY) for _ in range(2)]
     await stores[0].migrate()
     bus = open_bus(None)
     services = [SafeguardingService(store, bus, Notifier(), "http://hearth.test")
@@ -201,7 +201,7 @@ async def test_two_sweepers_never_both_escalate_an_alert(database_url: str) -> N
 
 
 async def test_the_lease_passes_on_when_it_expires_or_is_let_go(database_url: str) -> None:
-    store = SqlStore(database_url)
+    store = SqlStore(database_url, audit_key=TEST_AUDIT_KEY)
     await store.migrate()
     bus = open_bus(None)
     service = SafeguardingService(store, bus, Notifier(), "http://hearth.test")
@@ -230,7 +230,7 @@ async def test_the_lease_passes_on_when_it_expires_or_is_let_go(database_url: st
 
 async def test_a_live_room_with_a_facilitator_keeps_its_alert_until_the_second_deadline(
         tmp_path: Path) -> None:
-    store = SqlStore(f"sqlite:///{tmp_path / 'hearth.db'}")
+    store = SqlStore(f"sqlite:///{tmp_path / 'hearth.db'}", audit_key=TEST_AUDIT_KEY)
     await store.migrate()
     bus = open_bus(None)
     service = SafeguardingService(store, bus, Notifier(), "http://hearth.test")
@@ -255,7 +255,7 @@ async def test_a_live_room_with_a_facilitator_keeps_its_alert_until_the_second_d
 
 
 async def test_0005_gives_existing_alerts_their_deadlines(database_url: str) -> None:
-    store = SqlStore(database_url)
+    store = SqlStore(database_url, audit_key=TEST_AUDIT_KEY)
     try:
         def upgrade_to_0004(connection: Connection) -> None:
             from alembic import command

@@ -16,6 +16,7 @@ from server.safeguarding.journal import JOURNAL_FILE
 from server.safeguarding.notify import BATCH_DELAY
 from server.settings import Settings
 from server.store.db import SqlStore
+from tests.harness import audit_key_of
 from tests.safeguarding.faults import (
     SqliteWriteLock,
     escalations_of,
@@ -39,7 +40,7 @@ async def prepare(data_dir: Path, *staff: tuple[str, str]) -> tuple[str, str]:
     command line); returns (room id, invite code)."""
     settings = Settings(data_dir=data_dir)
     settings.prepare_storage()
-    store = SqlStore(settings.resolved_database_url)
+    store = SqlStore(settings.resolved_database_url, audit_key=audit_key_of(data_dir))
     try:
         await store.migrate()
         room = await store.add_room("Mums' circle", "mothers")
@@ -61,7 +62,7 @@ async def test_a_journalled_alert_is_stored_once_after_sigkill(tmp_path: Path,
     hearth.env["HEARTH_WEBHOOK_URL"] = receiver.url
     hearth.env["HEARTH_SAFEGUARDING_WRITE_WAIT"] = "0.5"
     database = tmp_path / "hearth.db"
-    store = SqlStore(f"sqlite:///{database}")
+    store = SqlStore(f"sqlite:///{database}", audit_key=audit_key_of(tmp_path))
     try:
         hearth.start()
         origin = hearth.origin

@@ -29,6 +29,7 @@ from server.safeguarding.service import (
 from server.store.bus import Bus, Subscription, open_bus
 from server.store.db import SqlStore
 from server.store.records import AlertRecord
+from tests.harness import TEST_AUDIT_KEY
 from tests.safeguarding.faults import SqliteWriteLock, escalations_of
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -45,7 +46,7 @@ class Setup:
 
 @pytest.fixture
 async def setup(tmp_path: Path) -> AsyncIterator[Setup]:
-    store = SqlStore(f"sqlite:///{tmp_path / 'hearth.db'}")
+    store = SqlStore(f"sqlite:///{tmp_path / 'hearth.db'}", audit_key=TEST_AUDIT_KEY)
     await store.migrate()
     bus = open_bus(None)
     announced = await bus.subscribe(ESCALATIONS_CHANNEL)

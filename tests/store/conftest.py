@@ -15,6 +15,7 @@ import pytest
 
 from server.store.bus import Bus, open_bus
 from server.store.db import SqlStore
+from tests.harness import TEST_AUDIT_KEY
 from tests.redis_server import RedisServer
 
 BUS_BACKENDS = ["memory", "redis"]
@@ -81,7 +82,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         url = f"sqlite:///{tmp_path / 'hearth.db'}"
     else:
         url = request.getfixturevalue("postgres_url")
-    opened = SqlStore(url)
+    opened = SqlStore(url, audit_key=TEST_AUDIT_KEY)
     await opened.migrate()
     yield opened
     if request.param == "postgres":
@@ -90,7 +91,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
             for table in TABLES:
                 await connection.exec_driver_sql(f"DELETE FROM {table}")
             await connection.exec_driver_sql(
-                "UPDATE audit_head SET seq = 0, hash = '" + "0" * 64 + "'")
+                "UPDATE audit_head SET seq = 0, hash = '" + "0" * 64 + "', mac = NULL")
     await opened.aclose()
 
 

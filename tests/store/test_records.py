@@ -15,6 +15,7 @@ from server.store.db import SqlStore
 from server.store.models import AuditRow
 from server.store.records import AUDIT_BATCH, AlertRecord
 from server.store.writer import Transactor
+from tests.harness import TEST_AUDIT_KEY
 
 T = TypeVar("T")
 
@@ -267,7 +268,7 @@ async def test_queued_audit_entries_are_committed_on_close(store: SqlStore) -> N
     assert all(f.done() and f.exception() is None for f in queued)
     with pytest.raises(RuntimeError, match="closed"):
         store.safeguarding.audit("Fran", "participant.admit", room_id=room.id)
-    reopened = SqlStore(store.url)
+    reopened = SqlStore(store.url, audit_key=TEST_AUDIT_KEY)
     try:
         verdict = await reopened.safeguarding.verify_audit()
         assert verdict.ok and verdict.checked == 300, verdict.reason
@@ -309,7 +310,7 @@ async def test_two_processes_appending_at_once_keep_one_chain(store: SqlStore) -
     """A second store on the same database stands in for a second process: its own
     lock, its own connections; the database's lock on the head orders them."""
     room = await store.add_room("Mums", "mothers")
-    other = SqlStore(store.url)
+    other = SqlStore(store.url, audit_key=TEST_AUDIT_KEY)
     try:
         work: list[Awaitable[Any]] = []
         for n in range(3):
