@@ -7,6 +7,7 @@ never ORM objects, so no lazy load can happen outside a session.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from collections.abc import Sequence
@@ -17,12 +18,13 @@ from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, delete, event, make_url, or_, select, text, update
+from sqlalchemy import Connection, delete, event, make_url, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from server.store.models import (
     BanRow,
+    HealthRow,
     InviteRow,
     RoomRow,
     RoomStaffRow,
@@ -36,6 +38,11 @@ ROLES = ("facilitator", "safeguarding_lead", "admin")
 AUDIENCES = ("mothers", "fathers_partners", "everyone")
 # 128 random bits at least (the issue's floor): 24 bytes = 192 bits, 32 URL-safe characters.
 INVITE_BYTES = 24
+# The readiness write's limit: past it the store is "not ready". Short, so /readyz (3 s
+# for everything) answers fast even while a writer holds the lock; long enough for a
+# busy but healthy SQLite writer (a write takes about a millisecond, a batch of 64 about
+# one) or a PostgreSQL commit under load.
+READY_WRITE_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,13 +162,16 @@ def async_url(url: str) -> str:
     return url
 
 
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers and the one writer proceed together; foreign keys are
     # off by default in SQLite; busy_timeout makes a second process wait, not fail.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
@@ -209,9 +219,42 @@ class SqlStore:
             await connection.run_sync(upgrade)
 
     async def ping(self) -> bool:
+        """Whether the database takes a write now: the ``health`` row rewritten within
+        ``READY_WRITE_TIMEOUT``. A read would pass on a full disk, a read-only replica or
+        while another process holds SQLite's write lock, when no alert could be stored.
+
+        The limit is the database's own (SQLite's busy timeout, PostgreSQL's lock and
+        statement timeouts, set for this transaction only), so the statement ends by
+        itself rather than being cancelled mid-flight; ``asyncio.timeout`` (a little
+        later) is only the backstop for a server that does not answer at all."""
+        millis = int(READY_WRITE_TIMEOUT * 1000)
         try:
-            async with self.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            async with asyncio.timeout(READY_WRITE_TIMEOUT + 0.5), \
+                    self.engine.connect() as connection:
+                sqlite = connection.dialect.name == "sqlite"
+                if sqlite:  # this pooled connection only, restored below
+                    await connection.exec_driver_sql(f"PRAGMA busy_timeout={millis}")
+                    await connection.commit()
+                try:
+                    async with connection.begin():
+                        if not sqlite:
+                            await connection.exec_driver_sql(
+                                f"SET LOCAL lock_timeout = {millis}")
+                            await connection.exec_driver_sql(
+                                f"SET LOCAL statement_timeout = {millis}")
+                        await connection.execute(
+                            update(HealthRow).where(HealthRow.id == 1)
+                            .values(checked_at=_now()))
+                finally:
+                    if sqlite:
+                        try:
+                            await connection.exec_driver_sql(
+                                f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+                            await connection.commit()
+                        except BaseException:
+                            # Never hand the pool a connection with the short timeout.
+                            await connection.invalidate()
+                            raise
         except Exception:  # any failure means "not ready"; /readyz reports it
             return False
         return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import httpx
@@ -298,3 +299,23 @@ async def test_metrics_only_for_allowed_addresses_or_the_token(make_server: Make
         assert wrong.status_code == 403
         right = await other.get("/metrics", headers={"Authorization": f"Bearer {'t' * 40}"})
         assert right.status_code == 200 and "hearth_ws_connections" in right.text
+
+
+async def test_readyz_is_a_write_and_answers_fast_while_the_write_lock_is_held(
+        make_server: MakeServer) -> None:
+    """A read would pass here; no alert could be stored. 503 within a few seconds (not
+    the 5 s busy timeout every writer waits), then 200 again once the lock is let go."""
+    from tests.safeguarding.faults import SqliteWriteLock
+
+    server = make_server()
+    async with httpx.AsyncClient(base_url=server.http, timeout=10) as client:
+        assert (await client.get("/readyz")).status_code == 200
+        with SqliteWriteLock(server.settings.data_dir / "hearth.db"):
+            started = time.monotonic()
+            held = await client.get("/readyz")
+            took = time.monotonic() - started
+            assert held.status_code == 503 and held.json() == {"store": False, "bus": True}
+            assert took < 3.5, took
+            assert (await client.get("/healthz")).status_code == 200
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200 and ready.json() == {"store": True, "bus": True}

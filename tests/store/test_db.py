@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,8 +10,16 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import Connection, inspect, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from server.store.db import INVITE_BYTES, Conflict, SqlStore, _alembic_config, async_url
+from server.store.db import (
+    INVITE_BYTES,
+    READY_WRITE_TIMEOUT,
+    Conflict,
+    SqlStore,
+    _alembic_config,
+    async_url,
+)
 
 
 async def test_migrate_is_idempotent_and_creates_every_table(store: SqlStore) -> None:
@@ -363,3 +372,28 @@ async def test_rotating_invites_revokes_all_and_makes_one(store: SqlStore) -> No
     assert [i.code for i in await store.invites_for(room.id) if not i.revoked] == [new.code]
     with pytest.raises(LookupError):
         await store.rotate_invite("r_missing")
+
+
+async def test_ping_is_a_write_that_gives_up_fast_while_the_write_lock_is_held(
+        store: SqlStore) -> None:
+    """Another connection holds the lock a write needs (SQLite's write lock; on
+    PostgreSQL the health row's): ``ping`` says False within the probe's limit."""
+    from tests.safeguarding.faults import SqliteWriteLock
+
+    assert await store.ping()
+    if store.engine.dialect.name == "sqlite":
+        with SqliteWriteLock(Path(store.engine.url.database or "")):
+            started = time.monotonic()
+            assert not await store.ping()
+            assert time.monotonic() - started < READY_WRITE_TIMEOUT + 1
+    else:
+        hold = create_async_engine(store.url)
+        try:
+            async with hold.begin() as connection:
+                await connection.exec_driver_sql("SELECT id FROM health FOR UPDATE")
+                started = time.monotonic()
+                assert not await store.ping()
+                assert time.monotonic() - started < READY_WRITE_TIMEOUT + 1
+        finally:
+            await hold.dispose()
+    assert await store.ping()
