@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from server.media.ice import IceServers, turn_credentials
 from server.datadir import SetupError
+from server.media.ice import IceServers, turn_credentials
 from server.settings import from_env
 from tests.conftest import MakeServer
 from tests.harness import harness
