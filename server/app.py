@@ -161,7 +161,7 @@ def create_app(settings: Settings) -> Starlette:
             join_limiter=KeyedLimiter(settings.join_burst, settings.join_per_minute),
             login_limiter=KeyedLimiter(settings.login_burst, settings.login_per_minute),
         )
-        app.state.endpoint = Endpoint(hub, signer, settings, metrics)
+        endpoint = app.state.endpoint = Endpoint(hub, signer, settings, metrics)
         retention = asyncio.get_running_loop().create_task(
             _retention_sweeps(safeguarding, settings))
         try:
@@ -171,6 +171,7 @@ def create_app(settings: Settings) -> Starlette:
             with contextlib.suppress(asyncio.CancelledError):
                 await retention
             await sweeper.aclose()
+            await endpoint.aclose()
             await hub.aclose()
             await safeguarding.aclose()
             await bus.aclose()

@@ -68,6 +68,9 @@ class Settings:
     # A join token outlives a long evening session with a margin, no more.
     join_token_ttl: float = 12 * 3600
     staff_session_ttl: float = 12 * 3600
+    # How often open staff room connections are re-checked (server/signaling/staff_watch.py):
+    # an account disabled from the command line or another node loses its room this soon.
+    staff_recheck_every: float = 10.0
     # Roles that must log in with a second factor (TOTP): the two who see the most
     # (every escalation; every account). A member of one who has not set it up is sent
     # to set it up before any staff page or API works. HEARTH_REQUIRE_2FA.

@@ -33,6 +33,7 @@ from server.settings import Settings
 from server.signaling.admission import Admission
 from server.signaling.connection import Connection
 from server.signaling.hub import Hub
+from server.signaling.staff_watch import StaffWatch
 
 log = logging.getLogger("hearth.ws")
 
@@ -48,6 +49,11 @@ class Endpoint:
         self._origins = settings.origins
         self._admission = Admission(settings.ws_per_address, settings.ws_waiting_per_address,
                                     settings.ws_waiting_total)
+        self._staff = StaffWatch(self._staff_refusal, hub.close_staff,
+                                 settings.staff_recheck_every)
+
+    async def aclose(self) -> None:
+        await self._staff.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
@@ -75,6 +81,7 @@ class Endpoint:
                 if hello:
                     await self._read(websocket, conn)
             finally:
+                self._staff.discard(conn.id)
                 self._hub.detach(conn)
                 if conn.close_code is not None:
                     self._metrics.closes.labels(str(conn.close_code)).inc()
@@ -111,6 +118,7 @@ class Endpoint:
                 return False
             if why is not None:
                 return self._refuse(conn, why, message.ref)
+            self._staff.add(conn.id, identity, session)
         return await self._hub.attach(conn, identity)
 
     async def _staff_refusal(self, identity: Identity, session: str | None) -> str | None:
