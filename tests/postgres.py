@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -74,3 +75,17 @@ def create_database() -> tuple[str, str]:
 
 def drop_database(name: str) -> None:
     _run(_drop(admin_url(), name))
+
+
+def own_database(kind: str, sqlite_path: Path) -> Iterator[str]:
+    """For a fixture: a database of the test's own, ``"sqlite"`` (a file at
+    ``sqlite_path``) or ``"postgres"`` (a new database, dropped afterwards): the shared
+    PostgreSQL one is already at head, so migration and two-store tests need their own."""
+    if kind == "sqlite":
+        yield f"sqlite:///{sqlite_path}"
+        return
+    url, name = create_database()
+    try:
+        yield url
+    finally:
+        drop_database(name)

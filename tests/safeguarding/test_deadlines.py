@@ -27,6 +27,7 @@ from server.store.db import SqlStore, _alembic_config
 from server.store.records import AlertRecord
 from tests import harness
 from tests.harness import TEST_AUDIT_KEY, ServerThread, SuiteHarness, audit_key_of, suite_harness
+from tests.postgres import own_database
 from tests.safeguarding.faults import (
     escalations_of,
     notices_for,
@@ -136,16 +137,7 @@ async def test_an_alert_reaches_the_lead_after_a_restart_nobody_returns_from(
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'hearth.db'}"
-        return
-    from tests.postgres import create_database, drop_database
-
-    url, name = create_database()
-    try:
-        yield url
-    finally:
-        drop_database(name)
+    yield from own_database(request.param, tmp_path / "hearth.db")
 
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -18,6 +18,7 @@ from server.storage import open_store
 from server.store.db import SqlStore, _alembic_config
 from server.store.models import AuditRow
 from tests.harness import TEST_AUDIT_KEY
+from tests.postgres import own_database
 
 AT = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
 
@@ -112,16 +113,7 @@ async def test_unsigned_entries_after_signed_ones_are_never_signed(store: SqlSto
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def older_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database of its own (the shared PostgreSQL one is already at head)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'hearth.db'}"
-        return
-    from tests.postgres import create_database, drop_database
-
-    url, name = create_database()
-    try:
-        yield url
-    finally:
-        drop_database(name)
+    yield from own_database(request.param, tmp_path / "hearth.db")
 
 
 async def _database_from_before_the_key(url: str, entries: int, *,

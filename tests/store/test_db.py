@@ -20,6 +20,7 @@ from server.store.db import (
     _alembic_config,
     async_url,
 )
+from tests.postgres import own_database
 
 
 async def test_migrate_is_idempotent_and_creates_every_table(store: SqlStore) -> None:
@@ -194,16 +195,7 @@ async def test_bans_for_loads_a_rooms_bans_at_once(store: SqlStore) -> None:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database with no tables yet (the shared PostgreSQL one is already at head)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'older.db'}"
-        return
-    from tests.postgres import create_database, drop_database
-
-    url, name = create_database()
-    try:
-        yield url
-    finally:
-        drop_database(name)
+    yield from own_database(request.param, tmp_path / "older.db")
 
 
 async def _alembic(store: SqlStore, action: str, revision: str) -> None:
