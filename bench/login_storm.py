@@ -5,8 +5,9 @@
 An outside review measured 20 bad logins raising a WebSocket round trip in every
 room from 3 ms to 818 ms, when argon2 ran on the event loop. This starts
 ``python -m server`` on a fresh data folder, joins as a parent, and pings the
-server over the WebSocket every 150 ms (within its message limit) (an unknown message type with a ref: the
-endpoint answers it alone, so it measures the event loop, not a room). It prints
+server over the WebSocket every 150 ms, within its message limit (an unknown
+message type with a ref: the endpoint answers it alone, so it measures the event
+loop, not a room). It prints
 the round trip over ``--quiet`` seconds of nothing else, then while ``--logins``
 bad logins (each its own username, all at once from one address, as many as the
 per-address limit lets through) are answered.
@@ -32,7 +33,6 @@ import httpx
 from websockets.asyncio.client import connect
 
 from server.auth.passwords import ARGON2_THREADS
-
 
 # Under the WebSocket limit (a burst of 40, then 10 a second), as a person would be.
 PING_EVERY = 0.15
