@@ -32,9 +32,14 @@ def _exchange(server: ServerThread, head: str, body_chunks: list[bytes]) -> tupl
             except (BrokenPipeError, ConnectionResetError):
                 break
             sent += 1
+        # The whole answer: its headers and body may arrive apart, and a refusal closes
+        # the connection when it is done (a 404 is asked to, with Connection: close).
         sock.settimeout(5)
-        while b"\r\n\r\n" not in answer:
-            more = sock.recv(65536)
+        while True:
+            try:
+                more = sock.recv(65536)
+            except (TimeoutError, ConnectionResetError):
+                break
             if not more:
                 break
             answer += more
