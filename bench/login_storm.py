@@ -22,7 +22,6 @@ import asyncio
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,16 +31,11 @@ import time
 import httpx
 from websockets.asyncio.client import connect
 
+from bench.chat_fanout import free_port
 from server.auth.passwords import ARGON2_THREADS
 
 # Under the WebSocket limit (a burst of 40, then 10 a second), as a person would be.
 PING_EVERY = 0.15
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _summary(name: str, samples: list[float]) -> str:
@@ -104,7 +98,7 @@ def main() -> None:
     parser.add_argument("--quiet", type=float, default=3.0)
     opts = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="hearth-login-storm-")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
     env.update(HEARTH_DATA_DIR=folder, HEARTH_REQUIRE_2FA="none")
     server = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port)], env=env,
@@ -117,13 +111,7 @@ def main() -> None:
             if not line:
                 raise SystemExit("the server did not start")
             out += line
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                httpx.get(f"{base}/healthz")
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"  # open: the server says so only then
         invite = re.findall(r"/join/(\S+)", out)[0]
         print(f"{os.cpu_count()} cores, {ARGON2_THREADS} argon2 thread(s)")
         asyncio.run(drive(base, invite, opts.logins, opts.quiet))

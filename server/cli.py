@@ -14,6 +14,7 @@ import contextlib
 import getpass
 import json
 import os
+import socket
 import sys
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
@@ -75,14 +76,29 @@ def serve(settings: Settings) -> None:
     JournalFile.in_folder(settings.data_dir).close()
     for line in _with_store(create_demo(settings)):
         print(line, flush=True)
-    print(f"Hearth is running at {settings.public_url}  (Ctrl+C to stop)", flush=True)
+    running = [f"Hearth is running at {settings.public_url}  (Ctrl+C to stop)"]
     if is_wildcard(settings.host) and not settings.public_base_url:
-        print("  Listening on every address of this machine: a phone on the same network can "
-              "open the links above (its microphone needs HTTPS: see the README).", flush=True)
+        running.append("  Listening on every address of this machine: a phone on the same "
+                       "network can open the links above (its microphone needs HTTPS: see "
+                       "the README).")
     # uvicorn shuts down cleanly on Ctrl+C, then raises the signal again for the caller:
     # for a server stopped on purpose, that is a normal exit, not a traceback.
     with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()
+        _Announcing(uvicorn_config(create_app(settings), settings), running).run()
+
+
+class _Announcing(uvicorn.Server):
+    """Says Hearth is running once it really is: the app started and the port is open,
+    so a link clicked the moment it is printed works (and scripts can wait for the line)."""
+
+    def __init__(self, config: uvicorn.Config, lines: list[str]) -> None:
+        super().__init__(config)
+        self._lines = lines
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            print("\n".join(self._lines), flush=True)
 
 
 def _with_store(work: Coroutine[Any, Any, T]) -> T:

@@ -68,30 +68,28 @@ def stop(process: subprocess.Popen[str]) -> None:
         process.stdout.close()
 
 
+def serving(data_dir: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+    """``python -m server ARGS`` on ``data_dir``, once it says it is running (it says so
+    when its port is open); returns the process and everything it printed until then."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
+    env["HEARTH_DATA_DIR"] = str(data_dir)
+    process = subprocess.Popen([sys.executable, "-m", "server", *args], env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None
+    out = ""
+    deadline = time.monotonic() + 30
+    while "Hearth is running" not in out:
+        line = process.stdout.readline()
+        if not line or time.monotonic() > deadline:
+            stop(process)
+            raise AssertionError(f"the server did not start: {out}")
+        out += line
+    return process, out
+
+
 def test_serve_creates_demo_data_once_and_serves(tmp_path: Path) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
-    env["HEARTH_DATA_DIR"] = str(tmp_path)
-
-    def start() -> tuple[subprocess.Popen[str], str]:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--port", str(port)], env=env, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        )
-        out = ""
-        assert process.stdout is not None
-        deadline = time.monotonic() + 30
-        while "Hearth is running" not in out and time.monotonic() < deadline:
-            out += process.stdout.readline()
-        for _ in range(100):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        return process, out
-
-    process, first = start()
+    process, first = serving(tmp_path, "serve", "--port", str(port))
     try:
         password = re.search(r"password: (\S+)", first)
         links = re.findall(r"(http://127\.0\.0\.1:\d+/join/\S+)", first)
@@ -107,7 +105,7 @@ def test_serve_creates_demo_data_once_and_serves(tmp_path: Path) -> None:
         stop(process)
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
 
-    process, second = start()
+    process, second = serving(tmp_path, "serve", "--port", str(port))
     try:
         assert "password:" not in second  # shown once only
     finally:
@@ -360,28 +358,13 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
 def test_serve_https_for_a_phones_microphone(tmp_path: Path) -> None:
     cert, key = _self_signed(tmp_path)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
-    env["HEARTH_DATA_DIR"] = str(tmp_path / "data")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server", "--port", str(port), "--ssl-certfile", str(cert),
-         "--ssl-keyfile", str(key)], env=env, text=True, stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL)
+    process, out = serving(tmp_path / "data", "--port", str(port), "--ssl-certfile", str(cert),
+                           "--ssl-keyfile", str(key))
     try:
-        assert process.stdout is not None
-        out = ""
-        deadline = time.monotonic() + 30
-        while "Hearth is running" not in out and time.monotonic() < deadline:
-            out += process.stdout.readline()
         links = re.findall(rf"(https://127\.0\.0\.1:{port}/join/\S+)", out)
         assert len(links) == 2, out
         origin = f"https://127.0.0.1:{port}"
         with httpx.Client(verify=ssl.create_default_context(cafile=str(cert))) as client:
-            for _ in range(100):
-                try:
-                    client.get(f"{origin}/healthz")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
             page = client.get(links[0])
             assert page.status_code == 200
             assert page.headers["strict-transport-security"] == "max-age=31536000"
@@ -530,23 +513,8 @@ async def test_the_demo_assigns_its_facilitator_and_says_two_step_login_is_requi
 
 
 def test_a_second_server_on_the_same_data_folder_is_one_clear_line(tmp_path: Path) -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
-    env["HEARTH_DATA_DIR"] = str(tmp_path)
-    first = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port)], env=env,
-                             text=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    first, _ = serving(tmp_path, "--port", str(free_port()))
     try:
-        assert first.stdout is not None
-        deadline = time.monotonic() + 30
-        out = ""
-        while "Hearth is running" not in out and time.monotonic() < deadline:
-            out += first.stdout.readline()
-        for _ in range(100):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz")
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
         _one_clear_line(hearth(tmp_path, "--port", str(free_port())),
                         "another Hearth process is using", "HEARTH_DATA_DIR")
     finally:
