@@ -68,42 +68,84 @@ def create_database_file(data_dir: Path) -> None:
         raise SetupError(f"cannot create the database {path}: {exc.strerror}") from None
 
 
+def _size_words(size: int) -> str:
+    return "empty" if size == 0 else f"only {size} bytes"
+
+
 def check_secret(secret: str, source: str) -> str:
     """Return ``secret`` if it is long enough to sign with, else raise SetupError."""
-    size = len(secret.encode())
-    if size >= MIN_SECRET_BYTES:
-        return secret
-    found = "empty" if size == 0 else f"only {size} bytes"
-    raise SetupError(f"{source} is {found}; a secret key needs at least {MIN_SECRET_BYTES}. "
+    return _check_key(secret, source, "a secret key", MIN_SECRET_BYTES)
+
+
+def check_audit_key(key: str, source: str) -> str:
+    """Return ``key`` if it is long enough to sign the audit log with, else SetupError."""
+    return _check_key(key, source, "an audit key", MIN_AUDIT_KEY_BYTES)
+
+
+def _check_key(key: str, source: str, kind: str, minimum: int) -> str:
+    size = len(key.encode())
+    if size >= minimum:
+        return key
+    raise SetupError(f"{source} is {_size_words(size)}; {kind} needs at least {minimum}. "
                      f"Make one with: {NEW_KEY_HINT}")
+
+
+def _read_key(path: Path, what: str, minimum: int, remedy: str) -> str | None:
+    """The key kept in ``path``; None if there is no such file. A file cut short (an
+    empty one, say, left by a disk that filled up while it was written) is refused
+    with ``remedy``, never used."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SetupError(f"cannot read {what} {path}: {exc}") from None
+    size = len(text.strip().encode())
+    if size < minimum:
+        raise SetupError(
+            f"{what} {path} is {_size_words(size)} (a disk that filled up during the first "
+            f"start can do this); a key needs at least {minimum}. {remedy}")
+    return text.strip()
+
+
+def _read_or_create_key(path: Path, what: str, minimum: int,
+                        remedy: str) -> tuple[str, bool]:
+    """The key kept in ``path``, made on first use; True when this call made it. Of two
+    processes making it at once, one key wins and the other process reads it."""
+    found = _read_key(path, what, minimum, remedy)
+    if found is not None:
+        return found, False
+    key = new_secret(48)
+    if _create_key(path, key, what):
+        return key, True
+    found = _read_key(path, what, minimum, remedy)
+    assert found is not None  # another process made it first
+    return found, False
+
+
+_SIGNING_KEY_ADVICE = ("Delete the file to have a new key made (everyone is logged out and join "
+                 "links made before stop working), or set HEARTH_SECRET_KEY.")
+_AUDIT_KEY_ADVICE = ("Restore it from the backup kept with the database: without it the "
+                    "audit log cannot be verified.")
 
 
 def load_or_create_secret(data_dir: Path) -> str:
     """The key kept in ``data_dir``, made on the first start."""
-    path = data_dir / SECRET_FILE
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        return _create_secret(path)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SetupError(f"cannot read the secret key {path}: {exc}") from None
-    size = len(text.strip().encode())
-    if size < MIN_SECRET_BYTES:
-        found = "empty" if size == 0 else f"only {size} bytes"
-        raise SetupError(
-            f"the secret key {path} is {found} (a disk that filled up during the first start "
-            f"can do this); a key needs at least {MIN_SECRET_BYTES}. Delete the file to have a "
-            "new key made (everyone is logged out and join links made before stop working), "
-            "or set HEARTH_SECRET_KEY.")
-    return text.strip()
+    return _read_or_create_key(data_dir / SECRET_FILE, "the secret key", MIN_SECRET_BYTES,
+                               _SIGNING_KEY_ADVICE)[0]
 
 
-def _create_secret(path: Path) -> str:
-    """A new secret key in ``path`` (``_create_key``); another server's if it won."""
-    secret = new_secret(48)
-    if not _create_key(path, secret, "the secret key"):
-        return load_or_create_secret(path.parent)
-    return secret
+def load_audit_key(data_dir: Path) -> str | None:
+    """The audit key kept in ``data_dir``; None if there is none (never made here)."""
+    return _read_key(data_dir / AUDIT_KEY_FILE, "the audit key", MIN_AUDIT_KEY_BYTES,
+                     _AUDIT_KEY_ADVICE)
+
+
+def load_or_create_audit_key(data_dir: Path) -> tuple[str, bool]:
+    """The audit key kept in ``data_dir``, and True when this call made it (then, and
+    only then, the entries already in the database are signed: server/storage.py)."""
+    return _read_or_create_key(data_dir / AUDIT_KEY_FILE, "the audit key",
+                               MIN_AUDIT_KEY_BYTES, _AUDIT_KEY_ADVICE)
 
 
 def _create_key(path: Path, key: str, what: str) -> bool:
@@ -132,49 +174,6 @@ def _create_key(path: Path, key: str, what: str) -> bool:
             os.unlink(tmp)
     fsync_dir(path.parent)
     return True
-
-
-def check_audit_key(key: str, source: str) -> str:
-    """Return ``key`` if it is long enough to sign the audit log with, else SetupError."""
-    size = len(key.encode())
-    if size >= MIN_AUDIT_KEY_BYTES:
-        return key
-    found = "empty" if size == 0 else f"only {size} bytes"
-    raise SetupError(f"{source} is {found}; an audit key needs at least {MIN_AUDIT_KEY_BYTES}. "
-                     f"Make one with: {NEW_KEY_HINT}")
-
-
-def load_audit_key(data_dir: Path) -> str | None:
-    """The audit key kept in ``data_dir``; None if there is none (never made here)."""
-    path = data_dir / AUDIT_KEY_FILE
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SetupError(f"cannot read the audit key {path}: {exc}") from None
-    size = len(text.strip().encode())
-    if size < MIN_AUDIT_KEY_BYTES:
-        found = "empty" if size == 0 else f"only {size} bytes"
-        raise SetupError(
-            f"the audit key {path} is {found} (a disk that filled up during the first start "
-            f"can do this); a key needs at least {MIN_AUDIT_KEY_BYTES}. Restore it from the "
-            "backup kept with the database: without it the audit log cannot be verified.")
-    return text.strip()
-
-
-def load_or_create_audit_key(data_dir: Path) -> tuple[str, bool]:
-    """The audit key kept in ``data_dir``, and True when this call made it (then, and
-    only then, the entries already in the database are signed: server/storage.py)."""
-    found = load_audit_key(data_dir)
-    if found is not None:
-        return found, False
-    key = new_secret(48)
-    if _create_key(data_dir / AUDIT_KEY_FILE, key, "the audit key"):
-        return key, True
-    found = load_audit_key(data_dir)  # another process made it first
-    assert found is not None
-    return found, False
 
 
 def fsync_dir(folder: Path) -> None:
