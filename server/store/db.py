@@ -207,13 +207,14 @@ class SqlStore:
         """Alerts, escalations and the audit chain, on the same database."""
         return self._safeguarding
 
-    async def migrate(self) -> None:
-        """Bring the schema to the newest revision (safe to call on every start)."""
+    async def migrate(self, to: str = "head") -> None:
+        """Bring the schema to the newest revision (safe to call on every start), or up
+        to revision ``to`` (the upgrade tests start from an older schema)."""
 
         def upgrade(connection: Connection) -> None:
             config = _alembic_config()
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, to)
 
         async with self.engine.begin() as connection:
             await connection.run_sync(upgrade)

@@ -17,13 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from server.safeguarding.notify import BATCH_DELAY, Notifier
 from server.safeguarding.service import SafeguardingService
 from server.safeguarding.sweeper import Sweeper
 from server.store.bus import open_bus
-from server.store.db import SqlStore, _alembic_config
+from server.store.db import SqlStore
 from server.store.records import AlertRecord
 from tests import harness
 from tests.harness import TEST_AUDIT_KEY, ServerThread, SuiteHarness, audit_key_of, suite_harness
@@ -34,7 +34,7 @@ from tests.safeguarding.faults import (
     wait_for_escalation,
     wait_for_notice,
 )
-from tests.safeguarding.test_durable import Process, _client, _token
+from tests.safeguarding.test_durable import Process, admitted_group
 from tests.safeguarding.test_journal_restart import prepare
 from tests.safeguarding.test_notify import Receiver
 
@@ -109,13 +109,7 @@ async def test_an_alert_reaches_the_lead_after_a_restart_nobody_returns_from(
         hearth.start()
         origin = hearth.origin
         async with httpx.AsyncClient(base_url=origin, headers={"Origin": origin}) as http:
-            fac = await _client(origin, (await _token(http, "fran", room_id))["token"])
-            joined = await http.post("/api/join", json={"invite": invite, "name": "Robin",
-                                                        "agree": True})
-            ann = await _client(origin, joined.json()["token"])
-            await fac.expect("lobby.knock")
-            await fac.send("lobby.admit", participant=ann.id)
-            await ann.expect("admitted")
+            fac, ann = await admitted_group(http, origin, room_id, invite)
             await ann.send("help.request", text="is anyone there")
             alert = await fac.expect("alert")
             hearth.kill()  # before its deadline; the room is gone with the process
@@ -249,15 +243,8 @@ async def test_a_live_room_with_a_facilitator_keeps_its_alert_until_the_second_d
 async def test_0005_gives_existing_alerts_their_deadlines(database_url: str) -> None:
     store = SqlStore(database_url, audit_key=TEST_AUDIT_KEY)
     try:
-        def upgrade_to_0004(connection: Connection) -> None:
-            from alembic import command
-
-            config = _alembic_config()
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0004")
-
+        await store.migrate(to="0004")
         async with store.engine.begin() as connection:
-            await connection.run_sync(upgrade_to_0004)
             created = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
             await connection.execute(text(
                 "INSERT INTO rooms (id, name, audience, lobby, focus, locked, created_at) "

@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.safeguarding.audit import GENESIS, AuditKeyMissing, canonical, entry_hash
 from server.settings import Settings
 from server.storage import open_store
-from server.store.db import SqlStore, _alembic_config
+from server.store.db import SqlStore
 from server.store.models import AuditRow
 from tests.harness import TEST_AUDIT_KEY
 from tests.postgres import own_database
@@ -122,15 +122,8 @@ async def _database_from_before_the_key(url: str, entries: int, *,
     chained them (no MAC column at all), entry ``tamper`` edited afterwards."""
     store = SqlStore(url)
     try:
-        def upgrade_to_0006(connection: Connection) -> None:
-            from alembic import command
-
-            config = _alembic_config()
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0006")
-
+        await store.migrate(to="0006")
         async with store.engine.begin() as connection:
-            await connection.run_sync(upgrade_to_0006)
             prev = GENESIS
             for seq in range(1, entries + 1):
                 at = AT + timedelta(minutes=seq)

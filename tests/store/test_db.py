@@ -198,11 +198,11 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield from own_database(request.param, tmp_path / "older.db")
 
 
-async def _alembic(store: SqlStore, action: str, revision: str) -> None:
+async def _downgrade(store: SqlStore, revision: str) -> None:
     def run(connection: Connection) -> None:
         config = _alembic_config()
         config.attributes["connection"] = connection
-        getattr(command, action)(config, revision)
+        command.downgrade(config, revision)
 
     async with store.engine.begin() as connection:
         await connection.run_sync(run)
@@ -224,7 +224,7 @@ async def _must_change(store: SqlStore, username: str) -> bool:
 async def test_0004_adds_must_change_password_to_an_existing_database(empty_url: str) -> None:
     store = SqlStore(empty_url)
     try:
-        await _alembic(store, "upgrade", "0003")
+        await store.migrate(to="0003")
         created = datetime.now(UTC)
         async with store.engine.begin() as connection:
             await connection.execute(text(
@@ -236,7 +236,7 @@ async def test_0004_adds_must_change_password_to_an_existing_database(empty_url:
                 {"h": "a" * 64, "at": created, "until": created + timedelta(hours=1)})
 
         # Exactly this revision (later ones have tests of their own), as a start would run it.
-        await _alembic(store, "upgrade", "0004")
+        await store.migrate(to="0004")
 
         assert await _revision(store) == "0004"
         # Plain SQL: the ORM's staff rows have the columns of later revisions too.
@@ -251,7 +251,7 @@ async def test_0004_adds_must_change_password_to_an_existing_database(empty_url:
         assert sessions == 1  # the upgrade kept everyone logged in
         assert await _must_change(store, "older") is False
 
-        await _alembic(store, "downgrade", "0003")
+        await _downgrade(store, "0003")
         async with store.engine.connect() as connection:
             columns = await connection.run_sync(
                 lambda c: {col["name"] for col in inspect(c).get_columns("staff")})
@@ -266,7 +266,7 @@ async def test_0006_adds_room_staff_and_two_factor_to_an_existing_database(
         empty_url: str) -> None:
     store = SqlStore(empty_url)
     try:
-        await _alembic(store, "upgrade", "0005")
+        await store.migrate(to="0005")
         created = datetime.now(UTC)
         async with store.engine.begin() as connection:
             await connection.execute(text(
@@ -281,7 +281,7 @@ async def test_0006_adds_room_staff_and_two_factor_to_an_existing_database(
                 "INSERT INTO rooms (id, name, audience, lobby, focus, locked, created_at) "
                 "VALUES ('r_old', 'Old', 'mothers', true, true, false, :at)"), {"at": created})
 
-        await _alembic(store, "upgrade", "0006")
+        await store.migrate(to="0006")
 
         assert await _revision(store) == "0006"
         old = await store.staff_by_username("old")
@@ -293,7 +293,7 @@ async def test_0006_adds_room_staff_and_two_factor_to_an_existing_database(
         await store.set_totp("s_old", "sealed")
         assert await store.use_totp_step("s_old", 10) is True
 
-        await _alembic(store, "downgrade", "0005")
+        await _downgrade(store, "0005")
         async with store.engine.connect() as connection:
             columns = await connection.run_sync(
                 lambda c: {col["name"] for col in inspect(c).get_columns("staff")})
