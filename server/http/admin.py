@@ -17,7 +17,7 @@ from starlette.routing import Route
 from server.auth import manage
 from server.http.account import api_staff
 from server.http.common import current_staff, error, origin_allowed, services
-from server.http.pages import csrf_ok, render, staff_for_page
+from server.http.pages import csrf_ok, render, staff_for_page, staff_in_role
 from server.safeguarding.directory import AUDIENCES, CATEGORIES, InvalidDirectory, parse
 from server.store.db import Staff
 
@@ -88,13 +88,7 @@ async def directory_page(request: Request) -> Response:
 
 
 async def _admin_page(request: Request) -> Staff | Response:
-    staff = await staff_for_page(request)
-    if isinstance(staff, Response):
-        return staff
-    if staff.role != "admin":
-        return await render(request, "home.html", status=403, staff=staff,
-                            message="This page is for admins.")
-    return staff
+    return await staff_in_role(request, "admin", "This page is for admins.")
 
 
 # Confirmations after an admin's change (``?done=...``): fixed words, never echoed input.

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from server.http.account import api_staff
 from server.http.common import error, origin_allowed, services
-from server.http.pages import csrf_ok, render, staff_for_page
+from server.http.pages import csrf_ok, render, staff_in_role
 from server.safeguarding.escalation import OUTCOMES, STATES, EscalationError
 from server.safeguarding.service import ESCALATIONS_CHANNEL, info_for
 from server.store.bus import BusClosed, BusError
@@ -165,13 +165,8 @@ async def stream(request: Request) -> Response:
 
 async def _lead_page_staff(request: Request) -> Staff | Response:
     """The logged-in lead, or the response for anyone else (login, or a kind refusal)."""
-    staff = await staff_for_page(request)
-    if isinstance(staff, Response):
-        return staff
-    if staff.role != "safeguarding_lead":
-        return await render(request, "home.html", status=403, staff=staff,
-                            message="This page is for the safeguarding lead.")
-    return staff
+    return await staff_in_role(request, "safeguarding_lead",
+                               "This page is for the safeguarding lead.")
 
 
 async def lead_page(request: Request) -> Response:

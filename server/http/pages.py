@@ -170,6 +170,17 @@ async def staff_for_page(request: Request, *, changing_password: bool = False,
     return staff
 
 
+async def staff_in_role(request: Request, role: str, refusal: str) -> Staff | Response:
+    """``staff_for_page``, then a kind 403 (``refusal``) for anyone whose role is not
+    ``role``: the gate of the lead's and the admin's pages."""
+    staff = await staff_for_page(request)
+    if isinstance(staff, Response):
+        return staff
+    if staff.role != role:
+        return await render(request, "home.html", status=403, staff=staff, message=refusal)
+    return staff
+
+
 async def login_page(request: Request) -> Response:
     staff = await current_staff(request)
     if staff is not None:
