@@ -14,8 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import ifaddr
-
+from server.addresses import machine_ipv4
 from server.datadir import (
     DATABASE_FILE,
     SetupError,
@@ -229,13 +228,9 @@ def _url_host(host: str) -> str:
 
 
 def _lan_addresses() -> list[str]:
-    """This machine's IPv4 addresses other than loopback, private ranges first: the ones
-    a phone on the same network can reach."""
-    found = []
-    for adapter in ifaddr.get_adapters():
-        for ip in adapter.ips:
-            if isinstance(ip.ip, str) and not ip.ip.startswith(("127.", "169.254.")):
-                found.append(ip.ip)
+    """This machine's IPv4 addresses a phone on the same network can reach (not loopback
+    nor link-local), private ranges first."""
+    found = [a for a in machine_ipv4() if not a.startswith("169.254.")]
     return sorted(found, key=lambda a: not ipaddress.ip_address(a).is_private)
 
 

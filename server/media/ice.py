@@ -26,11 +26,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import ifaddr
 from aioice import Candidate
 from aioice.candidate import candidate_foundation, candidate_priority
 from aioice.ice import Connection, StunProtocol
 from aiortc import RTCPeerConnection
+
+from server.addresses import machine_ipv4
 
 # aioice's own receive buffer size for media sockets.
 UDP_BUFFER = 1024 * 1024
@@ -53,9 +54,7 @@ class MediaNetwork:
 
 
 def host_addresses() -> list[str]:
-    found = [ip.ip for adapter in ifaddr.get_adapters() for ip in adapter.ips
-             if isinstance(ip.ip, str) and not ip.ip.startswith("127.")]
-    return found or ["127.0.0.1"]
+    return machine_ipv4() or ["127.0.0.1"]
 
 
 def restrict_gathering(pc: RTCPeerConnection, network: MediaNetwork) -> None:
