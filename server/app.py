@@ -19,7 +19,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.auth.ratelimit import KeyedLimiter
 from server.auth.tokens import Signer
-from server.datadir import prepare
 from server.http import account, admin, api, lead, pages
 from server.http.limits import BodyLimit
 from server.metrics import Metrics
@@ -108,9 +107,6 @@ class _WebSocketApp:
 
 def create_app(settings: Settings) -> Starlette:
     settings.prepare_storage()
-    # The safeguarding journal lives in the data folder whatever the database (with
-    # PostgreSQL too): it keeps an alert while the database cannot (invariant 6).
-    prepare(settings.data_dir)
     settings = settings.with_secret()
     assert settings.secret_key is not None
     signer = Signer(settings.secret_key)

@@ -213,9 +213,11 @@ class Settings:
         return key.encode(), created
 
     def prepare_storage(self) -> None:
-        """Make the data folder (and the SQLite file, 0600) ready, or raise SetupError."""
+        """Make the data folder (and the SQLite file, 0600) ready, or raise SetupError.
+        The folder is needed whatever the database: the safeguarding journal keeps an
+        alert there while the database cannot (invariant 6), and the keys live there."""
+        prepare(self.data_dir)
         if self.database_url is None:
-            prepare(self.data_dir)
             create_database_file(self.data_dir)
 
 
