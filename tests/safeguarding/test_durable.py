@@ -93,6 +93,19 @@ async def _client(origin: str, token: str) -> Client:
     return client
 
 
+async def admitted_group(http: httpx.AsyncClient, origin: str, room_id: str,
+                         invite: str) -> tuple[Client, Client]:
+    """Fran (a facilitator account) opens the room and lets Robin in from the lobby."""
+    fac = await _client(origin, (await _token(http, "fran", room_id))["token"])
+    joined = await http.post("/api/join", json={"invite": invite, "name": "Robin",
+                                                "agree": True})
+    ann = await _client(origin, joined.json()["token"])
+    await fac.expect("lobby.knock")
+    await fac.send("lobby.admit", participant=ann.id)
+    await ann.expect("admitted")
+    return fac, ann
+
+
 async def test_escalation_survives_sigkill_and_is_announced_after_restart(
     hearth: Process,
 ) -> None:
@@ -104,13 +117,7 @@ async def test_escalation_survives_sigkill_and_is_announced_after_restart(
     hearth.start()
     origin = hearth.origin
     async with httpx.AsyncClient(base_url=origin, headers={"Origin": origin}) as http:
-        fac = await _client(origin, (await _token(http, "fran", room["room"]))["token"])
-        joined = await http.post("/api/join", json={"invite": room["invite"], "name": "Robin",
-                                                    "agree": True})
-        ann = await _client(origin, joined.json()["token"])
-        await fac.expect("lobby.knock")
-        await fac.send("lobby.admit", participant=ann.id)
-        await ann.expect("admitted")
+        fac, ann = await admitted_group(http, origin, room["room"], room["invite"])
         await ann.send("chat.send", text=URGENT, to="room")
         held = await ann.expect("chat.held")
         # The moment the sender is told, the process dies without any chance to flush.

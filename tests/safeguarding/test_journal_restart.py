@@ -24,7 +24,12 @@ from tests.safeguarding.faults import (
     wait_for_escalation,
     wait_for_notice,
 )
-from tests.safeguarding.test_durable import PASSWORD, URGENT, Process, _client, _token
+from tests.safeguarding.test_durable import (
+    PASSWORD,
+    URGENT,
+    Process,
+    admitted_group,
+)
 from tests.safeguarding.test_notify import Receiver
 
 
@@ -67,13 +72,7 @@ async def test_a_journalled_alert_is_stored_once_after_sigkill(tmp_path: Path,
         hearth.start()
         origin = hearth.origin
         async with httpx.AsyncClient(base_url=origin, headers={"Origin": origin}) as http:
-            fac = await _client(origin, (await _token(http, "fran", room_id))["token"])
-            joined = await http.post("/api/join", json={"invite": invite, "name": "Robin",
-                                                        "agree": True})
-            ann = await _client(origin, joined.json()["token"])
-            await fac.expect("lobby.knock")
-            await fac.send("lobby.admit", participant=ann.id)
-            await ann.expect("admitted")
+            fac, ann = await admitted_group(http, origin, room_id, invite)
             with SqliteWriteLock(database):
                 await ann.send("chat.send", text=URGENT, ref="urgent")
                 alert = await fac.expect("alert", timeout=20)  # journalled: at once

@@ -7,7 +7,7 @@ from playwright.async_api import expect
 
 from tests.harness import Harness
 from tests.web.conftest import PHONE, OpenTab
-from tests.web.test_browser import come_in, facilitate
+from tests.web.test_browser import ask_for_help, come_in, facilitate
 
 pytestmark = pytest.mark.browser
 
@@ -20,10 +20,7 @@ async def test_asking_again_counts_on_the_same_alert(
     await facilitate(fac, facilitator_account, room_id)
     name = await come_in(fac, part, invite, "Robin")
     for _ in range(3):
-        await part.page.get_by_role("button", name="Ask for help privately").click()
-        dialog = part.page.get_by_role("dialog", name="Ask a facilitator for help")
-        await dialog.get_by_role("button", name="Ask for help").click()
-        await expect(dialog).to_be_hidden()
+        await ask_for_help(part)
     alerts = fac.page.locator("#alerts li")
     await expect(alerts).to_have_count(1)
     await expect(alerts).to_contain_text(f"{name} asked for help 3 times", timeout=10_000)

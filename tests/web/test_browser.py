@@ -90,6 +90,14 @@ async def confirm(tab: Tab, button: str) -> None:
     await expect(dialog).to_have_count(0)
 
 
+async def ask_for_help(tab: Tab) -> None:
+    """The parent's "Ask for help privately", sent without words."""
+    await tab.page.get_by_role("button", name="Ask for help privately").click()
+    dialog = tab.page.get_by_role("dialog", name="Ask a facilitator for help")
+    await dialog.get_by_role("button", name="Ask for help").click()
+    await expect(dialog).to_be_hidden()
+
+
 async def say(tab: Tab, text: str, to: str = "Everyone") -> None:
     page = tab.page
     await page.get_by_label("Send to").select_option(label=to)
@@ -482,9 +490,7 @@ async def test_facilitator_escalates_an_alert_with_a_note(
     part = await tabs(viewport=PHONE)
     await facilitate(fac, facilitator_account, room_id)
     name = await come_in(fac, part, invite, "Robin")
-    await part.page.get_by_role("button", name="Ask for help privately").click()
-    dialog = part.page.get_by_role("dialog", name="Ask a facilitator for help")
-    await dialog.get_by_role("button", name="Ask for help").click()
+    await ask_for_help(part)
     alert = fac.page.locator("#alerts li")
     await expect(alert).to_contain_text(f"{name} asked for help")
     await alert.get_by_role("button", name="Escalate").click()
