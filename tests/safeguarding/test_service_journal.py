@@ -89,11 +89,11 @@ async def _until_caught_up(service: SafeguardingService, timeout: float = 10) ->
 
 
 async def test_a_record_the_database_keeps_waiting_is_journalled_and_stored_once(
-        setup: Setup, tmp_path: Path) -> None:
+        setup: Setup, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     service = _service(setup, Journal(JournalFile.in_folder(tmp_path)),
                        write_wait=0.2, stale_after=0.5)
     try:
-        with SqliteWriteLock(setup.path):
+        with caplog.at_level(logging.DEBUG), SqliteWriteLock(setup.path):
             started = asyncio.get_running_loop().time()
             assert await service.raise_alert(_alert(setup.room_id), escalate=True) is None
             assert asyncio.get_running_loop().time() - started < 1  # not the busy timeout
@@ -105,6 +105,10 @@ async def test_a_record_the_database_keeps_waiting_is_journalled_and_stored_once
         [escalation] = await escalations_of(setup.store, "a_1")
         assert [e["id"] for e in await _announcements(setup)] == [escalation.id]
         assert (await setup.store.safeguarding.verify_audit()).ok
+        # Invariant 9: the failed writes were logged, and no log line (nor the database
+        # errors' tracebacks) carries the excerpt, which is a statement parameter.
+        assert "journalled" in caplog.text
+        assert "I can't go on" not in caplog.text
     finally:
         await service.aclose()
 
