@@ -5,7 +5,7 @@ Run on purpose from the repository root (prints figures, asserts nothing):
     python bench/risk_eval.py            # figures
     python bench/risk_eval.py --misses   # also list every message decided differently
 
-Quality is reported on the sets in tests/safeguarding/risk_eval_set.py: EVAL_SET, which the rules
+Quality is reported on the sets in data/risk/README.md: EVAL_SET, which the rules
 were developed against (so its figures are optimistic); HELDOUT_SET to HELDOUT_SET_4, earlier
 held-out batches that have since been tuned on and folded into EVAL_SET (shown so their before and
 after figures can be compared); and the batches still kept out of rule tuning (the honest figures
@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from server.safeguarding.risk import Decision, RiskScreen, Severity
-from tests.safeguarding.risk_eval_set import (
+from tests.safeguarding.risk_sets import (
     EVAL_SET,
     HELDOUT_SET,
     HELDOUT_SET_2,

@@ -33,7 +33,7 @@ from server.safeguarding.risk import (
     required_words,
 )
 
-from .risk_eval_set import (
+from .risk_sets import (
     EVAL_SET,
     HELDOUT_SET,
     HELDOUT_SET_2,
@@ -126,10 +126,12 @@ def test_eval_set_size_and_spread() -> None:
     ("dataset", "urgent_recall", "silent_concerns", "false_alarms"),
     [
         # Written before round six changed any rule; 47/67 urgent then, 48/67 after the round.
-        (HELDOUT_SET_5, 0.71, 0.26, 0.08),
+        # Relabelled for the corpus (passive suicidal thinking is urgent): 50/73 urgent.
+        (HELDOUT_SET_5, 0.68, 0.26, 0.08),
         # Written after round six froze and measured once: 30/42 urgent, 6/25 concerns silent,
-        # 0/36 false alarms.
-        (HELDOUT_SET_6, 0.71, 0.25, 0.05),
+        # 0/36 false alarms. Relabelled for the corpus: 31/45 urgent,
+        # 6/22 concerns silent.
+        (HELDOUT_SET_6, 0.68, 0.28, 0.05),
     ],
     ids=["heldout5", "heldout6"],
 )
@@ -141,7 +143,7 @@ def test_held_out_floor(
 ) -> None:
     """A regression floor on text the rules were not tuned on (the issue's floor is on EVAL_SET).
 
-    The floors are what was measured (see tests/safeguarding/risk_eval_set.py), not what was
+    The floors are what was measured (see data/risk/README.md), not what was
     hoped for; raise them only with a fresh held-out set, never by tuning on these.
     """
     urgent = [text for text, severity, _ in dataset if severity == "urgent"]
@@ -151,9 +153,12 @@ def test_held_out_floor(
     silent = [t for t in concerns if SCREEN.screen(t).severity is Severity.NONE]
     alarms = [t for t in benign if SCREEN.screen(t).severity is not Severity.NONE]
     # Counts only in the messages: listing the misses would turn held-out text into tuning data.
-    assert 1 - len(missed) / len(urgent) >= urgent_recall, f"{len(missed)} urgent missed"
-    assert len(silent) / len(concerns) <= silent_concerns, f"{len(silent)} concerns silent"
-    assert len(alarms) / len(benign) <= false_alarms, f"{len(alarms)} false alarms"
+    # (Plain numbers, so that pytest's report cannot print the lists either.)
+    recall, silent_share = 1 - len(missed) / len(urgent), len(silent) / len(concerns)
+    alarm_share = len(alarms) / len(benign)
+    assert recall >= urgent_recall, f"{len(missed)} urgent missed"
+    assert silent_share <= silent_concerns, f"{len(silent)} concerns silent"
+    assert alarm_share <= false_alarms, f"{len(alarms)} false alarms"
 
 
 # --- behaviours ---------------------------------------------------------------------------------
@@ -186,7 +191,7 @@ def test_negation_is_not_risk(text: str) -> None:
         ("I never thought I'd be someone who wanted to die", ("urgent", ("suicide",))),
         ("I don't know why but I keep thinking about killing myself", ("urgent", ("suicide",))),
         ("not sure I want to be alive anymore", ("urgent", ("suicide",))),
-        ("I'm not actively suicidal but I think about dying a lot", ("concern", ("suicide",))),
+        ("I'm not actively suicidal but I think about dying a lot", ("urgent", ("suicide",))),
         (
             "I'm not allowed to leave the house without telling him",
             ("concern", ("domestic_abuse",)),
@@ -345,7 +350,7 @@ def test_intent_to_harm_the_baby_is_urgent(text: str) -> None:
         ("I want to end it all", ("urgent", ("suicide",))),
         ("I've been looking up how many paracetamol it would take", ("urgent", ("suicide",))),
         ("they'd be better off without me", ("concern", ("suicide",))),
-        ("I wish I could go to sleep and not wake up", ("concern", ("suicide",))),
+        ("I wish I could go to sleep and not wake up", ("urgent", ("suicide",))),
         ("I've started cutting again", ("urgent", ("self_harm",))),
         ("I burn myself when it gets too much", ("urgent", ("self_harm",))),
         ("the urge to self harm is back", ("concern", ("self_harm",))),
@@ -525,7 +530,7 @@ def test_everyday_excuses_do_not_hide_risk(
             "every night on the drive home I think about swerving into the central reservation",
             ("urgent", ("suicide",)),
         ),
-        ("do you ever wish you'd just not wake up?", ("concern", ("suicide",))),
+        ("do you ever wish you'd just not wake up?", ("urgent", ("suicide",))),
         # an overdose counted in containers
         (
             "took two boxes of paracetamol about an hour ago",
