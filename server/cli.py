@@ -296,6 +296,17 @@ def parser() -> argparse.ArgumentParser:
                                     "names the first bad entry")
     audit.add_parser("adopt", help="sign, once, the entries written before the audit key "
                                    "(after an upgrade with HEARTH_AUDIT_KEY set)")
+
+    risk = commands.add_parser("risk", help="the risk screen's model").add_subparsers(
+        dest="action", required=True)
+    train = risk.add_parser("train", help="rebuild the risk model from the labelled corpus "
+                                          "(needs: pip install -e '.[train]')")
+    train.add_argument("--corpus", type=Path, default=Path("data/risk"), metavar="DIR",
+                       help="the folder with corpus/, legacy/ and heldout/ (default data/risk)")
+    train.add_argument("--out", type=Path, metavar="FILE",
+                       help="where to write the model (default: the one in the package)")
+    train.add_argument("--check", action="store_true",
+                       help="write nothing; fail unless retraining gives the shipped file")
     return top
 
 
@@ -333,6 +344,11 @@ def _tls(args: argparse.Namespace) -> dict[str, Any]:
 def _dispatch(args: argparse.Namespace) -> None:
     if args.command == "serve":
         serve(from_env(host=args.host, port=args.port, **_tls(args)))
+        return
+    if args.command == "risk":
+        from server.safeguarding.training import build  # scikit-learn only when asked
+
+        print(build(args.corpus, args.out, check=args.check))
         return
     settings = from_env()
     settings.prepare_storage()

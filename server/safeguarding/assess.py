@@ -1,0 +1,80 @@
+"""One decision from the rules and the model together.
+
+The rules (``risk.py``) keep their explanations and hard guards: whatever they decide stands. The
+model (``model.py``) catches what they miss: a text the rules pass is raised to ``urgent`` when
+the model's urgent score reaches its urgent threshold, or to ``concern`` when its any-risk score
+reaches the concern threshold (both thresholds chosen on a validation split when it was trained).
+Every decision says which signal fired, so that a facilitator's alert can say why in words.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Final
+
+from server.safeguarding.model import ModelScore, RiskModel, default_model
+from server.safeguarding.risk import RiskScreen, Severity
+from server.safeguarding.screening import default_screen
+
+__all__ = ["Assessment", "RiskAssessor", "default_assessor"]
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The screen's answer: the severity, what it is about, and which signals fired.
+
+    ``rules`` are the ids of the rules that fired; ``model`` is the model's score when the model
+    raised or confirmed the severity (``None`` when it found nothing above its thresholds).
+    """
+
+    severity: Severity
+    categories: tuple[str, ...]
+    rules: tuple[str, ...]
+    model: ModelScore | None = None
+    model_version: str | None = None
+
+
+NOTHING: Final = Assessment(Severity.NONE, (), ())
+
+
+class RiskAssessor:
+    """Rules first, the model beside them (``model=None``: the rules alone)."""
+
+    def __init__(self, screen: RiskScreen, model: RiskModel | None) -> None:
+        self.screen = screen
+        self.model = model
+        if model is not None:
+            self._urgent = model.thresholds["urgent"]
+            self._concern = model.thresholds["concern"]
+
+    @property
+    def model_version(self) -> str | None:
+        return self.model.version if self.model is not None else None
+
+    def assess(self, text: str) -> Assessment:
+        decision = self.screen.screen(text)
+        rules = tuple(dict.fromkeys(m.rule for m in decision.matches))
+        if self.model is None:
+            return Assessment(decision.severity, decision.categories, rules)
+        score = self.model.score(text)
+        severity = decision.severity
+        if score.urgent >= self._urgent:
+            fired = Severity.URGENT
+        elif score.any_risk >= self._concern:
+            fired = Severity.CONCERN
+        else:
+            fired = Severity.NONE
+        if fired is Severity.NONE:
+            return Assessment(severity, decision.categories, rules)
+        categories = decision.categories
+        if score.category is not None and score.category not in categories:
+            categories = (*categories, score.category)
+        return Assessment(max(severity, fired, key=lambda s: s.rank), categories, rules,
+                          model=score, model_version=self.model.version)
+
+
+@functools.cache
+def default_assessor() -> RiskAssessor:
+    """The shipped rules and model, loaded once per process (both are immutable)."""
+    return RiskAssessor(default_screen(), default_model())
