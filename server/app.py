@@ -22,10 +22,10 @@ from server.auth.tokens import Signer
 from server.http import account, admin, api, lead, pages
 from server.http.limits import BodyLimit
 from server.metrics import Metrics
+from server.safeguarding.assess import default_assessor
 from server.safeguarding.directory import Directory, DirectoryStore
 from server.safeguarding.journal import Journal, JournalFile
 from server.safeguarding.notify import Notifier
-from server.safeguarding.screening import default_screen
 from server.safeguarding.service import SafeguardingService
 from server.safeguarding.sweeper import Sweeper
 from server.services import Services
@@ -135,7 +135,7 @@ def create_app(settings: Settings) -> Starlette:
         metrics.journal_depth.set_function(lambda: safeguarding.journal_depth)
         metrics.journal_age.set_function(safeguarding.journal_age)
         directory_store = DirectoryStore(store.safeguarding)
-        hub = Hub(store, settings, directory_store, safeguarding, default_screen(), metrics)
+        hub = Hub(store, settings, directory_store, safeguarding, default_assessor(), metrics)
         hub.start()
         # The holder is this machine and data folder, which the journal's lock gives to
         # one process at a time: a restarted process takes its own lease back at once.

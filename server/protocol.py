@@ -78,6 +78,15 @@ class MessageExcerpt(msgspec.Struct, frozen=True):
     text: str
 
 
+class ModelSignal(msgspec.Struct, frozen=True):
+    """Addition: the trained risk model fired (server/safeguarding/model.py): its version,
+    the category the text most resembles, and its score for the severity it raised."""
+
+    version: str
+    category: str
+    score: float
+
+
 class Resource(msgspec.Struct, frozen=True, omit_defaults=True):
     name: str
     contact: str
@@ -140,8 +149,21 @@ class Report(ClientMessage, tag="report", frozen=True):
     text: NoteText | None = None
 
 
+Verdict = Literal["right", "false_alarm"]
+
+
 class AlertAck(ClientMessage, tag="alert.ack", frozen=True):
     alert: Id
+    # Addition: was the risk screen right to raise it? Counted per rule and model version
+    # (never with the text), so that precision in real use can be seen.
+    verdict: Verdict | None = None
+
+
+class ScreenMissed(ClientMessage, tag="screen.missed", frozen=True):
+    """Addition: a facilitator saw risk in what a participant wrote that the screen did not
+    flag. Only the count is kept, per model version."""
+
+    participant: Id
 
 
 class ChatRelease(ClientMessage, tag="chat.release", frozen=True):
@@ -217,6 +239,7 @@ AnyClientMessage = (
     | HelpRequest
     | Report
     | AlertAck
+    | ScreenMissed
     | ChatRelease
     | Escalate
     | ParticipantMute
@@ -275,6 +298,8 @@ class Alert(ServerMessage, tag="alert", frozen=True, omit_defaults=True):
     overdue: bool = False
     # Addition: which risk-screen rules matched, so the facilitator can see why.
     rules: list[str] = msgspec.field(default_factory=list)
+    # Addition: the trained model's signal, when it raised or confirmed the alert.
+    model: ModelSignal | None = None
     # Addition: how many help requests or reports this alert stands for. Asking again
     # while it is open is merged into it (server/rooms/limits.py); it is re-sent with
     # the new count. Omitted while 1.

@@ -58,6 +58,11 @@ class AlertBook:
     def open(self) -> list[p.Alert]:
         return [pending.alert for pending in self._pending.values()]
 
+    def get(self, alert_id: str) -> p.Alert | None:
+        """The open alert with this id, if any."""
+        pending = self._pending.get(alert_id)
+        return pending.alert if pending is not None else None
+
     def knows(self, alert_id: str) -> bool:
         return alert_id in self._known
 
@@ -67,11 +72,14 @@ class AlertBook:
     @property
     def waiting(self) -> bool:
         """True while some alert still has a deadline ahead (the hub ticks the room)."""
-        return any(not (pend.reminded and pend.escalated) for pend in self._pending.values())
+        return any(not (pend.reminded and pend.escalated) and pend.alert.ack_within
+                   for pend in self._pending.values())
 
     def due(self, now: datetime, staff_present: bool) -> list[tuple[Due, Pending]]:
         found: list[tuple[Due, Pending]] = []
         for pending in self._pending.values():
+            if not pending.alert.ack_within:
+                continue  # a quiet check-in (concern): no deadline, never re-routed
             limit = timedelta(seconds=pending.alert.ack_within)
             if not pending.reminded and now >= pending.raised_at + limit:
                 pending.reminded = True

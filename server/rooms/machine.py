@@ -46,6 +46,7 @@ from server.rooms.types import (
     RaiseAlert,
     Receive,
     RoomConfig,
+    ScreenFeedback,
     Screening,
     Send,
     Speaking,
@@ -169,6 +170,7 @@ class Room:
             p.HelpRequest: self._on_help,
             p.Report: self._on_report,
             p.AlertAck: self._on_alert_ack,
+            p.ScreenMissed: self._on_screen_missed,
             p.ChatRelease: self._on_release,
             p.ParticipantMute: self._on_mute,
             p.ParticipantAllow: self._on_allow,
@@ -576,17 +578,23 @@ class Room:
                message: p.MessageExcerpt | None = None, screening: Screening = NOTHING_FOUND,
                escalate: bool = False, reason: EscalationReason = "urgent",
                tell: tuple[Effect, ...] = (), count: int = 1) -> RaiseAlert:
-        """An alert to facilitators, stored first; ``tell`` goes out after the commit."""
+        """An alert to facilitators, stored first; ``tell`` goes out after the commit.
+
+        A risk alert of concern is a quiet check-in: no acknowledgement deadline
+        (``ack_within`` 0), never reminded, never re-routed to the lead. Help requests and
+        reports keep their deadlines whatever their severity."""
+        check_in = kind == "risk" and severity == "concern"
         alert = p.Alert(
             id=self._new_id("a"), kind=kind, severity=severity,
             participant=p.PersonRef(id=about.id, name=about.name),
             categories=list(screening.categories), at=iso(now),
-            ack_within=self.config.ack_within_urgent if severity == "urgent"
-            else self.config.ack_within_concern,
+            ack_within=0 if check_in else self.config.ack_within_urgent
+            if severity == "urgent" else self.config.ack_within_concern,
             message=message, text=text or None, rules=list(screening.rules), count=count,
+            model=screening.model,
         )
         staff = self._staff_conns()
-        if not staff:
+        if not staff and not check_in:
             # Nobody here could see it: it goes to the safeguarding lead at once.
             escalate, reason = True, "no_facilitator"
         self._alerts.add(alert, now, escalated=escalate)
@@ -670,14 +678,32 @@ class Room:
     def _on_alert_ack(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
         assert isinstance(msg, p.AlertAck)
         self._require_staff(member)
-        if not self._alerts.ack(msg.alert):
+        alert = self._alerts.get(msg.alert)
+        if alert is None or not self._alerts.ack(msg.alert):
             raise Failure("not_found", "no open alert with that id (already acknowledged?)")
+        if msg.verdict is not None and alert.kind != "risk":
+            raise Failure("bad_message", "only a risk alert takes a verdict on the screen")
         self._limits.acked(msg.alert)
-        return [
+        effects: list[Effect] = [
             Send(self._staff_conns(), p.AlertAcked(alert=msg.alert,
                                                    by=p.PersonRef(id=member.id, name=member.name))),
             AckAlert(msg.alert, member.name),
         ]
+        if msg.verdict is not None:
+            effects.append(ScreenFeedback(
+                msg.verdict, tuple(alert.rules),
+                alert.model.version if alert.model else None,
+                alert.model.category if alert.model else None))
+        return effects
+
+    def _on_screen_missed(self, member: Member, msg: p.ClientMessage,
+                          now: datetime) -> list[Effect]:
+        assert isinstance(msg, p.ScreenMissed)
+        self._require_staff(member)
+        target = self._target(msg.participant, place="room")
+        if target.staff:
+            raise Failure("invalid_state", "the screen only reads what participants write")
+        return [ScreenFeedback("missed", (), None, None)]
 
     def _on_escalate(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
         assert isinstance(msg, p.Escalate)

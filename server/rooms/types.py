@@ -47,6 +47,9 @@ class Screening:
     severity: Literal["none", "concern", "urgent"] = "none"
     categories: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()  # which rules matched, so an alert can say why
+    # The trained model's signal when it raised or confirmed the severity: which version,
+    # the category it saw and its score (server/safeguarding/assess.py).
+    model: p.ModelSignal | None = None
 
 
 NOTHING_FOUND = Screening()
@@ -188,6 +191,18 @@ class AckAlert:
 
 
 @dataclass(frozen=True, slots=True)
+class ScreenFeedback:
+    """A facilitator's word on the risk screen: ``right`` or ``false_alarm`` for an alert it
+    raised (with the rules and model that fired), or ``missed`` for risk it let through.
+    Counted per rule and model version; never with any text."""
+
+    verdict: Literal["right", "false_alarm", "missed"]
+    rules: tuple[str, ...]
+    model_version: str | None  # None for "missed": the hub names the model now serving
+    model_category: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class AlertOverdue:
     """Not acknowledged in time: record it; with ``escalate``, raise an escalation
     and then carry out ``then``."""
@@ -221,7 +236,7 @@ class MediaSignal:
 
 Effect = (
     Send | Close | PersistBan | PersistRoomState | ModerationAction | RaiseAlert | AckAlert
-    | AlertOverdue | EscalateAlert | MediaSignal
+    | AlertOverdue | EscalateAlert | MediaSignal | ScreenFeedback
 )
 
 

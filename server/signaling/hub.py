@@ -21,6 +21,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import msgspec
+
 from server import protocol as p
 from server.media.ice import IceServers, MediaNetwork
 from server.media.service import MediaService, MediaSettings
@@ -43,13 +45,14 @@ from server.rooms.types import (
     PersistBan,
     PersistRoomState,
     RaiseAlert,
+    ScreenFeedback,
     Screening,
     Send,
     Speaking,
     Tick,
 )
+from server.safeguarding.assess import RiskAssessor
 from server.safeguarding.directory import Directory, DirectoryStore
-from server.safeguarding.risk import RiskScreen
 from server.safeguarding.service import SafeguardingService, info_for
 from server.settings import Settings
 from server.signaling.connection import Connection
@@ -86,7 +89,7 @@ class Bans:
 
 class Hub:
     def __init__(self, store: Store, settings: Settings, directories: DirectoryStore,
-                 safeguarding: SafeguardingService, screen: RiskScreen, metrics: Metrics,
+                 safeguarding: SafeguardingService, screen: RiskAssessor, metrics: Metrics,
                  clock: Clock = utc_now) -> None:
         self._store = store
         self._settings = settings
@@ -188,10 +191,16 @@ class Hub:
         screen = self._screen
 
         def screening(text: str) -> Screening:
-            decision = screen.screen(text)
-            return Screening(severity=decision.severity.value,
-                             categories=decision.categories,
-                             rules=tuple(dict.fromkeys(m.rule for m in decision.matches)))
+            found = screen.assess(text)
+            model = found.model
+            signal = None
+            if model is not None and found.model_version is not None:
+                signal = p.ModelSignal(
+                    version=found.model_version, category=model.category or "",
+                    score=round(model.urgent if found.severity == "urgent"
+                                else model.any_risk, 2))
+            return Screening(severity=found.severity.value, categories=found.categories,
+                             rules=found.rules, model=signal)
 
         room = self._rooms[room_id] = Room(RoomConfig(
             id=room_id, name=name, audience=audience,  # type: ignore[arg-type]
@@ -297,6 +306,11 @@ class Hub:
         elif isinstance(effect, AckAlert):
             self._in_background(
                 self._safeguarding.ack(effect.alert_id, effect.by, self._clock()), "ack")
+        elif isinstance(effect, ScreenFeedback):
+            version = effect.model_version or self._screen.model_version or "rules only"
+            self._in_background(self._store.safeguarding.record_feedback(
+                effect.verdict, effect.rules, version, effect.model_category, self._clock()),
+                "screen feedback")
         elif isinstance(effect, PersistBan):
             bans = self._bans.get(effect.room_id)
             if bans is not None:
@@ -342,6 +356,7 @@ class Hub:
             participant_name=alert.participant.name, ack_within=alert.ack_within,
             created_at=parse_at(alert.at), message_id=alert.message.id if alert.message else None,
             excerpt=alert.message.text if alert.message else alert.text, rules=effect.rules,
+            model=msgspec.json.encode(alert.model).decode() if alert.model else None,
         )
         try:
             # Returns once the alert is committed or journalled; the journal stores it
@@ -458,4 +473,5 @@ def _wire_alert(record: AlertRecord) -> p.Alert:
         categories=list(record.categories),
         at=iso(record.created_at.astimezone(UTC)),
         ack_within=record.ack_within, message=message, text=text, rules=list(record.rules),
+        model=msgspec.json.decode(record.model, type=p.ModelSignal) if record.model else None,
     )

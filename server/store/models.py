@@ -132,6 +132,22 @@ class AlertRow(Base):
     # When the alert's escalation was raised (however it was): set in the
     # escalation's own transaction, so "still waiting for the lead" is one column.
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The trained model's signal as JSON, when it fired (migration 0008).
+    model: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
+class ScreenFeedbackRow(Base):
+    """A facilitator's verdict on the risk screen: right call, false alarm, or missed.
+    Deliberately no text, participant, room or staff member: only what fired."""
+
+    __tablename__ = "screen_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    verdict: Mapped[str] = mapped_column(String(16))
+    model_version: Mapped[str] = mapped_column(String(80))
+    rules: Mapped[str] = mapped_column(String(2000))  # JSON list of rule ids
+    model_category: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class EscalationRow(Base):

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import Connection, CursorResult, Row, insert, or_, select, update
+from sqlalchemy import Connection, CursorResult, Row, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -61,6 +61,7 @@ from server.store.models import (
     EscalationNoteRow,
     EscalationRow,
     LeaseRow,
+    ScreenFeedbackRow,
 )
 from server.store.writer import PriorityLock, Transactor
 
@@ -96,6 +97,18 @@ class AlertRecord:
     rules: tuple[str, ...] = ()
     acked_at: datetime | None = None
     acked_by: str | None = None
+    # The model's signal as JSON ({"version", "category", "score"}), when it fired.
+    model: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackCount:
+    """How often facilitators called one signal right, a false alarm, or missed."""
+
+    model_version: str
+    signal: str  # "rule:<id>", "model:<category>" or "-" (a missed risk)
+    verdict: str
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,9 +193,10 @@ def _write_alert(connection: Connection, alert: AlertRecord,
         "severity": alert.severity, "categories": json.dumps(list(alert.categories)),
         "rules": json.dumps(list(alert.rules)), "participant_id": alert.participant_id,
         "participant_name": alert.participant_name, "message_id": alert.message_id,
-        "excerpt": alert.excerpt, "ack_within": alert.ack_within,
+        "excerpt": alert.excerpt, "ack_within": alert.ack_within, "model": alert.model,
         "created_at": alert.created_at, "acked_at": None, "acked_by": None,
-        "rerouted_at": None, "due_at": created + timedelta(seconds=alert.ack_within),
+        "rerouted_at": None, "due_at": created + timedelta(seconds=alert.ack_within)
+        if alert.ack_within else None,  # a quiet check-in has no deadline
         "reminded_at": None, "escalated_at": alert.created_at if escalation else None,
     }])
     entries = [_Pending(alert.created_at, "system", "alert.raised", alert.room_id, alert.id,
@@ -525,6 +539,33 @@ class SafeguardingRecords:
                 .order_by(AlertRow.created_at))
             return [_alert(r) for r in rows]
 
+    async def record_feedback(self, verdict: str, rules: Sequence[str], model_version: str,
+                              model_category: str | None, at: datetime) -> None:
+        """One facilitator's verdict on the screen: no text, no names, no room."""
+        row = ScreenFeedbackRow(at=at, verdict=verdict, model_version=model_version,
+                                rules=json.dumps(list(rules)), model_category=model_category)
+        async with self._sessions() as session, session.begin():
+            session.add(row)
+
+    async def feedback_counts(self) -> list[FeedbackCount]:
+        """Counts per model version, signal and verdict; a verdict on an alert counts once
+        for each rule that fired and once for the model's category when it fired."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(ScreenFeedbackRow.model_version, ScreenFeedbackRow.rules,
+                       ScreenFeedbackRow.model_category, ScreenFeedbackRow.verdict,
+                       func.count()).group_by(
+                    ScreenFeedbackRow.model_version, ScreenFeedbackRow.rules,
+                    ScreenFeedbackRow.model_category, ScreenFeedbackRow.verdict))
+            counts: dict[tuple[str, str, str], int] = {}
+            for version, rules, category, verdict, count in rows:
+                signals = [f"rule:{r}" for r in json.loads(rules)]
+                signals += [f"model:{category}"] if category else []
+                for signal in signals or ["-"]:
+                    key = (version, signal, verdict)
+                    counts[key] = counts.get(key, 0) + count
+        return [FeedbackCount(v, s, d, n) for (v, s, d), n in sorted(counts.items())]
+
     async def alert(self, alert_id: str) -> AlertRecord | None:
         async with self._sessions() as session:
             row = await session.get(AlertRow, alert_id)
@@ -670,7 +711,7 @@ def _alert(row: AlertRow | Row[Any]) -> AlertRecord:
         participant_name=row.participant_name, ack_within=row.ack_within,
         created_at=_aware(row.created_at) or row.created_at, message_id=row.message_id,
         excerpt=row.excerpt, rules=tuple(json.loads(row.rules or "[]")),
-        acked_at=_aware(row.acked_at), acked_by=row.acked_by,
+        acked_at=_aware(row.acked_at), acked_by=row.acked_by, model=row.model,
     )
 
 
