@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import gzip
 import hmac
 import ipaddress
+import json
 import secrets
 import time
 from importlib import resources
@@ -232,6 +235,53 @@ async def risk_rules(request: Request) -> Response:
                     headers={"Cache-Control": "public, max-age=3600"})
 
 
+# The model's fields the browser's scorer reads (web/static/risk-model.js): the category head is
+# most of the file and only says what a risk is about, which the draft nudge does not need.
+_BROWSER_MODEL_FIELDS = ("format", "feature_version", "thresholds", "vocab", "idf", "idf_scale",
+                         "label_weights", "label_scale", "label_bias")
+
+
+@functools.cache
+def _browser_model() -> tuple[str, bytes, bytes]:
+    """(ETag, JSON, gzipped JSON) of the slim model: built once, as the packaged file only
+    changes with a new release (and so a new process)."""
+    text = resources.files("server.safeguarding").joinpath("risk_model.json").read_text("utf-8")
+    doc = json.loads(text)
+    slim = {key: doc[key] for key in _BROWSER_MODEL_FIELDS}
+    slim["version"] = str(doc["card"]["version"])
+    body = json.dumps(slim, ensure_ascii=False, separators=(",", ":")).encode()
+    # Weak: the gzipped and plain bodies are different bytes of the same model.
+    return f'W/"{slim["version"]}"', body, gzip.compress(body, 9)
+
+
+def _accepts_gzip(header: str) -> bool:
+    for item in header.split(","):
+        name, _, params = item.partition(";")
+        if name.strip().lower() in ("gzip", "x-gzip", "*"):
+            quality = params.strip().lower().removeprefix("q=")
+            try:
+                return not params.strip() or float(quality) > 0
+            except ValueError:
+                return True
+    return False
+
+
+async def risk_model(request: Request) -> Response:
+    """The trained model's label head, for scoring a draft in the browser
+    (web/static/risk-model.js). Most of a page's download: compressed and long-cached."""
+    # The first call reads and compresses half a megabyte: not on the event loop.
+    etag, body, compressed = await asyncio.to_thread(_browser_model)
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
+    known = {tag.strip().removeprefix("W/") for tag in
+             request.headers.get("if-none-match", "").split(",")}
+    if etag.removeprefix("W/") in known or "*" in known:
+        return Response(status_code=304, headers=headers)
+    if _accepts_gzip(request.headers.get("accept-encoding", "")):
+        return Response(compressed, media_type="application/json",
+                        headers={**headers, "Content-Encoding": "gzip"})
+    return Response(body, media_type="application/json", headers=headers)
+
+
 async def metrics(request: Request) -> Response:
     """Prometheus text, for an allowed address or the bearer token only: the figures say
     how many people are in rooms and when, which is nobody else's business."""
@@ -263,4 +313,5 @@ routes = [
     Route("/readyz", readyz),
     Route("/metrics", metrics),
     Route("/api/risk-rules", risk_rules),
+    Route("/api/risk-model", risk_model),
 ]

@@ -1,13 +1,27 @@
-// While someone types, screen the draft with the same rules as the server (risk.js over
-// /api/risk-rules) and, if it sounds like they may be at risk, show gentle crisis links
-// before they send. It only decides what to show: the server screens every message again.
+// While someone types, screen the draft in the browser and, if it sounds like they may be at
+// risk, show gentle crisis links before they send. Two parts, as on the server: the rules
+// (risk.js over /api/risk-rules) and the trained model (risk-model.js over /api/risk-model); a
+// draft is flagged when the rules flag it or the model thinks it urgent. The draft never leaves
+// the device, and this only decides what to show: the server screens every message again.
 import { createScreen } from "./risk.js";
+import { createModel } from "./risk-model.js";
 
-let screen = null;
-fetch("/api/risk-rules", { credentials: "same-origin" })
-  .then((response) => (response.ok ? response.json() : null))
-  .then((rules) => { if (rules) screen = createScreen(rules); })
-  .catch(() => { /* without the rules the page simply doesn't pre-warn */ });
+// Each part loads on its own, so that if one fails the page still pre-warns with the other
+// (and with neither it simply doesn't pre-warn).
+function load(url, build) {
+  let built = null;
+  fetch(url, { credentials: "same-origin" })
+    .then((response) => (response.ok ? response.json() : null))
+    .then((doc) => { if (doc) built = build(doc); })
+    .catch(() => {});
+  return () => built;
+}
+const screen = load("/api/risk-rules", createScreen);
+const model = load("/api/risk-model", createModel);
+
+// The model says how urgent, not what about: a hit only it sees gets the links for the
+// urgent categories it was trained hardest on.
+const MODEL_CATEGORIES = ["suicide", "immediate_danger"];
 
 function entry(resource) {
   const item = document.createElement("li");
@@ -19,6 +33,15 @@ function entry(resource) {
   return item;
 }
 
+/** The categories to signpost for ``text``, or null when neither part flags it. */
+function flagged(text) {
+  const rules = screen(), scorer = model();
+  const verdict = rules?.screen(text);
+  if (verdict && verdict.severity !== "none") return verdict.categories;
+  if (scorer && scorer.score(text).urgent >= scorer.thresholds.urgent) return MODEL_CATEGORIES;
+  return null;
+}
+
 /** Watch ``textarea``; fill and show ``box`` (hidden otherwise) from ``signposting()``,
  *  the welcome's {category: [resource]} map for this group. */
 export function watchDraft(textarea, box, signposting) {
@@ -26,14 +49,13 @@ export function watchDraft(textarea, box, signposting) {
   let shownFor = "";
   const list = box.querySelector("ul");
   const check = () => {
-    if (!screen) return;
-    const verdict = screen.screen(textarea.value);
-    if (verdict.severity === "none") { box.hidden = true; shownFor = ""; return; }
-    const key = verdict.categories.join(",");
+    const categories = flagged(textarea.value);
+    if (!categories) { box.hidden = true; shownFor = ""; return; }
+    const key = categories.join(",");
     if (key === shownFor && !box.hidden) return;
     shownFor = key;
     const seen = new Set();
-    const resources = verdict.categories
+    const resources = categories
       .flatMap((category) => signposting()?.[category] ?? [])
       .filter((r) => !seen.has(r.name) && seen.add(r.name));
     list.replaceChildren(...resources.map(entry));
