@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import gzip
+import hashlib
 import hmac
 import ipaddress
 import json
 import secrets
 import time
+from collections.abc import Callable
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -228,29 +230,31 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"store": store_ok, "bus": bus_ok}, status_code=status)
 
 
-async def risk_rules(request: Request) -> Response:
-    """The risk screen's rules, for screening a draft in the browser (web/static/risk.js)."""
-    text = resources.files("server.safeguarding").joinpath("risk_rules.json").read_text()
-    return Response(text, media_type="application/json",
-                    headers={"Cache-Control": "public, max-age=3600"})
-
-
 # The model's fields the browser's scorer reads (web/static/risk-model.js): the category head is
 # most of the file and only says what a risk is about, which the draft nudge does not need.
-_BROWSER_MODEL_FIELDS = ("format", "feature_version", "thresholds", "vocab", "idf", "idf_scale",
-                         "label_weights", "label_scale", "label_bias")
+_BROWSER_MODEL_FIELDS = ("format", "feature_version", "thresholds", "languages", "vocab", "idf",
+                         "idf_scale", "label_weights", "label_scale", "label_bias")
+
+
+def _packaged(name: str) -> str:
+    return resources.files("server.safeguarding").joinpath(name).read_text("utf-8")
+
+
+@functools.cache
+def _browser_rules() -> tuple[str, bytes, bytes]:
+    """(ETag, JSON, gzipped JSON) of the rules, built once (they change only with a release)."""
+    body = _packaged("risk_rules.json").encode()
+    # Weak: the gzipped and plain bodies are different bytes of the same rules.
+    return f'W/"{hashlib.sha256(body).hexdigest()[:16]}"', body, gzip.compress(body, 9)
 
 
 @functools.cache
 def _browser_model() -> tuple[str, bytes, bytes]:
-    """(ETag, JSON, gzipped JSON) of the slim model: built once, as the packaged file only
-    changes with a new release (and so a new process)."""
-    text = resources.files("server.safeguarding").joinpath("risk_model.json").read_text("utf-8")
-    doc = json.loads(text)
+    """(ETag, JSON, gzipped JSON) of the slim model, built once like the rules."""
+    doc = json.loads(_packaged("risk_model.json"))
     slim = {key: doc[key] for key in _BROWSER_MODEL_FIELDS}
     slim["version"] = str(doc["card"]["version"])
     body = json.dumps(slim, ensure_ascii=False, separators=(",", ":")).encode()
-    # Weak: the gzipped and plain bodies are different bytes of the same model.
     return f'W/"{slim["version"]}"', body, gzip.compress(body, 9)
 
 
@@ -266,11 +270,22 @@ def _accepts_gzip(header: str) -> bool:
     return False
 
 
+async def risk_rules(request: Request) -> Response:
+    """The risk screen's rules, for screening a draft in the browser (web/static/risk.js)."""
+    return await _cached_json(request, _browser_rules)
+
+
 async def risk_model(request: Request) -> Response:
     """The trained model's label head, for scoring a draft in the browser
     (web/static/risk-model.js). Most of a page's download: compressed and long-cached."""
-    # The first call reads and compresses half a megabyte: not on the event loop.
-    etag, body, compressed = await asyncio.to_thread(_browser_model)
+    return await _cached_json(request, _browser_model)
+
+
+async def _cached_json(request: Request, build: Callable[[], tuple[str, bytes, bytes]],
+                       ) -> Response:
+    """A packaged JSON document: gzipped when the client takes it, a day's cache, 304s."""
+    # The first call reads and compresses up to half a megabyte: not on the event loop.
+    etag, body, compressed = await asyncio.to_thread(build)
     headers = {"ETag": etag, "Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
     known = {tag.strip().removeprefix("W/") for tag in
              request.headers.get("if-none-match", "").split(",")}

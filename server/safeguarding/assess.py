@@ -44,9 +44,6 @@ class RiskAssessor:
     def __init__(self, screen: RiskScreen, model: RiskModel | None) -> None:
         self.screen = screen
         self.model = model
-        if model is not None:
-            self._urgent = model.thresholds["urgent"]
-            self._concern = model.thresholds["concern"]
 
     @property
     def model_version(self) -> str | None:
@@ -59,14 +56,16 @@ class RiskAssessor:
             return Assessment(decision.severity, decision.categories, rules)
         score = self.model.score(text)
         severity = decision.severity
-        if score.urgent >= self._urgent:
+        thresholds = self.model.thresholds[score.language]
+        if score.urgent >= thresholds["urgent"]:
             fired = Severity.URGENT
-        elif score.any_risk >= self._concern:
+        elif score.any_risk >= thresholds["concern"]:
             fired = Severity.CONCERN
         else:
             fired = Severity.NONE
         if fired is Severity.NONE:
             return Assessment(severity, decision.categories, rules)
+        score = self.model.categorise(text)  # only for texts it raised: it costs more
         categories = decision.categories
         if score.category is not None and score.category not in categories:
             categories = (*categories, score.category)

@@ -11,11 +11,15 @@ same way (Unicode normalisation, a character table, one regular expression per s
    two ("soooo" is "soo").
 2. Tokens: runs of letters and digits, in any script.
 3. Features: each token (``w:``), each pair of neighbouring tokens (``b:``), and every run of 3, 4
-   and 5 characters of the tokens joined by single spaces with a space at each end, so that
-   spelling slips, text-speak and unseen inflections still share most of their features.
+   and 5 characters of each token with a space at each end (" moge " gives " mo", "mog", ...,
+   "oge "), so that spelling slips, text-speak and unseen inflections still share most of their
+   features. Character runs stay inside a token so that a token's features can be computed once
+   and remembered (``model.py`` caches them: most words come back again and again).
 
 Sentences: a long message is also scored sentence by sentence, so that one risky sentence in a
-paragraph about slings is not diluted. :func:`sentences` splits on sentence marks and line breaks.
+paragraph about slings is not diluted. :func:`sentence_tokens` splits the folded text on sentence
+marks and line breaks; since those are never part of a token, the message's tokens are exactly
+its sentences' tokens, in order.
 """
 
 from __future__ import annotations
@@ -25,9 +29,19 @@ import re
 import unicodedata
 from typing import Final
 
-__all__ = ["FEATURE_VERSION", "features", "fold", "sentences", "tokens"]
+__all__ = [
+    "FEATURE_VERSION",
+    "bigrams",
+    "features",
+    "fold",
+    "language_of",
+    "sentence_tokens",
+    "sentences",
+    "token_features",
+    "tokens",
+]
 
-FEATURE_VERSION: Final = 1
+FEATURE_VERSION: Final = 2
 """Bump when any step changes: a model records the version it was trained with."""
 
 CHAR_NGRAMS: Final = (3, 4, 5)
@@ -63,18 +77,54 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
+def token_features(word: str) -> list[str]:
+    """The features of one token on its own: the word and its character runs."""
+    padded = " " + word + " "
+    size = len(padded)
+    return ["w:" + word, *(padded[i:i + n] for n in CHAR_NGRAMS for i in range(size - n + 1))]
+
+
+def bigrams(words: list[str]) -> list[str]:
+    """The features of neighbouring pairs."""
+    return ["b:" + a + " " + b for a, b in itertools.pairwise(words)]
+
+
 def features(words: list[str]) -> set[str]:
     """Step 3: the feature strings of a message already split into ``words``."""
-    found = {"w:" + w for w in words}
-    found.update("b:" + a + " " + b for a, b in itertools.pairwise(words))
-    joined = " " + " ".join(words) + " "
-    size = len(joined)
-    for n in CHAR_NGRAMS:
-        found.update(joined[i:i + n] for i in range(size - n + 1))
+    found = set(bigrams(words))
+    for word in set(words):
+        found.update(token_features(word))
     return found
 
 
+def sentence_tokens(text: str) -> list[list[str]]:
+    """The tokens of each sentence of ``text`` that has any (at least one list, maybe empty)."""
+    parts = [_TOKEN.findall(part) for part in _SENTENCE.split(fold(text))]
+    return [words for words in parts if words] or [[]]
+
+
+_URDU_LETTERS: Final = re.compile(r"[\u0600-\u06ff]")
+_POLISH_LETTERS: Final = re.compile(r"[ąćęłńśźżĄĆĘŁŃŚŹŻ]")
+
+
+def language_of(text: str, words: list[str], common: dict[str, frozenset[str]]) -> str:
+    """``en``, ``pl`` or ``ur``: Urdu-script letters say Urdu, Polish letters Polish; otherwise
+    the language with the most of its ``common`` words, if it has two (or a third of a short
+    message); otherwise English. Used only to pick the model's thresholds."""
+    if _URDU_LETTERS.search(text):
+        return "ur"
+    if _POLISH_LETTERS.search(text):
+        return "pl"
+    best, hits = "en", 0
+    for language, vocabulary in sorted(common.items()):
+        found = sum(word in vocabulary for word in words)
+        if found > hits:
+            best, hits = language, found
+    return best if hits >= 2 or (hits and 3 * hits >= len(words)) else "en"
+
+
 def sentences(text: str) -> list[str]:
-    """The sentences of ``text`` that have words in them (one item for a one-sentence text)."""
+    """The sentences of ``text`` that have words in them (one item for a one-sentence text).
+    Used to make training examples; scoring uses :func:`sentence_tokens`."""
     parts = [part for part in _SENTENCE.split(text) if _TOKEN.search(part)]
     return parts or [text]

@@ -10,6 +10,8 @@ How a text is scored (``web/static/risk-model.js`` does the same for the browser
 
 * Its features (``features.py``) are looked up in the vocabulary. Each present feature counts once,
   weighted by its inverse document frequency, and the vector is scaled to unit length (tf-idf).
+  A word's features are looked up once and remembered (a bounded cache), so scoring a message
+  is a few set unions and one NumPy sum per sentence rather than hundreds of lookups.
 * Two logits against "none" give, through a softmax, the chance that the text is ``urgent`` and
   that it is ``concern`` or worse; a second head gives a score per category, to say what the
   risk is about.
@@ -25,10 +27,12 @@ from __future__ import annotations
 import base64
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final, Protocol
+
+import numpy as np
 
 from server.safeguarding import features as feats
 
@@ -46,14 +50,15 @@ class ModelScore:
     """What a model thinks of one text.
 
     ``urgent`` is the chance it is urgent; ``any_risk`` the chance it is concern or urgent (so
-    ``any_risk >= urgent``); ``category`` the category it most resembles with its score (``None``
-    when the text looks like no risk at all).
+    ``any_risk >= urgent``); ``category`` the category it most resembles with its score (only
+    from ``categorise``); ``language`` the language whose thresholds apply.
     """
 
     urgent: float
     any_risk: float
     category: str | None = None
     category_score: float = 0.0
+    language: str = "en"  # which thresholds apply (features.language_of)
 
 
 class RiskModel(Protocol):
@@ -63,17 +68,22 @@ class RiskModel(Protocol):
     def version(self) -> str: ...
 
     @property
-    def thresholds(self) -> Mapping[str, float]: ...
+    def thresholds(self) -> Mapping[str, Mapping[str, float]]:
+        """Per language (``en``, ``pl``, ``ur``): the ``urgent`` and ``concern`` thresholds."""
+        ...
 
     def score(self, text: str) -> ModelScore: ...
 
+    def categorise(self, text: str) -> ModelScore:
+        """``score`` with the category filled in (for texts the model raises)."""
+        ...
 
-def _unpack(encoded: str, columns: int, rows: int, signed: bool = True) -> list[tuple[int, ...]]:
+
+def _unpack(encoded: str, columns: int, rows: int, signed: bool = True) -> Any:
     raw = base64.b64decode(encoded)
     if len(raw) != rows * columns:
         raise ModelError(f"weights hold {len(raw)} bytes, expected {rows * columns}")
-    values = [(b - 256 if signed and b > 127 else b) for b in raw]
-    return [tuple(values[i * columns:(i + 1) * columns]) for i in range(rows)]
+    return np.frombuffer(raw, dtype=np.int8 if signed else np.uint8).reshape(rows, columns)
 
 
 def _sigmoid(x: float) -> float:
@@ -81,6 +91,9 @@ def _sigmoid(x: float) -> float:
         return 1.0 / (1.0 + math.exp(-x))
     z = math.exp(x)
     return z / (1.0 + z)
+
+
+CACHE_WORDS: Final = 50_000  # remembered words; the cache starts afresh when full
 
 
 class LinearRiskModel:
@@ -96,91 +109,141 @@ class LinearRiskModel:
         try:
             vocab: list[str] = list(doc["vocab"])
             size = len(vocab)
-            self.version: str = str(doc["card"]["version"])
             self.card: dict[str, Any] = dict(doc["card"])
-            self.thresholds: dict[str, float] = {
-                k: float(v) for k, v in doc["thresholds"].items()}
+            self._version = str(self.card["version"])
+            self._thresholds = {lang: {k: float(v) for k, v in levels.items()}
+                                for lang, levels in doc["thresholds"].items()}
+            self._common = {lang: frozenset(words) for lang, words in doc["languages"].items()}
             self.categories: tuple[str, ...] = tuple(doc["categories"])
-            idf = _unpack(doc["idf"], 1, size, signed=False)
-            label = _unpack(doc["label_weights"], 2, size)
+            idf = _unpack(doc["idf"], 1, size, signed=False)[:, 0] * float(doc["idf_scale"])
+            label = _unpack(doc["label_weights"], 2, size).astype(np.float64)
             category = _unpack(doc["category_weights"], len(self.categories), size)
-            idf_scale = float(doc["idf_scale"])
-            label_scale = [float(s) for s in doc["label_scale"]]
+            label_scale = np.array([float(s) for s in doc["label_scale"]])
             self._label_bias = [float(b) for b in doc["label_bias"]]
-            category_scale = [float(s) for s in doc["category_scale"]]
-            self._category_bias = [float(b) for b in doc["category_bias"]]
+            category_scale = np.array([float(s) for s in doc["category_scale"]])
+            self._category_bias = np.array([float(b) for b in doc["category_bias"]])
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"malformed model document: {exc}") from None
+        if category_scale.shape != (len(self.categories),) or label_scale.shape != (2,):
+            raise ModelError("malformed model document: scales do not match the heads")
+        self._index = {feature: i for i, feature in enumerate(vocab)}
         # One row per feature: (idf squared, concern logit part, urgent logit part); the tf-idf
-        # weight is folded into the logit parts so that scoring is three sums and a square root.
-        self._rows: dict[str, tuple[float, float, float, int]] = {}
-        self._category_rows: list[tuple[float, ...]] = []
-        for index, (feature, (q,), (c, u), cats) in enumerate(
-                zip(vocab, idf, label, category, strict=True)):
-            weight = q * idf_scale
-            self._rows[feature] = (weight * weight, weight * c * label_scale[0],
-                                   weight * u * label_scale[1], index)
-            self._category_rows.append(tuple(
-                weight * v * s for v, s in zip(cats, category_scale, strict=True)))
+        # weight is folded into the logit parts so that scoring is one sum and a square root.
+        self._rows = np.column_stack([idf * idf, idf[:, None] * label * label_scale])
+        self._category_rows = idf[:, None] * category * category_scale
+        self._words: dict[str, frozenset[int]] = {}
+        self._last: tuple[str, tuple[list[set[int]], str, Any, Any]] | None = None
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    @property
+    def thresholds(self) -> Mapping[str, Mapping[str, float]]:
+        return self._thresholds
 
     @classmethod
     def from_json(cls, text: str) -> LinearRiskModel:
         return cls(json.loads(text))
 
-    def _logits(self, words: list[str]) -> tuple[float, float, list[int]]:
-        rows = self._rows
-        found = [row for row in map(rows.get, feats.features(words)) if row is not None]
-        if not found:
-            return self._label_bias[0], self._label_bias[1], []
-        norm = math.sqrt(sum(row[0] for row in found))
-        concern = sum(row[1] for row in found) / norm + self._label_bias[0]
-        urgent = sum(row[2] for row in found) / norm + self._label_bias[1]
-        return concern, urgent, [row[3] for row in found]
+    def _word(self, word: str) -> frozenset[int]:
+        found = self._words.get(word)
+        if found is None:
+            if len(self._words) >= CACHE_WORDS:
+                self._words.clear()  # bounded: random text cannot grow it without limit
+            index = self._index
+            found = self._words[word] = frozenset(
+                i for i in map(index.get, feats.token_features(word)) if i is not None)
+        return found
+
+    def _indexes(self, words: list[str]) -> set[int]:
+        found: set[int] = set().union(*map(self._word, words))
+        index = self._index
+        found.update(i for i in map(index.get, feats.bigrams(words)) if i is not None)
+        return found
+
+    def _pieces(self, text: str) -> tuple[list[set[int]], str]:
+        """The feature rows of the whole text, then of each sentence when there are several
+        (none for a text without words); and the text's language. Words none of whose
+        features the model knows still score: their piece is empty and gives the biases."""
+        parts = feats.sentence_tokens(text)
+        words = parts[0] if len(parts) == 1 else [w for part in parts for w in part]
+        language = feats.language_of(text, words, self._common)
+        if not words:
+            return [], language  # nothing to read: no score at all
+        if len(parts) == 1:
+            return [self._indexes(words)], language
+        pieces = [self._indexes(part) for part in parts]
+        whole = set().union(*pieces)
+        whole.update(i for i in map(self._index.get, feats.bigrams(words)) if i is not None)
+        return [whole, *pieces], language
+
+    def _label(self, pieces: list[set[int]]) -> tuple[Any, Any]:
+        """Per piece: (chance of urgent, chance of concern or urgent). One NumPy pass over all
+        the pieces' rows, whatever their number (one piece, the usual case, in plain floats:
+        a dozen small NumPy calls would cost more than the sums)."""
+        if not pieces:
+            return np.zeros(1), np.zeros(1)
+        if len(pieces) == 1:
+            return tuple(np.array([value]) for value in self._one(pieces[0]))  # type: ignore[return-value]
+        rows = [i for piece in pieces for i in piece]
+        sizes = [len(piece) for piece in pieces]
+        starts = np.cumsum([0, *sizes[:-1]])
+        kept = [k for k, n in enumerate(sizes) if n]  # reduceat would misread empty pieces
+        sums = np.zeros((len(pieces), 3))
+        if kept:
+            sums[kept] = np.add.reduceat(self._rows[rows], starts[kept], axis=0)
+        norms = np.sqrt(sums[:, 0])
+        norms[norms == 0] = 1.0
+        concern = sums[:, 1] / norms + self._label_bias[0]
+        urgent = sums[:, 2] / norms + self._label_bias[1]
+        top = np.maximum(0.0, np.maximum(concern, urgent))
+        e_none, e_concern, e_urgent = np.exp(-top), np.exp(concern - top), np.exp(urgent - top)
+        total = e_none + e_concern + e_urgent
+        return e_urgent / total, (e_concern + e_urgent) / total
+
+    def _one(self, piece: set[int]) -> tuple[float, float]:
+        q, concern, urgent = self._rows[np.fromiter(piece, np.intp, len(piece))].sum(axis=0)
+        norm = math.sqrt(q) or 1.0
+        concern = concern / norm + self._label_bias[0]
+        urgent = urgent / norm + self._label_bias[1]
+        top = max(0.0, concern, urgent)
+        e_none, e_concern, e_urgent = (math.exp(-top), math.exp(concern - top),
+                                       math.exp(urgent - top))
+        total = e_none + e_concern + e_urgent
+        return e_urgent / total, (e_concern + e_urgent) / total
+
+    def _evaluate(self, text: str) -> tuple[list[set[int]], str, Any, Any]:
+        # The assessor asks for the category of a text it has just scored: remember the last.
+        last = self._last
+        if last is not None and last[0] == text:
+            return last[1]
+        pieces, language = self._pieces(text)
+        p_urgent, p_any = self._label(pieces)
+        self._last = (text, (pieces, language, p_urgent, p_any))
+        return pieces, language, p_urgent, p_any
 
     def score(self, text: str) -> ModelScore:
-        parts = feats.sentences(text)
-        pieces = [feats.tokens(text)]
-        if len(parts) > 1:
-            pieces += [feats.tokens(part) for part in parts]
-        best_urgent, best_any, best_indexes, best_norm_source = 0.0, 0.0, list[int](), 0.0
-        for words in pieces:
-            if not words:
-                continue
-            concern, urgent, indexes = self._logits(words)
-            top = max(0.0, concern, urgent)
-            e_none, e_concern, e_urgent = (math.exp(-top), math.exp(concern - top),
-                                           math.exp(urgent - top))
-            total = e_none + e_concern + e_urgent
-            p_urgent, p_any = e_urgent / total, (e_concern + e_urgent) / total
-            if p_any > best_any or p_urgent > best_urgent:
-                best_indexes, best_norm_source = indexes, p_any
-            best_urgent, best_any = max(best_urgent, p_urgent), max(best_any, p_any)
-        category, category_score = self._category(best_indexes) if best_norm_source else (None, 0)
-        return ModelScore(urgent=best_urgent, any_risk=best_any, category=category,
-                          category_score=category_score)
+        """The label scores; see :meth:`categorise` for what the risk is about."""
+        _, language, p_urgent, p_any = self._evaluate(text)
+        return ModelScore(urgent=float(p_urgent.max()), any_risk=float(p_any.max()),
+                          language=language)
 
-    def _category(self, indexes: Sequence[int]) -> tuple[str | None, float]:
-        if not indexes:
-            return None, 0.0
-        rows = self._category_rows
-        norm = math.sqrt(sum(self._rows_q(i) for i in indexes))
-        sums = [sum(rows[i][k] for i in indexes) / norm + bias
-                for k, bias in enumerate(self._category_bias)]
-        best = max(range(len(sums)), key=sums.__getitem__)
-        return self.categories[best], _sigmoid(sums[best])
-
-    def _rows_q(self, index: int) -> float:
-        return self._q_by_index[index]
-
-    @property
-    def _q_by_index(self) -> list[float]:
-        cached: list[float] | None = getattr(self, "_q_cache", None)
-        if cached is None:
-            cached = [0.0] * len(self._rows)
-            for q, _, _, index in self._rows.values():
-                cached[index] = q
-            object.__setattr__(self, "_q_cache", cached)
-        return cached
+    def categorise(self, text: str) -> ModelScore:
+        """:meth:`score` with the category the riskiest piece most resembles (for a text the
+        model raised, to say what it is about)."""
+        pieces, language, p_urgent, p_any = self._evaluate(text)
+        plain = ModelScore(urgent=float(p_urgent.max()), any_risk=float(p_any.max()),
+                           language=language)
+        rows = list(pieces[int(np.argmax(p_any))]) if pieces else []
+        if not rows:
+            return plain
+        norm = math.sqrt(float(self._rows[rows, 0].sum()))
+        sums = self._category_rows[rows].sum(axis=0) / norm + self._category_bias
+        top = int(np.argmax(sums))
+        return ModelScore(urgent=plain.urgent, any_risk=plain.any_risk,
+                          category=self.categories[top], category_score=_sigmoid(float(sums[top])),
+                          language=language)
 
 
 def default_model() -> LinearRiskModel:

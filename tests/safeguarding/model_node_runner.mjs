@@ -10,7 +10,7 @@ const [modelPath, textsPath] = process.argv.slice(2);
 const model = createModel(JSON.parse(readFileSync(modelPath, "utf8")));
 const texts = JSON.parse(readFileSync(textsPath, "utf8"));
 const out = texts.map((text) => {
-  const { urgent, any_risk } = model.score(text);
-  return { features: [...features(tokens(text))], urgent, any_risk };
+  const { urgent, any_risk, language } = model.score(text);
+  return { features: [...features(tokens(text))], urgent, any_risk, language };
 });
 process.stdout.write(JSON.stringify({ version: model.version, thresholds: model.thresholds, scores: out }));

@@ -8,7 +8,6 @@ real server: compressed, cached, and the slim document it serves scores as Pytho
 
 from __future__ import annotations
 
-import gzip
 import json
 import shutil
 import subprocess
@@ -85,8 +84,10 @@ def disagreements(model: LinearRiskModel, texts: list[str],
                              sorted(js_features - py_features)[:5]))
         py = model.score(text)
         if (abs(py.urgent - js["urgent"]) > TOLERANCE
-                or abs(py.any_risk - js["any_risk"]) > TOLERANCE):
-            scores.append((text[:80], (py.urgent, py.any_risk), (js["urgent"], js["any_risk"])))
+                or abs(py.any_risk - js["any_risk"]) > TOLERANCE
+                or py.language != js["language"]):
+            scores.append((text[:80], (py.urgent, py.any_risk, py.language),
+                           (js["urgent"], js["any_risk"], js["language"])))
     return features, scores
 
 
@@ -115,8 +116,9 @@ async def test_risk_model_route_is_compressed_cached_and_scores_as_python(
     assert response.headers["content-type"] == "application/json"
     compressed = response.num_bytes_downloaded
     slim = response.json()  # httpx undoes the gzip
-    assert set(slim) == {"format", "feature_version", "version", "thresholds", "vocab", "idf",
-                         "idf_scale", "label_weights", "label_scale", "label_bias"}
+    assert set(slim) == {"format", "feature_version", "version", "thresholds", "languages",
+                         "vocab", "idf", "idf_scale", "label_weights", "label_scale",
+                         "label_bias"}
     etag = response.headers["etag"]
     assert slim["version"] in etag
 
@@ -132,9 +134,13 @@ async def test_risk_model_route_is_compressed_cached_and_scores_as_python(
     other = await h.http.get("/api/risk-model", headers={"If-None-Match": 'W/"older"'})
     assert other.status_code == 200
 
-    # What a page downloads to screen drafts, if /api/risk-rules is sent gzipped as well.
-    rules = gzip.compress(RULES_PATH.read_bytes(), 9)
-    assert compressed + len(rules) < BUDGET, (compressed, len(rules))
+    # What a page downloads to screen drafts: the rules are sent the same way.
+    rules = await h.http.get("/api/risk-rules", headers={"Accept-Encoding": "gzip"})
+    assert rules.headers["content-encoding"] == "gzip" and "etag" in rules.headers
+    assert rules.headers["cache-control"] == "public, max-age=86400"
+    assert rules.json() == json.loads(RULES_PATH.read_text(encoding="utf-8"))
+    assert compressed + rules.num_bytes_downloaded < BUDGET, (
+        compressed, rules.num_bytes_downloaded)
 
     model = LinearRiskModel.from_json(MODEL_PATH.read_text(encoding="utf-8"))
     assert model.version == slim["version"], "risk_model.json changed while the server ran"

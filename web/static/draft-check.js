@@ -38,7 +38,12 @@ function flagged(text) {
   const rules = screen(), scorer = model();
   const verdict = rules?.screen(text);
   if (verdict && verdict.severity !== "none") return verdict.categories;
-  if (scorer && scorer.score(text).urgent >= scorer.thresholds.urgent) return MODEL_CATEGORIES;
+  if (scorer) {
+    // Thresholds are per language: the model scores Polish and Urdu lower than English.
+    const found = scorer.score(text);
+    const levels = scorer.thresholds[found.language] ?? scorer.thresholds.en;
+    if (levels && found.urgent >= levels.urgent) return MODEL_CATEGORIES;
+  }
   return null;
 }
 

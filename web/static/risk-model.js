@@ -7,7 +7,7 @@
 // feature sets and scores, so each step below mirrors its Python twin, including where the two
 // languages differ by default (noted inline).
 
-const FEATURE_VERSION = 1; // features.FEATURE_VERSION: a model for other features is refused
+const FEATURE_VERSION = 2; // features.FEATURE_VERSION: a model for other features is refused
 const FORMAT = "hearth-risk-model/1";
 const CHAR_NGRAMS = [3, 4, 5];
 
@@ -25,7 +25,6 @@ const SQUEEZE = /(.)\1{2,}/gsu;
 // Python's [^\W_] is str.isalnum(), which is exactly \p{L} plus \p{N} (checked over every code
 // point of Python's Unicode version; newer code points are letters only in the newer one).
 const TOKEN = /[\p{L}\p{N}]+/gu;
-const HAS_TOKEN = /[\p{L}\p{N}]/u;
 const SENTENCE = /[.!?\n\u06d4\u061f]+/u;
 const MARKS = /\p{M}/gu;
 const ASCII = /^[\x00-\x7f]*$/;
@@ -45,23 +44,44 @@ export function tokens(text) {
   return fold(text).match(TOKEN) ?? [];
 }
 
-/** features.features: w:, b: and character 3-5 grams, as a Set of strings. */
-export function features(words) {
-  const found = new Set();
-  for (const w of words) found.add("w:" + w);
-  for (let i = 0; i + 1 < words.length; i++) found.add("b:" + words[i] + " " + words[i + 1]);
+/** features.token_features: the word and the character 3-5 grams of " word ". */
+function tokenFeatures(word, found) {
+  found.add("w:" + word);
   // Python slices by code point, JS by UTF-16 unit: slice an array of code points instead.
-  const chars = Array.from(" " + words.join(" ") + " ");
+  const chars = Array.from(" " + word + " ");
   for (const n of CHAR_NGRAMS) {
     for (let i = 0; i + n <= chars.length; i++) found.add(chars.slice(i, i + n).join(""));
   }
+}
+
+/** features.features: w:, b: and each token's character 3-5 grams, as a Set of strings. */
+export function features(words) {
+  const found = new Set();
+  for (let i = 0; i + 1 < words.length; i++) found.add("b:" + words[i] + " " + words[i + 1]);
+  for (const w of new Set(words)) tokenFeatures(w, found);
   return found;
 }
 
-/** features.sentences: the parts are tested for a token before folding, as in Python. */
-export function sentences(text) {
-  const parts = text.split(SENTENCE).filter((part) => HAS_TOKEN.test(part));
-  return parts.length ? parts : [text];
+/** features.sentence_tokens: the tokens of each sentence of the folded text that has any. */
+export function sentenceTokens(text) {
+  const parts = fold(text).split(SENTENCE).map((part) => part.match(TOKEN) ?? [])
+    .filter((words) => words.length);
+  return parts.length ? parts : [[]];
+}
+
+const URDU_LETTERS = /[\u0600-\u06ff]/u;
+const POLISH_LETTERS = /[ąćęłńśźżĄĆĘŁŃŚŹŻ]/u;
+
+/** features.language_of: which of the model's per-language thresholds apply. */
+export function languageOf(text, words, common) {
+  if (URDU_LETTERS.test(text)) return "ur";
+  if (POLISH_LETTERS.test(text)) return "pl";
+  let best = "en", hits = 0;
+  for (const language of Object.keys(common).sort()) {
+    const found = words.filter((w) => common[language].has(w)).length;
+    if (found > hits) { best = language; hits = found; }
+  }
+  return hits >= 2 || (hits && 3 * hits >= words.length) ? best : "en";
 }
 
 function bytes(encoded, signed) {
@@ -86,6 +106,8 @@ export function createModel(doc) {
   if (idf.length !== vocab.length || label.length !== 2 * vocab.length) {
     throw new Error("model weights do not match its vocabulary");
   }
+  const common = Object.fromEntries(
+    Object.entries(doc.languages ?? {}).map(([language, words]) => [language, new Set(words)]));
   const [concernScale, urgentScale] = doc.label_scale;
   const [concernBias, urgentBias] = doc.label_bias;
   // As in LinearRiskModel: fold the tf-idf weight into each row, multiplied in the same order.
@@ -109,9 +131,9 @@ export function createModel(doc) {
   }
 
   function score(text) {
-    const parts = sentences(text);
-    const pieces = [tokens(text)];
-    if (parts.length > 1) pieces.push(...parts.map(tokens));
+    const parts = sentenceTokens(text);
+    const whole = parts.flat();
+    const pieces = parts.length > 1 ? [whole, ...parts] : [whole];
     let urgentBest = 0, anyBest = 0;
     for (const words of pieces) {
       if (!words.length) continue;
@@ -123,7 +145,7 @@ export function createModel(doc) {
       urgentBest = Math.max(urgentBest, eUrgent / total);
       anyBest = Math.max(anyBest, (eConcern + eUrgent) / total);
     }
-    return { urgent: urgentBest, any_risk: anyBest };
+    return { urgent: urgentBest, any_risk: anyBest, language: languageOf(text, whole, common) };
   }
 
   return { score, version: String(doc.version ?? doc.card?.version), thresholds: { ...doc.thresholds } };
