@@ -679,10 +679,11 @@ class Room:
         assert isinstance(msg, p.AlertAck)
         self._require_staff(member)
         alert = self._alerts.get(msg.alert)
-        if alert is None or not self._alerts.ack(msg.alert):
+        if alert is None:
             raise Failure("not_found", "no open alert with that id (already acknowledged?)")
         if msg.verdict is not None and alert.kind != "risk":
             raise Failure("bad_message", "only a risk alert takes a verdict on the screen")
+        self._alerts.ack(msg.alert)
         self._limits.acked(msg.alert)
         effects: list[Effect] = [
             Send(self._staff_conns(), p.AlertAcked(alert=msg.alert,

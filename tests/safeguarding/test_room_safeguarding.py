@@ -4,12 +4,17 @@ deadlines and escalations (invariants 5 and 6), against a real server."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from server.safeguarding.assess import default_assessor
+from server.safeguarding.screening import default_screen
 from tests.conftest import MakeServer
 from tests.harness import SuiteHarness, drain, suite_harness
 
 URGENT = "I can't go on, I'm going to kill myself tonight"
+# Passive suicidal thinking with no word any rule looks for (the issue's example).
+MODEL_ONLY = "the kids would have a better life with someone else as their mum"
 CONCERN = ("I keep getting these awful thoughts of dropping the baby down the stairs, "
            "I'd never do it")
 ORDINARY = "the baby is killing me, I'd murder a coffee"
@@ -62,8 +67,45 @@ async def test_concern_is_delivered_and_facilitators_alerted_kindly(hs: SuiteHar
     assert (await bob.expect("chat"))["text"] == CONCERN
     alert = await group.fac.expect("alert")
     assert alert["severity"] == "concern" and "harm_to_baby" in alert["categories"]
-    assert alert["ack_within"] == 300
+    # A quiet check-in: no acknowledgement deadline, so no reminder and no re-route...
+    assert alert["ack_within"] == 0
     assert not [m for m in await drain(ann) if m["type"] in ("chat.held", "signpost")]
+    # ...and the database holds it with no deadline for the sweeper to find.
+    stored = await hs.store.safeguarding.alert(alert["id"])
+    assert stored is not None and stored.ack_within == 0
+    assert await hs.store.safeguarding.due_alerts(datetime.now(UTC) + timedelta(days=1)) == []
+
+
+async def test_the_model_catches_what_the_rules_miss_and_says_so(hs: SuiteHarness) -> None:
+    """Passive suicidal thinking the rules have no pattern for: the model raises it, and the
+    alert names the model's version, category and score so the facilitator can see why."""
+    assert default_screen().screen(MODEL_ONLY).severity.value == "none"
+    group = await hs.group("Ann", "Bob")
+    ann, _ = group.people
+    await ann.send("chat.send", text=MODEL_ONLY)
+    await ann.expect("chat.held")
+    alert = await group.fac.expect("alert")
+    assert alert["severity"] == "urgent" and alert["rules"] == []
+    model = alert["model"]
+    assert model["version"] == default_assessor().model_version
+    assert model["category"] in alert["categories"] and 0 < model["score"] <= 1
+    # The verdict is counted per model version and category, never with the text.
+    await group.fac.send("alert.ack", alert=alert["id"], verdict="right", ref="v")
+    await group.fac.expect("ack", ref="v")
+    await group.fac.send("screen.missed", participant=ann.id, ref="m")
+    await group.fac.expect("ack", ref="m")
+
+    async def counted() -> list[tuple[str, str]]:
+        return [(c.signal, c.verdict) for c in await hs.store.safeguarding.feedback_counts()]
+
+    for _ in range(100):
+        if len(await counted()) >= 2:
+            break
+        await asyncio.sleep(0.05)
+    assert sorted(await counted()) == [("-", "missed"), (f"model:{model['category']}", "right")]
+    # The restored alert keeps its signal (for a verdict after a restart).
+    stored = await hs.store.safeguarding.alert(alert["id"])
+    assert stored is not None and stored.model is not None and model["version"] in stored.model
 
 
 async def test_ordinary_exhausted_parent_talk_raises_nothing(hs: SuiteHarness) -> None:
