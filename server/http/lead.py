@@ -21,7 +21,7 @@ from server.safeguarding.escalation import OUTCOMES, STATES, EscalationError
 from server.safeguarding.service import ESCALATIONS_CHANNEL, info_for
 from server.store.bus import BusClosed, BusError
 from server.store.db import Staff
-from server.store.records import Escalation
+from server.store.records import Escalation, FeedbackCount
 
 log = logging.getLogger("hearth.lead")
 
@@ -169,6 +169,47 @@ async def _lead_page_staff(request: Request) -> Staff | Response:
                                "This page is for the safeguarding lead.")
 
 
+# The categories in a lead's words (as web/static/room.js puts them to facilitators).
+CATEGORY_WORDS = {
+    "suicide": "thoughts of suicide", "self_harm": "self-harm",
+    "harm_to_baby": "thoughts about harm to the baby",
+    "psychosis": "possible signs of postpartum psychosis", "domestic_abuse": "domestic abuse",
+    "immediate_danger": "immediate danger", "substance_misuse": "alcohol or drugs",
+    "partner_worry": "worry about someone close", "low_mood": "low mood",
+}
+
+
+def _words(category: str) -> str:
+    return CATEGORY_WORDS.get(category, category.replace("_", " "))
+
+
+def signal_words(signal: str) -> str:
+    """"rule:suicide.passive_wish" -> 'Rule "passive wish" (thoughts of suicide)'."""
+    kind, _, name = signal.partition(":")
+    if kind == "rule":
+        category, _, rule = name.partition(".")
+        return f"Rule “{rule.replace('_', ' ')}” ({_words(category)})"
+    if kind == "model":
+        return f"The model: sounded like {_words(name)}"
+    return "Something the screen missed (nothing was flagged)"
+
+
+def screen_tables(counts: list[FeedbackCount]) -> list[dict[str, Any]]:
+    """One table per model version: a row per signal with its right calls, false alarms
+    and misses. The newest version (their names sort by date) comes first."""
+    tables: dict[str, dict[str, dict[str, Any]]] = {}
+    for c in counts:
+        rows = tables.setdefault(c.model_version, {})
+        row = rows.setdefault(c.signal, {"signal": signal_words(c.signal), "right": 0,
+                                         "false_alarm": 0, "missed": 0})
+        row[c.verdict] = row.get(c.verdict, 0) + c.count
+    return [{"version": version,
+             # Rules, then the model, then what was missed (it belongs to no signal).
+             "rows": [row for _, row in sorted(rows.items(), key=lambda kv: (
+                 kv[0] == "-", kv[0].startswith("model:"), kv[0]))]}
+            for version, rows in sorted(tables.items(), reverse=True)]
+
+
 async def lead_page(request: Request) -> Response:
     staff = await _lead_page_staff(request)
     if isinstance(staff, Response):
@@ -177,7 +218,8 @@ async def lead_page(request: Request) -> Response:
     everything = await records.escalations(open_only=False)
     return await render(request, "lead.html", staff=staff,
                   open=[e for e in everything if e.state != "closed"],
-                  closed=[e for e in everything if e.state == "closed"][:50])
+                  closed=[e for e in everything if e.state == "closed"][:50],
+                  screen=screen_tables(await records.feedback_counts()))
 
 
 async def escalation_page(request: Request) -> Response:

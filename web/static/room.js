@@ -84,10 +84,15 @@ function reconcile(list, items, key, signature, render) {
   for (const node of [...list.children]) if (!keep.has(node)) node.remove();
 }
 
-/** Keep a row's open menu and focused control when it is redrawn. */
+/** Keep a row's open menus, chosen options and focused control when it is redrawn. */
 function carryOver(old, fresh) {
-  const menu = old.querySelector("details");
-  if (menu?.open) fresh.querySelector("details")?.setAttribute("open", "");
+  for (const menu of old.querySelectorAll("details[open]")) {
+    fresh.querySelector(`details.${menu.classList[0]}`)?.setAttribute("open", "");
+  }
+  for (const chosen of old.querySelectorAll("input:checked")) {
+    const same = fresh.querySelector(`input[name="${chosen.name}"][value="${chosen.value}"]`);
+    if (same) same.checked = true;
+  }
   const focused = document.activeElement;
   if (focused && old.contains(focused)) {
     const action = focused.dataset?.action;
@@ -193,6 +198,8 @@ function personRow(person) {
   if (isYou(person.id) || person.role !== "participant") return row;
   const target = { participant: person.id };
   if (isStaff()) {
+    const marker = checkInMarker(person, checkIns().filter((a) => a.participant.id === person.id));
+    if (marker) row.append(marker);
     if (person.hand) {
       row.append(button("Lower hand", "lower", () => send("hand.lower", target),
         { class: "small-button", "aria-label": `Lower hand for ${person.name}` }));
@@ -206,6 +213,7 @@ function personRow(person) {
         media.asideOf(person.id)
           ? button("End the private talk", "aside-end", () => send("aside.end", target))
           : button("Talk privately (aside)", "aside-start", () => send("aside.start", target)),
+        button("The screen missed something", "missed", (event) => screenMissed(person, event.currentTarget)),
         button("Remove", "remove", () => removePerson(person, false), { class: "danger" }),
         button("Remove and ban", "ban", () => removePerson(person, true), { class: "danger" })));
     row.append(menu);
@@ -217,7 +225,8 @@ function personRow(person) {
 }
 
 const personSig = (p) => JSON.stringify([p.name, p.role, p.hand, p.audio, p.video, p.speaking,
-  media.asideOf(p.id)?.facilitator.id, isStaff()]);
+  media.asideOf(p.id)?.facilitator.id, isStaff(),
+  checkIns().filter((a) => a.participant.id === p.id).map((a) => `${a.id}:${a.escalated ? 1 : 0}`)]);
 
 function sortedPeople() {
   // Facilitators first, then raised hands, then everyone else in arrival order.
@@ -256,7 +265,38 @@ const CATEGORY_WORDS = {
   suicide: "thoughts of suicide", self_harm: "self-harm", harm_to_baby: "thoughts about harm to the baby",
   psychosis: "possible signs of postpartum psychosis", domestic_abuse: "domestic abuse",
   immediate_danger: "immediate danger", substance_misuse: "alcohol or drugs",
+  partner_worry: "worry about someone close", low_mood: "low mood",
 };
+
+// A risk alert of concern is a quiet check-in (docs/protocol.md): no deadline, so it
+// sits on the person's row and in "Check in after the session", not among the alerts.
+const isCheckIn = (alert) => alert.kind === "risk" && alert.severity === "concern";
+const checkIns = () => [...state.alerts.values()].filter(isCheckIn);
+const urgentAlerts = () => [...state.alerts.values()].filter((a) => !isCheckIn(a));
+
+function aboutWords(alert) {
+  return (alert.categories ?? []).map((c) => CATEGORY_WORDS[c] ?? c.replaceAll("_", " ")).join(", ");
+}
+
+// Rule ids read "suicide.passive_wish"; a facilitator needs "passive wish".
+const ruleWords = (id) => `“${id.slice(id.indexOf(".") + 1).replaceAll("_", " ")}”`;
+
+/** Which part of the screen fired, in words, so a facilitator can judge it. */
+function signalWords(alert) {
+  const parts = [];
+  const rules = alert.rules ?? [];
+  if (rules.length) parts.push(`the screen's ${rules.length === 1 ? "rule" : "rules"} ${rules.map(ruleWords).join(", ")} matched`);
+  if (alert.model) {
+    const category = CATEGORY_WORDS[alert.model.category] ?? alert.model.category.replaceAll("_", " ");
+    parts.push(`the screen's model thought this sounded like ${category}`);
+  }
+  return parts.length ? `Why it was flagged: ${parts.join("; ")}.` : null;
+}
+
+/** Acknowledge, telling the server whether the screen was right (risk alerts only). */
+function ack(alert, verdict) {
+  send("alert.ack", verdict ? { alert: alert.id, verdict } : { alert: alert.id });
+}
 
 async function escalateAlert(alert) {
   const note = await askDialog({
@@ -276,6 +316,7 @@ function timesWord(alert) {
 
 function alertRow(alert) {
   const minutes = Math.max(1, Math.round((alert.ack_within ?? 300) / 60));
+  const about = aboutWords(alert);
   return el("li", { class: `alert ${alert.severity}`, "data-alert": alert.id },
     el("p", { class: "alert-head" },
       el("strong", { text: `${alert.participant.name} ${ALERT_WORDS[alert.kind] ?? "needs attention"}`
@@ -283,18 +324,24 @@ function alertRow(alert) {
       el("time", { datetime: alert.at, text: ` ${timeOf(alert.at)}` })),
     alert.text ? el("p", { class: "alert-text", text: alert.text }) : null,
     alert.message ? el("blockquote", { class: "alert-text", text: alert.message.text }) : null,
-    alert.categories?.length
-      ? el("p", { class: "hint", text: `About: ${alert.categories.map((c) => CATEGORY_WORDS[c] ?? c).join(", ")}`
-          + (alert.rules?.length ? ` (rules: ${alert.rules.join(", ")})` : "") })
-      : null,
+    about ? el("p", { class: "hint", text: `About: ${about}` }) : null,
+    signalWords(alert) ? el("p", { class: "hint", text: signalWords(alert) }) : null,
     alert.escalated || alert.overdue
       ? el("p", { class: "hint", text: alert.escalated ? "The safeguarding lead has been told." : "Still waiting to be acknowledged." })
       : null,
     el("p", { class: "hint", text: alert.severity === "urgent"
       ? `Urgent: please acknowledge within ${minutes} minute${minutes === 1 ? "" : "s"}.`
       : `Please acknowledge within ${minutes} minutes and check in with them privately.` }),
+    alert.kind === "risk"
+      ? el("p", { class: "hint", text: "“Right call” and “False alarm” acknowledge it too, and tell us how the screen did." })
+      : null,
     el("span", { class: "row-buttons" },
-      button("Acknowledge", "ack", () => send("alert.ack", { alert: alert.id }), { class: "primary small-button" }),
+      ...(alert.kind === "risk"
+        // The plain acknowledgement leads, so the buttons nudge nobody towards a verdict.
+        ? [button("Acknowledge", "ack", () => ack(alert), { class: "primary small-button" }),
+          button("Right call", "ack-right", () => ack(alert, "right"), { class: "small-button" }),
+          button("False alarm", "ack-false", () => ack(alert, "false_alarm"), { class: "small-button" })]
+        : [button("Acknowledge", "ack", () => ack(alert), { class: "primary small-button" })]),
       alert.escalated ? null : button("Escalate", "escalate", () => escalateAlert(alert), { class: "small-button" }),
       alert.kind === "risk" && alert.message
         ? button("Share the message with the group", "release",
@@ -302,21 +349,80 @@ function alertRow(alert) {
         : null));
 }
 
+/** Why a quiet check-in was raised, and "Done" (with the screen's verdict, if they like). */
+function checkInBody(alert, where) {
+  const name = `verdict-${where}-${alert.id}`;
+  const verdict = (value, text) => el("label", { class: "check" },
+    el("input", { type: "radio", name, value }), el("span", { text }));
+  const done = () => {
+    const chosen = document.querySelector(`input[name="${name}"]:checked`);
+    ack(alert, chosen?.value);
+  };
+  return el("div", { class: "check-in-body", "data-alert": alert.id },
+    el("p", { class: "hint" }, `${alert.participant.name} wrote this at `,
+      el("time", { datetime: alert.at, text: timeOf(alert.at) }), ":"),
+    alert.message ? el("blockquote", { class: "alert-text", text: alert.message.text }) : null,
+    aboutWords(alert) ? el("p", { text: `What it's about: ${aboutWords(alert)}` }) : null,
+    signalWords(alert) ? el("p", { class: "hint", text: signalWords(alert) }) : null,
+    // Intrusive thoughts are common and frightening (docs/domain.md): kindness, not alarm.
+    alert.categories?.includes("harm_to_baby")
+      ? el("p", { class: "hint", text: "Thoughts like this are common for new parents and often frightening for them. A kind word goes a long way." })
+      : null,
+    el("p", { class: "hint", text: "No rush: check in with them privately when it feels right, now or after the session." }),
+    el("fieldset", { class: "verdict" },
+      el("legend", { text: "Was the screen right to flag this? (optional)" }),
+      verdict("right", "Right call"), verdict("false_alarm", "False alarm")),
+    el("span", { class: "row-buttons" },
+      button("Done", "check-in-done", done, { class: "primary small-button",
+        "aria-label": `Done: checked in with ${alert.participant.name}` }),
+      button("Pass to the safeguarding lead", "escalate", () => escalateAlert(alert),
+        { class: "link-button", hidden: alert.escalated })));
+}
+
+/** The quiet marker on a person's row: one tap shows why. */
+function checkInMarker(person, open) {
+  if (!open.length) return null;
+  return el("details", { class: "check-in" },
+    el("summary", { "data-action": "check-in" }, open.length > 1 ? `Check in (${open.length})` : "Check in",
+      el("span", { class: "visually-hidden", text: ` with ${person.name}: why` })),
+    ...open.map((a) => checkInBody(a, "row")));
+}
+
+function checkInItem(alert) {
+  return el("li", {},
+    el("details", { class: "check-in" },
+      el("summary", { "data-action": "check-in" },
+        el("strong", { text: alert.participant.name }),
+        ` · ${aboutWords(alert) || "a message"} · `,
+        el("time", { datetime: alert.at, text: timeOf(alert.at) })),
+      checkInBody(alert, "list")));
+}
+
+function renderCheckIns() {
+  const open = checkIns();
+  reconcile($("check-ins"), open, (a) => a.id, (a) => `${a.id}:${a.escalated ? 1 : 0}`, checkInItem);
+  $("check-ins-empty").hidden = open.length > 0;
+  $("check-ins-count").hidden = open.length === 0;
+  $("check-ins-count").textContent = `(${open.length})`;
+}
+
 /** Staff: show what needs attention in the tab's title, for when it is in the background. */
 function renderTitle() {
   if (!isStaff()) return;
-  const waiting = state.alerts.size + state.lobby.size;
+  // Quiet check-ins stay quiet: only what has a deadline (and the waiting room) counts.
+  const waiting = urgentAlerts().length + state.lobby.size;
   document.title = waiting > 0 ? `(${waiting}) Group · Hearth` : "Group · Hearth";
 }
 
 function renderAlerts() {
-  renderTitle();
-  const alerts = [...state.alerts.values()];
+  const alerts = urgentAlerts();
   reconcile($("alerts"), alerts, (a) => a.id,
     (a) => `${a.id}:${a.escalated ? 1 : 0}:${a.overdue ? 1 : 0}:${a.count ?? 1}`, alertRow);
   $("alerts-empty").hidden = alerts.length > 0;
   $("alerts-count").hidden = alerts.length === 0;
   $("alerts-count").textContent = `(${alerts.length})`;
+  renderCheckIns();
+  renderPeople(); // the check-in markers on people's rows (and the title)
 }
 
 function renderControls() {
@@ -406,6 +512,16 @@ async function reportPerson(person) {
   }
 }
 
+// A facilitator saw something worrying the screen did not flag: only a count is kept.
+// Confirmed beside the button (the notices are off-screen on a phone by then).
+function screenMissed(person, from) {
+  if (!send("screen.missed", { participant: person.id })) return;
+  const items = from.closest(".menu-items");
+  items.querySelector(".missed-done")?.remove();
+  items.append(el("p", { class: "hint missed-done", role: "status",
+    text: `Thank you: counted for ${person.name}. Only the count is kept, never their words.` }));
+}
+
 async function denyPerson(person) {
   const ok = await confirmDialog({
     title: `Turn ${person.name} away?`,
@@ -481,12 +597,23 @@ function finish(why) {
   } else {
     next.textContent = "You can close this tab now.";
   }
+  showEndCheckIns(isStaff() ? checkIns() : []);
   setStatus(title);
   media.close();
   const closing = socket;
   socket = null;
   if (closing && closing.readyState <= WebSocket.OPEN) closing.close(1000);
   $("end-view").focus();
+}
+
+/** Staff: who might welcome a check-in, so nobody is forgotten once the room has gone. */
+function showEndCheckIns(open) {
+  $("end-check-ins").hidden = open.length === 0;
+  $("end-check-ins-list").replaceChildren(...open.map((a) => el("li", {},
+    el("strong", { text: a.participant.name }),
+    el("span", {}, `${aboutWords(a) || "a message"} · `,
+      el("time", { datetime: a.at, text: timeOf(a.at) })),
+    a.message ? el("blockquote", { class: "alert-text", text: a.message.text }) : null)));
 }
 
 // ---- protocol -----------------------------------------------------------------------------
@@ -608,7 +735,9 @@ const handlers = {
   alert(m) {
     state.alerts.set(m.id, { ...state.alerts.get(m.id), ...m }); // a re-sent one keeps what we knew
     renderAlerts();
-    announce(`Alert: ${m.participant.name} ${ALERT_WORDS[m.kind] ?? "needs attention"}.`);
+    announce(isCheckIn(m)
+      ? `Check in with ${m.participant.name} when you can: ${aboutWords(m) || "a message"}.`
+      : `Alert: ${m.participant.name} ${ALERT_WORDS[m.kind] ?? "needs attention"}.`);
   },
   "alert.acked"(m) { state.alerts.delete(m.alert); renderAlerts(); },
   "alert.escalated"(m) {
