@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from server import protocol as p
-from server.rooms.types import RaiseAlert, Screening, ScreenFeedback
+from server.rooms.types import Effect, RaiseAlert, ScreenFeedback, Screening
 from tests.rooms.test_machine import NOW, World, error_of, raised
 from tests.rooms.test_machine_properties import flatten
 
@@ -25,8 +25,8 @@ def screen(text: str) -> Screening:
     return Screening()
 
 
-def feedback(effects: list[object]) -> list[ScreenFeedback]:
-    return [e for e in flatten(effects) if isinstance(e, ScreenFeedback)]  # type: ignore[arg-type]
+def feedback(effects: list[Effect]) -> list[ScreenFeedback]:
+    return [e for e in flatten(effects) if isinstance(e, ScreenFeedback)]
 
 
 def test_a_concern_is_delivered_and_raised_without_a_deadline() -> None:
