@@ -1,188 +1,260 @@
-"""Measure the chat risk screen: how well it decides, and how fast.
+"""Measure the chat risk screen: the rules alone and the rules with the model, and how fast.
 
 Run on purpose from the repository root (prints figures, asserts nothing):
 
-    python bench/risk_eval.py            # figures
-    python bench/risk_eval.py --misses   # also list every message decided differently
+    python bench/risk_eval.py            # figures and speed
+    python bench/risk_eval.py --quick    # figures only
+    python bench/risk_eval.py --misses   # also list the validation split's misses
 
-Quality is reported on the sets in data/risk/README.md: EVAL_SET, which the rules
-were developed against (so its figures are optimistic); HELDOUT_SET to HELDOUT_SET_4, earlier
-held-out batches that have since been tuned on and folded into EVAL_SET (shown so their before and
-after figures can be compared); and the batches still kept out of rule tuning (the honest figures
-for phrasing the rules have never seen; the module docstring there says which set was seen when),
-whose misses are never listed. For each: recall and precision
-per category (any severity) and per severity level, the benign false-alarm rate (benign messages
-given any severity), and a confusion matrix of expected against decided severity.
+Quality is measured on every held-out set in data/risk/heldout/ (never trained on; only counts and
+rates are printed, never their messages) and on the validation split of data/risk/corpus/ and
+data/risk/legacy/ (development data: the model's thresholds were chosen on it, so its figures are
+optimistic; --misses lists its misses and false alarms). Per set, for both systems side by side:
 
-Speed is screen() calls per second on one core over the whole evaluation set, repeated for a few
-seconds; both wall-clock and CPU-time rates are printed, with the load average, because a busy
-machine slows wall-clock figures without the code changing.
+* urgent recall: urgent messages decided urgent;
+* concern recall: concern messages reaching a facilitator at any severity;
+* benign false alarms: benign messages given any severity;
+
+each with its 95% Wilson interval and counts, per language (Urdu also per script) and per
+category, then the rules + model confusion matrix. A summary pools the held-out sets against the
+aims. Speed is measured on one core over all the messages above, shuffled; wall-clock and
+CPU-time rates are both printed, with the load average, because a busy machine slows wall-clock
+figures without the code changing.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
+import random
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 # Run as a script from anywhere: make the repository importable (bench/ is not installed).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from server.safeguarding.risk import Decision, RiskScreen, Severity
-from tests.safeguarding.risk_sets import (
-    EVAL_SET,
-    HELDOUT_SET,
-    HELDOUT_SET_2,
-    HELDOUT_SET_3,
-    HELDOUT_SET_4,
-    HELDOUT_SET_5,
-    HELDOUT_SET_6,
+from server.safeguarding.assess import RiskAssessor, default_assessor
+from server.safeguarding.corpus import (
+    CATEGORIES,
+    LABELS,
+    Message,
+    corpus_hash,
+    load,
+    load_dir,
+    split,
 )
+from server.safeguarding.model import default_model
+from server.safeguarding.screening import default_screen
 
-Item = tuple[str, str, tuple[str, ...]]
-LEVELS = ("none", "concern", "urgent")
+DATA = Path(__file__).resolve().parents[1] / "data" / "risk"
 TIMING_SECONDS = 3.0
+SHUFFLE_SEED = 20240601
+Z95 = 1.959964
+
+# (name, expected label, whether a decided severity counts as a hit, aim, aim is a minimum)
+Metric = tuple[str, str, Callable[[str], bool], float, bool]
+METRICS: tuple[Metric, ...] = (
+    ("urgent recall", "urgent", lambda decided: decided == "urgent", 0.95, True),
+    ("concern recall", "concern", lambda decided: decided != "none", 0.85, True),
+    ("benign false alarms", "none", lambda decided: decided != "none", 0.03, False),
+)
+Slice = tuple[str, Callable[[Message], bool]]
 
 
-def ratio(part: int, whole: int) -> str:
-    return f"{part / whole:6.3f}" if whole else "     -"
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One set with the severity each system decided for each of its messages."""
+
+    name: str
+    messages: list[Message]
+    rules: list[str]
+    both: list[str]
 
 
-def report_quality(name: str, dataset: Sequence[Item], screen: RiskScreen, misses: bool) -> None:
-    """Print the figures for ``dataset``; with ``misses``, also list the messages decided wrongly.
-
-    Pass ``misses=False`` for a held-out set: reading its misses would make it development data.
-    """
-    decisions: list[Decision] = [screen.screen(text) for text, _, _ in dataset]
-    benign = sum(expected == "none" for _, expected, _ in dataset)
-    print(f"\n== {name}: {len(dataset)} messages, {benign} benign ==")
-
-    categories = [c for c in screen_categories(screen) if any(c in cats for _, _, cats in dataset)]
-    print(f"{'category':18s} {'support':>7s} {'recall':>7s} {'precision':>9s}")
-    for category in categories:
-        support = sum(category in cats for _, _, cats in dataset)
-        predicted = sum(category in d.categories for d in decisions)
-        hits = sum(
-            category in cats and category in d.categories
-            for (_, _, cats), d in zip(dataset, decisions, strict=True)
-        )
-        print(
-            f"{category:18s} {support:7d} {ratio(hits, support):>7s} {ratio(hits, predicted):>9s}"
-        )
-
-    print(f"\n{'severity':18s} {'support':>7s} {'recall':>7s} {'precision':>9s} {'flagged':>8s}")
-    for level in ("urgent", "concern"):
-        support = sum(expected == level for _, expected, _ in dataset)
-        predicted = sum(d.severity.value == level for d in decisions)
-        hits = sum(
-            expected == level and d.severity.value == level
-            for (_, expected, _), d in zip(dataset, decisions, strict=True)
-        )
-        flagged = sum(
-            expected == level and d.severity is not Severity.NONE
-            for (_, expected, _), d in zip(dataset, decisions, strict=True)
-        )
-        print(
-            f"{level:18s} {support:7d} {ratio(hits, support):>7s} "
-            f"{ratio(hits, predicted):>9s} {ratio(flagged, support):>8s}"
-        )
-    print("  (flagged: reached a facilitator at any severity)")
-
-    alarms = sum(
-        expected == "none" and d.severity is not Severity.NONE
-        for (_, expected, _), d in zip(dataset, decisions, strict=True)
-    )
-    print(f"\nbenign false-alarm rate {ratio(alarms, benign).strip()} ({alarms} of {benign})")
-
-    print("\nexpected \\ decided   " + " ".join(f"{level:>8s}" for level in LEVELS))
-    for expected_level in LEVELS:
-        row = [
-            sum(
-                expected == expected_level and d.severity.value == decided
-                for (_, expected, _), d in zip(dataset, decisions, strict=True)
-            )
-            for decided in LEVELS
-        ]
-        print(f"{expected_level:20s} " + " ".join(f"{n:8d}" for n in row))
-
-    if misses:
-        print("\nmessages decided differently (expected -> decided):")
-        for (text, expected, cats), d in zip(dataset, decisions, strict=True):
-            if d.severity.value != expected or tuple(sorted(d.categories)) != cats:
-                got = "/".join(sorted(d.categories)) or "-"
-                print(f"  {expected}/{'/'.join(cats) or '-'} -> {d.severity.value}/{got}: {text}")
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """The 95% Wilson score interval for k successes in n trials."""
+    p = k / n
+    centre = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / (1 + Z95**2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def screen_categories(screen: RiskScreen) -> list[str]:
-    """Category names in the rules file's order (read from the decisions the screen can give)."""
-    seen: dict[str, None] = {}
-    for text, _, _ in EVAL_SET:
-        for category in screen.screen(text).categories:
-            seen.setdefault(category, None)
-    order = [
-        "immediate_danger",
-        "suicide",
-        "self_harm",
-        "harm_to_baby",
-        "psychosis",
-        "domestic_abuse",
-        "substance_misuse",
-    ]
-    return [c for c in order if c in seen] + [c for c in seen if c not in order]
+def cell(k: int, n: int) -> str:
+    if not n:
+        return f"{'-':>31s}"
+    lo, hi = wilson(k, n)
+    return f"{k / n:5.3f} [{lo:.3f}-{hi:.3f}] {k:5d}/{n:<5d}"
 
 
-def rate(texts: Sequence[str], work: Callable[[str], object]) -> tuple[float, float]:
-    """Calls per second over ``texts`` repeated for TIMING_SECONDS: (wall clock, CPU time)."""
-    for text in texts:  # warm-up: first calls pay for lazily built state in re and the index
+def count(messages: Sequence[Message], decided: Sequence[str], metric: Metric,
+          keep: Callable[[Message], bool] = lambda m: True) -> tuple[int, int]:
+    """(hits, support) of ``metric`` over the messages that ``keep`` selects."""
+    _, label, hit, _, _ = metric
+    pairs = [(m, d) for m, d in zip(messages, decided, strict=True)
+             if m.label == label and keep(m)]
+    return sum(hit(d) for _, d in pairs), len(pairs)
+
+
+def language_slices(messages: Sequence[Message]) -> list[Slice]:
+    """'all', then each language present (only if more than one), and Urdu by script."""
+    present = {(m.language, m.script) for m in messages}
+    languages = sorted({lang for lang, _ in present}, key=("en", "pl", "ur").index)
+    out: list[Slice] = [("all", lambda m: True)]
+    if len(languages) > 1:
+        out += [(lang, written_in(lang)) for lang in languages]
+    if "ur" in languages:
+        out += [(f"ur/{script}", written_in("ur", script)) for script in ("latn", "arab")
+                if ("ur", script) in present]
+    return out
+
+
+def written_in(language: str, script: str | None = None) -> Callable[[Message], bool]:
+    return lambda m: m.language == language and script in (None, m.script)
+
+
+def about(category: str) -> Callable[[Message], bool]:
+    return lambda m: category in m.categories
+
+
+def header(first: str, width: int = 31) -> str:
+    return f"{first:32s}  {'rules alone':^{width}s}  {'rules + model':^{width}s}".rstrip()
+
+
+def report_set(s: Scored) -> None:
+    counts = "  ".join(f"{sum(m.label == lab for m in s.messages)} {lab}" for lab in LABELS)
+    print(f"\n== {s.name}: {len(s.messages)} messages ({counts}) ==")
+    print(header("slice / metric"))
+    for slice_name, keep in language_slices(s.messages):
+        for metric in METRICS:
+            rules = count(s.messages, s.rules, metric, keep)
+            if rules[1]:
+                both = count(s.messages, s.both, metric, keep)
+                print(f"{slice_name:8s} {metric[0]:23s}  {cell(*rules)}  {cell(*both)}")
+    print("\n" + header("category / metric"))
+    for category in CATEGORIES:
+        for metric in METRICS[:2]:
+            rules = count(s.messages, s.rules, metric, about(category))
+            if rules[1]:
+                both = count(s.messages, s.both, metric, about(category))
+                print(f"{category:17s} {metric[0]:14s}  {cell(*rules)}  {cell(*both)}")
+    print("\nrules + model: expected \\ decided " + " ".join(f"{lab:>8s}" for lab in LABELS))
+    for expected in LABELS:
+        row = [sum(m.label == expected and d == decided for m, d in zip(s.messages, s.both,
+                                                                      strict=True))
+               for decided in LABELS]
+        print(f"{expected:33s} " + " ".join(f"{n:8d}" for n in row))
+
+
+def report_summary(held_out: Sequence[Scored]) -> None:
+    messages = [m for s in held_out for m in s.messages]
+    rules = [d for s in held_out for d in s.rules]
+    both = [d for s in held_out for d in s.both]
+    print(f"\n== summary: all {len(held_out)} held-out sets pooled, {len(messages)} messages ==")
+    print("aims: urgent recall >= 0.95, concern recall >= 0.85, benign false alarms <= 0.03")
+    print("(met/not met by the point estimate; the interval says how sure that is)")
+    print(header("slice / metric", 39))
+    for slice_name, keep in language_slices(messages):
+        for metric in METRICS:
+            cells = []
+            for decided in (rules, both):
+                k, n = count(messages, decided, metric, keep)
+                met = n and (k / n >= metric[3] if metric[4] else k / n <= metric[3])
+                cells.append(f"{cell(k, n)} {'met' if met else 'NOT met':7s}")
+            print(f"{slice_name:8s} {metric[0]:23s}  {cells[0]}  {cells[1]}")
+
+
+def report_misses(s: Scored) -> None:
+    """The validation split's misses and false alarms (never call this on a held-out set)."""
+    print(f"\n== {s.name}: misses and false alarms (expected -> rules / rules + model) ==")
+    for m, rules, both in zip(s.messages, s.rules, s.both, strict=True):
+        # A miss is a recall metric's non-hit; a false alarm is the false-alarm metric's hit.
+        if any(label == m.label and hit(d) != minimum
+               for _, label, hit, _, minimum in METRICS for d in (rules, both)):
+            cats = "/".join(m.categories) or "-"
+            print(f"  {m.id} {m.label}/{cats} -> {rules} / {both}: {m.text}")
+
+
+def timed(texts: Sequence[str], work: Callable[[str], object]) -> None:
+    """Call ``work`` on ``texts`` in turn for TIMING_SECONDS; print rates and latencies."""
+    for text in texts:  # warm-up: first calls pay for lazily built state
         work(text)
-    calls = 0
-    wall0, cpu0 = time.perf_counter(), time.process_time()
-    while time.perf_counter() - wall0 < TIMING_SECONDS:
-        for text in texts:
-            work(text)
-        calls += len(texts)
-    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    return calls / wall, calls / cpu
+    latencies: list[int] = []
+    wall0, cpu0 = time.perf_counter_ns(), time.process_time_ns()
+    deadline = wall0 + int(TIMING_SECONDS * 1e9)
+    for text in itertools.cycle(texts):
+        start = time.perf_counter_ns()
+        work(text)
+        end = time.perf_counter_ns()
+        latencies.append(end - start)
+        if end >= deadline:
+            break
+    wall, cpu = time.perf_counter_ns() - wall0, time.process_time_ns() - cpu0
+    latencies.sort()
+    p50, p99 = (latencies[int(q * (len(latencies) - 1))] / 1e3 for q in (0.50, 0.99))
+    calls = len(latencies)
+    print(f"{calls * 1e9 / wall:9,.0f} msg/s wall {calls * 1e9 / cpu:9,.0f} msg/s CPU"
+          f"   p50 {p50:8,.1f} us   p99 {p99:8,.1f} us   ({calls:,} calls)")
 
 
-def report_speed(screen: RiskScreen) -> None:
-    everything = [text for text, _, _ in EVAL_SET]
-    benign = [text for text, expected, _ in EVAL_SET if expected == "none"]
-    print(f"\n== speed: screen() on one core, {TIMING_SECONDS:.0f} s per line ==")
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(
-        f"load average {load:.2f} on {os.cpu_count()} cores (wall-clock figures suffer under load)"
-    )
-    for label, texts in (("whole eval set", everything), ("benign messages only", benign)):
-        wall, cpu = rate(texts, screen.screen)
-        print(f"{label:22s} {wall:9,.0f} msg/s wall   {cpu:9,.0f} msg/s CPU")
-    wall, cpu = rate(everything, screen.screen_exhaustively)
-    print(f"{'without word index':22s} {wall:9,.0f} msg/s wall   {cpu:9,.0f} msg/s CPU")
-    started = time.perf_counter()
-    RiskScreen.default()
-    print(f"compiling the rules takes {1000 * (time.perf_counter() - started):.0f} ms")
+def report_model(training_files: Sequence[Path]) -> None:
+    """Which model, and whether the corpus changed since it was trained (the split moves then)."""
+    model = default_model()
+    print(f"model {model.version}, thresholds {dict(model.thresholds)}")
+    # The card's hash covers the corpus files and data/risk/languages.json.
+    hashed = [*training_files, DATA / "languages.json"]
+    if model.card.get("corpus_sha256") != corpus_hash(hashed):
+        new = [p.name for p in training_files if p.name not in model.card.get("corpus_files", ())]
+        print("NOTE: data/risk/corpus and legacy changed since the model was trained, so the\n"
+              "validation split is not the one its thresholds were chosen on (groups can move);"
+              f"\nfiles it never saw: {', '.join(new) or 'none (files edited)'}")
+
+
+def report_speed(texts: list[str], rules: RiskAssessor, both: RiskAssessor) -> None:
+    if hasattr(os, "sched_setaffinity"):
+        core = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {core})
+        pinned = f"pinned to core {core}"
+    else:
+        pinned = "not pinned (no sched_setaffinity)"
+    random.Random(SHUFFLE_SEED).shuffle(texts)
+    print(f"\n== speed: {len(texts):,} held-out and validation messages shuffled "
+          f"(seed {SHUFFLE_SEED}), ~{TIMING_SECONDS:.0f} s each, {pinned} ==")
+    load_avg = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average {load_avg:.2f} on {os.cpu_count()} cores "
+          "(wall-clock figures suffer under load)")
+    model = default_model()
+    for name, work in (("rules alone", rules.assess), ("rules + model", both.assess),
+                       ("model alone", model.score)):
+        print(f"{name:14s}", end=" ", flush=True)
+        timed(texts, work)
 
 
 def main() -> None:
-    misses = "--misses" in sys.argv[1:]
-    screen = RiskScreen.default()
-    report_quality("EVAL_SET (rules developed against it)", EVAL_SET, screen, misses)
-    for name, dataset in (
-        ("HELDOUT_SET (tuned on in round five; part of EVAL_SET)", HELDOUT_SET),
-        ("HELDOUT_SET_2 (tuned on in round five; part of EVAL_SET)", HELDOUT_SET_2),
-        ("HELDOUT_SET_3 (tuned on in round five; part of EVAL_SET)", HELDOUT_SET_3),
-        ("HELDOUT_SET_4 (tuned on in round six; part of EVAL_SET)", HELDOUT_SET_4),
-    ):
-        report_quality(name, dataset, screen, misses)
-    # Held out: figures only, never the list of misses, whatever the flag says.
-    for name, dataset in (
-        ("HELDOUT_SET_5 (kept out of tuning; written before round six)", HELDOUT_SET_5),
-        ("HELDOUT_SET_6 (kept out of tuning; written after round six froze)", HELDOUT_SET_6),
-    ):
-        report_quality(name, dataset, screen, False)
-    report_speed(screen)
+    args = sys.argv[1:]
+    held_out_files = sorted((DATA / "heldout").glob("*.jsonl"))
+    held_out = load_dir(DATA / "heldout")
+    _, validation = split(load_dir(DATA / "corpus", DATA / "legacy"), held_out)
+    rules = RiskAssessor(default_screen(), None)
+    both = default_assessor()
+    report_model(sorted(p for d in ("corpus", "legacy") for p in (DATA / d).glob("*.jsonl")))
+
+    def scored(name: str, messages: list[Message]) -> Scored:
+        return Scored(name, messages, [rules.assess(m.text).severity.value for m in messages],
+                      [both.assess(m.text).severity.value for m in messages])
+
+    held = [scored(f"{p.stem} (held out)", load(p)) for p in held_out_files]
+    dev = scored("validation split (development data)", validation)
+    for s in (*held, dev):
+        report_set(s)
+    report_summary(held)
+    if "--misses" in args:
+        report_misses(dev)  # validation only: held-out misses are never listed
+    if "--quick" not in args:
+        report_speed([m.text for m in (*held_out, *validation)], rules, both)
 
 
 if __name__ == "__main__":

@@ -208,3 +208,33 @@ def test_the_assessor_never_raises_on_any_text() -> None:
     for text in ("", " ", "\u0000", "x" * 5000, "😭" * 300, "\u202e\u200b", "."):
         found = ASSESSOR.assess(text)
         assert found.severity in Severity
+
+
+# --- floors on the held-out sets -------------------------------------------------------------
+
+# Measured with `python bench/risk_eval.py` on model linear-2026-12-06-8297579e, all five
+# held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign alarms)
+# as counts out of (urgent, concern, benign). The rules alone scored en 147/273, 93/190, 16/241;
+# pl 0/42, 0/36, 0/42; ur 2/42, 2/36, 2/42. Raise these only with a fresh held-out set, never by
+# tuning on these sets; only the counts are reported, never which messages.
+FLOORS = {
+    "en": ((236, 273), (180, 190), (30, 241)),
+    "pl": ((25, 42), (34, 36), (4, 42)),
+    "ur": ((22, 42), (29, 36), (6, 42)),
+}
+
+
+@pytest.mark.parametrize("language", sorted(FLOORS))
+def test_held_out_floor_for_rules_and_model(language: str) -> None:
+    messages = [m for msgs in HELD_OUT.values() for m in msgs if m.language == language]
+    decided = [(m.label, ASSESSOR.assess(m.text).severity.value) for m in messages]
+    urgent = sum(label == "urgent" and got == "urgent" for label, got in decided)
+    concern = sum(label == "concern" and got != "none" for label, got in decided)
+    alarms = sum(label == "none" and got != "none" for label, got in decided)
+    totals = Counter(label for label, _ in decided)
+    (min_urgent, n_urgent), (min_concern, n_concern), (max_alarms, n_benign) = FLOORS[language]
+    assert (totals["urgent"], totals["concern"], totals["none"]) == (n_urgent, n_concern,
+                                                                      n_benign)
+    assert urgent >= min_urgent, f"urgent {urgent}/{n_urgent}"
+    assert concern >= min_concern, f"concern {concern}/{n_concern}"
+    assert alarms <= max_alarms, f"false alarms {alarms}/{n_benign}"
