@@ -52,7 +52,9 @@ class RiskAssessor:
     def assess(self, text: str) -> Assessment:
         decision = self.screen.screen(text)
         rules = tuple(dict.fromkeys(m.rule for m in decision.matches))
-        if self.model is None:
+        if self.model is None or decision.severity is Severity.URGENT:
+            # Nothing is above urgent: the rules' explanation says it all, and the model's
+            # time is saved for the texts it might raise.
             return Assessment(decision.severity, decision.categories, rules)
         score = self.model.score(text)
         severity = decision.severity
