@@ -43,6 +43,16 @@ async def counted_more(h: Harness, before: dict[str, int], signal: str,
     raise AssertionError(f"{signal} {verdict} was never counted")
 
 
+async def group_with_robin(h: Harness, tabs: OpenTab, account: tuple[str, str], *,
+                           phone: bool = False) -> tuple[Tab, Tab, str]:
+    """A live group: a facilitator (on a desktop, or a phone), and Robin admitted on a phone."""
+    room_id, invite = await h.room(name="Mums' circle")
+    fac = await (tabs(viewport=PHONE) if phone else tabs())
+    part = await tabs(viewport=PHONE)
+    await facilitate(fac, account, room_id)
+    return fac, part, await come_in(fac, part, invite, "Robin")
+
+
 def sent(tab: Tab, kind: str) -> list[dict[str, Any]]:
     return [frame for frame in tab.sent if frame.get("type") == kind]
 
@@ -65,11 +75,7 @@ async def lead_sees(tab: Tab, h: Harness, version: str, signal: str, column: int
 
 async def test_a_concern_is_a_quiet_check_in_and_done_counts_the_verdict(
         h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str]) -> None:
-    room_id, invite = await h.room(name="Mums' circle")
-    fac = await tabs(viewport=PHONE)
-    part = await tabs(viewport=PHONE)
-    await facilitate(fac, facilitator_account, room_id)
-    name = await come_in(fac, part, invite, "Robin")
+    fac, part, name = await group_with_robin(h, tabs, facilitator_account, phone=True)
     before = await counted(h, "rule:suicide.burden", "right")
     await say(part, CONCERN)
 
@@ -111,11 +117,7 @@ async def test_a_concern_is_a_quiet_check_in_and_done_counts_the_verdict(
 
 async def test_open_check_ins_are_listed_when_the_session_ends(
         h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str]) -> None:
-    room_id, invite = await h.room(name="Mums' circle")
-    fac = await tabs()
-    part = await tabs(viewport=PHONE)
-    await facilitate(fac, facilitator_account, room_id)
-    name = await come_in(fac, part, invite, "Robin")
+    fac, part, name = await group_with_robin(h, tabs, facilitator_account)
     await say(part, CONCERN)
     await expect(person(fac, name).locator("details.check-in")).to_be_visible()
 
@@ -136,11 +138,7 @@ async def test_open_check_ins_are_listed_when_the_session_ends(
 
 async def test_an_urgent_alert_says_why_in_words_and_takes_a_verdict(
         h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str]) -> None:
-    room_id, invite = await h.room(name="Mums' circle")
-    fac = await tabs()
-    part = await tabs(viewport=PHONE)
-    await facilitate(fac, facilitator_account, room_id)
-    name = await come_in(fac, part, invite, "Robin")
+    fac, part, name = await group_with_robin(h, tabs, facilitator_account)
     before = await counted(h, "rule:suicide.kill_self", "false_alarm")
     await say(part, URGENT)
 
@@ -163,11 +161,7 @@ async def test_an_urgent_alert_says_why_in_words_and_takes_a_verdict(
 
 async def test_the_screen_missed_something_is_counted_without_words(
         h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str]) -> None:
-    room_id, invite = await h.room(name="Mums' circle")
-    fac = await tabs(viewport=PHONE)
-    part = await tabs(viewport=PHONE)
-    await facilitate(fac, facilitator_account, room_id)
-    name = await come_in(fac, part, invite, "Robin")
+    fac, part, name = await group_with_robin(h, tabs, facilitator_account, phone=True)
     before = await counted(h, "-", "missed")
     await say(part, "Honestly I've been giving my things away this week")
 
