@@ -288,7 +288,10 @@ function signalWords(alert) {
   if (rules.length) parts.push(`the screen's ${rules.length === 1 ? "rule" : "rules"} ${rules.map(ruleWords).join(", ")} matched`);
   if (alert.model) {
     const category = CATEGORY_WORDS[alert.model.category] ?? alert.model.category.replaceAll("_", " ");
-    parts.push(`the screen's model thought this sounded like ${category}`);
+    // The score in plain words: facilitators weigh "very likely" differently from "possibly".
+    const score = alert.model.score ?? 0;
+    const sure = score >= 0.95 ? "very likely" : score >= 0.8 ? "likely" : "possibly";
+    parts.push(`the screen's model thought this ${sure} sounded like ${category} (score ${score.toFixed(2)})`);
   }
   return parts.length ? `Why it was flagged: ${parts.join("; ")}.` : null;
 }
