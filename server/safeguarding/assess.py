@@ -58,7 +58,8 @@ class RiskAssessor:
             return Assessment(decision.severity, decision.categories, rules)
         score = self.model.score(text)
         severity = decision.severity
-        thresholds = self.model.thresholds[score.language]
+        levels = self.model.thresholds
+        thresholds = levels.get(score.language) or levels["en"]  # a language it has no pair for
         if score.urgent >= thresholds["urgent"]:
             fired = Severity.URGENT
         elif score.any_risk >= thresholds["concern"]:
