@@ -145,6 +145,37 @@ def words_key(text: str) -> str:
     return " ".join(tokens(text))
 
 
+NEAR: Final = 0.6  # shingle overlap (Jaccard) at which two messages count as the same one
+
+
+def _shingles(text: str) -> frozenset[tuple[str, ...]]:
+    """Pairs of neighbouring words (single words for a one-word message): what "nearly the
+    same words" compares. Pairs, not longer runs, so that one typo does not hide a copy."""
+    words = tokens(text)
+    size = min(2, len(words))
+    return frozenset(tuple(words[i:i + size]) for i in range(len(words) - size + 1))
+
+
+def near_duplicates(messages: Sequence[Message], others: Sequence[Message],
+                    threshold: float = NEAR) -> set[str]:
+    """The ids of ``messages`` whose shingles overlap some message of ``others`` by at least
+    ``threshold`` (a reworded copy with a typo or an extra clause, not only the same words)."""
+    by_shingle: dict[tuple[str, ...], list[frozenset[tuple[str, ...]]]] = {}
+    for other in others:
+        shingles = _shingles(other.text)
+        for shingle in shingles:
+            by_shingle.setdefault(shingle, []).append(shingles)
+    found = set()
+    for message in messages:
+        mine = _shingles(message.text)
+        for shingle in mine:
+            if any(len(mine & theirs) >= threshold * len(mine | theirs)
+                   for theirs in by_shingle.get(shingle, ())):
+                found.add(message.id)
+                break
+    return found
+
+
 def _bucket(key: str, parts: int) -> int:
     return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") % parts
 
@@ -154,9 +185,11 @@ def split(messages: Sequence[Message], held_out: Sequence[Message] = (),
     """(training, validation): about one group in ``validation_share`` goes to validation.
 
     Groups are a message with its variants, merged with any other group sharing a near-duplicate
-    text. Messages that duplicate a held-out message are dropped from both.
+    text. Messages that nearly duplicate a held-out message (``near_duplicates``: writers given
+    the same labelling guide sometimes wrote its examples) are dropped from both.
     """
     banned = {words_key(m.text) for m in held_out}
+    too_near = near_duplicates(messages, held_out)
     parent: dict[str, str] = {}
 
     def root(key: str) -> str:
@@ -173,7 +206,7 @@ def split(messages: Sequence[Message], held_out: Sequence[Message] = (),
     kept = []
     for message in messages:
         key = words_key(message.text)
-        if key in banned:
+        if key in banned or message.id in too_near:
             continue
         kept.append(message)
         join(message.id, message.base)

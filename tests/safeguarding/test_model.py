@@ -79,6 +79,8 @@ def test_no_held_out_text_is_trained_on_and_splits_do_not_share_near_duplicates(
     held_keys = {corpus.words_key(m.text) for m in held}
     train_keys = {corpus.words_key(m.text) for m in training}
     assert not held_keys & train_keys
+    # Nor anything nearly the same (a typo, an extra clause): writers shared the guide's examples.
+    assert not corpus.near_duplicates(training + validation, held)
     assert not train_keys & {corpus.words_key(m.text) for m in validation}
     # A variant is in the split of the message it varies.
     split_of = {m.id: "t" for m in training} | {m.id: "v" for m in validation}
@@ -86,6 +88,20 @@ def test_no_held_out_text_is_trained_on_and_splits_do_not_share_near_duplicates(
         if message.base in split_of:
             assert split_of[message.base] == split_of[message.id], message.id
     assert 0.12 <= len(validation) / (len(training) + len(validation)) <= 0.28
+
+
+def test_near_duplicates_are_reworded_copies_not_shared_words() -> None:
+    def message(id_: str, text: str) -> corpus.Message:
+        return corpus.Message(id=id_, text=text, label="none", categories=(), audience="any",
+                              language="en", script="latn", written="test", source="test")
+
+    held = [message("h", "this teething is actually killing me, 4 teeth at once")]
+    near = [message("typo", "this teething is actualy killing me 4 teeth at once 😩"),
+            message("clause", "this teething is actually killing me, 4 teeth at once, send cake"),
+            message("case", "This teething is actually killing me! 4 teeth at once")]
+    apart = [message("other", "this teething is a nightmare, 2 teeth at once"),
+             message("words", "killing me softly was on the radio at once")]
+    assert corpus.near_duplicates(near + apart, held) == {"typo", "clause", "case"}
 
 
 def test_a_malformed_corpus_line_is_named(tmp_path: Path) -> None:
