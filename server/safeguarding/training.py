@@ -286,7 +286,11 @@ def build(root: Path, out: Path | None, *, check: bool = False) -> str:
         "risk_model.json")))
     today = None
     if check:
-        today = dt.date.fromisoformat(json.loads(shipped_path.read_text())["card"]["trained"])
+        try:
+            today = dt.date.fromisoformat(json.loads(shipped_path.read_text())["card"]["trained"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SystemExit(f"error: cannot read the model to check, {shipped_path}: {exc}"
+                             ) from None
     screen = default_screen()
     result = train(folders, root / "heldout", screen=lambda t: screen.screen(t).severity.value,
                    today=today)
