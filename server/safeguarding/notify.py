@@ -245,21 +245,29 @@ class Notifier:
             self._batch = None
             now = asyncio.get_running_loop().time()
             listed = [notice for notice in batch.notices if self.budget.admit(notice, now)]
+            # The summary ("and N more") goes out after the notices it follows, even when
+            # closing sends both at once.
+            delivered = asyncio.Event()
             if self.budget.over and self._summary is None:
                 wake = self._summary_wake = asyncio.Event()
                 delay = 0.0 if self._closing else max(0.0, self.budget.window_end - now)
-                self._summary = self._spawn(self._summary_later(wake, delay))
-            if listed:
-                await self._deliver(listed)
+                self._summary = self._spawn(self._summary_later(wake, delay, delivered))
+            try:
+                if listed:
+                    await self._deliver(listed)
+            finally:
+                delivered.set()
         finally:
             if self._batch is batch:
                 self._batch = None
             if not batch.done.done():
                 batch.done.set_result(None)
 
-    async def _summary_later(self, wake: asyncio.Event, delay: float) -> None:
+    async def _summary_later(self, wake: asyncio.Event, delay: float,
+                             after: asyncio.Event) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), delay)
+        await after.wait()
         self._summary = None
         self._summary_wake = None
         summary = self.budget.take_summary(self.lead_url or "")
