@@ -228,15 +228,15 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 
 # --- floors on the held-out sets -------------------------------------------------------------
 
-# Measured with `python bench/risk_eval.py` on model linear-2026-12-06-8297579e, all five
+# Measured with `python bench/risk_eval.py` on model linear-2026-12-06-1d254619, all six
 # held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign alarms)
-# as counts out of (urgent, concern, benign). The rules alone scored en 147/273, 93/190, 16/241;
-# pl 0/42, 0/36, 0/42; ur 2/42, 2/36, 2/42. Raise these only with a fresh held-out set, never by
-# tuning on these sets; only the counts are reported, never which messages.
+# as counts out of (urgent, concern, benign). The rules alone scored en 171/326, 109/236,
+# 20/292; pl 0/68, 0/59, 0/68; ur 2/68, 2/59, 2/68. Raise these only with a fresh held-out set,
+# never by tuning on these sets; only the counts are reported, never which messages.
 FLOORS = {
-    "en": ((236, 273), (180, 190), (30, 241)),
-    "pl": ((25, 42), (34, 36), (4, 42)),
-    "ur": ((22, 42), (29, 36), (6, 42)),
+    "en": ((272, 326), (224, 236), (31, 292)),
+    "pl": ((58, 68), (56, 59), (6, 68)),
+    "ur": ((44, 68), (56, 59), (7, 68)),
 }
 
 
