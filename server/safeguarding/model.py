@@ -25,12 +25,13 @@ to a browser); the same integers are used in Python and in JavaScript, so both a
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, cast
 
 import numpy as np
 
@@ -132,7 +133,7 @@ class LinearRiskModel:
         self._rows = np.column_stack([idf * idf, idf[:, None] * label * label_scale])
         self._category_rows = idf[:, None] * category * category_scale
         self._words: dict[str, frozenset[int]] = {}
-        self._last: tuple[str, tuple[list[set[int]], str, Any, Any]] | None = None
+        self._last: tuple[str, tuple[list[set[int]], str, list[float], list[float]]] | None = None
 
     @property
     def version(self) -> str:
@@ -157,10 +158,10 @@ class LinearRiskModel:
         return found
 
     def _indexes(self, words: list[str]) -> set[int]:
-        found: set[int] = set().union(*map(self._word, words))
-        index = self._index
-        found.update(i for i in map(index.get, feats.bigrams(words)) if i is not None)
-        return found
+        found: set[int | None] = set().union(*map(self._word, words))
+        found.update(map(self._index.get, feats.bigrams(words)))
+        found.discard(None)  # bigrams the model does not know
+        return cast(set[int], found)
 
     def _pieces(self, text: str) -> tuple[list[set[int]], str]:
         """The feature rows of the whole text, then of each sentence when there are several
@@ -174,36 +175,36 @@ class LinearRiskModel:
         if len(parts) == 1:
             return [self._indexes(words)], language
         pieces = [self._indexes(part) for part in parts]
-        whole = set().union(*pieces)
-        whole.update(i for i in map(self._index.get, feats.bigrams(words)) if i is not None)
-        return [whole, *pieces], language
+        whole: set[int | None] = set().union(*pieces)
+        # The whole text's features are its sentences' and the word pairs across their ends.
+        whole.update(map(self._index.get, ["b:" + a[-1] + " " + b[0]
+                                           for a, b in itertools.pairwise(parts)]))
+        whole.discard(None)
+        return [cast(set[int], whole), *pieces], language
 
-    def _label(self, pieces: list[set[int]]) -> tuple[Any, Any]:
-        """Per piece: (chance of urgent, chance of concern or urgent). One NumPy pass over all
-        the pieces' rows, whatever their number (one piece, the usual case, in plain floats:
-        a dozen small NumPy calls would cost more than the sums)."""
+    def _label(self, pieces: list[set[int]]) -> tuple[list[float], list[float]]:
+        """Per piece: (chance of urgent, chance of concern or urgent). One NumPy gather and sum
+        over all the pieces' rows, then plain floats: a message has few pieces, and a dozen
+        small NumPy calls would cost more than the arithmetic."""
         if not pieces:
-            return np.zeros(1), np.zeros(1)
-        if len(pieces) == 1:
-            return tuple(np.array([value]) for value in self._one(pieces[0]))  # type: ignore[return-value]
-        rows = [i for piece in pieces for i in piece]
-        sizes = [len(piece) for piece in pieces]
-        starts = np.cumsum([0, *sizes[:-1]])
-        kept = [k for k, n in enumerate(sizes) if n]  # reduceat would misread empty pieces
-        sums = np.zeros((len(pieces), 3))
-        if kept:
-            sums[kept] = np.add.reduceat(self._rows[rows], starts[kept], axis=0)
-        norms = np.sqrt(sums[:, 0])
-        norms[norms == 0] = 1.0
-        concern = sums[:, 1] / norms + self._label_bias[0]
-        urgent = sums[:, 2] / norms + self._label_bias[1]
-        top = np.maximum(0.0, np.maximum(concern, urgent))
-        e_none, e_concern, e_urgent = np.exp(-top), np.exp(concern - top), np.exp(urgent - top)
-        total = e_none + e_concern + e_urgent
-        return e_urgent / total, (e_concern + e_urgent) / total
+            return [0.0], [0.0]
+        flat: list[int] = []
+        starts = []
+        for piece in pieces:
+            if piece:  # reduceat would misread an empty piece
+                starts.append(len(flat))
+                flat.extend(piece)
+        sums = iter(np.add.reduceat(self._rows[np.array(flat, np.intp)], starts, axis=0).tolist()
+                    if flat else ())
+        urgent, any_risk = [], []
+        for piece in pieces:
+            u, a = self._chances(*(next(sums) if piece else (0.0, 0.0, 0.0)))
+            urgent.append(u)
+            any_risk.append(a)
+        return urgent, any_risk
 
-    def _one(self, piece: set[int]) -> tuple[float, float]:
-        q, concern, urgent = self._rows[np.fromiter(piece, np.intp, len(piece))].sum(axis=0)
+    def _chances(self, q: float, concern: float, urgent: float) -> tuple[float, float]:
+        """Softmax of [none, concern, urgent] from a piece's summed rows (no feature: biases)."""
         norm = math.sqrt(q) or 1.0
         concern = concern / norm + self._label_bias[0]
         urgent = urgent / norm + self._label_bias[1]
@@ -213,7 +214,8 @@ class LinearRiskModel:
         total = e_none + e_concern + e_urgent
         return e_urgent / total, (e_concern + e_urgent) / total
 
-    def _evaluate(self, text: str) -> tuple[list[set[int]], str, Any, Any]:
+    def _evaluate(self, text: str
+                  ) -> tuple[list[set[int]], str, list[float], list[float]]:
         # The assessor asks for the category of a text it has just scored: remember the last.
         last = self._last
         if last is not None and last[0] == text:
@@ -226,16 +228,14 @@ class LinearRiskModel:
     def score(self, text: str) -> ModelScore:
         """The label scores; see :meth:`categorise` for what the risk is about."""
         _, language, p_urgent, p_any = self._evaluate(text)
-        return ModelScore(urgent=float(p_urgent.max()), any_risk=float(p_any.max()),
-                          language=language)
+        return ModelScore(urgent=max(p_urgent), any_risk=max(p_any), language=language)
 
     def categorise(self, text: str) -> ModelScore:
         """:meth:`score` with the category the riskiest piece most resembles (for a text the
         model raised, to say what it is about)."""
         pieces, language, p_urgent, p_any = self._evaluate(text)
-        plain = ModelScore(urgent=float(p_urgent.max()), any_risk=float(p_any.max()),
-                           language=language)
-        rows = list(pieces[int(np.argmax(p_any))]) if pieces else []
+        plain = ModelScore(urgent=max(p_urgent), any_risk=max(p_any), language=language)
+        rows = list(pieces[p_any.index(max(p_any))]) if pieces else []
         if not rows:
             return plain
         norm = math.sqrt(float(self._rows[rows, 0].sum()))
