@@ -80,6 +80,14 @@ async def test_the_model_catches_what_the_rules_miss_and_says_so(hs: SuiteHarnes
     """Passive suicidal thinking the rules have no pattern for: the model raises it, and the
     alert names the model's version, category and score so the facilitator can see why."""
     assert default_screen().screen(MODEL_ONLY).severity.value == "none"
+
+    async def counts() -> dict[tuple[str, str], int]:
+        # The store is shared by the suite: compare with what was counted before.
+        return {(c.signal, c.verdict): c.count
+                for c in await hs.store.safeguarding.feedback_counts()
+                if c.model_version == default_assessor().model_version}
+
+    before = await counts()
     group = await hs.group("Ann", "Bob")
     ann, _ = group.people
     await ann.send("chat.send", text=MODEL_ONLY)
@@ -95,14 +103,19 @@ async def test_the_model_catches_what_the_rules_miss_and_says_so(hs: SuiteHarnes
     await group.fac.send("screen.missed", participant=ann.id, ref="m")
     await group.fac.expect("ack", ref="m")
 
-    async def counted() -> list[tuple[str, str]]:
-        return [(c.signal, c.verdict) for c in await hs.store.safeguarding.feedback_counts()]
+    expected = {("-", "missed"), (f"model:{model['category']}", "right")}
+
+    async def grown() -> set[tuple[str, str]]:
+        now = await counts()
+        return {key for key, n in now.items() if n > before.get(key, 0)}
 
     for _ in range(100):
-        if len(await counted()) >= 2:
+        if await grown() >= expected:
             break
         await asyncio.sleep(0.05)
-    assert sorted(await counted()) == [("-", "missed"), (f"model:{model['category']}", "right")]
+    assert await grown() == expected
+    now = await counts()
+    assert all(now[key] == before.get(key, 0) + 1 for key in expected)
     # The restored alert keeps its signal (for a verdict after a restart).
     stored = await hs.store.safeguarding.alert(alert["id"])
     assert stored is not None and stored.model is not None and model["version"] in stored.model
