@@ -225,9 +225,9 @@ async def test_invariant_7_chat_is_never_written_to_the_database(hs: SuiteHarnes
     await ann.send("chat.send", text=f"room {marker}")
     await ann.send("chat.send", text=f"private {marker}", to="facilitators")
     await fac.send("chat.send", text=f"reply {marker}")
-    await fac.send("room.lock")  # a write to the store after the chat, so the file is current
-    for _ in range(3):
+    for _ in range(3):  # the chat first: the lock below could overtake Ann's second message
         await ann.expect("chat")
+    await fac.send("room.lock")  # a write to the store after the chat, so the file is current
     await ann.expect("room.updated")
     for _ in range(100):  # the lock is persisted in the background
         if (record := await hs.store.room(room_id)) is not None and record.locked:
