@@ -193,7 +193,7 @@ ISSUE_EXAMPLES = [
 
 def test_the_model_raises_what_the_rules_miss_and_says_which_signal_fired() -> None:
     """Measured on this model: 6 of these 9 raised, all urgent; the farewell, the last group
-    and the gin and pills score 0.60-0.74 for urgent, under the English thresholds, and pass
+    and the gin and pills score 0.53-0.76 for urgent, under the English thresholds, and pass
     (the corpus has as many innocent farewells and tidied houses as real ones)."""
     caught = 0
     for text in ISSUE_EXAMPLES:
@@ -229,15 +229,15 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 
 # --- floors on the held-out sets -------------------------------------------------------------
 
-# Measured with `python bench/risk_eval.py` on model linear-2026-12-06-57c907da, all six
+# Measured with `python bench/risk_eval.py` on model linear-2026-12-06-8e536856, all six
 # held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign alarms)
 # as counts out of (urgent, concern, benign). The rules alone scored en 171/326, 109/236,
 # 20/292; pl 0/68, 0/59, 0/68; ur 2/68, 2/59, 2/68. Raise these only with a fresh held-out set,
 # never by tuning on these sets; only the counts are reported, never which messages.
 FLOORS = {
-    "en": ((283, 326), (227, 236), (34, 292)),
-    "pl": ((56, 68), (58, 59), (5, 68)),
-    "ur": ((48, 68), (55, 59), (4, 68)),
+    "en": ((283, 326), (224, 236), (32, 292)),
+    "pl": ((56, 68), (59, 59), (7, 68)),
+    "ur": ((50, 68), (56, 59), (6, 68)),
 }
 
 
