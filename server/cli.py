@@ -299,8 +299,7 @@ def parser() -> argparse.ArgumentParser:
 
     risk = commands.add_parser("risk", help="the risk screen's model").add_subparsers(
         dest="action", required=True)
-    train = risk.add_parser("train", help="rebuild the risk model from the labelled corpus "
-                                          "(needs: pip install -e '.[train]')")
+    train = risk.add_parser("train", help="rebuild the risk model from the labelled corpus")
     train.add_argument("--corpus", type=Path, default=Path("data/risk"), metavar="DIR",
                        help="the folder with corpus/, legacy/ and heldout/ (default data/risk)")
     train.add_argument("--out", type=Path, metavar="FILE",

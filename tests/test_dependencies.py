@@ -28,18 +28,10 @@ def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-# Modules that only an optional command imports (lazily), with the extra that provides for them:
-# `hearth risk train` needs scikit-learn, serving never does.
-EXTRA_ONLY = {Path("server/safeguarding/training.py"): "train"}
-
-
-def runtime_dependencies(pyproject: Path = ROOT / "pyproject.toml",
-                         extra: str | None = None) -> set[str]:
-    """The normalised names in ``[project] dependencies`` (or in the optional ``extra``),
-    without extras or versions."""
+def runtime_dependencies(pyproject: Path = ROOT / "pyproject.toml") -> set[str]:
+    """The normalised names in ``[project] dependencies``, without extras or versions."""
     with pyproject.open("rb") as file:
-        project = tomllib.load(file)["project"]
-    requirements = project["optional-dependencies"][extra] if extra else project["dependencies"]
+        requirements = tomllib.load(file)["project"]["dependencies"]
     names = set()
     for requirement in requirements:
         match = _REQUIREMENT_NAME.match(requirement)
@@ -92,12 +84,10 @@ def undeclared(dependencies: set[str]) -> list[str]:
     for module, path in third_party_imports():
         where = path.relative_to(ROOT)
         provided_by = distributions.get(module)
-        extra = EXTRA_ONLY.get(where)
-        allowed = dependencies | (runtime_dependencies(extra=extra) if extra else set())
         if not provided_by:
             problems.append(f"{where} imports {module!r}, which no installed distribution "
                             f"provides, so it cannot be checked against pyproject.toml")
-        elif not {normalise(name) for name in provided_by} & allowed:
+        elif not {normalise(name) for name in provided_by} & dependencies:
             names = " or ".join(sorted(set(provided_by)))
             problems.append(f"{where} imports {module!r} from the distribution {names}, "
                             f"which is not in pyproject.toml's [project] dependencies")
@@ -109,14 +99,20 @@ def test_server_imports_only_declared_runtime_dependencies() -> None:
     assert not problems, "\n".join(problems)
 
 
-def test_only_the_training_command_may_use_its_extra() -> None:
-    # training.py's scikit-learn counts only for training.py, and nothing else in server/
-    # imports it at the top: serving must start without the extra.
-    assert not undeclared(runtime_dependencies())
-    top_level = [str(path) for module, path in third_party_imports()
-                 if module in ("sklearn", "scipy") and path.relative_to(ROOT) not in EXTRA_ONLY]
-    assert not top_level, top_level
-    assert {"scikit-learn", "scipy"} <= runtime_dependencies(extra="train")
+def test_serving_does_not_import_the_training_libraries() -> None:
+    # scikit-learn and SciPy are declared, but only `hearth risk train` should load them: the
+    # server imports the training module nowhere, and training.py imports them in a function.
+    tree = ast.parse((PACKAGE / "safeguarding" / "training.py").read_text(encoding="utf-8"))
+    top = {node.names[0].name.partition(".")[0] if isinstance(node, ast.Import)
+           else (node.module or "").partition(".")[0]
+           for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)}
+    assert not top & {"sklearn", "scipy", "numpy"}, top
+    importers = [path for path in PACKAGE.rglob("*.py") if path.name != "training.py"
+                 and "safeguarding.training" in path.read_text(encoding="utf-8")]
+    assert [p.relative_to(ROOT).as_posix() for p in importers] == ["server/cli.py"]
+    cli = ast.parse((PACKAGE / "cli.py").read_text(encoding="utf-8"))
+    assert not [node for node in cli.body if isinstance(node, ast.ImportFrom)
+                and node.module == "server.safeguarding.training"], "cli.py imports it at load"
 
 
 def test_the_check_catches_a_dev_only_import() -> None:

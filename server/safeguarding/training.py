@@ -1,6 +1,6 @@
 """Training the risk model from the corpus (``hearth risk train``).
 
-This needs scikit-learn (``pip install -e '.[train]'``); serving never does. Training is
+This needs scikit-learn, imported here only, so serving never loads it. Training is
 deterministic: the same corpus and the same versions of scikit-learn and NumPy give the same file,
 and ``tests/safeguarding/test_model.py`` retrains and compares with the shipped one.
 
@@ -49,16 +49,6 @@ class TrainingResult:
     validation: dict[str, float]
 
 
-def _need_sklearn() -> Any:
-    try:
-        import numpy as np
-        import sklearn  # noqa: F401
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise SystemExit(
-            "error: training needs scikit-learn: pip install -e '.[train]'") from None
-    return np
-
-
 def _pack(values: Any, signed: bool = True) -> str:
     import numpy as np
 
@@ -80,7 +70,7 @@ def train(folders: Sequence[Path], held_out_folder: Path,
           c: float = REGULARISATION, sentence_examples: bool = True) -> TrainingResult:
     """Train on every ``*.jsonl`` in ``folders``; ``screen`` gives the rules' severity of a text
     (so that thresholds are chosen for rules and model together)."""
-    np = _need_sklearn()
+    import numpy as np
     from scipy import sparse
     from sklearn.feature_selection import chi2
     from sklearn.linear_model import LogisticRegression
