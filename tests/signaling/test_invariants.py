@@ -227,10 +227,15 @@ async def test_invariant_7_chat_is_never_written_to_the_database(hs: SuiteHarnes
     await fac.send("chat.send", text=f"reply {marker}")
     for _ in range(3):  # the chat first: the lock below could overtake Ann's second message
         await ann.expect("chat")
+    # The screen's feedback is stored too, and must carry no chat: say it missed something.
+    await fac.send("screen.missed", participant=ann.id, ref="missed")
+    await fac.expect("ack", ref="missed")
     await fac.send("room.lock")  # a write to the store after the chat, so the file is current
     await ann.expect("room.updated")
-    for _ in range(100):  # the lock is persisted in the background
-        if (record := await hs.store.room(room_id)) is not None and record.locked:
+    for _ in range(100):  # the lock and the feedback are persisted in the background
+        if ((record := await hs.store.room(room_id)) is not None and record.locked
+                and any(c.verdict == "missed"
+                        for c in await hs.store.safeguarding.feedback_counts())):
             break
         await asyncio.sleep(0.02)
 
