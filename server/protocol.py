@@ -88,10 +88,20 @@ class ModelSignal(msgspec.Struct, frozen=True):
 
 
 class Resource(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A support service to show someone: ``contact`` in words, and for a phone the number to
+    call (``tel``) or text (``sms``, with ``sms_body``, the word to send), so that one tap rings
+    or opens a text; ``languages`` the service answers in (BCP 47), ``interpreting`` when it can
+    arrange an interpreter for any other."""
+
     name: str
     contact: str
     hours: str | None = None
     url: str | None = None
+    tel: str | None = None
+    sms: str | None = None
+    sms_body: str | None = None
+    languages: tuple[str, ...] = ()
+    interpreting: bool = False
 
 
 # ---------------------------------------------------------------------------

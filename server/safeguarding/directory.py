@@ -1,8 +1,15 @@
 """The signposting directory: crisis and support contacts kept as data.
 
 Resources are chosen by category (``help`` for a plain help request, or a risk
-category) and by the room's audience: a fathers' group is shown the Men's
-Advice Line rather than a helpline for women. The shipped defaults are
+category) and by the room's audience. A dads and partners' group is offered both
+domestic-abuse lines: a female partner needs the National Domestic Abuse Helpline
+as a mum does, and a man experiencing abuse the Men's Advice Line. Each entry
+may carry the number to ring (``tel``) or text (``sms`` and ``sms_body``), so the
+page can make them one tap on a phone, and the languages its service speaks. An
+entry marked ``pending`` is a gap an admin has yet to fill with a verified
+service (a dads' mental-health line, a service in Polish or Urdu): it is listed
+for admins and never shown to a parent, because a made-up number is worse than
+none. The shipped defaults are
 ``directory.json`` beside this module; an admin's edited copy is kept in the
 database and wins over them. Either way it is dated, so whoever looks can see
 when it was last checked.
@@ -29,6 +36,9 @@ CATEGORIES = ("help", "suicide", "self_harm", "harm_to_baby", "psychosis", "dome
 AUDIENCES = ("*", "mothers", "fathers_partners", "everyone")
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+# Digits only (a leading + for an international number): what a tel: or sms: link dials.
+Number = Annotated[str, msgspec.Meta(pattern=r"^\+?[0-9]{3,15}$")]
+Language = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 
 
 class EntryData(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -39,6 +49,12 @@ class EntryData(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     audiences: list[str] = msgspec.field(default_factory=lambda: ["*"])
     hours: Text | None = None
     url: Annotated[str, msgspec.Meta(pattern=r"^https://\S{1,300}$")] | None = None
+    tel: Number | None = None
+    sms: Number | None = None
+    sms_body: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9 ]{1,40}$")] | None = None
+    languages: list[Language] = msgspec.field(default_factory=lambda: ["en"])
+    interpreting: bool = False
+    pending: bool = False
 
 
 class DirectoryData(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -70,6 +86,10 @@ def parse(raw: bytes | str | dict[str, Any]) -> DirectoryData:
                 f"{entry.id}: categories must be some of {', '.join(CATEGORIES)}")
         if not entry.audiences or set(entry.audiences) - set(AUDIENCES):
             raise InvalidDirectory(f"{entry.id}: audiences must be some of {', '.join(AUDIENCES)}")
+        if entry.sms_body and not entry.sms:
+            raise InvalidDirectory(f"{entry.id}: sms_body needs the sms number to send it to")
+        if not entry.languages:
+            raise InvalidDirectory(f"{entry.id}: languages needs at least one language")
     return data
 
 
@@ -89,11 +109,14 @@ class Directory:
         self.checked = data.checked
         self.entries = [
             Entry(
-                resource=Resource(name=e.name, contact=e.contact, hours=e.hours, url=e.url),
+                resource=Resource(name=e.name, contact=e.contact, hours=e.hours, url=e.url,
+                                  tel=e.tel, sms=e.sms, sms_body=e.sms_body,
+                                  languages=tuple(e.languages), interpreting=e.interpreting),
                 categories=frozenset(e.categories), audiences=frozenset(e.audiences),
             )
-            for e in data.resources
+            for e in data.resources if not e.pending
         ]
+        self.pending = [e for e in data.resources if e.pending]
 
     @classmethod
     def default_data(cls) -> DirectoryData:

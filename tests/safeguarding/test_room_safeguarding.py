@@ -145,11 +145,16 @@ async def test_a_dads_group_is_signposted_for_dads(hs: SuiteHarness) -> None:
     fac = await hs.fac(room_id)
     dev = await hs.connect((await hs.join_as(hs.browser(), invite, "Dev"))["token"])
     await hs.admit(fac, dev)
-    assert any("Men's Advice Line" in r["name"]
-               for r in dev.welcome["signposting"]["domestic_abuse"])
+    abuse = dev.welcome["signposting"]["domestic_abuse"]
+    # Both lines: a man experiencing abuse needs the Men's Advice Line, a female partner the
+    # National Domestic Abuse Helpline (docs/domain.md); each one tap to ring on a phone.
+    assert any("Men's Advice Line" in r["name"] and r["tel"] == "08088010327" for r in abuse)
+    assert any("National Domestic Abuse Helpline" in r["name"] and r["tel"] == "08082000247"
+               for r in abuse)
     await dev.send("help.request", text="she hits me and takes my phone, I'm scared at home")
     signpost = await dev.expect("signpost")
     assert any("0808 801 0327" in r["contact"] for r in signpost["resources"])
+    assert any("0808 2000 247" in r["contact"] for r in signpost["resources"])
 
 
 async def test_escalate_records_and_tells_the_lead(hs: SuiteHarness) -> None:
