@@ -232,15 +232,17 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 
 # --- floors on the held-out sets -------------------------------------------------------------
 
-# Measured with `python bench/risk_eval.py` on model linear-2026-12-06-8e536856, all six
+# Measured with `python bench/risk_eval.py` on model linear-2026-12-06-8e536856, all seven
 # held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign alarms)
-# as counts out of (urgent, concern, benign). The rules alone scored en 171/326, 109/236,
-# 20/292; pl 0/68, 0/59, 0/68; ur 2/68, 2/59, 2/68. Raise these only with a fresh held-out set,
-# never by tuning on these sets; only the counts are reported, never which messages.
+# as counts out of (urgent, concern, benign). The rules alone scored en 184/386, 128/296,
+# 23/352; pl 0/98, 0/89, 0/98; ur 2/98, 4/89, 2/98. The seventh set, ho-fresh-d, was written
+# and committed after the model and first run on it unchanged. Raise these only with a fresh
+# held-out set, never by tuning on these sets; only the counts are reported, never which
+# messages.
 FLOORS = {
-    "en": ((283, 326), (224, 236), (32, 292)),
-    "pl": ((56, 68), (59, 59), (7, 68)),
-    "ur": ((50, 68), (56, 59), (6, 68)),
+    "en": ((328, 386), (278, 296), (36, 352)),
+    "pl": ((79, 98), (88, 89), (8, 98)),
+    "ur": ((73, 98), (84, 89), (6, 98)),
 }
 
 
