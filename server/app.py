@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount, WebSocketRoute
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.auth.ratelimit import KeyedLimiter
 from server.auth.tokens import Signer
-from server.http import account, admin, api, lead, pages
+from server.http import account, admin, api, lead, pages, static
 from server.http.limits import BodyLimit
 from server.metrics import Metrics
 from server.safeguarding.assess import default_assessor
@@ -174,7 +174,10 @@ def create_app(settings: Settings) -> Starlette:
             await store.aclose()
 
 
-    return Starlette(
+    # web/static under content-hashed names, read and compressed once (server/http/static.py).
+    assets = static.StaticAssets(pages.WEB / "static")
+    static.register(pages.templates)
+    app = Starlette(
         routes=[
             *api.routes,
             *account.routes,
@@ -182,9 +185,19 @@ def create_app(settings: Settings) -> Starlette:
             *lead.routes,
             *admin.routes,
             WebSocketRoute("/ws", _WebSocketApp()),
-            Mount("/static", StaticFiles(directory=str(pages.WEB / "static")), name="static"),
+            Mount(static.PREFIX, assets, name="static"),
         ],
+        # Pages, scripts and JSON over ~500 bytes are gzipped when the client takes it.
+        # Starlette's middleware leaves a response alone that is already encoded (the
+        # static files, the risk endpoints) or is text/event-stream (the lead's live
+        # stream stays unbuffered), and WebSockets pass straight through. Level 6, not 9:
+        # pages are compressed per request on the event loop, and 9 saves under 1 % on
+        # them (the room page: 3,017 bytes against 3,019) for up to twice the CPU.
         middleware=[Middleware(SecurityHeaders, https=settings.secure_cookies),
+                    Middleware(GZipMiddleware, minimum_size=static.MIN_COMPRESS,
+                               compresslevel=6),
                     Middleware(BodyLimit)],
         lifespan=lifespan,
     )
+    app.state.static_assets = assets  # static_url() in the templates reads it
+    return app

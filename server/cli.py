@@ -306,6 +306,11 @@ def parser() -> argparse.ArgumentParser:
                        help="where to write the model (default: the one in the package)")
     train.add_argument("--check", action="store_true",
                        help="write nothing; fail unless retraining gives the shipped file")
+
+    i18n = commands.add_parser("i18n", help="the languages' message catalogues").add_subparsers(
+        dest="action", required=True)
+    i18n.add_parser("extract", help="gather the marked messages into server/locale (keeps "
+                                    "every translation already written)")
     return top
 
 
@@ -348,6 +353,12 @@ def _dispatch(args: argparse.Namespace) -> None:
         from server.safeguarding.training import build  # scikit-learn only when asked
 
         print(build(args.corpus, args.out, check=args.check))
+        return
+    if args.command == "i18n":
+        from server.i18n_catalogue import extract_all
+
+        for code, (messages, missing) in extract_all().items():
+            print(f"{code}: {messages} messages, {missing} still to translate")
         return
     settings = from_env()
     settings.prepare_storage()

@@ -28,7 +28,7 @@ Sdp = Annotated[str, msgspec.Meta(max_length=60_000)]
 
 Role = Literal["participant", "facilitator", "safeguarding_lead"]
 Audience = Literal["mothers", "fathers_partners", "everyone"]
-ChatTo = Literal["room", "facilitators"]
+ChatTo = Literal["room", "facilitators", "participant"]
 AlertKind = Literal["risk", "help", "report"]
 Severity = Literal["concern", "urgent"]
 WaitReason = Literal["admission", "no_facilitator"]
@@ -134,6 +134,8 @@ class LobbyDeny(ClientMessage, tag="lobby.deny", frozen=True):
 class ChatSend(ClientMessage, tag="chat.send", frozen=True):
     text: ChatText
     to: ChatTo = "room"
+    # With ``to: "participant"`` (facilitators only): the one parent it is for.
+    participant: str | None = None
 
 
 class HandRaise(ClientMessage, tag="hand.raise", frozen=True):
@@ -148,6 +150,9 @@ class HandLower(ClientMessage, tag="hand.lower", frozen=True):
 class MediaState(ClientMessage, tag="media.state", frozen=True):
     audio: bool
     video: bool
+    # A parent's yes (or no) to the group seeing her camera while focus mode is off; absent:
+    # unchanged. Until she says yes, only facilitators see it (invariant 4).
+    share: bool | None = None
 
 
 class HelpRequest(ClientMessage, tag="help.request", frozen=True):
@@ -341,6 +346,9 @@ class Welcome(ServerMessage, tag="welcome", frozen=True, omit_defaults=True):
     # Addition: how many receive-only video m-lines ("slots") the client's offer should
     # carry after its own camera's; the server says which slot shows whom (media.slots).
     video_slots: int | None = None
+    # Addition: true when this participant's place was kept across a server restart, so
+    # the page can say why the connection dropped and that they are back in the group.
+    restarted: bool | None = None
 
 
 class Ack(ServerMessage, tag="ack", frozen=True, omit_defaults=True):
@@ -387,18 +395,26 @@ class ParticipantUpdated(ServerMessage, tag="participant.updated", frozen=True):
     participant: ParticipantInfo
 
 
-class Chat(ServerMessage, tag="chat", frozen=True):
+class Chat(ServerMessage, tag="chat", frozen=True, omit_defaults=True):
     id: str
     to: ChatTo
     text: str
     at: str
     # ``from`` is a Python keyword: the wire name is set with ``name=``.
     sender: Sender = msgspec.field(name="from")
+    # ``to: "participant"``: the parent a facilitator wrote to privately.
+    recipient: Sender | None = msgspec.field(default=None, name="participant")
 
 
 class ChatHeld(ServerMessage, tag="chat.held", frozen=True):
+    """To the sender only: her message went to the facilitators, not the group. It carries her
+    own words back so her chat can keep them, marked as seen only by her and the facilitators
+    (a message that vanished would feel like being silenced)."""
+
     id: str
     reason: Literal["safeguarding"] = "safeguarding"
+    text: str = ""
+    at: str = ""
 
 
 class Signpost(ServerMessage, tag="signpost", frozen=True):

@@ -39,7 +39,14 @@ from server.http.common import (
     set_cookie,
     two_factor_required,
 )
-from server.rooms.names import InvalidName, clean_name, pseudonym, stable_pseudonym
+from server.rooms.names import (
+    InvalidName,
+    ReservedName,
+    check_not_reserved,
+    clean_name,
+    pseudonym,
+    stable_pseudonym,
+)
 from server.rooms.types import Identity
 from server.services import Services
 from server.store.db import RoomRecord
@@ -101,14 +108,24 @@ async def join(request: Request) -> Response:
         return body
     if body.agree is not True:
         return error(400, "agreement_required", "please read and agree to the group agreement")
-    try:
-        name = pseudonym() if body.name is None or not body.name.strip() else clean_name(body.name)
-    except InvalidName as exc:
-        return error(400, "bad_request", str(exc))
     invite = await svc.store.invite(body.invite[:128])
     record = await svc.store.room(invite.room_id) if invite and not invite.revoked else None
     if record is None:
         return error(404, "invite_not_found", "this invite link is not valid any more")
+    # Nobody may pass as a facilitator: not by a staff word, nor by a staff member's name
+    # (the made-up one a facilitator gets, or the one they chose in the live room).
+    live_room = svc.hub.room(record.id)
+    staff_names = [stable_pseudonym(s.id) for s in await svc.store.all_staff()]
+    staff_names += live_room.staff_names() if live_room is not None else []
+    try:
+        if body.name is None or not body.name.strip():
+            name = pseudonym(avoid=staff_names)
+        else:
+            name = clean_name(body.name)
+            check_not_reserved(name, staff_names)
+    except InvalidName as exc:
+        return error(400, "name_reserved" if isinstance(exc, ReservedName) else "bad_request",
+                     str(exc))
     live_lock = svc.hub.is_locked(record.id)
     if live_lock if live_lock is not None else record.locked:
         return error(423, "room_locked", "this group is closed to new arrivals right now")
@@ -122,6 +139,8 @@ async def join(request: Request) -> Response:
         "token": svc.signer.join_token(identity),
         "room": room_info(svc, record),
         "participant": {"id": identity.participant_id, "name": name, "role": "participant"},
+        # How long the token works: the page offers "Rejoin the group" until then.
+        "expires_in": int(svc.settings.join_token_ttl),
     }, status_code=201)
     set_cookie(response, request, DEVICE_COOKIE, device_cookie, DEVICE_COOKIE_AGE)
     return response
@@ -211,6 +230,7 @@ async def room_token(request: Request) -> Response:
         "token": svc.signer.join_token(identity, session),
         "room": room_info(svc, record),
         "participant": {"id": identity.participant_id, "name": name, "role": staff.role},
+        "expires_in": int(svc.settings.join_token_ttl),
     }, status_code=201)
 
 

@@ -179,8 +179,39 @@ CATEGORY_WORDS = {
 }
 
 
+# The escalation's state in a lead's words (the codes are for the API and the audit).
+STATE_WORDS = {"raised": "New: not picked up yet", "acknowledged": "Picked up",
+               "action_taken": "Action taken", "closed": "Closed"}
+
+
 def _words(category: str) -> str:
     return CATEGORY_WORDS.get(category, category.replace("_", " "))
+
+
+def about_words(categories: tuple[str, ...]) -> str:
+    """"suicide, immediate_danger" -> 'thoughts of suicide, immediate danger'."""
+    return ", ".join(_words(c) for c in categories) or "no category given"
+
+
+async def presence(request: Request, escalation: Escalation) -> tuple[str, bool]:
+    """Whether the person is still in the group, in words, and whether its session is running
+    (so the lead can go to it). Rooms run in this process: with several nodes this becomes a
+    question for the node that holds the room."""
+    svc = services(request)
+    room = svc.hub.room(escalation.room_id)
+    if room is None or room.ended:
+        return "The group's session isn't running now.", False
+    name = escalation.participant_name
+    alert = (await svc.store.safeguarding.alert(escalation.alert_id)
+             if escalation.alert_id else None)
+    if alert is None:
+        return "The group's session is running now.", True
+    where = room.place_of(alert.participant_id)
+    if where == "room":
+        return f"{name} is in the group now.", True
+    if where == "lobby":
+        return f"{name} is in the waiting room now.", True
+    return f"{name} isn't connected to the group now (they left, or lost their connection).", True
 
 
 def signal_words(signal: str) -> str:
@@ -216,7 +247,8 @@ async def lead_page(request: Request) -> Response:
         return staff
     records = services(request).store.safeguarding
     everything = await records.escalations(open_only=False)
-    return await render(request, "lead.html", staff=staff,
+    return await render(request, "lead.html", staff=staff, state_words=STATE_WORDS,
+                  category_words=CATEGORY_WORDS, about_words=about_words, outcomes=OUTCOMES,
                   open=[e for e in everything if e.state != "closed"],
                   closed=[e for e in everything if e.state == "closed"][:50],
                   screen=screen_tables(await records.feedback_counts()))
@@ -232,12 +264,15 @@ async def escalation_page(request: Request) -> Response:
         return await render(request, "home.html", status=404, staff=staff,
                       message="There is no such escalation.")
     room = await svc.store.room(found.room_id)
+    words = {"state_words": STATE_WORDS, "about_words": about_words}
     message = None
     status = 200
     if request.method == "POST":
         if not await csrf_ok(request):
+            where, running = await presence(request, found)
             return await render(request, "lead_escalation.html", status=403, staff=staff,
                           escalation=found, room=room, states=STATES, outcomes=OUTCOMES,
+                          where=where, running=running, **words,
                           message="That form had expired. Please try again.")
         form = await request.form()
         try:
@@ -248,9 +283,10 @@ async def escalation_page(request: Request) -> Response:
             message = "Saved."
         except EscalationError as exc:
             message, status = str(exc), 409
+    where, running = await presence(request, found)
     return await render(request, "lead_escalation.html", status=status, staff=staff,
                   escalation=found, room=room, states=STATES, outcomes=OUTCOMES,
-                  message=message)
+                  where=where, running=running, **words, message=message)
 
 
 routes = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+from server import i18n
 from server.auth import staff as staff_auth
 from server.auth import totp
 from server.auth.tokens import BadToken
@@ -38,6 +40,22 @@ from server.store.db import Staff
 
 WEB = Path(__file__).resolve().parent.parent.parent / "web"
 templates = Jinja2Templates(directory=str(WEB / "templates"))
+
+
+def _utc_iso(when: datetime) -> str:
+    """A stored time as ISO 8601 in UTC, with its offset (SQLite hands times back naive)."""
+    return (when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)).isoformat()
+
+
+# <time datetime="{{ t|utc_iso }}" data-local>: web/static/local-time.js shows it in local time.
+templates.env.filters["utc_iso"] = _utc_iso
+
+# The pages' words in the request's language (server/i18n.py); render() chooses it.
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    lambda message: i18n.translations(i18n.current().code).ugettext(message),
+    lambda one, many, n: i18n.translations(i18n.current().code).ungettext(one, many, n),
+    newstyle=True)
 CSRF_AGE = 2 * 3600
 
 # The pages each role may use, in the order its navigation shows them (with Log out after).
@@ -106,6 +124,11 @@ async def render(request: Request, name: str, status: int = 200, **context: Any)
         context["done"] = NOTICES.get(request.query_params.get("notice", ""))
     nonce = get_cookie(request, CSRF_COOKIE) or secrets.token_urlsafe(18)
     context["csrf_token"] = svc.signer.csrf_token(nonce)
+    code = i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
+    i18n.use(code)
+    context["lang"] = i18n.current()
+    context["languages"] = i18n.LANGUAGES.values()
+    context["words_url"] = i18n.browser_words_url(code)
     response = templates.TemplateResponse(request, name, context, status_code=status)
     set_cookie(response, request, CSRF_COOKIE, nonce, CSRF_AGE)
     return response
@@ -302,7 +325,36 @@ async def staff_page(request: Request) -> Response:
                         can_facilitate=staff.role in ("facilitator", "safeguarding_lead"))
 
 
+async def choose_language(request: Request) -> Response:
+    """The switcher on every page: ``/language?set=ur&next=/join/abc``. The choice is kept
+    for this browser session only (no date: it goes when the browser closes), and ``next``
+    must be a path on this site, so the link cannot send anyone elsewhere."""
+    code = request.query_params.get("set", "")
+    back = request.query_params.get("next", "/")
+    if not back.startswith("/") or back.startswith("//") or "\\" in back:
+        back = "/"
+    response = RedirectResponse(back, status_code=303)
+    if code in i18n.LANGUAGES:
+        response.set_cookie(i18n.COOKIE, code, httponly=True, samesite="lax",
+                            secure=services(request).settings.secure_cookies)
+    return response
+
+
+async def browser_words(request: Request) -> Response:
+    """``/i18n/<lang>.<hash>.json``: the browser's words; the name changes with them."""
+    code, _, rest = request.path_params["name"].partition(".")
+    if code not in i18n.LANGUAGES or code == i18n.DEFAULT:
+        return Response("no such language", status_code=404)
+    body, digest = i18n.browser_words(code)
+    if rest != f"{digest}.json":
+        return Response(status_code=404)
+    return Response(body, media_type="application/json", headers={
+        "Cache-Control": "public, max-age=31536000, immutable"})
+
+
 routes = [
+    Route("/language", choose_language),
+    Route("/i18n/{name}", browser_words),
     Route("/", home),
     Route("/join/{code}", join_page),
     Route("/room", room_page),

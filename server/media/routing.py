@@ -1,9 +1,11 @@
 """Who sees whose camera, and which of a viewer's fixed video slots shows it. Pure.
 
 Invariant 4: in focus mode (the default) a participant's camera reaches facilitators
-only; facilitators' cameras reach everyone in the room. With focus off, everyone in
-the room sees everyone. Nobody in the lobby sees anything, and a camera counts only
-while its owner is in the room with video on and the server is receiving it.
+only; facilitators' cameras reach everyone in the room. With focus off, a participant's
+camera reaches the group once she has said yes to it (``MediaSeat.shared``), and only
+the facilitators until then; she sees the others. Nobody in the lobby sees anything,
+and a camera counts only while its owner is in the room with video on and the server
+is receiving it.
 
 Slots are assigned stably: a camera that stays visible keeps its slot, so switching
 one camera on or off never moves the others (and never renegotiates anything).
@@ -37,7 +39,7 @@ def visible_to(view: MediaView, publishing: Collection[str]) -> dict[str, list[s
 
 
 def _may_see(view: MediaView, viewer: MediaSeat, camera: MediaSeat) -> bool:
-    return camera.staff or viewer.staff or not view.focus
+    return camera.staff or viewer.staff or (not view.focus and camera.shared)
 
 
 def assign(previous: Slots, wanted: Sequence[str], slots: int) -> Slots:

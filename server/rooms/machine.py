@@ -42,6 +42,7 @@ from server.rooms.types import (
     MediaView,
     ModerationAction,
     PersistBan,
+    PersistPlace,
     PersistRoomState,
     RaiseAlert,
     Receive,
@@ -96,6 +97,9 @@ class Member:
     video: bool = False
     mute_locked: bool = False
     speaking: bool = False
+    # Her yes to the group seeing her camera while focus is off (asked again each time
+    # focus goes off): a camera is never shown to the group without it.
+    camera_shared: bool = False
 
     @property
     def staff(self) -> bool:
@@ -121,6 +125,7 @@ class ChatRecord(msgspec.Struct, gc=False):
     text: str
     to: p.ChatTo
     at: str
+    recipient: p.Sender | None = None  # to: "participant"
 
 
 class Failure(Exception):
@@ -142,8 +147,11 @@ class Room:
         self._new_id = new_id
         self._members: dict[str, Member] = {}
         self._by_conn: dict[ConnId, Member] = {}
-        # Participants admitted this session come straight back after a dropped connection.
-        self._admitted: set[str] = set()
+        # Participants admitted this session come straight back after a dropped connection
+        # (a restart included: the hub restores them from the store into ``config.admitted``).
+        self._admitted: set[str] = set(config.admitted)
+        # Restored after a restart and not back yet: their welcome says so.
+        self._restored: set[str] = set(config.admitted)
         # Removed or denied this session: their token no longer gets them in.
         self._turned_away: set[str] = set()
         self._alerts = AlertBook()
@@ -215,11 +223,22 @@ class Room:
     def member_for(self, conn: ConnId) -> Member | None:
         return self._by_conn.get(conn)
 
+    def staff_names(self) -> list[str]:
+        """The names the facilitators and leads here now go by (no parent may take one)."""
+        return [m.name for m in self._members.values() if m.staff]
+
+    def place_of(self, participant_id: str) -> str | None:
+        """Where someone is in this session: ``room``, ``lobby``, or None when they are not
+        connected (for the lead: is the person an escalation is about still here?)."""
+        member = self._members.get(participant_id)
+        return member.place if member is not None else None
+
     def media_view(self) -> MediaView:
         """The media rules now, for the mixer and the video router (invariant 1)."""
         return MediaView(
             seats=tuple(
                 MediaSeat(participant_id=m.id, conn=m.conn, place=m.place, staff=m.staff,
+                          shared=m.camera_shared,
                           audio=m.audio, video=m.video, mute_locked=m.mute_locked)
                 for m in self._members.values()),
             asides=tuple((facilitator, participant)
@@ -319,7 +338,9 @@ class Room:
         )
         self._members[member.id] = member
         self._by_conn[conn] = member
-        effects.extend(self._welcome(member, escalations))
+        restarted = returning and who.participant_id in self._restored
+        self._restored.discard(who.participant_id)
+        effects.extend(self._welcome(member, escalations, restarted=restarted))
         if member.place == "room":
             joined = p.ParticipantJoined(participant=member.info())
             effects.append(Send(self._room_conns(but=member), joined))
@@ -332,8 +353,8 @@ class Room:
             effects.append(Send(self._staff_conns(), p.LobbyKnock(participant=member.info())))
         return effects
 
-    def _welcome(self, member: Member,
-                 escalations: tuple[p.EscalationInfo, ...] = ()) -> list[Effect]:
+    def _welcome(self, member: Member, escalations: tuple[p.EscalationInfo, ...] = (),
+                 *, restarted: bool = False) -> list[Effect]:
         in_room = member.place == "room"
         welcome = p.Welcome(
             you=member.info(),
@@ -348,6 +369,7 @@ class Room:
             signposting=self._signposting(),
             asides=self._asides_for(member) or None,
             video_slots=self.config.video_slots,
+            restarted=True if restarted else None,
         )
         return [Send((member.conn,), welcome)]
 
@@ -439,8 +461,18 @@ class Room:
         raise Failure("invalid_state", "already said hello")
 
     def _on_leave(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
+        # Leaving (the Leave button or Quick exit) gives the place up: the same token
+        # coming back waits in the lobby again, unlike a dropped connection.
         conn = member.conn
-        return [*self._drop(member), Close(conn, CLOSE_NORMAL, "left")]
+        return [*self._give_up_place(member.id), *self._drop(member),
+                Close(conn, CLOSE_NORMAL, "left")]
+
+    def _give_up_place(self, participant_id: str) -> list[Effect]:
+        self._restored.discard(participant_id)
+        if participant_id not in self._admitted:
+            return []
+        self._admitted.discard(participant_id)
+        return [PersistPlace(self.id, participant_id, kept=False)]
 
     # -- lobby ---------------------------------------------------------------
 
@@ -454,6 +486,7 @@ class Room:
             Send(self._staff_conns(), p.LobbyLeft(id=target.id)),
             Send((target.conn,), p.Admitted(participants=[m.info() for m in self._in_room()])),
             Send(self._room_conns(but=target), p.ParticipantJoined(participant=target.info())),
+            PersistPlace(self.id, target.id, kept=True),
             ModerationAction(self.id, member.id, "lobby.admit", target.id),
         ]
 
@@ -483,7 +516,7 @@ class Room:
         record = ChatRecord(
             id=self._new_id("m"),
             sender=p.Sender(id=member.id, name=member.name, role=member.role),
-            text=text, to=msg.to, at=iso(now),
+            text=text, to=msg.to, at=iso(now), recipient=self._private_recipient(member, msg),
         )
         # Invariant 5: screened before anyone else receives it.
         screening = self.config.screen(text)
@@ -495,28 +528,43 @@ class Room:
             return [self._raise(
                 now, kind="risk", severity="urgent", about=member, message=excerpt,
                 screening=screening, escalate=True, reason="urgent",
-                tell=(Send((member.conn,), p.ChatHeld(id=record.id)),
+                tell=(Send((member.conn,), p.ChatHeld(id=record.id, text=record.text,
+                                                       at=record.at)),
                       Send((member.conn,), p.Signpost(
                           resources=list(self.config.signpost(screening.categories))))),
             )]
         self._remember(record)
         effects: list[Effect] = [
-            Send(self._chat_recipients(member, msg.to), self._chat_message(record))]
+            Send(self._chat_recipients(record), self._chat_message(record))]
         if screening.severity == "concern":
             effects.append(self._raise(now, kind="risk", severity="concern", about=member,
                                        message=excerpt, screening=screening))
         return effects
 
-    def _chat_recipients(self, sender: Member, to: p.ChatTo) -> tuple[ConnId, ...]:
-        if to == "room":
+    def _private_recipient(self, member: Member, msg: p.ChatSend) -> p.Sender | None:
+        """A facilitator's private message: the parent it is for (in the room, not staff)."""
+        if msg.to != "participant":
+            return None
+        self._require_staff(member)
+        if msg.participant is None:
+            raise Failure("bad_message", "a private message needs the participant it is for")
+        target = self._target(msg.participant, place="room")
+        if target.staff:
+            raise Failure("bad_message", "to write to facilitators only, send to facilitators")
+        return p.Sender(id=target.id, name=target.name, role=target.role)
+
+    def _chat_recipients(self, record: ChatRecord) -> tuple[ConnId, ...]:
+        """Everyone in the room; or the facilitators and the sender; or, for a private
+        message, the facilitators and the one parent it is for. Never anyone else."""
+        if record.to == "room":
             return self._room_conns()
-        return tuple(
-            m.conn for m in self._in_room() if m.staff or m is sender
-        )
+        also = record.recipient.id if record.recipient is not None else record.sender.id
+        return tuple(m.conn for m in self._in_room() if m.staff or m.id == also)
 
     @staticmethod
     def _chat_message(record: ChatRecord) -> p.Chat:
         return p.Chat(id=record.id, sender=record.sender, text=record.text, to=record.to,
+                      recipient=record.recipient,
                       at=record.at)
 
     def _remember(self, record: ChatRecord) -> None:
@@ -532,7 +580,7 @@ class Room:
             raise Failure("not_found", "no held message with that id")
         self._remember(record)
         return [
-            Send(self._chat_recipients(member, record.to), self._chat_message(record)),
+            Send(self._chat_recipients(record), self._chat_message(record)),
             ModerationAction(self.id, member.id, "chat.release", record.sender.id,
                              {"message": record.id}),
         ]
@@ -566,10 +614,14 @@ class Room:
         self._require_room(member)
         if msg.audio and member.mute_locked:
             raise Failure("forbidden", "a facilitator has muted you; they can allow you to speak")
-        if (member.audio, member.video) == (msg.audio, msg.video):
+        shared = member.camera_shared if msg.share is None else msg.share
+        if (member.audio, member.video, member.camera_shared) == (msg.audio, msg.video, shared):
             return []
-        member.audio, member.video = msg.audio, msg.video
-        return [self._updated(member)]
+        # Only her camera's reach changed: the media rules do (media.state is a media
+        # command, so the view is handed over again), but nothing anyone's list shows.
+        quiet = (member.audio, member.video) == (msg.audio, msg.video)
+        member.audio, member.video, member.camera_shared = msg.audio, msg.video, shared
+        return [] if quiet else [self._updated(member)]
 
     # -- help, reports, alerts -----------------------------------------------------
 
@@ -746,10 +798,10 @@ class Room:
         target = self._target(msg.participant)
         self._require_participant_target(target)
         self._turned_away.add(target.id)
-        self._admitted.discard(target.id)
         conn = target.conn
         effects: list[Effect] = [Send((conn,), p.Removed()), *self._drop(target),
-                                 Close(conn, CLOSE_REMOVED, "removed")]
+                                 Close(conn, CLOSE_REMOVED, "removed"),
+                                 *self._give_up_place(target.id)]
         if msg.ban:
             effects.append(PersistBan(self.id, target.id, target.device))
         effects.append(ModerationAction(self.id, member.id, "participant.remove", target.id,
@@ -778,6 +830,10 @@ class Room:
     def _on_focus(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
         assert isinstance(msg, p.RoomFocus)
         self._require_staff(member)
+        if msg.on and not self.focus:
+            # Back in focus mode: the next time it goes off, each parent is asked again.
+            for someone in self._members.values():
+                someone.camera_shared = False
         self.focus = msg.on
         return self._room_changed(member, "room.focus")
 

@@ -6,10 +6,14 @@ a token, so every later message can trust the name it carries.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterable
+from importlib import resources
 
 MAX_NAME = 32
 MAX_CHAT = 2000
@@ -53,6 +57,57 @@ def clean_name(raw: str) -> str:
     return text
 
 
+_SYMBOLS = frozenset("|!@$+")  # stand-ins that are not letters or digits themselves
+
+
+@functools.cache
+def _lookalikes() -> tuple[dict[int, str], tuple[str, ...], frozenset[str]]:
+    data = json.loads(resources.files("server.rooms").joinpath("lookalikes.json").read_text(
+        encoding="utf-8"))
+    table = {ord(k): v for k, v in data["map"].items()}
+    # The reserved words go through the same table, so that both sides read alike ("lead"
+    # and "1ead" both become "iead").
+    parts = tuple("".join(_readings(p, table)[0]) for p in data["reserved_parts"])
+    words = frozenset("".join(_readings(w, table)[0]) for w in data["reserved_words"])
+    return table, parts, words
+
+
+def _readings(name: str, table: dict[int, str]) -> tuple[list[str], list[str]]:
+    """The words of ``name`` with stand-in symbols read as letters ("adm!n" -> "admin"), and
+    with them dropped ("admin!" -> "admin")."""
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name).casefold())
+    bare = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    as_letters = bare.translate(table)
+    dropped = "".join(ch for ch in bare if ch not in _SYMBOLS).translate(table)
+    return ([w for w in re.split(r"[^a-z0-9]+", as_letters) if w],
+            [w for w in re.split(r"[^a-z0-9]+", dropped) if w])
+
+
+def lookalike_key(name: str) -> list[str]:
+    """The words of ``name`` as they read: "F4c1l1tat0r Sam" and "Facilitator sam" give
+    the same key. Compatibility forms and accents go, stand-ins become the letter they
+    imitate (``lookalikes.json``), anything else separates words."""
+    return _readings(name, _lookalikes()[0])[0]
+
+
+class ReservedName(InvalidName):
+    """A parent's name that reads as a facilitator's, or as a staff word."""
+
+
+def check_not_reserved(name: str, staff_names: Iterable[str] = ()) -> None:
+    """Raise ``ReservedName`` when ``name`` (a parent's) imitates a staff role ("Facilitator
+    Sam", "m0derator", "Admin") or reads the same as a staff member's name, so that nobody
+    can pass as a facilitator. Real staff carry a badge the page draws, never a name."""
+    table, parts, reserved = _lookalikes()
+    taken = {"".join(lookalike_key(staff)) for staff in staff_names}
+    for words in _readings(name, table):
+        joined = "".join(words)
+        if (any(part in joined for part in parts) or reserved.intersection(words)
+                or joined in taken):
+            raise ReservedName("that name is kept for the group's facilitators; please "
+                               "choose another")
+
+
 def clean_chat(raw: str) -> str:
     """Chat text with control and bidi characters removed (newlines and tabs kept).
 
@@ -77,9 +132,12 @@ _NOUNS = (
 )
 
 
-def pseudonym() -> str:
-    """A friendly random name such as "Gentle Otter" (400 combinations)."""
-    return f"{secrets.choice(_ADJECTIVES)} {secrets.choice(_NOUNS)}"
+def pseudonym(avoid: Iterable[str] = ()) -> str:
+    """A friendly random name such as "Gentle Otter" (400 combinations), never one in
+    ``avoid`` (staff members' names) while another is free."""
+    taken = set(avoid)
+    free = [f"{a} {n}" for a in _ADJECTIVES for n in _NOUNS if f"{a} {n}" not in taken]
+    return secrets.choice(free or [f"{_ADJECTIVES[0]} {_NOUNS[0]}"])
 
 
 def stable_pseudonym(seed: str) -> str:

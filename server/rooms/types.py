@@ -87,6 +87,9 @@ class RoomConfig:
     signpost: Callable[[Sequence[str]], tuple[p.Resource, ...]] = no_signposts
     # Alerts still unacknowledged from before (a restart): shown and re-routed again.
     open_alerts: tuple[p.Alert, ...] = ()
+    # Participants admitted to this session before a restart (server/signaling/places.py):
+    # they come straight back into the room, told why in ``welcome.restarted``.
+    admitted: tuple[str, ...] = ()
 
 
 # --- commands ---------------------------------------------------------------
@@ -157,6 +160,16 @@ class PersistRoomState:
     room_id: str
     locked: bool
     focus: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PersistPlace:
+    """A participant's place in the live session: ``kept`` when admitted, not when they
+    leave or are removed. Stored so a server restart can give it back (and only then)."""
+
+    room_id: str
+    participant_id: str
+    kept: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,8 +248,8 @@ class MediaSignal:
 
 
 Effect = (
-    Send | Close | PersistBan | PersistRoomState | ModerationAction | RaiseAlert | AckAlert
-    | AlertOverdue | EscalateAlert | MediaSignal | ScreenFeedback
+    Send | Close | PersistBan | PersistRoomState | PersistPlace | ModerationAction | RaiseAlert
+    | AckAlert | AlertOverdue | EscalateAlert | MediaSignal | ScreenFeedback
 )
 
 
@@ -254,6 +267,8 @@ class MediaSeat:
     audio: bool
     video: bool
     mute_locked: bool
+    # The parent said yes to the group seeing her camera while focus mode is off.
+    shared: bool = False
 
 
 @dataclass(frozen=True, slots=True)

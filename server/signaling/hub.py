@@ -43,6 +43,7 @@ from server.rooms.types import (
     MediaView,
     ModerationAction,
     PersistBan,
+    PersistPlace,
     PersistRoomState,
     RaiseAlert,
     ScreenFeedback,
@@ -56,6 +57,7 @@ from server.safeguarding.directory import Directory, DirectoryStore
 from server.safeguarding.service import SafeguardingService, info_for
 from server.settings import Settings
 from server.signaling.connection import Connection
+from server.signaling.places import Places
 from server.store.db import Store
 from server.store.records import AlertRecord
 
@@ -106,6 +108,9 @@ class Hub:
         self._sweeps: dict[str, asyncio.TimerHandle] = {}
         # Each live room's bans, loaded with the room and kept in step with PersistBan.
         self._bans: dict[str, Bans] = {}
+        # Admitted participants' places, kept in the store so a restart gives them back.
+        self._places = Places(store, lifetime=settings.join_token_ttl,
+                              grace=settings.empty_room_grace, clock=clock)
         self._ticker: asyncio.Task[None] | None = None
         self._ice = IceServers(stun_urls=settings.stun_urls, turn_urls=settings.turn_urls,
                                turn_secret=settings.turn_secret, turn_ttl=settings.turn_ttl)
@@ -145,6 +150,8 @@ class Hub:
 
     def start(self) -> None:
         self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
+        # Sessions a crashed process held: their places wait for their people from now.
+        self._places.suspend()
 
     # -- lifecycle of a connection ----------------------------------------------
 
@@ -165,10 +172,12 @@ class Hub:
             directory = await self._directories.current()
             open_alerts = await self._store.safeguarding.open_alerts(record.id)
             bans = await self._store.bans_for(record.id)
+            # Places kept from this session before a restart; never a banned person's.
+            admitted = await self._places.take(record.id) - bans[0]
             # Awaiting above let another connection create it meanwhile.
             room = self._rooms.get(who.room_id) or self._new_room(
                 record.id, record.name, record.audience, record.locked, record.focus,
-                directory, open_alerts, bans)
+                directory, open_alerts, bans, admitted)
         if who.role == "participant" and self._bans[room.id].excludes(who):
             conn.close(CLOSE_REMOVED, "banned")
             return False
@@ -186,7 +195,7 @@ class Hub:
 
     def _new_room(self, room_id: str, name: str, audience: str, locked: bool, focus: bool,
                   directory: Directory, open_alerts: list[AlertRecord],
-                  bans: tuple[set[str], set[str]]) -> Room:
+                  bans: tuple[set[str], set[str]], admitted: set[str]) -> Room:
         self._bans[room_id] = Bans(*bans)
         screen = self._screen
 
@@ -213,6 +222,7 @@ class Hub:
             screen=screening,
             signpost=lambda categories: directory.lookup(tuple(categories), audience),
             open_alerts=tuple(_wire_alert(a) for a in open_alerts),
+            admitted=tuple(sorted(admitted)),
         ))
         self._metrics.rooms.set(len(self._rooms))
         return room
@@ -318,6 +328,11 @@ class Hub:
             self._in_background(
                 self._store.add_ban(effect.room_id, effect.participant_id, effect.device),
                 "ban")
+        elif isinstance(effect, PersistPlace):
+            if effect.kept:
+                self._places.kept(effect.room_id, effect.participant_id)
+            else:
+                self._places.given_up(effect.room_id, effect.participant_id)
         elif isinstance(effect, PersistRoomState):
             self._in_background(
                 self._store.set_room_state(effect.room_id, locked=effect.locked,
@@ -433,6 +448,8 @@ class Hub:
     def _forget(self, room_id: str) -> None:
         # The room's open alerts need nothing here: their deadlines are in the database,
         # where the sweeper finds them (and one still in the journal once it is stored).
+        # The session is over, and with it everyone's place in it.
+        self._places.session_over(room_id)
         self._rooms.pop(room_id, None)
         self._media_seen.pop(room_id, None)
         self.media.update(room_id, MediaView())
@@ -457,6 +474,9 @@ class Hub:
         await asyncio.gather(*(c.flush() for c in list(self._conns.values())),
                              return_exceptions=True)
         await self.media.aclose()
+        # After the sockets: their going changes no place. The places now wait for
+        # their people (within empty_room_grace) until a server holds the rooms again.
+        await self._places.aclose()
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
 

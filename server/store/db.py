@@ -26,6 +26,7 @@ from server.store.models import (
     BanRow,
     HealthRow,
     InviteRow,
+    PlaceRow,
     RoomRow,
     RoomStaffRow,
     StaffRow,
@@ -132,6 +133,13 @@ class Store(Protocol):
     async def is_banned(self, room_id: str, participant_id: str | None,
                         device: str | None) -> bool: ...
     async def bans_for(self, room_id: str) -> tuple[set[str], set[str]]: ...
+
+    async def keep_place(self, room_id: str, participant_id: str,
+                         expires_at: datetime) -> None: ...
+    async def drop_place(self, room_id: str, participant_id: str) -> None: ...
+    async def drop_places(self, room_id: str) -> None: ...
+    async def take_places(self, room_id: str, now: datetime) -> set[str]: ...
+    async def suspend_places(self, resume_by: datetime, now: datetime) -> None: ...
 
 
 def _now() -> datetime:
@@ -571,6 +579,56 @@ class SqlStore:
                 select(BanRow.participant_id, BanRow.device).where(BanRow.room_id == room_id)
             )).all()
         return {r[0] for r in rows}, {r[1] for r in rows if r[1] is not None}
+
+    # -- places in a live session (kept across a restart) --------------------------------
+
+    async def keep_place(self, room_id: str, participant_id: str,
+                         expires_at: datetime) -> None:
+        """Remember that ``participant_id`` was admitted to the room's live session."""
+        async with self._session.begin() as session:
+            await session.merge(PlaceRow(room_id=room_id, participant_id=participant_id,
+                                         expires_at=expires_at, resume_by=None))
+
+    async def drop_place(self, room_id: str, participant_id: str) -> None:
+        async with self._session.begin() as session:
+            await session.execute(delete(PlaceRow).where(
+                PlaceRow.room_id == room_id, PlaceRow.participant_id == participant_id))
+
+    async def drop_places(self, room_id: str) -> None:
+        """The room's session ended: nobody's place in it is kept."""
+        async with self._session.begin() as session:
+            await session.execute(delete(PlaceRow).where(PlaceRow.room_id == room_id))
+
+    async def take_places(self, room_id: str, now: datetime) -> set[str]:
+        """The places still valid in the room (a session held by no server until now),
+        in one transaction: expired ones, or ones not taken back by their ``resume_by``,
+        are deleted; the rest are the session's again (``resume_by`` cleared)."""
+        async with self._session.begin() as session:
+            rows = (await session.scalars(
+                select(PlaceRow).where(PlaceRow.room_id == room_id))).all()
+            kept: set[str] = set()
+            for row in rows:
+                resume_by = row.resume_by
+                if _aware(row.expires_at) <= now or (
+                        resume_by is not None and _aware(resume_by) <= now):
+                    await session.delete(row)
+                else:
+                    row.resume_by = None
+                    kept.add(row.participant_id)
+            return kept
+
+    async def suspend_places(self, resume_by: datetime, now: datetime) -> None:
+        """No server holds these sessions now (shutting down, or starting after a crash):
+        every place must be taken back by ``resume_by`` (an earlier limit stays), and
+        those expired or not taken back in time go."""
+        async with self._session.begin() as session:
+            rows = (await session.scalars(select(PlaceRow))).all()
+            for row in rows:
+                if _aware(row.expires_at) <= now or (
+                        row.resume_by is not None and _aware(row.resume_by) <= now):
+                    await session.delete(row)
+                elif row.resume_by is None or _aware(row.resume_by) > resume_by:
+                    row.resume_by = resume_by
 
 def _staff(row: StaffRow) -> Staff:
     return Staff(id=row.id, username=row.username, password_hash=row.password_hash,

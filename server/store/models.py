@@ -96,6 +96,25 @@ class BanRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class PlaceRow(Base):
+    """A participant's place in a room's live session, kept so that a server restart does
+    not send them back to the waiting room (server/signaling/places.py). Only the room,
+    the participant id (random per join, as in their token) and two times: no name, no
+    device, no token, no address, nothing said. Deleted when they leave or are removed and
+    when the session ends; never outlives ``expires_at`` (the token's life)."""
+
+    __tablename__ = "room_places"
+
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    participant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set while no server holds the session (from shutdown, or start-up after a crash):
+    # the place must be taken back by then, as an emptied room's session ends.
+    resume_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                       nullable=True)
+
+
 class AlertRow(Base):
     """An alert raised in a room. ``excerpt`` is the only chat kept after a session
     (invariant 7) and is cleared on the retention schedule."""

@@ -36,7 +36,8 @@ async def test_join_answers_token_room_and_participant(h: Harness) -> None:
                                                    "agree": True})
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"token", "room", "participant"}
+    assert set(body) == {"token", "room", "participant", "expires_in"}
+    assert body["expires_in"] == h.server.settings.join_token_ttl  # for "Rejoin the group"
     assert body["room"] == {"id": room_id, "name": "Dads' evening", "audience": "fathers_partners",
                             "locked": False, "live": False, "focus": True}
     assert body["participant"]["name"] == "Dev"
@@ -57,6 +58,28 @@ async def test_join_without_a_name_gets_a_friendly_pseudonym(h: Harness) -> None
         assert " " in body["participant"]["name"]  # "Gentle Otter"
         names.add(body["participant"]["name"])
     assert names
+
+
+async def test_a_parent_cannot_take_a_facilitators_name_or_a_staff_word(h: Harness) -> None:
+    from server.rooms.names import stable_pseudonym
+
+    _, invite = await h.room()
+    username, client = await h.staff("facilitator")
+    await client.aclose()
+    staff = next(s for s in await h.store.all_staff() if s.username == username)
+    # The made-up name the facilitator goes by in the group, with a look-alike digit.
+    copy = stable_pseudonym(staff.id).replace("o", "0").upper()
+    for name in ("Facilitator Sam", "M0DERATOR", copy):
+        response = await h.http.post("/api/join", json={"invite": invite, "name": name,
+                                                       "agree": True})
+        assert response.status_code == 400, name
+        assert error_code(response) == "name_reserved"
+        assert "kept for the group's facilitators" in response.json()["error"]["message"]
+    assert (await h.join(invite, "Ann"))["participant"]["name"] == "Ann"
+    # Nor given one at random.
+    taken = {stable_pseudonym(s.id) for s in await h.store.all_staff()}
+    for _ in range(10):
+        assert (await h.join(invite, None))["participant"]["name"] not in taken
 
 
 async def test_join_needs_the_agreement(h: Harness) -> None:
@@ -220,7 +243,7 @@ async def test_logout_ends_the_session(h: Harness) -> None:
 async def test_staff_token_has_the_join_shape(h: Harness, role: str) -> None:
     room_id, _ = await h.room()
     body = await h.staff_token(room_id, role, name="Fran")
-    assert set(body) == {"token", "room", "participant"}
+    assert set(body) == {"token", "room", "participant", "expires_in"}
     assert body["participant"]["role"] == role and body["participant"]["name"] == "Fran"
     assert body["room"]["id"] == room_id
 

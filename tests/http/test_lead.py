@@ -133,9 +133,9 @@ async def test_the_live_banner_is_on_every_page_for_the_lead_only(h: Harness) ->
     _, facilitator = await h.staff("facilitator")
     for path in ("/", "/staff", "/room", "/lead"):
         page = await lead.get(path)
-        assert "/static/lead-live.js" in page.text, path
-        assert "/static/lead-live.js" not in (await facilitator.get(path)).text, path
+        assert "/static/lead-live." in page.text, path
+        assert "/static/lead-live." not in (await facilitator.get(path)).text, path
     async with httpx.AsyncClient(base_url=h.server.http) as anon:
-        assert "/static/lead-live.js" not in (await anon.get("/room")).text
+        assert "/static/lead-live." not in (await anon.get("/room")).text
     await lead.aclose()
     await facilitator.aclose()

@@ -51,8 +51,12 @@ async def test_focus_mode_cameras(hs: SuiteHarness) -> None:
         room = media_of(hs).room(group.room_id)
         camera = room.peers[fac.client.id].camera
         assert camera.encoders == 1 and camera.viewers == 2
-        # Focus off: Bea now sees Ann too, in another slot, without renegotiating.
+        # Focus off: Ann's camera still reaches only the facilitator until she says yes ...
         await group.fac.send("room.focus", on=False)
+        await asyncio.sleep(1.0)
+        assert not shows(bea, BLUE)
+        # ... then Bea sees Ann too, in another slot, without renegotiating.
+        await ann.client.send("media.state", audio=False, video=True, share=True)
         await until(lambda: shows(bea, BLUE) and shows(bea, RED), timeout=15)
         # Ann turns her camera off: it leaves Bea's slot at once.
         await ann.client.send("media.state", audio=False, video=False)

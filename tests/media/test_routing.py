@@ -9,9 +9,10 @@ from server.media.routing import assign, assign_all, visible_to
 from server.rooms.types import MediaSeat, MediaView
 
 
-def seat(pid: str, *, staff: bool = False, video: bool = True, place: str = "room") -> MediaSeat:
+def seat(pid: str, *, staff: bool = False, video: bool = True, place: str = "room",
+         shared: bool = True) -> MediaSeat:
     return MediaSeat(participant_id=pid, conn=hash(pid), place=place,  # type: ignore[arg-type]
-                     staff=staff, audio=False, video=video, mute_locked=False)
+                     staff=staff, audio=False, video=video, mute_locked=False, shared=shared)
 
 
 ROOM = (seat("fac", staff=True), seat("ann"), seat("bob"), seat("cat", video=False),
@@ -32,6 +33,14 @@ def test_without_focus_everyone_in_the_room_sees_everyone_else() -> None:
     seen = visible_to(MediaView(seats=ROOM, focus=False), ALL)
     assert seen["ann"] == ["fac", "bob"]
     assert seen["cat"] == ["fac", "ann", "bob"]
+
+
+def test_without_focus_a_parents_camera_reaches_the_group_only_once_she_says_yes() -> None:
+    room = (seat("fac", staff=True), seat("ann", shared=False), seat("bob"))
+    seen = visible_to(MediaView(seats=room, focus=False), {"fac", "ann", "bob"})
+    assert seen["fac"] == ["ann", "bob"]  # facilitators see her all the same
+    assert seen["bob"] == ["fac"]  # bob doesn't see ann until she says yes
+    assert seen["ann"] == ["fac", "bob"]  # she sees those who said yes
 
 
 def test_a_camera_counts_only_while_the_server_receives_it() -> None:

@@ -214,6 +214,38 @@ def test_chat_to_the_room_and_to_facilitators() -> None:
     assert world.to("bob", effects) == []
 
 
+def test_a_facilitator_writes_privately_to_one_parent_and_she_replies() -> None:
+    world = World()
+    world.live_room("ann", "bob")
+    world.connect("sue", "facilitator", "Sue")
+    effects = world.send("fac", p.ChatSend(text="How are you doing, Ann?", to="participant",
+                                           participant="ann"))
+    (chat,) = [m for m in world.to("ann", effects) if isinstance(m, p.Chat)]
+    assert chat.to == "participant" and chat.recipient == p.Sender(
+        id="ann", name="Ann", role="participant")
+    assert world.types("sue", effects) == ["chat"]  # the other facilitator sees it too
+    assert world.to("bob", effects) == []  # never anyone else
+    # Her reply goes to the facilitators only, as any private message does.
+    effects = world.send("ann", p.ChatSend(text="Not great, thanks for asking",
+                                           to="facilitators"))
+    assert world.types("fac", effects) == ["chat"] and world.to("bob", effects) == []
+
+
+def test_only_facilitators_write_privately_and_only_to_a_parent_in_the_room() -> None:
+    world = World()
+    world.live_room("ann", "bob")
+    world.connect("cat")  # waiting
+    private = {"to": "participant", "text": "psst"}
+    assert error_of(world.send("ann", p.ChatSend(**private, participant="bob"))
+                    ).code == "forbidden"
+    assert error_of(world.send("fac", p.ChatSend(**private))).code == "bad_message"
+    assert error_of(world.send("fac", p.ChatSend(**private, participant="cat"))
+                    ).code == "not_found"
+    world.connect("sue", "facilitator", "Sue")
+    assert error_of(world.send("fac", p.ChatSend(**private, participant="sue"))
+                    ).code == "bad_message"
+
+
 def test_chat_is_refused_in_the_lobby_while_paused_and_when_blank() -> None:
     world = World()
     world.connect("ann")
@@ -648,3 +680,26 @@ def test_messages_from_a_connection_that_is_gone_are_ignored() -> None:
     world.drop("ann")
     assert world.send("ann", p.ChatSend(text="ghost")) == []
     assert world.drop("ann") == []
+
+
+def test_with_focus_off_a_camera_reaches_the_group_only_after_her_yes() -> None:
+    world = World()
+    world.live_room("ann")
+
+    def shared() -> bool:
+        (seat,) = [s for s in world.room.media_view().seats if s.participant_id == "ann"]
+        return seat.shared
+
+    world.send("fac", p.RoomFocus(on=False))
+    world.send("ann", p.MediaState(audio=False, video=True))
+    assert not shared()
+    # Her yes alone tells nobody anything, but changes the media rules.
+    version = world.room.media_version
+    assert world.send("ann", p.MediaState(audio=False, video=True, share=True)) == []
+    assert shared() and world.room.media_version > version
+    world.send("ann", p.MediaState(audio=True, video=True))  # share absent: unchanged
+    assert shared()
+    # Focus on, then off again: asked afresh.
+    world.send("fac", p.RoomFocus(on=True))
+    world.send("fac", p.RoomFocus(on=False))
+    assert not shared()

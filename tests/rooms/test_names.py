@@ -8,7 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.rooms.names import MAX_NAME, InvalidName, clean_chat, clean_name, pseudonym
+from server.rooms import names
+from server.rooms.names import (
+    MAX_NAME,
+    InvalidName,
+    ReservedName,
+    check_not_reserved,
+    clean_chat,
+    clean_name,
+    pseudonym,
+)
 
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 
@@ -74,3 +83,26 @@ def test_pseudonyms_are_two_friendly_words() -> None:
     for name in names:
         assert re.fullmatch(r"[A-Z][a-z]+ [A-Z][a-z]+", name), name
         assert clean_name(name) == name
+
+
+@pytest.mark.parametrize("name", [
+    "Facilitator Sam", "F4c1l1tat0r", "faci1itator", "Ｆａｃｉｌｉｔａｔｏｒ", "Мoderator",
+    "moderator", "Admin", "Admin!", "Adm!n", "Mod", "Sam (host)", "Hearth Team", "Lead",
+    "Safeguarding lead", "Calm Puffin", "calm  puff1n",
+])
+def test_a_parent_cannot_pass_as_a_facilitator(name: str) -> None:
+    with pytest.raises(ReservedName, match="kept for the group's facilitators"):
+        check_not_reserved(name, staff_names=["Calm Puffin"])
+
+
+@pytest.mark.parametrize("name", [
+    "Ann", "Modupe", "Leah", "Lola", "Hostess", "Staffy mum", "Zoë", "Ayesha", "Ola",
+    "Gentle Otter", "👩\u200d👧",
+])
+def test_ordinary_names_are_left_alone(name: str) -> None:
+    check_not_reserved(name, staff_names=["Calm Puffin"])
+
+
+def test_a_made_up_name_avoids_the_staff_names() -> None:
+    everyone_but_one = [f"{a} {n}" for a in names._ADJECTIVES for n in names._NOUNS][1:]
+    assert {pseudonym(avoid=everyone_but_one) for _ in range(20)} == {"Gentle Robin"}

@@ -112,9 +112,12 @@ async def tabs(browser: Browser, server: ServerThread) -> AsyncIterator[OpenTab]
     """``await tabs(viewport=PHONE)``: a new window on the test server."""
     opened: list[Tab] = []
 
-    async def open_tab(viewport: dict[str, int] | None = None) -> Tab:
+    async def open_tab(viewport: dict[str, int] | None = None,
+                       timezone: str = "Europe/London", touch: bool = False) -> Tab:
+        # ``touch``: a phone's touch screen (pointer: coarse), not only its size.
         context = await browser.new_context(base_url=server.http, viewport=viewport or DESKTOP,  # type: ignore[arg-type]
-                                            locale="en-GB", timezone_id="Europe/London")
+                                            locale="en-GB", timezone_id=timezone,
+                                            has_touch=touch, is_mobile=touch)
         context.set_default_timeout(5_000)
         await context.add_init_script(_CSP_LISTENER)
         page = await context.new_page()

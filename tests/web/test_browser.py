@@ -211,6 +211,7 @@ async def test_newcomer_joins_chats_raises_hand_asks_for_help_and_leaves(
 
     # Leaving: a kind goodbye, nothing left in the tab, the facilitator sees them go.
     await part.page.get_by_role("button", name="Leave", exact=True).click()
+    await confirm(part, "Leave")  # it asks first (issue 11, item 5)
     await expect(heading(part, "You've left the group")).to_be_visible()
     assert await part.session_storage() == {}
     await expect(person(fac, name)).to_have_count(0)
@@ -447,7 +448,7 @@ async def test_a_worrying_draft_shows_crisis_links_and_an_urgent_message_is_held
     # Sending an urgent message: held from the group, help shown, the facilitator alerted.
     await say(part, "I'm going to kill myself tonight")
     await expect(part.page.get_by_role("region", name="Help is there for you")).to_be_visible()
-    alert = fac.page.locator("#alerts li")
+    alert = fac.page.locator("#urgent-list li")
     await expect(alert).to_contain_text("I'm going to kill myself tonight")
     await say(other, "Is anyone else up with a teething baby?")
     await expect(chat_line(part, "Is anyone else up with a teething baby?")).to_be_visible()

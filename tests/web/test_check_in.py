@@ -143,7 +143,7 @@ async def test_an_urgent_alert_says_why_in_words_and_takes_a_verdict(
     before = await counted(h, "rule:suicide.kill_self", "false_alarm")
     await say(part, URGENT)
 
-    alert = fac.page.locator("#alerts li")
+    alert = fac.page.locator("#urgent-list li")
     await expect(alert).to_contain_text(f"{name} may need support")
     await expect(alert).to_contain_text("Urgent: please acknowledge within")
     await expect(alert).to_contain_text(

@@ -382,9 +382,19 @@ async def test_facilitator_takes_a_parent_aside_and_both_see_it_clearly(
     await row.get_by_role("button", name="Talk privately (aside)").click()
     banner = part.page.locator("#aside-banner")
     await expect(banner).to_be_visible()
-    await expect(banner).to_contain_text("is talking with you privately")
+    # Sam takes part by chat only, so would hear nothing: he is asked to listen first.
+    await expect(banner).to_contain_text("would like to talk with you privately")
     await expect(banner).to_contain_text("The group can't hear either of you")
-    await expect(banner.get_by_role("button")).to_be_hidden()  # only staff end it
+    await banner.get_by_role("button", name="Start listening").click()
+    await expect(part.page.locator("#media-listen")).to_have_attribute("aria-pressed", "true")
+    await expect(banner).to_contain_text("is talking with you privately")
+    await expect(banner.get_by_role("button", name="Start listening")).to_be_hidden()
+    await expect(banner.get_by_role("button", name="End the private talk")
+                 ).to_be_hidden()  # only staff end it
+    await part.page.get_by_role("button", name="Microphone").click()
+    # Under a banner saying the group can't hear: the hint must not say it can.
+    await expect(part.page.locator("#media-hint")).to_contain_text(
+        re.compile(r"Only .+ can hear you"))
     own = fac.page.locator("#aside-banner")
     await expect(own).to_contain_text("You're talking privately with Sam")
     await expect(row).to_contain_text("Talking privately with you")
@@ -501,6 +511,15 @@ async def test_a_camera_reaches_another_page_only_when_focus_mode_allows(
     # Focus mode (the default): a participant's camera is for the facilitators only.
     await expect(ann.page.locator("#media-videos")).to_be_hidden()
     await fac.send("room.focus", on=False)
+    # Cal is asked before the group sees her camera; until she says yes, nobody does.
+    ask = cal.page.locator("#camera-ask")
+    await expect(ask).to_contain_text("Would you like the group to see you too?")
+    await expect(cal.page.locator("#media-hint")).to_contain_text(
+        "Only the facilitators can see your camera")
+    await ann.page.wait_for_timeout(1000)
+    await expect(ann.page.locator("#media-videos figure:visible")).to_have_count(0)
+    await ask.get_by_role("button", name="Show my camera to the group").click()
+    await expect(ask).to_be_hidden()
     tile = ann.page.locator("#media-videos figure:visible")
     await expect(tile).to_have_count(1)
     await expect(tile.locator("figcaption")).to_have_text("Cal")
@@ -509,5 +528,10 @@ async def test_a_camera_reaches_another_page_only_when_focus_mode_allows(
                      "Cal's picture in Ann's slot")
     await fac.send("room.focus", on=True)
     await expect(ann.page.locator("#media-videos")).to_be_hidden()
+    # Off again: her yes was for then; she is asked afresh.
+    await fac.send("room.focus", on=False)
+    await expect(ask).to_be_visible()
+    await ann.page.wait_for_timeout(1000)
+    await expect(ann.page.locator("#media-videos figure:visible")).to_have_count(0)
     ann.assert_clean()
     cal.assert_clean()

@@ -42,7 +42,15 @@ export async function postJSON(path, body) {
 
 // The token lives in sessionStorage only: gone when the tab closes, never in a URL.
 export const TOKEN_KEY = "hearth.session";
-export function keepSession(data) { sessionStorage.setItem(TOKEN_KEY, JSON.stringify(data)); }
+/** Keep a join (or staff token) answer for this tab. Its ``expires_in`` (seconds) becomes
+ *  ``expires_at`` (ms since the epoch), so the page knows how long "Rejoin" can work. */
+export function keepSession(data) {
+  const kept = { ...data };
+  if (Number.isFinite(data?.expires_in) && !Number.isFinite(data?.expires_at)) {
+    kept.expires_at = Date.now() + data.expires_in * 1000;
+  }
+  sessionStorage.setItem(TOKEN_KEY, JSON.stringify(kept));
+}
 export function readSession() {
   try { return JSON.parse(sessionStorage.getItem(TOKEN_KEY) ?? "null"); } catch { return null; }
 }

@@ -4,7 +4,7 @@
 // Quick exit button: leaving fast must never be blocked.
 import { quickExit } from "./quick-exit.js";
 
-function build({ title, body, confirmText, cancelText = "Cancel", danger = false, field = null }) {
+function build({ title, body, quote = null, confirmText, cancelText = "Cancel", danger = false, field = null }) {
   const dialog = document.createElement("dialog");
   dialog.className = "dialog";
   const titleId = `dialog-title-${Math.random().toString(36).slice(2, 9)}`;
@@ -23,6 +23,14 @@ function build({ title, body, confirmText, cancelText = "Cancel", danger = false
   heading.id = titleId;
   heading.textContent = title;
   form.append(heading);
+  if (quote) {
+    // Someone's own words, quoted so the choice is made looking at them.
+    const words = document.createElement("blockquote");
+    words.className = "alert-text";
+    words.dir = "auto";
+    words.textContent = quote;
+    form.append(words);
+  }
   if (body) {
     const text = document.createElement("p");
     text.textContent = body;

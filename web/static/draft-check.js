@@ -5,33 +5,34 @@
 // the device, and this only decides what to show: the server screens every message again.
 import { createScreen } from "./risk.js";
 import { createModel } from "./risk-model.js";
+import { resourceItem } from "./resources.js";
 
 // Each part loads on its own, so that if one fails the page still pre-warns with the other
-// (and with neither it simply doesn't pre-warn).
-function load(url, build) {
+// (and with neither it simply doesn't pre-warn). They are most of a room page's weight (about
+// 130 KB compressed), so they load when someone first goes to the message box, not with the
+// page: a parent who only listens never pays for them, and the box has them well before a
+// message is typed out. The server screens every message whatever happens here.
+function lazily(url, build) {
   let built = null;
-  fetch(url, { credentials: "same-origin" })
-    .then((response) => (response.ok ? response.json() : null))
-    .then((doc) => { if (doc) built = build(doc); })
-    .catch(() => {});
-  return () => built;
+  let started = false;
+  const get = () => built;
+  // ``ready``: called once it has loaded, to screen what was typed while it loaded.
+  get.start = (ready) => {
+    if (started) return;
+    started = true;
+    fetch(url, { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((doc) => { if (doc) { built = build(doc); ready(); } })
+      .catch(() => {});
+  };
+  return get;
 }
-const screen = load("/api/risk-rules", createScreen);
-const model = load("/api/risk-model", createModel);
+const screen = lazily("/api/risk-rules", createScreen);
+const model = lazily("/api/risk-model", createModel);
 
 // The model says how urgent, not what about: a hit only it sees gets the links for the
 // urgent categories it was trained hardest on.
 const MODEL_CATEGORIES = ["suicide", "immediate_danger"];
-
-function entry(resource) {
-  const item = document.createElement("li");
-  const name = document.createElement("strong");
-  name.textContent = resource.name;
-  const contact = document.createElement("span");
-  contact.textContent = ` ${resource.contact}${resource.hours ? ` (${resource.hours})` : ""}`;
-  item.append(name, contact);
-  return item;
-}
 
 /** The categories to signpost for ``text``, or null when neither part flags it. */
 function flagged(text) {
@@ -63,12 +64,18 @@ export function watchDraft(textarea, box, signposting) {
     const resources = categories
       .flatMap((category) => signposting()?.[category] ?? [])
       .filter((r) => !seen.has(r.name) && seen.add(r.name));
-    list.replaceChildren(...resources.map(entry));
+    list.replaceChildren(...resources.map(resourceItem));
     box.hidden = false;
   };
+  const ready = () => { if (textarea.value) check(); };
+  const start = () => { screen.start(ready); model.start(ready); };
+  textarea.addEventListener("focus", start);
+  textarea.addEventListener("pointerdown", start);
   textarea.addEventListener("input", () => {
+    start();
     clearTimeout(timer);
     timer = setTimeout(check, 200);
   });
+  if (document.activeElement === textarea) start();
   textarea.form?.addEventListener("submit", () => { box.hidden = true; shownFor = ""; });
 }

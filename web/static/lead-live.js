@@ -1,13 +1,17 @@
 // Live escalations for the safeguarding lead, on any page they have open.
 // Server-sent events from /api/escalations/stream; the banner shows how many are open
 // and announces a new one. Nothing here is shown to anyone but a logged-in lead.
-const banner = document.createElement("a");
+// A live region holding a link (a link given role="status" would lose its name, and
+// its role as a link, while staying in the Tab order).
+const banner = document.createElement("div");
 banner.id = "lead-live";
-banner.href = "/lead";
 banner.className = "lead-live";
 banner.setAttribute("role", "status");
 banner.setAttribute("aria-live", "assertive");
 banner.hidden = true;
+const link = document.createElement("a");
+link.href = "/lead";
+banner.append(link);
 document.body.prepend(banner);
 
 const open = new Map();
@@ -15,7 +19,7 @@ const open = new Map();
 function show(latest) {
   banner.hidden = open.size === 0 && !latest;
   const count = `${open.size} open escalation${open.size === 1 ? "" : "s"}`;
-  banner.textContent = latest ? `New ${latest.severity} escalation (${latest.participant_name}) · ${count}` : count;
+  link.textContent = latest ? `New ${latest.severity} escalation (${latest.participant_name}) · ${count}` : count;
   banner.classList.toggle("urgent", [...open.values()].some((e) => e.severity === "urgent"));
   document.dispatchEvent(new CustomEvent("hearth:escalations", { detail: { open: [...open.values()], latest } }));
 }

@@ -1,24 +1,42 @@
-// The escalations page: add newly raised escalations to the open list as they arrive.
+// The escalations page: add newly raised escalations to the open list as they arrive,
+// in the same words and local times as the server's list.
+import { localiseTimes, localTime } from "./local-time.js";
+
+const list = document.getElementById("open-escalations");
+const words = JSON.parse(list?.dataset.words ?? "{}");
+const about = (categories) => categories.map((c) => words.categories?.[c] ?? c.replaceAll("_", " ")).join(", ")
+  || "no category given";
+
+function item(e) {
+  const li = document.createElement("li");
+  li.className = `room-card ${e.severity}`;
+  li.dataset.id = e.id;
+  const link = document.createElement("a");
+  link.href = `/lead/escalations/${encodeURIComponent(e.id)}`;
+  const strong = document.createElement("strong");
+  strong.textContent = e.severity === "urgent" ? "Urgent" : "Concern";
+  link.append(strong, `: ${e.participant_name}`);
+  const detail = document.createElement("span");
+  detail.className = "small";
+  const when = document.createElement("time");
+  when.dateTime = e.created_at;
+  when.textContent = localTime(e.created_at);
+  detail.append(` · ${about(e.categories)} · ${words.states?.[e.state] ?? e.state} · raised `, when);
+  li.append(link, " ", detail);
+  return li;
+}
+
 document.addEventListener("hearth:escalations", (event) => {
-  const list = document.getElementById("open-escalations");
   if (!list) return;
   const known = new Set([...list.querySelectorAll("li[data-id]")].map((li) => li.dataset.id));
   for (const e of event.detail.open) {
     if (known.has(e.id)) continue;
     document.getElementById("none-open")?.remove();
-    const item = document.createElement("li");
-    item.className = `room-card ${e.severity}`;
-    item.dataset.id = e.id;
-    const link = document.createElement("a");
-    link.href = `/lead/escalations/${encodeURIComponent(e.id)}`;
-    link.textContent = `${e.severity}: ${e.participant_name}`;
-    const detail = document.createElement("span");
-    detail.className = "small";
-    detail.textContent = ` · ${e.categories.join(", ") || "no category"} · ${e.state.replace("_", " ")}`;
-    item.append(link, detail);
-    list.prepend(item);
+    list.prepend(item(e));
   }
   for (const li of list.querySelectorAll("li[data-id]")) {
     if (!event.detail.open.some((e) => e.id === li.dataset.id)) li.remove();
   }
 });
+
+localiseTimes();

@@ -75,6 +75,11 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
     aside: $("aside-banner"),
     asideText: $("aside-text"),
     asideEnd: $("aside-end"),
+    asideListen: $("aside-listen"),
+    cameraAsk: $("camera-ask"),
+    cameraAskText: $("camera-ask-text"),
+    cameraShare: $("camera-share"),
+    cameraKeep: $("camera-keep"),
     videos: $("media-videos"),
     audio: $("media-audio"),
   };
@@ -91,6 +96,10 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
   let micLocked = false;   // a facilitator muted and locked the microphone
   let mutes = 0;           // how many times a facilitator has muted us (see turnOn)
   let busy = false;        // a device request or connection set-up is under way
+  // With focus mode off, a parent's camera reaches the group only after her yes (asked
+  // each time focus goes off); "keep it to the facilitators" is remembered until then.
+  let shared = false;
+  let keptPrivate = false;
   let offerRef = null;
   let answerTimer = null;
   let pendingCandidates = null; // gathered before the offer went out
@@ -111,7 +120,7 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
   }
 
   function sendState() {
-    return sendMedia("media.state", { audio: Boolean(mic), video: Boolean(camera) });
+    return sendMedia("media.state", { audio: Boolean(mic), video: Boolean(camera), share: shared });
   }
 
   // ---- showing what is going on ------------------------------------------------------
@@ -142,6 +151,19 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
     if (state) state.textContent = on ? "on" : "off";
   }
 
+  /** The private talk this person is in, if any: {facilitator, participant}. */
+  function myAside() {
+    const me = you()?.id;
+    return [...asides.values()].find((a) => a.facilitator.id === me || a.participant.id === me) ?? null;
+  }
+
+  /** Who hears this person's microphone: the group, or only the other side of an aside. */
+  function hearers() {
+    const aside = myAside();
+    if (!aside) return "Everyone in the group";
+    return aside.participant.id === you()?.id ? `Only ${aside.facilitator.name}` : `Only ${aside.participant.name}`;
+  }
+
   function render() {
     press(ui.listen, Boolean(pc));
     press(ui.mic, Boolean(mic));
@@ -156,14 +178,28 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
       ui.hint.textContent = "You're taking part by chat. You can listen to the group too, if you'd like. Your microphone and camera stay off unless you turn them on.";
     } else if (camera && !isStaff() && room()?.focus) {
       ui.hint.textContent = "Focus mode is on, so only the facilitators can see your camera.";
+    } else if (camera && !isStaff() && !shared) {
+      ui.hint.textContent = "Only the facilitators can see your camera until you choose to show it to the group.";
     } else if (camera) {
       ui.hint.textContent = "Everyone in the group can see your camera.";
     } else if (mic) {
-      ui.hint.textContent = "Everyone in the group can hear you. Press Microphone again to turn it off.";
+      ui.hint.textContent = `${hearers()} can hear you. Press Microphone again to turn it off.`;
     } else {
       ui.hint.textContent = "You're listening. Nobody can hear or see you unless you turn on your microphone or camera.";
     }
     renderTiles();
+    renderAside(); // listening changes what the private-talk banner asks of her
+    renderCameraAsk();
+  }
+
+  /** Focus off and her camera on: ask before the group sees it. */
+  function renderCameraAsk() {
+    const asking = Boolean(camera) && !isStaff() && room()?.focus === false && !shared;
+    ui.cameraAsk.hidden = !asking;
+    ui.cameraKeep.hidden = keptPrivate;
+    ui.cameraAskText.textContent = keptPrivate
+      ? "Only the facilitators can see your camera. You can show it to the group whenever you like."
+      : "The facilitator has turned focus mode off, so people in the group can choose to be seen. Your camera is on, and only the facilitators can see it. Would you like the group to see you too?";
   }
 
   // ---- the peer connection -------------------------------------------------------------
@@ -230,7 +266,7 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
       switch (connection.connectionState) {
         case "connected":
           clearProblem("connection");
-          setStatus(mic ? "You're connected. Everyone can hear you." : "You're listening to the group.");
+          setStatus(mic ? `You're connected. ${hearers()} can hear you.` : "You're listening to the group.");
           break;
         case "disconnected":
           setStatus("The sound connection is unsteady. Trying to keep it going…");
@@ -447,11 +483,16 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
 
   function renderAside() {
     const me = you()?.id;
-    const mine = [...asides.values()].find((a) => a.facilitator.id === me || a.participant.id === me);
+    const mine = myAside();
     ui.aside.hidden = !mine;
     ui.asideEnd.hidden = !mine || !isStaff();
+    // A parent taking part by chat only hears nothing until she listens: ask her to.
+    ui.asideListen.hidden = !mine || mine.participant.id !== me || Boolean(pc);
     if (!mine) return;
-    if (mine.participant.id === me) {
+    if (mine.participant.id === me && !pc) {
+      ui.asideText.textContent = `${mine.facilitator.name} (facilitator) would like to talk with you privately. `
+        + `To hear them, start listening; your microphone stays off unless you turn it on. The group can't hear either of you.`;
+    } else if (mine.participant.id === me) {
       ui.asideText.textContent = `${mine.facilitator.name} (facilitator) is talking with you privately. `
         + `The group can't hear either of you, and you'll hear only ${mine.facilitator.name} until you're back with the group.`;
     } else {
@@ -468,7 +509,10 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
     asides.set(participant.id, { facilitator, participant });
     renderAside();
     const me = you()?.id;
-    if (participant.id === me) announce?.(`${facilitator.name} is talking with you privately.`);
+    if (participant.id === me) {
+      announce?.(pc ? `${facilitator.name} is talking with you privately.`
+        : `${facilitator.name} would like to talk with you privately. Start listening to hear them.`);
+    }
     else if (facilitator.id === me) announce?.(`You're talking privately with ${participant.name}.`);
   }
 
@@ -490,6 +534,18 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
   ui.mic.addEventListener("click", () => { if (mic) turnOff("audio"); else turnOn("audio"); });
   ui.camera.addEventListener("click", () => { if (camera) turnOff("video"); else turnOn("video"); });
   ui.retry.addEventListener("click", () => { clearProblem(); listen(); });
+  ui.asideListen.addEventListener("click", () => { if (!pc) listen(); });
+  ui.cameraShare.addEventListener("click", () => {
+    shared = true;
+    sendState();
+    render();
+    setStatus("Everyone in the group can see your camera now.");
+  });
+  ui.cameraKeep.addEventListener("click", () => {
+    keptPrivate = true;
+    render();
+    setStatus("Only the facilitators can see your camera.");
+  });
   ui.asideEnd.addEventListener("click", () => {
     const participant = ui.asideEnd.dataset.participant;
     if (participant) send("aside.end", { participant });
@@ -572,7 +628,12 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
 
     peopleChanged() { renderTiles(); renderAside(); },
 
-    roomChanged() { render(); },
+    roomChanged() {
+      if (room()?.focus) { shared = false; keptPrivate = false; } // asked afresh next time
+      const wasAsking = !ui.cameraAsk.hidden;
+      render();
+      if (!wasAsking && !ui.cameraAsk.hidden) announce?.("Focus mode is off. Your camera is on: only the facilitators see it until you say the group may.");
+    },
 
     /** Who is in an aside with ``participantId`` (for the list and facilitators' menu). */
     asideOf(participantId) { return asides.get(participantId) ?? null; },

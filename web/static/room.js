@@ -1,10 +1,13 @@
 // The group page: one WebSocket to the server, protocol v1 (docs/protocol.md).
 // Everything people type is shown with textContent, never as HTML.
-import { forgetSession, friendlyMessage, readSession } from "./api.js";
+import { forgetSession, friendlyMessage, keepSession, readSession } from "./api.js";
+import { createAlarm } from "./alarm.js";
+import { resourceItem } from "./resources.js";
 import { askDialog, confirmDialog } from "./dialog.js";
 import { watchDraft } from "./draft-check.js";
 import { createMedia } from "./media.js";
 import { onQuickExit } from "./quick-exit.js";
+import { openSupportHere } from "./support-links.js";
 
 const $ = (id) => document.getElementById(id);
 const app = $("app");
@@ -32,6 +35,9 @@ const media = createMedia({
   send, announce, isStaff,
   people: () => state.people, you: () => state.you, room: () => state.room,
 });
+
+// Urgent alerts: a chime and a notification, once the facilitator turns them on.
+const alarm = createAlarm($("alert-sound"));
 
 // ---- small DOM helpers ------------------------------------------------------------
 
@@ -128,6 +134,12 @@ function announce(text) {
   setTimeout(() => { region.textContent = text; }, 50);
 }
 
+function announceUrgent(text) {
+  const region = $("announcer-urgent");
+  region.textContent = "";
+  setTimeout(() => { region.textContent = text; }, 50);
+}
+
 function notice(text, kind = "info") {
   const box = $("notices");
   const item = el("p", { class: `notice ${kind}`, role: kind === "info" ? "status" : "alert" },
@@ -142,11 +154,16 @@ function clearNotices() { $("notices").replaceChildren(); }
 // ---- views ------------------------------------------------------------------------------
 
 function show(place) {
+  const arriving = place !== state.place && (place === "lobby" || place === "room");
   state.place = place;
   app.dataset.place = place;
   $("lobby-view").hidden = place !== "lobby";
   $("room-view").hidden = place !== "room";
   $("end-view").hidden = place !== "gone";
+  $("skip-to-chat").hidden = place !== "room";
+  // Arriving in the waiting room or the group starts a keyboard or screen-reader user at
+  // the main heading, not wherever the page they came from left them.
+  if (arriving) $("room-name").focus();
 }
 
 function setRole() {
@@ -207,6 +224,7 @@ function personRow(person) {
     const menu = el("details", { class: "menu" },
       el("summary", { "data-action": "menu" }, "Options", el("span", { class: "visually-hidden", text: ` for ${person.name}` })),
       el("div", { class: "menu-items" },
+        button("Write privately", "write-privately", () => writePrivately(person)),
         button("Mute", "mute", () => send("participant.mute", { ...target, lock: false })),
         button("Mute and lock", "mute-lock", () => send("participant.mute", { ...target, lock: true })),
         button("Allow to speak", "allow", () => send("participant.allow", target)),
@@ -234,9 +252,34 @@ function sortedPeople() {
   return [...state.people.values()].sort((a, b) => rank(a) - rank(b));
 }
 
+/** Staff: "Privately to Ann" for each parent in the group, after Everyone and Facilitators. */
+function renderSendTo() {
+  const select = $("chat-to");
+  const wanted = isStaff()
+    ? [...state.people.values()].filter((p) => p.role === "participant" && !isYou(p.id)) : [];
+  const chosen = select.value;
+  for (const option of [...select.options]) if (option.value.startsWith("p:")) option.remove();
+  for (const p of wanted) select.append(el("option", { value: `p:${p.id}`, text: `Privately to ${p.name}` }));
+  // Someone who has left can't be written to: back to Everyone, and say so.
+  if (chosen.startsWith("p:") && !wanted.some((p) => `p:${p.id}` === chosen)) {
+    select.value = "room";
+    announce("The person you were writing to privately has left. Send to is back to Everyone.");
+  } else {
+    select.value = chosen;
+  }
+}
+
+/** Staff: start a private message to one parent from their row. */
+function writePrivately(person) {
+  $("chat-to").value = `p:${person.id}`;
+  $("chat-text").focus();
+  announce(`Writing privately to ${person.name}. Only they and the facilitators will see it.`);
+}
+
 function renderPeople() {
   const people = sortedPeople();
   reconcile($("people"), people, (p) => p.id, personSig, personRow);
+  renderSendTo();
   $("people-count").textContent = `(${people.length})`;
 
   renderTitle();
@@ -272,7 +315,9 @@ const CATEGORY_WORDS = {
 // sits on the person's row and in "Check in after the session", not among the alerts.
 const isCheckIn = (alert) => alert.kind === "risk" && alert.severity === "concern";
 const checkIns = () => [...state.alerts.values()].filter(isCheckIn);
-const urgentAlerts = () => [...state.alerts.values()].filter((a) => !isCheckIn(a));
+// Everything with a deadline: urgent ones in the strip at the top, the rest in Alerts.
+const deadlineAlerts = () => [...state.alerts.values()].filter((a) => !isCheckIn(a));
+const isUrgent = (alert) => alert.severity === "urgent";
 
 function aboutWords(alert) {
   return (alert.categories ?? []).map((c) => CATEGORY_WORDS[c] ?? c.replaceAll("_", " ")).join(", ");
@@ -347,9 +392,20 @@ function alertRow(alert) {
         : [button("Acknowledge", "ack", () => ack(alert), { class: "primary small-button" })]),
       alert.escalated ? null : button("Escalate", "escalate", () => escalateAlert(alert), { class: "small-button" }),
       alert.kind === "risk" && alert.message
-        ? button("Share the message with the group", "release",
-            () => send("chat.release", { message: alert.message.id }), { class: "small-button" })
+        ? button("Share the message with the group", "release", () => releaseHeld(alert),
+          { class: "small-button" })
         : null));
+}
+
+/** A held message goes to the group only once someone has read it again and is sure. */
+async function releaseHeld(alert) {
+  const ok = await confirmDialog({
+    title: "Share this message with the whole group?",
+    quote: alert.message.text,
+    body: `Everyone in the group will read what ${alert.participant.name} wrote. It was held because it may upset others or put ${alert.participant.name} at risk. Only share it if you're sure it's safe for everyone.`,
+    confirmText: "Share with the group", cancelText: "Keep it private",
+  });
+  if (ok) send("chat.release", { message: alert.message.id });
 }
 
 /** Why a quiet check-in was raised, and "Done" (with the screen's verdict, if they like). */
@@ -413,14 +469,19 @@ function renderCheckIns() {
 function renderTitle() {
   if (!isStaff()) return;
   // Quiet check-ins stay quiet: only what has a deadline (and the waiting room) counts.
-  const waiting = urgentAlerts().length + state.lobby.size;
-  document.title = waiting > 0 ? `(${waiting}) Group · Hearth` : "Group · Hearth";
+  const waiting = deadlineAlerts().length + state.lobby.size;
+  const urgent = deadlineAlerts().some(isUrgent) ? "Urgent " : "";
+  document.title = waiting > 0 ? `(${waiting}) ${urgent}Group · Hearth` : "Group · Hearth";
 }
 
 function renderAlerts() {
-  const alerts = urgentAlerts();
-  reconcile($("alerts"), alerts, (a) => a.id,
-    (a) => `${a.id}:${a.escalated ? 1 : 0}:${a.overdue ? 1 : 0}:${a.count ?? 1}`, alertRow);
+  const signature = (a) => `${a.id}:${a.escalated ? 1 : 0}:${a.overdue ? 1 : 0}:${a.count ?? 1}`;
+  const urgent = deadlineAlerts().filter(isUrgent);
+  reconcile($("urgent-list"), urgent, (a) => a.id, signature, alertRow);
+  $("urgent-alerts").hidden = urgent.length === 0;
+  $("urgent-count").textContent = urgent.length > 1 ? `(${urgent.length})` : "";
+  const alerts = deadlineAlerts().filter((a) => !isUrgent(a));
+  reconcile($("alerts"), alerts, (a) => a.id, signature, alertRow);
   $("alerts-empty").hidden = alerts.length > 0;
   $("alerts-count").hidden = alerts.length === 0;
   $("alerts-count").textContent = `(${alerts.length})`;
@@ -455,18 +516,27 @@ function appendToLog(item) {
   if (stick) log.scrollTop = log.scrollHeight;
 }
 
-function addChat(message) {
+function addChat(message, { held = false } = {}) {
   const own = isYou(message.from.id);
   const toFacilitators = message.to === "facilitators";
-  const classes = ["msg", own ? "own" : "", toFacilitators ? "private" : "",
-    message.from.role !== "participant" ? "from-staff" : ""].filter(Boolean).join(" ");
-  appendToLog(el("li", { class: classes, "data-id": message.id },
+  const toOne = message.to === "participant";
+  const classes = ["msg", own ? "own" : "", toFacilitators || toOne || held ? "private" : "",
+    held ? "held" : "", message.from.role !== "participant" ? "from-staff" : ""].filter(Boolean).join(" ");
+  const badge = held ? "Only you and the facilitators see this"
+    : toOne ? (isStaff() ? `Private to ${message.participant?.name ?? "one parent"}` : "Private: only you and the facilitators see this")
+      : toFacilitators ? "Only facilitators see this" : null;
+  const item = el("li", { class: classes, "data-id": message.id },
     el("p", { class: "meta" },
       el("span", { class: "who", text: own ? "You" : message.from.name }),
       message.from.role !== "participant" && !own ? el("span", { class: "badge", text: "Facilitator" }) : null,
-      toFacilitators ? el("span", { class: "badge private-badge", text: "Only facilitators see this" }) : null,
+      badge ? el("span", { class: "badge private-badge", text: badge }) : null,
       el("time", { datetime: message.at, text: timeOf(message.at) })),
-    el("p", { class: "text", text: message.text })));
+    el("p", { class: "text", dir: "auto", text: message.text }),
+    held ? el("p", { class: "hint", text: "A facilitator will check in with you privately. The help shown on this page is there if you need it now." }) : null);
+  // A held message that a facilitator shares arrives again with the same id: it takes
+  // the held one's place rather than appearing twice.
+  const before = [...$("chat-log").children].find((node) => node.dataset.id === message.id);
+  if (before) before.replaceWith(item); else appendToLog(item);
 }
 
 function systemLine(text) {
@@ -478,7 +548,10 @@ function onChatSubmit(event) {
   const box = $("chat-text");
   const text = box.value.trim();
   if (!text) { box.focus(); return; }
-  if (send("chat.send", { text, to: $("chat-to").value })) box.value = "";
+  const to = $("chat-to").value;
+  // "p:<id>": a facilitator's private message to one parent.
+  const fields = to.startsWith("p:") ? { to: "participant", participant: to.slice(2) } : { to };
+  if (send("chat.send", { text, ...fields })) box.value = "";
   box.focus();
 }
 
@@ -554,10 +627,62 @@ async function endSession() {
   if (ok) send("room.end");
 }
 
-function leave() {
+async function leave() {
+  const ok = await confirmDialog({
+    title: "Leave the group?",
+    body: isStaff()
+      ? "If you're the only facilitator here, the group will pause until one comes back."
+      : "It's fine to leave whenever you need to. If you change your mind, you can rejoin while the session is on: you'll wait in the waiting room until a facilitator lets you back in.",
+    confirmText: "Leave", cancelText: "Stay",
+  });
+  if (!ok || state.place === "gone") return;
   send("leave");
   forgetSession();
   finish("left");
+}
+
+// ---- coming back after leaving ---------------------------------------------------------
+// The token stays in this page's memory only (sessionStorage is cleared on leaving, so a
+// Quick exit from the end view leaves nothing behind), until it expires.
+let rejoinTimer = null;
+
+function rejoinable() {
+  if (!session?.token) return false;
+  return !Number.isFinite(session.expires_at) || Date.now() < session.expires_at;
+}
+
+function offerRejoin() {
+  const next = $("end-next");
+  next.replaceChildren(button("Rejoin the group", "rejoin", rejoin, { class: "primary" }), " ",
+    isStaff()
+      ? el("a", { href: "/staff", text: "Back to your groups" })
+      : el("span", { class: "hint", text: "You'll wait in the waiting room until a facilitator lets you in." }));
+  clearTimeout(rejoinTimer);
+  if (Number.isFinite(session.expires_at)) {
+    // setTimeout's longest wait is about 24 days; a token lasts hours.
+    const wait = Math.min(Math.max(0, session.expires_at - Date.now()), 2 ** 31 - 1);
+    rejoinTimer = setTimeout(() => {
+      if (state.place !== "gone") return;
+      next.replaceChildren(isStaff() ? el("a", { href: "/staff", text: "Back to your groups" })
+        : "You can close this tab now.");
+    }, wait);
+  }
+}
+
+/** A fresh hello with the kept token: like any rejoin, it ends in the waiting room. */
+function rejoin() {
+  clearTimeout(rejoinTimer);
+  if (!rejoinable()) { state.place = "connecting"; finish("expired"); return; }
+  keepSession(session);
+  retries = 0;
+  state.people = new Map();
+  state.lobby = new Map();
+  state.alerts = new Map();
+  $("chat-log").replaceChildren();
+  show("connecting");
+  setStatus("Connecting…");
+  document.getElementById("main")?.focus();
+  connect();
 }
 
 // ---- the end of a visit --------------------------------------------------------------
@@ -595,6 +720,8 @@ function finish(why) {
   const next = $("end-next");
   if (why === "lost") {
     next.replaceChildren(button("Try again", "reload", () => location.reload(), { class: "primary" }));
+  } else if (why === "left" && rejoinable()) {
+    offerRejoin();
   } else if (isStaff()) {
     next.replaceChildren(el("a", { href: "/staff", text: "Back to your groups" }));
   } else {
@@ -631,6 +758,7 @@ const ERRORS = {
 const handlers = {
   welcome(m) {
     const first = !everWelcomed;
+    const was = state.place;
     everWelcomed = true;
     retries = 0;
     state.you = m.you;
@@ -649,6 +777,12 @@ const handlers = {
     renderPaused();
     if (m.state === "lobby") setStatus("You're in the waiting room.");
     if (!first && m.state === "room") systemLine("You're connected again. Messages sent while you were away aren't shown.");
+    // Why the connection dropped, when the server kept their place through a restart
+    // (docs/protocol.md, welcome.restarted), or could not.
+    if (m.restarted) notice("The group's server restarted; you're back in the group.");
+    else if (!first && was === "room" && m.state === "lobby") {
+      notice("You were away for a while, so you're back in the waiting room. A facilitator will let you in again soon.");
+    }
   },
   waiting(m) {
     const text = m.reason === "no_facilitator"
@@ -696,7 +830,15 @@ const handlers = {
     announce(`${m.participant.name} is waiting to join.`);
   },
   "lobby.left"(m) { state.lobby.delete(m.id); renderPeople(); },
-  chat(m) { addChat(m); },
+  chat(m) {
+    addChat(m);
+    if (m.to === "participant" && !isStaff()) {
+      // Her reply should be private too, unless she chooses otherwise.
+      $("chat-to").value = "facilitators";
+      notice(`${m.from.name} has written to you privately. Your reply will go to the facilitators only; you can change that under Send to.`);
+      announce(`${m.from.name} has written to you privately: ${m.text}`);
+    }
+  },
   "room.updated"(m) {
     const wasLocked = state.room?.locked;
     state.room = m.room;
@@ -732,12 +874,21 @@ const handlers = {
     notice("Thank you for telling us. A facilitator has been told and will check in with you privately.");
   },
   signpost(m) { showSignpost(m.resources ?? []); },
-  "chat.held"() {
-    notice("Your message has gone to the facilitators only. They'll check in with you privately.");
+  "chat.held"(m) {
+    // Her words stay in her own chat, marked as seen only by her and the facilitators.
+    addChat({ id: m.id, from: state.you, text: m.text ?? "", to: "facilitators", at: m.at },
+      { held: true });
   },
   alert(m) {
+    const known = state.alerts.has(m.id);
     state.alerts.set(m.id, { ...state.alerts.get(m.id), ...m }); // a re-sent one keeps what we knew
     renderAlerts();
+    if (isUrgent(m) && !known) {
+      // Interrupts whatever a screen reader is saying, and rings if they turned it on.
+      announceUrgent(`Urgent alert: ${m.participant.name} ${ALERT_WORDS[m.kind] ?? "needs attention"}. It is at the top of the page.`);
+      alarm.ring(m.participant.name, m.id);
+      return;
+    }
     announce(isCheckIn(m)
       ? `Check in with ${m.participant.name} when you can: ${aboutWords(m) || "a message"}.`
       : `Alert: ${m.participant.name} ${ALERT_WORDS[m.kind] ?? "needs attention"}.`);
@@ -757,10 +908,7 @@ const handlers = {
 
 function showSignpost(resources) {
   const list = $("signpost-list");
-  list.replaceChildren(...resources.map((r) => el("li", {},
-    el("strong", { text: r.name }),
-    el("span", { text: `${r.contact}${r.hours ? ` (${r.hours})` : ""}` }),
-    r.url ? el("a", { href: r.url, rel: "noreferrer noopener", target: "_blank", text: "Website" }) : null)));
+  list.replaceChildren(...resources.map(resourceItem));
   const box = $("signpost");
   box.hidden = false;
   box.focus();
@@ -823,13 +971,21 @@ $("focus").addEventListener("click", () => send("room.focus", { on: !state.room?
 $("end").addEventListener("click", endSession);
 $("signpost-hide").addEventListener("click", () => { $("signpost").hidden = true; });
 
-onQuickExit(() => {
+/** Say goodbye as the page goes (Quick exit, or a support site opening in this tab):
+ *  the place is given up and nothing is left in the tab's storage. */
+function goodbye() {
   if (socket?.readyState === WebSocket.OPEN) {
     socket.send(JSON.stringify({ type: "leave" }));
     socket.close(1000);
   }
   state.place = "gone";
+  clearTimeout(rejoinTimer);
   forgetSession();
+}
+onQuickExit(goodbye); // after media.js's hook: devices off first
+openSupportHere({
+  inGroup: () => state.place === "lobby" || state.place === "room",
+  beforeLeaving: () => { media.close(); goodbye(); },
 });
 
 if (session?.token) {

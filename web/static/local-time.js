@@ -1,0 +1,17 @@
+// Times in the reader's own time zone. The server writes <time datetime="…Z" data-local>
+// with the UTC time as text, so the page still says something true without scripts.
+const FORMAT = { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
+
+export function localTime(iso) {
+  const when = new Date(iso);
+  return Number.isNaN(when.getTime()) ? "" : when.toLocaleString("en-GB", FORMAT);
+}
+
+export function localiseTimes(root = document) {
+  for (const node of root.querySelectorAll("time[data-local]")) {
+    const text = localTime(node.getAttribute("datetime"));
+    if (text) node.textContent = text;
+  }
+}
+
+localiseTimes();

@@ -1,0 +1,63 @@
+// One support service in a list: its name, how to reach it in words, and on a phone one
+// tap to ring or text it (tel: and sms: links), the languages it answers in, its website.
+// Used wherever Hearth signposts: the help box, the draft check and the end of a visit.
+
+const LANGUAGE_NAMES = { en: "English", pl: "Polish", ur: "Urdu", cy: "Welsh" };
+
+function link(href, text, label) {
+  const a = document.createElement("a");
+  a.href = href;
+  a.className = "call-link";
+  a.textContent = text;
+  if (label) a.setAttribute("aria-label", label);
+  return a;
+}
+
+/** Where a service answers in more than English, or can find an interpreter, say so. */
+export function languageWords(resource) {
+  const others = (resource.languages ?? []).filter((code) => code !== "en");
+  const parts = [];
+  if (others.length) parts.push(`Speaks ${others.map((c) => LANGUAGE_NAMES[c] ?? c).join(", ")}`);
+  if (resource.interpreting) parts.push("can arrange an interpreter");
+  if (!parts.length) return "";
+  const text = parts.join("; ");
+  return text[0].toUpperCase() + text.slice(1);
+}
+
+export function resourceItem(resource) {
+  const item = document.createElement("li");
+  const name = document.createElement("strong");
+  name.textContent = resource.name;
+  const contact = document.createElement("span");
+  contact.textContent = ` ${resource.contact}${resource.hours ? ` (${resource.hours})` : ""}`;
+  item.append(name, contact);
+  const actions = [];
+  if (resource.tel) actions.push(link(`tel:${resource.tel}`, "Call", `Call ${resource.name}`));
+  if (resource.sms) {
+    // "?&body=" is the form both iOS and Android read.
+    const body = resource.sms_body ? `?&body=${encodeURIComponent(resource.sms_body)}` : "";
+    actions.push(link(`sms:${resource.sms}${body}`, "Text", `Text ${resource.name}`));
+  }
+  if (resource.url) {
+    // Opens in this tab after a word first (support-links.js), never in a new one.
+    const site = document.createElement("a");
+    site.href = resource.url;
+    site.rel = "noreferrer";
+    site.textContent = "Website";
+    actions.push(site);
+  }
+  if (actions.length) {
+    const row = document.createElement("span");
+    row.className = "resource-actions";
+    row.append(...actions);
+    item.append(" ", row);
+  }
+  const languages = languageWords(resource);
+  if (languages) {
+    const note = document.createElement("span");
+    note.className = "hint resource-languages";
+    note.textContent = languages;
+    item.append(note);
+  }
+  return item;
+}
