@@ -17,6 +17,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server import i18n
 from server.auth.ratelimit import KeyedLimiter
 from server.auth.tokens import Signer
 from server.http import account, admin, api, lead, pages, static
@@ -194,6 +195,7 @@ def create_app(settings: Settings) -> Starlette:
         # pages are compressed per request on the event loop, and 9 saves under 1 % on
         # them (the room page: 3,017 bytes against 3,019) for up to twice the CPU.
         middleware=[Middleware(SecurityHeaders, https=settings.secure_cookies),
+                    Middleware(i18n.LanguageMiddleware),
                     Middleware(GZipMiddleware, minimum_size=static.MIN_COMPRESS,
                                compresslevel=6),
                     Middleware(BodyLimit)],

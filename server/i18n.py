@@ -31,6 +31,8 @@ from babel.messages.extract import extract
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from starlette.datastructures import Headers
+from starlette.requests import cookie_parser
 
 LOCALE_DIR: Final = Path(__file__).resolve().parent / "locale"
 STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -186,3 +188,18 @@ def messages_in(paths: Iterable[Path]) -> set[str]:
             for _line, message, _c, _ctx in extract("javascript", source, keywords=JS_KEYWORDS):
                 found.add(message if isinstance(message, str) else message[0])
     return found
+
+
+class LanguageMiddleware:
+    """Choose each HTTP request's language before anything else runs (pages, and the words
+    Python puts into them), from the switcher's cookie and Accept-Language."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            headers = Headers(scope=scope)
+            cookie = cookie_parser(headers.get("cookie", "")).get(COOKIE)
+            use(choose(cookie, headers.get("accept-language")))
+        await self.app(scope, receive, send)

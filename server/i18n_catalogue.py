@@ -35,8 +35,10 @@ def template() -> Catalog:
     catalog = Catalog(project="Hearth", msgid_bugs_address="", fuzzy=False)
     for folder, method, pattern, keywords in SOURCES:
         base = ROOT / folder
+        options = {pattern: {"trimmed": "true"}} if method == "jinja2" else {}
         found = extract_from_dir(str(base), method_map=[(pattern, method)],
-                                 keywords=dict(keywords), strip_comment_tags=True)
+                                 options_map=options, keywords=dict(keywords),
+                                 strip_comment_tags=True)
         for filename, line, message, comments, context in found:
             where = f"{folder}/{filename}"
             catalog.add(message, None, [(where, line)], auto_comments=comments, context=context)

@@ -33,6 +33,7 @@ from server.http.common import (
     two_factor_required,
 )
 from server.http.pages import csrf_ok, render, staff_for_page
+from server.i18n import N_
 from server.store.db import Staff
 
 log = logging.getLogger("hearth.account")
@@ -65,7 +66,7 @@ async def password_page(request: Request) -> Response:
         return await _form(request, staff)
     svc = services(request)
     if not await csrf_ok(request):
-        return await _form(request, staff, 403, "This form had expired. Please try again.")
+        return await _form(request, staff, 403, N_("This form had expired. Please try again."))
     # The login limiter's budget, per address and per account, so this form is no
     # way round it for guessing someone's current password.
     now = time.monotonic()
@@ -126,14 +127,14 @@ async def two_factor_page(request: Request) -> Response:
     try:
         secret = svc.signer.read_enrol_token(str(form.get("enrol", "")), staff.id, ENROL_AGE)
     except BadToken:
-        return await _two_factor_form(request, staff, 400, "This set-up had expired. Please "
-                                      "scan the new code below and try again.")
+        return await _two_factor_form(request, staff, 400, N_("This set-up had expired. Please "
+                                      "scan the new code below and try again."))
     now = time.monotonic()
     if not (svc.login_limiter.allow(client_key(request), now)
             and svc.login_limiter.allow(f"staff:{staff.id}", now)):
         svc.metrics.http_limited.labels("2fa").inc()
-        return await _two_factor_form(request, staff, 429, "Too many attempts. Please wait a "
-                                      "minute and try again.", secret)
+        return await _two_factor_form(request, staff, 429, N_("Too many attempts. Please wait a "
+                                      "minute and try again."), secret)
     step = totp.matching_step(secret, str(form.get("code", "")))
     if step is None:
         return await _two_factor_form(

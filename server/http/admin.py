@@ -18,6 +18,7 @@ from server.auth import manage
 from server.http.account import api_staff
 from server.http.common import current_staff, error, origin_allowed, services
 from server.http.pages import csrf_ok, render, staff_for_page, staff_in_role
+from server.i18n import N_
 from server.safeguarding.directory import AUDIENCES, CATEGORIES, InvalidDirectory, parse
 from server.store.db import Staff
 
@@ -65,7 +66,7 @@ async def directory_page(request: Request) -> Response:
         return staff
     if staff.role != "admin":
         return await render(request, "home.html", status=403, staff=staff,
-                      message="This page is for admins.")
+                      message=N_("This page is for admins."))
     store = services(request).directory_store
     status, message = 200, None
     text = None
@@ -77,7 +78,7 @@ async def directory_page(request: Request) -> Response:
         else:
             try:
                 await store.replace(parse(text), staff.username, datetime.now(UTC))
-                message, text = "Saved. Rooms starting from now use the new directory.", None
+                message, text = N_("Saved. Rooms starting from now use the new directory."), None
             except InvalidDirectory as exc:
                 status, message = 400, f"Not saved: {exc}"
     directory = await store.current()
@@ -88,7 +89,7 @@ async def directory_page(request: Request) -> Response:
 
 
 async def _admin_page(request: Request) -> Staff | Response:
-    return await staff_in_role(request, "admin", "This page is for admins.")
+    return await staff_in_role(request, "admin", N_("This page is for admins."))
 
 
 # Confirmations after an admin's change (``?done=...``): fixed words, never echoed input.
@@ -132,10 +133,10 @@ async def staff_action(request: Request) -> Response:
     member = await svc.store.staff_by_id(request.path_params["staff_id"])
     action = request.path_params["action"]
     if member is None:
-        return await _staff_accounts(request, admin, 404, "There is no such account.")
+        return await _staff_accounts(request, admin, 404, N_("There is no such account."))
     if member.id == admin.id and action in ("disable", "reset-password", "reset-2fa"):
-        return await _staff_accounts(request, admin, 400, "You can't do that to your own "
-                                     "account here: another admin can, or use the command line.")
+        return await _staff_accounts(request, admin, 400, N_("You can't do that to your own "
+                                     "account here: another admin can, or use the command line."))
     if action == "disable":
         await manage.set_disabled(svc.store, admin.username, member, True)
         svc.hub.close_staff(member.id, "this account has been disabled")
@@ -156,7 +157,7 @@ async def staff_action(request: Request) -> Response:
         svc.hub.close_staff(member.id, "this account's two-step login was reset")
         done = "two-factor-reset"
     else:
-        return await _staff_accounts(request, admin, 404, "There is no such action.")
+        return await _staff_accounts(request, admin, 404, N_("There is no such action."))
     return RedirectResponse(f"/admin/staff?done={done}", status_code=303)
 
 
@@ -193,16 +194,16 @@ async def room_action(request: Request) -> Response:
         return admin
     svc = services(request)
     if not await csrf_ok(request):
-        return await _rooms(request, admin, 403, "That form had expired. Please try again.")
+        return await _rooms(request, admin, 403, N_("That form had expired. Please try again."))
     room = await svc.store.room(request.path_params["room"])
     if room is None:
-        return await _rooms(request, admin, 404, "There is no such group.")
+        return await _rooms(request, admin, 404, N_("There is no such group."))
     form = await request.form()
     action = request.path_params["action"]
     if action in ("assign", "unassign"):
         member = await svc.store.staff_by_id(str(form.get("staff", "")))
         if member is None:
-            return await _rooms(request, admin, 400, "Please choose a facilitator.")
+            return await _rooms(request, admin, 400, N_("Please choose a facilitator."))
         if action == "assign":
             try:
                 await manage.assign(svc.store, admin.username, room, member)
@@ -220,11 +221,11 @@ async def room_action(request: Request) -> Response:
     elif action == "revoke":
         invite = await svc.store.invite(str(form.get("code", ""))[:128])
         if invite is None or invite.room_id != room.id:
-            return await _rooms(request, admin, 404, "There is no such invite link.")
+            return await _rooms(request, admin, 404, N_("There is no such invite link."))
         await manage.revoke_invite(svc.store, admin.username, invite)
         done = "revoked"
     else:
-        return await _rooms(request, admin, 404, "There is no such action.")
+        return await _rooms(request, admin, 404, N_("There is no such action."))
     return RedirectResponse(f"/admin/rooms?done={done}#room-{room.id}", status_code=303)
 
 

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from server.http.account import api_staff
 from server.http.common import error, origin_allowed, services
 from server.http.pages import csrf_ok, render, staff_in_role
+from server.i18n import N_, _
 from server.safeguarding.escalation import OUTCOMES, STATES, EscalationError
 from server.safeguarding.service import ESCALATIONS_CHANNEL, info_for
 from server.store.bus import BusClosed, BusError
@@ -166,31 +167,32 @@ async def stream(request: Request) -> Response:
 async def _lead_page_staff(request: Request) -> Staff | Response:
     """The logged-in lead, or the response for anyone else (login, or a kind refusal)."""
     return await staff_in_role(request, "safeguarding_lead",
-                               "This page is for the safeguarding lead.")
+                               N_("This page is for the safeguarding lead."))
 
 
 # The categories in a lead's words (as web/static/room.js puts them to facilitators).
 CATEGORY_WORDS = {
-    "suicide": "thoughts of suicide", "self_harm": "self-harm",
-    "harm_to_baby": "thoughts about harm to the baby",
-    "psychosis": "possible signs of postpartum psychosis", "domestic_abuse": "domestic abuse",
-    "immediate_danger": "immediate danger", "substance_misuse": "alcohol or drugs",
-    "partner_worry": "worry about someone close", "low_mood": "low mood",
+    "suicide": N_("thoughts of suicide"), "self_harm": N_("self-harm"),
+    "harm_to_baby": N_("thoughts about harm to the baby"),
+    "psychosis": N_("possible signs of postpartum psychosis"),
+    "domestic_abuse": N_("domestic abuse"), "immediate_danger": N_("immediate danger"),
+    "substance_misuse": N_("alcohol or drugs"),
+    "partner_worry": N_("worry about someone close"), "low_mood": N_("low mood"),
 }
 
 
 # The escalation's state in a lead's words (the codes are for the API and the audit).
-STATE_WORDS = {"raised": "New: not picked up yet", "acknowledged": "Picked up",
-               "action_taken": "Action taken", "closed": "Closed"}
+STATE_WORDS = {"raised": N_("New: not picked up yet"), "acknowledged": N_("Picked up"),
+               "action_taken": N_("Action taken"), "closed": N_("Closed")}
 
 
 def _words(category: str) -> str:
-    return CATEGORY_WORDS.get(category, category.replace("_", " "))
+    return _(CATEGORY_WORDS.get(category, category.replace("_", " ")))
 
 
 def about_words(categories: tuple[str, ...]) -> str:
     """"suicide, immediate_danger" -> 'thoughts of suicide, immediate danger'."""
-    return ", ".join(_words(c) for c in categories) or "no category given"
+    return _(", ").join(_words(c) for c in categories) or _("no category given")
 
 
 async def presence(request: Request, escalation: Escalation) -> tuple[str, bool]:
@@ -200,29 +202,30 @@ async def presence(request: Request, escalation: Escalation) -> tuple[str, bool]
     svc = services(request)
     room = svc.hub.room(escalation.room_id)
     if room is None or room.ended:
-        return "The group's session isn't running now.", False
+        return _("The group's session isn't running now."), False
     name = escalation.participant_name
     alert = (await svc.store.safeguarding.alert(escalation.alert_id)
              if escalation.alert_id else None)
     if alert is None:
-        return "The group's session is running now.", True
+        return _("The group's session is running now."), True
     where = room.place_of(alert.participant_id)
     if where == "room":
-        return f"{name} is in the group now.", True
+        return _("{name} is in the group now.", name=name), True
     if where == "lobby":
-        return f"{name} is in the waiting room now.", True
-    return f"{name} isn't connected to the group now (they left, or lost their connection).", True
+        return _("{name} is in the waiting room now.", name=name), True
+    return _("{name} isn't connected to the group now (they left, or lost their connection).",
+             name=name), True
 
 
 def signal_words(signal: str) -> str:
     """"rule:suicide.passive_wish" -> 'Rule "passive wish" (thoughts of suicide)'."""
-    kind, _, name = signal.partition(":")
+    kind, _sep, name = signal.partition(":")
     if kind == "rule":
-        category, _, rule = name.partition(".")
-        return f"Rule “{rule.replace('_', ' ')}” ({_words(category)})"
+        category, _sep, rule = name.partition(".")
+        return _("Rule “{rule}” ({about})", rule=rule.replace("_", " "), about=_words(category))
     if kind == "model":
-        return f"The model: sounded like {_words(name)}"
-    return "Something the screen missed (nothing was flagged)"
+        return _("The model: sounded like {about}", about=_words(name))
+    return _("Something the screen missed (nothing was flagged)")
 
 
 def screen_tables(counts: list[FeedbackCount]) -> list[dict[str, Any]]:
@@ -248,7 +251,10 @@ async def lead_page(request: Request) -> Response:
     records = services(request).store.safeguarding
     everything = await records.escalations(open_only=False)
     return await render(request, "lead.html", staff=staff, state_words=STATE_WORDS,
-                  category_words=CATEGORY_WORDS, about_words=about_words, outcomes=OUTCOMES,
+                  about_words=about_words, outcomes=OUTCOMES,
+                  # For lead.js: the words of escalations that arrive live, in this language.
+                  live_words={"categories": {k: _(v) for k, v in CATEGORY_WORDS.items()},
+                              "states": {k: _(v) for k, v in STATE_WORDS.items()}},
                   open=[e for e in everything if e.state != "closed"],
                   closed=[e for e in everything if e.state == "closed"][:50],
                   screen=screen_tables(await records.feedback_counts()))
@@ -262,7 +268,7 @@ async def escalation_page(request: Request) -> Response:
     found = await svc.store.safeguarding.escalation(request.path_params["id"])
     if found is None:
         return await render(request, "home.html", status=404, staff=staff,
-                      message="There is no such escalation.")
+                      message=N_("There is no such escalation."))
     room = await svc.store.room(found.room_id)
     words = {"state_words": STATE_WORDS, "about_words": about_words}
     message = None
@@ -273,14 +279,14 @@ async def escalation_page(request: Request) -> Response:
             return await render(request, "lead_escalation.html", status=403, staff=staff,
                           escalation=found, room=room, states=STATES, outcomes=OUTCOMES,
                           where=where, running=running, **words,
-                          message="That form had expired. Please try again.")
+                          message=N_("That form had expired. Please try again."))
         form = await request.form()
         try:
             found = await svc.safeguarding.change(
                 found.id, staff.username, state=str(form.get("state") or "") or None,
                 outcome=str(form.get("outcome") or "") or None,
                 note=str(form.get("note") or "")[:4000], at=datetime.now(UTC))
-            message = "Saved."
+            message = N_("Saved.")
         except EscalationError as exc:
             message, status = str(exc), 409
     where, running = await presence(request, found)

@@ -35,6 +35,7 @@ from server.http.common import (
     services,
     set_cookie,
 )
+from server.i18n import N_
 from server.rooms.names import pseudonym
 from server.store.db import Staff
 
@@ -52,6 +53,15 @@ templates.env.filters["utc_iso"] = _utc_iso
 
 # The pages' words in the request's language (server/i18n.py); render() chooses it.
 templates.env.add_extension("jinja2.ext.i18n")
+# {% trans %} blocks lose their line breaks and indentation, as the extractor reads them.
+templates.env.policies["ext.i18n.trimmed"] = True
+# tr(value): a message held in a variable (marked with N_ where it is written). Unlike _(),
+# never %-formatted, so a message with a "%" in it is shown as it is.
+templates.env.globals["role_words"] = {"facilitator": N_("facilitator"),
+                                       "safeguarding_lead": N_("safeguarding lead"),
+                                       "admin": N_("admin")}
+templates.env.globals["tr"] = lambda message: i18n.translations(
+    i18n.current().code).ugettext(str(message))
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     lambda message: i18n.translations(i18n.current().code).ugettext(message),
     lambda one, many, n: i18n.translations(i18n.current().code).ungettext(one, many, n),
@@ -60,27 +70,36 @@ CSRF_AGE = 2 * 3600
 
 # The pages each role may use, in the order its navigation shows them (with Log out after).
 STAFF_NAV: dict[str, tuple[tuple[str, str], ...]] = {
-    "facilitator": (("/staff", "Your groups"),
-                    (staff_auth.CHANGE_PASSWORD, "Change password"),
-                    (staff_auth.TWO_FACTOR, "Two-step login")),
-    "safeguarding_lead": (("/lead", "Escalations"), ("/staff", "Groups"),
-                          (staff_auth.CHANGE_PASSWORD, "Change password"),
-                          (staff_auth.TWO_FACTOR, "Two-step login")),
-    "admin": (("/admin/directory", "Directory"), ("/admin/rooms", "Rooms"),
-              ("/admin/staff", "Staff accounts"), ("/staff", "Groups"),
-              (staff_auth.CHANGE_PASSWORD, "Change password"),
-              (staff_auth.TWO_FACTOR, "Two-step login")),
+    "facilitator": (("/staff", N_("Your groups")),
+                    (staff_auth.CHANGE_PASSWORD, N_("Change password")),
+                    (staff_auth.TWO_FACTOR, N_("Two-step login"))),
+    "safeguarding_lead": (("/lead", N_("Escalations")), ("/staff", N_("Groups")),
+                          (staff_auth.CHANGE_PASSWORD, N_("Change password")),
+                          (staff_auth.TWO_FACTOR, N_("Two-step login"))),
+    "admin": (("/admin/directory", N_("Directory")), ("/admin/rooms", N_("Rooms")),
+              ("/admin/staff", N_("Staff accounts")), ("/staff", N_("Groups")),
+              (staff_auth.CHANGE_PASSWORD, N_("Change password")),
+              (staff_auth.TWO_FACTOR, N_("Two-step login"))),
 }
 # Confirmations a redirect may ask for (``?notice=...``): fixed words, never echoed input.
-NOTICES = {"password-changed": "Your password has been changed. You're still logged in here, "
-                               "and logged out everywhere else.",
-           "two-factor-on": "Two-step login is set up. From now on you'll be asked for a code "
-                            "from your app each time you log in."}
+NOTICES = {"password-changed": N_("Your password has been changed. You're still logged in "
+                                  "here, and logged out everywhere else."),
+           "two-factor-on": N_("Two-step login is set up. From now on you'll be asked for a "
+                               "code from your app each time you log in.")}
 
-AUDIENCE_WORDS = {
-    "mothers": "mums",
-    "fathers_partners": "dads and partners",
-    "everyone": "parents",
+# Whole sentences per audience (word order differs between languages: never glue them).
+JOIN_LEAD = {
+    "mothers": N_("A peer-support group for mums, run by trained volunteers who have been "
+                  "there too."),
+    "fathers_partners": N_("A peer-support group for dads and partners, run by trained "
+                           "volunteers who have been there too."),
+    "everyone": N_("A peer-support group for parents, run by trained volunteers who have been "
+                   "there too."),
+}
+AUDIENCE_FOR = {
+    "mothers": N_("For mums"),
+    "fathers_partners": N_("For dads and partners"),
+    "everyone": N_("For parents"),
 }
 
 
@@ -124,11 +143,10 @@ async def render(request: Request, name: str, status: int = 200, **context: Any)
         context["done"] = NOTICES.get(request.query_params.get("notice", ""))
     nonce = get_cookie(request, CSRF_COOKIE) or secrets.token_urlsafe(18)
     context["csrf_token"] = svc.signer.csrf_token(nonce)
-    code = i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
-    i18n.use(code)
+    # The language: chosen for the request by i18n.LanguageMiddleware.
     context["lang"] = i18n.current()
     context["languages"] = i18n.LANGUAGES.values()
-    context["words_url"] = i18n.browser_words_url(code)
+    context["words_url"] = i18n.browser_words_url(i18n.current().code)
     response = templates.TemplateResponse(request, name, context, status_code=status)
     set_cookie(response, request, CSRF_COOKIE, nonce, CSRF_AGE)
     return response
@@ -154,7 +172,7 @@ async def join_page(request: Request) -> Response:
     if room is None:
         return await render(request, "join_invalid.html", status=404)
     return await render(request, "join.html", room=room, invite=code, suggestions=_suggestions(),
-                   audience_words=AUDIENCE_WORDS.get(room.audience, "parents"))
+                        lead_words=JOIN_LEAD.get(room.audience, JOIN_LEAD["everyone"]))
 
 
 def _suggestions(count: int = 6) -> list[str]:
@@ -216,16 +234,16 @@ async def login_form(request: Request) -> Response:
     svc = services(request)
     if not await csrf_ok(request):
         return await render(request, "login.html", status=403,
-                       message="This form had expired. Please try again.")
+                       message=N_("This form had expired. Please try again."))
     form = await request.form()
     if not login_allowed(request, str(form.get("username", ""))):
         return await render(request, "login.html", status=429,
-                       message="Too many attempts. Please wait a minute and try again.")
+                       message=N_("Too many attempts. Please wait a minute and try again."))
     staff = await staff_auth.check_password(svc.store, str(form.get("username", "")),
                                             str(form.get("password", "")))
     if staff is None:
         return await render(request, "login.html", status=401,
-                       message="That username and password do not match.")
+                       message=N_("That username and password do not match."))
     if staff.two_factor:
         # The password was right; the session starts only once a code is given too.
         response = RedirectResponse("/login/code", status_code=303)
@@ -268,7 +286,7 @@ async def login_code(request: Request) -> Response:
         return await render(request, "login_code.html")
     if not await csrf_ok(request):
         return await render(request, "login_code.html", status=403,
-                            message="This form had expired. Please try again.")
+                            message=N_("This form had expired. Please try again."))
     now = time.monotonic()
     # The login limiter's budget, per address and per account: six digits are guessable
     # only at a rate nobody is given.
@@ -276,13 +294,13 @@ async def login_code(request: Request) -> Response:
             and svc.login_limiter.allow(f"staff:{staff.id}", now)):
         svc.metrics.http_limited.labels("login").inc()
         return await render(request, "login_code.html", status=429,
-                            message="Too many attempts. Please wait a minute and try again.")
+                            message=N_("Too many attempts. Please wait a minute and try again."))
     form = await request.form()
     box = totp.SecretBox(svc.signer.secret_key)
     if not await staff_auth.check_code(svc.store, box, staff, str(form.get("code", ""))):
         return await render(request, "login_code.html", status=401,
-                            message="That code did not work. Please type the 6-digit code "
-                                    "your app shows now; each code works once.")
+                            message=N_("That code did not work. Please type the 6-digit code "
+                                    "your app shows now; each code works once."))
     return await _logged_in(request, staff)
 
 
@@ -290,7 +308,7 @@ async def logout_form(request: Request) -> Response:
     svc = services(request)
     if not await csrf_ok(request):
         return await render(request, "home.html", status=403, staff=await current_staff(request),
-                       message="That form had expired. Please try again.")
+                       message=N_("That form had expired. Please try again."))
     ended = await staff_auth.logout(svc.store, svc.signer, get_cookie(request, SESSION_COOKIE),
                                     svc.settings.staff_session_ttl)
     if ended is not None:
@@ -317,11 +335,11 @@ async def staff_page(request: Request) -> Response:
         rooms.append({
             "room": record,
             "live": bool(live and live.live),
-            "audience_words": AUDIENCE_WORDS.get(record.audience, "parents"),
+            "audience_words": AUDIENCE_FOR.get(record.audience, AUDIENCE_FOR["everyone"]),
             "links": [f"{svc.settings.public_url}/join/{i.code}" for i in invites],
         })
     return await render(request, "staff.html", staff=staff, rooms=rooms,
-                        heading="Your groups" if staff.role == "facilitator" else "Groups",
+                        heading=N_("Your groups") if staff.role == "facilitator" else N_("Groups"),
                         can_facilitate=staff.role in ("facilitator", "safeguarding_lead"))
 
 

@@ -6,17 +6,19 @@ close with an outcome), never go back, and closing needs an outcome.
 
 from __future__ import annotations
 
+from server.i18n import N_
+
 STATES = ("raised", "acknowledged", "action_taken", "closed")
 OPEN_STATES = frozenset(STATES[:-1])
 OUTCOMES = {
-    "signposted": "Signposted to support",
-    "checked_in": "Facilitator checked in; no further action",
-    "gp_or_health_visitor": "GP, midwife or health visitor contacted",
-    "perinatal_team": "Perinatal mental health team contacted",
-    "crisis_team": "Crisis team contacted",
-    "emergency_services": "Emergency services called",
-    "safeguarding_referral": "Safeguarding referral made",
-    "no_action_needed": "Reviewed: no action needed",
+    "signposted": N_("Signposted to support"),
+    "checked_in": N_("Facilitator checked in; no further action"),
+    "gp_or_health_visitor": N_("GP, midwife or health visitor contacted"),
+    "perinatal_team": N_("Perinatal mental health team contacted"),
+    "crisis_team": N_("Crisis team contacted"),
+    "emergency_services": N_("Emergency services called"),
+    "safeguarding_referral": N_("Safeguarding referral made"),
+    "no_action_needed": N_("Reviewed: no action needed"),
 }
 
 

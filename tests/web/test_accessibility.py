@@ -8,7 +8,7 @@ scripts/test installs it. Its source is evaluated in the page through the DevToo
 protocol, which the page's Content-Security-Policy does not govern (a <script> tag
 would be refused), so every page is audited with its real policy in force.
 
-Each test runs once per language of the interface; English is the only one today.
+Each test runs once per language of the interface: English, and Urdu (right to left).
 """
 
 from __future__ import annotations
@@ -61,7 +61,10 @@ class Language:
     locale: str
 
 
-LANGUAGES = [pytest.param(Language(lang="en-GB", locale="en-GB"), id="en")]
+# The browser asks for the language (Accept-Language), as a parent's phone would; Urdu is
+# right to left, so it checks the mirrored layout too.
+LANGUAGES = [pytest.param(Language(lang="en-GB", locale="en-GB"), id="en"),
+             pytest.param(Language(lang="ur", locale="ur-PK"), id="ur")]
 
 
 @pytest.fixture(params=LANGUAGES)

@@ -4,6 +4,8 @@
 // before it shows notifications. The notification names nobody's words: it may show on
 // a locked screen, so it says only who may need support and to open the group.
 
+import { t } from "./i18n.js";
+
 const CHIME = [[660, 0], [880, 0.2]]; // two gentle rising tones: Hz, start (s)
 
 export function createAlarm(toggle, { onChange = () => {} } = {}) {
@@ -31,7 +33,7 @@ export function createAlarm(toggle, { onChange = () => {} } = {}) {
 
   function render() {
     toggle.setAttribute("aria-pressed", on ? "true" : "false");
-    toggle.textContent = on ? "Alert sound and notifications: on" : "Alert sound and notifications: off";
+    toggle.textContent = on ? t("Alert sound and notifications: on") : t("Alert sound and notifications: off");
   }
 
   toggle.addEventListener("click", async () => {
@@ -63,8 +65,8 @@ export function createAlarm(toggle, { onChange = () => {} } = {}) {
       chime();
       if (notificationsAllowed() && document.visibilityState !== "visible") {
         try {
-          const note = new Notification("Hearth: urgent alert", {
-            body: `${who} may need support now. Open the group to respond.`,
+          const note = new Notification(t("Hearth: urgent alert"), {
+            body: t("{name} may need support now. Open the group to respond.", { name: who }),
             tag, requireInteraction: true,
           });
           note.addEventListener("click", () => { window.focus(); note.close(); });

@@ -1,21 +1,22 @@
 // Small helpers for the JSON API. Errors come back as {error: {code, message}}.
+import { t } from "./i18n.js";
 
 // Kind, plain words for the errors a person can meet; the server's own message
 // is a fallback only (it is written for developers).
 const FRIENDLY = {
-  agreement_required: "Please tick the box to say you've read the group agreement.",
-  invite_not_found: "This invite link doesn't work any more. Please ask whoever shared it with you for the current link.",
-  room_locked: "This group isn't taking new arrivals just now. Please try again a little later.",
-  rate_limited: "Lots of people are joining from your connection. Please wait a moment and try again.",
-  banned: "Sorry, you can't join this group. If you think this is a mistake, please contact whoever shared the link with you.",
-  unauthorized: "Please log in again.",
-  forbidden: "You can't do that from here.",
-  not_found: "That group couldn't be found.",
+  agreement_required: t("Please tick the box to say you've read the group agreement."),
+  invite_not_found: t("This invite link doesn't work any more. Please ask whoever shared it with you for the current link."),
+  room_locked: t("This group isn't taking new arrivals just now. Please try again a little later."),
+  rate_limited: t("Lots of people are joining from your connection. Please wait a moment and try again."),
+  banned: t("Sorry, you can't join this group. If you think this is a mistake, please contact whoever shared the link with you."),
+  unauthorized: t("Please log in again."),
+  forbidden: t("You can't do that from here."),
+  not_found: t("That group couldn't be found."),
 };
 
 export function friendlyMessage(code, fallback) {
   if (code && FRIENDLY[code]) return FRIENDLY[code];
-  if (!fallback) return "Something went wrong. Please try again.";
+  if (!fallback) return t("Something went wrong. Please try again.");
   return fallback.charAt(0).toUpperCase() + fallback.slice(1) + (/[.!?]$/.test(fallback) ? "" : ".");
 }
 
@@ -29,7 +30,7 @@ export async function postJSON(path, body) {
       body: JSON.stringify(body ?? {}),
     });
   } catch {
-    throw Object.assign(new Error("We couldn't reach Hearth. Please check your connection and try again."),
+    throw Object.assign(new Error(t("We couldn't reach Hearth. Please check your connection and try again.")),
       { code: "network", status: 0 });
   }
   const data = response.status === 204 ? {} : await response.json().catch(() => ({}));

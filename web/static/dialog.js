@@ -2,9 +2,10 @@
 // can be read by screen readers, and keep focus inside while open (<dialog>).
 // A modal dialog makes the rest of the page inert, so each one carries its own
 // Quick exit button: leaving fast must never be blocked.
+import { t } from "./i18n.js";
 import { quickExit } from "./quick-exit.js";
 
-function build({ title, body, quote = null, confirmText, cancelText = "Cancel", danger = false, field = null }) {
+function build({ title, body, quote = null, confirmText, cancelText = t("Cancel"), danger = false, field = null }) {
   const dialog = document.createElement("dialog");
   dialog.className = "dialog";
   const titleId = `dialog-title-${Math.random().toString(36).slice(2, 9)}`;
@@ -13,7 +14,7 @@ function build({ title, body, quote = null, confirmText, cancelText = "Cancel", 
   const exit = document.createElement("button");
   exit.type = "button";
   exit.className = "quick-exit dialog-exit";
-  exit.textContent = "Quick exit";
+  exit.textContent = t("Quick exit");
   exit.addEventListener("click", quickExit);
   dialog.append(exit);
 
@@ -46,6 +47,7 @@ function build({ title, body, quote = null, confirmText, cancelText = "Cancel", 
     input.id = inputId;
     input.rows = 3;
     input.maxLength = field.maxLength ?? 2000;
+    input.dir = "auto"; // what they write, in whichever language they write it
     if (field.placeholder) input.placeholder = field.placeholder;
     form.append(label, input);
   }

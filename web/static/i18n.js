@@ -41,3 +41,23 @@ export function tn(one, many, n, params = {}) {
 
 /** The page's language tag, for dates and times ("en-GB", "pl", "ur"). */
 export const locale = lang;
+
+/** ``items`` as a list in the page's language: "a, b, c" in English, with the language's own
+ *  commas (and "and", where it puts one) in Polish and Urdu. */
+export function list(items) {
+  try {
+    return new Intl.ListFormat(lang, { type: "unit", style: "short" }).format(items);
+  } catch {
+    return items.join(", ");
+  }
+}
+
+/** A translated sentence with elements in it, for append(...): each {placeholder} in ``text``
+ *  becomes its value in ``parts``, a string or an element. Give t() no params here, so that
+ *  braces in what people wrote are never taken for placeholders:
+ *  withNodes(t("{name} wrote this at {time}:"), { name, time: timeElement }). */
+export function withNodes(text, parts) {
+  return text.split(/\{(\w+)\}/)
+    .map((part, i) => (i % 2 === 0 ? part : part in parts ? parts[part] : `{${part}}`))
+    .filter((part) => part !== "");
+}

@@ -1,4 +1,5 @@
 import { keepSession, postJSON } from "./api.js";
+import { t } from "./i18n.js";
 
 const form = document.getElementById("join-form");
 const errorBox = document.getElementById("join-error");
@@ -26,12 +27,12 @@ form.addEventListener("submit", async (event) => {
   event.preventDefault();
   errorBox.hidden = true;
   if (!agree.checked) {
-    showError("Please tick the box to say you've read the group agreement.", agree);
+    showError(t("Please tick the box to say you've read the group agreement."), agree);
     return;
   }
   const name = nameInput.value.trim();
   joinButton.disabled = true;
-  joinButton.textContent = "Joining…";
+  joinButton.textContent = t("Joining…");
   try {
     const data = await postJSON("/api/join", {
       invite: form.dataset.invite,
@@ -44,6 +45,6 @@ form.addEventListener("submit", async (event) => {
   } catch (error) {
     showError(error.message, error.code === "bad_request" ? nameInput : null);
     joinButton.disabled = false;
-    joinButton.textContent = "Join the group";
+    joinButton.textContent = t("Join the group");
   }
 });

@@ -3,6 +3,8 @@
 // and announces a new one. Nothing here is shown to anyone but a logged-in lead.
 // A live region holding a link (a link given role="status" would lose its name, and
 // its role as a link, while staying in the Tab order).
+import { t, tn } from "./i18n.js";
+
 const banner = document.createElement("div");
 banner.id = "lead-live";
 banner.className = "lead-live";
@@ -18,8 +20,11 @@ const open = new Map();
 
 function show(latest) {
   banner.hidden = open.size === 0 && !latest;
-  const count = `${open.size} open escalation${open.size === 1 ? "" : "s"}`;
-  link.textContent = latest ? `New ${latest.severity} escalation (${latest.participant_name}) · ${count}` : count;
+  const count = tn("{n} open escalation", "{n} open escalations", open.size);
+  const name = latest?.participant_name;
+  link.textContent = !latest ? count
+    : latest.severity === "urgent" ? t("New urgent escalation ({name}) · {count}", { name, count })
+      : t("New concern escalation ({name}) · {count}", { name, count });
   banner.classList.toggle("urgent", [...open.values()].some((e) => e.severity === "urgent"));
   document.dispatchEvent(new CustomEvent("hearth:escalations", { detail: { open: [...open.values()], latest } }));
 }

@@ -1,11 +1,12 @@
 // The escalations page: add newly raised escalations to the open list as they arrive,
 // in the same words and local times as the server's list.
+import { list as listWords, t, withNodes } from "./i18n.js";
 import { localiseTimes, localTime } from "./local-time.js";
 
 const list = document.getElementById("open-escalations");
 const words = JSON.parse(list?.dataset.words ?? "{}");
-const about = (categories) => categories.map((c) => words.categories?.[c] ?? c.replaceAll("_", " ")).join(", ")
-  || "no category given";
+const about = (categories) => listWords(categories.map((c) => words.categories?.[c] ?? c.replaceAll("_", " ")))
+  || t("no category given");
 
 function item(e) {
   const li = document.createElement("li");
@@ -14,14 +15,18 @@ function item(e) {
   const link = document.createElement("a");
   link.href = `/lead/escalations/${encodeURIComponent(e.id)}`;
   const strong = document.createElement("strong");
-  strong.textContent = e.severity === "urgent" ? "Urgent" : "Concern";
-  link.append(strong, `: ${e.participant_name}`);
+  strong.textContent = e.severity === "urgent" ? t("Urgent") : t("Concern");
+  const name = document.createElement("span");
+  name.dir = "auto"; // the name they chose, in whichever language
+  name.textContent = e.participant_name;
+  link.append(strong, ": ", name);
   const detail = document.createElement("span");
   detail.className = "small";
   const when = document.createElement("time");
   when.dateTime = e.created_at;
   when.textContent = localTime(e.created_at);
-  detail.append(` · ${about(e.categories)} · ${words.states?.[e.state] ?? e.state} · raised `, when);
+  detail.append(` · ${about(e.categories)} · ${words.states?.[e.state] ?? e.state} · `,
+    ...withNodes(t("raised {time}"), { time: when }));
   li.append(link, " ", detail);
   return li;
 }

@@ -10,6 +10,7 @@
 // Microphone and camera start off. Turning one on asks for that device alone and puts
 // its track on the transceiver made in advance (replaceTrack: no renegotiation);
 // turning it off stops the track, so the device's light goes out.
+import { t } from "./i18n.js";
 import { onQuickExit } from "./quick-exit.js";
 
 const $ = (id) => document.getElementById(id);
@@ -21,16 +22,16 @@ const MAX_SLOTS = 12;
 
 const DEVICE_PROBLEMS = {
   audio: {
-    denied: "Your browser didn't let Hearth use your microphone. That's all right: you can still listen and chat. If you'd like to talk, allow the microphone for this site in your browser's settings, then try again.",
-    missing: "We couldn't find a microphone on this device. You can still listen and chat.",
-    busy: "Your microphone seems to be in use by another app. You could close that app and try again, or carry on with the chat.",
-    other: "Your microphone couldn't be started just now. You can still listen and chat.",
+    denied: t("Your browser didn't let Hearth use your microphone. That's all right: you can still listen and chat. If you'd like to talk, allow the microphone for this site in your browser's settings, then try again."),
+    missing: t("We couldn't find a microphone on this device. You can still listen and chat."),
+    busy: t("Your microphone seems to be in use by another app. You could close that app and try again, or carry on with the chat."),
+    other: t("Your microphone couldn't be started just now. You can still listen and chat."),
   },
   video: {
-    denied: "Your browser didn't let Hearth use your camera. That's all right: you can still take part without it. If you'd like to share it, allow the camera for this site in your browser's settings, then try again.",
-    missing: "We couldn't find a camera on this device. You can still take part without one.",
-    busy: "Your camera seems to be in use by another app. You could close that app and try again.",
-    other: "Your camera couldn't be started just now. You can still take part without it.",
+    denied: t("Your browser didn't let Hearth use your camera. That's all right: you can still take part without it. If you'd like to share it, allow the camera for this site in your browser's settings, then try again."),
+    missing: t("We couldn't find a camera on this device. You can still take part without one."),
+    busy: t("Your camera seems to be in use by another app. You could close that app and try again."),
+    other: t("Your camera couldn't be started just now. You can still take part without it."),
   },
 };
 
@@ -148,7 +149,7 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
   function press(button, on) {
     button.setAttribute("aria-pressed", on ? "true" : "false");
     const state = button.querySelector(".toggle-state");
-    if (state) state.textContent = on ? "on" : "off";
+    if (state) state.textContent = on ? t("on") : t("off");
   }
 
   /** The private talk this person is in, if any: {facilitator, participant}. */
@@ -157,11 +158,11 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
     return [...asides.values()].find((a) => a.facilitator.id === me || a.participant.id === me) ?? null;
   }
 
-  /** Who hears this person's microphone: the group, or only the other side of an aside. */
-  function hearers() {
+  /** Who alone hears this person's microphone: the other side of an aside, or null (the group). */
+  function onlyHearer() {
     const aside = myAside();
-    if (!aside) return "Everyone in the group";
-    return aside.participant.id === you()?.id ? `Only ${aside.facilitator.name}` : `Only ${aside.participant.name}`;
+    if (!aside) return null;
+    return aside.participant.id === you()?.id ? aside.facilitator.name : aside.participant.name;
   }
 
   function render() {
@@ -171,21 +172,24 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
     ui.listen.disabled = busy;
     ui.mic.disabled = busy || (micLocked && !mic);
     ui.camera.disabled = busy;
-    ui.mic.title = micLocked ? "A facilitator has muted your microphone for now" : "";
+    ui.mic.title = micLocked ? t("A facilitator has muted your microphone for now") : "";
     if (micLocked) {
-      ui.hint.textContent = "A facilitator has muted your microphone for now. You can still listen and chat.";
+      ui.hint.textContent = t("A facilitator has muted your microphone for now. You can still listen and chat.");
     } else if (!pc) {
-      ui.hint.textContent = "You're taking part by chat. You can listen to the group too, if you'd like. Your microphone and camera stay off unless you turn them on.";
+      ui.hint.textContent = t("You're taking part by chat. You can listen to the group too, if you'd like. Your microphone and camera stay off unless you turn them on.");
     } else if (camera && !isStaff() && room()?.focus) {
-      ui.hint.textContent = "Focus mode is on, so only the facilitators can see your camera.";
+      ui.hint.textContent = t("Focus mode is on, so only the facilitators can see your camera.");
     } else if (camera && !isStaff() && !shared) {
-      ui.hint.textContent = "Only the facilitators can see your camera until you choose to show it to the group.";
+      ui.hint.textContent = t("Only the facilitators can see your camera until you choose to show it to the group.");
     } else if (camera) {
-      ui.hint.textContent = "Everyone in the group can see your camera.";
+      ui.hint.textContent = t("Everyone in the group can see your camera.");
     } else if (mic) {
-      ui.hint.textContent = `${hearers()} can hear you. Press Microphone again to turn it off.`;
+      const name = onlyHearer();
+      ui.hint.textContent = name
+        ? t("Only {name} can hear you. Press Microphone again to turn it off.", { name })
+        : t("Everyone in the group can hear you. Press Microphone again to turn it off.");
     } else {
-      ui.hint.textContent = "You're listening. Nobody can hear or see you unless you turn on your microphone or camera.";
+      ui.hint.textContent = t("You're listening. Nobody can hear or see you unless you turn on your microphone or camera.");
     }
     renderTiles();
     renderAside(); // listening changes what the private-talk banner asks of her
@@ -198,8 +202,8 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
     ui.cameraAsk.hidden = !asking;
     ui.cameraKeep.hidden = keptPrivate;
     ui.cameraAskText.textContent = keptPrivate
-      ? "Only the facilitators can see your camera. You can show it to the group whenever you like."
-      : "The facilitator has turned focus mode off, so people in the group can choose to be seen. Your camera is on, and only the facilitators can see it. Would you like the group to see you too?";
+      ? t("Only the facilitators can see your camera. You can show it to the group whenever you like.")
+      : t("The facilitator has turned focus mode off, so people in the group can choose to be seen. Your camera is on, and only the facilitators can see it. Would you like the group to see you too?");
   }
 
   // ---- the peer connection -------------------------------------------------------------
@@ -207,7 +211,7 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
   async function listen() {
     if (pc || busy) return;
     if (typeof RTCPeerConnection !== "function") {
-      showProblem("This browser can't play the group's sound. You can still take part in the chat.");
+      showProblem(t("This browser can't play the group's sound. You can still take part in the chat."));
       return;
     }
     clearProblem();
@@ -225,7 +229,7 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
       ui.audio.srcObject = new MediaStream([audioTx.receiver.track]);
       ui.audio.play().catch(() => { /* plays once sound arrives (autoplay) */ });
       watch(connection);
-      setStatus("Connecting you to the group's sound…");
+      setStatus(t("Connecting you to the group's sound…"));
       render();
       pendingCandidates = [];
       const offer = await connection.createOffer();
@@ -266,10 +270,12 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
       switch (connection.connectionState) {
         case "connected":
           clearProblem("connection");
-          setStatus(mic ? `You're connected. ${hearers()} can hear you.` : "You're listening to the group.");
+          setStatus(!mic ? t("You're listening to the group.")
+            : onlyHearer() ? t("You're connected. Only {name} can hear you.", { name: onlyHearer() })
+              : t("You're connected. Everyone in the group can hear you."));
           break;
         case "disconnected":
-          setStatus("The sound connection is unsteady. Trying to keep it going…");
+          setStatus(t("The sound connection is unsteady. Trying to keep it going…"));
           break;
         case "failed":
           failed();
@@ -285,9 +291,9 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
     teardown();
     if (wasSending) sendState();
     setStatus("");
-    showProblem("The group's sound was cut off. The chat still works. Would you like to try again?",
+    showProblem(t("The group's sound was cut off. The chat still works. Would you like to try again?"),
       { retry: true });
-    announce?.("The group's sound was cut off. The chat still works.");
+    announce?.(t("The group's sound was cut off. The chat still works."));
     render();
   }
 
@@ -324,7 +330,7 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
     teardown();
     if (wasSending) sendState();
     clearProblem();
-    setStatus("You've stopped listening. The chat is still here.");
+    setStatus(t("You've stopped listening. The chat is still here."));
     render();
   }
 
@@ -401,7 +407,7 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
       });
       clearProblem();
       sendState();
-      setStatus(kind === "audio" ? "Your microphone is on." : "Your camera is on.");
+      setStatus(kind === "audio" ? t("Your microphone is on.") : t("Your camera is on."));
     } catch (error) {
       track?.stop();
       showProblem(deviceProblem(kind, error));
@@ -419,15 +425,15 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
     const transceiver = kind === "audio" ? audioTx : cameraTx;
     transceiver?.sender.replaceTrack(null).catch(() => { /* closing anyway */ });
     sendState();
-    if (!quietly) setStatus(kind === "audio" ? "Your microphone is off." : "Your camera is off.");
+    if (!quietly) setStatus(kind === "audio" ? t("Your microphone is off.") : t("Your camera is off."));
     render();
   }
 
   // ---- video slots --------------------------------------------------------------------------
 
   function nameOf(id) {
-    if (id && id === you()?.id) return "You";
-    return people().get(id)?.name ?? "Someone in the group";
+    if (id && id === you()?.id) return t("You");
+    return people().get(id)?.name ?? t("Someone in the group");
   }
 
   function tile(key, track, { self = false } = {}) {
@@ -439,7 +445,9 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
       video.playsInline = true;
       figure = text("figure", self ? "video-tile self" : "video-tile");
       figure.dataset.slot = key;
-      figure.append(video, text("figcaption"));
+      const caption = text("figcaption");
+      caption.dir = "auto"; // the name they chose, in whichever language
+      figure.append(video, caption);
       tiles.set(key, figure);
       ui.videos.append(figure);
     }
@@ -448,22 +456,22 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
     return figure;
   }
 
-  function label(figure, name) {
+  function label(figure, name, { self = false } = {}) {
     const caption = figure.querySelector("figcaption");
     if (caption.textContent !== name) caption.textContent = name;
     figure.querySelector("video").setAttribute("aria-label",
-      name === "You" ? "Your camera, as others see it" : `${name}'s camera`);
+      self ? t("Your camera, as others see it") : t("{name}'s camera", { name }));
   }
 
   function renderTiles() {
-    if (camera) label(tile("self", camera, { self: true }), "You");
+    if (camera) label(tile("self", camera, { self: true }), t("You"), { self: true });
     else if (tiles.has("self")) { tiles.get("self").remove(); tiles.delete("self"); }
     for (const transceiver of slotTxs) {
       if (transceiver.mid == null) continue;
       const owner = slotOwners.get(transceiver.mid) ?? null;
       const figure = tile(transceiver.mid, transceiver.receiver.track);
       figure.hidden = owner === null;
-      if (owner !== null) label(figure, nameOf(owner));
+      if (owner !== null) label(figure, nameOf(owner), { self: owner === you()?.id });
     }
     ui.videos.hidden = ![...tiles.values()].some((figure) => !figure.hidden);
   }
@@ -490,14 +498,14 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
     ui.asideListen.hidden = !mine || mine.participant.id !== me || Boolean(pc);
     if (!mine) return;
     if (mine.participant.id === me && !pc) {
-      ui.asideText.textContent = `${mine.facilitator.name} (facilitator) would like to talk with you privately. `
-        + `To hear them, start listening; your microphone stays off unless you turn it on. The group can't hear either of you.`;
+      ui.asideText.textContent = t("{name} (facilitator) would like to talk with you privately. To hear them, start listening; your microphone stays off unless you turn it on. The group can't hear either of you.",
+        { name: mine.facilitator.name });
     } else if (mine.participant.id === me) {
-      ui.asideText.textContent = `${mine.facilitator.name} (facilitator) is talking with you privately. `
-        + `The group can't hear either of you, and you'll hear only ${mine.facilitator.name} until you're back with the group.`;
+      ui.asideText.textContent = t("{name} (facilitator) is talking with you privately. The group can't hear either of you, and you'll hear only {name} until you're back with the group.",
+        { name: mine.facilitator.name });
     } else {
-      ui.asideText.textContent = `You're talking privately with ${mine.participant.name}. `
-        + "The group can't hear either of you, and you hear only each other.";
+      ui.asideText.textContent = t("You're talking privately with {name}. The group can't hear either of you, and you hear only each other.",
+        { name: mine.participant.name });
     }
     ui.asideEnd.dataset.participant = mine.participant.id;
   }
@@ -510,10 +518,10 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
     renderAside();
     const me = you()?.id;
     if (participant.id === me) {
-      announce?.(pc ? `${facilitator.name} is talking with you privately.`
-        : `${facilitator.name} would like to talk with you privately. Start listening to hear them.`);
+      announce?.(pc ? t("{name} is talking with you privately.", { name: facilitator.name })
+        : t("{name} would like to talk with you privately. Start listening to hear them.", { name: facilitator.name }));
     }
-    else if (facilitator.id === me) announce?.(`You're talking privately with ${participant.name}.`);
+    else if (facilitator.id === me) announce?.(t("You're talking privately with {name}.", { name: participant.name }));
   }
 
   function asideEnded(message) {
@@ -523,8 +531,8 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
     renderAside();
     const me = you()?.id;
     if (aside && (aside.participant.id === me || aside.facilitator.id === me)) {
-      setStatus("You're back with the group.");
-      announce?.("The private talk has ended. You're back with the group.");
+      setStatus(t("You're back with the group."));
+      announce?.(t("The private talk has ended. You're back with the group."));
     }
   }
 
@@ -539,12 +547,12 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
     shared = true;
     sendState();
     render();
-    setStatus("Everyone in the group can see your camera now.");
+    setStatus(t("Everyone in the group can see your camera now."));
   });
   ui.cameraKeep.addEventListener("click", () => {
     keptPrivate = true;
     render();
-    setStatus("Only the facilitators can see your camera.");
+    setStatus(t("Only the facilitators can see your camera."));
   });
   ui.asideEnd.addEventListener("click", () => {
     const participant = ui.asideEnd.dataset.participant;
@@ -584,7 +592,7 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
         if (message.state === "room") {
           if (wasSending) sendState();
           listen();
-          setStatus(wasSending ? "You're connected again. Your microphone and camera are off." : "");
+          setStatus(wasSending ? t("You're connected again. Your microphone and camera are off.") : "");
         }
       }
       render();
@@ -621,7 +629,7 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
         // Refused while muted and locked (say, after reconnecting): the server is right.
         micLocked = true;
         turnOff("audio", { quietly: true });
-        showProblem("A facilitator has muted your microphone for now. You can still listen and chat.");
+        showProblem(t("A facilitator has muted your microphone for now. You can still listen and chat."));
       }
       return true;
     },
@@ -632,7 +640,7 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
       if (room()?.focus) { shared = false; keptPrivate = false; } // asked afresh next time
       const wasAsking = !ui.cameraAsk.hidden;
       render();
-      if (!wasAsking && !ui.cameraAsk.hidden) announce?.("Focus mode is off. Your camera is on: only the facilitators see it until you say the group may.");
+      if (!wasAsking && !ui.cameraAsk.hidden) announce?.(t("Focus mode is off. Your camera is on: only the facilitators see it until you say the group may."));
     },
 
     /** Who is in an aside with ``participantId`` (for the list and facilitators' menu). */

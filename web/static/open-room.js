@@ -1,6 +1,7 @@
 // "Open" / "Go to the group" buttons (button.open-room[data-room]): ask for a room token
 // with the staff login, keep it for this tab, and go to the group page.
 import { keepSession, postJSON } from "./api.js";
+import { t } from "./i18n.js";
 
 export function wireOpenRooms(showError) {
   for (const button of document.querySelectorAll("button.open-room")) {
@@ -10,7 +11,7 @@ export function wireOpenRooms(showError) {
         keepSession(await postJSON(`/api/rooms/${encodeURIComponent(button.dataset.room)}/token`));
         location.assign("/room");
       } catch (error) {
-        showError(error.status === 401 ? "Your login has expired. Please log in again." : error.message);
+        showError(error.status === 401 ? t("Your login has expired. Please log in again.") : error.message);
         button.disabled = false;
       }
     });

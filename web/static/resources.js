@@ -1,8 +1,9 @@
 // One support service in a list: its name, how to reach it in words, and on a phone one
 // tap to ring or text it (tel: and sms: links), the languages it answers in, its website.
 // Used wherever Hearth signposts: the help box, the draft check and the end of a visit.
+import { list, t } from "./i18n.js";
 
-const LANGUAGE_NAMES = { en: "English", pl: "Polish", ur: "Urdu", cy: "Welsh" };
+const LANGUAGE_NAMES = { en: t("English"), pl: t("Polish"), ur: t("Urdu"), cy: t("Welsh") };
 
 function link(href, text, label) {
   const a = document.createElement("a");
@@ -16,34 +17,37 @@ function link(href, text, label) {
 /** Where a service answers in more than English, or can find an interpreter, say so. */
 export function languageWords(resource) {
   const others = (resource.languages ?? []).filter((code) => code !== "en");
-  const parts = [];
-  if (others.length) parts.push(`Speaks ${others.map((c) => LANGUAGE_NAMES[c] ?? c).join(", ")}`);
-  if (resource.interpreting) parts.push("can arrange an interpreter");
-  if (!parts.length) return "";
-  const text = parts.join("; ");
-  return text[0].toUpperCase() + text.slice(1);
+  const languages = list(others.map((c) => LANGUAGE_NAMES[c] ?? c));
+  if (others.length && resource.interpreting) {
+    return t("Speaks {languages}; can arrange an interpreter", { languages });
+  }
+  if (others.length) return t("Speaks {languages}", { languages });
+  if (resource.interpreting) return t("Can arrange an interpreter");
+  return "";
 }
 
 export function resourceItem(resource) {
   const item = document.createElement("li");
   const name = document.createElement("strong");
   name.textContent = resource.name;
+  name.dir = "auto"; // the directory's words, in whichever language they were written
   const contact = document.createElement("span");
+  contact.dir = "auto";
   contact.textContent = ` ${resource.contact}${resource.hours ? ` (${resource.hours})` : ""}`;
   item.append(name, contact);
   const actions = [];
-  if (resource.tel) actions.push(link(`tel:${resource.tel}`, "Call", `Call ${resource.name}`));
+  if (resource.tel) actions.push(link(`tel:${resource.tel}`, t("Call"), t("Call {name}", { name: resource.name })));
   if (resource.sms) {
     // "?&body=" is the form both iOS and Android read.
     const body = resource.sms_body ? `?&body=${encodeURIComponent(resource.sms_body)}` : "";
-    actions.push(link(`sms:${resource.sms}${body}`, "Text", `Text ${resource.name}`));
+    actions.push(link(`sms:${resource.sms}${body}`, t("Text"), t("Text {name}", { name: resource.name })));
   }
   if (resource.url) {
     // Opens in this tab after a word first (support-links.js), never in a new one.
     const site = document.createElement("a");
     site.href = resource.url;
     site.rel = "noreferrer";
-    site.textContent = "Website";
+    site.textContent = t("Website");
     actions.push(site);
   }
   if (actions.length) {

@@ -4,6 +4,7 @@ import { forgetSession, friendlyMessage, keepSession, readSession } from "./api.
 import { createAlarm } from "./alarm.js";
 import { resourceItem } from "./resources.js";
 import { askDialog, confirmDialog } from "./dialog.js";
+import { list, locale, t, tn, withNodes } from "./i18n.js";
 import { watchDraft } from "./draft-check.js";
 import { createMedia } from "./media.js";
 import { onQuickExit } from "./quick-exit.js";
@@ -60,7 +61,7 @@ function button(text, action, onclick, extra = {}) {
 
 function timeOf(iso) {
   const date = iso ? new Date(iso) : new Date();
-  return date.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+  return date.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" });
 }
 
 /**
@@ -115,7 +116,7 @@ function carryOver(old, fresh) {
 /** Send a message; returns its ref (truthy), or false when not connected. */
 function send(type, fields = {}) {
   if (socket?.readyState !== WebSocket.OPEN) {
-    notice("You're not connected just now. Please wait a moment and try again.");
+    notice(t("You're not connected just now. Please wait a moment and try again."));
     return false;
   }
   const ref = String(++refs);
@@ -144,7 +145,7 @@ function notice(text, kind = "info") {
   const box = $("notices");
   const item = el("p", { class: `notice ${kind}`, role: kind === "info" ? "status" : "alert" },
     el("span", { text }),
-    button("Dismiss", "dismiss", () => item.remove(), { class: "link-button", "aria-label": "Dismiss this message" }));
+    button(t("Dismiss"), "dismiss", () => item.remove(), { class: "link-button", "aria-label": t("Dismiss this message") }));
   box.append(item);
   while (box.children.length > 3) box.firstElementChild.remove();
 }
@@ -171,35 +172,42 @@ function setRole() {
   $("room-grid").classList.toggle("for-staff", isStaff());
 }
 
+/** The group's name, as staff wrote it (in whichever language). */
+function showRoomName(name) {
+  const heading = $("room-name");
+  heading.textContent = name;
+  heading.dir = "auto";
+}
+
 function renderRoomName() {
-  if (state.room) $("room-name").textContent = state.room.name;
+  if (state.room) showRoomName(state.room.name);
 }
 
 function roomStatus() {
   if (state.paused) {
     return isStaff()
-      ? "Paused: the group resumes when a facilitator is here."
-      : "The group is paused until a facilitator is back. You can stay here; it will carry on by itself.";
+      ? t("Paused: the group resumes when a facilitator is here.")
+      : t("The group is paused until a facilitator is back. You can stay here; it will carry on by itself.");
   }
-  return isStaff() ? "The group is running. You're facilitating." : `You're in the group. Welcome.`;
+  return isStaff() ? t("The group is running. You're facilitating.") : t("You're in the group. Welcome.");
 }
 
 function renderPaused() {
   const form = $("chat-form");
   for (const control of form.elements) control.disabled = state.paused;
-  $("chat-text").placeholder = state.paused ? "Chat is paused until a facilitator is back" : "Write a message…";
+  $("chat-text").placeholder = state.paused ? t("Chat is paused until a facilitator is back") : t("Write a message…");
   if (state.place === "room") setStatus(roomStatus());
 }
 
 function personLabel(person) {
   return el("span", { class: "name" },
-    el("span", { text: person.name }),
-    isYou(person.id) ? el("span", { class: "you", text: " (you)" }) : null,
-    person.role !== "participant" ? el("span", { class: "badge", text: "Facilitator" }) : null,
-    person.hand ? el("span", { class: "badge hand", text: "Hand raised" }) : null,
-    person.speaking ? el("span", { class: "badge speaking", text: "Speaking" }) : null,
-    person.audio ? el("span", { class: "badge", text: "Mic on" }) : null,
-    person.video ? el("span", { class: "badge", text: "Camera on" }) : null,
+    el("span", { text: person.name, dir: "auto" }),
+    isYou(person.id) ? el("span", { class: "you", text: " " + t("(you)") }) : null,
+    person.role !== "participant" ? el("span", { class: "badge", text: t("Facilitator") }) : null,
+    person.hand ? el("span", { class: "badge hand", text: t("Hand raised") }) : null,
+    person.speaking ? el("span", { class: "badge speaking", text: t("Speaking") }) : null,
+    person.audio ? el("span", { class: "badge", text: t("Mic on") }) : null,
+    person.video ? el("span", { class: "badge", text: t("Camera on") }) : null,
     asideBadge(person));
 }
 
@@ -207,7 +215,7 @@ function asideBadge(person) {
   const aside = media.asideOf(person.id);
   if (!aside || !isStaff()) return null;
   return el("span", { class: "badge aside", text: isYou(aside.facilitator.id)
-    ? "Talking privately with you" : `Talking privately with ${aside.facilitator.name}` });
+    ? t("Talking privately with you") : t("Talking privately with {name}", { name: aside.facilitator.name }) });
 }
 
 function personRow(person) {
@@ -218,26 +226,28 @@ function personRow(person) {
     const marker = checkInMarker(person, checkIns().filter((a) => a.participant.id === person.id));
     if (marker) row.append(marker);
     if (person.hand) {
-      row.append(button("Lower hand", "lower", () => send("hand.lower", target),
-        { class: "small-button", "aria-label": `Lower hand for ${person.name}` }));
+      row.append(button(t("Lower hand"), "lower", () => send("hand.lower", target),
+        { class: "small-button", "aria-label": t("Lower hand for {name}", { name: person.name }) }));
     }
     const menu = el("details", { class: "menu" },
-      el("summary", { "data-action": "menu" }, "Options", el("span", { class: "visually-hidden", text: ` for ${person.name}` })),
+      // The whole name as one sentence ("Options for Ann"): word order differs between languages.
+      el("summary", { "data-action": "menu", "aria-label": t("Options for {name}", { name: person.name }) },
+        t("Options")),
       el("div", { class: "menu-items" },
-        button("Write privately", "write-privately", () => writePrivately(person)),
-        button("Mute", "mute", () => send("participant.mute", { ...target, lock: false })),
-        button("Mute and lock", "mute-lock", () => send("participant.mute", { ...target, lock: true })),
-        button("Allow to speak", "allow", () => send("participant.allow", target)),
+        button(t("Write privately"), "write-privately", () => writePrivately(person)),
+        button(t("Mute"), "mute", () => send("participant.mute", { ...target, lock: false })),
+        button(t("Mute and lock"), "mute-lock", () => send("participant.mute", { ...target, lock: true })),
+        button(t("Allow to speak"), "allow", () => send("participant.allow", target)),
         media.asideOf(person.id)
-          ? button("End the private talk", "aside-end", () => send("aside.end", target))
-          : button("Talk privately (aside)", "aside-start", () => send("aside.start", target)),
-        button("The screen missed something", "missed", (event) => screenMissed(person, event.currentTarget)),
-        button("Remove", "remove", () => removePerson(person, false), { class: "danger" }),
-        button("Remove and ban", "ban", () => removePerson(person, true), { class: "danger" })));
+          ? button(t("End the private talk"), "aside-end", () => send("aside.end", target))
+          : button(t("Talk privately (aside)"), "aside-start", () => send("aside.start", target)),
+        button(t("The screen missed something"), "missed", (event) => screenMissed(person, event.currentTarget)),
+        button(t("Remove"), "remove", () => removePerson(person, false), { class: "danger" }),
+        button(t("Remove and ban"), "ban", () => removePerson(person, true), { class: "danger" })));
     row.append(menu);
   } else if (state.place === "room") {
-    row.append(button("Report", "report", () => reportPerson(person),
-      { class: "link-button", "aria-label": `Report ${person.name} to the facilitators` }));
+    row.append(button(t("Report"), "report", () => reportPerson(person),
+      { class: "link-button", "aria-label": t("Report {name} to the facilitators", { name: person.name }) }));
   }
   return row;
 }
@@ -259,11 +269,11 @@ function renderSendTo() {
     ? [...state.people.values()].filter((p) => p.role === "participant" && !isYou(p.id)) : [];
   const chosen = select.value;
   for (const option of [...select.options]) if (option.value.startsWith("p:")) option.remove();
-  for (const p of wanted) select.append(el("option", { value: `p:${p.id}`, text: `Privately to ${p.name}` }));
+  for (const p of wanted) select.append(el("option", { value: `p:${p.id}`, text: t("Privately to {name}", { name: p.name }) }));
   // Someone who has left can't be written to: back to Everyone, and say so.
   if (chosen.startsWith("p:") && !wanted.some((p) => `p:${p.id}` === chosen)) {
     select.value = "room";
-    announce("The person you were writing to privately has left. Send to is back to Everyone.");
+    announce(t("The person you were writing to privately has left. Send to is back to Everyone."));
   } else {
     select.value = chosen;
   }
@@ -273,7 +283,7 @@ function renderSendTo() {
 function writePrivately(person) {
   $("chat-to").value = `p:${person.id}`;
   $("chat-text").focus();
-  announce(`Writing privately to ${person.name}. Only they and the facilitators will see it.`);
+  announce(t("Writing privately to {name}. Only they and the facilitators will see it.", { name: person.name }));
 }
 
 function renderPeople() {
@@ -295,20 +305,50 @@ function renderPeople() {
 function waitingRow(person) {
   const target = { participant: person.id };
   return el("li", { class: "person waiting-person" },
-    el("span", { class: "name", text: person.name }),
+    el("span", { class: "name", text: person.name, dir: "auto" }),
     el("span", { class: "row-buttons" },
-      button("Let in", "admit", () => send("lobby.admit", target),
-        { class: "primary small-button", "aria-label": `Let in ${person.name}` }),
-      button("Turn away", "deny", () => denyPerson(person),
-        { class: "small-button", "aria-label": `Turn away ${person.name}` })));
+      button(t("Let in"), "admit", () => send("lobby.admit", target),
+        { class: "primary small-button", "aria-label": t("Let in {name}", { name: person.name }) }),
+      button(t("Turn away"), "deny", () => denyPerson(person),
+        { class: "small-button", "aria-label": t("Turn away {name}", { name: person.name }) })));
 }
 
-const ALERT_WORDS = { help: "asked for help", report: "was reported", risk: "may need support" };
+// What an alert says about someone, as whole sentences for each kind (word order differs
+// between languages, so the name and the words are never glued together here).
+// ``times``: "asked for help 4 times", for repeated requests merged into the open alert.
+const ALERT_SENTENCES = {
+  help: {
+    head: (name) => t("{name} asked for help", { name }),
+    times: (name, n) => tn("{name} asked for help {n} time", "{name} asked for help {n} times", n, { name }),
+    urgent: (name) => t("Urgent alert: {name} asked for help. It is at the top of the page.", { name }),
+    plain: (name) => t("Alert: {name} asked for help.", { name }),
+  },
+  report: {
+    head: (name) => t("{name} was reported", { name }),
+    times: (name, n) => tn("{name} was reported {n} time", "{name} was reported {n} times", n, { name }),
+    urgent: (name) => t("Urgent alert: {name} was reported. It is at the top of the page.", { name }),
+    plain: (name) => t("Alert: {name} was reported.", { name }),
+  },
+  risk: {
+    head: (name) => t("{name} may need support", { name }),
+    times: (name, n) => tn("{name} may need support {n} time", "{name} may need support {n} times", n, { name }),
+    urgent: (name) => t("Urgent alert: {name} may need support. It is at the top of the page.", { name }),
+    plain: (name) => t("Alert: {name} may need support.", { name }),
+  },
+  other: {
+    head: (name) => t("{name} needs attention", { name }),
+    times: (name, n) => tn("{name} needs attention {n} time", "{name} needs attention {n} times", n, { name }),
+    urgent: (name) => t("Urgent alert: {name} needs attention. It is at the top of the page.", { name }),
+    plain: (name) => t("Alert: {name} needs attention.", { name }),
+  },
+};
+const alertSentences = (alert) => ALERT_SENTENCES[alert.kind] ?? ALERT_SENTENCES.other;
+
 const CATEGORY_WORDS = {
-  suicide: "thoughts of suicide", self_harm: "self-harm", harm_to_baby: "thoughts about harm to the baby",
-  psychosis: "possible signs of postpartum psychosis", domestic_abuse: "domestic abuse",
-  immediate_danger: "immediate danger", substance_misuse: "alcohol or drugs",
-  partner_worry: "worry about someone close", low_mood: "low mood",
+  suicide: t("thoughts of suicide"), self_harm: t("self-harm"), harm_to_baby: t("thoughts about harm to the baby"),
+  psychosis: t("possible signs of postpartum psychosis"), domestic_abuse: t("domestic abuse"),
+  immediate_danger: t("immediate danger"), substance_misuse: t("alcohol or drugs"),
+  partner_worry: t("worry about someone close"), low_mood: t("low mood"),
 };
 
 // A risk alert of concern is a quiet check-in (docs/protocol.md): no deadline, so it
@@ -320,25 +360,40 @@ const deadlineAlerts = () => [...state.alerts.values()].filter((a) => !isCheckIn
 const isUrgent = (alert) => alert.severity === "urgent";
 
 function aboutWords(alert) {
-  return (alert.categories ?? []).map((c) => CATEGORY_WORDS[c] ?? c.replaceAll("_", " ")).join(", ");
+  return list((alert.categories ?? []).map((c) => CATEGORY_WORDS[c] ?? c.replaceAll("_", " ")));
 }
 
-// Rule ids read "suicide.passive_wish"; a facilitator needs "passive wish".
-const ruleWords = (id) => `“${id.slice(id.indexOf(".") + 1).replaceAll("_", " ")}”`;
+/** What it's about, or "a message" when the screen named nothing. */
+function aboutOrMessage(alert) {
+  return aboutWords(alert) || t("a message");
+}
+
+// Rule ids read "suicide.passive_wish"; a facilitator needs "passive wish" (the rule's own
+// name, in English: only its quotation marks are the page's language's).
+const ruleWords = (id) => t("“{rule}”", { rule: id.slice(id.indexOf(".") + 1).replaceAll("_", " ") });
 
 /** Which part of the screen fired, in words, so a facilitator can judge it. */
 function signalWords(alert) {
-  const parts = [];
-  const rules = alert.rules ?? [];
-  if (rules.length) parts.push(`the screen's ${rules.length === 1 ? "rule" : "rules"} ${rules.map(ruleWords).join(", ")} matched`);
+  const ids = alert.rules ?? [];
+  const rules = ids.length
+    ? tn("the screen's rule {rules} matched", "the screen's rules {rules} matched", ids.length,
+      { rules: list(ids.map(ruleWords)) })
+    : null;
+  let model = null;
   if (alert.model) {
     const category = CATEGORY_WORDS[alert.model.category] ?? alert.model.category.replaceAll("_", " ");
     // The score in plain words: facilitators weigh "very likely" differently from "possibly".
-    const score = alert.model.score ?? 0;
-    const sure = score >= 0.95 ? "very likely" : score >= 0.8 ? "likely" : "possibly";
-    parts.push(`the screen's model thought this ${sure} sounded like ${category} (score ${score.toFixed(2)})`);
+    const value = alert.model.score ?? 0;
+    const score = value.toLocaleString(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    model = value >= 0.95
+      ? t("the screen's model thought this very likely sounded like {category} (score {score})", { category, score })
+      : value >= 0.8
+        ? t("the screen's model thought this likely sounded like {category} (score {score})", { category, score })
+        : t("the screen's model thought this possibly sounded like {category} (score {score})", { category, score });
   }
-  return parts.length ? `Why it was flagged: ${parts.join("; ")}.` : null;
+  if (rules && model) return t("Why it was flagged: {rules}; {model}.", { rules, model });
+  if (rules || model) return t("Why it was flagged: {reason}.", { reason: rules ?? model });
+  return null;
 }
 
 /** Acknowledge, telling the server whether the screen was right (risk alerts only). */
@@ -348,18 +403,21 @@ function ack(alert, verdict) {
 
 async function escalateAlert(alert) {
   const note = await askDialog({
-    title: "Pass this to the safeguarding lead",
-    body: "The safeguarding lead will be told straight away. A short note helps them act.",
-    field: { label: "Note for the safeguarding lead (optional)", placeholder: "What you noticed, what you've done" },
-    confirmText: "Escalate",
+    title: t("Pass this to the safeguarding lead"),
+    body: t("The safeguarding lead will be told straight away. A short note helps them act."),
+    field: { label: t("Note for the safeguarding lead (optional)"), placeholder: t("What you noticed, what you've done") },
+    confirmText: t("Escalate"),
   });
   if (note === null) return;
   send("escalate", { alert: alert.id, note });
 }
 
-// "asked for help 4 times": repeated requests are merged into the open alert, counted.
-function timesWord(alert) {
-  return (alert.count ?? 1) > 1 ? ` ${alert.count} times` : "";
+/** "Ann asked for help", or "Ann asked for help 4 times": repeated requests are merged
+ *  into the open alert, counted. */
+function alertHead(alert) {
+  const say = alertSentences(alert);
+  const name = alert.participant.name;
+  return (alert.count ?? 1) > 1 ? say.times(name, alert.count) : say.head(name);
 }
 
 function alertRow(alert) {
@@ -367,32 +425,32 @@ function alertRow(alert) {
   const about = aboutWords(alert);
   return el("li", { class: `alert ${alert.severity}`, "data-alert": alert.id },
     el("p", { class: "alert-head" },
-      el("strong", { text: `${alert.participant.name} ${ALERT_WORDS[alert.kind] ?? "needs attention"}`
-        + timesWord(alert) }),
+      el("strong", { text: alertHead(alert) }),
       el("time", { datetime: alert.at, text: ` ${timeOf(alert.at)}` })),
-    alert.text ? el("p", { class: "alert-text", text: alert.text }) : null,
-    alert.message ? el("blockquote", { class: "alert-text", text: alert.message.text }) : null,
-    about ? el("p", { class: "hint", text: `About: ${about}` }) : null,
+    alert.text ? el("p", { class: "alert-text", dir: "auto", text: alert.text }) : null,
+    alert.message ? el("blockquote", { class: "alert-text", dir: "auto", text: alert.message.text }) : null,
+    about ? el("p", { class: "hint", text: t("About: {about}", { about }) }) : null,
     signalWords(alert) ? el("p", { class: "hint", text: signalWords(alert) }) : null,
     alert.escalated || alert.overdue
-      ? el("p", { class: "hint", text: alert.escalated ? "The safeguarding lead has been told." : "Still waiting to be acknowledged." })
+      ? el("p", { class: "hint", text: alert.escalated ? t("The safeguarding lead has been told.") : t("Still waiting to be acknowledged.") })
       : null,
     el("p", { class: "hint", text: alert.severity === "urgent"
-      ? `Urgent: please acknowledge within ${minutes} minute${minutes === 1 ? "" : "s"}.`
-      : `Please acknowledge within ${minutes} minutes and check in with them privately.` }),
+      ? tn("Urgent: please acknowledge within {n} minute.", "Urgent: please acknowledge within {n} minutes.", minutes)
+      : tn("Please acknowledge within {n} minute and check in with them privately.",
+        "Please acknowledge within {n} minutes and check in with them privately.", minutes) }),
     alert.kind === "risk"
-      ? el("p", { class: "hint", text: "“Right call” and “False alarm” acknowledge it too, and tell us how the screen did." })
+      ? el("p", { class: "hint", text: t("“Right call” and “False alarm” acknowledge it too, and tell us how the screen did.") })
       : null,
     el("span", { class: "row-buttons" },
       ...(alert.kind === "risk"
         // The plain acknowledgement leads, so the buttons nudge nobody towards a verdict.
-        ? [button("Acknowledge", "ack", () => ack(alert), { class: "primary small-button" }),
-          button("Right call", "ack-right", () => ack(alert, "right"), { class: "small-button" }),
-          button("False alarm", "ack-false", () => ack(alert, "false_alarm"), { class: "small-button" })]
-        : [button("Acknowledge", "ack", () => ack(alert), { class: "primary small-button" })]),
-      alert.escalated ? null : button("Escalate", "escalate", () => escalateAlert(alert), { class: "small-button" }),
+        ? [button(t("Acknowledge"), "ack", () => ack(alert), { class: "primary small-button" }),
+          button(t("Right call"), "ack-right", () => ack(alert, "right"), { class: "small-button" }),
+          button(t("False alarm"), "ack-false", () => ack(alert, "false_alarm"), { class: "small-button" })]
+        : [button(t("Acknowledge"), "ack", () => ack(alert), { class: "primary small-button" })]),
+      alert.escalated ? null : button(t("Escalate"), "escalate", () => escalateAlert(alert), { class: "small-button" }),
       alert.kind === "risk" && alert.message
-        ? button("Share the message with the group", "release", () => releaseHeld(alert),
+        ? button(t("Share the message with the group"), "release", () => releaseHeld(alert),
           { class: "small-button" })
         : null));
 }
@@ -400,10 +458,11 @@ function alertRow(alert) {
 /** A held message goes to the group only once someone has read it again and is sure. */
 async function releaseHeld(alert) {
   const ok = await confirmDialog({
-    title: "Share this message with the whole group?",
+    title: t("Share this message with the whole group?"),
     quote: alert.message.text,
-    body: `Everyone in the group will read what ${alert.participant.name} wrote. It was held because it may upset others or put ${alert.participant.name} at risk. Only share it if you're sure it's safe for everyone.`,
-    confirmText: "Share with the group", cancelText: "Keep it private",
+    body: t("Everyone in the group will read what {name} wrote. It was held because it may upset others or put {name} at risk. Only share it if you're sure it's safe for everyone.",
+      { name: alert.participant.name }),
+    confirmText: t("Share with the group"), cancelText: t("Keep it private"),
   });
   if (ok) send("chat.release", { message: alert.message.id });
 }
@@ -418,23 +477,24 @@ function checkInBody(alert, where) {
     ack(alert, chosen?.value);
   };
   return el("div", { class: "check-in-body", "data-alert": alert.id },
-    el("p", { class: "hint" }, `${alert.participant.name} wrote this at `,
-      el("time", { datetime: alert.at, text: timeOf(alert.at) }), ":"),
-    alert.message ? el("blockquote", { class: "alert-text", text: alert.message.text }) : null,
-    aboutWords(alert) ? el("p", { text: `What it's about: ${aboutWords(alert)}` }) : null,
+    el("p", { class: "hint" }, ...withNodes(t("{name} wrote this at {time}:"),
+      { name: el("span", { dir: "auto", text: alert.participant.name }),
+        time: el("time", { datetime: alert.at, text: timeOf(alert.at) }) })),
+    alert.message ? el("blockquote", { class: "alert-text", dir: "auto", text: alert.message.text }) : null,
+    aboutWords(alert) ? el("p", { text: t("What it's about: {about}", { about: aboutWords(alert) }) }) : null,
     signalWords(alert) ? el("p", { class: "hint", text: signalWords(alert) }) : null,
     // Intrusive thoughts are common and frightening (docs/domain.md): kindness, not alarm.
     alert.categories?.includes("harm_to_baby")
-      ? el("p", { class: "hint", text: "Thoughts like this are common for new parents and often frightening for them. A kind word goes a long way." })
+      ? el("p", { class: "hint", text: t("Thoughts like this are common for new parents and often frightening for them. A kind word goes a long way.") })
       : null,
-    el("p", { class: "hint", text: "No rush: check in with them privately when it feels right, now or after the session." }),
+    el("p", { class: "hint", text: t("No rush: check in with them privately when it feels right, now or after the session.") }),
     el("fieldset", { class: "verdict" },
-      el("legend", { text: "Was the screen right to flag this? (optional)" }),
-      verdict("right", "Right call"), verdict("false_alarm", "False alarm")),
+      el("legend", { text: t("Was the screen right to flag this? (optional)") }),
+      verdict("right", t("Right call")), verdict("false_alarm", t("False alarm"))),
     el("span", { class: "row-buttons" },
-      button("Done", "check-in-done", done, { class: "primary small-button",
-        "aria-label": `Done: checked in with ${alert.participant.name}` }),
-      button("Pass to the safeguarding lead", "escalate", () => escalateAlert(alert),
+      button(t("Done"), "check-in-done", done, { class: "primary small-button",
+        "aria-label": t("Done: checked in with {name}", { name: alert.participant.name }) }),
+      button(t("Pass to the safeguarding lead"), "escalate", () => escalateAlert(alert),
         { class: "link-button", hidden: alert.escalated })));
 }
 
@@ -442,8 +502,11 @@ function checkInBody(alert, where) {
 function checkInMarker(person, open) {
   if (!open.length) return null;
   return el("details", { class: "check-in" },
-    el("summary", { "data-action": "check-in" }, open.length > 1 ? `Check in (${open.length})` : "Check in",
-      el("span", { class: "visually-hidden", text: ` with ${person.name}: why` })),
+    // The whole name as one sentence ("Check in with Ann: why"): word order differs.
+    el("summary", { "data-action": "check-in", "aria-label": open.length > 1
+      ? t("Check in ({count}) with {name}: why", { count: open.length, name: person.name })
+      : t("Check in with {name}: why", { name: person.name }) },
+    open.length > 1 ? t("Check in ({count})", { count: open.length }) : t("Check in")),
     ...open.map((a) => checkInBody(a, "row")));
 }
 
@@ -451,8 +514,8 @@ function checkInItem(alert) {
   return el("li", {},
     el("details", { class: "check-in" },
       el("summary", { "data-action": "check-in" },
-        el("strong", { text: alert.participant.name }),
-        ` · ${aboutWords(alert) || "a message"} · `,
+        el("strong", { text: alert.participant.name, dir: "auto" }),
+        ` · ${aboutOrMessage(alert)} · `,
         el("time", { datetime: alert.at, text: timeOf(alert.at) })),
       checkInBody(alert, "list")));
 }
@@ -470,8 +533,10 @@ function renderTitle() {
   if (!isStaff()) return;
   // Quiet check-ins stay quiet: only what has a deadline (and the waiting room) counts.
   const waiting = deadlineAlerts().length + state.lobby.size;
-  const urgent = deadlineAlerts().some(isUrgent) ? "Urgent " : "";
-  document.title = waiting > 0 ? `(${waiting}) ${urgent}Group · Hearth` : "Group · Hearth";
+  const urgent = deadlineAlerts().some(isUrgent);
+  document.title = waiting === 0 ? t("Group · Hearth")
+    : urgent ? t("({count}) Urgent Group · Hearth", { count: waiting })
+      : t("({count}) Group · Hearth", { count: waiting });
 }
 
 function renderAlerts() {
@@ -492,15 +557,15 @@ function renderAlerts() {
 function renderControls() {
   const me = state.you ? state.people.get(state.you.id) : null;
   const hand = $("hand");
-  hand.textContent = me?.hand ? "Lower hand" : "Raise hand";
+  hand.textContent = me?.hand ? t("Lower hand") : t("Raise hand");
   hand.setAttribute("aria-pressed", me?.hand ? "true" : "false");
   const room = state.room;
   if (!room) return;
-  $("lock").textContent = room.locked ? "Unlock group" : "Lock group";
-  $("focus").textContent = room.focus ? "Turn focus mode off" : "Turn focus mode on";
+  $("lock").textContent = room.locked ? t("Unlock group") : t("Lock group");
+  $("focus").textContent = room.focus ? t("Turn focus mode off") : t("Turn focus mode on");
   $("room-state").textContent = [
-    room.locked ? "Locked: nobody new can join." : "Open: people with the link can ask to join.",
-    room.focus ? "Focus mode is on: only facilitators see cameras." : "Focus mode is off: everyone sees cameras.",
+    room.locked ? t("Locked: nobody new can join.") : t("Open: people with the link can ask to join."),
+    room.focus ? t("Focus mode is on: only facilitators see cameras.") : t("Focus mode is off: everyone sees cameras."),
   ].join(" ");
 }
 
@@ -522,17 +587,19 @@ function addChat(message, { held = false } = {}) {
   const toOne = message.to === "participant";
   const classes = ["msg", own ? "own" : "", toFacilitators || toOne || held ? "private" : "",
     held ? "held" : "", message.from.role !== "participant" ? "from-staff" : ""].filter(Boolean).join(" ");
-  const badge = held ? "Only you and the facilitators see this"
-    : toOne ? (isStaff() ? `Private to ${message.participant?.name ?? "one parent"}` : "Private: only you and the facilitators see this")
-      : toFacilitators ? "Only facilitators see this" : null;
+  const to = message.participant?.name;
+  const badge = held ? t("Only you and the facilitators see this")
+    : toOne ? (!isStaff() ? t("Private: only you and the facilitators see this")
+      : to ? t("Private to {name}", { name: to }) : t("Private to one parent"))
+      : toFacilitators ? t("Only facilitators see this") : null;
   const item = el("li", { class: classes, "data-id": message.id },
     el("p", { class: "meta" },
-      el("span", { class: "who", text: own ? "You" : message.from.name }),
-      message.from.role !== "participant" && !own ? el("span", { class: "badge", text: "Facilitator" }) : null,
+      own ? el("span", { class: "who", text: t("You") }) : el("span", { class: "who", dir: "auto", text: message.from.name }),
+      message.from.role !== "participant" && !own ? el("span", { class: "badge", text: t("Facilitator") }) : null,
       badge ? el("span", { class: "badge private-badge", text: badge }) : null,
       el("time", { datetime: message.at, text: timeOf(message.at) })),
     el("p", { class: "text", dir: "auto", text: message.text }),
-    held ? el("p", { class: "hint", text: "A facilitator will check in with you privately. The help shown on this page is there if you need it now." }) : null);
+    held ? el("p", { class: "hint", text: t("A facilitator will check in with you privately. The help shown on this page is there if you need it now.") }) : null);
   // A held message that a facilitator shares arrives again with the same id: it takes
   // the held one's place rather than appearing twice.
   const before = [...$("chat-log").children].find((node) => node.dataset.id === message.id);
@@ -566,10 +633,10 @@ function onChatKey(event) {
 
 async function askForHelp() {
   const text = await askDialog({
-    title: "Ask a facilitator for help",
-    body: "Only the facilitators will see this; nobody else in the group will know. They'll check in with you privately.",
-    field: { label: "Would you like to tell them anything? (optional)", placeholder: "You don't have to write anything" },
-    confirmText: "Ask for help",
+    title: t("Ask a facilitator for help"),
+    body: t("Only the facilitators will see this; nobody else in the group will know. They'll check in with you privately."),
+    field: { label: t("Would you like to tell them anything? (optional)"), placeholder: t("You don't have to write anything") },
+    confirmText: t("Ask for help"),
   });
   if (text === null) return;
   send("help.request", text ? { text } : {});
@@ -577,14 +644,14 @@ async function askForHelp() {
 
 async function reportPerson(person) {
   const text = await askDialog({
-    title: `Tell the facilitators about ${person.name}`,
-    body: "Only the facilitators will see this. They won't tell anyone it came from you.",
-    field: { label: "What worried you? (optional)" },
-    confirmText: "Tell the facilitators",
+    title: t("Tell the facilitators about {name}", { name: person.name }),
+    body: t("Only the facilitators will see this. They won't tell anyone it came from you."),
+    field: { label: t("What worried you? (optional)") },
+    confirmText: t("Tell the facilitators"),
   });
   if (text === null) return;
   if (send("report", text ? { participant: person.id, text } : { participant: person.id })) {
-    notice("Thank you for telling us. The facilitators will look into it.");
+    notice(t("Thank you for telling us. The facilitators will look into it."));
   }
 }
 
@@ -595,45 +662,45 @@ function screenMissed(person, from) {
   const items = from.closest(".menu-items");
   items.querySelector(".missed-done")?.remove();
   items.append(el("p", { class: "hint missed-done", role: "status",
-    text: `Thank you: counted for ${person.name}. Only the count is kept, never their words.` }));
+    text: t("Thank you: counted for {name}. Only the count is kept, never their words.", { name: person.name }) }));
 }
 
 async function denyPerson(person) {
   const ok = await confirmDialog({
-    title: `Turn ${person.name} away?`,
-    body: "They'll see a kind message saying they can't join today. If they try the link again, they'll be back in the waiting room for you to decide.",
-    confirmText: "Turn away", danger: true,
+    title: t("Turn {name} away?", { name: person.name }),
+    body: t("They'll see a kind message saying they can't join today. If they try the link again, they'll be back in the waiting room for you to decide."),
+    confirmText: t("Turn away"), danger: true,
   });
   if (ok) send("lobby.deny", { participant: person.id });
 }
 
 async function removePerson(person, ban) {
   const ok = await confirmDialog({
-    title: ban ? `Remove and ban ${person.name}?` : `Remove ${person.name}?`,
+    title: ban ? t("Remove and ban {name}?", { name: person.name }) : t("Remove {name}?", { name: person.name }),
     body: ban
-      ? "They'll leave the group now, and this browser won't be able to join this group again."
-      : "They'll leave the group now. If they use the link again, they'll wait in the waiting room for you to decide.",
-    confirmText: ban ? "Remove and ban" : "Remove", danger: true,
+      ? t("They'll leave the group now, and this browser won't be able to join this group again.")
+      : t("They'll leave the group now. If they use the link again, they'll wait in the waiting room for you to decide."),
+    confirmText: ban ? t("Remove and ban") : t("Remove"), danger: true,
   });
   if (ok) send("participant.remove", { participant: person.id, ban });
 }
 
 async function endSession() {
   const ok = await confirmDialog({
-    title: "End the session for everyone?",
-    body: "Everyone will see that the session has ended, and the chat will be gone.",
-    confirmText: "End session", danger: true,
+    title: t("End the session for everyone?"),
+    body: t("Everyone will see that the session has ended, and the chat will be gone."),
+    confirmText: t("End session"), danger: true,
   });
   if (ok) send("room.end");
 }
 
 async function leave() {
   const ok = await confirmDialog({
-    title: "Leave the group?",
+    title: t("Leave the group?"),
     body: isStaff()
-      ? "If you're the only facilitator here, the group will pause until one comes back."
-      : "It's fine to leave whenever you need to. If you change your mind, you can rejoin while the session is on: you'll wait in the waiting room until a facilitator lets you back in.",
-    confirmText: "Leave", cancelText: "Stay",
+      ? t("If you're the only facilitator here, the group will pause until one comes back.")
+      : t("It's fine to leave whenever you need to. If you change your mind, you can rejoin while the session is on: you'll wait in the waiting room until a facilitator lets you back in."),
+    confirmText: t("Leave"), cancelText: t("Stay"),
   });
   if (!ok || state.place === "gone") return;
   send("leave");
@@ -653,18 +720,18 @@ function rejoinable() {
 
 function offerRejoin() {
   const next = $("end-next");
-  next.replaceChildren(button("Rejoin the group", "rejoin", rejoin, { class: "primary" }), " ",
+  next.replaceChildren(button(t("Rejoin the group"), "rejoin", rejoin, { class: "primary" }), " ",
     isStaff()
-      ? el("a", { href: "/staff", text: "Back to your groups" })
-      : el("span", { class: "hint", text: "You'll wait in the waiting room until a facilitator lets you in." }));
+      ? el("a", { href: "/staff", text: t("Back to your groups") })
+      : el("span", { class: "hint", text: t("You'll wait in the waiting room until a facilitator lets you in.") }));
   clearTimeout(rejoinTimer);
   if (Number.isFinite(session.expires_at)) {
     // setTimeout's longest wait is about 24 days; a token lasts hours.
     const wait = Math.min(Math.max(0, session.expires_at - Date.now()), 2 ** 31 - 1);
     rejoinTimer = setTimeout(() => {
       if (state.place !== "gone") return;
-      next.replaceChildren(isStaff() ? el("a", { href: "/staff", text: "Back to your groups" })
-        : "You can close this tab now.");
+      next.replaceChildren(isStaff() ? el("a", { href: "/staff", text: t("Back to your groups") })
+        : t("You can close this tab now."));
     }, wait);
   }
 }
@@ -680,7 +747,7 @@ function rejoin() {
   state.alerts = new Map();
   $("chat-log").replaceChildren();
   show("connecting");
-  setStatus("Connecting…");
+  setStatus(t("Connecting…"));
   document.getElementById("main")?.focus();
   connect();
 }
@@ -688,25 +755,25 @@ function rejoin() {
 // ---- the end of a visit --------------------------------------------------------------
 
 const ENDINGS = {
-  left: ["You've left the group", "Thank you for coming. Take care of yourself."],
-  denied: ["Sorry, you can't join the group today",
-    "The facilitator wasn't able to let you in this time. This isn't a judgement about you. If you think it's a mistake, please contact whoever shared the link with you."],
-  removed: ["A facilitator has asked you to leave",
-    "Your place in today's group has ended. If you'd like to talk about it, please contact whoever shared the link with you."],
-  ended: ["The session has ended", "Thank you for coming. We hope it helped to be here."],
-  replaced: ["The group is open in another tab", "You can carry on there, and close this tab."],
-  expired: ["Your link has expired", "Please open your group's invite link again to rejoin."],
-  locked: ["The group is closed to new arrivals", "The facilitator has locked the group for now. Please try your invite link again a little later."],
-  banned: ["You can't rejoin this group", "If you think this is a mistake, please contact whoever shared the link with you."],
-  flooding: ["You've been disconnected", "Too many messages were sent at once. Please use your invite link to join again."],
-  lost: ["We've lost the connection", "Please check your internet connection, then refresh this page to rejoin."],
-  nosession: ["You're not in a group right now", "To join a group, please use the invite link you were given."],
+  left: [t("You've left the group"), t("Thank you for coming. Take care of yourself.")],
+  denied: [t("Sorry, you can't join the group today"),
+    t("The facilitator wasn't able to let you in this time. This isn't a judgement about you. If you think it's a mistake, please contact whoever shared the link with you.")],
+  removed: [t("A facilitator has asked you to leave"),
+    t("Your place in today's group has ended. If you'd like to talk about it, please contact whoever shared the link with you.")],
+  ended: [t("The session has ended"), t("Thank you for coming. We hope it helped to be here.")],
+  replaced: [t("The group is open in another tab"), t("You can carry on there, and close this tab.")],
+  expired: [t("Your link has expired"), t("Please open your group's invite link again to rejoin.")],
+  locked: [t("The group is closed to new arrivals"), t("The facilitator has locked the group for now. Please try your invite link again a little later.")],
+  banned: [t("You can't rejoin this group"), t("If you think this is a mistake, please contact whoever shared the link with you.")],
+  flooding: [t("You've been disconnected"), t("Too many messages were sent at once. Please use your invite link to join again.")],
+  lost: [t("We've lost the connection"), t("Please check your internet connection, then refresh this page to rejoin.")],
+  nosession: [t("You're not in a group right now"), t("To join a group, please use the invite link you were given.")],
 };
 
 // What staff see instead, where their view of the ending differs.
 const STAFF_ENDINGS = {
-  left: ["You've left the group", "If you were the only facilitator, the group is paused until one comes back."],
-  ended: ["The session has ended", "Everyone has been told, and the chat is gone. Thank you for facilitating."],
+  left: [t("You've left the group"), t("If you were the only facilitator, the group is paused until one comes back.")],
+  ended: [t("The session has ended"), t("Everyone has been told, and the chat is gone. Thank you for facilitating.")],
 };
 
 function finish(why) {
@@ -719,13 +786,13 @@ function finish(why) {
   $("end-text").textContent = text;
   const next = $("end-next");
   if (why === "lost") {
-    next.replaceChildren(button("Try again", "reload", () => location.reload(), { class: "primary" }));
+    next.replaceChildren(button(t("Try again"), "reload", () => location.reload(), { class: "primary" }));
   } else if (why === "left" && rejoinable()) {
     offerRejoin();
   } else if (isStaff()) {
-    next.replaceChildren(el("a", { href: "/staff", text: "Back to your groups" }));
+    next.replaceChildren(el("a", { href: "/staff", text: t("Back to your groups") }));
   } else {
-    next.textContent = "You can close this tab now.";
+    next.textContent = t("You can close this tab now.");
   }
   showEndCheckIns(isStaff() ? checkIns() : []);
   setStatus(title);
@@ -740,19 +807,19 @@ function finish(why) {
 function showEndCheckIns(open) {
   $("end-check-ins").hidden = open.length === 0;
   $("end-check-ins-list").replaceChildren(...open.map((a) => el("li", {},
-    el("strong", { text: a.participant.name }),
-    el("span", {}, `${aboutWords(a) || "a message"} · `,
+    el("strong", { text: a.participant.name, dir: "auto" }),
+    el("span", {}, `${aboutOrMessage(a)} · `,
       el("time", { datetime: a.at, text: timeOf(a.at) })),
-    a.message ? el("blockquote", { class: "alert-text", text: a.message.text }) : null)));
+    a.message ? el("blockquote", { class: "alert-text", dir: "auto", text: a.message.text }) : null)));
 }
 
 // ---- protocol -----------------------------------------------------------------------------
 
 const ERRORS = {
-  room_paused: "The group is paused until a facilitator is back, so messages can't be sent just now.",
-  rate_limited: "You're sending messages quite quickly. Please wait a moment and try again.",
-  bad_message: "That message couldn't be sent. Please try again.",
-  not_found: "That person or alert isn't here any more.",
+  room_paused: t("The group is paused until a facilitator is back, so messages can't be sent just now."),
+  rate_limited: t("You're sending messages quite quickly. Please wait a moment and try again."),
+  bad_message: t("That message couldn't be sent. Please try again."),
+  not_found: t("That person or alert isn't here any more."),
 };
 
 const handlers = {
@@ -775,23 +842,23 @@ const handlers = {
     renderPeople();
     renderAlerts();
     renderPaused();
-    if (m.state === "lobby") setStatus("You're in the waiting room.");
-    if (!first && m.state === "room") systemLine("You're connected again. Messages sent while you were away aren't shown.");
+    if (m.state === "lobby") setStatus(t("You're in the waiting room."));
+    if (!first && m.state === "room") systemLine(t("You're connected again. Messages sent while you were away aren't shown."));
     // Why the connection dropped, when the server kept their place through a restart
     // (docs/protocol.md, welcome.restarted), or could not.
-    if (m.restarted) notice("The group's server restarted; you're back in the group.");
+    if (m.restarted) notice(t("The group's server restarted; you're back in the group."));
     else if (!first && was === "room" && m.state === "lobby") {
-      notice("You were away for a while, so you're back in the waiting room. A facilitator will let you in again soon.");
+      notice(t("You were away for a while, so you're back in the waiting room. A facilitator will let you in again soon."));
     }
   },
   waiting(m) {
     const text = m.reason === "no_facilitator"
-      ? "The group hasn't started yet. It will start when a facilitator arrives, and they'll let you in."
-      : "A facilitator will let you in soon.";
+      ? t("The group hasn't started yet. It will start when a facilitator arrives, and they'll let you in.")
+      : t("A facilitator will let you in soon.");
     $("lobby-reason").textContent = text;
     setStatus(m.reason === "no_facilitator"
-      ? "You're in the waiting room. The group starts when a facilitator arrives."
-      : "You're in the waiting room. A facilitator will let you in soon.");
+      ? t("You're in the waiting room. The group starts when a facilitator arrives.")
+      : t("You're in the waiting room. A facilitator will let you in soon."));
   },
   admitted(m) {
     state.people = new Map(m.participants.map((p) => [p.id, p]));
@@ -799,8 +866,8 @@ const handlers = {
     show("room");
     renderPeople();
     renderPaused();
-    setStatus("You're in the group. Welcome.");
-    systemLine("You've joined the group. Say hello whenever you're ready, or just listen.");
+    setStatus(t("You're in the group. Welcome."));
+    systemLine(t("You've joined the group. Say hello whenever you're ready, or just listen."));
   },
   denied() { finish("denied"); },
   removed() { finish("removed"); },
@@ -808,26 +875,26 @@ const handlers = {
   "participant.joined"(m) {
     state.people.set(m.participant.id, m.participant);
     renderPeople();
-    systemLine(`${m.participant.name} joined.`);
+    systemLine(t("{name} joined.", { name: m.participant.name }));
   },
   "participant.left"(m) {
     const person = state.people.get(m.id);
     state.people.delete(m.id);
     renderPeople();
-    if (person) systemLine(`${person.name} left.`);
+    if (person) systemLine(t("{name} left.", { name: person.name }));
   },
   "participant.updated"(m) {
     const before = state.people.get(m.participant.id);
     state.people.set(m.participant.id, m.participant);
     renderPeople();
     if (isStaff() && m.participant.hand && !before?.hand && !isYou(m.participant.id)) {
-      announce(`${m.participant.name} raised their hand.`);
+      announce(t("{name} raised their hand.", { name: m.participant.name }));
     }
   },
   "lobby.knock"(m) {
     state.lobby.set(m.participant.id, m.participant);
     renderPeople();
-    announce(`${m.participant.name} is waiting to join.`);
+    announce(t("{name} is waiting to join.", { name: m.participant.name }));
   },
   "lobby.left"(m) { state.lobby.delete(m.id); renderPeople(); },
   chat(m) {
@@ -835,8 +902,9 @@ const handlers = {
     if (m.to === "participant" && !isStaff()) {
       // Her reply should be private too, unless she chooses otherwise.
       $("chat-to").value = "facilitators";
-      notice(`${m.from.name} has written to you privately. Your reply will go to the facilitators only; you can change that under Send to.`);
-      announce(`${m.from.name} has written to you privately: ${m.text}`);
+      notice(t("{name} has written to you privately. Your reply will go to the facilitators only; you can change that under Send to.",
+        { name: m.from.name }));
+      announce(t("{name} has written to you privately: {text}", { name: m.from.name, text: m.text }));
     }
   },
   "room.updated"(m) {
@@ -845,33 +913,33 @@ const handlers = {
     renderControls();
     media.roomChanged();
     if (isStaff() && wasLocked !== m.room.locked) {
-      announce(m.room.locked ? "The group is locked." : "The group is open again.");
+      announce(m.room.locked ? t("The group is locked.") : t("The group is open again."));
     }
   },
   "room.paused"() {
     state.paused = true;
     renderPaused();
-    systemLine("The facilitator has stepped out. The group is paused until one is back.");
+    systemLine(t("The facilitator has stepped out. The group is paused until one is back."));
   },
   "room.resumed"() {
     state.paused = false;
     renderPaused();
-    systemLine("A facilitator is back. The group carries on.");
+    systemLine(t("A facilitator is back. The group carries on."));
   },
   muted(m) {
     media.handle(m);
     notice(m.locked
-      ? "A facilitator has muted your microphone for now. You can still chat."
-      : "A facilitator has muted your microphone. You can turn it on again when you're ready.");
+      ? t("A facilitator has muted your microphone for now. You can still chat.")
+      : t("A facilitator has muted your microphone. You can turn it on again when you're ready."));
   },
   allowed(m) {
     media.handle(m);
-    notice("A facilitator says you can use your microphone again.");
+    notice(t("A facilitator says you can use your microphone again."));
   },
   "aside.started"(m) { media.handle(m); renderPeople(); },
   "aside.ended"(m) { media.handle(m); renderPeople(); },
   "help.received"() {
-    notice("Thank you for telling us. A facilitator has been told and will check in with you privately.");
+    notice(t("Thank you for telling us. A facilitator has been told and will check in with you privately."));
   },
   signpost(m) { showSignpost(m.resources ?? []); },
   "chat.held"(m) {
@@ -885,13 +953,13 @@ const handlers = {
     renderAlerts();
     if (isUrgent(m) && !known) {
       // Interrupts whatever a screen reader is saying, and rings if they turned it on.
-      announceUrgent(`Urgent alert: ${m.participant.name} ${ALERT_WORDS[m.kind] ?? "needs attention"}. It is at the top of the page.`);
+      announceUrgent(alertSentences(m).urgent(m.participant.name));
       alarm.ring(m.participant.name, m.id);
       return;
     }
     announce(isCheckIn(m)
-      ? `Check in with ${m.participant.name} when you can: ${aboutWords(m) || "a message"}.`
-      : `Alert: ${m.participant.name} ${ALERT_WORDS[m.kind] ?? "needs attention"}.`);
+      ? t("Check in with {name} when you can: {about}.", { name: m.participant.name, about: aboutOrMessage(m) })
+      : alertSentences(m).plain(m.participant.name));
   },
   "alert.acked"(m) { state.alerts.delete(m.alert); renderAlerts(); },
   "alert.escalated"(m) {
@@ -945,7 +1013,7 @@ function connect() {
     if (retries < 5) {
       const delay = 1000 * 2 ** retries;
       retries += 1;
-      setStatus("The connection dropped. Reconnecting…");
+      setStatus(t("The connection dropped. Reconnecting…"));
       setTimeout(() => { if (state.place !== "gone") connect(); }, delay);
     } else {
       finish("lost");
@@ -989,7 +1057,7 @@ openSupportHere({
 });
 
 if (session?.token) {
-  if (session.room?.name) $("room-name").textContent = session.room.name;
+  if (session.room?.name) showRoomName(session.room.name);
   connect();
 } else {
   app.dataset.role = "participant";

@@ -1,3 +1,4 @@
+import { t } from "./i18n.js";
 import { wireOpenRooms } from "./open-room.js";
 
 const errorBox = document.getElementById("staff-error");
@@ -15,11 +16,11 @@ for (const button of document.querySelectorAll("button.copy-link")) {
   button.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(button.dataset.link);
-      label.textContent = "Copied";
-      copyStatus.textContent = "Invite link copied.";
-      setTimeout(() => { label.textContent = "Copy link"; }, 2000);
+      label.textContent = t("Copied");
+      copyStatus.textContent = t("Invite link copied.");
+      setTimeout(() => { label.textContent = t("Copy link"); }, 2000);
     } catch {
-      showError("Couldn't copy the link. Please select it and copy it by hand.");
+      showError(t("Couldn't copy the link. Please select it and copy it by hand."));
     }
   });
 }

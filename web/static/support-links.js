@@ -12,6 +12,7 @@
 // leads past Hearth to where the person came from (location.replace), never into the
 // group. The cost, leaving the group page, is said before it happens.
 import { confirmDialog } from "./dialog.js";
+import { t } from "./i18n.js";
 
 /** An http(s) link to another site (tel: and sms: links are left to the browser). */
 function supportLink(event) {
@@ -23,10 +24,9 @@ function supportLink(event) {
   return { link, url };
 }
 
-/** The service's name, from the list entry the link sits in. */
+/** The service's name, from the list entry the link sits in ("" if it has none). */
 function serviceName(link) {
-  const name = link.closest("li")?.querySelector("strong")?.textContent?.trim();
-  return name || "support";
+  return link.closest("li")?.querySelector("strong")?.textContent?.trim() ?? "";
 }
 
 /**
@@ -50,12 +50,12 @@ export function openSupportHere({ inGroup, beforeLeaving }) {
     let ok = false;
     try {
       ok = await confirmDialog({
-        title: `Open the ${name} website?`,
+        title: name ? t("Open the {name} website?", { name }) : t("Open the support website?"),
         body: staying
-          ? "This will leave the group page, and their website will open here instead. That's all right: you can come back to the group with your invite link whenever you like."
-          : "This will leave the group page, and their website will open here instead.",
-        confirmText: "Open the website",
-        cancelText: "Stay here",
+          ? t("This will leave the group page, and their website will open here instead. That's all right: you can come back to the group with your invite link whenever you like.")
+          : t("This will leave the group page, and their website will open here instead."),
+        confirmText: t("Open the website"),
+        cancelText: t("Stay here"),
       });
     } finally {
       asking = false;
