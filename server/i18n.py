@@ -151,9 +151,9 @@ def _browser_catalogue(code: str) -> dict[str, str | list[str]]:
     catalog = getattr(table, "_catalog", {})
     for message in js_messages():
         if isinstance(message, str):
-            text = table.ugettext(message)
-            if text != message:
-                words[message] = text
+            # Present when translated, even where the translation is the same words.
+            if catalog.get(message):
+                words[message] = str(catalog[message])
         else:
             forms = [catalog.get((message[0], k)) for k in range(_plural_count(code))]
             if all(forms):

@@ -127,6 +127,12 @@ class LobbyAdmit(ClientMessage, tag="lobby.admit", frozen=True):
     participant: Id
 
 
+class LobbySay(ClientMessage, tag="lobby.say", frozen=True):
+    """A facilitator's word to everyone in the waiting room ("we'll start in five minutes")."""
+
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
 class LobbyDeny(ClientMessage, tag="lobby.deny", frozen=True):
     participant: Id
 
@@ -247,6 +253,7 @@ AnyClientMessage = (
     | Leave
     | LobbyAdmit
     | LobbyDeny
+    | LobbySay
     | ChatSend
     | HandRaise
     | HandLower
@@ -363,6 +370,14 @@ class Error(ServerMessage, tag="error", frozen=True, omit_defaults=True):
 
 class Waiting(ServerMessage, tag="waiting", frozen=True):
     reason: WaitReason
+
+
+class LobbyNote(ServerMessage, tag="lobby.note", frozen=True):
+    """To everyone waiting (and the facilitators, so they see what was said)."""
+
+    text: str
+    at: str
+    sender: Sender = msgspec.field(name="from")
 
 
 class LobbyKnock(ServerMessage, tag="lobby.knock", frozen=True):

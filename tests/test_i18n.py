@@ -108,3 +108,26 @@ async def test_pages_speak_the_chosen_language_right_to_left_for_urdu(h: Harness
         marked = {m if isinstance(m, str) else m[0] for m in i18n.js_messages()}
         assert set(words.json()) == marked and len(marked) > 250
         assert (await browser.get("/i18n/ur.0000000000.json")).status_code == 404
+
+
+# A button's visible words must be part of its accessible name in every language (WCAG 2.5.3,
+# axe's label-content-name-mismatch): speech-input users say what they see.
+VISIBLE_IN_NAME = [
+    ("Report", "Report {name} to the facilitators"), ("Let in", "Let in {name}"),
+    ("Turn away", "Turn away {name}"), ("Options", "Options for {name}"),
+    ("Call", "Call {name}"), ("Text", "Text {name}"), ("Call", "Call 999"),
+    ("Lower hand", "Lower hand for {name}"), ("Done", "Done: checked in with {name}"),
+    ("Check in", "Check in with {name}: why"),
+    ("Reset password", "Reset password for %(name)s"), ("Disable", "Disable %(name)s"),
+    ("Remove", "Remove %(name)s from %(room)s"), ("Revoke", "Revoke this invite link of %(room)s"),
+    ("Reset two-step login", "Reset two-step login of %(name)s"),
+]
+
+
+@pytest.mark.parametrize("code", ["pl", "ur"])
+def test_a_buttons_words_are_part_of_its_name_in_every_language(code: str) -> None:
+    table = i18n.translations(code)
+    marked = {m.id if isinstance(m.id, str) else m.id[0] for m in template() if m.id}
+    for visible, name in VISIBLE_IN_NAME:
+        assert visible in marked and name in marked, (visible, name)  # still in the code
+        assert table.ugettext(visible) in table.ugettext(name), (code, visible, name)

@@ -172,7 +172,8 @@ async def join_page(request: Request) -> Response:
     if room is None:
         return await render(request, "join_invalid.html", status=404)
     return await render(request, "join.html", room=room, invite=code, suggestions=_suggestions(),
-                        lead_words=JOIN_LEAD.get(room.audience, JOIN_LEAD["everyone"]))
+                        lead_words=JOIN_LEAD.get(room.audience, JOIN_LEAD["everyone"]),
+                        retention_days=svc.settings.retention_days)
 
 
 def _suggestions(count: int = 6) -> list[str]:

@@ -170,6 +170,7 @@ class Room:
             p.Hello: self._on_hello,
             p.Leave: self._on_leave,
             p.LobbyAdmit: self._on_admit,
+            p.LobbySay: self._on_lobby_say,
             p.LobbyDeny: self._on_deny,
             p.ChatSend: self._on_chat,
             p.HandRaise: self._on_hand_raise,
@@ -489,6 +490,21 @@ class Room:
             PersistPlace(self.id, target.id, kept=True),
             ModerationAction(self.id, member.id, "lobby.admit", target.id),
         ]
+
+    def _on_lobby_say(self, member: Member, msg: p.ClientMessage, now: datetime
+                      ) -> list[Effect]:
+        assert isinstance(msg, p.LobbySay)
+        self._require_staff(member)
+        text = clean_chat(msg.text)
+        if not text:
+            raise Failure("bad_message", "the message has no visible text")
+        # Screened like all chat (invariant 5): the waiting room is not where worrying
+        # words should land, so anything the screen flags is not sent at all.
+        if self.config.screen(text).severity != "none":
+            raise Failure("bad_message", "that message can't go to the waiting room as it is")
+        note = p.LobbyNote(text=text, at=iso(now),
+                           sender=p.Sender(id=member.id, name=member.name, role=member.role))
+        return [Send((*(m.conn for m in self._lobby()), *self._staff_conns()), note)]
 
     def _on_deny(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
         assert isinstance(msg, p.LobbyDeny)

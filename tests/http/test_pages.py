@@ -77,6 +77,13 @@ async def test_join_page_shows_the_agreement_and_unknown_links_say_so(h: Harness
         assert page.status_code == 200
         assert "group agreement" in page.text and "dads and partners" in page.text
         assert "Quick exit" in page.text
+        # Before joining, what is kept, for how long and who sees it, in plain words.
+        privacy = page.text[page.text.index('id="privacy"'):]
+        privacy = privacy[:privacy.index("</section>")]
+        days = h.server.settings.retention_days
+        assert f"deleted {days} days after" in privacy
+        assert "the chat is gone when the session ends" in privacy
+        assert "don't keep your internet address" in privacy
         gone = await browser.get("/join/not-a-code")
         assert gone.status_code == 404 and "Quick exit" in gone.text
 

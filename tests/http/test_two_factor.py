@@ -53,7 +53,7 @@ async def member(h: Harness, role: str) -> str:
 
 
 def secret_on(page: httpx.Response) -> str:
-    found = re.search(r'<code class="secret-key">([A-Z2-7 ]+)</code>', page.text)
+    found = re.search(r'<code class="secret-key"[^>]*>([A-Z2-7 ]+)</code>', page.text)
     assert found, "the set-up page shows no key"
     return found.group(1).replace(" ", "")
 

@@ -703,3 +703,19 @@ def test_with_focus_off_a_camera_reaches_the_group_only_after_her_yes() -> None:
     world.send("fac", p.RoomFocus(on=True))
     world.send("fac", p.RoomFocus(on=False))
     assert not shared()
+
+
+def test_a_facilitator_speaks_to_everyone_waiting_and_nobody_else() -> None:
+    world = World(screen=lambda text: Screening(severity="urgent") if "die" in text
+                  else Screening())
+    world.live_room("ann")
+    world.connect("cat")
+    world.connect("dot")  # both waiting
+    effects = world.send("fac", p.LobbySay(text="  We'll start in five minutes  "))
+    (note,) = [m for m in world.to("cat", effects) if isinstance(m, p.LobbyNote)]
+    assert note.text == "We'll start in five minutes" and note.sender.name == "Fran"
+    assert world.types("dot", effects) == ["lobby.note"]
+    assert world.types("fac", effects) == ["lobby.note"]  # so they see what was said
+    assert world.to("ann", effects) == []  # the room hears nothing of it
+    assert error_of(world.send("ann", p.LobbySay(text="hi"))).code == "forbidden"
+    assert error_of(world.send("fac", p.LobbySay(text="I want to die"))).code == "bad_message"

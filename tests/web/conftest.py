@@ -28,6 +28,7 @@ from playwright.async_api import (
     expect,
 )
 
+from server import i18n
 from server.auth.passwords import hash_password
 from tests.harness import STAFF_PASSWORD, Harness, ServerThread
 
@@ -160,3 +161,18 @@ async def facilitator_account(h: Harness) -> tuple[str, str]:
     staff = await h.store.add_staff(username, hash_password(STAFF_PASSWORD), "facilitator")
     h.facilitate_every_room.append(staff.id)
     return username, STAFF_PASSWORD
+
+
+def words(lang: str, text: str, **params: str) -> str:
+    """``text`` as a page in ``lang`` (its <html lang>) shows it, from the same catalogues
+    the server reads: so a test can find a button by its words in any language."""
+    code = lang.split("-")[0]
+    translated = i18n.translations(code).ugettext(text) if code in i18n.LANGUAGES else text
+    if "%(" in translated:
+        return translated % params
+    return translated.format(**params) if params else translated
+
+
+async def page_words(page: Page, text: str, **params: str) -> str:
+    """``text`` in the language of the page now open."""
+    return words(await page.evaluate("document.documentElement.lang"), text, **params)

@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Locator, expect
 
 from tests.harness import Harness
-from tests.web.conftest import NEUTRAL_SITE, PHONE, OpenTab, Tab
+from tests.web.conftest import NEUTRAL_SITE, PHONE, OpenTab, Tab, page_words
 
 pytestmark = pytest.mark.browser
 
@@ -37,23 +37,27 @@ async def join(tab: Tab, invite: str, name: str | None = None) -> str:
     """Open the invite link, read the agreement, join; returns the name used."""
     page = tab.page
     await page.goto(f"/join/{invite}")
-    await expect(page.get_by_role("heading", name="Our group agreement")).to_be_visible()
-    field = page.get_by_label("Your name in the group")
+    await expect(page.get_by_role("heading", name=await page_words(
+        page, "Our group agreement"))).to_be_visible()
+    field = page.get_by_label(await page_words(page, "Your name in the group"))
     if name is not None:
         await field.fill(name)
     chosen = await field.input_value()
-    await page.get_by_label("I've read and agree to the group agreement").check()
-    await page.get_by_role("button", name="Join the group").click()
+    await page.get_by_label(await page_words(
+        page, "I've read and agree to the group agreement")).check()
+    await page.get_by_role("button", name=await page_words(page, "Join the group")).click()
     await page.wait_for_url("**/room")
     return chosen
 
 
 async def wait_in_lobby(tab: Tab) -> None:
-    await expect(heading(tab, "You're in the waiting room")).to_be_visible()
+    await expect(heading(tab, await page_words(tab.page, "You're in the waiting room"))
+                 ).to_be_visible()
 
 
 async def let_in(fac: Tab, part: Tab, name: str) -> None:
-    await fac.page.get_by_role("button", name=f"Let in {name}").click()
+    await fac.page.get_by_role("button", name=await page_words(
+        fac.page, "Let in {name}", name=name)).click()
     await expect(part.page.locator("#chat-text")).to_be_visible()
     await expect(fac.page.locator("#people")).to_contain_text(name)
 
@@ -100,10 +104,12 @@ async def ask_for_help(tab: Tab) -> None:
 
 async def say(tab: Tab, text: str, to: str = "Everyone") -> None:
     page = tab.page
-    await page.get_by_label("Send to").select_option(label=to)
-    await page.get_by_label("Your message").fill(text)
-    await page.get_by_label("Your message").press("Enter")
-    await expect(page.get_by_label("Your message")).to_have_value("")
+    box = page.get_by_label(await page_words(page, "Your message"))
+    await page.get_by_label(await page_words(page, "Send to")).select_option(
+        label=await page_words(page, to))
+    await box.fill(text)
+    await box.press("Enter")
+    await expect(box).to_have_value("")
 
 
 def chat_line(tab: Tab, text: str) -> Locator:

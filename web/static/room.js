@@ -296,6 +296,8 @@ function renderPeople() {
   const waiting = [...state.lobby.values()];
   reconcile($("lobby"), waiting, (p) => p.id, (p) => p.name, waitingRow);
   $("lobby-empty").hidden = waiting.length > 0;
+  $("lobby-actions").hidden = waiting.length === 0;
+  $("admit-all").hidden = waiting.length < 2;
   $("waiting-count").hidden = waiting.length === 0;
   $("waiting-count").textContent = `(${waiting.length})`;
   renderControls();
@@ -685,6 +687,22 @@ async function removePerson(person, ban) {
   if (ok) send("participant.remove", { participant: person.id, ban });
 }
 
+/** Every parent's microphone off (not locked: each can turn theirs on again). */
+async function muteEveryone() {
+  const speaking = [...state.people.values()].filter((p) => p.role === "participant" && p.audio);
+  if (!speaking.length) {
+    notice(t("Nobody's microphone is on."));
+    return;
+  }
+  const ok = await confirmDialog({
+    title: t("Mute everyone?"),
+    body: t("Every parent's microphone goes off. Each of them can turn it on again when they're ready."),
+    confirmText: t("Mute everyone"),
+  });
+  if (!ok) return;
+  for (const person of speaking) send("participant.mute", { participant: person.id, lock: false });
+}
+
 async function endSession() {
   const ok = await confirmDialog({
     title: t("End the session for everyone?"),
@@ -897,6 +915,16 @@ const handlers = {
     announce(t("{name} is waiting to join.", { name: m.participant.name }));
   },
   "lobby.left"(m) { state.lobby.delete(m.id); renderPeople(); },
+  "lobby.note"(m) {
+    if (isStaff()) {
+      $("lobby-said").textContent = t("Sent to the waiting room: “{text}”", { text: m.text });
+      return;
+    }
+    const note = $("lobby-note");
+    note.textContent = t("From {name} (facilitator): {text}", { name: m.from.name, text: m.text });
+    note.dir = "auto";
+    note.hidden = false;
+  },
   chat(m) {
     addChat(m);
     if (m.to === "participant" && !isStaff()) {
@@ -1037,6 +1065,17 @@ $("lobby-leave").addEventListener("click", leave);
 $("lock").addEventListener("click", () => send(state.room?.locked ? "room.unlock" : "room.lock"));
 $("focus").addEventListener("click", () => send("room.focus", { on: !state.room?.focus }));
 $("end").addEventListener("click", endSession);
+// Everyone waiting comes in at once (one lobby.admit each, as the list shows them).
+$("admit-all").addEventListener("click", () => {
+  for (const id of state.lobby.keys()) send("lobby.admit", { participant: id });
+});
+$("mute-all").addEventListener("click", muteEveryone);
+$("lobby-say").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const box = $("lobby-say-text");
+  const text = box.value.trim();
+  if (text && send("lobby.say", { text })) box.value = "";
+});
 $("signpost-hide").addEventListener("click", () => { $("signpost").hidden = true; });
 
 /** Say goodbye as the page goes (Quick exit, or a support site opening in this tab):

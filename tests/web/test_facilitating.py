@@ -1,0 +1,69 @@
+"""A facilitator's shortcuts (web/static/room.js): a word to everyone waiting, letting them
+all in at once, and muting every parent's microphone, with a real server and Chromium."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import expect
+
+from tests.harness import Harness
+from tests.web.conftest import PHONE, OpenTab
+from tests.web.test_browser import come_in, facilitate, join, wait_in_lobby
+
+pytestmark = pytest.mark.browser
+
+
+async def test_a_word_to_the_waiting_room_then_everyone_let_in_at_once(
+        h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str]) -> None:
+    room_id, invite = await h.room(name="Mums' circle")
+    fac, ann = await tabs(), await tabs(viewport=PHONE)
+    await facilitate(fac, facilitator_account, room_id)
+    await come_in(fac, ann, invite, "Ann")
+    waiting = [await tabs(viewport=PHONE), await tabs(viewport=PHONE)]
+    for tab, name in zip(waiting, ("Bea", "Cat"), strict=True):
+        await join(tab, invite, name)
+        await wait_in_lobby(tab)
+    await expect(fac.page.locator("#lobby li")).to_have_count(2)
+
+    await fac.page.get_by_label("A word to everyone waiting").fill("We'll start in two minutes")
+    await fac.page.get_by_role("button", name="Send to the waiting room").click()
+    for tab in waiting:
+        await expect(tab.page.locator("#lobby-note")).to_contain_text(
+            "(facilitator): We'll start in two minutes")
+    await expect(fac.page.locator("#lobby-said")).to_contain_text("We'll start in two minutes")
+    await ann.page.wait_for_timeout(300)
+    await expect(ann.page.locator("main")).not_to_contain_text("two minutes")
+
+    await fac.page.get_by_role("button", name="Let everyone in").click()
+    for tab in waiting:
+        await expect(tab.page.locator("#chat-text")).to_be_visible()
+    await expect(fac.page.locator("#lobby li")).to_have_count(0)
+    for tab in (fac, ann, *waiting):
+        tab.assert_clean()
+
+
+async def test_mute_everyone_asks_first_then_turns_every_microphone_off(
+        h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str]) -> None:
+    room_id, invite = await h.room(name="Mums' circle")
+    fac = await tabs()
+    await facilitate(fac, facilitator_account, room_id)
+    # Two parents with their microphones on (protocol clients: the page only needs to see it).
+    talkers = []
+    for name in ("Dee", "Eve"):
+        client = await h.participant(invite, name)
+        await fac.page.get_by_role("button", name=f"Let in {name}").click()
+        await client.expect("admitted")
+        await client.send("media.state", audio=True, video=False)
+        talkers.append(client)
+    await expect(fac.page.locator("#people")).to_contain_text("Mic on")
+
+    await fac.page.get_by_role("button", name="Mute everyone").click()
+    ask = fac.page.get_by_role("dialog", name="Mute everyone?")
+    await ask.get_by_role("button", name="Mute everyone").click()
+    for client in talkers:
+        muted = await client.expect("muted")
+        assert muted["locked"] is False  # each can turn theirs on again
+    await expect(fac.page.locator("#people")).not_to_contain_text("Mic on")
+    for client in talkers:
+        await client.close()
+    fac.assert_clean()
