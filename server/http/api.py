@@ -39,6 +39,7 @@ from server.http.common import (
     set_cookie,
     two_factor_required,
 )
+from server.http.static import accepts_gzip
 from server.rooms.names import (
     InvalidName,
     ReservedName,
@@ -278,18 +279,6 @@ def _browser_model() -> tuple[str, bytes, bytes]:
     return f'W/"{slim["version"]}"', body, gzip.compress(body, 9)
 
 
-def _accepts_gzip(header: str) -> bool:
-    for item in header.split(","):
-        name, _, params = item.partition(";")
-        if name.strip().lower() in ("gzip", "x-gzip", "*"):
-            quality = params.strip().lower().removeprefix("q=")
-            try:
-                return not params.strip() or float(quality) > 0
-            except ValueError:
-                return True
-    return False
-
-
 async def risk_rules(request: Request) -> Response:
     """The risk screen's rules, for screening a draft in the browser (web/static/risk.js)."""
     return await _cached_json(request, _browser_rules)
@@ -311,7 +300,7 @@ async def _cached_json(request: Request, build: Callable[[], tuple[str, bytes, b
              request.headers.get("if-none-match", "").split(",")}
     if etag.removeprefix("W/") in known or "*" in known:
         return Response(status_code=304, headers=headers)
-    if _accepts_gzip(request.headers.get("accept-encoding", "")):
+    if accepts_gzip(request.headers.get("accept-encoding", "")):
         return Response(compressed, media_type="application/json",
                         headers={**headers, "Content-Encoding": "gzip"})
     return Response(body, media_type="application/json", headers=headers)

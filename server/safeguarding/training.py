@@ -64,6 +64,41 @@ def _quantise(column: Any) -> tuple[Any, float]:
     return np.clip(np.rint(column / scale), -127, 127).astype(np.int8), scale
 
 
+def _fit_one(x: Any, target: Any, c: float) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=3000, tol=1e-6).fit(
+        x, target)
+
+
+# What forked workers fit: set before the pool starts, so each worker begins with the matrix
+# and targets in memory and only an index travels to it.
+_WORK: dict[str, Any] = {}
+
+
+def _fit_nth(n: int) -> Any:
+    return _fit_one(_WORK["x"], _WORK["targets"][n], _WORK["c"])
+
+
+def _fit_all(x: Any, targets: list[Any], c: float) -> list[Any]:
+    """Fit a logistic regression per target, on as many cores as there are (processes: the
+    solver holds the interpreter lock for much of its work)."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(len(targets), os.cpu_count() or 1)
+    if workers < 2:
+        return [_fit_one(x, target, c) for target in targets]
+    _WORK.update(x=x, targets=targets, c=c)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            return list(pool.map(_fit_nth, range(len(targets))))
+    finally:
+        _WORK.clear()
+
+
 def train(folders: Sequence[Path], held_out_folder: Path,
           screen: Callable[[str], str] | None = None,
           today: dt.date | None = None, vocabulary: int = VOCABULARY,
@@ -73,7 +108,6 @@ def train(folders: Sequence[Path], held_out_folder: Path,
     import numpy as np
     from scipy import sparse
     from sklearn.feature_selection import chi2
-    from sklearn.linear_model import LogisticRegression
 
     files = [p for folder in folders for p in sorted(folder.glob("*.jsonl"))]
     messages = corp.load_dir(*folders)
@@ -134,20 +168,18 @@ def train(folders: Sequence[Path], held_out_folder: Path,
     norms[norms == 0] = 1.0
     x = sparse.diags(1.0 / norms) @ weighted
 
-    # 4. the two heads
-    head = LogisticRegression(C=c, class_weight="balanced", max_iter=3000,
-                              tol=1e-6)
-    head.fit(x, labels)
+    # 4. the two heads: the label head and one per category, fitted side by side (each fit is
+    # independent and deterministic, so the file is the same however many run at once).
+    targets = [labels] + [np.array([category in m.categories for m in training])
+                          for category in corp.CATEGORIES]
+    fitted = _fit_all(x, targets, c)
+    head = fitted[0]
     coef = head.coef_ - head.coef_[0]  # logits against "none"
     bias = head.intercept_ - head.intercept_[0]
     concern_q, concern_scale = _quantise(coef[1])
     urgent_q, urgent_scale = _quantise(coef[2])
     category_q, category_scale, category_bias = [], [], []
-    for category in corp.CATEGORIES:
-        target = np.array([category in m.categories for m in training])
-        one = LogisticRegression(C=c, class_weight="balanced", max_iter=3000,
-                                 tol=1e-6)
-        one.fit(x, target)
+    for one in fitted[1:]:
         q, s = _quantise(one.coef_[0])
         category_q.append(q)
         category_scale.append(s)

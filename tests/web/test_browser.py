@@ -70,6 +70,17 @@ async def come_in(fac: Tab, part: Tab, invite: str, name: str | None = None) -> 
     return used
 
 
+async def live_group(h: Harness, fac: Tab, account: tuple[str, str],
+                     parents: dict[str, Tab]) -> tuple[str, str]:
+    """A group "Mums' circle" opened by ``fac`` with each named parent let in; returns the
+    room id and the invite code."""
+    room_id, invite = await h.room(name="Mums' circle")
+    await facilitate(fac, account, room_id)
+    for name, tab in parents.items():
+        await come_in(fac, tab, invite, name)
+    return room_id, invite
+
+
 def heading(tab: Tab, name: str) -> Locator:
     return tab.page.get_by_role("heading", name=name)
 

@@ -10,7 +10,13 @@ from playwright.async_api import expect
 
 from tests.harness import Harness
 from tests.web.conftest import PHONE, OpenTab, Tab
-from tests.web.test_browser import ask_for_help, chat_line, come_in, facilitate, person, say
+from tests.web.test_browser import (
+    ask_for_help,
+    chat_line,
+    live_group,
+    person,
+    say,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -55,14 +61,11 @@ async def in_view(tab: Tab, selector: str) -> bool:
 
 async def test_an_urgent_alert_comes_first_stays_in_view_and_rings(
         h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str]) -> None:
-    room_id, invite = await h.room(name="Mums' circle")
     fac = await tabs(viewport=LAPTOP)
     await fac.context.grant_permissions(["notifications"])
     await fac.context.add_init_script(RECORDER)
     ann, bea = await tabs(viewport=PHONE), await tabs(viewport=PHONE)
-    await facilitate(fac, facilitator_account, room_id)
-    await come_in(fac, ann, invite, "Ann")
-    await come_in(fac, bea, invite, "Bea")
+    await live_group(h, fac, facilitator_account, {"Ann": ann, "Bea": bea})
 
     # Older alerts first: a help request and a report, as in the walkthrough.
     await ask_for_help(ann)
@@ -106,12 +109,9 @@ async def test_an_urgent_alert_comes_first_stays_in_view_and_rings(
 
 async def test_a_held_message_stays_with_its_sender_and_is_shared_only_once_confirmed(
         h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str]) -> None:
-    room_id, invite = await h.room(name="Mums' circle")
     fac = await tabs(viewport=PHONE)
     ann, bea = await tabs(viewport=PHONE), await tabs(viewport=PHONE)
-    await facilitate(fac, facilitator_account, room_id)
-    await come_in(fac, ann, invite, "Ann")
-    await come_in(fac, bea, invite, "Bea")
+    await live_group(h, fac, facilitator_account, {"Ann": ann, "Bea": bea})
     await say(ann, URGENT)
 
     # Her words stay in her own chat, marked as seen only by her and the facilitators.
@@ -157,10 +157,8 @@ async def test_the_lead_reads_plain_words_in_local_time_and_can_go_to_the_group(
     from server.auth.passwords import hash_password
     from tests.harness import STAFF_PASSWORD
 
-    room_id, invite = await h.room(name="Mums' circle")
     fac, ann = await tabs(), await tabs(viewport=PHONE)
-    await facilitate(fac, facilitator_account, room_id)
-    await come_in(fac, ann, invite, "Ann")
+    await live_group(h, fac, facilitator_account, {"Ann": ann})
     await say(ann, URGENT)
     await expect(fac.page.locator("#urgent-list li")).to_be_visible()
 

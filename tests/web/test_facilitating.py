@@ -8,17 +8,15 @@ from playwright.async_api import expect
 
 from tests.harness import Harness
 from tests.web.conftest import PHONE, OpenTab
-from tests.web.test_browser import come_in, facilitate, join, wait_in_lobby
+from tests.web.test_browser import join, live_group, wait_in_lobby
 
 pytestmark = pytest.mark.browser
 
 
 async def test_a_word_to_the_waiting_room_then_everyone_let_in_at_once(
         h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str]) -> None:
-    room_id, invite = await h.room(name="Mums' circle")
     fac, ann = await tabs(), await tabs(viewport=PHONE)
-    await facilitate(fac, facilitator_account, room_id)
-    await come_in(fac, ann, invite, "Ann")
+    _, invite = await live_group(h, fac, facilitator_account, {"Ann": ann})
     waiting = [await tabs(viewport=PHONE), await tabs(viewport=PHONE)]
     for tab, name in zip(waiting, ("Bea", "Cat"), strict=True):
         await join(tab, invite, name)
@@ -44,9 +42,8 @@ async def test_a_word_to_the_waiting_room_then_everyone_let_in_at_once(
 
 async def test_mute_everyone_asks_first_then_turns_every_microphone_off(
         h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str]) -> None:
-    room_id, invite = await h.room(name="Mums' circle")
     fac = await tabs()
-    await facilitate(fac, facilitator_account, room_id)
+    _, invite = await live_group(h, fac, facilitator_account, {})
     # Two parents with their microphones on (protocol clients: the page only needs to see it).
     talkers = []
     for name in ("Dee", "Eve"):

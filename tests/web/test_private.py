@@ -8,19 +8,16 @@ from playwright.async_api import expect
 
 from tests.harness import Harness
 from tests.web.conftest import PHONE, OpenTab
-from tests.web.test_browser import chat_line, come_in, facilitate, moderate, say
+from tests.web.test_browser import chat_line, live_group, moderate, say
 
 pytestmark = pytest.mark.browser
 
 
 async def test_a_facilitator_writes_privately_to_one_parent_and_she_replies_privately(
         h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str]) -> None:
-    room_id, invite = await h.room(name="Mums' circle")
     fac = await tabs()
     ann, bea = await tabs(viewport=PHONE), await tabs(viewport=PHONE)
-    await facilitate(fac, facilitator_account, room_id)
-    await come_in(fac, ann, invite, "Ann")
-    await come_in(fac, bea, invite, "Bea")
+    await live_group(h, fac, facilitator_account, {"Ann": ann, "Bea": bea})
 
     await moderate(fac, "Ann", "Write privately")
     option = fac.page.locator("#chat-to option", has_text="Privately to Ann")
@@ -53,10 +50,8 @@ async def test_a_facilitator_writes_privately_to_one_parent_and_she_replies_priv
 
 async def test_private_to_someone_who_leaves_falls_back_to_everyone(
         h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str]) -> None:
-    room_id, invite = await h.room(name="Mums' circle")
     fac, ann = await tabs(), await tabs(viewport=PHONE)
-    await facilitate(fac, facilitator_account, room_id)
-    await come_in(fac, ann, invite, "Ann")
+    await live_group(h, fac, facilitator_account, {"Ann": ann})
     await moderate(fac, "Ann", "Write privately")
     await ann.context.close()  # her phone gives up: she is gone from the group
     await expect(fac.page.locator("#people")).not_to_contain_text("Ann")
