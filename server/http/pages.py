@@ -36,7 +36,7 @@ from server.http.common import (
     set_cookie,
 )
 from server.i18n import N_
-from server.rooms.names import pseudonym
+from server.rooms.names import pseudonym, stable_pseudonym
 from server.store.db import Staff
 
 WEB = Path(__file__).resolve().parent.parent.parent / "web"
@@ -171,16 +171,18 @@ async def join_page(request: Request) -> Response:
     room = await svc.store.room(invite.room_id) if invite and not invite.revoked else None
     if room is None:
         return await render(request, "join_invalid.html", status=404)
-    return await render(request, "join.html", room=room, invite=code, suggestions=_suggestions(),
+    return await render(request, "join.html", room=room, invite=code, suggestions=_suggestions(
+                            [stable_pseudonym(s.id) for s in await svc.store.all_staff()]),
                         lead_words=JOIN_LEAD.get(room.audience, JOIN_LEAD["everyone"]),
                         retention_days=svc.settings.retention_days)
 
 
-def _suggestions(count: int = 6) -> list[str]:
-    """A few different made-up names; the join page's "Suggest another" cycles through them."""
+def _suggestions(avoid: list[str], count: int = 6) -> list[str]:
+    """A few different made-up names; the join page's "Suggest another" cycles through them.
+    Never a staff member's name (``avoid``): joining would refuse it."""
     names: list[str] = []
     for _ in range(count * 4):
-        name = pseudonym()
+        name = pseudonym(avoid=[*avoid, *names])
         if name not in names:
             names.append(name)
         if len(names) == count:

@@ -66,9 +66,13 @@ def _quantise(column: Any) -> tuple[Any, float]:
 
 def _fit_one(x: Any, target: Any, c: float) -> Any:
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-    return LogisticRegression(C=c, class_weight="balanced", max_iter=3000, tol=1e-6).fit(
-        x, target)
+    # One BLAS thread per fit: the fits already run one per core, and more threads than
+    # cores only make them wait for each other.
+    with threadpool_limits(1):
+        return LogisticRegression(C=c, class_weight="balanced", max_iter=3000,
+                                  tol=1e-6).fit(x, target)
 
 
 # What forked workers fit: set before the pool starts, so each worker begins with the matrix
