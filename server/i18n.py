@@ -22,7 +22,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -155,14 +155,17 @@ def _browser_catalogue(code: str) -> dict[str, str | list[str]]:
             if catalog.get(message):
                 words[message] = str(catalog[message])
         else:
-            forms = [catalog.get((message[0], k)) for k in range(_plural_count(code))]
+            forms = [catalog.get((message[0], k)) for k in range(_plural_count(table))]
             if all(forms):
                 words[message[0]] = [str(form) for form in forms]
     return words
 
 
-def _plural_count(code: str) -> int:
-    return {"pl": 3}.get(code, 2)
+def _plural_count(table: NullTranslations) -> int:
+    """How many plural forms the catalogue's own Plural-Forms header gives."""
+    header = getattr(table, "_info", {}).get("plural-forms", "")
+    found = re.search(r"nplurals\s*=\s*(\d+)", header)
+    return int(found.group(1)) if found else 2
 
 
 @functools.cache
@@ -180,26 +183,17 @@ def browser_words_url(code: str) -> str | None:
     return f"/i18n/{code}.{browser_words(code)[1]}.json"
 
 
-def messages_in(paths: Iterable[Path]) -> set[str]:
-    """Message ids marked in JavaScript files (for tests of the catalogues)."""
-    found: set[str] = set()
-    for path in paths:
-        with path.open("rb") as source:
-            for _line, message, _c, _ctx in extract("javascript", source, keywords=JS_KEYWORDS):
-                found.add(message if isinstance(message, str) else message[0])
-    return found
-
-
 class LanguageMiddleware:
     """Choose each HTTP request's language before anything else runs (pages, and the words
     Python puts into them), from the switcher's cookie and Accept-Language."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, cookie: str = COOKIE) -> None:
         self.app = app
+        self.cookie = cookie  # its name as set: with the __Host- prefix behind TLS
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             headers = Headers(scope=scope)
-            cookie = cookie_parser(headers.get("cookie", "")).get(COOKIE)
+            cookie = cookie_parser(headers.get("cookie", "")).get(self.cookie)
             use(choose(cookie, headers.get("accept-language")))
         await self.app(scope, receive, send)

@@ -372,12 +372,13 @@ class Waiting(ServerMessage, tag="waiting", frozen=True):
     reason: WaitReason
 
 
-class LobbyNote(ServerMessage, tag="lobby.note", frozen=True):
-    """To everyone waiting (and the facilitators, so they see what was said)."""
+class LobbyNote(ServerMessage, tag="lobby.note", frozen=True, omit_defaults=True):
+    """To everyone waiting, without who wrote it (invariant 3: the lobby learns no name from
+    inside), and to the facilitators with it, so they see what was said and by whom."""
 
     text: str
     at: str
-    sender: Sender = msgspec.field(name="from")
+    sender: Sender | None = msgspec.field(default=None, name="from")
 
 
 class LobbyKnock(ServerMessage, tag="lobby.knock", frozen=True):

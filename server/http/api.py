@@ -37,6 +37,7 @@ from server.http.common import (
     password_change_required,
     services,
     set_cookie,
+    staff_names,
     two_factor_required,
 )
 from server.http.static import accepts_gzip
@@ -113,17 +114,14 @@ async def join(request: Request) -> Response:
     record = await svc.store.room(invite.room_id) if invite and not invite.revoked else None
     if record is None:
         return error(404, "invite_not_found", "this invite link is not valid any more")
-    # Nobody may pass as a facilitator: not by a staff word, nor by a staff member's name
-    # (the made-up one a facilitator gets, or the one they chose in the live room).
-    live_room = svc.hub.room(record.id)
-    staff_names = [stable_pseudonym(s.id) for s in await svc.store.all_staff()]
-    staff_names += live_room.staff_names() if live_room is not None else []
+    # Nobody may pass as a facilitator: not by a staff word, nor by a staff member's name.
+    taken = await staff_names(svc, record.id)
     try:
         if body.name is None or not body.name.strip():
-            name = pseudonym(avoid=staff_names)
+            name = pseudonym(avoid=taken)
         else:
             name = clean_name(body.name)
-            check_not_reserved(name, staff_names)
+            check_not_reserved(name, taken)
     except InvalidName as exc:
         return error(400, "name_reserved" if isinstance(exc, ReservedName) else "bad_request",
                      str(exc))

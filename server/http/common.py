@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import Literal
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.auth.tokens import BadToken
+from server.rooms.names import stable_pseudonym
 from server.services import Services
 from server.store.db import Staff
 
@@ -81,21 +83,28 @@ async def current_staff(request: Request) -> Staff | None:
     return await svc.store.session_staff(secret, datetime.now(UTC))
 
 
-def cookie_name(request: Request, name: str) -> str:
+def prefixed(name: str, secure: bool) -> str:
     """Behind TLS, ``__Host-`` + ``name``: a browser then keeps the cookie only if it is
     Secure, for this exact host and path /, so no other site on a sibling subdomain can
     plant or overwrite a session, CSRF or device cookie. Plain HTTP cannot use the prefix."""
-    return f"__Host-{name}" if services(request).settings.secure_cookies else name
+    return f"__Host-{name}" if secure else name
+
+
+def cookie_name(request: Request, name: str) -> str:
+    return prefixed(name, services(request).settings.secure_cookies)
 
 
 def get_cookie(request: Request, name: str) -> str | None:
     return request.cookies.get(cookie_name(request, name))
 
 
-def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
-    """HttpOnly, SameSite=Strict, Secure when configured: the only way Hearth sets cookies."""
+def set_cookie(response: Response, request: Request, name: str, value: str,
+               max_age: int | None, samesite: Literal["strict", "lax"] = "strict") -> None:
+    """HttpOnly, SameSite=Strict (Lax where a link from elsewhere should carry it), Secure
+    when configured: the only way Hearth sets cookies. ``max_age`` None: until the browser
+    closes."""
     response.set_cookie(cookie_name(request, name), value, max_age=max_age, httponly=True,
-                        samesite="strict", secure=services(request).settings.secure_cookies,
+                        samesite=samesite, secure=services(request).settings.secure_cookies,
                         path="/")
 
 
@@ -103,3 +112,11 @@ def delete_cookie(response: Response, request: Request, name: str) -> None:
     """Removes a cookie ``set_cookie`` made (with the same attributes, or browsers keep it)."""
     response.delete_cookie(cookie_name(request, name), path="/", httponly=True,
                            samesite="strict", secure=services(request).settings.secure_cookies)
+
+
+async def staff_names(svc: Services, room_id: str) -> list[str]:
+    """The names staff go by in a room: each account's made-up one, and those chosen by the
+    staff in its live session. A parent may neither take one nor be given one."""
+    names = [stable_pseudonym(staff_id) for staff_id in await svc.store.staff_ids()]
+    live = svc.hub.room(room_id)
+    return names + (live.staff_names() if live is not None else [])

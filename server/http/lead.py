@@ -20,6 +20,7 @@ from server.http.pages import csrf_ok, render, staff_in_role
 from server.i18n import N_, _
 from server.safeguarding.escalation import OUTCOMES, STATES, EscalationError
 from server.safeguarding.service import ESCALATIONS_CHANNEL, info_for
+from server.safeguarding.words import CATEGORY_WORDS, category_words
 from server.store.bus import BusClosed, BusError
 from server.store.db import Staff
 from server.store.records import Escalation, FeedbackCount
@@ -170,17 +171,6 @@ async def _lead_page_staff(request: Request) -> Staff | Response:
                                N_("This page is for the safeguarding lead."))
 
 
-# The categories in a lead's words (as web/static/room.js puts them to facilitators).
-CATEGORY_WORDS = {
-    "suicide": N_("thoughts of suicide"), "self_harm": N_("self-harm"),
-    "harm_to_baby": N_("thoughts about harm to the baby"),
-    "psychosis": N_("possible signs of postpartum psychosis"),
-    "domestic_abuse": N_("domestic abuse"), "immediate_danger": N_("immediate danger"),
-    "substance_misuse": N_("alcohol or drugs"),
-    "partner_worry": N_("worry about someone close"), "low_mood": N_("low mood"),
-}
-
-
 # The escalation's state in a lead's words (the codes are for the API and the audit).
 STATE_WORDS = {"raised": N_("New: not picked up yet"), "acknowledged": N_("Picked up"),
                "action_taken": N_("Action taken"), "closed": N_("Closed")}
@@ -253,7 +243,7 @@ async def lead_page(request: Request) -> Response:
     return await render(request, "lead.html", staff=staff, state_words=STATE_WORDS,
                   about_words=about_words, outcomes=OUTCOMES,
                   # For lead.js: the words of escalations that arrive live, in this language.
-                  live_words={"categories": {k: _(v) for k, v in CATEGORY_WORDS.items()},
+                  live_words={"categories": category_words(),
                               "states": {k: _(v) for k, v in STATE_WORDS.items()}},
                   open=[e for e in everything if e.state != "closed"],
                   closed=[e for e in everything if e.state == "closed"][:50],

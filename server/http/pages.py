@@ -34,9 +34,11 @@ from server.http.common import (
     login_allowed,
     services,
     set_cookie,
+    staff_names,
 )
 from server.i18n import N_
-from server.rooms.names import pseudonym, stable_pseudonym
+from server.rooms.names import pseudonyms
+from server.safeguarding.words import category_words
 from server.store.db import Staff
 
 WEB = Path(__file__).resolve().parent.parent.parent / "web"
@@ -60,10 +62,9 @@ templates.env.policies["ext.i18n.trimmed"] = True
 templates.env.globals["role_words"] = {"facilitator": N_("facilitator"),
                                        "safeguarding_lead": N_("safeguarding lead"),
                                        "admin": N_("admin")}
-templates.env.globals["tr"] = lambda message: i18n.translations(
-    i18n.current().code).ugettext(str(message))
+templates.env.globals["tr"] = i18n.gettext
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
-    lambda message: i18n.translations(i18n.current().code).ugettext(message),
+    i18n.gettext,
     lambda one, many, n: i18n.translations(i18n.current().code).ungettext(one, many, n),
     newstyle=True)
 CSRF_AGE = 2 * 3600
@@ -171,30 +172,17 @@ async def join_page(request: Request) -> Response:
     room = await svc.store.room(invite.room_id) if invite and not invite.revoked else None
     if room is None:
         return await render(request, "join_invalid.html", status=404)
-    return await render(request, "join.html", room=room, invite=code, suggestions=_suggestions(
-                            [stable_pseudonym(s.id) for s in await svc.store.all_staff()]),
+    return await render(request, "join.html", room=room, invite=code,
+                        suggestions=pseudonyms(6, await staff_names(svc, room.id)),
                         lead_words=JOIN_LEAD.get(room.audience, JOIN_LEAD["everyone"]),
                         retention_days=svc.settings.retention_days)
-
-
-def _suggestions(avoid: list[str], count: int = 6) -> list[str]:
-    """A few different made-up names; the join page's "Suggest another" cycles through them.
-    Never a staff member's name (``avoid``): joining would refuse it."""
-    names: list[str] = []
-    for _ in range(count * 4):
-        name = pseudonym(avoid=[*avoid, *names])
-        if name not in names:
-            names.append(name)
-        if len(names) == count:
-            break
-    return names
 
 
 async def room_page(request: Request) -> Response:
     # The page learns its room from the token in sessionStorage, so it cannot know the
     # audience here; the general help contacts are shown when someone's session ends.
-    return await render(request, "room.html",
-                   support=services(request).directory.for_help("everyone"))
+    return await render(request, "room.html", category_words=category_words(),
+                        support=services(request).directory.for_help("everyone"))
 
 
 async def staff_for_page(request: Request, *, changing_password: bool = False,
@@ -356,8 +344,8 @@ async def choose_language(request: Request) -> Response:
         back = "/"
     response = RedirectResponse(back, status_code=303)
     if code in i18n.LANGUAGES:
-        response.set_cookie(i18n.COOKIE, code, httponly=True, samesite="lax",
-                            secure=services(request).settings.secure_cookies)
+        # Lax: an invite link opened from a message app still arrives in her language.
+        set_cookie(response, request, i18n.COOKIE, code, None, samesite="lax")
     return response
 
 

@@ -502,9 +502,11 @@ class Room:
         # words should land, so anything the screen flags is not sent at all.
         if self.config.screen(text).severity != "none":
             raise Failure("bad_message", "that message can't go to the waiting room as it is")
-        note = p.LobbyNote(text=text, at=iso(now),
-                           sender=p.Sender(id=member.id, name=member.name, role=member.role))
-        return [Send((*(m.conn for m in self._lobby()), *self._staff_conns()), note)]
+        at = iso(now)
+        signed = p.LobbyNote(text=text, at=at,
+                             sender=p.Sender(id=member.id, name=member.name, role=member.role))
+        return [Send(tuple(m.conn for m in self._lobby()), p.LobbyNote(text=text, at=at)),
+                Send(self._staff_conns(), signed)]
 
     def _on_deny(self, member: Member, msg: p.ClientMessage, now: datetime) -> list[Effect]:
         assert isinstance(msg, p.LobbyDeny)

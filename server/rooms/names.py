@@ -132,12 +132,19 @@ _NOUNS = (
 )
 
 
+def pseudonyms(count: int, avoid: Iterable[str] = ()) -> list[str]:
+    """``count`` different friendly random names such as "Gentle Otter" (of 400), none that
+    reads as one in ``avoid`` (staff members' names, compared as check_not_reserved does)
+    while others are free."""
+    taken = {"".join(lookalike_key(name)) for name in avoid}
+    every = [f"{a} {n}" for a in _ADJECTIVES for n in _NOUNS]
+    free = [name for name in every if "".join(lookalike_key(name)) not in taken] or every
+    return secrets.SystemRandom().sample(free, min(count, len(free)))
+
+
 def pseudonym(avoid: Iterable[str] = ()) -> str:
-    """A friendly random name such as "Gentle Otter" (400 combinations), never one in
-    ``avoid`` (staff members' names) while another is free."""
-    taken = set(avoid)
-    free = [f"{a} {n}" for a in _ADJECTIVES for n in _NOUNS if f"{a} {n}" not in taken]
-    return secrets.choice(free or [f"{_ADJECTIVES[0]} {_NOUNS[0]}"])
+    """One friendly random name, never a staff member's (``avoid``) while another is free."""
+    return pseudonyms(1, avoid)[0]
 
 
 def stable_pseudonym(seed: str) -> str:

@@ -100,6 +100,7 @@ class Store(Protocol):
                               keep_session: str) -> None: ...
 
     async def all_staff(self) -> list[Staff]: ...
+    async def staff_ids(self) -> list[str]: ...
     async def set_disabled(self, staff_id: str, disabled: bool) -> bool: ...
     async def reset_password(self, staff_id: str, password_hash: str) -> None: ...
     async def set_totp(self, staff_id: str, sealed_secret: str | None) -> None: ...
@@ -335,6 +336,11 @@ class SqlStore:
         async with self._session() as session:
             rows = await session.scalars(select(StaffRow).order_by(StaffRow.username))
             return [_staff(row) for row in rows]
+
+    async def staff_ids(self) -> list[str]:
+        """Every account's id and nothing else (no hashes or secrets leave the database)."""
+        async with self._session() as session:
+            return list(await session.scalars(select(StaffRow.id)))
 
     async def set_disabled(self, staff_id: str, disabled: bool) -> bool:
         """Disable (or enable) an account; disabling ends every session of theirs in the

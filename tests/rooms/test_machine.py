@@ -713,9 +713,29 @@ def test_a_facilitator_speaks_to_everyone_waiting_and_nobody_else() -> None:
     world.connect("dot")  # both waiting
     effects = world.send("fac", p.LobbySay(text="  We'll start in five minutes  "))
     (note,) = [m for m in world.to("cat", effects) if isinstance(m, p.LobbyNote)]
-    assert note.text == "We'll start in five minutes" and note.sender.name == "Fran"
+    # Nobody's name or id reaches the waiting room (invariant 3); staff see who wrote it.
+    assert note.text == "We'll start in five minutes" and note.sender is None
+    (signed,) = [m for m in world.to("fac", effects) if isinstance(m, p.LobbyNote)]
+    assert signed.sender is not None and signed.sender.name == "Fran"
     assert world.types("dot", effects) == ["lobby.note"]
     assert world.types("fac", effects) == ["lobby.note"]  # so they see what was said
     assert world.to("ann", effects) == []  # the room hears nothing of it
     assert error_of(world.send("ann", p.LobbySay(text="hi"))).code == "forbidden"
     assert error_of(world.send("fac", p.LobbySay(text="I want to die"))).code == "bad_message"
+
+
+def test_a_private_message_is_screened_and_a_held_one_is_released_only_to_its_parent() -> None:
+    # Invariant 5 holds for private messages too: screened before the parent receives it.
+    world = World(screen=lambda text: Screening(severity="urgent", categories=("suicide",))
+                  if "tonight" in text else Screening())
+    world.live_room("ann", "bob")
+    effects = world.send("fac", p.ChatSend(text="I can't do this any more, tonight",
+                                           to="participant", participant="ann"))
+    (held,) = raised(effects)
+    assert held.alert.severity == "urgent" and held.alert.message is not None
+    everything = flatten(effects)
+    assert not [m for m in world.to("ann", everything) if isinstance(m, p.Chat)]
+    assert world.to("bob", everything) == []
+    # Shared after all: to the parent it was written to and the facilitators, never the room.
+    effects = world.send("fac", p.ChatRelease(message=held.alert.message.id))
+    assert world.types("ann", effects) == ["chat"] and world.to("bob", effects) == []

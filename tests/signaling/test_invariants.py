@@ -132,6 +132,7 @@ async def test_invariant_3_the_lobby_reveals_nothing(hs: SuiteHarness) -> None:
     await group.fac.send("room.focus", on=False)
     await group.fac.send("room.lock")
     await group.fac.send("room.unlock")
+    await group.fac.send("lobby.say", text="We'll start in a minute")  # a word, but no name
     sam = await hs.fac(group.room_id, f"Sam{tag}")
     inside_ids.add(sam.id)
     eve = await hs.participant(group.invite, f"Eve{tag}")  # another waiting person
@@ -150,7 +151,9 @@ async def test_invariant_3_the_lobby_reveals_nothing(hs: SuiteHarness) -> None:
         assert secret not in received, f"the lobby learned {secret!r}"
     # The room's own settings (name, lock, focus) are for everyone: they name nobody inside.
     assert [m["type"] for m in cat.seen if m["type"] != "room.updated"] == [
-        "welcome", "waiting", "waiting", "waiting"]
+        "welcome", "waiting", "lobby.note", "waiting", "waiting"]
+    note = next(m for m in cat.seen if m["type"] == "lobby.note")
+    assert note["text"] == "We'll start in a minute" and "from" not in note
     assert [m["type"] for m in cat.seen].count("room.updated") == 3
     assert "participants" not in cat.welcome and "lobby" not in cat.welcome
 

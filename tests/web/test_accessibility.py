@@ -194,6 +194,16 @@ async def open_room(tab: Tab, room_id: str) -> None:
         W("The group is running. You're facilitating."))
 
 
+async def facilitating(h: Harness, windows: OpenWindow, room_id: str) -> Tab:
+    """A new facilitator of the room, logged in, in it, on a desktop."""
+    fac = await windows()
+    fac_name = await staff_member(h, "facilitator")
+    await h.assign(room_id, fac_name)
+    await log_in(fac, fac_name, "/staff")
+    await open_room(fac, room_id)
+    return fac
+
+
 def dialog(tab: Tab) -> Locator:
     return tab.page.get_by_role("dialog")
 
@@ -322,11 +332,7 @@ async def test_staff_pages(h: Harness, server: ServerThread, windows: OpenWindow
 async def test_the_group_page_for_every_role(h: Harness, windows: OpenWindow,
                                              audit: Audit) -> None:
     room_id, invite = await h.room(name="Mums' circle")
-    fac = await windows()
-    fac_name = await staff_member(h, "facilitator")
-    await h.assign(room_id, fac_name)
-    await log_in(fac, fac_name, "/staff")
-    await open_room(fac, room_id)
+    fac = await facilitating(h, windows, room_id)
     await audit.check(fac, "the group, facilitator, nobody there yet")
 
     ann = await windows(PHONE)
@@ -407,11 +413,7 @@ async def test_the_group_page_for_every_role(h: Harness, windows: OpenWindow,
 async def test_arriving_focuses_the_main_heading_and_the_chat_box_is_near_the_top(
         h: Harness, windows: OpenWindow) -> None:
     room_id, invite = await h.room(name="Mums' circle")
-    fac = await windows()
-    fac_name = await staff_member(h, "facilitator")
-    await h.assign(room_id, fac_name)
-    await log_in(fac, fac_name, "/staff")
-    await open_room(fac, room_id)
+    fac = await facilitating(h, windows, room_id)
     await expect(fac.page.get_by_role("heading", level=1)).to_be_focused()
 
     ann = await windows(PHONE)

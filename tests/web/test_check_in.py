@@ -11,8 +11,8 @@ import pytest
 from playwright.async_api import expect
 
 from server.auth.passwords import hash_password
-from server.http.lead import CATEGORY_WORDS
 from server.safeguarding.assess import default_assessor
+from server.safeguarding.words import CATEGORY_WORDS
 from tests.harness import STAFF_PASSWORD, Harness
 from tests.web.conftest import PHONE, OpenTab, Tab
 from tests.web.test_browser import come_in, facilitate, moderate, person, say

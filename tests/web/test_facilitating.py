@@ -27,7 +27,7 @@ async def test_a_word_to_the_waiting_room_then_everyone_let_in_at_once(
     await fac.page.get_by_role("button", name="Send to the waiting room").click()
     for tab in waiting:
         await expect(tab.page.locator("#lobby-note")).to_contain_text(
-            "(facilitator): We'll start in two minutes")
+            "From the facilitator: We'll start in two minutes")
     await expect(fac.page.locator("#lobby-said")).to_contain_text("We'll start in two minutes")
     await ann.page.wait_for_timeout(300)
     await expect(ann.page.locator("main")).not_to_contain_text("two minutes")

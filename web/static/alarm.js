@@ -8,7 +8,7 @@ import { t } from "./i18n.js";
 
 const CHIME = [[660, 0], [880, 0.2]]; // two gentle rising tones: Hz, start (s)
 
-export function createAlarm(toggle, { onChange = () => {} } = {}) {
+export function createAlarm(toggle) {
   let audio = null; // an AudioContext once the facilitator has turned the alarm on
   let on = false;
 
@@ -48,7 +48,6 @@ export function createAlarm(toggle, { onChange = () => {} } = {}) {
       }
     }
     render();
-    onChange(on, notificationsAllowed());
   });
   render();
 
@@ -57,8 +56,6 @@ export function createAlarm(toggle, { onChange = () => {} } = {}) {
   }
 
   return {
-    get on() { return on; },
-    notificationsAllowed,
     /** Sound the alarm for a new urgent alert (``who``: the pseudonym shown in the group). */
     ring(who, tag) {
       if (!on) return;

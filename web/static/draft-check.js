@@ -69,10 +69,8 @@ export function watchDraft(textarea, box, signposting) {
   };
   const ready = () => { if (textarea.value) check(); };
   const start = () => { screen.start(ready); model.start(ready); };
-  textarea.addEventListener("focus", start);
-  textarea.addEventListener("pointerdown", start);
+  textarea.addEventListener("focus", start); // typing, tapping or tabbing in all focus it first
   textarea.addEventListener("input", () => {
-    start();
     clearTimeout(timer);
     timer = setTimeout(check, 200);
   });

@@ -44,9 +44,11 @@ export const locale = lang;
 
 /** ``items`` as a list in the page's language: "a, b, c" in English, with the language's own
  *  commas (and "and", where it puts one) in Polish and Urdu. */
+let listFormat; // made once: a list is formatted for every alert drawn
 export function list(items) {
   try {
-    return new Intl.ListFormat(lang, { type: "unit", style: "short" }).format(items);
+    listFormat ??= new Intl.ListFormat(lang, { type: "unit", style: "short" });
+    return listFormat.format(items);
   } catch {
     return items.join(", ");
   }

@@ -9,11 +9,10 @@ export function localTime(iso) {
   return Number.isNaN(when.getTime()) ? "" : when.toLocaleString(locale, FORMAT);
 }
 
-export function localiseTimes(root = document) {
-  for (const node of root.querySelectorAll("time[data-local]")) {
+/** Every <time data-local> on the page, in local time (each page calls it once). */
+export function localiseTimes() {
+  for (const node of document.querySelectorAll("time[data-local]")) {
     const text = localTime(node.getAttribute("datetime"));
     if (text) node.textContent = text;
   }
 }
-
-localiseTimes();

@@ -497,16 +497,20 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
     // A parent taking part by chat only hears nothing until she listens: ask her to.
     ui.asideListen.hidden = !mine || mine.participant.id !== me || Boolean(pc);
     if (!mine) return;
+    let words;
     if (mine.participant.id === me && !pc) {
-      ui.asideText.textContent = t("{name} (facilitator) would like to talk with you privately. To hear them, start listening; your microphone stays off unless you turn it on. The group can't hear either of you.",
+      words = t("{name} (facilitator) would like to talk with you privately. To hear them, start listening; your microphone stays off unless you turn it on. The group can't hear either of you.",
         { name: mine.facilitator.name });
     } else if (mine.participant.id === me) {
-      ui.asideText.textContent = t("{name} (facilitator) is talking with you privately. The group can't hear either of you, and you'll hear only {name} until you're back with the group.",
+      words = t("{name} (facilitator) is talking with you privately. The group can't hear either of you, and you'll hear only {name} until you're back with the group.",
         { name: mine.facilitator.name });
     } else {
-      ui.asideText.textContent = t("You're talking privately with {name}. The group can't hear either of you, and you hear only each other.",
+      words = t("You're talking privately with {name}. The group can't hear either of you, and you hear only each other.",
         { name: mine.participant.name });
     }
+    // The banner is a status region, and this runs on every update of the people list:
+    // rewriting the same words would have a screen reader say them again.
+    if (ui.asideText.textContent !== words) ui.asideText.textContent = words;
     ui.asideEnd.dataset.participant = mine.participant.id;
   }
 

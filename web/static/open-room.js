@@ -3,9 +3,12 @@
 import { keepSession, postJSON } from "./api.js";
 import { t } from "./i18n.js";
 
-export function wireOpenRooms(showError) {
+/** ``errorBox``: where a failure is said in words (hidden again on the next try). */
+export function wireOpenRooms(errorBox) {
+  const showError = (text) => { errorBox.textContent = text; errorBox.hidden = false; };
   for (const button of document.querySelectorAll("button.open-room")) {
     button.addEventListener("click", async () => {
+      errorBox.hidden = true;
       button.disabled = true;
       try {
         keepSession(await postJSON(`/api/rooms/${encodeURIComponent(button.dataset.room)}/token`));

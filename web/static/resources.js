@@ -15,7 +15,7 @@ function link(href, text, label) {
 }
 
 /** Where a service answers in more than English, or can find an interpreter, say so. */
-export function languageWords(resource) {
+function languageWords(resource) {
   const others = (resource.languages ?? []).filter((code) => code !== "en");
   const languages = list(others.map((c) => LANGUAGE_NAMES[c] ?? c));
   if (others.length && resource.interpreting) {

@@ -128,15 +128,10 @@ function send(type, fields = {}) {
 
 function setStatus(text) { $("status").textContent = text; }
 
-/** Tell screen-reader users about something that happened elsewhere on the page. */
-function announce(text) {
-  const region = $("announcer");
-  region.textContent = "";
-  setTimeout(() => { region.textContent = text; }, 50);
-}
-
-function announceUrgent(text) {
-  const region = $("announcer-urgent");
+/** Tell screen-reader users about something that happened elsewhere on the page;
+ *  ``urgent`` interrupts whatever is being read (an assertive region). */
+function announce(text, { urgent = false } = {}) {
+  const region = $(urgent ? "announcer-urgent" : "announcer");
   region.textContent = "";
   setTimeout(() => { region.textContent = text; }, 50);
 }
@@ -263,10 +258,17 @@ function sortedPeople() {
 }
 
 /** Staff: "Privately to Ann" for each parent in the group, after Everyone and Facilitators. */
+// The parents the options were last drawn for: the people list changes many times a second
+// (who is speaking), the options only when someone comes, goes or is renamed.
+let sendToKey = "";
+
 function renderSendTo() {
   const select = $("chat-to");
   const wanted = isStaff()
     ? [...state.people.values()].filter((p) => p.role === "participant" && !isYou(p.id)) : [];
+  const key = JSON.stringify(wanted.map((p) => [p.id, p.name]));
+  if (key === sendToKey) return;
+  sendToKey = key;
   const chosen = select.value;
   for (const option of [...select.options]) if (option.value.startsWith("p:")) option.remove();
   for (const p of wanted) select.append(el("option", { value: `p:${p.id}`, text: t("Privately to {name}", { name: p.name }) }));
@@ -346,12 +348,8 @@ const ALERT_SENTENCES = {
 };
 const alertSentences = (alert) => ALERT_SENTENCES[alert.kind] ?? ALERT_SENTENCES.other;
 
-const CATEGORY_WORDS = {
-  suicide: t("thoughts of suicide"), self_harm: t("self-harm"), harm_to_baby: t("thoughts about harm to the baby"),
-  psychosis: t("possible signs of postpartum psychosis"), domestic_abuse: t("domestic abuse"),
-  immediate_danger: t("immediate danger"), substance_misuse: t("alcohol or drugs"),
-  partner_worry: t("worry about someone close"), low_mood: t("low mood"),
-};
+// The categories in words, as the server's one table puts them (server/safeguarding/words.py).
+const CATEGORY_WORDS = JSON.parse(app.dataset.words || "{}");
 
 // A risk alert of concern is a quiet check-in (docs/protocol.md): no deadline, so it
 // sits on the person's row and in "Check in after the session", not among the alerts.
@@ -425,6 +423,7 @@ function alertHead(alert) {
 function alertRow(alert) {
   const minutes = Math.max(1, Math.round((alert.ack_within ?? 300) / 60));
   const about = aboutWords(alert);
+  const why = signalWords(alert);
   return el("li", { class: `alert ${alert.severity}`, "data-alert": alert.id },
     el("p", { class: "alert-head" },
       el("strong", { text: alertHead(alert) }),
@@ -432,7 +431,7 @@ function alertRow(alert) {
     alert.text ? el("p", { class: "alert-text", dir: "auto", text: alert.text }) : null,
     alert.message ? el("blockquote", { class: "alert-text", dir: "auto", text: alert.message.text }) : null,
     about ? el("p", { class: "hint", text: t("About: {about}", { about }) }) : null,
-    signalWords(alert) ? el("p", { class: "hint", text: signalWords(alert) }) : null,
+    why ? el("p", { class: "hint", text: why }) : null,
     alert.escalated || alert.overdue
       ? el("p", { class: "hint", text: alert.escalated ? t("The safeguarding lead has been told.") : t("Still waiting to be acknowledged.") })
       : null,
@@ -472,6 +471,7 @@ async function releaseHeld(alert) {
 /** Why a quiet check-in was raised, and "Done" (with the screen's verdict, if they like). */
 function checkInBody(alert, where) {
   const name = `verdict-${where}-${alert.id}`;
+  const why = signalWords(alert);
   const verdict = (value, text) => el("label", { class: "check" },
     el("input", { type: "radio", name, value }), el("span", { text }));
   const done = () => {
@@ -484,7 +484,7 @@ function checkInBody(alert, where) {
         time: el("time", { datetime: alert.at, text: timeOf(alert.at) }) })),
     alert.message ? el("blockquote", { class: "alert-text", dir: "auto", text: alert.message.text }) : null,
     aboutWords(alert) ? el("p", { text: t("What it's about: {about}", { about: aboutWords(alert) }) }) : null,
-    signalWords(alert) ? el("p", { class: "hint", text: signalWords(alert) }) : null,
+    why ? el("p", { class: "hint", text: why }) : null,
     // Intrusive thoughts are common and frightening (docs/domain.md): kindness, not alarm.
     alert.categories?.includes("harm_to_baby")
       ? el("p", { class: "hint", text: t("Thoughts like this are common for new parents and often frightening for them. A kind word goes a long way.") })
@@ -583,6 +583,9 @@ function appendToLog(item) {
   if (stick) log.scrollTop = log.scrollHeight;
 }
 
+// Ids of this person's own held messages still in the log (a release replaces them).
+const heldIds = new Set();
+
 function addChat(message, { held = false } = {}) {
   const own = isYou(message.from.id);
   const toFacilitators = message.to === "facilitators";
@@ -603,8 +606,10 @@ function addChat(message, { held = false } = {}) {
     el("p", { class: "text", dir: "auto", text: message.text }),
     held ? el("p", { class: "hint", text: t("A facilitator will check in with you privately. The help shown on this page is there if you need it now.") }) : null);
   // A held message that a facilitator shares arrives again with the same id: it takes
-  // the held one's place rather than appearing twice.
-  const before = [...$("chat-log").children].find((node) => node.dataset.id === message.id);
+  // the held one's place rather than appearing twice. Only then is the log searched.
+  const before = heldIds.delete(message.id)
+    ? [...$("chat-log").children].find((node) => node.dataset.id === message.id) : null;
+  if (held) heldIds.add(message.id);
   if (before) before.replaceWith(item); else appendToLog(item);
 }
 
@@ -921,7 +926,8 @@ const handlers = {
       return;
     }
     const note = $("lobby-note");
-    note.textContent = t("From {name} (facilitator): {text}", { name: m.from.name, text: m.text });
+    // The waiting room is not told who wrote it (invariant 3): "the facilitator" will do.
+    note.textContent = t("From the facilitator: {text}", { text: m.text });
     note.dir = "auto";
     note.hidden = false;
   },
@@ -981,7 +987,7 @@ const handlers = {
     renderAlerts();
     if (isUrgent(m) && !known) {
       // Interrupts whatever a screen reader is saying, and rings if they turned it on.
-      announceUrgent(alertSentences(m).urgent(m.participant.name));
+      announce(alertSentences(m).urgent(m.participant.name), { urgent: true });
       alarm.ring(m.participant.name, m.id);
       return;
     }

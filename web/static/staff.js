@@ -7,7 +7,7 @@ function showError(text) {
   errorBox.hidden = false;
 }
 
-wireOpenRooms(showError);
+wireOpenRooms(errorBox);
 
 const copyStatus = document.getElementById("copy-status");
 for (const button of document.querySelectorAll("button.copy-link")) {
