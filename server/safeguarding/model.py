@@ -118,11 +118,17 @@ class LinearRiskModel:
             self.categories: tuple[str, ...] = tuple(doc["categories"])
             idf = _unpack(doc["idf"], 1, size, signed=False)[:, 0] * float(doc["idf_scale"])
             label = _unpack(doc["label_weights"], 2, size).astype(np.float64)
-            category = _unpack(doc["category_weights"], len(self.categories), size)
             label_scale = np.array([float(s) for s in doc["label_scale"]])
             self._label_bias = [float(b) for b in doc["label_bias"]]
-            category_scale = np.array([float(s) for s in doc["category_scale"]])
-            self._category_bias = np.array([float(b) for b in doc["category_bias"]])
+            # The browser's model has no category head (``categories`` is empty).
+            if self.categories:
+                category = _unpack(doc["category_weights"], len(self.categories), size)
+                category_scale = np.array([float(s) for s in doc["category_scale"]])
+                self._category_bias = np.array([float(b) for b in doc["category_bias"]])
+            else:
+                category = np.zeros((size, 0), dtype=np.int8)
+                category_scale = np.zeros(0)
+                self._category_bias = np.zeros(0)
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"malformed model document: {exc}") from None
         if category_scale.shape != (len(self.categories),) or label_scale.shape != (2,):
@@ -236,7 +242,7 @@ class LinearRiskModel:
         pieces, language, p_urgent, p_any = self._evaluate(text)
         plain = ModelScore(urgent=max(p_urgent), any_risk=max(p_any), language=language)
         rows = list(pieces[p_any.index(max(p_any))]) if pieces else []
-        if not rows:
+        if not rows or not self.categories:
             return plain
         norm = math.sqrt(float(self._rows[rows, 0].sum()))
         sums = self._category_rows[rows].sum(axis=0) / norm + self._category_bias

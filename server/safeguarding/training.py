@@ -8,9 +8,10 @@ The steps, and why:
 
 1. Split the training folders into training and validation groups (``corpus.split``): variants
    and near-duplicates stay together, and anything matching a held-out message is dropped.
-2. Features (``features.py``) that occur in at least two training messages, then the
-   ``VOCABULARY`` most informative by a chi-squared test on the label: this keeps the file small
-   enough for the browser without losing what separates the labels.
+2. Features (``features.py``) that occur in at least two training messages, ranked by a
+   chi-squared test on the label. The server's model keeps the ``VOCABULARY`` best, the
+   browser's (the draft nudge, label head only) the ``BROWSER_VOCABULARY`` best: its file is
+   downloaded by every page, so it stays small.
 3. Binary tf-idf, with the inverse document frequency rounded to the 8 bits the file stores, so
    the model is trained on exactly the numbers it is used with.
 4. A multinomial logistic regression for the label and one binary logistic regression per
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,10 +35,16 @@ from server.safeguarding import corpus as corp
 from server.safeguarding import features as feats
 from server.safeguarding.model import FORMAT, LinearRiskModel, ModelScore
 
-__all__ = ["TrainingResult", "train"]
+__all__ = ["TrainingResult", "browser_path", "build", "train"]
 
-VOCABULARY: Final = 16_000  # keeps rules + model under 150 KB gzipped for the browser
-REGULARISATION: Final = 8.0  # scikit-learn's C, chosen on the validation split (2, 4, 8 tried)
+# The server's model keeps the 100,000 most informative features and the browser's draft nudge
+# 16,000, so that the rules and its model stay under 150 KB gzipped. Chosen on the validation
+# split (urgent messages decided urgent, at the same benign alarms): 16,000 features 0.62,
+# 60,000 0.68, 100,000 0.69, 200,000 0.68 with C 8; then C 4, 8, 16 and 32 gave 0.66, 0.68,
+# 0.69 and 0.70 at 60,000, and C 16 0.71 at 100,000 (the most concern recall too).
+VOCABULARY: Final = 100_000
+BROWSER_VOCABULARY: Final = 16_000
+REGULARISATION: Final = 16.0  # scikit-learn's C (see above)
 MIN_DOCUMENTS: Final = 2
 # Shares of benign validation messages the model may alarm on beyond the rules' own alarms.
 CONCERN_BUDGET: Final = 0.06
@@ -47,6 +55,7 @@ URGENT_BUDGET: Final = 0.02
 class TrainingResult:
     document: dict[str, Any]
     validation: dict[str, float]
+    browser: dict[str, Any]
 
 
 def _pack(values: Any, signed: bool = True) -> str:
@@ -75,42 +84,57 @@ def _fit_one(x: Any, target: Any, c: float) -> Any:
                                   tol=1e-6).fit(x, target)
 
 
-# What forked workers fit: set before the pool starts, so each worker begins with the matrix
+# What forked workers fit: set before the pool starts, so each worker begins with the matrices
 # and targets in memory and only an index travels to it.
 _WORK: dict[str, Any] = {}
 
 
 def _fit_nth(n: int) -> Any:
-    return _fit_one(_WORK["x"], _WORK["targets"][n], _WORK["c"])
+    x, target = _WORK["jobs"][n]
+    return _fit_one(x, target, _WORK["c"])
 
 
-def _fit_all(x: Any, targets: list[Any], c: float) -> list[Any]:
-    """Fit a logistic regression per target, on as many cores as there are (processes: the
-    solver holds the interpreter lock for much of its work)."""
+def _fit_all(jobs: list[tuple[Any, Any]], c: float) -> list[Any]:
+    """Fit a logistic regression per (matrix, target), on as many cores as there are
+    (processes: the solver holds the interpreter lock for much of its work). Each fit is
+    independent and deterministic, so the result is the same however many run at once."""
     import multiprocessing
     import os
     from concurrent.futures import ProcessPoolExecutor
 
-    workers = min(len(targets), os.cpu_count() or 1)
+    workers = min(len(jobs), os.cpu_count() or 1)
     if workers < 2:
-        return [_fit_one(x, target, c) for target in targets]
-    _WORK.update(x=x, targets=targets, c=c)
+        return [_fit_one(x, target, c) for x, target in jobs]
+    _WORK.update(jobs=jobs, c=c)
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            return list(pool.map(_fit_nth, range(len(targets))))
+            # The biggest fits first, so that the last one to start is a small one.
+            order = sorted(range(len(jobs)), key=lambda n: -jobs[n][0].nnz)
+            fitted = dict(zip(order, pool.map(_fit_nth, order), strict=True))
+            return [fitted[n] for n in range(len(jobs))]
     finally:
         _WORK.clear()
 
 
-def train(folders: Sequence[Path], held_out_folder: Path,
-          screen: Callable[[str], str] | None = None,
-          today: dt.date | None = None, vocabulary: int = VOCABULARY,
-          c: float = REGULARISATION, sentence_examples: bool = True) -> TrainingResult:
-    """Train on every ``*.jsonl`` in ``folders``; ``screen`` gives the rules' severity of a text
-    (so that thresholds are chosen for rules and model together)."""
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """The corpus read, split and turned into features: what both models are fitted from."""
+
+    files: list[Path]
+    common: dict[str, list[str]]
+    messages: int
+    originals: int
+    training: list[corp.Message]
+    validation: list[corp.Message]
+    bags: list[set[str]]
+    ranked: list[str]  # candidate features, most informative first
+    labels: Any
+
+
+def _prepare(folders: Sequence[Path], held_out_folder: Path,
+             sentence_examples: bool) -> _Prepared:
     import numpy as np
-    from scipy import sparse
     from sklearn.feature_selection import chi2
 
     files = [p for folder in folders for p in sorted(folder.glob("*.jsonl"))]
@@ -135,107 +159,167 @@ def train(folders: Sequence[Path], held_out_folder: Path,
             for k, part in enumerate(feats.sentences(m.text)) if len(feats.sentences(m.text)) > 1
             and len(feats.tokens(part)) >= 3]
 
-    # 2. vocabulary
+    # 2. the candidate features, ranked by a chi-squared test on the label
     bags = [feats.features(feats.tokens(m.text)) for m in training]
     counts: dict[str, int] = {}
     for bag in bags:
         for feature in bag:
             counts[feature] = counts.get(feature, 0) + 1
     candidates = sorted(f for f, n in counts.items() if n >= MIN_DOCUMENTS)
-    column = {f: i for i, f in enumerate(candidates)}
     labels = np.array([corp.LABELS.index(m.label) for m in training])
-
-    def matrix(rows: list[set[str]], index: dict[str, int]) -> Any:
-        cols = [sorted(index[f] for f in bag if f in index) for bag in rows]
-        indptr = np.cumsum([0] + [len(c) for c in cols])
-        data = np.ones(int(indptr[-1]), dtype=np.float64)
-        flat = np.fromiter((i for c in cols for i in c), dtype=np.int64, count=int(indptr[-1]))
-        return sparse.csr_matrix((data, flat, indptr), shape=(len(rows), len(index)))
-
-    presence = matrix(bags, column)
-    scores, _ = chi2(presence, labels)
+    scores, _ = chi2(_matrix(bags, {f: i for i, f in enumerate(candidates)}), labels)
     scores = np.nan_to_num(scores)
     # Highest score first; ties by feature string, so the choice does not depend on float noise.
     order = sorted(range(len(candidates)), key=lambda i: (-round(float(scores[i]), 6),
                                                            candidates[i]))
-    vocab = sorted(candidates[i] for i in order[:vocabulary])
-    index = {f: i for i, f in enumerate(vocab)}
-    binary = matrix(bags, index)
+    return _Prepared(files=files, common=common, messages=len(messages), originals=originals,
+                     training=training, validation=validation, bags=bags,
+                     ranked=[candidates[i] for i in order], labels=labels)
 
-    # 3. tf-idf with the stored 8-bit idf
+
+def _matrix(rows: list[set[str]], index: dict[str, int]) -> Any:
+    import numpy as np
+    from scipy import sparse
+
+    cols = [sorted(index[f] for f in bag if f in index) for bag in rows]
+    indptr = np.cumsum([0] + [len(c) for c in cols])
+    data = np.ones(int(indptr[-1]), dtype=np.float64)
+    flat = np.fromiter((i for c in cols for i in c), dtype=np.int64, count=int(indptr[-1]))
+    return sparse.csr_matrix((data, flat, indptr), shape=(len(rows), len(index)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Design:
+    """One model's vocabulary and tf-idf matrix (step 3), before fitting."""
+
+    vocab: list[str]
+    idf_q: Any
+    idf_scale: float
+    x: Any
+
+
+def _design(prep: _Prepared, size: int) -> _Design:
+    """Binary tf-idf over the ``size`` most informative features, with the inverse document
+    frequency rounded to the 8 bits the file stores, so the model is trained on exactly the
+    numbers it is used with."""
+    import numpy as np
+    from scipy import sparse
+
+    vocab = sorted(prep.ranked[:size])
+    binary = _matrix(prep.bags, {f: i for i, f in enumerate(vocab)})
     df = np.asarray(binary.sum(axis=0)).ravel()
-    idf = np.log((1 + len(training)) / (1 + df)) + 1.0
+    idf = np.log((1 + len(prep.training)) / (1 + df)) + 1.0
     idf_scale = float(idf.max()) / 255.0
     idf_q = np.clip(np.rint(idf / idf_scale), 1, 255).astype(np.uint8)
     weighted = binary.multiply(idf_q.astype(np.float64) * idf_scale).tocsr()
     norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
-    x = sparse.diags(1.0 / norms) @ weighted
+    return _Design(vocab=vocab, idf_q=idf_q, idf_scale=idf_scale,
+                   x=sparse.diags(1.0 / norms) @ weighted)
 
-    # 4. the two heads: the label head and one per category, fitted side by side (each fit is
-    # independent and deterministic, so the file is the same however many run at once).
-    targets = [labels] + [np.array([category in m.categories for m in training])
-                          for category in corp.CATEGORIES]
-    fitted = _fit_all(x, targets, c)
-    head = fitted[0]
+
+def _document(prep: _Prepared, design: _Design, head: Any,
+              category_heads: Sequence[Any]) -> dict[str, Any]:
+    """Step 5's file, thresholds still to choose: weights rounded to 8 bits per column."""
+    import numpy as np
+
     coef = head.coef_ - head.coef_[0]  # logits against "none"
     bias = head.intercept_ - head.intercept_[0]
     concern_q, concern_scale = _quantise(coef[1])
     urgent_q, urgent_scale = _quantise(coef[2])
-    category_q, category_scale, category_bias = [], [], []
-    for one in fitted[1:]:
-        q, s = _quantise(one.coef_[0])
-        category_q.append(q)
-        category_scale.append(s)
-        category_bias.append(float(one.intercept_[0]))
-
     document: dict[str, Any] = {
         "format": FORMAT,
         "feature_version": feats.FEATURE_VERSION,
-        "card": {},
+        "card": {"version": "pending"},
         "labels": list(corp.LABELS),
-        "categories": list(corp.CATEGORIES),
+        "categories": list(corp.CATEGORIES) if category_heads else [],
         "thresholds": {lang: {"urgent": 0.5, "concern": 0.5} for lang in corp.LANGUAGES},
-        "languages": common,
-        "idf_scale": idf_scale,
+        "languages": prep.common,
+        "idf_scale": design.idf_scale,
         "label_scale": [concern_scale, urgent_scale],
         "label_bias": [round(float(bias[1]), 6), round(float(bias[2]), 6)],
-        "category_scale": category_scale,
-        "category_bias": [round(b, 6) for b in category_bias],
-        "vocab": vocab,
-        "idf": _pack(idf_q, signed=False),
-        "label_weights": _pack(np.stack([concern_q, urgent_q], axis=1).ravel()),
-        "category_weights": _pack(np.stack(category_q, axis=1).ravel()),
     }
-    document["card"] = {"version": "pending"}
-    model = LinearRiskModel(document)
+    if category_heads:
+        category_q, category_scale = zip(*(_quantise(one.coef_[0]) for one in category_heads),
+                                         strict=True)
+        document["category_scale"] = list(category_scale)
+        document["category_bias"] = [round(float(one.intercept_[0]), 6)
+                                     for one in category_heads]
+    document["vocab"] = design.vocab
+    document["idf"] = _pack(design.idf_q, signed=False)
+    document["label_weights"] = _pack(np.stack([concern_q, urgent_q], axis=1).ravel())
+    if category_heads:
+        document["category_weights"] = _pack(np.stack(category_q, axis=1).ravel())
+    return document
 
-    # 5. thresholds, on validation, with the rules
+
+def train(folders: Sequence[Path], held_out_folder: Path,
+          screen: Callable[[str], str] | None = None,
+          today: dt.date | None = None, vocabulary: int = VOCABULARY,
+          browser_vocabulary: int = BROWSER_VOCABULARY,
+          c: float = REGULARISATION, sentence_examples: bool = True) -> TrainingResult:
+    """Train on every ``*.jsonl`` in ``folders``; ``screen`` gives the rules' severity of a text
+    (so that thresholds are chosen for rules and model together). Two models come out: the
+    server's (``vocabulary`` features, the label head and a head per category) and the
+    browser's draft nudge (``browser_vocabulary`` features, the label head only)."""
+    import numpy as np
+
+    prep = _prepare(folders, held_out_folder, sentence_examples)
+    server, browser = _design(prep, vocabulary), _design(prep, browser_vocabulary)
+
+    # 4. the heads: a multinomial logistic regression for the label and one binary one per
+    # category (to say what a risk is about), L2-regularised, balanced by class.
+    jobs = [(server.x, prep.labels)] + [
+        (server.x, np.array([category in m.categories for m in prep.training]))
+        for category in corp.CATEGORIES] + [(browser.x, prep.labels)]
+    fitted = _fit_all(jobs, c)
+    document = _document(prep, server, fitted[0], fitted[1:-1])
+    browser_document = _document(prep, browser, fitted[-1], ())
+
+    # 5. thresholds, on validation, with the rules (scored exactly as the server will)
+    validation = prep.validation
     rules = [screen(m.text) if screen else "none" for m in validation]
-    scored = [model.score(m.text) for m in validation]
-    thresholds, figures = choose_thresholds(validation, rules, scored)
-    document["thresholds"] = thresholds
-    corpus_sha = corp.corpus_hash(files)
+    figures = {}
+    for doc, name in ((document, "server"), (browser_document, "browser")):
+        model = LinearRiskModel(doc)
+        doc["thresholds"], figures[name] = choose_thresholds(
+            validation, rules, [model.score(m.text) for m in validation])
+    corpus_sha = corp.corpus_hash(prep.files)
     trained_on = today or dt.date.today()
+    # The corpus and the weights both name the version: retraining the same corpus with other
+    # settings gives another version, so feedback counted per version never mixes two models.
+    weights_sha = hashlib.sha256(encode(document).encode()).hexdigest()
+    version = f"linear-{trained_on.isoformat()}-{corpus_sha[:8]}-{weights_sha[:6]}"
     document["card"] = {
-        "version": f"linear-{trained_on.isoformat()}-{corpus_sha[:8]}",
+        "version": version,
         "trained": trained_on.isoformat(),
         "corpus_sha256": corpus_sha,
-        "corpus_files": [p.name for p in sorted(files, key=lambda p: p.name)],
-        "messages": {"training": originals, "validation": len(validation),
-                     "sentences_of_benign_posts_added": len(training) - originals,
-                     "dropped_as_held_out_or_duplicate": len(messages) - originals
+        "corpus_files": [p.name for p in sorted(prep.files, key=lambda p: p.name)],
+        "messages": {"training": prep.originals, "validation": len(validation),
+                     "sentences_of_benign_posts_added": len(prep.training) - prep.originals,
+                     "dropped_as_held_out_or_duplicate": prep.messages - prep.originals
                      - len(validation)},
-        "languages": {lang: sum(m.language == lang for m in training)
+        "languages": {lang: sum(m.language == lang for m in prep.training)
                       for lang in corp.LANGUAGES},
-        "vocabulary": len(vocab),
+        "vocabulary": len(server.vocab),
         "regularisation_c": c,
         "thresholds_chosen_on": "the validation split, for the rules and the model together",
-        "validation": figures,
+        "validation": figures["server"],
         "intended_use": "Screening peer-support chat for facilitators, beside the rules; "
                         "never alone, never a clinical judgement.",
     }
-    return TrainingResult(document=document, validation=figures)
+    browser_document["card"] = {
+        "version": f"{version}-browser",
+        "trained": trained_on.isoformat(),
+        "corpus_sha256": corpus_sha,
+        "vocabulary": len(browser.vocab),
+        "regularisation_c": c,
+        "validation": figures["browser"],
+        "intended_use": "Nudging a parent before she sends a draft, in her browser; the server "
+                        "screens what is sent with the full model.",
+    }
+    return TrainingResult(document=document, validation=figures["server"],
+                          browser=browser_document)
 
 
 def choose_thresholds(validation: Sequence[corp.Message], rules: Sequence[str],
@@ -297,10 +381,16 @@ def encode(document: dict[str, Any]) -> str:
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
+def browser_path(model_path: Path) -> Path:
+    """Where the browser's model lives beside the server's: ``risk_model_browser.json``."""
+    return model_path.with_name(f"{model_path.stem}_browser{model_path.suffix}")
+
+
 def build(root: Path, out: Path | None, *, check: bool = False) -> str:
     """``hearth risk train``: train from ``root`` (the folder holding ``corpus/``, ``legacy/``
-    and ``heldout/``) and write ``out`` (default: the packaged model). With ``check``, write
-    nothing: retrain with the shipped model's date and say whether the result matches."""
+    and ``heldout/``) and write ``out`` (default: the packaged model) and the browser's model
+    beside it. With ``check``, write nothing: retrain with the shipped model's date and say
+    whether both results match."""
     from importlib import resources
 
     from server.safeguarding.screening import default_screen
@@ -320,17 +410,22 @@ def build(root: Path, out: Path | None, *, check: bool = False) -> str:
     screen = default_screen()
     result = train(folders, root / "heldout", screen=lambda t: screen.screen(t).severity.value,
                    today=today)
-    text = encode(result.document)
+    files = {shipped_path: encode(result.document),
+             browser_path(shipped_path): encode(result.browser)}
     card = result.document["card"]
     summary = (f"{card['version']}: {card['messages']['training']} training and "
                f"{card['messages']['validation']} validation messages, vocabulary "
                f"{card['vocabulary']}, thresholds {result.document['thresholds']}, "
-               f"validation {result.validation}")
+               f"validation {result.validation}; browser: vocabulary "
+               f"{result.browser['card']['vocabulary']}, validation "
+               f"{result.browser['card']['validation']}")
     if check:
-        same = text == shipped_path.read_text()
-        if not same:
-            raise SystemExit(f"error: {shipped_path} does not match the corpus: retrain with "
-                             f"'hearth risk train' ({summary})")
-        return f"{shipped_path} matches the corpus ({summary})"
-    shipped_path.write_text(text, encoding="utf-8")
-    return f"wrote {shipped_path} ({summary})"
+        stale = [str(path) for path, text in files.items()
+                 if not path.is_file() or path.read_text(encoding="utf-8") != text]
+        if stale:
+            raise SystemExit(f"error: {', '.join(stale)} does not match the corpus: retrain "
+                             f"with 'hearth risk train' ({summary})")
+        return f"{shipped_path} and its browser model match the corpus ({summary})"
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+    return f"wrote {shipped_path} and {browser_path(shipped_path).name} ({summary})"

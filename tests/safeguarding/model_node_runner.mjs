@@ -1,6 +1,6 @@
 // Runs web/static/risk-model.js over texts for the agreement tests in test_model_js.py.
 // Usage: node model_node_runner.mjs MODEL.json TEXTS.json
-// MODEL.json is the packaged risk_model.json or the slim /api/risk-model document. Prints a JSON
+// MODEL.json is the packaged risk_model_browser.json or the slim /api/risk-model document. Prints a JSON
 // array with one entry per text: {features, urgent, any_risk}, where features are the feature
 // strings of the whole text (features(tokens(text))), in no particular order.
 import { readFileSync } from "node:fs";

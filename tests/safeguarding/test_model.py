@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from server.safeguarding import corpus
+from server.safeguarding import corpus, training
 from server.safeguarding.assess import RiskAssessor, default_assessor
 from server.safeguarding.features import features, sentences, tokens
 from server.safeguarding.model import LinearRiskModel, ModelError, default_model
@@ -127,7 +127,7 @@ def test_the_shipped_model_is_what_the_corpus_trains() -> None:
                            "--corpus", str(DATA), "--out", str(MODEL_PATH)],
                           capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert done.returncode == 0, done.stderr or done.stdout
-    assert "matches the corpus" in done.stdout
+    assert "match the corpus" in done.stdout
 
 
 def test_the_model_card_describes_what_it_was_trained_on() -> None:
@@ -139,7 +139,15 @@ def test_the_model_card_describes_what_it_was_trained_on() -> None:
     assert set(json.loads(MODEL_PATH.read_text())["thresholds"]) == {"en", "pl", "ur"}
     assert set(card["validation"]) >= {"urgent_recall", "concern_recall", "benign_false_alarms"}
     assert card["version"] == default_model().version
-    assert MODEL_PATH.stat().st_size < 1_000_000  # small enough to ship in the package
+    # Shipped in the package: 2.8 MB for 100,000 features (1.1 MB zipped in the wheel), read
+    # in about a tenth of a second at start-up. A model many times that would want a leaner
+    # format than JSON first.
+    assert MODEL_PATH.stat().st_size < 4_000_000
+    browser = json.loads(training.browser_path(MODEL_PATH).read_text())
+    assert browser["card"]["version"] == f"{card['version']}-browser"
+    assert browser["card"]["corpus_sha256"] == card["corpus_sha256"]
+    assert browser["categories"] == [] and len(browser["vocab"]) < len(
+        json.loads(MODEL_PATH.read_text())["vocab"])
 
 
 def test_a_model_built_for_other_features_or_damaged_is_refused() -> None:
@@ -232,19 +240,19 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 
 # --- floors on the held-out sets -------------------------------------------------------------
 
-# Measured with `python bench/risk_eval.py` on model linear-2026-12-06-8e536856, all seven
-# held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign alarms)
-# as counts out of (urgent, concern, benign). The rules alone scored en 184/386, 128/296,
-# 23/352; pl 0/98, 0/89, 0/98; ur 2/98, 4/89, 2/98. The seventh set, ho-fresh-d, was written
-# and committed after the model and first run on it unchanged. Raise these only with a fresh
+# Measured with `python bench/risk_eval.py` on model linear-2026-12-06-8e536856-80e4b6, all
+# seven held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign
+# alarms) as counts out of (urgent, concern, benign). The rules alone scored en 184/386,
+# 128/296, 23/352; pl 0/98, 0/89, 0/98; ur 2/98, 4/89, 2/98. Raise these only with a fresh
 # held-out set, never by tuning on these sets; only the counts are reported, never which
-# messages. (Retrained with one BLAS thread per fit, so that the file no longer depends on the
-# machine's core count: the weights moved by float noise, one English urgent and one Urdu
-# concern message with them.)
+# messages. History: the 16,000-feature model (C 8) scored en 327, 278, 36; pl 79, 88, 8;
+# ur 73, 83, 6. The server's model then grew to 100,000 features and C 16, both chosen on the
+# validation split (training.py): urgent rose in every language, one Polish concern message
+# fell below its threshold and Urdu's false alarms went from 6 to 9.
 FLOORS = {
-    "en": ((327, 386), (278, 296), (36, 352)),
-    "pl": ((79, 98), (88, 89), (8, 98)),
-    "ur": ((73, 98), (83, 89), (6, 98)),
+    "en": ((343, 386), (289, 296), (36, 352)),
+    "pl": ((86, 98), (87, 89), (6, 98)),
+    "ur": ((81, 98), (86, 89), (9, 98)),
 }
 
 

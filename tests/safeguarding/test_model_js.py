@@ -21,7 +21,8 @@ from server.safeguarding.model import LinearRiskModel
 from tests.harness import Harness
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL_PATH = ROOT / "server" / "safeguarding" / "risk_model.json"
+# The browser scores with its own, smaller model (training.browser_path of the server's).
+MODEL_PATH = ROOT / "server" / "safeguarding" / "risk_model_browser.json"
 RULES_PATH = ROOT / "server" / "safeguarding" / "risk_rules.json"
 NODE_RUNNER = Path(__file__).with_name("model_node_runner.mjs")
 DATA = ROOT / "data" / "risk"
@@ -93,7 +94,7 @@ def disagreements(model: LinearRiskModel, texts: list[str],
 
 def test_browser_model_agrees_with_python_on_every_message(tmp_path: Path) -> None:
     # One read for both sides: the packaged file may be rebuilt while tests run.
-    model_path = tmp_path / "risk_model.json"
+    model_path = tmp_path / "risk_model_browser.json"
     model_path.write_text(MODEL_PATH.read_text(encoding="utf-8"), encoding="utf-8")
     model = LinearRiskModel.from_json(model_path.read_text(encoding="utf-8"))
     texts = corpus_texts() + EDGE_CASES
@@ -145,7 +146,7 @@ async def test_risk_model_route_is_compressed_cached_and_scores_as_python(
         compressed, rules.num_bytes_downloaded)
 
     model = LinearRiskModel.from_json(MODEL_PATH.read_text(encoding="utf-8"))
-    assert model.version == slim["version"], "risk_model.json changed while the server ran"
+    assert model.version == slim["version"], "risk_model_browser.json changed while the server ran"
     slim_path = tmp_path / "slim.json"
     slim_path.write_text(json.dumps(slim), encoding="utf-8")
     texts = ["I want to die", "took all my pills, goodbye", "the baby slept well today",
