@@ -26,7 +26,9 @@ import pytest
 
 from tests.harness import free_port
 
-pytestmark = [pytest.mark.install, pytest.mark.timeout(900)]
+# One worker runs the three installs one after another: each writes the project's
+# egg-info while pip builds the editable install, and two at once would race on it.
+pytestmark = [pytest.mark.install, pytest.mark.timeout(900), pytest.mark.xdist_group("install")]
 
 ROOT = Path(__file__).resolve().parents[1]
 VERSIONS = ("3.11", "3.12", "3.13")

@@ -235,15 +235,14 @@ def test_only_facilitators_write_privately_and_only_to_a_parent_in_the_room() ->
     world = World()
     world.live_room("ann", "bob")
     world.connect("cat")  # waiting
-    private = {"to": "participant", "text": "psst"}
-    assert error_of(world.send("ann", p.ChatSend(**private, participant="bob"))
-                    ).code == "forbidden"
-    assert error_of(world.send("fac", p.ChatSend(**private))).code == "bad_message"
-    assert error_of(world.send("fac", p.ChatSend(**private, participant="cat"))
-                    ).code == "not_found"
+    def private(participant: str | None = None) -> p.ChatSend:
+        return p.ChatSend(to="participant", text="psst", participant=participant)
+
+    assert error_of(world.send("ann", private("bob"))).code == "forbidden"
+    assert error_of(world.send("fac", private())).code == "bad_message"
+    assert error_of(world.send("fac", private("cat"))).code == "not_found"
     world.connect("sue", "facilitator", "Sue")
-    assert error_of(world.send("fac", p.ChatSend(**private, participant="sue"))
-                    ).code == "bad_message"
+    assert error_of(world.send("fac", private("sue"))).code == "bad_message"
 
 
 def test_chat_is_refused_in_the_lobby_while_paused_and_when_blank() -> None:

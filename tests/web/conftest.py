@@ -23,6 +23,7 @@ from playwright.async_api import (
     BrowserContext,
     Page,
     Route,
+    ViewportSize,
     WebSocket,
     async_playwright,
     expect,
@@ -42,8 +43,8 @@ CHROMIUM_ARGS = [
 ]
 # quick-exit.js sends people here; a route answers it so nothing leaves the machine.
 NEUTRAL_SITE = "https://www.bbc.co.uk/weather"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 # The server answers in milliseconds; a generous limit only matters when something is wrong.
 expect.set_options(timeout=5_000)

@@ -27,7 +27,7 @@ async def test_the_banner_recovers_after_a_redis_outage(browser: Browser,
         server = make_server(redis_url=redis.url)
         async with harness(server) as h:
             await h.store.add_staff("lee", hash_password(STAFF_PASSWORD), "safeguarding_lead")
-            context = await browser.new_context(base_url=server.http, viewport=DESKTOP)  # type: ignore[arg-type]
+            context = await browser.new_context(base_url=server.http, viewport=DESKTOP)
             context.set_default_timeout(5_000)
             page = await context.new_page()
             redis.stop()  # the stream will answer 503 from the start

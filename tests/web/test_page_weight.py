@@ -67,7 +67,7 @@ async def window(browser: Browser, server: ServerThread) -> AsyncIterator[Tab]:
     """A fresh window like ``tabs`` opens, without its route for the neutral site: while
     Playwright intercepts any request, Chromium's HTTP cache is off, and the cache is
     what the second load measures."""
-    context = await browser.new_context(base_url=server.http, viewport=PHONE,  # type: ignore[arg-type]
+    context = await browser.new_context(base_url=server.http, viewport=PHONE,
                                         locale="en-GB", timezone_id="Europe/London")
     context.set_default_timeout(5_000)
     await context.add_init_script(_CSP_LISTENER)
