@@ -140,7 +140,7 @@ async def _member(store: SqlStore, username: str) -> Staff:
 
 
 async def _room(store: SqlStore, room_id: str) -> RoomRecord:
-    room = await store.room(room_id)
+    room = await store.room(room_id, include_archived=True)
     if room is None:
         raise CommandError(f"there is no room {room_id!r} (rooms are named by their id, "
                            "as hearth room add printed it)")
@@ -303,7 +303,8 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--corpus", type=Path, default=Path("data/risk"), metavar="DIR",
                        help="the folder with corpus/, legacy/ and heldout/ (default data/risk)")
     train.add_argument("--out", type=Path, metavar="FILE",
-                       help="where to write the model (default: the one in the package)")
+                       help="where to write the model (default: the one in the package); the "
+                            "browser's model goes beside it, as NAME_browser.json")
     train.add_argument("--check", action="store_true",
                        help="write nothing; fail unless retraining gives the shipped file")
 

@@ -33,7 +33,7 @@ async def create_demo(settings: Settings) -> list[str]:
     """
     store = await open_store(settings)
     try:
-        if await store.count_staff() or await store.rooms():
+        if await store.count_staff() or await store.rooms(include_archived=True):
             return []
         lines = [
             "",

@@ -115,8 +115,16 @@ class ClientMessage(msgspec.Struct, tag_field="type", frozen=True, kw_only=True)
     ref: Ref | None = None
 
 
+# Addition: the optional parts of the protocol a client understands, named in its hello
+# (docs/protocol.md "Connection quality"). Unknown names are ignored.
+Feature = Annotated[str, msgspec.Meta(max_length=32)]
+FEATURE_PING = "ping"  # the client answers ``ping {n}`` with ``pong {n}``
+FEATURE_QUALITY = "quality"  # staff: the client shows ``participant.quality``
+
+
 class Hello(ClientMessage, tag="hello", frozen=True):
     token: Annotated[str, msgspec.Meta(max_length=2048)]
+    features: Annotated[tuple[Feature, ...], msgspec.Meta(max_length=16)] = ()
 
 
 class Leave(ClientMessage, tag="leave", frozen=True):
@@ -242,6 +250,12 @@ class MediaAnswer(ClientMessage, tag="media.answer", frozen=True):
     sdp: Sdp
 
 
+class Pong(ClientMessage, tag="pong", frozen=True):
+    """Addition: the answer to ``ping {n}``, at once (a client that said ``features: ["ping"]``)."""
+
+    n: Annotated[int, msgspec.Meta(ge=0)]
+
+
 class MediaCandidate(ClientMessage, tag="media.candidate", frozen=True):
     candidate: Annotated[str, msgspec.Meta(max_length=1024)]
     sdpMid: Annotated[str, msgspec.Meta(max_length=64)] | None = None
@@ -276,6 +290,7 @@ AnyClientMessage = (
     | MediaOffer
     | MediaAnswer
     | MediaCandidate
+    | Pong
 )
 
 CLIENT_TYPES: frozenset[str] = frozenset(
@@ -498,6 +513,23 @@ class MediaSlots(ServerMessage, tag="media.slots", frozen=True):
     """Addition: which of the client's receive-only video slots (by ``mid``) shows whom."""
 
     slots: list[VideoSlotInfo]
+
+
+class Ping(ServerMessage, tag="ping", frozen=True):
+    """Addition: to clients that answer pings; the round trip to ``pong {n}`` is measured."""
+
+    n: int
+
+
+# How a person's connection is doing, as staff see it (server/signaling/quality.py).
+Quality = Literal["good", "weak", "lost"]
+
+
+class ParticipantQuality(ServerMessage, tag="participant.quality", frozen=True):
+    """Addition, to staff only (a parent never learns another's network): the connection
+    quality of the people whose level changed, by id; ``null``: no longer measured."""
+
+    people: dict[str, Quality | None]
 
 
 class AsideStarted(ServerMessage, tag="aside.started", frozen=True):

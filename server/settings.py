@@ -127,6 +127,9 @@ class Settings:
     mixed_voices: int | None = 3
     # Receive-only video slots per peer connection (cameras a client can see at once).
     video_slots: int = 4
+    # How often each person's connection quality is measured for their room's staff
+    # (a ping, and RTCP figures read): server/signaling/quality.py. HEARTH_QUALITY_EVERY.
+    quality_every: float = 5.0
 
     # Outbound notice of a new escalation to the safeguarding lead; each optional.
     webhook_url: str | None = None
@@ -291,6 +294,7 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         journal_retry_max=_float(env, "HEARTH_JOURNAL_RETRY_MAX", 5.0),
         journal_stale_after=_float(env, "HEARTH_JOURNAL_STALE_AFTER", 30.0),
         sweep_every=_float(env, "HEARTH_SWEEP_EVERY", 1.0),
+        quality_every=_float(env, "HEARTH_QUALITY_EVERY", 5.0),
         sweep_lease_ttl=_float(env, "HEARTH_SWEEP_LEASE_TTL", 10.0),
         require_2fa=_roles_2fa(env.get("HEARTH_REQUIRE_2FA", "")),
     )

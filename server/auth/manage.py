@@ -1,5 +1,6 @@
-"""What an admin does to accounts, room assignments and invites, shared by the admin
-pages (server/http/admin.py) and the command line (server/cli.py).
+"""What an admin does to accounts, groups, room assignments, invites and the signposting
+directory, shared by the admin pages (server/http/admin_*.py) and the command line
+(server/cli.py).
 
 Every change is written to the audit chain (invariant 8) with the actor, the account's
 id as target and no password or secret material. Ending a member's live room
@@ -10,10 +11,20 @@ working at the next hello.
 
 from __future__ import annotations
 
+import re
 import secrets
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from server.auth.passwords import hash_password_async
-from server.store.db import Invite, RoomRecord, Staff, Store
+from server.store.db import ROLES, Invite, RoomRecord, Staff, Store
+
+if TYPE_CHECKING:
+    from server.safeguarding.directory import DirectoryData, DirectoryStore
+
+# A username: what people type at the login form, so no spaces; letters of any script
+# (stored lower-cased, as StaffRow says), digits, dot, dash and underscore.
+USERNAME = re.compile(r"^[\w.-]{2,64}$")
 
 
 def generated_password() -> str:
@@ -23,6 +34,43 @@ def generated_password() -> str:
 
 def _who(staff: Staff) -> dict[str, str]:
     return {"username": staff.username, "role": staff.role}
+
+
+def username_problem(username: str) -> str | None:
+    """Why ``username`` cannot be a new account's name, or None."""
+    if not USERNAME.fullmatch(username.strip().lower()):
+        return ("a username needs 2 to 64 letters, digits, dots, dashes or underscores, "
+                "with no spaces")
+    return None
+
+
+async def create_staff(store: Store, actor: str, username: str, role: str
+                       ) -> tuple[Staff, str]:
+    """A new account with a generated password (returned, to be shown once) that must be
+    changed at the first login. ValueError for a bad username or role; ``Conflict`` for
+    a username that is taken."""
+    problem = username_problem(username)
+    if problem:
+        raise ValueError(problem)
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    password = generated_password()
+    staff = await store.add_staff(username, await hash_password_async(password), role,
+                                  must_change_password=True)
+    await store.safeguarding.audit(actor, "staff.add", target=staff.id, detail=_who(staff))
+    return staff, password
+
+
+async def set_role(store: Store, actor: str, staff: Staff, role: str) -> int:
+    """Give the account another role: their sessions (and so room tokens) end, and
+    leaving the facilitator role drops their room assignments (how many is returned).
+    The caller closes their open room connections."""
+    dropped = await store.set_role(staff.id, role)
+    if dropped is None:
+        raise LookupError("no such staff account")
+    await store.safeguarding.audit(actor, "staff.role", target=staff.id, detail={
+        "username": staff.username, "role": role, "was": staff.role, "unassigned": dropped})
+    return dropped
 
 
 async def set_disabled(store: Store, actor: str, staff: Staff, disabled: bool) -> None:
@@ -86,3 +134,55 @@ async def rotate_invite(store: Store, actor: str, room: RoomRecord) -> Invite:
     await store.safeguarding.audit(actor, "invite.rotate", room_id=room.id,
                                    detail={"revoked": revoked})
     return invite
+
+
+async def add_room(store: Store, actor: str, name: str, audience: str
+                   ) -> tuple[RoomRecord, Invite]:
+    """A new group and its first invite link (ValueError for a bad name or audience)."""
+    room = await store.add_room(name, audience)
+    invite = await store.add_invite(room.id)
+    await store.safeguarding.audit(actor, "room.add", room_id=room.id,
+                                   detail={"name": room.name, "audience": room.audience})
+    return room, invite
+
+
+async def change_room(store: Store, actor: str, room: RoomRecord, name: str,
+                      audience: str) -> bool:
+    """Rename the group and set its audience; False if neither changed. ValueError for a
+    bad name or audience."""
+    if name.strip() == room.name and audience == room.audience:
+        return False
+    await store.set_room_details(room.id, name, audience)
+    await store.safeguarding.audit(actor, "room.change", room_id=room.id, detail={
+        "name": name.strip(), "audience": audience,
+        "was": {"name": room.name, "audience": room.audience}})
+    return True
+
+
+async def set_agreement(store: Store, actor: str, room: RoomRecord,
+                        agreement: str | None) -> None:
+    """The group's own agreement, or None (or blank) for the default one. Its text is not
+    audited, only its length: it is on the join page for anyone to read anyway."""
+    await store.set_room_agreement(room.id, agreement)
+    text = (agreement or "").strip()
+    await store.safeguarding.audit(actor, "room.agreement", room_id=room.id,
+                                   detail={"chars": len(text), "default": not text})
+
+
+async def set_archived(store: Store, actor: str, room: RoomRecord, archived: bool) -> bool:
+    """Archive the group (its links admit nobody, no staff token is issued for it) or
+    open it again; False if it already was. Whether people are in it is the caller's
+    question: only the server running the room knows."""
+    changed = await store.set_room_archived(room.id, archived)
+    if changed:
+        await store.safeguarding.audit(actor, "room.archive" if archived
+                                       else "room.unarchive", room_id=room.id,
+                                       detail={"name": room.name})
+    return changed
+
+
+async def save_directory(directories: DirectoryStore, actor: str,
+                         data: DirectoryData) -> None:
+    """Replace the signposting directory; the save and its audit entry
+    (``directory.changed``) are one transaction (``SafeguardingRecords.save_directory``)."""
+    await directories.replace(data, actor, datetime.now(UTC))

@@ -111,9 +111,12 @@ async def join(request: Request) -> Response:
     if body.agree is not True:
         return error(400, "agreement_required", "please read and agree to the group agreement")
     invite = await svc.store.invite(body.invite[:128])
-    record = await svc.store.room(invite.room_id) if invite and not invite.revoked else None
+    record = (await svc.store.room(invite.room_id, include_archived=True)
+              if invite and not invite.revoked else None)
     if record is None:
         return error(404, "invite_not_found", "this invite link is not valid any more")
+    if record.archived:
+        return error(410, "room_archived", "this group has closed and no longer meets here")
     # Nobody may pass as a facilitator: not by a staff word, nor by a staff member's name.
     taken = await staff_names(svc, record.id)
     try:
@@ -207,9 +210,12 @@ async def room_token(request: Request) -> Response:
     body = await _body(request, TokenBody)
     if isinstance(body, JSONResponse):
         return body
-    record = await svc.store.room(request.path_params["room"])
+    record = await svc.store.room(request.path_params["room"], include_archived=True)
     if record is None:
         return error(404, "not_found", "no such room")
+    if record.archived:
+        return error(410, "room_archived",
+                     "this group is archived; an admin can open it again at /admin/rooms")
     # Leads may enter every room; a facilitator only those they are assigned to.
     if staff.role == "facilitator" and not await svc.store.is_assigned(record.id, staff.id):
         return error(403, "forbidden", "you are not a facilitator of this group")
@@ -249,8 +255,8 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"store": store_ok, "bus": bus_ok}, status_code=status)
 
 
-# The model's fields the browser's scorer reads (web/static/risk-model.js): the category head is
-# most of the file and only says what a risk is about, which the draft nudge does not need.
+# The fields of the browser's model (risk_model_browser.json: a smaller vocabulary than the
+# server's, and no category head) that its scorer reads (web/static/risk-model.js).
 _BROWSER_MODEL_FIELDS = ("format", "feature_version", "thresholds", "languages", "vocab", "idf",
                          "idf_scale", "label_weights", "label_scale", "label_bias")
 
@@ -269,8 +275,8 @@ def _browser_rules() -> tuple[str, bytes, bytes]:
 
 @functools.cache
 def _browser_model() -> tuple[str, bytes, bytes]:
-    """(ETag, JSON, gzipped JSON) of the slim model, built once like the rules."""
-    doc = json.loads(_packaged("risk_model.json"))
+    """(ETag, JSON, gzipped JSON) of the browser's model, built once like the rules."""
+    doc = json.loads(_packaged("risk_model_browser.json"))
     slim = {key: doc[key] for key in _BROWSER_MODEL_FIELDS}
     slim["version"] = str(doc["card"]["version"])
     body = json.dumps(slim, ensure_ascii=False, separators=(",", ":")).encode()

@@ -259,7 +259,7 @@ async def escalation_page(request: Request) -> Response:
     if found is None:
         return await render(request, "home.html", status=404, staff=staff,
                       message=N_("There is no such escalation."))
-    room = await svc.store.room(found.room_id)
+    room = await svc.store.room(found.room_id, include_archived=True)
     words = {"state_words": STATE_WORDS, "about_words": about_words}
     message = None
     status = 200

@@ -77,7 +77,7 @@ STAFF_NAV: dict[str, tuple[tuple[str, str], ...]] = {
     "safeguarding_lead": (("/lead", N_("Escalations")), ("/staff", N_("Groups")),
                           (staff_auth.CHANGE_PASSWORD, N_("Change password")),
                           (staff_auth.TWO_FACTOR, N_("Two-step login"))),
-    "admin": (("/admin/directory", N_("Directory")), ("/admin/rooms", N_("Rooms")),
+    "admin": (("/admin/directory", N_("Directory")), ("/admin/rooms", N_("Manage groups")),
               ("/admin/staff", N_("Staff accounts")), ("/staff", N_("Groups")),
               (staff_auth.CHANGE_PASSWORD, N_("Change password")),
               (staff_auth.TWO_FACTOR, N_("Two-step login"))),
@@ -169,13 +169,25 @@ async def join_page(request: Request) -> Response:
     svc = services(request)
     code = request.path_params["code"]
     invite = await svc.store.invite(code[:128])
-    room = await svc.store.room(invite.room_id) if invite and not invite.revoked else None
+    room = (await svc.store.room(invite.room_id, include_archived=True)
+            if invite and not invite.revoked else None)
     if room is None:
         return await render(request, "join_invalid.html", status=404)
+    if room.archived:
+        return await render(request, "join_invalid.html", status=410, archived=True)
     return await render(request, "join.html", room=room, invite=code,
+                        agreement=agreement_lines(room.agreement),
                         suggestions=pseudonyms(6, await staff_names(svc, room.id)),
                         lead_words=JOIN_LEAD.get(room.audience, JOIN_LEAD["everyone"]),
                         retention_days=svc.settings.retention_days)
+
+
+def agreement_lines(text: str | None) -> list[str]:
+    """A group's own agreement as its join page lists it: one rule a line, blank lines
+    left out and a leading "-", "*" or "•" (how people type a list) taken off. Plain
+    text: the template escapes it. Empty: the page shows the standard agreement."""
+    lines = (line.strip().lstrip("-*•").strip() for line in (text or "").splitlines())
+    return [line for line in lines if line]
 
 
 async def room_page(request: Request) -> Response:

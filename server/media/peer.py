@@ -13,6 +13,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
+from datetime import datetime
 
 import av
 import av.audio.codeccontext
@@ -24,7 +25,7 @@ from aiortc.rtp import RtpPacket
 from av.audio.stream import AudioStream
 
 from server.media.routing import Slots
-from server.media.types import FRAME_SAMPLES, Pcm
+from server.media.types import FRAME_SAMPLES, SAMPLE_RATE, LinkStats, Pcm
 from server.media.video import VideoSlot, VideoSource
 
 log = logging.getLogger("hearth.media")
@@ -179,11 +180,46 @@ class Peer:
         self.slots: list[tuple[str, VideoSlot]] = []
         self.showing: Slots = ()
         self._closing: asyncio.Task[None] | None = None
+        # The microphone's cumulative (received, lost) at the last link_stats reading.
+        self._inbound_seen: tuple[int, int] = (0, 0)
 
     @property
     def frames_in(self) -> int:
         """Microphone frames decoded and handed to the mixer (heard or not)."""
         return self.decoder.frames if self.decoder is not None else 0
+
+    async def link_stats(self, now: datetime) -> LinkStats | None:
+        """The audio link as RTCP describes it now (``now``: aware UTC), or None before
+        the audio m-line is set up. Reads what aiortc keeps from each receiver report
+        (``RTCRtpSender.getStats``: remote-inbound-rtp) and from the packets received
+        (``RTCRtpReceiver.getStats``: inbound-rtp); neither suspends, so reading every
+        peer of a room every few seconds costs microseconds and starts no task."""
+        audio = next((t for t in self.pc.getTransceivers()
+                      if t.kind == "audio" and t.sender.track is self.mix), None)
+        if audio is None or self.closing:
+            return None
+        try:
+            sent = await audio.sender.getStats()
+            received = await audio.receiver.getStats()
+        except Exception:  # a transport not started yet, or going away
+            return None
+        round_trip, loss, jitter, age = None, 0.0, 0.0, None
+        for stats in sent.values():
+            if stats.type == "remote-inbound-rtp":
+                round_trip = getattr(stats, "roundTripTime", None)
+                loss = getattr(stats, "fractionLost", 0) / 256  # RFC 3550: 8-bit fixed point
+                jitter = stats.jitter / SAMPLE_RATE  # Opus's RTP clock is 48 kHz
+                age = max(0.0, (now - stats.timestamp).total_seconds())
+        for stats in received.values():
+            if stats.type == "inbound-rtp":
+                got, lost = stats.packetsReceived, stats.packetsLost
+                got_before, lost_before = self._inbound_seen
+                self._inbound_seen = (got, lost)
+                expected = (got - got_before) + (lost - lost_before)
+                if expected > 0 and lost > lost_before:
+                    loss = max(loss, (lost - lost_before) / expected)
+                jitter = max(jitter, stats.jitter / SAMPLE_RATE)
+        return LinkStats(round_trip=round_trip, loss=loss, jitter=jitter, report_age=age)
 
     def close(self) -> asyncio.Task[None]:
         """Close the connection (once); the task finishes when aiortc has let go of it."""

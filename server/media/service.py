@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from aiortc import (
     RTCBundlePolicy,
@@ -34,6 +35,7 @@ from server.media.offers import (
 )
 from server.media.peer import FrameSink, InlineOpus, Peer, decode_inline
 from server.media.room import RoomMedia
+from server.media.types import LinkStats
 from server.media.video import VideoSlot, VideoSource, route_keyframe_requests
 from server.rooms.types import ConnId, MediaView
 
@@ -77,6 +79,19 @@ class MediaService:
 
     def room(self, room_id: str) -> RoomMedia | None:
         return self._rooms.get(room_id)
+
+    async def link_stats(self, room_id: str) -> dict[str, LinkStats]:
+        """Each peer's audio link in the room, by participant (for the quality watch)."""
+        media = self._rooms.get(room_id)
+        if media is None:
+            return {}
+        now = datetime.now(UTC)
+        found: dict[str, LinkStats] = {}
+        for participant, peer in list(media.peers.items()):
+            stats = await peer.link_stats(now)
+            if stats is not None:
+                found[participant] = stats
+        return found
 
     def update(self, room_id: str, view: MediaView) -> None:
         """The room's rules changed: apply them now; close peers of people who left."""

@@ -98,3 +98,21 @@ class Roster:
     def paused(self) -> bool:
         """No facilitator in the room: nobody is mixed and nobody hears anything."""
         return not any(seat.facilitator and seat.place == "room" for seat in self.seats)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkStats:
+    """One person's audio link with the server, from RTCP (``Peer.link_stats``), for the
+    connection-quality indicator staff see (server/signaling/quality.py).
+
+    ``loss`` and ``jitter`` are the worse of the two directions: what the browser reports
+    of the mix it receives (its receiver reports) and what the server sees of the
+    microphone it receives. ``round_trip`` comes from the browser's receiver reports on
+    the mix (RFC 3550 LSR/DLSR); None until one has come back.
+    """
+
+    round_trip: float | None = None  # seconds
+    loss: float = 0.0  # fraction of packets lost since the previous reading, 0..1
+    jitter: float = 0.0  # seconds
+    # Seconds since the browser's last receiver report; None before the first one.
+    report_age: float | None = None

@@ -18,6 +18,7 @@ when it was last checked.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -64,7 +65,30 @@ class DirectoryData(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tr
 
 
 class InvalidDirectory(ValueError):
-    """The directory data does not fit the schema; the message says where."""
+    """The directory data does not fit the schema; the message says where. ``entry`` (the
+    index in ``resources``) and ``field`` say it for a form: ``field`` alone is a field
+    of the whole directory (``checked``); neither, somewhere unknown."""
+
+    def __init__(self, message: str, *, entry: int | None = None,
+                 field: str | None = None) -> None:
+        super().__init__(message)
+        self.entry = entry
+        self.field = field
+
+
+# Where msgspec says a problem is: "... - at `$.resources[2].tel`" (or `$.checked`), or a
+# missing field named in the message itself.
+_AT = re.compile(r"at `\$(?:\.resources\[(\d+)\])?(?:\.(\w+))?")
+_MISSING = re.compile(r"missing required field `(\w+)`")
+
+
+def _located(exc: msgspec.ValidationError | msgspec.DecodeError) -> InvalidDirectory:
+    message = str(exc)
+    at = _AT.search(message)
+    missing = _MISSING.search(message)
+    entry = int(at.group(1)) if at and at.group(1) else None
+    field = missing.group(1) if missing else at.group(2) if at else None
+    return InvalidDirectory(message, entry=entry, field=field)
 
 
 def parse(raw: bytes | str | dict[str, Any]) -> DirectoryData:
@@ -75,22 +99,75 @@ def parse(raw: bytes | str | dict[str, Any]) -> DirectoryData:
         else:
             data = msgspec.json.decode(raw, type=DirectoryData)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise InvalidDirectory(str(exc)) from None
+        raise _located(exc) from None
     seen: set[str] = set()
-    for entry in data.resources:
+    for n, entry in enumerate(data.resources):
         if entry.id in seen:
-            raise InvalidDirectory(f"two entries have the id {entry.id!r}")
+            raise InvalidDirectory(f"two entries have the id {entry.id!r}", entry=n,
+                                   field="id")
         seen.add(entry.id)
         if not entry.categories or set(entry.categories) - set(CATEGORIES):
             raise InvalidDirectory(
-                f"{entry.id}: categories must be some of {', '.join(CATEGORIES)}")
+                f"{entry.id}: categories must be some of {', '.join(CATEGORIES)}",
+                entry=n, field="categories")
         if not entry.audiences or set(entry.audiences) - set(AUDIENCES):
-            raise InvalidDirectory(f"{entry.id}: audiences must be some of {', '.join(AUDIENCES)}")
+            raise InvalidDirectory(f"{entry.id}: audiences must be some of {', '.join(AUDIENCES)}",
+                                   entry=n, field="audiences")
         if entry.sms_body and not entry.sms:
-            raise InvalidDirectory(f"{entry.id}: sms_body needs the sms number to send it to")
+            raise InvalidDirectory(f"{entry.id}: sms_body needs the sms number to send it to",
+                                   entry=n, field="sms")
         if not entry.languages:
-            raise InvalidDirectory(f"{entry.id}: languages needs at least one language")
+            raise InvalidDirectory(f"{entry.id}: languages needs at least one language",
+                                   entry=n, field="languages")
     return data
+
+
+# Good values put in place of a field ``parse`` refused, to ask it about the rest of the
+# entry (``problems``); a field not here is left out instead (they are all optional).
+_STAND_INS: dict[str, Any] = {"id": "x", "name": "x", "contact": "x", "categories": ["help"],
+                              "audiences": ["*"], "languages": ["en"], "sms": "000"}
+
+
+def _entry_problems(entry: Any, n: int) -> list[InvalidDirectory]:
+    """Each field ``parse`` refuses in one entry: after each refusal the field gets a
+    good stand-in (or is left out) and the entry is parsed again."""
+    found: list[InvalidDirectory] = []
+    trial = dict(entry) if isinstance(entry, dict) else entry
+    for _ in range(len(EntryData.__struct_fields__) + 1):
+        try:
+            parse({"checked": "2000-01-01", "resources": [trial]})
+            break
+        except InvalidDirectory as exc:
+            found.append(InvalidDirectory(str(exc), entry=n, field=exc.field))
+            if not isinstance(trial, dict) or exc.field not in EntryData.__struct_fields__:
+                break
+            if exc.field in _STAND_INS:
+                trial[exc.field] = _STAND_INS[exc.field]
+            else:
+                trial.pop(exc.field, None)
+    return found
+
+
+def problems(raw: dict[str, Any]) -> list[InvalidDirectory]:
+    """Every problem a form can mark at once, not only the first one ``parse`` meets:
+    the whole directory's fields, each field of each entry, then what only the whole
+    shows (two entries with one id). Still ``parse`` deciding every one (see
+    ``_entry_problems``). Empty: ``parse(raw)`` succeeds."""
+    found: list[InvalidDirectory] = []
+    entries = raw.get("resources")
+    if isinstance(entries, list):
+        try:
+            parse({**raw, "resources": []})
+        except InvalidDirectory as exc:
+            found.append(exc)
+        for n, entry in enumerate(entries):
+            found += _entry_problems(entry, n)
+    if not found:
+        try:
+            parse(raw)
+        except InvalidDirectory as exc:
+            found.append(exc)
+    return found
 
 
 @dataclass(frozen=True, slots=True)

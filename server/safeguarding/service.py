@@ -237,7 +237,7 @@ class SafeguardingService:
                         extra={"escalation": escalation.id})
         if event == "raised" and self._notifier.enabled:
             try:
-                room = await self._store.room(escalation.room_id)
+                room = await self._store.room(escalation.room_id, include_archived=True)
             except Exception:
                 room = None  # the notice names the room by id rather than not go out
             notice = Notice(escalation_id=escalation.id, room_id=escalation.room_id,

@@ -119,7 +119,7 @@ class Endpoint:
             if why is not None:
                 return self._refuse(conn, why, message.ref)
             self._staff.add(conn.id, identity, session)
-        return await self._hub.attach(conn, identity)
+        return await self._hub.attach(conn, identity, message.features)
 
     async def _staff_refusal(self, identity: Identity, session: str | None) -> str | None:
         """Why a staff token may not enter now, or None. A staff token names the login
@@ -160,6 +160,12 @@ class Endpoint:
                 metrics.errors.labels(error.code).inc()
                 conn.enqueue(p.encode(p.Error(code=error.code, message=error.message,
                                               ref=error.ref)).decode())
+                continue
+            if isinstance(message, p.Pong):
+                # The answer to a ping not yet answered is free; any other pong counts
+                # against the flood limits, and is dropped without a word.
+                if not hub.pong(conn, message.n, now) and not conn.admit(now, chat=False):
+                    self._limited(conn, message.ref)
                 continue
             if not conn.admit(now, chat=isinstance(message, p.ChatSend)):
                 self._limited(conn, message.ref)

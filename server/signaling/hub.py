@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -58,6 +59,7 @@ from server.safeguarding.service import SafeguardingService, info_for
 from server.settings import Settings
 from server.signaling.connection import Connection
 from server.signaling.places import Places
+from server.signaling.quality import QualityBook
 from server.store.db import Store
 from server.store.records import AlertRecord
 
@@ -66,6 +68,9 @@ log = logging.getLogger("hearth.hub")
 Clock = Callable[[], datetime]
 # Alert deadlines are whole seconds; a one-second tick is precise enough.
 TICK_SECONDS = 1.0
+# Connection quality is measured room by room, the rooms spread over this many steps of
+# each period, so a busy node sends its pings in small batches, not all at once.
+QUALITY_STEPS = 5
 
 
 def utc_now() -> datetime:
@@ -112,6 +117,9 @@ class Hub:
         self._places = Places(store, lifetime=settings.join_token_ttl,
                               grace=settings.empty_room_grace, clock=clock)
         self._ticker: asyncio.Task[None] | None = None
+        # Connection quality for staff (server/signaling/quality.py), measured by one task.
+        self._quality = QualityBook(settings.quality_every)
+        self._quality_task: asyncio.Task[None] | None = None
         self._ice = IceServers(stun_urls=settings.stun_urls, turn_urls=settings.turn_urls,
                                turn_secret=settings.turn_secret, turn_ttl=settings.turn_ttl)
         self.media = MediaService(
@@ -150,13 +158,16 @@ class Hub:
 
     def start(self) -> None:
         self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
+        self._quality_task = asyncio.get_running_loop().create_task(self._measure_forever())
         # Sessions a crashed process held: their places wait for their people from now.
         self._places.suspend()
 
     # -- lifecycle of a connection ----------------------------------------------
 
-    async def attach(self, conn: Connection, who: Identity) -> bool:
+    async def attach(self, conn: Connection, who: Identity,
+                     features: tuple[str, ...] = ()) -> bool:
         """Admit a connection whose token was valid. False: it was turned away (and closed).
+        ``features``: the protocol additions its hello says it understands.
 
         A room with a live session answers from memory (its config and its ban list);
         only the first arrival pays for the store, so thousands can join a busy node
@@ -191,7 +202,19 @@ class Hub:
         self._room_of[conn.id] = who.room_id
         self._metrics.connections.set(len(self._conns))
         self._run(room, Connect(conn.id, who, escalations))
-        return not conn.closed
+        if conn.closed:
+            return False
+        self._quality.join(conn.id, features, staff=who.role in p.STAFF_ROLES)
+        seats = room.media_view().seats
+        if conn.id in self._quality.watchers(seats):
+            snapshot = self._quality.snapshot(room.id)
+            if snapshot is not None:
+                conn.enqueue(p.encode(snapshot).decode())
+        if room.live:  # its first ping now, so staff see its level within moments
+            for effect in self._quality.round(room.id, seats, None, time.monotonic(),
+                                              only=conn.id):
+                self._apply(room.id, effect)
+        return True
 
     def _new_room(self, room_id: str, name: str, audience: str, locked: bool, focus: bool,
                   directory: Directory, open_alerts: list[AlertRecord],
@@ -232,8 +255,20 @@ class Hub:
         if room is not None:
             self._run(room, Receive(conn.id, message))
 
+    def pong(self, conn: Connection, n: int, now: float) -> bool:
+        """A ``pong``; False when it answered no outstanding ping (the endpoint then
+        counts it against the flood limits like any other message)."""
+        answered, first = self._quality.pong(conn.id, n, now)
+        room = self._rooms.get(self._room_of.get(conn.id, ""))
+        if first and room is not None:  # the first level is shown at once
+            for effect in self._quality.round(room.id, room.media_view().seats, None, now,
+                                              only=conn.id):
+                self._apply(room.id, effect)
+        return answered
+
     def detach(self, conn: Connection) -> None:
         """The socket is gone (or going): forget it. Safe to call twice."""
+        self._quality.leave(conn.id)
         room_id = self._room_of.pop(conn.id, None)
         self._conns.pop(conn.id, None)
         self._metrics.connections.set(len(self._conns))
@@ -305,6 +340,7 @@ class Hub:
                 conn.close(effect.code, effect.reason)
                 # The machine already forgot this connection; don't tell it twice.
                 self._room_of.pop(effect.conn, None)
+                self._quality.leave(effect.conn)
                 self._conns.pop(effect.conn, None)
                 self._metrics.connections.set(len(self._conns))
         elif isinstance(effect, RaiseAlert):
@@ -433,6 +469,32 @@ class Hub:
             for room in [r for r in self._rooms.values() if r.needs_ticks]:
                 self._run(room, Tick())
 
+    async def _measure_forever(self) -> None:
+        """Connection quality: each live room once every ``quality_every`` seconds, a
+        fifth of the rooms at each step (the same room always in the same step)."""
+        step = 0
+        while True:
+            await asyncio.sleep(self._quality.every / QUALITY_STEPS)
+            step = (step + 1) % QUALITY_STEPS
+            for room in [r for r in self._rooms.values()
+                         if r.live and hash(r.id) % QUALITY_STEPS == step]:
+                try:
+                    await self._measure(room)
+                except Exception:
+                    log.exception("could not measure connection quality",
+                                  extra={"room": room.id})
+
+    async def _measure(self, room: Room) -> None:
+        seats = room.media_view().seats
+        if not self._quality.watchers(seats):
+            return  # nobody here would see it: no pings, no stats
+        media = await self.media.link_stats(room.id)
+        if self._rooms.get(room.id) is not room:
+            return
+        for effect in self._quality.round(room.id, room.media_view().seats, media,
+                                          time.monotonic()):
+            self._apply(room.id, effect)
+
     # -- rooms without anyone ------------------------------------------------------------
 
     def _sweep(self, room_id: str) -> None:
@@ -451,6 +513,7 @@ class Hub:
         # The session is over, and with it everyone's place in it.
         self._places.session_over(room_id)
         self._rooms.pop(room_id, None)
+        self._quality.forget_room(room_id)
         self._media_seen.pop(room_id, None)
         self.media.update(room_id, MediaView())
         self._bans.pop(room_id, None)
@@ -462,10 +525,11 @@ class Hub:
     # -- shutdown --------------------------------------------------------------------
 
     async def aclose(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
+        for task in (self._ticker, self._quality_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for handle in self._sweeps.values():
             handle.cancel()
         self._sweeps.clear()

@@ -44,6 +44,10 @@ INVITE_BYTES = 24
 # busy but healthy SQLite writer (a write takes about a millisecond, a batch of 64 about
 # one) or a PostgreSQL commit under load.
 READY_WRITE_TIMEOUT = 2.0
+# A group's name (the rooms.name column) and its own agreement (rooms.agreement): room
+# for a dozen short rules, small enough to read on a phone before joining.
+ROOM_NAME_MAX = 120
+AGREEMENT_MAX = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,10 @@ class RoomRecord:
     lobby: bool
     focus: bool
     locked: bool
+    # Archived: its invite links admit nobody and no staff token is issued for it.
+    archived: bool = False
+    # The group's own agreement (plain text, one rule a line); None: the default one.
+    agreement: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +110,7 @@ class Store(Protocol):
     async def all_staff(self) -> list[Staff]: ...
     async def staff_ids(self) -> list[str]: ...
     async def set_disabled(self, staff_id: str, disabled: bool) -> bool: ...
+    async def set_role(self, staff_id: str, role: str) -> int | None: ...
     async def reset_password(self, staff_id: str, password_hash: str) -> None: ...
     async def set_totp(self, staff_id: str, sealed_secret: str | None) -> None: ...
     async def use_totp_step(self, staff_id: str, step: int) -> bool: ...
@@ -114,9 +123,13 @@ class Store(Protocol):
 
     async def add_room(self, name: str, audience: str, *,
                        facilitators: Sequence[str] = ()) -> RoomRecord: ...
-    async def room(self, room_id: str) -> RoomRecord | None: ...
-    async def rooms(self) -> list[RoomRecord]: ...
+    async def room(self, room_id: str, *,
+                   include_archived: bool = False) -> RoomRecord | None: ...
+    async def rooms(self, *, include_archived: bool = False) -> list[RoomRecord]: ...
     async def set_room_state(self, room_id: str, *, locked: bool, focus: bool) -> None: ...
+    async def set_room_details(self, room_id: str, name: str, audience: str) -> bool: ...
+    async def set_room_agreement(self, room_id: str, agreement: str | None) -> bool: ...
+    async def set_room_archived(self, room_id: str, archived: bool) -> bool: ...
 
     async def add_invite(self, room_id: str) -> Invite: ...
     async def invite(self, code: str) -> Invite | None: ...
@@ -128,7 +141,8 @@ class Store(Protocol):
     async def unassign_staff(self, room_id: str, staff_id: str) -> bool: ...
     async def is_assigned(self, room_id: str, staff_id: str) -> bool: ...
     async def room_staff(self, room_id: str) -> list[Staff]: ...
-    async def rooms_for(self, staff_id: str) -> list[RoomRecord]: ...
+    async def rooms_for(self, staff_id: str, *,
+                        include_archived: bool = False) -> list[RoomRecord]: ...
 
     async def add_ban(self, room_id: str, participant_id: str, device: str | None) -> None: ...
     async def is_banned(self, room_id: str, participant_id: str | None,
@@ -356,6 +370,27 @@ class SqlStore:
                     delete(StaffSessionRow).where(StaffSessionRow.staff_id == staff_id))
             return True
 
+    async def set_role(self, staff_id: str, role: str) -> int | None:
+        """Give the account another role, in one transaction: every session of theirs
+        ends (a room token carries the role it was issued for, and dies with its
+        session), and leaving the facilitator role drops their room assignments (a lead
+        or an admin may enter every group). Returns how many assignments were dropped;
+        None: no such account. ValueError for an unknown role."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        async with self._session.begin() as session:
+            row = await session.get(StaffRow, staff_id)
+            if row is None:
+                return None
+            row.role = role
+            await session.execute(
+                delete(StaffSessionRow).where(StaffSessionRow.staff_id == staff_id))
+            if role == "facilitator":
+                return 0
+            result = await session.execute(
+                delete(RoomStaffRow).where(RoomStaffRow.staff_id == staff_id))
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def reset_password(self, staff_id: str, password_hash: str) -> None:
         """An admin's reset: a generated password the member must change at their next
         login, and every session of theirs ended."""
@@ -429,11 +464,7 @@ class SqlStore:
                        facilitators: Sequence[str] = ()) -> RoomRecord:
         """A new room, with ``facilitators`` (staff ids) assigned in the same transaction:
         an unknown id raises LookupError and nothing is created."""
-        if audience not in AUDIENCES:
-            raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}")
-        name = name.strip()
-        if not 1 <= len(name) <= 120:
-            raise ValueError("a room name needs 1-120 characters")
+        name = _room_name(name, audience)
         row = RoomRow(id=f"r_{secrets.token_hex(6)}", name=name, audience=audience,
                       lobby=True, focus=True, locked=False, created_at=_now())
         try:
@@ -447,15 +478,55 @@ class SqlStore:
             raise LookupError("no such staff account") from None
         return _room(row)
 
-    async def room(self, room_id: str) -> RoomRecord | None:
+    async def room(self, room_id: str, *,
+                   include_archived: bool = False) -> RoomRecord | None:
+        """The room, or None. An archived room is None unless ``include_archived``: every
+        way into a group (invites, staff tokens, a token from before it was archived at
+        hello) asks without it, so an archived group admits nobody by default."""
         async with self._session() as session:
             row = await session.get(RoomRow, room_id)
-            return _room(row) if row else None
+            if row is None or (row.archived_at is not None and not include_archived):
+                return None
+            return _room(row)
 
-    async def rooms(self) -> list[RoomRecord]:
+    async def rooms(self, *, include_archived: bool = False) -> list[RoomRecord]:
         async with self._session() as session:
-            rows = await session.scalars(select(RoomRow).order_by(RoomRow.created_at))
-            return [_room(row) for row in rows]
+            query = select(RoomRow).order_by(RoomRow.created_at)
+            if not include_archived:
+                query = query.where(RoomRow.archived_at.is_(None))
+            return [_room(row) for row in await session.scalars(query)]
+
+    async def set_room_details(self, room_id: str, name: str, audience: str) -> bool:
+        """Rename the room and set its audience (ValueError for a bad one). False: no
+        such room. A session already running keeps what it started with."""
+        name = _room_name(name, audience)
+        async with self._session.begin() as session:
+            result = await session.execute(
+                update(RoomRow).where(RoomRow.id == room_id).values(name=name,
+                                                                    audience=audience))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def set_room_agreement(self, room_id: str, agreement: str | None) -> bool:
+        """The group's own agreement (plain text), or None for the default one;
+        ValueError past ``AGREEMENT_MAX`` characters. False: no such room."""
+        agreement = (agreement or "").strip() or None
+        if agreement is not None and len(agreement) > AGREEMENT_MAX:
+            raise ValueError(f"a group agreement has at most {AGREEMENT_MAX} characters")
+        async with self._session.begin() as session:
+            result = await session.execute(
+                update(RoomRow).where(RoomRow.id == room_id).values(agreement=agreement))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def set_room_archived(self, room_id: str, archived: bool) -> bool:
+        """Archive the room (now) or open it again. False: no such room, or it was
+        already so (an archived room keeps the time it was first archived)."""
+        async with self._session.begin() as session:
+            result = await session.execute(
+                update(RoomRow).where(RoomRow.id == room_id,
+                                      RoomRow.archived_at.is_(None) if archived
+                                      else RoomRow.archived_at.is_not(None))
+                .values(archived_at=_now() if archived else None))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def set_room_state(self, room_id: str, *, locked: bool, focus: bool) -> None:
         async with self._session.begin() as session:
@@ -547,12 +618,15 @@ class SqlStore:
                 .where(RoomStaffRow.room_id == room_id).order_by(StaffRow.username))
             return [_staff(row) for row in rows]
 
-    async def rooms_for(self, staff_id: str) -> list[RoomRecord]:
+    async def rooms_for(self, staff_id: str, *,
+                        include_archived: bool = False) -> list[RoomRecord]:
+        """The rooms a facilitator is assigned to (the archived ones only if asked)."""
         async with self._session() as session:
-            rows = await session.scalars(
-                select(RoomRow).join(RoomStaffRow, RoomStaffRow.room_id == RoomRow.id)
-                .where(RoomStaffRow.staff_id == staff_id).order_by(RoomRow.created_at))
-            return [_room(row) for row in rows]
+            query = (select(RoomRow).join(RoomStaffRow, RoomStaffRow.room_id == RoomRow.id)
+                     .where(RoomStaffRow.staff_id == staff_id).order_by(RoomRow.created_at))
+            if not include_archived:
+                query = query.where(RoomRow.archived_at.is_(None))
+            return [_room(row) for row in await session.scalars(query)]
 
     # -- bans --------------------------------------------------------------------
 
@@ -643,9 +717,21 @@ def _staff(row: StaffRow) -> Staff:
                  totp_secret=row.totp_secret)
 
 
+def _room_name(name: str, audience: str) -> str:
+    """The name as stored (trimmed), or ValueError saying what is wrong with it or the
+    audience."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}")
+    name = name.strip()
+    if not 1 <= len(name) <= ROOM_NAME_MAX:
+        raise ValueError(f"a room name needs 1-{ROOM_NAME_MAX} characters")
+    return name
+
+
 def _room(row: RoomRow) -> RoomRecord:
     return RoomRecord(id=row.id, name=row.name, audience=row.audience, lobby=row.lobby,
-                      focus=row.focus, locked=row.locked)
+                      focus=row.focus, locked=row.locked,
+                      archived=row.archived_at is not None, agreement=row.agreement)
 
 
 def _invite(row: InviteRow) -> Invite:

@@ -57,6 +57,13 @@ class RoomRow(Base):
     focus: Mapped[bool] = mapped_column(Boolean, default=True)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set when an admin archives the group (migration 0010): its invite links admit
+    # nobody, no staff token is issued for it and facilitators no longer see it.
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                         nullable=True)
+    # The group's own agreement, plain text shown on its join page instead of the
+    # default one; None: the default.
+    agreement: Mapped[str | None] = mapped_column(String(2000), nullable=True)
 
 
 class InviteRow(Base):

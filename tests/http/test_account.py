@@ -25,7 +25,7 @@ NAV = {
     "safeguarding_lead": [("/lead", "Escalations"), ("/staff", "Groups"),
                           ("/account/password", "Change password"),
                           ("/account/2fa", "Two-step login")],
-    "admin": [("/admin/directory", "Directory"), ("/admin/rooms", "Rooms"),
+    "admin": [("/admin/directory", "Directory"), ("/admin/rooms", "Manage groups"),
               ("/admin/staff", "Staff accounts"), ("/staff", "Groups"),
               ("/account/password", "Change password"), ("/account/2fa", "Two-step login")],
 }

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from server.store.db import (
+    AGREEMENT_MAX,
     INVITE_BYTES,
     READY_WRITE_TIMEOUT,
     Conflict,
@@ -389,3 +390,88 @@ async def test_ping_is_a_write_that_gives_up_fast_while_the_write_lock_is_held(
         finally:
             await hold.dispose()
     assert await store.ping()
+
+
+async def test_0010_adds_archiving_and_agreements_to_an_existing_database(
+        empty_url: str) -> None:
+    store = SqlStore(empty_url)
+    try:
+        await store.migrate(to="0009")
+        created = datetime.now(UTC)
+        async with store.engine.begin() as connection:
+            await connection.execute(text(
+                "INSERT INTO rooms (id, name, audience, lobby, focus, locked, created_at) "
+                "VALUES ('r_old', 'Old', 'mothers', true, true, false, :at)"), {"at": created})
+            await connection.execute(text(
+                "INSERT INTO invites (code, room_id, created_at) VALUES ('c_old', 'r_old', :at)"),
+                {"at": created})
+
+        await store.migrate(to="0010")
+
+        assert await _revision(store) == "0010"
+        old = await store.room("r_old")  # open, with the standard agreement
+        assert old is not None and not old.archived and old.agreement is None
+        assert await store.invite("c_old") is not None
+
+        await _downgrade(store, "0009")
+        async with store.engine.connect() as connection:
+            columns = await connection.run_sync(
+                lambda c: {col["name"] for col in inspect(c).get_columns("rooms")})
+            invites = (await connection.execute(text("SELECT count(*) FROM invites"))
+                       ).scalar_one()
+        assert not {"archived_at", "agreement"} & columns and invites == 1
+    finally:
+        await store.aclose()
+
+
+async def test_rooms_are_renamed_given_an_agreement_and_archived(store: SqlStore) -> None:
+    fran = await store.add_staff("fran", "h", "facilitator")
+    room = await store.add_room("Mums", "mothers", facilitators=[fran.id])
+    assert await store.set_room_details(room.id, "  Mums and bumps ", "everyone") is True
+    assert await store.set_room_details("r_nobody", "X", "everyone") is False
+    with pytest.raises(ValueError, match="audience"):
+        await store.set_room_details(room.id, "X", "babies")
+    with pytest.raises(ValueError, match="name"):
+        await store.set_room_details(room.id, " ", "mothers")
+    assert await store.set_room_agreement(room.id, " Be kind.\nListen. ") is True
+    with pytest.raises(ValueError, match="at most"):
+        await store.set_room_agreement(room.id, "x" * (AGREEMENT_MAX + 1))
+    found = await store.room(room.id)
+    assert found is not None
+    assert (found.name, found.audience, found.agreement) == (
+        "Mums and bumps", "everyone", "Be kind.\nListen.")
+    assert await store.set_room_agreement(room.id, "   ") is True  # blank: the standard one
+    assert (await store.room(room.id) or found).agreement is None
+
+    # Archived: left out of every way in unless asked for, and kept otherwise.
+    assert await store.set_room_archived(room.id, True) is True
+    assert await store.set_room_archived(room.id, True) is False
+    assert await store.room(room.id) is None
+    archived = await store.room(room.id, include_archived=True)
+    assert archived is not None and archived.archived
+    assert await store.rooms() == [] and await store.rooms_for(fran.id) == []
+    assert [r.id for r in await store.rooms(include_archived=True)] == [room.id]
+    assert [r.id for r in await store.rooms_for(fran.id, include_archived=True)] == [room.id]
+    assert await store.is_assigned(room.id, fran.id)  # kept for when it opens again
+    assert await store.set_room_archived(room.id, False) is True
+    assert await store.room(room.id) is not None
+
+
+async def test_a_new_role_ends_sessions_and_leaving_facilitator_drops_assignments(
+        store: SqlStore) -> None:
+    fran = await store.add_staff("fran", "h", "facilitator")
+    one = await store.add_room("One", "mothers", facilitators=[fran.id])
+    await store.add_room("Two", "mothers", facilitators=[fran.id])
+    later = datetime.now(UTC) + timedelta(hours=1)
+    await store.add_session(fran.id, "secret", later)
+    assert await store.set_role(fran.id, "facilitator") == 0  # the same: nothing dropped
+    assert await store.session_staff("secret", datetime.now(UTC)) is None
+    await store.add_session(fran.id, "secret2", later)
+    assert await store.set_role(fran.id, "safeguarding_lead") == 2
+    assert await store.session_staff("secret2", datetime.now(UTC)) is None
+    member = await store.staff_by_id(fran.id)
+    assert member is not None and member.role == "safeguarding_lead"
+    assert not await store.is_assigned(one.id, fran.id)
+    assert await store.set_role("s_nobody", "admin") is None
+    with pytest.raises(ValueError, match="role"):
+        await store.set_role(fran.id, "boss")

@@ -24,7 +24,7 @@ from typing import Any
 
 import pyotp
 import pytest
-from playwright.async_api import Browser, Locator, expect
+from playwright.async_api import Browser, Locator, ViewportSize, expect
 
 from server.auth import totp
 from server.auth.passwords import hash_password
@@ -104,8 +104,8 @@ async def windows(browser: Browser, server: ServerThread,
     ``language``."""
     opened: list[Tab] = []
 
-    async def open_window(viewport: dict[str, int] = DESKTOP) -> Tab:
-        context = await browser.new_context(base_url=server.http, viewport=viewport,  # type: ignore[arg-type]
+    async def open_window(viewport: ViewportSize = DESKTOP) -> Tab:
+        context = await browser.new_context(base_url=server.http, viewport=viewport,
                                             locale=language.locale,
                                             timezone_id="Europe/London")
         context.set_default_timeout(5_000)
@@ -137,7 +137,7 @@ class Audit:
         before = page.viewport_size
         path = re.sub(r"^https?://[^/]+", "", page.url)
         for screen, size in SCREENS.items():
-            await page.set_viewport_size(size)  # type: ignore[arg-type]
+            await page.set_viewport_size(size)
             violations: list[dict[str, Any]] = await page.evaluate(_RUN_AXE, WCAG_TAGS)
             self.audited += 1
             for v in violations:
@@ -248,6 +248,13 @@ async def test_pages_anyone_can_open(h: Harness, windows: OpenWindow, audit: Aud
     await audit.check(tab, "join page with an error")
     await page.goto("/join/not-a-current-code")
     await audit.check(tab, "join page of an old invite")
+    own_id, own_invite = await h.room(name="Friday circle")
+    await h.store.set_room_agreement(own_id, "Be kind.\nListening is fine.")
+    await page.goto(f"/join/{own_invite}")
+    await audit.check(tab, "join page with the group's own agreement")
+    await h.store.set_room_archived(own_id, True)
+    await page.goto(f"/join/{own_invite}")
+    await audit.check(tab, "join page of an archived group")
     await page.goto("/room")
     await expect(page.get_by_role("heading", name=W("You're not in a group right now"),
                                   exact=True)).to_be_visible()
@@ -314,14 +321,40 @@ async def test_staff_pages(h: Harness, server: ServerThread, windows: OpenWindow
         await expect(lead.page.locator("#lead-live a")).to_be_visible()
         await audit.check(lead, what)
 
-    # An admin: the directory, the rooms and the staff accounts.
+    # An admin: the directory, the rooms and the staff accounts, each with a mistake too.
     admin = await windows()
     await log_in(admin, await staff_member(h, "admin"), "/admin/directory")
     await audit.check(admin, "signposting directory")
+    entry = admin.page.locator("details.entry").filter(has_text="Samaritans")
+    await entry.locator("summary").click()
+    await entry.get_by_label(W("Number to call")).fill("116 CALL")
+    await admin.page.get_by_role("button", name=W("Save the directory")).first.click()
+    await expect(admin.page.locator(".field-error").first).to_be_visible()
+    await audit.check(admin, "signposting directory with a mistake")
+    await admin.page.get_by_text(W("Advanced: the whole directory as JSON")).click()
+    await audit.check(admin, "signposting directory's JSON editor")
     await admin.page.goto("/admin/rooms")
     await audit.check(admin, "rooms")
+    await admin.page.get_by_text(W("Change the name, audience or agreement")).first.click()
+    await audit.check(admin, "rooms with a group's settings open")
+    new_group = admin.page.get_by_role("region", name=W("Make a new group"))
+    await new_group.get_by_label(W("Group name")).fill("   ")
+    await new_group.get_by_label(W("Who it is for")).select_option(index=1)
+    await new_group.get_by_role("button", name=W("Make the group")).click()
+    await expect(admin.page.locator(".field-error").first).to_be_visible()
+    await audit.check(admin, "rooms after a mistake")
+    await h.store.set_room_archived(room_id, True)  # listed under Archived groups
+    await admin.page.goto("/admin/rooms")
+    await audit.check(admin, "rooms with an archived group")
+    await h.store.set_room_archived(room_id, False)
     await admin.page.goto("/admin/staff")
     await audit.check(admin, "staff accounts")
+    new_account = admin.page.get_by_role("region", name=W("Make a new account"))
+    await new_account.get_by_label(W("Username")).fill("two words")
+    await new_account.get_by_label(W("Role")).select_option(index=1)
+    await new_account.get_by_role("button", name=W("Make the account")).click()
+    await expect(admin.page.locator(".field-error").first).to_be_visible()
+    await audit.check(admin, "staff accounts after a mistake")
     await admin.page.get_by_role(
         "button", name=W("Reset password for %(name)s", name=fac_name)).click()
     await expect(admin.page.get_by_role("status")).to_be_visible()

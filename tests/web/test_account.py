@@ -25,7 +25,7 @@ NEW_PASSWORD = "blackbirds sing before dawn"
     ("safeguarding_lead", PHONE, "/lead", "Escalations",
      ["Escalations", "Groups", "Change password", "Two-step login"]),
     ("admin", DESKTOP, "/admin/directory", "Signposting directory",
-     ["Directory", "Rooms", "Staff accounts", "Groups", "Change password",
+     ["Directory", "Manage groups", "Staff accounts", "Groups", "Change password",
       "Two-step login"]),
 ])
 async def test_first_login_changes_the_generated_password_then_lands_on_the_roles_page(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from tests.harness import Harness
+from tests.harness import Client, Harness
 from tests.web.conftest import PHONE, OpenTab
 from tests.web.test_browser import join, live_group, wait_in_lobby
 
@@ -64,3 +64,36 @@ async def test_mute_everyone_asks_first_then_turns_every_microphone_off(
     for client in talkers:
         await client.close()
     fac.assert_clean()
+
+
+async def test_the_facilitator_sees_each_persons_connection_and_parents_see_none(
+        h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str]) -> None:
+    fac, ann = await tabs(), await tabs(viewport=PHONE)
+    _, invite = await live_group(h, fac, facilitator_account, {"Ann": ann})
+    # Ann's page answers the server's pings: good, in words a screen reader reads with
+    # her row (the bars alone show it on screen).
+    ann_row = fac.page.locator("#people li").filter(has_text="Ann")
+    await expect(ann_row).to_contain_text("Good connection")
+    await expect(ann_row.locator(".quality-good .visually-hidden")).to_have_text(
+        "Good connection")
+    assert "pong" in ann.sent_types()
+    # A client that said it answers pings and never does (a phone gone into a tunnel):
+    # weak once its first answer is overdue, lost after two rounds (the server measures
+    # every 5 s), with the words on screen, not colour alone.
+    eve = Client(await h.open())
+    h.clients.append(eve)
+    await eve.send("hello", token=(await h.join(invite, "Eve"))["token"], features=["ping"])
+    await eve.expect("welcome")
+    await fac.page.get_by_role("button", name="Let in Eve").click()
+    await eve.expect("admitted")
+    eve_words = fac.page.locator("#people li").filter(has_text="Eve").locator(".quality-words")
+    await expect(eve_words).to_have_text("Weak connection", timeout=12_000)
+    await expect(eve_words).to_have_text("Connection lost", timeout=15_000)
+    await expect(ann_row).to_contain_text("Good connection")
+    # A parent never sees anyone's connection, nor is told it.
+    await expect(ann.page.locator("#people")).to_contain_text("Eve")
+    await expect(ann.page.locator("#people .quality")).to_have_count(0)
+    assert not [m for m in eve.seen if m["type"] == "participant.quality"]
+    await eve.close()
+    fac.assert_clean()
+    ann.assert_clean()

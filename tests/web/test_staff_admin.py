@@ -55,7 +55,7 @@ async def test_an_admin_disables_a_facilitator_who_is_in_a_group(
     admin = await tabs(viewport=PHONE)
     await log_in(admin.page, admin_name)
     await admin.page.wait_for_url("**/admin/directory")
-    await admin.page.get_by_role("link", name="Rooms").click()
+    await admin.page.get_by_role("link", name="Manage groups").click()
     await expect(admin.page.locator(f"#room-{room_id}")).to_contain_text(facilitator_account[0])
     await shot(admin.page, "admin-rooms-phone")
     await admin.page.get_by_role("link", name="Staff accounts").click()

@@ -21,6 +21,9 @@ const state = {
   people: new Map(),
   lobby: new Map(),
   alerts: new Map(),
+  // Staff: each person's connection quality (good | weak | lost), by id, as the server
+  // measures it (participant.quality; never sent to parents).
+  quality: new Map(),
   paused: false,
 };
 let socket = null;
@@ -203,7 +206,28 @@ function personLabel(person) {
     person.speaking ? el("span", { class: "badge speaking", text: t("Speaking") }) : null,
     person.audio ? el("span", { class: "badge", text: t("Mic on") }) : null,
     person.video ? el("span", { class: "badge", text: t("Camera on") }) : null,
-    asideBadge(person));
+    asideBadge(person),
+    qualityMark(person));
+}
+
+// How a person's connection is doing, for staff (docs/protocol.md "Connection quality"):
+// signal bars whose number tells the level (never colour alone) and its words, which a
+// screen reader reads with the row. Good is the bars only (the words stay for screen
+// readers); weak and lost, the ones to act on, show their words. Not announced: a row
+// changing is no reason to interrupt anyone.
+const QUALITY_WORDS = {
+  good: () => t("Good connection"),
+  weak: () => t("Weak connection"),
+  lost: () => t("Connection lost"),
+};
+
+function qualityMark(person) {
+  const level = isStaff() ? state.quality.get(person.id) : null;
+  if (!level || !QUALITY_WORDS[level]) return null;
+  const words = QUALITY_WORDS[level]();
+  return el("span", { class: `quality quality-${level}`, title: words },
+    el("span", { class: "quality-bars", "aria-hidden": "true" }, el("i"), el("i"), el("i")),
+    el("span", { class: level === "good" ? "visually-hidden" : "quality-words", text: words }));
 }
 
 function asideBadge(person) {
@@ -248,7 +272,7 @@ function personRow(person) {
 }
 
 const personSig = (p) => JSON.stringify([p.name, p.role, p.hand, p.audio, p.video, p.speaking,
-  media.asideOf(p.id)?.facilitator.id, isStaff(),
+  media.asideOf(p.id)?.facilitator.id, isStaff(), state.quality.get(p.id),
   checkIns().filter((a) => a.participant.id === p.id).map((a) => `${a.id}:${a.escalated ? 1 : 0}`)]);
 
 function sortedPeople() {
@@ -302,6 +326,7 @@ function renderPeople() {
   $("admit-all").hidden = waiting.length < 2;
   $("waiting-count").hidden = waiting.length === 0;
   $("waiting-count").textContent = `(${waiting.length})`;
+  renderJumps();
   renderControls();
   media.peopleChanged();
 }
@@ -540,6 +565,26 @@ function renderTitle() {
     : urgent ? t("({count}) Urgent Group · Hearth", { count: waiting })
       : t("({count}) Group · Hearth", { count: waiting });
 }
+
+/** Staff on a phone: the links to the panels below the chat, with their counts. */
+function renderJumps() {
+  if (!isStaff()) return;
+  const counts = { "jump-alerts": deadlineAlerts().length + checkIns().length,
+    "jump-waiting": state.lobby.size, "jump-people": state.people.size };
+  for (const [id, n] of Object.entries(counts)) {
+    const link = $(id);
+    link.querySelector(".count").textContent = `(${n})`;
+    // Someone waiting, or an alert, stands out (in words too: the count).
+    link.classList.toggle("has-some", n > 0 && id !== "jump-people");
+  }
+}
+
+// A wide screen shows the facilitator's controls in a row, as they always were; a phone
+// folds them behind "Group controls" (the same width as the desktop layout's switch).
+const wideScreen = matchMedia("(min-width: 56rem)");
+function fitControls() { $("group-controls").open = wideScreen.matches; }
+wideScreen.addEventListener("change", fitControls);
+fitControls();
 
 function renderAlerts() {
   const signature = (a) => `${a.id}:${a.escalated ? 1 : 0}:${a.overdue ? 1 : 0}:${a.count ?? 1}`;
@@ -857,6 +902,7 @@ const handlers = {
     state.people = new Map((m.participants ?? []).map((p) => [p.id, p]));
     state.lobby = new Map((m.lobby ?? []).map((p) => [p.id, p]));
     state.alerts = new Map((m.alerts ?? []).map((a) => [a.id, a]));
+    state.quality = new Map(); // the server sends everyone's level after the welcome
     state.signposting = m.signposting ?? {};
     media.welcome(m);
     setRole();
@@ -903,6 +949,7 @@ const handlers = {
   "participant.left"(m) {
     const person = state.people.get(m.id);
     state.people.delete(m.id);
+    state.quality.delete(m.id);
     renderPeople();
     if (person) systemLine(t("{name} left.", { name: person.name }));
   },
@@ -920,6 +967,14 @@ const handlers = {
     announce(t("{name} is waiting to join.", { name: m.participant.name }));
   },
   "lobby.left"(m) { state.lobby.delete(m.id); renderPeople(); },
+  // The server measures the round trip: answer at once, and nothing else.
+  ping(m) { if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "pong", n: m.n })); },
+  "participant.quality"(m) {
+    for (const [id, level] of Object.entries(m.people ?? {})) {
+      if (level) state.quality.set(id, level); else state.quality.delete(id);
+    }
+    renderPeople();
+  },
   "lobby.note"(m) {
     if (isStaff()) {
       $("lobby-said").textContent = t("Sent to the waiting room: “{text}”", { text: m.text });
@@ -1028,7 +1083,9 @@ function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const ws = new WebSocket(`${scheme}://${location.host}/ws`);
   socket = ws;
-  ws.addEventListener("open", () => ws.send(JSON.stringify({ type: "hello", token: session.token })));
+  // features: this page answers pings and (for staff) shows connection quality.
+  ws.addEventListener("open", () => ws.send(JSON.stringify(
+    { type: "hello", token: session.token, features: ["ping", "quality"] })));
   ws.addEventListener("message", (event) => {
     if (ws !== socket) return;
     let message;

@@ -1,0 +1,260 @@
+"""The admin's groups page, ``/admin/rooms``: make a group (with its first invite link),
+rename it or change its audience, give it its own group agreement, archive it or open it
+again, assign facilitators, and revoke or replace invite links.
+
+Every change is a CSRF-protected form post and an audit entry (``server/auth/manage.py``),
+then a redirect to fixed words; a mistake re-shows the page with what was typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.auth import manage
+from server.http.admin_common import (
+    FORM_EXPIRED,
+    NO_SUCH_ACTION,
+    admin_page,
+    done,
+    done_words,
+    field,
+)
+from server.http.common import services
+from server.http.pages import csrf_ok, render
+from server.i18n import N_
+from server.store.db import AGREEMENT_MAX, AUDIENCES, ROOM_NAME_MAX, RoomRecord, Staff
+
+# The audiences as the page offers them (the values are the CLI's: hearth room add).
+AUDIENCE_CHOICES = {
+    "mothers": N_("Mums"),
+    "fathers_partners": N_("Dads and partners"),
+    "everyone": N_("Open to all parents"),
+}
+# Confirmations after a change (``?done=...``): fixed words, never echoed input.
+ROOM_DONE = {
+    "created": N_("The group is ready. Its invite link is below: share it with the parents "
+                  "it is for."),
+    "changed": N_("The group's name and audience are saved. A session already running "
+                  "keeps the old ones until it ends."),
+    "agreement": N_("The group agreement is saved. Its join page shows it from now on."),
+    "archived": N_("The group is archived: its invite links no longer let anyone in, and "
+                   "facilitators no longer see it."),
+    "unarchived": N_("The group is open again. Its invite links work as before."),
+    "assigned": N_("The facilitator is assigned to the group."),
+    "unassigned": N_("The facilitator is no longer assigned to the group."),
+    "rotated": N_("The old invite links no longer work. Share the new one with the group."),
+    "revoked": N_("That invite link no longer works."),
+}
+BAD_NAME = N_("Please give the group a name of up to 120 characters.")
+BAD_AUDIENCE = N_("Please choose who the group is for.")
+LONG_AGREEMENT = N_("The group agreement is too long: please keep it under 2,000 "
+                    "characters.")
+IN_USE = N_("People are in this group now. Please archive it once its session has ended: "
+            "archiving never closes a group that is running.")
+
+
+async def rooms_page(request: Request) -> Response:
+    admin = await admin_page(request)
+    if isinstance(admin, Response):
+        return admin
+    return await _rooms(request, admin)
+
+
+async def _rooms(request: Request, admin: Staff, status: int = 200,
+                 message: str | None = None, *, typed: dict[str, str] | None = None,
+                 errors: dict[str, str] | None = None, room_id: str = "") -> Response:
+    """The page. After a mistake: ``typed`` (what was typed) and ``errors`` (field name ->
+    words) belong to the group ``room_id``'s forms, or with no ``room_id`` to the form
+    that makes a group."""
+    svc = services(request)
+    everyone = await svc.store.all_staff()
+    rooms, archived = [], []
+    for record in await svc.store.rooms(include_archived=True):
+        if record.archived:
+            archived.append({"room": record})
+            continue
+        assigned = await svc.store.room_staff(record.id)
+        ids = {s.id for s in assigned}
+        live = svc.hub.room(record.id)
+        mine = record.id == room_id
+        rooms.append({
+            "room": record,
+            "live": bool(live and live.live),
+            "facilitators": assigned,
+            "assignable": [s for s in everyone if s.role == "facilitator" and s.id not in ids
+                           and not s.disabled],
+            "invites": [{"code": i.code, "link": f"{svc.settings.public_url}/join/{i.code}"}
+                        for i in await svc.store.invites_for(record.id) if not i.revoked],
+            "typed": typed if mine and typed is not None else {
+                "name": record.name, "audience": record.audience,
+                "agreement": record.agreement or ""},
+            "errors": errors if mine and errors else {},
+        })
+    create = typed if not room_id and typed is not None else {"name": "", "audience": ""}
+    return await render(
+        request, "admin_rooms.html", status=status, staff=admin, rooms=rooms,
+        archived=archived, audiences=AUDIENCE_CHOICES, create=create,
+        create_errors=errors if not room_id and errors else {},
+        name_max=ROOM_NAME_MAX, agreement_max=AGREEMENT_MAX, message=message,
+        **done_words(request, ROOM_DONE))
+
+
+async def create_room(request: Request) -> Response:
+    admin = await admin_page(request)
+    if isinstance(admin, Response):
+        return admin
+    if not await csrf_ok(request):
+        return await _rooms(request, admin, 403, FORM_EXPIRED)
+    form = await request.form()
+    typed = {"name": field(form, "name", ROOM_NAME_MAX + 80),
+             "audience": field(form, "audience", 32)}
+    errors = _details_errors(typed)
+    if errors:
+        return await _rooms(request, admin, 400, N_("The group was not made: please see "
+                            "below."), typed=typed, errors=errors)
+    svc = services(request)
+    room, _ = await manage.add_room(svc.store, admin.username, typed["name"], typed["audience"])
+    return done("/admin/rooms", "created", f"room-{room.id}")
+
+
+def _details_errors(typed: dict[str, str]) -> dict[str, str]:
+    errors = {}
+    if not 1 <= len(typed["name"].strip()) <= ROOM_NAME_MAX:
+        errors["name"] = BAD_NAME
+    if typed["audience"] not in AUDIENCES:
+        errors["audience"] = BAD_AUDIENCE
+    return errors
+
+
+async def room_action(request: Request) -> Response:
+    admin = await admin_page(request)
+    if isinstance(admin, Response):
+        return admin
+    svc = services(request)
+    if not await csrf_ok(request):
+        return await _rooms(request, admin, 403, FORM_EXPIRED)
+    room = await svc.store.room(request.path_params["room"], include_archived=True)
+    if room is None:
+        return await _rooms(request, admin, 404, N_("There is no such group."))
+    form = await request.form()
+    action = request.path_params["action"]
+    handler = _ACTIONS.get(action)
+    if handler is None:
+        return await _rooms(request, admin, 404, NO_SUCH_ACTION)
+    if room.archived and action != "unarchive":
+        return await _rooms(request, admin, 400, N_("This group is archived. Open it again "
+                                                    "first to change it."))
+    result = await handler(request, admin, room, form)
+    if isinstance(result, Response):
+        return result
+    return done("/admin/rooms", result, f"room-{room.id}")
+
+
+async def _details(request: Request, admin: Staff, room: RoomRecord, form: FormData
+                   ) -> Response | str:
+    typed = {"name": field(form, "name", ROOM_NAME_MAX + 80),
+             "audience": field(form, "audience", 32),
+             "agreement": room.agreement or ""}
+    errors = _details_errors(typed)
+    if errors:
+        return await _rooms(request, admin, 400, N_("Not saved: please see below."),
+                            typed=typed, errors=errors, room_id=room.id)
+    await manage.change_room(services(request).store, admin.username, room, typed["name"],
+                             typed["audience"])
+    return "changed"
+
+
+async def _agreement(request: Request, admin: Staff, room: RoomRecord, form: FormData
+                     ) -> Response | str:
+    # Kept as typed (newlines and all) up to a little past the limit, so the admin sees
+    # their text again and trims it; plain text, shown escaped (join.html).
+    text = field(form, "agreement", AGREEMENT_MAX + 500).replace("\r\n", "\n")
+    if len(text.strip()) > AGREEMENT_MAX:
+        return await _rooms(request, admin, 400, N_("Not saved: please see below."),
+                            typed={"name": room.name, "audience": room.audience,
+                                   "agreement": text},
+                            errors={"agreement": LONG_AGREEMENT}, room_id=room.id)
+    await manage.set_agreement(services(request).store, admin.username, room, text)
+    return "agreement"
+
+
+async def _archive(request: Request, admin: Staff, room: RoomRecord, form: FormData
+                   ) -> Response | str:
+    # Archiving is tidying up, not an emergency stop: a group is archived once its
+    # session is over. Closing a running group would cut a parent off mid-conversation,
+    # perhaps mid-disclosure, with no facilitator left to follow up; so while anyone is
+    # connected (in the group or its waiting room) it is refused in words, and the
+    # facilitator ends the session first. (To remove one person, there are the room's
+    # own tools; to stop a facilitator, disabling their account closes their
+    # connections.) Once archived, nobody gets in: the join page, /api/join and staff
+    # tokens refuse it, and a token from before is refused at hello (store.room leaves
+    # archived rooms out).
+    live = services(request).hub.room(room.id)
+    if live is not None and not live.empty:
+        return await _rooms(request, admin, 409, IN_USE)
+    await manage.set_archived(services(request).store, admin.username, room, True)
+    return "archived"
+
+
+async def _unarchive(request: Request, admin: Staff, room: RoomRecord, form: FormData
+                     ) -> Response | str:
+    await manage.set_archived(services(request).store, admin.username, room, False)
+    return "unarchived"
+
+
+async def _assign(request: Request, admin: Staff, room: RoomRecord, form: FormData
+                  ) -> Response | str:
+    svc = services(request)
+    member = await svc.store.staff_by_id(field(form, "staff", 64))
+    if member is None:
+        return await _rooms(request, admin, 400, N_("Please choose a facilitator."))
+    try:
+        await manage.assign(svc.store, admin.username, room, member)
+    except ValueError as exc:
+        return await _rooms(request, admin, 400, f"{exc}.")
+    return "assigned"
+
+
+async def _unassign(request: Request, admin: Staff, room: RoomRecord, form: FormData
+                    ) -> Response | str:
+    svc = services(request)
+    member = await svc.store.staff_by_id(field(form, "staff", 64))
+    if member is None:
+        return await _rooms(request, admin, 400, N_("Please choose a facilitator."))
+    await manage.unassign(svc.store, admin.username, room, member)
+    svc.hub.close_staff(member.id, "you are no longer a facilitator of this group",
+                        room_id=room.id)
+    return "unassigned"
+
+
+async def _rotate(request: Request, admin: Staff, room: RoomRecord, form: FormData
+                  ) -> Response | str:
+    await manage.rotate_invite(services(request).store, admin.username, room)
+    return "rotated"
+
+
+async def _revoke(request: Request, admin: Staff, room: RoomRecord, form: FormData
+                  ) -> Response | str:
+    svc = services(request)
+    invite = await svc.store.invite(field(form, "code", 128))
+    if invite is None or invite.room_id != room.id:
+        return await _rooms(request, admin, 404, N_("There is no such invite link."))
+    await manage.revoke_invite(svc.store, admin.username, invite)
+    return "revoked"
+
+
+Action = Callable[[Request, Staff, RoomRecord, FormData], Awaitable[Response | str]]
+_ACTIONS: dict[str, Action] = {"details": _details, "agreement": _agreement, "archive": _archive,
+            "unarchive": _unarchive, "assign": _assign, "unassign": _unassign,
+            "rotate": _rotate, "revoke": _revoke}
+
+routes = [
+    Route("/admin/rooms", rooms_page, methods=["GET"]),
+    Route("/admin/rooms", create_room, methods=["POST"]),
+    Route("/admin/rooms/{room}/{action}", room_action, methods=["POST"]),
+]
