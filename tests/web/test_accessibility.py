@@ -335,7 +335,10 @@ async def test_staff_pages(h: Harness, server: ServerThread, windows: OpenWindow
     await audit.check(admin, "signposting directory's JSON editor")
     await admin.page.goto("/admin/rooms")
     await audit.check(admin, "rooms")
-    await admin.page.get_by_text(W("Change the name, audience or agreement")).first.click()
+    # The summary's visible words: its message goes on with the group's name, hidden.
+    change = W('Change the name, audience or agreement<span class="visually-hidden"> of '
+               '%(name)s</span>', name="").split("<span")[0]
+    await admin.page.get_by_text(change).first.click()
     await audit.check(admin, "rooms with a group's settings open")
     new_group = admin.page.get_by_role("region", name=W("Make a new group"))
     await new_group.get_by_label(W("Group name")).fill("   ")

@@ -3,6 +3,8 @@ all in at once, and muting every parent's microphone, with a real server and Chr
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.async_api import expect
 
@@ -87,7 +89,10 @@ async def test_the_facilitator_sees_each_persons_connection_and_parents_see_none
     await fac.page.get_by_role("button", name="Let in Eve").click()
     await eve.expect("admitted")
     eve_words = fac.page.locator("#people li").filter(has_text="Eve").locator(".quality-words")
-    await expect(eve_words).to_have_text("Weak connection", timeout=12_000)
+    # Weak settles after two rounds, just when lost arrives: on a busy machine a round runs
+    # late and lost comes first (tests/signaling/test_quality.py steps through both).
+    await expect(eve_words).to_have_text(re.compile("Weak connection|Connection lost"),
+                                         timeout=12_000)
     await expect(eve_words).to_have_text("Connection lost", timeout=15_000)
     await expect(ann_row).to_contain_text("Good connection")
     # A parent never sees anyone's connection, nor is told it.
