@@ -40,6 +40,8 @@ AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 # The standard audited against: WCAG 2.0 and 2.1, levels A and AA.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SCREENS = {"phone": PHONE, "desktop": DESKTOP}
+# HEARTH_SHOTS=/tmp/a11y keeps a screenshot of every page audited, to look at.
+SHOTS = os.environ.get("HEARTH_SHOTS")
 
 _RUN_AXE = """async (tags) => {
   const results = await axe.run(document, {
@@ -140,6 +142,10 @@ class Audit:
             await page.set_viewport_size(size)
             violations: list[dict[str, Any]] = await page.evaluate(_RUN_AXE, WCAG_TAGS)
             self.audited += 1
+            if SHOTS:  # every audited page, to look at (never in the repository)
+                name = re.sub(r"\W+", "-", what).strip("-")
+                await page.screenshot(full_page=True, path=str(
+                    Path(SHOTS) / f"{self.language.lang}-{name}-{screen}.png"))
             for v in violations:
                 entry = self.found.setdefault((what, path, v["id"]), {
                     "impact": v["impact"], "help": v["help"], "screens": [], "nodes": {}})
