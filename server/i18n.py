@@ -100,6 +100,28 @@ def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
 _ = gettext
 
 
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A message marked with ``N_`` and the values of its ``%(name)s`` placeholders, kept
+    as they are until shown: ``tr()`` in a template translates the message, then fills it
+    in (a field's problem that names a limit, set in Python, shown in the page's language)."""
+
+    message: str
+    params: Mapping[str, Any]
+
+
+# What a page may show in words: a message, or one with its placeholders' values.
+Words = str | Phrase
+
+
+def tr(value: Words) -> str:
+    """Templates' ``tr()``: a message held in a variable, translated. A plain message is
+    never %-formatted (so a "%" in it is shown as it is); a ``Phrase`` is filled in."""
+    if isinstance(value, Phrase):
+        return gettext(value.message) % dict(value.params)
+    return gettext(value)
+
+
 def _accepted(header: str) -> list[str]:
     """Accept-Language's language tags, most wanted first ("ur-PK;q=0.9" -> "ur-PK")."""
     weighted = []

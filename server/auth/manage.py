@@ -20,7 +20,7 @@ from server.auth.passwords import hash_password_async
 from server.store.db import ROLES, Invite, RoomRecord, Staff, Store
 
 if TYPE_CHECKING:
-    from server.safeguarding.directory import DirectoryData, DirectoryStore
+    from server.safeguarding.directory import Directory, DirectoryData, DirectoryStore
 
 # A username: what people type at the login form, so no spaces; letters of any script
 # (stored lower-cased, as StaffRow says), digits, dot, dash and underscore.
@@ -160,13 +160,18 @@ async def change_room(store: Store, actor: str, room: RoomRecord, name: str,
 
 
 async def set_agreement(store: Store, actor: str, room: RoomRecord,
-                        agreement: str | None) -> None:
-    """The group's own agreement, or None (or blank) for the default one. Its text is not
-    audited, only its length: it is on the join page for anyone to read anyway."""
-    await store.set_room_agreement(room.id, agreement)
-    text = (agreement or "").strip()
+                        agreement: str | None) -> bool:
+    """The group's own agreement, or None (or blank) for the default one; False if it
+    is the one the group has already (nothing written, nothing audited). ValueError past
+    ``AGREEMENT_MAX``. Its text is not audited, only its length: it is on the join page
+    for anyone to read anyway."""
+    text = (agreement or "").replace("\r\n", "\n").strip()
+    if text == (room.agreement or ""):
+        return False
+    await store.set_room_agreement(room.id, text or None)
     await store.safeguarding.audit(actor, "room.agreement", room_id=room.id,
                                    detail={"chars": len(text), "default": not text})
+    return True
 
 
 async def set_archived(store: Store, actor: str, room: RoomRecord, archived: bool) -> bool:
@@ -182,7 +187,7 @@ async def set_archived(store: Store, actor: str, room: RoomRecord, archived: boo
 
 
 async def save_directory(directories: DirectoryStore, actor: str,
-                         data: DirectoryData) -> None:
-    """Replace the signposting directory; the save and its audit entry
-    (``directory.changed``) are one transaction (``SafeguardingRecords.save_directory``)."""
-    await directories.replace(data, actor, datetime.now(UTC))
+                         data: DirectoryData) -> Directory:
+    """Replace the signposting directory, and return it as saved; the save and its audit
+    entry (``directory.changed``) are one transaction (``SafeguardingRecords.save_directory``)."""
+    return await directories.replace(data, actor, datetime.now(UTC))

@@ -17,10 +17,8 @@ from server.auth import manage
 from server.http import admin_directory, admin_rooms, admin_staff
 from server.http.account import api_staff
 from server.http.common import current_staff, error, origin_allowed, services
-from server.safeguarding.directory import InvalidDirectory, parse
+from server.safeguarding.directory import MAX_BYTES, InvalidDirectory, parse
 from server.store.db import Staff
-
-MAX_DIRECTORY = 100_000
 
 
 async def _admin(request: Request) -> Staff | Response:
@@ -47,15 +45,15 @@ async def put_directory(request: Request) -> Response:
     if isinstance(admin, Response):
         return admin
     raw = await request.body()
-    if len(raw) > MAX_DIRECTORY:
-        return error(413, "bad_request", "the directory is too large")
+    if len(raw) > MAX_BYTES:  # parse's own limit, answered before the body is decoded
+        return error(413, "bad_request", f"the directory is too large: at most {MAX_BYTES} "
+                     "bytes of JSON")
     try:
         data = parse(raw)
     except InvalidDirectory as exc:
         return error(400, "bad_request", str(exc)[:300])
-    directories = services(request).directory_store
-    await manage.save_directory(directories, admin.username, data)
-    saved = await directories.current()
+    saved = await manage.save_directory(services(request).directory_store, admin.username,
+                                        data)
     return JSONResponse(msgspec.to_builtins(saved.data))
 
 

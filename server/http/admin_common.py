@@ -1,4 +1,5 @@
-"""What the admin pages share: the gate, a form's fields, the redirect after a change."""
+"""What the admin pages share: the gate, a form's fields, assigning a facilitator to a
+group (from either page), the redirect after a change."""
 
 from __future__ import annotations
 
@@ -6,12 +7,18 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from server.auth import manage
+from server.http.common import services
 from server.http.pages import staff_in_role
 from server.i18n import N_
-from server.store.db import Staff
+from server.store.db import RoomRecord, Staff
 
 FORM_EXPIRED = N_("That form had expired. Please try again.")
 NO_SUCH_ACTION = N_("There is no such action.")
+ONLY_FACILITATORS = N_("Only facilitators are assigned to groups: a safeguarding lead or an "
+                       "admin may enter every group already.")
+# Why a facilitator's connections to a group are closed (logged, never shown as typed).
+UNASSIGNED_REASON = "you are no longer a facilitator of this group"
 
 
 async def admin_page(request: Request) -> Staff | Response:
@@ -39,3 +46,19 @@ def done(path: str, what: str, anchor: str = "") -> Response:
     (never anything typed) and scrolls to ``anchor``."""
     return RedirectResponse(f"{path}?done={what}{'#' + anchor if anchor else ''}",
                             status_code=303)
+
+
+async def set_assigned(request: Request, admin: Staff, room: RoomRecord, member: Staff,
+                       assigned: bool) -> str | None:
+    """Assign ``member`` to ``room``, or take them off it and close their connections to
+    it on this node at once. None when done; else the fixed words saying why not (only
+    facilitators are assigned), never anything typed."""
+    svc = services(request)
+    if not assigned:
+        await manage.unassign(svc.store, admin.username, room, member)
+        svc.hub.close_staff(member.id, UNASSIGNED_REASON, room_id=room.id)
+        return None
+    if member.role != "facilitator":
+        return ONLY_FACILITATORS
+    await manage.assign(svc.store, admin.username, room, member)
+    return None

@@ -1,9 +1,10 @@
 """The admin's groups page, ``/admin/rooms``: make a group (with its first invite link),
-rename it or change its audience, give it its own group agreement, archive it or open it
-again, assign facilitators, and revoke or replace invite links.
+change its name, audience and own group agreement (one form: whatever changed is saved),
+archive it or open it again, assign facilitators, and revoke or replace invite links.
 
 Every change is a CSRF-protected form post and an audit entry (``server/auth/manage.py``),
-then a redirect to fixed words; a mistake re-shows the page with what was typed.
+then a redirect to fixed words; a mistake, or a form that had expired, re-shows the page
+with what was typed.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from server.http.admin_common import (
     done,
     done_words,
     field,
+    set_assigned,
 )
 from server.http.common import services
 from server.http.pages import csrf_ok, render
-from server.i18n import N_
-from server.store.db import AGREEMENT_MAX, AUDIENCES, ROOM_NAME_MAX, RoomRecord, Staff
+from server.i18n import N_, Phrase, Words
+from server.store.db import AGREEMENT_MAX, ROOM_NAME_MAX, RoomRecord, Staff, room_problems
 
 # The audiences as the page offers them (the values are the CLI's: hearth room add).
 AUDIENCE_CHOICES = {
@@ -42,6 +44,9 @@ ROOM_DONE = {
     "changed": N_("The group's name and audience are saved. A session already running "
                   "keeps the old ones until it ends."),
     "agreement": N_("The group agreement is saved. Its join page shows it from now on."),
+    "details": N_("The group's name, audience and agreement are saved. A session already "
+                  "running keeps its old name and audience until it ends."),
+    "unchanged": N_("Nothing had changed, so there was nothing to save."),
     "archived": N_("The group is archived: its invite links no longer let anyone in, and "
                    "facilitators no longer see it."),
     "unarchived": N_("The group is open again. Its invite links work as before."),
@@ -50,10 +55,15 @@ ROOM_DONE = {
     "rotated": N_("The old invite links no longer work. Share the new one with the group."),
     "revoked": N_("That invite link no longer works."),
 }
-BAD_NAME = N_("Please give the group a name of up to 120 characters.")
+BAD_NAME = N_("Please give the group a name of up to %(max)s characters.")
 BAD_AUDIENCE = N_("Please choose who the group is for.")
-LONG_AGREEMENT = N_("The group agreement is too long: please keep it under 2,000 "
-                    "characters.")
+LONG_AGREEMENT = N_("The group agreement is too long: please keep it to %(max)s characters "
+                    "or fewer.")
+# The words for each field the store refuses (``room_problems``).
+DETAILS_PROBLEMS: dict[str, Words] = {"name": Phrase(BAD_NAME, {"max": ROOM_NAME_MAX}),
+                                       "audience": BAD_AUDIENCE,
+                                       "agreement": Phrase(LONG_AGREEMENT, {"max": AGREEMENT_MAX})}
+NOT_SAVED = N_("Not saved: please see below.")
 IN_USE = N_("People are in this group now. Please archive it once its session has ended: "
             "archiving never closes a group that is running.")
 
@@ -67,7 +77,7 @@ async def rooms_page(request: Request) -> Response:
 
 async def _rooms(request: Request, admin: Staff, status: int = 200,
                  message: str | None = None, *, typed: dict[str, str] | None = None,
-                 errors: dict[str, str] | None = None, room_id: str = "") -> Response:
+                 errors: dict[str, Words] | None = None, room_id: str = "") -> Response:
     """The page. After a mistake: ``typed`` (what was typed) and ``errors`` (field name ->
     words) belong to the group ``room_id``'s forms, or with no ``room_id`` to the form
     that makes a group."""
@@ -81,7 +91,7 @@ async def _rooms(request: Request, admin: Staff, status: int = 200,
         assigned = await svc.store.room_staff(record.id)
         ids = {s.id for s in assigned}
         live = svc.hub.room(record.id)
-        mine = record.id == room_id
+        mine = record.id == room_id and typed is not None
         rooms.append({
             "room": record,
             "live": bool(live and live.live),
@@ -94,6 +104,7 @@ async def _rooms(request: Request, admin: Staff, status: int = 200,
                 "name": record.name, "audience": record.audience,
                 "agreement": record.agreement or ""},
             "errors": errors if mine and errors else {},
+            "open": mine,  # its settings shown open, as they were typed
         })
     create = typed if not room_id and typed is not None else {"name": "", "audience": ""}
     return await render(
@@ -108,11 +119,11 @@ async def create_room(request: Request) -> Response:
     admin = await admin_page(request)
     if isinstance(admin, Response):
         return admin
-    if not await csrf_ok(request):
-        return await _rooms(request, admin, 403, FORM_EXPIRED)
     form = await request.form()
     typed = {"name": field(form, "name", ROOM_NAME_MAX + 80),
              "audience": field(form, "audience", 32)}
+    if not await csrf_ok(request):
+        return await _rooms(request, admin, 403, FORM_EXPIRED, typed=typed)
     errors = _details_errors(typed)
     if errors:
         return await _rooms(request, admin, 400, N_("The group was not made: please see "
@@ -122,13 +133,20 @@ async def create_room(request: Request) -> Response:
     return done("/admin/rooms", "created", f"room-{room.id}")
 
 
-def _details_errors(typed: dict[str, str]) -> dict[str, str]:
-    errors = {}
-    if not 1 <= len(typed["name"].strip()) <= ROOM_NAME_MAX:
-        errors["name"] = BAD_NAME
-    if typed["audience"] not in AUDIENCES:
-        errors["audience"] = BAD_AUDIENCE
-    return errors
+def _details_errors(typed: dict[str, str]) -> dict[str, Words]:
+    """The page's words for each of ``typed``'s fields the store would refuse."""
+    found = room_problems(name=typed["name"], audience=typed["audience"],
+                          agreement=typed.get("agreement"))
+    return {name: DETAILS_PROBLEMS[name] for name in found}
+
+
+def _typed_details(form: FormData) -> dict[str, str]:
+    """A group's settings form as typed. The agreement is kept (newlines and all) up to a
+    little past its limit, so the admin sees their text again and trims it; plain text,
+    shown escaped (join.html)."""
+    return {"name": field(form, "name", ROOM_NAME_MAX + 80),
+            "audience": field(form, "audience", 32),
+            "agreement": field(form, "agreement", AGREEMENT_MAX + 500).replace("\r\n", "\n")}
 
 
 async def room_action(request: Request) -> Response:
@@ -136,16 +154,20 @@ async def room_action(request: Request) -> Response:
     if isinstance(admin, Response):
         return admin
     svc = services(request)
-    if not await csrf_ok(request):
-        return await _rooms(request, admin, 403, FORM_EXPIRED)
+    form = await request.form()
     room = await svc.store.room(request.path_params["room"], include_archived=True)
     if room is None:
         return await _rooms(request, admin, 404, N_("There is no such group."))
-    form = await request.form()
     action = request.path_params["action"]
     handler = _ACTIONS.get(action)
     if handler is None:
         return await _rooms(request, admin, 404, NO_SUCH_ACTION)
+    if not await csrf_ok(request):
+        # What was typed into the group's settings comes back, to press Save again.
+        if action == "details" and not room.archived:
+            return await _rooms(request, admin, 403, FORM_EXPIRED,
+                                typed=_typed_details(form), room_id=room.id)
+        return await _rooms(request, admin, 403, FORM_EXPIRED)
     if room.archived and action != "unarchive":
         return await _rooms(request, admin, 400, N_("This group is archived. Open it again "
                                                     "first to change it."))
@@ -157,30 +179,20 @@ async def room_action(request: Request) -> Response:
 
 async def _details(request: Request, admin: Staff, room: RoomRecord, form: FormData
                    ) -> Response | str:
-    typed = {"name": field(form, "name", ROOM_NAME_MAX + 80),
-             "audience": field(form, "audience", 32),
-             "agreement": room.agreement or ""}
+    """The group's settings, one form: nothing is saved unless all of it is right, then
+    whatever changed is saved (and audited) and nothing else."""
+    typed = _typed_details(form)
     errors = _details_errors(typed)
     if errors:
-        return await _rooms(request, admin, 400, N_("Not saved: please see below."),
-                            typed=typed, errors=errors, room_id=room.id)
-    await manage.change_room(services(request).store, admin.username, room, typed["name"],
-                             typed["audience"])
-    return "changed"
-
-
-async def _agreement(request: Request, admin: Staff, room: RoomRecord, form: FormData
-                     ) -> Response | str:
-    # Kept as typed (newlines and all) up to a little past the limit, so the admin sees
-    # their text again and trims it; plain text, shown escaped (join.html).
-    text = field(form, "agreement", AGREEMENT_MAX + 500).replace("\r\n", "\n")
-    if len(text.strip()) > AGREEMENT_MAX:
-        return await _rooms(request, admin, 400, N_("Not saved: please see below."),
-                            typed={"name": room.name, "audience": room.audience,
-                                   "agreement": text},
-                            errors={"agreement": LONG_AGREEMENT}, room_id=room.id)
-    await manage.set_agreement(services(request).store, admin.username, room, text)
-    return "agreement"
+        return await _rooms(request, admin, 400, NOT_SAVED, typed=typed, errors=errors,
+                            room_id=room.id)
+    store = services(request).store
+    renamed = await manage.change_room(store, admin.username, room, typed["name"],
+                                       typed["audience"])
+    agreed = await manage.set_agreement(store, admin.username, room, typed["agreement"])
+    if renamed and agreed:
+        return "details"
+    return "changed" if renamed else "agreement" if agreed else "unchanged"
 
 
 async def _archive(request: Request, admin: Staff, room: RoomRecord, form: FormData
@@ -209,27 +221,23 @@ async def _unarchive(request: Request, admin: Staff, room: RoomRecord, form: For
 
 async def _assign(request: Request, admin: Staff, room: RoomRecord, form: FormData
                   ) -> Response | str:
-    svc = services(request)
-    member = await svc.store.staff_by_id(field(form, "staff", 64))
-    if member is None:
-        return await _rooms(request, admin, 400, N_("Please choose a facilitator."))
-    try:
-        await manage.assign(svc.store, admin.username, room, member)
-    except ValueError as exc:
-        return await _rooms(request, admin, 400, f"{exc}.")
-    return "assigned"
+    return await _assignment(request, admin, room, form, True)
 
 
 async def _unassign(request: Request, admin: Staff, room: RoomRecord, form: FormData
                     ) -> Response | str:
-    svc = services(request)
-    member = await svc.store.staff_by_id(field(form, "staff", 64))
+    return await _assignment(request, admin, room, form, False)
+
+
+async def _assignment(request: Request, admin: Staff, room: RoomRecord, form: FormData,
+                      assigned: bool) -> Response | str:
+    member = await services(request).store.staff_by_id(field(form, "staff", 64))
     if member is None:
         return await _rooms(request, admin, 400, N_("Please choose a facilitator."))
-    await manage.unassign(svc.store, admin.username, room, member)
-    svc.hub.close_staff(member.id, "you are no longer a facilitator of this group",
-                        room_id=room.id)
-    return "unassigned"
+    refused = await set_assigned(request, admin, room, member, assigned)
+    if refused:
+        return await _rooms(request, admin, 400, refused)
+    return "assigned" if assigned else "unassigned"
 
 
 async def _rotate(request: Request, admin: Staff, room: RoomRecord, form: FormData
@@ -249,9 +257,9 @@ async def _revoke(request: Request, admin: Staff, room: RoomRecord, form: FormDa
 
 
 Action = Callable[[Request, Staff, RoomRecord, FormData], Awaitable[Response | str]]
-_ACTIONS: dict[str, Action] = {"details": _details, "agreement": _agreement, "archive": _archive,
-            "unarchive": _unarchive, "assign": _assign, "unassign": _unassign,
-            "rotate": _rotate, "revoke": _revoke}
+_ACTIONS: dict[str, Action] = {"details": _details, "archive": _archive,
+                               "unarchive": _unarchive, "assign": _assign,
+                               "unassign": _unassign, "rotate": _rotate, "revoke": _revoke}
 
 routes = [
     Route("/admin/rooms", rooms_page, methods=["GET"]),

@@ -22,6 +22,7 @@ from server.http.admin_common import (
     done,
     done_words,
     field,
+    set_assigned,
 )
 from server.http.common import services
 from server.http.pages import csrf_ok, render
@@ -84,11 +85,11 @@ async def create_account(request: Request) -> Response:
     admin = await admin_page(request)
     if isinstance(admin, Response):
         return admin
-    if not await csrf_ok(request):
-        return await _staff_accounts(request, admin, 403, FORM_EXPIRED)
     form = await request.form()
     typed = {"username": field(form, "username", 100).strip(),
              "role": field(form, "role", 32)}
+    if not await csrf_ok(request):
+        return await _staff_accounts(request, admin, 403, FORM_EXPIRED, typed=typed)
     errors = {}
     if manage.username_problem(typed["username"]):
         errors["username"] = BAD_USERNAME
@@ -153,18 +154,10 @@ async def staff_action(request: Request) -> Response:
         room = await svc.store.room(field(form, "room", 64))
         if room is None:
             return await _staff_accounts(request, admin, 400, N_("Please choose a group."))
-        if action == "unassign":
-            await manage.unassign(svc.store, admin.username, room, member)
-            svc.hub.close_staff(member.id, "you are no longer a facilitator of this group",
-                                room_id=room.id)
-            return done("/admin/staff", "unassigned", anchor)
-        try:
-            await manage.assign(svc.store, admin.username, room, member)
-        except ValueError:
-            return await _staff_accounts(request, admin, 400, N_(
-                "Only facilitators are assigned to groups: a safeguarding lead or an admin "
-                "may enter every group already."))
-        return done("/admin/staff", "assigned", anchor)
+        refused = await set_assigned(request, admin, room, member, action == "assign")
+        if refused:
+            return await _staff_accounts(request, admin, 400, refused)
+        return done("/admin/staff", f"{action}ed", anchor)
     return await _staff_accounts(request, admin, 404, NO_SUCH_ACTION)
 
 

@@ -14,11 +14,18 @@ import json
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.safeguarding.directory import MAX_BYTES
+
 # Every form and JSON body Hearth takes is small (a login, a note on an escalation);
-# the directory an admin edits is the one large document (server/http/admin.py caps
-# it at 100 kB of JSON, which a form post may nearly double in escaping).
+# the directory an admin edits is the one large document, whose limit is its own
+# (``directory.MAX_BYTES`` of JSON, refused in words by ``directory.parse``). These let
+# through any directory within it, so that it is the one refusing: as sent to the API,
+# and as a form post, where escaping may triple it (%XX for each byte of Urdu) and the
+# entries' form adds its fields' names.
 DEFAULT_LIMIT = 32 * 1024
-LIMITS = {"/api/directory": 256 * 1024, "/admin/directory": 256 * 1024}
+DIRECTORY_FORM_LIMIT = 3 * MAX_BYTES + 64 * 1024
+LIMITS = {"/api/directory": MAX_BYTES + 1024, "/admin/directory": DIRECTORY_FORM_LIMIT,
+          "/admin/directory/entries": DIRECTORY_FORM_LIMIT}
 
 _TOO_LARGE = json.dumps({"error": {"code": "bad_request",
                                    "message": "request body too large"}}).encode()

@@ -58,11 +58,12 @@ templates.env.add_extension("jinja2.ext.i18n")
 # {% trans %} blocks lose their line breaks and indentation, as the extractor reads them.
 templates.env.policies["ext.i18n.trimmed"] = True
 # tr(value): a message held in a variable (marked with N_ where it is written). Unlike _(),
-# never %-formatted, so a message with a "%" in it is shown as it is.
+# never %-formatted, so a message with a "%" in it is shown as it is; an i18n.Phrase (a
+# message with its placeholders' values) is translated, then filled in.
 templates.env.globals["role_words"] = {"facilitator": N_("facilitator"),
                                        "safeguarding_lead": N_("safeguarding lead"),
                                        "admin": N_("admin")}
-templates.env.globals["tr"] = i18n.gettext
+templates.env.globals["tr"] = i18n.tr
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     i18n.gettext,
     lambda one, many, n: i18n.translations(i18n.current().code).ungettext(one, many, n),

@@ -28,6 +28,7 @@ from playwright.async_api import (
     async_playwright,
     expect,
 )
+from playwright.async_api import Error as PlaywrightError
 
 from server import i18n
 from server.auth.passwords import hash_password
@@ -175,5 +176,17 @@ def words(lang: str, text: str, **params: str) -> str:
 
 
 async def page_words(page: Page, text: str, **params: str) -> str:
-    """``text`` in the language of the page now open."""
-    return words(await page.evaluate("document.documentElement.lang"), text, **params)
+    """``text`` in the language of the page now open. Asked just after a click that submits
+    a form, the page may be between documents (no document element yet): wait for the next
+    one rather than fail."""
+    lang = None
+    for _ in range(100):
+        try:
+            lang = await page.evaluate("document.documentElement?.lang")
+        except PlaywrightError:  # the context was destroyed by the navigation
+            lang = None
+        if lang:
+            break
+        await page.wait_for_timeout(50)
+    assert lang, "the page has no <html lang>"
+    return words(lang, text, **params)

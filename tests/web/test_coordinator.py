@@ -53,15 +53,25 @@ async def test_an_admin_runs_a_group_from_making_it_to_archiving_it(
     card = page.get_by_role("listitem").filter(
         has=page.get_by_role("heading", name=group, exact=True))
 
-    # Its own agreement.
+    # Its own agreement, and open to every parent: one form, one Save, both kept.
     await card.get_by_text(await W("Change the name, audience or agreement")).click()
     await card.get_by_label(await W("Group agreement")).fill(
         "We listen more than we advise.\n- Phones on silent, please.\n"
         "If you're worried about your safety, tell the facilitator.")
-    await card.get_by_role("button", name=await W("Save the group agreement")).click()
+    await card.get_by_label(await W("Who it is for")).select_option(
+        label=await W("Open to all parents"))
+    await expect(card.get_by_label(await W("Group agreement"))).to_have_accessible_description(
+        re.compile(re.escape(await W(
+            "It appears exactly as you write it in every language of the page, so write it "
+            "in the words the group uses. Hearth's own points about safety always follow "
+            "it, in the page's language: that in an emergency they call 999, and that we "
+            "may ask our safeguarding lead to help."))))
+    await card.get_by_role("button", name=re.compile(await W("Save changes"))).click()
     await expect(page.locator("main .notice.ok")).to_contain_text(
-        await W("The group agreement is saved."))
+        await W("The group's name, audience and agreement are saved."))
     await shot(page, "admin-rooms-agreement-phone")
+    record = next(r for r in await h.store.rooms() if r.name == group)
+    assert record.audience == "everyone" and record.agreement is not None
 
     # Copy its invite link. (Found by its words, then held by its place: its words change.)
     await expect(card.get_by_role("button", name=re.compile(await W("Copy link")))).to_be_visible()
@@ -73,13 +83,17 @@ async def test_an_admin_runs_a_group_from_making_it_to_archiving_it(
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/join/[\w-]+", link), link
     assert link in await card.locator("code.invite-link").inner_text()
 
-    # A parent opening the link reads the group's own agreement.
+    # A parent opening the link reads the group's own agreement, then Hearth's points
+    # about safety, which no group's agreement takes away.
     parent = await tabs(viewport=PHONE)
     await parent.page.goto(link)
     agreement = parent.page.get_by_role("region", name="Our group agreement")
     await expect(agreement.get_by_role("listitem")).to_have_text([
         "We listen more than we advise.", "Phones on silent, please.",
-        "If you're worried about your safety, tell the facilitator."])
+        "If you're worried about your safety, tell the facilitator.",
+        "If we're worried about your safety or a child's, your facilitator will check in "
+        "with you privately and may ask our safeguarding lead to help get you support.",
+        "In an emergency, call 999. You can leave at any time with the Quick exit button."])
 
     # A new facilitator's account, assigned to the group from its card, then made a lead.
     await page.get_by_role("link", name=await W("Staff accounts")).click()
@@ -135,8 +149,10 @@ async def test_an_admin_fixes_a_phone_number_the_directory_refused(
         await entry.locator("summary").click()
         phone = entry.get_by_label(await W("Number to call"))
         await phone.fill("116 CALL")
+        # Words are looked up before a click: the page they are read from is then going away.
+        not_saved = await W("Not saved")
         await page.get_by_role("button", name=await W("Save the directory")).first.click()
-        await expect(page.get_by_role("alert")).to_contain_text(await W("Not saved"))
+        await expect(page.get_by_role("alert")).to_contain_text(not_saved)
         # The mistake is next to the field, in words, and what was typed is still there.
         entry = page.locator("details.entry").filter(has_text="Samaritans")
         phone = entry.get_by_label(await W("Number to call"))
@@ -147,8 +163,9 @@ async def test_an_admin_fixes_a_phone_number_the_directory_refused(
         await expect(entry.locator(".field-error")).to_be_visible()
         await shot(page, "admin-directory-error")
         await phone.fill("116 123")
+        saved_words = await W("Saved.")
         await page.get_by_role("button", name=await W("Save the directory")).first.click()
-        await expect(page.locator("main .notice.ok")).to_contain_text(await W("Saved."))
+        await expect(page.locator("main .notice.ok")).to_contain_text(saved_words)
         saved = await page.evaluate("fetch('/api/directory').then(r => r.json())")
         samaritans = next(r for r in saved["resources"] if r["id"] == "samaritans")
         assert samaritans["tel"] == "116123"
