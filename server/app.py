@@ -20,6 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server import i18n
 from server.auth.ratelimit import KeyedLimiter
 from server.auth.tokens import Signer
+from server.cluster.node import ClusterPlacement, open_redis
+from server.cluster.placement import LocalPlacement, Placement
 from server.http import account, admin, api, lead, pages, static
 from server.http.common import prefixed
 from server.http.limits import BodyLimit
@@ -41,11 +43,16 @@ log = logging.getLogger("hearth.app")
 
 # Pages load only Hearth's own scripts and styles, cannot be framed, and send
 # no Referer (a join link in a Referer would leak the invite code).
+def content_security_policy(connect_sources: tuple[str, ...] = ("'self'",)) -> bytes:
+    """The pages' CSP. ``connect_sources``: where scripts may connect; besides the page's
+    own origin, the nodes' WebSockets in cluster mode (``Settings.connect_sources``)."""
+    return (b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            b"connect-src " + " ".join(connect_sources).encode() + b"; media-src 'self' blob:; "
+            b"frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+
 SECURITY_HEADERS = [
-    (b"content-security-policy",
-     b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-     b"connect-src 'self'; media-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; "
-     b"form-action 'self'"),
+    (b"content-security-policy", content_security_policy()),
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -60,9 +67,13 @@ HSTS = (b"strict-transport-security", b"max-age=31536000")
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp, *, https: bool = False) -> None:
+    def __init__(self, app: ASGIApp, *, https: bool = False,
+                 connect_sources: tuple[str, ...] = ("'self'",)) -> None:
         self.app = app
-        self.headers = [*SECURITY_HEADERS, HSTS] if https else SECURITY_HEADERS
+        headers = [(name, content_security_policy(connect_sources))
+                   if name == b"content-security-policy" else (name, value)
+                   for name, value in SECURITY_HEADERS]
+        self.headers = [*headers, HSTS] if https else headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -96,6 +107,26 @@ def _sweeper_holder(settings: Settings) -> str:
     """This machine and data folder (hashed: a path can outgrow the lease's column)."""
     folder = hashlib.sha256(str(settings.data_dir.resolve()).encode()).hexdigest()[:12]
     return f"{socket.gethostname()[:100]}:{folder}"
+
+
+def _placement(settings: Settings, hub: Hub) -> Placement:
+    """Where rooms run (server/cluster/): across the nodes sharing Redis when it is
+    configured, else all here."""
+    if not settings.clustered:
+        return LocalPlacement()
+    assert settings.redis_url is not None
+    if settings.node_ws_url is None and settings.public_base_url is not None:
+        log.warning("HEARTH_NODE_WS_URL is not set, so this node's WebSocket is taken to be "
+                    "at the public URL (%s); nodes behind one proxy must each set their own",
+                    settings.own_ws_url)
+    log.info("placement across nodes", extra={"node": settings.node_id,
+                                              "ws_url": settings.own_ws_url})
+    return ClusterPlacement(
+        open_redis(settings.redis_url), node_id=settings.node_id, ws_url=settings.own_ws_url,
+        max_rooms=settings.node_max_rooms, lease_ttl=settings.lease_ttl,
+        beat_every=settings.node_beat_every,
+        load=lambda: (hub.room_count, hub.connection_count),
+        is_live=hub.has_room, evict=hub.evict)
 
 
 class _WebSocketApp:
@@ -138,7 +169,9 @@ def create_app(settings: Settings) -> Starlette:
         metrics.journal_age.set_function(safeguarding.journal_age)
         directory_store = DirectoryStore(store.safeguarding)
         hub = Hub(store, settings, directory_store, safeguarding, default_assessor(), metrics)
+        hub.placement = placement = _placement(settings, hub)
         hub.start()
+        placement.start()
         # The holder is this machine and data folder, which the journal's lock gives to
         # one process at a time: a restarted process takes its own lease back at once.
         sweeper = Sweeper(store.safeguarding, safeguarding, hub.staff_present,
@@ -168,6 +201,8 @@ def create_app(settings: Settings) -> Starlette:
             retention.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await retention
+            # First: this node's rooms are free for other nodes from now on.
+            await placement.aclose()
             await sweeper.aclose()
             await endpoint.aclose()
             await hub.aclose()
@@ -195,7 +230,8 @@ def create_app(settings: Settings) -> Starlette:
         # stream stays unbuffered), and WebSockets pass straight through. Level 6, not 9:
         # pages are compressed per request on the event loop, and 9 saves under 1 % on
         # them (the room page: 3,017 bytes against 3,019) for up to twice the CPU.
-        middleware=[Middleware(SecurityHeaders, https=settings.secure_cookies),
+        middleware=[Middleware(SecurityHeaders, https=settings.secure_cookies,
+                               connect_sources=settings.connect_sources),
                     Middleware(i18n.LanguageMiddleware,
                                cookie=prefixed(i18n.COOKIE, settings.secure_cookies)),
                     Middleware(GZipMiddleware, minimum_size=static.MIN_COMPRESS,

@@ -1,5 +1,6 @@
 """The command line of PROTOCOL.md: ``serve``, ``staff add|disable|enable|reset-password|
-reset-2fa``, ``room add|assign|unassign``, ``invite rotate|revoke``, ``audit verify|adopt``.
+reset-2fa``, ``room add|assign|unassign``, ``invite rotate|revoke``, ``audit verify|adopt``,
+``node list|drain|resume``.
 
 Every command works on a fresh folder (it makes the data folder), and anything the
 operator must fix (an unwritable folder, a short secret key, a database that cannot
@@ -249,6 +250,46 @@ async def _audit_adopt(settings: Settings) -> tuple[bool, str]:
     return True, f"signed {len(plan.entries)} audit entries written before the audit key"
 
 
+async def _node(settings: Settings, action: str, node_id: str | None) -> str:
+    """The nodes sharing Redis (server/cluster/): list them, or mark one draining (new
+    rooms go elsewhere; its sessions finish where they are) or not."""
+    from redis.exceptions import RedisError
+
+    from server.cluster.node import open_redis
+    from server.cluster.nodes import NodeRegistry
+
+    if not settings.clustered or settings.redis_url is None:
+        raise CommandError("HEARTH_REDIS_URL is not set: one process runs every room, "
+                           "and there are no nodes to list or drain")
+    redis = open_redis(settings.redis_url)
+    try:
+        registry = NodeRegistry(redis, settings.node_beat_every)
+        if action == "list":
+            nodes = await registry.alive()
+            if not nodes:
+                return "no node is running"
+            width = max(len(n.id) for n in nodes)
+            lines = [f"{'node':<{width}}  rooms  connections   cpu  state     ws_url"]
+            for n in nodes:
+                limit = f"{n.rooms}/{n.max_rooms}" if n.max_rooms else str(n.rooms)
+                state = "draining" if n.draining else ("full" if n.full else "ready")
+                lines.append(f"{n.id:<{width}}  {limit:>5}  {n.connections:>11}  "
+                             f"{n.cpu:>4.2f}  {state:<8}  {n.ws_url}")
+            return "\n".join(lines)
+        assert node_id is not None
+        alive = await registry.set_draining(node_id, action == "drain")
+        if action == "drain":
+            return (f"{node_id} is draining: new rooms go to other nodes, its sessions "
+                    "finish where they are" if alive else
+                    f"{node_id} is not running now; it will start draining if it comes back "
+                    "within a day")
+        return f"{node_id} takes new rooms again" + ("" if alive else " (not running now)")
+    except (RedisError, OSError) as exc:
+        raise CommandError(f"Redis (HEARTH_REDIS_URL) could not be used: {exc}") from None
+    finally:
+        await redis.aclose()
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="hearth", description="Hearth peer-support groups")
     commands = top.add_subparsers(dest="command")
@@ -296,6 +337,14 @@ def parser() -> argparse.ArgumentParser:
                                     "names the first bad entry")
     audit.add_parser("adopt", help="sign, once, the entries written before the audit key "
                                    "(after an upgrade with HEARTH_AUDIT_KEY set)")
+
+    node = commands.add_parser("node", help="the nodes sharing Redis").add_subparsers(
+        dest="action", required=True)
+    node.add_parser("list", help="the live nodes: rooms, connections, CPU, draining")
+    node.add_parser("drain", help="send new rooms to other nodes; sessions here finish"
+                    ).add_argument("node", help="the node's id, as node list shows it")
+    node.add_parser("resume", help="let a drained node take new rooms again"
+                    ).add_argument("node", help="the node's id")
 
     risk = commands.add_parser("risk", help="the risk screen's model").add_subparsers(
         dest="action", required=True)
@@ -362,6 +411,9 @@ def _dispatch(args: argparse.Namespace) -> None:
             print(f"{code}: {messages} messages, {missing} still to translate")
         return
     settings = from_env()
+    if args.command == "node":  # Redis only: no data folder or database needed
+        print(asyncio.run(_node(settings, args.action, getattr(args, "node", None))))
+        return
     settings.prepare_storage()
     if args.command == "staff" and args.action == "add":
         password = _password_from_user()

@@ -381,6 +381,8 @@ class Error(ServerMessage, tag="error", frozen=True, omit_defaults=True):
     code: str
     message: str
     ref: str | None = None
+    # With code "moved": the WebSocket URL of the node that runs the room now.
+    ws_url: str | None = None
 
 
 class Waiting(ServerMessage, tag="waiting", frozen=True):

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
+import secrets
+import socket
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -160,6 +163,27 @@ class Settings:
     # The sweeper's lease: another process takes over this long after the holder dies.
     sweep_lease_ttl: float = 10.0
 
+    # Placement across nodes (server/cluster/), on when redis_url is set. This node's
+    # name in Redis (HEARTH_NODE_ID): generated per process by default, so two processes
+    # never share one; set it to keep a drain mark across a restart.
+    node_id: str = field(default_factory=lambda: generated_node_id())
+    # Where browsers open this node's WebSocket (HEARTH_NODE_WS_URL), e.g.
+    # wss://node-2.hearth.example.org/ws; None: the public URL's (ws(s)://.../ws), right
+    # for one node, wrong for nodes sharing one public URL behind a proxy.
+    node_ws_url: str | None = None
+    # Live rooms this node takes at most (HEARTH_NODE_MAX_ROOMS; 0: no limit). About four
+    # rooms of twelve with every microphone on fit in a core (docs/performance.md), so
+    # five per core keeps a full node short of saturating, with quieter rooms the norm.
+    node_max_rooms: int = field(default_factory=lambda: 5 * (os.cpu_count() or 1))
+    # Heartbeat (HEARTH_NODE_BEAT_EVERY): a node is dead three beats after its last.
+    node_beat_every: float = 2.0
+    # A room's lease (HEARTH_NODE_LEASE_TTL), renewed every third of it: a dead node's
+    # rooms can be placed again within 10 s (issue 12), and one lost renewal loses nothing.
+    lease_ttl: float = 10.0
+    # Extra CSP connect-src sources for the nodes' WebSockets (HEARTH_NODE_WS_SOURCES),
+    # e.g. wss://*.hearth.example.org: a page from one node may be sent to another's.
+    node_ws_sources: tuple[str, ...] = ()
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / DATABASE_FILE).resolve()}"
@@ -177,6 +201,32 @@ class Settings:
     @property
     def scheme(self) -> str:
         return "https" if self.ssl_certfile else "http"
+
+    @property
+    def clustered(self) -> bool:
+        """Several nodes share the rooms: Redis is configured (server/cluster/)."""
+        return bool(self.redis_url and self.redis_url.strip()
+                    and not self.redis_url.strip().startswith("memory:"))
+
+    @cached_property
+    def own_ws_url(self) -> str:
+        """This node's WebSocket URL as other nodes hand it to browsers."""
+        if self.node_ws_url:
+            return self.node_ws_url
+        base = self.public_url
+        return ("wss" + base[len("https"):] if base.startswith("https:")
+                else "ws" + base[len("http"):]) + "/ws"
+
+    @property
+    def connect_sources(self) -> tuple[str, ...]:
+        """The page's CSP connect-src: its own origin, this node's WebSocket (in cluster
+        mode, where it may be elsewhere) and any listed in HEARTH_NODE_WS_SOURCES."""
+        found = ["'self'"]
+        if self.clustered:
+            parts = urlsplit(self.own_ws_url)
+            found.append(f"{parts.scheme}://{parts.netloc}")
+        found.extend(self.node_ws_sources)
+        return tuple(dict.fromkeys(found))
 
     @cached_property
     def origins(self) -> frozenset[str]:
@@ -222,6 +272,38 @@ class Settings:
         prepare(self.data_dir)
         if self.database_url is None:
             create_database_file(self.data_dir)
+
+
+def generated_node_id() -> str:
+    """This machine's name and six random hex digits: unique per process, readable in
+    ``hearth node list``."""
+    host = re.sub(r"[^A-Za-z0-9.-]", "-", socket.gethostname())[:40] or "node"
+    return f"{host}-{secrets.token_hex(3)}"
+
+
+def node_id_from(value: str) -> str | None:
+    """Check HEARTH_NODE_ID: letters, digits, ``.``, ``_``, ``-`` (it is part of Redis
+    keys and of the lease's value), at most 64."""
+    value = value.strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", value):
+        raise SetupError(f"HEARTH_NODE_ID may hold letters, digits, '.', '_' and '-' "
+                         f"(at most 64), not {value!r}")
+    return value
+
+
+def ws_url_from(value: str) -> str | None:
+    """Check HEARTH_NODE_WS_URL: a ws:// or wss:// URL with a host."""
+    value = value.strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("ws", "wss") or not parts.hostname or parts.query or (
+            parts.fragment):
+        raise SetupError(f"HEARTH_NODE_WS_URL must look like wss://node-1.hearth.example.org"
+                         f"/ws, not {value!r}")
+    return value
 
 
 def is_wildcard(host: str) -> bool:
@@ -297,7 +379,16 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         quality_every=_float(env, "HEARTH_QUALITY_EVERY", 5.0),
         sweep_lease_ttl=_float(env, "HEARTH_SWEEP_LEASE_TTL", 10.0),
         require_2fa=_roles_2fa(env.get("HEARTH_REQUIRE_2FA", "")),
+        node_ws_url=ws_url_from(env.get("HEARTH_NODE_WS_URL", "")),
+        node_beat_every=_float(env, "HEARTH_NODE_BEAT_EVERY", 2.0),
+        lease_ttl=_float(env, "HEARTH_NODE_LEASE_TTL", 10.0),
+        node_ws_sources=_listed(env.get("HEARTH_NODE_WS_SOURCES", "")),
     )
+    node_id = node_id_from(env.get("HEARTH_NODE_ID", ""))
+    if node_id is not None:
+        settings = replace(settings, node_id=node_id)
+    if env.get("HEARTH_NODE_MAX_ROOMS", "").strip():
+        settings = replace(settings, node_max_rooms=_int(env, "HEARTH_NODE_MAX_ROOMS", 0))
     return replace(settings, **overrides)  # type: ignore[arg-type]
 
 

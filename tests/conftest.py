@@ -64,3 +64,14 @@ def postgres_url() -> Iterator[str]:
     url, name = create_database()
     yield url
     drop_database(name)
+
+
+@pytest.fixture
+def own_postgres_url() -> Iterator[str]:
+    """A PostgreSQL database of this test's own, dropped afterwards: for tests whose servers
+    write rows (audit entries, places) that no fixture cleans out of the shared one."""
+    from tests.postgres import create_database, drop_database
+
+    url, name = create_database()
+    yield url
+    drop_database(name)

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import logging
 import secrets
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from starlette.routing import Route
 from server import protocol as p
 from server.auth import staff as staff_auth
 from server.auth import totp
+from server.cluster.placement import PlacementUnavailable
 from server.http.common import (
     DEVICE_COOKIE,
     DEVICE_COOKIE_AGE,
@@ -54,6 +56,7 @@ from server.services import Services
 from server.store.db import RoomRecord
 
 T = TypeVar("T")
+log = logging.getLogger("hearth.api")
 
 # Request bodies are small; anything bigger is not a real client.
 MAX_BODY = 8 * 1024
@@ -98,6 +101,28 @@ def room_info(svc: Services, record: RoomRecord) -> dict[str, Any]:
     return info
 
 
+def request_ws_url(request: Request, svc: Services) -> str:
+    """This node's WebSocket as the request reached it: the same host as the page, so a
+    single node's ``ws_url`` is always the page's own origin (CSP 'self'), whichever of
+    its addresses the page was opened at."""
+    settings = svc.settings
+    secure = (request.url.scheme == "https" or settings.secure_cookies
+              or settings.public_url.startswith("https:"))
+    host = request.headers.get("host") or settings.public_url.split("://", 1)[1]
+    return f"{'wss' if secure else 'ws'}://{host}/ws"
+
+
+async def _ws_url(request: Request, svc: Services, room_id: str) -> str | JSONResponse:
+    """Where the room's WebSocket is (server/cluster/): its owner's, placing the room on
+    the least-loaded node if no live node runs it; an error response when none can."""
+    try:
+        return await svc.hub.placement.locate(room_id, request_ws_url(request, svc))
+    except PlacementUnavailable as exc:
+        log.warning("could not place a room: %s", exc, extra={"room": room_id})
+        return error(503, "placement_unavailable",
+                     "the group cannot be opened just now; please try again in a minute")
+
+
 async def join(request: Request) -> Response:
     svc = services(request)
     if request.headers.get("origin") and not origin_allowed(request):
@@ -137,12 +162,16 @@ async def join(request: Request) -> Response:
         return error(403, "banned", "you cannot join this group")
     identity = Identity(room_id=record.id, participant_id=f"p_{secrets.token_urlsafe(9)}",
                         name=name, role="participant", device=device)
+    ws_url = await _ws_url(request, svc, record.id)
+    if isinstance(ws_url, JSONResponse):
+        return ws_url
     response = JSONResponse({
         "token": svc.signer.join_token(identity),
         "room": room_info(svc, record),
         "participant": {"id": identity.participant_id, "name": name, "role": "participant"},
         # How long the token works: the page offers "Rejoin the group" until then.
         "expires_in": int(svc.settings.join_token_ttl),
+        "ws_url": ws_url,
     }, status_code=201)
     set_cookie(response, request, DEVICE_COOKIE, device_cookie, DEVICE_COOKIE_AGE)
     return response
@@ -229,6 +258,9 @@ async def room_token(request: Request) -> Response:
     # The same staff member in two tabs is one participant: the newer tab takes over.
     identity = Identity(room_id=record.id, participant_id=f"f_{staff.id}", name=name,
                         role=staff.role)  # type: ignore[arg-type]
+    ws_url = await _ws_url(request, svc, record.id)
+    if isinstance(ws_url, JSONResponse):
+        return ws_url
     # The token names the session that asked for it, so logging out (or being disabled)
     # makes it worthless at hello.
     return JSONResponse({
@@ -236,6 +268,7 @@ async def room_token(request: Request) -> Response:
         "room": room_info(svc, record),
         "participant": {"id": identity.participant_id, "name": name, "role": staff.role},
         "expires_in": int(svc.settings.join_token_ttl),
+        "ws_url": ws_url,
     }, status_code=201)
 
 

@@ -26,6 +26,9 @@ CLOSE_NO_HELLO = 4408
 CLOSE_REPLACED = 4409  # addition: the same participant connected again elsewhere
 CLOSE_LOCKED = 4423  # addition: a locked room turned away someone never admitted
 CLOSE_FLOODING = 4429
+# addition: the room runs on another node; the error before the close says where (ws_url).
+# 4000 + 307, HTTP's "temporary redirect": same request, another address.
+CLOSE_MOVED = 4307
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,10 @@ from starlette.websockets import WebSocket
 
 from server import protocol as p
 from server.auth.tokens import BadToken, Signer
+from server.cluster.placement import Moved, PlacementUnavailable
 from server.metrics import Metrics
 from server.rooms.types import (
+    CLOSE_MOVED,
     CLOSE_NO_HELLO,
     CLOSE_POLICY,
     CLOSE_TRY_LATER,
@@ -118,8 +120,35 @@ class Endpoint:
                 return False
             if why is not None:
                 return self._refuse(conn, why, message.ref)
+        if not await self._placed_here(conn, identity.room_id, message.ref):
+            return False
+        if identity.role in p.STAFF_ROLES:
             self._staff.add(conn.id, identity, session)
         return await self._hub.attach(conn, identity, message.features)
+
+    async def _placed_here(self, conn: Connection, room_id: str, ref: str | None) -> bool:
+        """Invariant 10: a room's clients are all on the node that runs it. A hello for a
+        room another node runs is sent there (``error moved`` with its ``ws_url``, close
+        4307); when no node can be given the room now (Redis unreachable, every node
+        draining or full), ``error placement_unavailable`` and 1013: try again shortly."""
+        try:
+            claim = await self._hub.placement.claim(room_id)
+        except PlacementUnavailable as error:
+            log.warning("could not place a room: %s", error, extra={"room": room_id})
+            self._metrics.errors.labels("placement_unavailable").inc()
+            conn.enqueue(p.encode(p.Error(
+                code="placement_unavailable",
+                message="the group cannot be opened just now; please try again in a minute",
+                ref=ref)).decode())
+            conn.close(CLOSE_TRY_LATER, "placement unavailable")
+            return False
+        if isinstance(claim, Moved):
+            conn.enqueue(p.encode(p.Error(code="moved", ref=ref, ws_url=claim.ws_url,
+                                          message="this group runs on another server")
+                                  ).decode())
+            conn.close(CLOSE_MOVED, "moved")
+            return False
+        return True
 
     async def _staff_refusal(self, identity: Identity, session: str | None) -> str | None:
         """Why a staff token may not enter now, or None. A staff token names the login

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from server import protocol as p
+from server.cluster.placement import LocalPlacement, Placement
 from server.media.ice import IceServers, MediaNetwork
 from server.media.service import MediaService, MediaSettings
 from server.metrics import Metrics
@@ -32,6 +33,7 @@ from server.rooms import Connect, Disconnect, Identity, Receive, Room, RoomConfi
 from server.rooms.alerts import parse_at
 from server.rooms.machine import iso
 from server.rooms.types import (
+    CLOSE_MOVED,
     CLOSE_REMOVED,
     CLOSE_UNAUTHORIZED,
     AckAlert,
@@ -134,6 +136,9 @@ class Hub:
             send=self._send_one, on_speaking=self._speaking)
         # The media_version of each room's view the media service last saw.
         self._media_seen: dict[str, int] = {}
+        # Which rooms this node runs (server/cluster/): told when a room is forgotten.
+        # Set by the app before start(); one process running every room by default.
+        self.placement: Placement = LocalPlacement()
 
     def next_conn_id(self) -> int:
         return next(self._ids)
@@ -144,6 +149,13 @@ class Hub:
     @property
     def connection_count(self) -> int:
         return len(self._conns)
+
+    @property
+    def room_count(self) -> int:
+        return len(self._rooms)
+
+    def has_room(self, room_id: str) -> bool:
+        return room_id in self._rooms
 
     def is_locked(self, room_id: str) -> bool | None:
         """The live lock state, or None when no session is running on this node."""
@@ -160,7 +172,10 @@ class Hub:
         self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
         self._quality_task = asyncio.get_running_loop().create_task(self._measure_forever())
         # Sessions a crashed process held: their places wait for their people from now.
-        self._places.suspend()
+        # Not when nodes share the store: the others' sessions are running, and which
+        # sessions a crashed node held is not known (docs/architecture.md, Placement).
+        if not self.placement.clustered:
+            self._places.suspend()
 
     # -- lifecycle of a connection ----------------------------------------------
 
@@ -293,6 +308,28 @@ class Hub:
             self.detach(conn)
             closed += 1
         return closed
+
+    def evict(self, room_id: str, ws_url: str) -> None:
+        """Another node holds the room's lease now (server/cluster/node.py): stop running
+        it here. Everyone in it is told where it is (``error moved``, close 4307) and the
+        room is forgotten; the participants' places stay in the store for the new owner,
+        so nobody waits to be admitted again."""
+        room = self._rooms.get(room_id)
+        if room is None:
+            return
+        text = p.encode(p.Error(code="moved", message="this group is now on another server",
+                                ws_url=ws_url)).decode()
+        for conn_id, in_room in list(self._room_of.items()):
+            if in_room != room_id:
+                continue
+            conn = self._conns.pop(conn_id, None)
+            self._room_of.pop(conn_id, None)
+            self._quality.leave(conn_id)
+            if conn is not None:
+                conn.enqueue(text)
+                conn.close(CLOSE_MOVED, "moved")
+        self._metrics.connections.set(len(self._conns))
+        self._forget(room_id, session_over=False)
 
     @property
     def store(self) -> Store:
@@ -507,12 +544,15 @@ class Hub:
                     room_id, locked=False, focus=room.focus), "room state")
             self._forget(room_id)
 
-    def _forget(self, room_id: str) -> None:
+    def _forget(self, room_id: str, *, session_over: bool = True) -> None:
         # The room's open alerts need nothing here: their deadlines are in the database,
         # where the sweeper finds them (and one still in the journal once it is stored).
-        # The session is over, and with it everyone's place in it.
-        self._places.session_over(room_id)
+        # The session is over, and with it everyone's place in it; unless the room only
+        # moved to another node (evict), which takes the places over.
+        if session_over:
+            self._places.session_over(room_id)
         self._rooms.pop(room_id, None)
+        self.placement.released(room_id)
         self._quality.forget_room(room_id)
         self._media_seen.pop(room_id, None)
         self.media.update(room_id, MediaView())
@@ -539,8 +579,9 @@ class Hub:
                              return_exceptions=True)
         await self.media.aclose()
         # After the sockets: their going changes no place. The places now wait for
-        # their people (within empty_room_grace) until a server holds the rooms again.
-        await self._places.aclose()
+        # their people (within empty_room_grace) until a server holds the rooms again:
+        # with nodes sharing the store, the places of this node's rooms only.
+        await self._places.aclose(list(self._rooms) if self.placement.clustered else None)
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
 

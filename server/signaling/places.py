@@ -33,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime, timedelta
 
 from server.store.db import Store
@@ -71,11 +71,13 @@ class Places:
         """The room's session ended (``room.end``, or empty past the grace)."""
         self._submit(lambda: self._store.drop_places(room_id), "the places")
 
-    def suspend(self) -> None:
+    def suspend(self, rooms: Collection[str] | None = None) -> None:
         """No server holds any session now (starting up, perhaps after a crash; or
-        shutting down): each place must be taken back within the grace."""
+        shutting down): each place must be taken back within the grace. ``rooms``: only
+        these sessions' places (nodes sharing the store: the others run elsewhere)."""
         now = self._clock()
-        self._submit(lambda: self._store.suspend_places(now + self._grace, now),
+        chosen = None if rooms is None else tuple(rooms)
+        self._submit(lambda: self._store.suspend_places(now + self._grace, now, chosen),
                      "the places' deadline")
 
     async def take(self, room_id: str) -> set[str]:
@@ -96,10 +98,10 @@ class Places:
         assert isinstance(found, set)
         return found
 
-    async def aclose(self) -> None:
-        """At shutdown: mark every place as waiting to be taken back, then finish the
-        writes still queued."""
-        self.suspend()
+    async def aclose(self, rooms: Collection[str] | None = None) -> None:
+        """At shutdown: mark every place (``rooms``: those sessions' only) as waiting to
+        be taken back, then finish the writes still queued."""
+        self.suspend(rooms)
         if self._worker is not None:
             await asyncio.gather(self._worker, return_exceptions=True)
 

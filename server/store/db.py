@@ -154,7 +154,8 @@ class Store(Protocol):
     async def drop_place(self, room_id: str, participant_id: str) -> None: ...
     async def drop_places(self, room_id: str) -> None: ...
     async def take_places(self, room_id: str, now: datetime) -> set[str]: ...
-    async def suspend_places(self, resume_by: datetime, now: datetime) -> None: ...
+    async def suspend_places(self, resume_by: datetime, now: datetime,
+                             rooms: Sequence[str] | None = None) -> None: ...
 
 
 def _now() -> datetime:
@@ -510,8 +511,9 @@ class SqlStore:
         """The group's own agreement (plain text), or None for the default one;
         ValueError past ``AGREEMENT_MAX`` characters. False: no such room."""
         agreement = (agreement or "").strip() or None
-        if agreement is not None and len(agreement) > AGREEMENT_MAX:
-            raise ValueError(f"a group agreement has at most {AGREEMENT_MAX} characters")
+        problem = room_problems(agreement=agreement).get("agreement")
+        if problem:
+            raise ValueError(problem)
         async with self._session.begin() as session:
             result = await session.execute(
                 update(RoomRow).where(RoomRow.id == room_id).values(agreement=agreement))
@@ -697,12 +699,19 @@ class SqlStore:
                     kept.add(row.participant_id)
             return kept
 
-    async def suspend_places(self, resume_by: datetime, now: datetime) -> None:
+    async def suspend_places(self, resume_by: datetime, now: datetime,
+                             rooms: Sequence[str] | None = None) -> None:
         """No server holds these sessions now (shutting down, or starting after a crash):
         every place must be taken back by ``resume_by`` (an earlier limit stays), and
-        those expired or not taken back in time go."""
+        those expired or not taken back in time go. ``rooms``: only these rooms' places
+        (a node of several gives up its own sessions only)."""
+        if rooms is not None and not rooms:
+            return
+        query = select(PlaceRow)
+        if rooms is not None:
+            query = query.where(PlaceRow.room_id.in_(list(rooms)))
         async with self._session.begin() as session:
-            rows = (await session.scalars(select(PlaceRow))).all()
+            rows = (await session.scalars(query)).all()
             for row in rows:
                 if _aware(row.expires_at) <= now or (
                         row.resume_by is not None and _aware(row.resume_by) <= now):
@@ -717,15 +726,28 @@ def _staff(row: StaffRow) -> Staff:
                  totp_secret=row.totp_secret)
 
 
+def room_problems(*, name: str | None = None, audience: str | None = None,
+                  agreement: str | None = None) -> dict[str, str]:
+    """What the store refuses in a group's details, by field (``name``, ``audience``,
+    ``agreement``; only those given are checked), in English for the command line; the
+    admin's page puts its own words by the same fields. Empty: all of them are fine."""
+    found = {}
+    if name is not None and not 1 <= len(name.strip()) <= ROOM_NAME_MAX:
+        found["name"] = f"a room name needs 1-{ROOM_NAME_MAX} characters"
+    if audience is not None and audience not in AUDIENCES:
+        found["audience"] = f"audience must be one of {', '.join(AUDIENCES)}"
+    if agreement is not None and len(agreement.strip()) > AGREEMENT_MAX:
+        found["agreement"] = f"a group agreement has at most {AGREEMENT_MAX} characters"
+    return found
+
+
 def _room_name(name: str, audience: str) -> str:
     """The name as stored (trimmed), or ValueError saying what is wrong with it or the
     audience."""
-    if audience not in AUDIENCES:
-        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}")
-    name = name.strip()
-    if not 1 <= len(name) <= ROOM_NAME_MAX:
-        raise ValueError(f"a room name needs 1-{ROOM_NAME_MAX} characters")
-    return name
+    found = room_problems(name=name, audience=audience)
+    if found:
+        raise ValueError(found.get("audience") or found["name"])
+    return name.strip()
 
 
 def _room(row: RoomRow) -> RoomRecord:

@@ -36,8 +36,9 @@ async def test_join_answers_token_room_and_participant(h: Harness) -> None:
                                                    "agree": True})
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"token", "room", "participant", "expires_in"}
+    assert set(body) == {"token", "room", "participant", "expires_in", "ws_url"}
     assert body["expires_in"] == h.server.settings.join_token_ttl  # for "Rejoin the group"
+    assert body["ws_url"] == h.server.ws  # one node: its own WebSocket
     assert body["room"] == {"id": room_id, "name": "Dads' evening", "audience": "fathers_partners",
                             "locked": False, "live": False, "focus": True}
     assert body["participant"]["name"] == "Dev"
@@ -243,7 +244,7 @@ async def test_logout_ends_the_session(h: Harness) -> None:
 async def test_staff_token_has_the_join_shape(h: Harness, role: str) -> None:
     room_id, _ = await h.room()
     body = await h.staff_token(room_id, role, name="Fran")
-    assert set(body) == {"token", "room", "participant", "expires_in"}
+    assert set(body) == {"token", "room", "participant", "expires_in", "ws_url"}
     assert body["participant"]["role"] == role and body["participant"]["name"] == "Fran"
     assert body["room"]["id"] == room_id
 

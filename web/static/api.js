@@ -12,6 +12,7 @@ const FRIENDLY = {
   unauthorized: t("Please log in again."),
   forbidden: t("You can't do that from here."),
   not_found: t("That group couldn't be found."),
+  placement_unavailable: t("The group can't be opened just now. Please try again in a minute."),
 };
 
 export function friendlyMessage(code, fallback) {

@@ -30,6 +30,10 @@ let socket = null;
 let refs = 0;
 let retries = 0;
 let everWelcomed = false;
+// Where a `moved` error said the group is now (followed when the close comes), and how
+// many moves in a row were followed without a welcome (a loop must not run forever).
+let movedTo = null;
+let moves = 0;
 
 const isStaff = () => Boolean(state.you && state.you.role !== "participant");
 const isYou = (id) => Boolean(state.you && id === state.you.id);
@@ -896,6 +900,7 @@ const handlers = {
     const was = state.place;
     everWelcomed = true;
     retries = 0;
+    moves = 0;
     state.you = m.you;
     state.room = m.room;
     state.paused = !m.room.live;
@@ -1058,6 +1063,11 @@ const handlers = {
   ack() {},
   error(m) {
     if (m.code === "unauthorized") return; // the close that follows explains it
+    if (m.code === "moved") { // the group runs on another server: 4307 follows, then we go there
+      movedTo = m.ws_url || null;
+      if (movedTo && session) { session.ws_url = movedTo; keepSession(session); }
+      return;
+    }
     if (media.error(m)) return; // about listening or a device: shown in the media panel
     notice(ERRORS[m.code] ?? friendlyMessage(m.code === "forbidden" ? null : m.code, m.message), "problem");
   },
@@ -1079,9 +1089,13 @@ const CLOSE_REASONS = {
   4429: "flooding",
 };
 
-function connect() {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${scheme}://${location.host}/ws`);
+// This page's own server: any node answers, and sends us on (`moved`) if another runs the group.
+const ownSocketUrl = () => `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
+
+/** Open the group's WebSocket: at the node that runs the group (the join answer's
+ *  `ws_url`, or where a `moved` error sent us), else this page's own server. */
+function connect(url = session.ws_url || ownSocketUrl()) {
+  const ws = new WebSocket(url);
   socket = ws;
   // features: this page answers pings and (for staff) shows connection quality.
   ws.addEventListener("open", () => ws.send(JSON.stringify(
@@ -1097,6 +1111,14 @@ function connect() {
   ws.addEventListener("close", (event) => {
     if (ws !== socket || state.place === "gone") return;
     socket = null;
+    if (event.code === 4307 && movedTo && moves < 5) {
+      // The same token at the group's new server: an admitted person keeps their place.
+      const next = movedTo;
+      movedTo = null;
+      moves += 1;
+      connect(next);
+      return;
+    }
     const why = CLOSE_REASONS[event.code];
     if (why) { finish(why); return; }
     if (event.code === 1000) { finish("ended"); return; }
@@ -1105,7 +1127,9 @@ function connect() {
       const delay = 1000 * 2 ** retries;
       retries += 1;
       setStatus(t("The connection dropped. Reconnecting…"));
-      setTimeout(() => { if (state.place !== "gone") connect(); }, delay);
+      // Through this page's own server, which knows where the group runs now (its server
+      // may be the one that went away).
+      setTimeout(() => { if (state.place !== "gone") connect(ownSocketUrl()); }, delay);
     } else {
       finish("lost");
     }

@@ -1,0 +1,140 @@
+"""Room leases in Redis: who runs each live room, with a fencing token.
+
+A lease is one string key (``keys.lease(room)``) holding ``"TOKEN NODE_ID"`` with a time
+to live. Every change is one Lua script, so it is atomic on the Redis server and a node
+never extends or deletes a lease that is not exactly the one it holds:
+
+* ``acquire(room, node, replacing)``: take the lease if it is free, or if it still holds
+  ``replacing`` (the value of a lease whose node is dead). The token comes from
+  ``INCR`` on the room's fencing counter inside the same script, so tokens of one room only
+  ever grow and no two leases share one. Used by placement (for any node, as LiveKit's
+  router writes the room's node for whichever node it picked) and by a node at ``hello``.
+* ``renew(lease)``: extend it while it is still ours. If it expired and nobody took the
+  room since (the fencing counter still equals our token), it is ours again: the room
+  never left this node. If the counter moved on, another node held the room meanwhile:
+  ``renew`` reports the lease lost and the node must stop serving the room. A counter
+  that is missing altogether means Redis lost its data (restarted without persistence):
+  the holder takes its lease back and the counter restarts from its token.
+* ``release(lease)``: delete it only if it is still ours.
+
+Times are Redis's own (``PX``), so node clocks need not agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from server.cluster import keys
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+# KEYS[1] lease, KEYS[2] fence; ARGV[1] node id, ARGV[2] ttl ms, ARGV[3] the value being
+# replaced ("" for none). Returns {1, value} when taken, {0, current value} when held.
+_ACQUIRE = """
+local current = redis.call('GET', KEYS[1])
+if current and current ~= ARGV[3] then
+  return {0, current}
+end
+local token = redis.call('INCR', KEYS[2])
+local value = token .. ' ' .. ARGV[1]
+redis.call('SET', KEYS[1], value, 'PX', ARGV[2])
+return {1, value}
+"""
+
+# KEYS[1] lease, KEYS[2] fence; ARGV[1] our value, ARGV[2] ttl ms, ARGV[3] our token.
+# Returns {1, value} while ours (extended, or taken back), {0, current or ""} when lost.
+_RENEW = """
+local current = redis.call('GET', KEYS[1])
+if current == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return {1, current}
+end
+if current then
+  return {0, current}
+end
+local fence = redis.call('GET', KEYS[2])
+if fence and fence ~= ARGV[3] then
+  return {0, ''}
+end
+if not fence then
+  redis.call('SET', KEYS[2], ARGV[3])
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return {1, ARGV[1]}
+"""
+
+# KEYS[1] lease; ARGV[1] our value. Returns 1 when deleted, 0 when it was not ours.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    room_id: str
+    node_id: str
+    token: int
+
+    @property
+    def value(self) -> str:
+        """As stored in Redis: the token first, so a node id can never be mistaken for it."""
+        return f"{self.token} {self.node_id}"
+
+    @classmethod
+    def parse(cls, room_id: str, raw: bytes | str) -> Lease:
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        token, _, node_id = text.partition(" ")
+        return cls(room_id=room_id, node_id=node_id, token=int(token))
+
+
+@dataclass(frozen=True, slots=True)
+class Renewal:
+    """The outcome of ``renew``: still ours, or lost to ``owner`` (None: nobody holds it
+    now, but someone did since our token, so the room is not ours any more)."""
+
+    held: bool
+    owner: Lease | None = None
+
+
+class Leases:
+    """The lease scripts on one redis-py asyncio client (which raises ``RedisError`` or
+    ``OSError`` when Redis cannot be reached; callers decide what that means)."""
+
+    def __init__(self, redis: Redis, ttl: float) -> None:
+        self._redis = redis
+        self.ttl = ttl
+        self._ttl_ms = max(1, int(ttl * 1000))
+        # register_script: EVALSHA, loading the script again after a Redis restart.
+        self._acquire = redis.register_script(_ACQUIRE)
+        self._renew = redis.register_script(_RENEW)
+        self._release = redis.register_script(_RELEASE)
+
+    async def get(self, room_id: str) -> Lease | None:
+        raw = await self._redis.get(keys.lease(room_id))
+        return None if raw is None else Lease.parse(room_id, raw)
+
+    async def acquire(self, room_id: str, node_id: str,
+                      replacing: Lease | None = None) -> tuple[bool, Lease]:
+        """(True, the new lease), or (False, the lease someone else holds)."""
+        result: list[Any] = await self._acquire(
+            keys=[keys.lease(room_id), keys.fence(room_id)],
+            args=[node_id, self._ttl_ms, replacing.value if replacing else ""])
+        return bool(result[0]), Lease.parse(room_id, result[1])
+
+    async def renew(self, lease: Lease) -> Renewal:
+        result: list[Any] = await self._renew(
+            keys=[keys.lease(lease.room_id), keys.fence(lease.room_id)],
+            args=[lease.value, self._ttl_ms, str(lease.token)])
+        if result[0]:
+            return Renewal(held=True)
+        return Renewal(held=False,
+                       owner=Lease.parse(lease.room_id, result[1]) if result[1] else None)
+
+    async def release(self, lease: Lease) -> bool:
+        """True when it was ours and is gone; False when another node's (left alone)."""
+        return bool(await self._release(keys=[keys.lease(lease.room_id)], args=[lease.value]))

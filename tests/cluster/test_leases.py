@@ -1,0 +1,102 @@
+"""Room leases against a real Redis: acquire, renew, release, fencing, expiry."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError
+
+from server.cluster import keys
+from server.cluster.leases import Lease, Leases
+from server.settings import Settings
+from tests.redis_server import RedisServer
+
+ROOM = "room-1"
+
+
+async def test_the_first_node_takes_a_free_lease_and_the_second_is_told_who_holds_it(
+        redis: Redis) -> None:
+    leases = Leases(redis, ttl=5)
+    taken, lease = await leases.acquire(ROOM, "node-a")
+    assert taken and lease == Lease(ROOM, "node-a", 1)
+    again, held = await leases.acquire(ROOM, "node-b")
+    assert not again and held == lease
+    assert await leases.get(ROOM) == lease
+    assert 0 < await redis.pttl(keys.lease(ROOM)) <= 5000
+
+
+async def test_a_default_lease_expires_within_ten_seconds(redis: Redis) -> None:
+    leases = Leases(redis, ttl=Settings().lease_ttl)
+    _, lease = await leases.acquire(ROOM, "node-a")
+    assert 0 < await redis.pttl(keys.lease(ROOM)) <= 10_000
+    assert (await leases.renew(lease)).held
+    assert 0 < await redis.pttl(keys.lease(ROOM)) <= 10_000
+
+
+async def test_renewal_extends_only_the_holders_lease(redis: Redis) -> None:
+    leases = Leases(redis, ttl=1)
+    _, lease = await leases.acquire(ROOM, "node-a")
+    await redis.pexpire(keys.lease(ROOM), 100)
+    assert (await leases.renew(lease)).held
+    assert await redis.pttl(keys.lease(ROOM)) > 500
+    forged = Lease(ROOM, "node-b", lease.token)
+    lost = await leases.renew(forged)
+    assert not lost.held and lost.owner == lease
+    assert await leases.get(ROOM) == lease
+
+
+async def test_a_stale_owner_can_neither_renew_nor_release_after_a_takeover(
+        redis: Redis) -> None:
+    leases = Leases(redis, ttl=0.2)
+    _, old = await leases.acquire(ROOM, "node-a")
+    # node-b takes over a dead node's lease, naming the value it replaces (fencing).
+    taken, new = await Leases(redis, ttl=5).acquire(ROOM, "node-b", replacing=old)
+    assert taken and new.node_id == "node-b" and new.token > old.token
+    lost = await leases.renew(old)
+    assert not lost.held and lost.owner == new
+    assert not await leases.release(old)
+    assert await leases.get(ROOM) == new
+    # Replacing a value that is not the current one takes nothing.
+    refused, held = await leases.acquire(ROOM, "node-c", replacing=old)
+    assert not refused and held == new
+    assert await leases.release(new)
+    assert await leases.get(ROOM) is None
+
+
+async def test_an_expired_lease_nobody_took_is_the_holders_again(redis: Redis) -> None:
+    leases = Leases(redis, ttl=0.1)
+    _, lease = await leases.acquire(ROOM, "node-a")
+    await asyncio.sleep(0.25)
+    assert await leases.get(ROOM) is None
+    assert (await leases.renew(lease)).held
+    assert await leases.get(ROOM) == lease
+
+
+async def test_a_lease_someone_held_in_between_is_lost_even_if_free_now(
+        redis: Redis) -> None:
+    leases = Leases(redis, ttl=5)
+    _, lease = await leases.acquire(ROOM, "node-a")
+    await redis.delete(keys.lease(ROOM))  # expired
+    _, other = await leases.acquire(ROOM, "node-b")
+    assert await leases.release(other)  # node-b ran the room, then let it go
+    lost = await leases.renew(lease)
+    assert not lost.held and lost.owner is None
+    assert await leases.get(ROOM) is None
+
+
+async def test_after_redis_lost_its_data_the_holder_takes_its_lease_back(
+        redis: Redis, redis_server: RedisServer) -> None:
+    leases = Leases(redis, ttl=5)
+    await leases.acquire("warm-up", "node-a")
+    _, lease = await leases.acquire(ROOM, "node-a")
+    redis_server.stop()
+    redis_server.start()  # empty: no persistence in tests
+    with contextlib.suppress(ConnectionError):
+        await redis.ping()  # this client's pooled connection was cut: let it reconnect
+    assert (await leases.renew(lease)).held
+    assert await leases.get(ROOM) == lease
+    # The fencing counter starts again from the holder's token: the next is newer.
+    taken, newer = await leases.acquire(ROOM, "node-b", replacing=lease)
+    assert taken and newer.token > lease.token
