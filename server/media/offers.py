@@ -61,7 +61,14 @@ def candidate_host(line: str) -> str | None:
 
 def keep_usable_candidates(sdp: str, *, allow_private: bool = False) -> str:
     """``sdp`` without the candidates the server must not check (see ``usable_address``)."""
-    kept = [line for line in sdp.splitlines()
+    lines = sdp.splitlines()
+    kept = [line for line in lines
             if not line.startswith("a=candidate:")
             or usable_address(candidate_host(line) or "", allow_private=allow_private)]
+    if len(kept) < len(lines):
+        # With every candidate of a section gone, "a=end-of-candidates" tells aioice there
+        # will be none: it drops the component and the answer goes out with no candidates.
+        # Without it, the client's own checks still reach us (as peer-reflexive candidates):
+        # a browser that offers only an mDNS name, or only a relay we refused, connects.
+        kept = [line for line in kept if line != "a=end-of-candidates"]
     return "\r\n".join(kept) + "\r\n"

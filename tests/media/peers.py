@@ -134,11 +134,14 @@ AUDIBLE = 0.02
 
 class MediaClient:
     def __init__(self, client: Client, *, tone: float | None = None, listen_only: bool = False,
-                 camera: MediaStreamTrack | None = None, slots: int = 0) -> None:
+                 camera: MediaStreamTrack | None = None, slots: int = 0,
+                 configuration: RTCConfiguration | None = None) -> None:
         self.client = client
         # As browsers do: every m-line on one transport. (aiortc's "balanced" default
         # leaves all but the first video m-line on a transport BUNDLE then stops.)
-        self.pc = RTCPeerConnection(RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
+        # A test may give its own (ICE servers, relay only): max-bundle there too.
+        self.pc = RTCPeerConnection(
+            configuration or RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE))
         self.heard = Heard()
         self.mic = ToneTrack(tone) if tone is not None else None
         self.listen_only = listen_only

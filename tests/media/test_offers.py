@@ -52,6 +52,17 @@ def test_only_addresses_a_browser_could_really_have_are_checked() -> None:
     assert "169.254.169.254" not in kept and "abc.local" not in kept
 
 
+def test_end_of_candidates_goes_when_candidates_were_dropped() -> None:
+    """A browser with no STUN server offers only its mDNS name, then end-of-candidates:
+    kept, that line would tell aioice no candidate is coming and the answer would have none
+    (found by tests/deploy/test_turn_relay.py)."""
+    done = "a=end-of-candidates\r\n"
+    only_mdns = HEAD + AUDIO + candidate("abc.local") + done
+    assert "end-of-candidates" not in keep_usable_candidates(only_mdns)
+    usable = HEAD + AUDIO + candidate("203.0.113.9") + done
+    assert keep_usable_candidates(usable) == usable
+
+
 def test_private_ranges_are_checked_only_when_the_deployment_allows() -> None:
     private = ("192.168.1.20", "10.0.0.4", "172.20.3.4", "100.64.1.1", "fd12::1")
     for host in private:
