@@ -16,6 +16,7 @@ from tests.harness import (
     suite_harness,
     test_settings,
 )
+from tests.redis_server import RedisServer
 
 MakeServer = Callable[..., ServerThread]
 
@@ -75,3 +76,18 @@ def own_postgres_url() -> Iterator[str]:
     url, name = create_database()
     yield url
     drop_database(name)
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A private redis-server for this test, started and answering; removed afterwards.
+
+    Function-scoped on purpose: fault tests stop, freeze and restart it, and starting one
+    takes a few tens of milliseconds. Skips when redis-server is missing (fails under CI).
+    """
+    server = RedisServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()

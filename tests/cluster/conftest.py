@@ -4,7 +4,7 @@ real Hearth nodes sharing one PostgreSQL database and that Redis."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,14 +21,6 @@ LEASE_TTL = 2.0
 BEAT_EVERY = 0.3
 
 
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ variant gets its own redis-server; the memory variant starts none.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -22,21 +22,6 @@ BUS_BACKENDS = ["memory", "redis"]
 
 MakeBus = Callable[..., Bus]
 """``make_bus(**options)``: open another bus on the same backend (options as open_bus)."""
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    """A private redis-server for this test, started and answering; removed afterwards.
-
-    Function-scoped on purpose: fault tests stop, freeze and restart it, and starting one
-    takes a few tens of milliseconds. Skips when redis-server is missing (fails under CI).
-    """
-    server = RedisServer()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture(params=BUS_BACKENDS)
