@@ -178,6 +178,7 @@ def create_app(settings: Settings) -> Starlette:
                           every=settings.sweep_every, lease_ttl=settings.sweep_lease_ttl,
                           holder=_sweeper_holder(settings))
         sweeper.start()
+        app.state.sweeper = sweeper  # for the tests of one sweeper across nodes
         # Everything built so far lives as long as the process: move it out of the
         # collector's way, and collect the young generation less often, so full
         # collections (which walk every connection's objects and pause the event

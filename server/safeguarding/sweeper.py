@@ -17,6 +17,13 @@ One process per deployment sweeps: the holder of the ``alert-sweeper`` lease, a 
 with the holder and an expiry renewed as it goes; when the holder dies the lease
 expires and another process takes it. Expiries are compared with each node's own
 clock, so nodes' clocks must agree to well within ``lease_ttl`` (NTP does).
+
+With several nodes (Redis configured, ``server/cluster/``) this database lease is also
+what keeps the sweep on one node; it is deliberately not a Redis lease. Every node
+already shares the database, and without it there is nothing to sweep, while a lease in
+Redis would stop a node that did not hold it from taking over during a Redis outage.
+Two sweepers at once (clocks apart, a holder paused past its expiry) cost nothing but
+work: the escalation itself is idempotent in the database (above).
 """
 
 from __future__ import annotations
@@ -58,6 +65,7 @@ class Sweeper:
         self._held_until: datetime | None = None
         self._task: asyncio.Task[None] | None = None
         self._failing = False
+        self._abandoned = False
 
     @property
     def holding(self) -> bool:
@@ -108,13 +116,21 @@ class Sweeper:
                          extra={"alert": alert.id, "room": alert.room_id})
         return raised
 
+    def abandon(self) -> None:
+        """Stop sweeping and, at ``aclose``, let nothing go: what a crash looks like to
+        the other processes, whose sweepers wait for the lease to expire (the cluster
+        tests use it, as ``ClusterPlacement.abandon``). Safe from another thread."""
+        self._abandoned = True
+        if self._task is not None:
+            self._task.get_loop().call_soon_threadsafe(self._task.cancel)
+
     async def aclose(self) -> None:
         """Stop sweeping and let the lease go, so another process takes over at once."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self._held_until is not None:
+        if self._held_until is not None and not self._abandoned:
             with contextlib.suppress(Exception):
                 await self._records.drop_lease(LEASE, self.holder, self._clock())
             self._held_until = None

@@ -19,6 +19,8 @@ from tests.redis_server import RedisServer
 # Short times so a test sees a lease expire or a node die in a second or two, not ten.
 LEASE_TTL = 2.0
 BEAT_EVERY = 0.3
+# The deadline sweeper's lease (a row in the shared database, not Redis) as short.
+SWEEP_EVERY = 0.3
 
 
 
@@ -83,6 +85,7 @@ async def cluster(tmp_path: Path, own_postgres_url: str, redis_server: RedisServ
                 redis_url=redis_server.url, secret_key=secret, audit_key=audit,
                 node_id=f"node-{name}-{secrets.token_hex(2)}", allowed_origins=origins,
                 lease_ttl=LEASE_TTL, node_beat_every=BEAT_EVERY,
+                sweep_lease_ttl=LEASE_TTL, sweep_every=SWEEP_EVERY,
                 node_ws_sources=("ws://127.0.0.1:*",))
             server = ServerThread(settings).start()
             nodes.append(Node(name, server, Harness(server)))
