@@ -352,8 +352,9 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--corpus", type=Path, default=Path("data/risk"), metavar="DIR",
                        help="the folder with corpus/, legacy/ and heldout/ (default data/risk)")
     train.add_argument("--out", type=Path, metavar="FILE",
-                       help="where to write the model (default: the one in the package); the "
-                            "browser's model goes beside it, as NAME_browser.json")
+                       help="where to write the model (default: the one in the package; a name "
+                            "ending in .gz is gzipped); the browser's model goes beside "
+                            "it, as NAME_browser.json")
     train.add_argument("--check", action="store_true",
                        help="write nothing; fail unless retraining gives the shipped file")
 

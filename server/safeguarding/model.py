@@ -3,7 +3,8 @@
 The rules (``risk.py``) are precise and explain themselves, but only know the phrasings they were
 written for. The model generalises from the labelled corpus in ``data/risk/`` to phrasing nobody
 wrote a rule for, in English, Polish and Urdu. It is small, shipped in the package as
-``risk_model.json`` with its model card, and needs nothing at run time but this file: no download,
+``risk_model.json.gz`` (gzipped JSON: 100,000 features make 2.8 MB of text, 1.1 MB compressed)
+with its model card, and needs nothing at run time but this file: no download,
 no scikit-learn (``hearth risk train`` rebuilds it with scikit-learn; see ``training.py``).
 
 How a text is scored (``web/static/risk-model.js`` does the same for the browser nudge):
@@ -25,6 +26,7 @@ to a browser); the same integers are used in Python and in JavaScript, so both a
 from __future__ import annotations
 
 import base64
+import gzip
 import itertools
 import json
 import math
@@ -37,9 +39,17 @@ import numpy as np
 
 from server.safeguarding import features as feats
 
-__all__ = ["LinearRiskModel", "ModelError", "ModelScore", "RiskModel", "default_model"]
+__all__ = ["MODEL_FILE", "LinearRiskModel", "ModelError", "ModelScore", "RiskModel",
+           "default_model", "document_text"]
 
 FORMAT: Final = "hearth-risk-model/1"
+MODEL_FILE: Final = "risk_model.json.gz"
+"""The server's model in the package; the browser's, smaller one is ``risk_model_browser.json``."""
+
+
+def document_text(data: bytes, name: str) -> str:
+    """A model file's JSON text: gunzipped when ``name`` ends in ``.gz``."""
+    return (gzip.decompress(data) if name.endswith(".gz") else data).decode("utf-8")
 
 
 class ModelError(ValueError):
@@ -254,5 +264,5 @@ class LinearRiskModel:
 
 def default_model() -> LinearRiskModel:
     """The model shipped in the package."""
-    text = resources.files("server.safeguarding").joinpath("risk_model.json").read_text("utf-8")
-    return LinearRiskModel.from_json(text)
+    return LinearRiskModel.from_json(document_text(
+        resources.files("server.safeguarding").joinpath(MODEL_FILE).read_bytes(), MODEL_FILE))

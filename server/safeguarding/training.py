@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import gzip
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -33,9 +34,15 @@ from typing import Any, Final
 
 from server.safeguarding import corpus as corp
 from server.safeguarding import features as feats
-from server.safeguarding.model import FORMAT, LinearRiskModel, ModelScore
+from server.safeguarding.model import (
+    FORMAT,
+    MODEL_FILE,
+    LinearRiskModel,
+    ModelScore,
+    document_text,
+)
 
-__all__ = ["TrainingResult", "browser_path", "build", "train"]
+__all__ = ["TrainingResult", "browser_path", "build", "read_file", "train"]
 
 # The server's model keeps the 100,000 most informative features and the browser's draft nudge
 # 16,000, so that the rules and its model stay under 150 KB gzipped. Chosen on the validation
@@ -382,8 +389,21 @@ def encode(document: dict[str, Any]) -> str:
 
 
 def browser_path(model_path: Path) -> Path:
-    """Where the browser's model lives beside the server's: ``risk_model_browser.json``."""
-    return model_path.with_name(f"{model_path.stem}_browser{model_path.suffix}")
+    """Where the browser's model lives beside the server's: ``risk_model_browser.json``
+    (plain JSON: the server reads it once to serve it, compressed, to pages)."""
+    stem = model_path.name.removesuffix(".gz").removesuffix(".json")
+    return model_path.with_name(f"{stem}_browser.json")
+
+
+def file_bytes(path: Path, text: str) -> bytes:
+    """What a model file holds: gzipped when its name ends in ``.gz`` (with no timestamp in
+    the header, so the same model gives the same bytes and ``--check`` can compare)."""
+    data = text.encode("utf-8")
+    return gzip.compress(data, 9, mtime=0) if path.name.endswith(".gz") else data
+
+
+def read_file(path: Path) -> str:
+    return document_text(path.read_bytes(), path.name)
 
 
 def build(root: Path, out: Path | None, *, check: bool = False) -> str:
@@ -399,11 +419,11 @@ def build(root: Path, out: Path | None, *, check: bool = False) -> str:
     if not all(f.is_dir() for f in folders):
         raise SystemExit(f"error: {root} has no corpus/ and legacy/ folders of JSONL")
     shipped_path = out or Path(str(resources.files("server.safeguarding").joinpath(
-        "risk_model.json")))
+        MODEL_FILE)))
     today = None
     if check:
         try:
-            today = dt.date.fromisoformat(json.loads(shipped_path.read_text())["card"]["trained"])
+            today = dt.date.fromisoformat(json.loads(read_file(shipped_path))["card"]["trained"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise SystemExit(f"error: cannot read the model to check, {shipped_path}: {exc}"
                              ) from None
@@ -421,11 +441,11 @@ def build(root: Path, out: Path | None, *, check: bool = False) -> str:
                f"{result.browser['card']['validation']}")
     if check:
         stale = [str(path) for path, text in files.items()
-                 if not path.is_file() or path.read_text(encoding="utf-8") != text]
+                 if not path.is_file() or read_file(path) != text]
         if stale:
             raise SystemExit(f"error: {', '.join(stale)} does not match the corpus: retrain "
                              f"with 'hearth risk train' ({summary})")
         return f"{shipped_path} and its browser model match the corpus ({summary})"
     for path, text in files.items():
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(file_bytes(path, text))
     return f"wrote {shipped_path} and {browser_path(shipped_path).name} ({summary})"

@@ -92,7 +92,7 @@ function bytes(encoded, signed) {
 }
 
 /**
- * Build a scorer from the slim /api/risk-model document (or the full risk_model.json).
+ * Build a scorer from the slim /api/risk-model document (or risk_model_browser.json itself).
  * Returns { score(text) -> {urgent, any_risk}, version, thresholds }.
  */
 export function createModel(doc) {
