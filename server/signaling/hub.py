@@ -40,6 +40,7 @@ from server.rooms.types import (
     AlertOverdue,
     Close,
     Command,
+    ConnId,
     Effect,
     EscalateAlert,
     MediaSignal,
@@ -226,9 +227,7 @@ class Hub:
             if snapshot is not None:
                 conn.enqueue(p.encode(snapshot).decode())
         if room.live:  # its first ping now, so staff see its level within moments
-            for effect in self._quality.round(room.id, seats, None, time.monotonic(),
-                                              only=conn.id):
-                self._apply(room.id, effect)
+            self._measure_one(room, conn.id, time.monotonic())
         return True
 
     def _new_room(self, room_id: str, name: str, audience: str, locked: bool, focus: bool,
@@ -276,10 +275,14 @@ class Hub:
         answered, first = self._quality.pong(conn.id, n, now)
         room = self._rooms.get(self._room_of.get(conn.id, ""))
         if first and room is not None:  # the first level is shown at once
-            for effect in self._quality.round(room.id, room.media_view().seats, None, now,
-                                              only=conn.id):
-                self._apply(room.id, effect)
+            self._measure_one(room, conn.id, now)
         return answered
+
+    def _measure_one(self, room: Room, conn_id: ConnId, now: float) -> None:
+        """A round of connection quality for one connection only (no media stats)."""
+        for effect in self._quality.round(room.id, room.media_view().seats, None, now,
+                                          only=conn_id):
+            self._apply(room.id, effect)
 
     def detach(self, conn: Connection) -> None:
         """The socket is gone (or going): forget it. Safe to call twice."""

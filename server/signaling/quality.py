@@ -73,7 +73,6 @@ RTT_SAMPLES = 3
 # Unanswered pings remembered (one is sent every round): an answer to any of them counts.
 PENDING_PINGS = 4
 
-_RANK: dict[p.Quality, int] = {"good": 0, "weak": 1, "lost": 2}
 
 
 def classify(*, socket_rtt: float | None, waiting: float, media: LinkStats | None,
