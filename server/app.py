@@ -18,11 +18,11 @@ from starlette.routing import Mount, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import i18n
-from server.auth.ratelimit import KeyedLimiter
+from server.auth.ratelimit import Limiter, open_limits_redis
 from server.auth.tokens import Signer
 from server.cluster.node import ClusterPlacement, open_redis
 from server.cluster.placement import LocalPlacement, Placement
-from server.http import account, admin, api, lead, pages, static
+from server.http import account, admin, api, coordinator, lead, pages, schedule, static
 from server.http.common import prefixed
 from server.http.limits import BodyLimit
 from server.metrics import Metrics
@@ -37,7 +37,7 @@ from server.settings import Settings
 from server.signaling.endpoint import Endpoint
 from server.signaling.hub import Hub
 from server.storage import open_store
-from server.store.bus import open_bus
+from server.store.bus import TimedBus, open_bus
 
 log = logging.getLogger("hearth.app")
 
@@ -150,8 +150,9 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = await open_store(settings)
-        bus = open_bus(settings.redis_url)
-        metrics = Metrics()
+        metrics = Metrics(settings.node_id)
+        store.time_statements(metrics.observe_statement)
+        bus = TimedBus(open_bus(settings.redis_url), metrics.observe_bus)
         directory = Directory.default()
         notifier = Notifier(
             webhook_url=settings.webhook_url, webhook_secret=settings.webhook_secret,
@@ -170,6 +171,7 @@ def create_app(settings: Settings) -> Starlette:
         directory_store = DirectoryStore(store.safeguarding)
         hub = Hub(store, settings, directory_store, safeguarding, default_assessor(), metrics)
         hub.placement = placement = _placement(settings, hub)
+        metrics.count_failovers(lambda: getattr(placement, "failovers", 0))
         hub.start()
         placement.start()
         # The holder is this machine and data folder, which the journal's lock gives to
@@ -179,6 +181,10 @@ def create_app(settings: Settings) -> Starlette:
                           holder=_sweeper_holder(settings))
         sweeper.start()
         app.state.sweeper = sweeper  # for the tests of one sweeper across nodes
+        # Rate limits per address and account, counted in Redis for every node when it
+        # is configured (server/auth/ratelimit.py says what happens while it is away).
+        limits_redis = (open_limits_redis(settings.redis_url)
+                        if settings.clustered and settings.redis_url else None)
         # Everything built so far lives as long as the process: move it out of the
         # collector's way, and collect the young generation less often, so full
         # collections (which walk every connection's objects and pause the event
@@ -190,8 +196,11 @@ def create_app(settings: Settings) -> Starlette:
             settings=settings, store=store, bus=bus, hub=hub, signer=signer, metrics=metrics,
             directory=directory, safeguarding=safeguarding,
             directory_store=directory_store,
-            join_limiter=KeyedLimiter(settings.join_burst, settings.join_per_minute),
-            login_limiter=KeyedLimiter(settings.login_burst, settings.login_per_minute),
+            join_limiter=Limiter("join", settings.join_burst, settings.join_per_minute,
+                                 redis=limits_redis, secret=signer.secret_key),
+            login_limiter=Limiter("login", settings.login_burst, settings.login_per_minute,
+                                  redis=limits_redis, secret=signer.secret_key),
+            redis=limits_redis,
         )
         endpoint = app.state.endpoint = Endpoint(hub, signer, settings, metrics)
         retention = asyncio.get_running_loop().create_task(
@@ -209,6 +218,8 @@ def create_app(settings: Settings) -> Starlette:
             await hub.aclose()
             await safeguarding.aclose()
             await bus.aclose()
+            if limits_redis is not None:
+                await limits_redis.aclose()
             await store.aclose()
 
 
@@ -219,9 +230,11 @@ def create_app(settings: Settings) -> Starlette:
         routes=[
             *api.routes,
             *account.routes,
+            *schedule.routes,
             *pages.routes,
             *lead.routes,
             *admin.routes,
+            *coordinator.routes,
             WebSocketRoute("/ws", _WebSocketApp()),
             Mount(static.PREFIX, assets, name="static"),
         ],

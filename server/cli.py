@@ -1,6 +1,7 @@
 """The command line of PROTOCOL.md: ``serve``, ``staff add|disable|enable|reset-password|
-reset-2fa``, ``room add|assign|unassign``, ``invite rotate|revoke``, ``audit verify|adopt``,
-``node list|drain|resume``.
+reset-2fa``, ``room add|assign|unassign|schedule|sessions|unschedule|zone``, ``invite
+rotate|revoke``, ``volunteer list|show|train|untrain|supervision|modules``, ``audit
+verify|adopt``, ``node list|drain|resume``.
 
 Every command works on a fresh folder (it makes the data folder), and anything the
 operator must fix (an unwritable folder, a short secret key, a database that cannot
@@ -24,7 +25,7 @@ from typing import Any, TypeVar
 import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
-from server import logs
+from server import cli_schedule, cli_volunteer, logs
 from server.app import create_app
 from server.auth import manage
 from server.auth.passwords import hash_password, password_problem
@@ -167,6 +168,37 @@ async def _room_add(settings: Settings, name: str, audience: str,
                                            detail={"username": member.username,
                                                    "role": member.role})
         return {"room": room.id, "invite": invite.code}
+    finally:
+        await store.aclose()
+
+
+async def _schedule(settings: Settings, args: argparse.Namespace) -> str:
+    """``hearth room schedule|sessions|unschedule|zone`` (server/cli_schedule.py)."""
+    store = await open_store(settings)
+    try:
+        return await cli_schedule.run(store, CLI_ACTOR, await _room(store, args.room), args)
+    except cli_schedule.ScheduleError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        await store.aclose()
+
+
+async def _volunteer(settings: Settings, args: argparse.Namespace) -> str:
+    """``hearth volunteer ...`` (server/cli_volunteer.py)."""
+    from server.programme.training import load_modules
+
+    store = await open_store(settings)
+    try:
+        member = None
+        if getattr(args, "username", None) is not None:
+            member = await _member(store, args.username)
+            if member.role != "facilitator":
+                raise CommandError(f"{member.username} is a {member.role.replace('_', ' ')}: "
+                                   "only facilitators have volunteer records")
+        return await cli_volunteer.run(store, CLI_ACTOR, member, args,
+                                       load_modules(settings.training_modules))
+    except cli_volunteer.VolunteerError as exc:
+        raise CommandError(str(exc)) from None
     finally:
         await store.aclose()
 
@@ -324,6 +356,9 @@ def parser() -> argparse.ArgumentParser:
         room_cmd = room.add_parser(action, help=about)
         room_cmd.add_argument("room", help="the room's id, as room add printed it")
         room_cmd.add_argument("username")
+    cli_schedule.add_parsers(room)
+
+    cli_volunteer.add_parsers(commands)
 
     invite = commands.add_parser("invite", help="invite links").add_subparsers(
         dest="action", required=True)
@@ -435,6 +470,10 @@ def _dispatch(args: argparse.Namespace) -> None:
         except ValueError as exc:
             raise SystemExit(f"error: {exc}") from None
         print(json.dumps(result))
+    elif args.command == "room" and args.action in cli_schedule.ACTIONS:
+        print(_with_store(_schedule(settings, args)))
+    elif args.command == "volunteer":
+        print(_with_store(_volunteer(settings, args)))
     elif args.command in ("room", "invite"):
         print(_with_store(_manage(settings, args.action, args)))
     elif args.command == "audit":

@@ -371,6 +371,10 @@ class Welcome(ServerMessage, tag="welcome", frozen=True, omit_defaults=True):
     # Addition: true when this participant's place was kept across a server restart, so
     # the page can say why the connection dropped and that they are back in the group.
     restarted: bool | None = None
+    # Addition: true when the group's server stopped and another took the group over
+    # (several nodes): sent once to each participant whose place was kept and each staff
+    # member, on their first welcome in the group there, so the page can say what happened.
+    failover: bool | None = None
 
 
 class Ack(ServerMessage, tag="ack", frozen=True, omit_defaults=True):

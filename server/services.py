@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from server.auth.ratelimit import KeyedLimiter
+from server.auth.ratelimit import Limiter
 from server.auth.tokens import Signer
 from server.metrics import Metrics
 from server.safeguarding.directory import Directory, DirectoryStore
@@ -13,6 +14,9 @@ from server.settings import Settings
 from server.signaling.hub import Hub
 from server.store.bus import Bus
 from server.store.db import Store
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 
 @dataclass
@@ -26,5 +30,8 @@ class Services:
     directory: Directory
     directory_store: DirectoryStore
     safeguarding: SafeguardingService
-    join_limiter: KeyedLimiter
-    login_limiter: KeyedLimiter
+    join_limiter: Limiter
+    login_limiter: Limiter
+    # The limiters' Redis client, which the staff pages also use to show where each live
+    # room runs (server/http/where.py); None without Redis.
+    redis: Redis | None = None

@@ -29,6 +29,7 @@ from server.datadir import (
     load_or_create_secret,
     prepare,
 )
+from server.programme.training import InvalidModules, load_modules
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -73,10 +74,20 @@ class Settings:
     # How often open staff room connections are re-checked (server/signaling/staff_watch.py):
     # an account disabled from the command line or another node loses its room this soon.
     staff_recheck_every: float = 10.0
-    # Roles that must log in with a second factor (TOTP): the two who see the most
-    # (every escalation; every account). A member of one who has not set it up is sent
-    # to set it up before any staff page or API works. HEARTH_REQUIRE_2FA.
-    require_2fa: tuple[str, ...] = ("safeguarding_lead", "admin")
+    # Roles that must log in with a second factor (TOTP): those who see the most (every
+    # escalation; every account; volunteers' lived experience, and with referrals parents'
+    # contact details). A member of one who has not set it up is sent to set it up before
+    # any staff page or API works. HEARTH_REQUIRE_2FA.
+    require_2fa: tuple[str, ...] = ("safeguarding_lead", "admin", "coordinator")
+    # Only a facilitator whose required training is current may facilitate (the token
+    # endpoint refuses the rest: server/programme/training.py). Off unless the operator
+    # turns it on (HEARTH_REQUIRE_TRAINING=1): an upgraded deployment has no training
+    # records yet, and turning it on by itself would leave every group without its
+    # facilitator on the day of the upgrade. The coordinator's pages say which it is.
+    require_training: bool = False
+    # The training modules (HEARTH_TRAINING_MODULES, a JSON file like the shipped
+    # server/programme/training_modules.json); None: the shipped ones.
+    training_modules: Path | None = None
     # An empty room keeps its session state (who was admitted, who was removed)
     # this long, so a facilitator's dropped connection does not wipe it.
     empty_room_grace: float = 15 * 60
@@ -383,6 +394,8 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         node_beat_every=_float(env, "HEARTH_NODE_BEAT_EVERY", 2.0),
         lease_ttl=_float(env, "HEARTH_NODE_LEASE_TTL", 10.0),
         node_ws_sources=_listed(env.get("HEARTH_NODE_WS_SOURCES", "")),
+        require_training=_switch(env, "HEARTH_REQUIRE_TRAINING"),
+        training_modules=_training_modules(env.get("HEARTH_TRAINING_MODULES", "")),
     )
     node_id = node_id_from(env.get("HEARTH_NODE_ID", ""))
     if node_id is not None:
@@ -427,12 +440,38 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return number
 
 
-STAFF_ROLES = ("facilitator", "safeguarding_lead", "admin")
+STAFF_ROLES = ("facilitator", "safeguarding_lead", "admin", "coordinator")
+
+
+def _switch(env: Mapping[str, str], name: str) -> bool:
+    """An on/off setting: 1/true/yes/on or 0/false/no/off (unset or blank: off). Anything
+    else is refused, so a typo in a safety rule is never read as "off" unseen."""
+    value = env.get(name, "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    raise SetupError(f"{name} must be 1 (on) or 0 (off), not {value!r}")
+
+
+def _training_modules(value: str) -> Path | None:
+    """HEARTH_TRAINING_MODULES: a modules file, read and checked now (one line if it is not
+    usable), not at the first page that needs it."""
+    if not value.strip():
+        return None
+    path = Path(value.strip())
+    try:
+        load_modules(path)
+    except (OSError, InvalidModules) as exc:
+        raise SetupError(f"HEARTH_TRAINING_MODULES {value.strip()!r} cannot be used: {exc}"
+                         ) from None
+    return path
 
 
 def _roles_2fa(value: str) -> tuple[str, ...]:
     """HEARTH_REQUIRE_2FA: comma-separated staff roles, ``none`` for none; unset or
-    blank keeps the default (the lead and admins), so a blank variable weakens nothing."""
+    blank keeps the default (the lead, admins and coordinators), so a blank variable
+    weakens nothing."""
     if not value.strip():
         return Settings.require_2fa
     if value.strip().lower() == "none":

@@ -519,3 +519,30 @@ def test_a_second_server_on_the_same_data_folder_is_one_clear_line(tmp_path: Pat
                         "another Hearth process is using", "HEARTH_DATA_DIR")
     finally:
         stop(first)
+
+
+def test_a_coordinator_schedules_a_term_from_the_command_line(tmp_path: Path) -> None:
+    room = json.loads(hearth(tmp_path, "room", "add", "Dads", "--audience",
+                             "fathers_partners").stdout)["room"]
+    zoned = hearth(tmp_path, "room", "zone", room, "Asia/Karachi", "--opens-before", "20")
+    assert zoned.returncode == 0 and "opens 20 minutes before" in zoned.stdout
+    added = hearth(tmp_path, "room", "schedule", room, "2099-01-06", "19:30", "--minutes",
+                   "60", "--weekly", "--until", "2099-03-31")
+    assert added.returncode == 0, added.stderr
+    made = json.loads(added.stdout)
+    assert made["next"] == "2099-01-06T14:30:00+00:00"  # 19:30 in Karachi (UTC+5)
+    listed = hearth(tmp_path, "room", "sessions", room).stdout
+    assert f"{made['session']}  19:30 for 60 minutes, weekly from 2099-01-06 until " \
+           "2099-03-31" in listed
+    assert "next: Tue 2099-01-06 19:30 PKT" in listed
+    _one_clear_line(hearth(tmp_path, "room", "schedule", room, "2099-02-30", "10:00"),
+                    "not a date")
+    _one_clear_line(hearth(tmp_path, "room", "schedule", room, "2099-02-03", "10:00",
+                           "--minutes", "600"), "15 to 480 minutes")
+    _one_clear_line(hearth(tmp_path, "room", "zone", room, "Mars/Base"), "time zone")
+    _one_clear_line(hearth(tmp_path, "room", "schedule", "r_nothere", "2099-02-03", "10:00"),
+                    "no room")
+    _one_clear_line(hearth(tmp_path, "room", "unschedule", room, "s_nothere"), "no session")
+    removed = hearth(tmp_path, "room", "unschedule", room, made["session"])
+    assert removed.returncode == 0
+    assert "no sessions" in hearth(tmp_path, "room", "sessions", room).stdout

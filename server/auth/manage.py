@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING
 
 from server.auth.passwords import hash_password_async
+from server.rooms.schedule import Session
 from server.store.db import ROLES, Invite, RoomRecord, Staff, Store
 
 if TYPE_CHECKING:
@@ -184,6 +185,43 @@ async def set_archived(store: Store, actor: str, room: RoomRecord, archived: boo
                                        else "room.unarchive", room_id=room.id,
                                        detail={"name": room.name})
     return changed
+
+
+async def add_session(store: Store, actor: str, room: RoomRecord, first: date, start: time,
+                      minutes: int, *, weekly: bool = False, until: date | None = None
+                      ) -> Session:
+    """A session for the group, once or weekly (ValueError saying what is wrong)."""
+    added = await store.schedules.add(room.id, first, start, minutes, weekly=weekly,
+                                      until=until)
+    await store.safeguarding.audit(actor, "room.session.add", room_id=room.id, detail={
+        "session": added.id, "first": added.first.isoformat(),
+        "start": added.start.strftime("%H:%M"), "minutes": added.minutes,
+        "weekly": added.weekly, "until": added.until.isoformat() if added.until else None})
+    return added
+
+
+async def remove_session(store: Store, actor: str, room: RoomRecord,
+                         session_id: str) -> bool:
+    """Remove one of the group's sessions (a whole weekly series); False if it has none by
+    that id."""
+    removed = await store.schedules.remove(room.id, session_id)
+    if removed is not None:
+        await store.safeguarding.audit(actor, "room.session.remove", room_id=room.id,
+                                       detail={"session": session_id})
+    return removed is not None
+
+
+async def set_schedule_settings(store: Store, actor: str, room: RoomRecord, zone: str,
+                                opens_before: int) -> bool:
+    """The group's time zone and how early its waiting room opens; False if neither changed.
+    ValueError saying what is wrong."""
+    if zone == room.timezone and opens_before == room.opens_before:
+        return False
+    await store.schedules.set_settings(room.id, zone, opens_before)
+    await store.safeguarding.audit(actor, "room.schedule", room_id=room.id, detail={
+        "timezone": zone, "opens_before": opens_before,
+        "was": {"timezone": room.timezone, "opens_before": room.opens_before}})
+    return True
 
 
 async def save_directory(directories: DirectoryStore, actor: str,

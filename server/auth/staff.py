@@ -26,6 +26,7 @@ LANDING = {
     "facilitator": "/staff",
     "safeguarding_lead": "/lead",
     "admin": "/admin/directory",
+    "coordinator": "/coordinator/volunteers",
 }
 CHANGE_PASSWORD = "/account/password"  # noqa: S105 (a page address, not a password)
 TWO_FACTOR = "/account/2fa"

@@ -5,7 +5,8 @@ per live room in Redis, and every client of a room is sent to its owner's WebSoc
 
 * ``keys.py``: every Redis key this package touches, named once.
 * ``leases.py``: the room leases (``SET`` with a time to live, a fencing token from a
-  per-room ``INCR``, renewal and release by compare-and-set Lua scripts).
+  per-room ``INCR``, renewal and release by compare-and-set Lua scripts), and the mark of
+  which node serves each room, by which a node taking a room up knows a failover.
 * ``nodes.py``: the node registry and each node's heartbeat (load, draining).
 * ``placement.py``: the pure choice of a node, and the interface the rest of Hearth
   uses (``Placement``), with ``LocalPlacement`` for the embedded single-node default.

@@ -16,6 +16,11 @@ never extends or deletes a lease that is not exactly the one it holds:
   that is missing altogether means Redis lost its data (restarted without persistence):
   the holder takes its lease back and the counter restarts from its token.
 * ``release(lease)``: delete it only if it is still ours.
+* ``serve(lease)``: at the ``hello`` that takes a room up, mark this node as the one
+  serving it (``keys.holder``) and learn which node served it before without letting it
+  go: a failover. Renewals keep the mark and release deletes it; it outlives a lease by
+  ``HOLDER_MEMORY``, so a room is known as taken over even when everyone came back after
+  its dead node's lease had run out.
 
 Times are Redis's own (``PX``), so node clocks need not agree.
 """
@@ -43,12 +48,14 @@ redis.call('SET', KEYS[1], value, 'PX', ARGV[2])
 return {1, value}
 """
 
-# KEYS[1] lease, KEYS[2] fence; ARGV[1] our value, ARGV[2] ttl ms, ARGV[3] our token.
+# KEYS[1] lease, KEYS[2] fence, KEYS[3] holder; ARGV[1] our value, ARGV[2] ttl ms,
+# ARGV[3] our token, ARGV[4] our node id, ARGV[5] the holder mark's life in ms.
 # Returns {1, value} while ours (extended, or taken back), {0, current or ""} when lost.
 _RENEW = """
 local current = redis.call('GET', KEYS[1])
 if current == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[5])
   return {1, current}
 end
 if current then
@@ -62,16 +69,27 @@ if not fence then
   redis.call('SET', KEYS[2], ARGV[3])
 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[5])
 return {1, ARGV[1]}
 """
 
-# KEYS[1] lease; ARGV[1] our value. Returns 1 when deleted, 0 when it was not ours.
+# KEYS[1] lease, KEYS[2] holder; ARGV[1] our value, ARGV[2] our node id. Returns 1 when
+# deleted, 0 when it was not ours (then the holder mark is another node's: left alone).
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
+  if redis.call('GET', KEYS[2]) == ARGV[2] then
+    redis.call('DEL', KEYS[2])
+  end
   return redis.call('DEL', KEYS[1])
 end
 return 0
 """
+
+# How long the holder mark outlives its node's last renewal: a room taken up within this
+# time of its node stopping is a failover; later, it is a group opened again. The default
+# time an empty session lasts (Settings.empty_room_grace): someone coming back later than
+# that finds a new session anyway.
+HOLDER_MEMORY = 15 * 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +123,11 @@ class Leases:
     """The lease scripts on one redis-py asyncio client (which raises ``RedisError`` or
     ``OSError`` when Redis cannot be reached; callers decide what that means)."""
 
-    def __init__(self, redis: Redis, ttl: float) -> None:
+    def __init__(self, redis: Redis, ttl: float, memory: float = HOLDER_MEMORY) -> None:
         self._redis = redis
         self.ttl = ttl
         self._ttl_ms = max(1, int(ttl * 1000))
+        self._memory_ms = max(self._ttl_ms, int(memory * 1000))
         # register_script: EVALSHA, loading the script again after a Redis restart.
         self._acquire = redis.register_script(_ACQUIRE)
         self._renew = redis.register_script(_RENEW)
@@ -128,8 +147,10 @@ class Leases:
 
     async def renew(self, lease: Lease) -> Renewal:
         result: list[Any] = await self._renew(
-            keys=[keys.lease(lease.room_id), keys.fence(lease.room_id)],
-            args=[lease.value, self._ttl_ms, str(lease.token)])
+            keys=[keys.lease(lease.room_id), keys.fence(lease.room_id),
+                  keys.holder(lease.room_id)],
+            args=[lease.value, self._ttl_ms, str(lease.token), lease.node_id,
+                  self._memory_ms])
         if result[0]:
             return Renewal(held=True)
         return Renewal(held=False,
@@ -137,4 +158,18 @@ class Leases:
 
     async def release(self, lease: Lease) -> bool:
         """True when it was ours and is gone; False when another node's (left alone)."""
-        return bool(await self._release(keys=[keys.lease(lease.room_id)], args=[lease.value]))
+        return bool(await self._release(
+            keys=[keys.lease(lease.room_id), keys.holder(lease.room_id)],
+            args=[lease.value, lease.node_id]))
+
+    async def serve(self, lease: Lease) -> str | None:
+        """Mark ``lease``'s node as serving the room now; returns the node that served it
+        before and never let it go (stopped, or lost the lease), if that is another node.
+        None: the room was let go cleanly, never served, or served by this node id before
+        (a node restarted under the same ``HEARTH_NODE_ID``: a restart, not a move)."""
+        before = await self._redis.set(keys.holder(lease.room_id), lease.node_id,
+                                       px=self._memory_ms, get=True)
+        if before is None:
+            return None
+        previous = before.decode() if isinstance(before, bytes) else str(before)
+        return None if previous == lease.node_id else previous

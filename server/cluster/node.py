@@ -26,6 +26,16 @@ held here is looked up: held by a live node, that node's URL (``Moved``); free, 
 a node whose heartbeat has expired, this node takes it if it may (not draining, not
 full), else it is placed on the least-loaded node that may, and the client is moved
 there.
+
+**Failover.** A node that dies stops beating and renewing: within ``3 * beat_every`` (6 s)
+its registry hash is gone, so the next hello for one of its rooms, at any node, takes the
+room over (the dead node's lease is replaced, with a higher fencing token); within
+``lease_ttl`` (10 s) its leases are gone too. Whichever node takes a room up marks itself
+its holder (``Leases.serve``), and learns from the mark it replaces whether the room's
+last node stopped without letting it go: then it counts a failover and the hub tells the
+people coming back (``welcome.failover``). The room's state comes from the database, as
+after a restart: its lock and focus, bans, admitted places, open alerts and their
+deadlines (``Hub.attach``).
 """
 
 from __future__ import annotations
@@ -110,6 +120,11 @@ class ClusterPlacement:
         # For logging an outage once, and its end once.
         self._redis_down = False
         self._cpu_mark = (time.monotonic(), time.process_time())
+        # Rooms taken up here from a node that stopped without letting them go, counted
+        # (hearth_failovers_total) and kept by room until the hub builds the room
+        # (``took_over``): the node they came from.
+        self.failovers = 0
+        self._took_over: dict[str, str] = {}
 
     # -- what the rest of Hearth asks ------------------------------------------------
 
@@ -143,9 +158,15 @@ class ClusterPlacement:
             if not lock.locked() and self._locks.get(room_id) is lock:
                 del self._locks[room_id]
 
+    def took_over(self, room_id: str) -> str | None:
+        """Once, for the hub building the room: the node that ran it before and stopped
+        without letting it go (a failover), or None."""
+        return self._took_over.pop(room_id, None)
+
     def released(self, room_id: str) -> None:
         lease = self._owned.pop(room_id, None)
         self._claimed_at.pop(room_id, None)
+        self._took_over.pop(room_id, None)
         if lease is not None and not self._closing:
             self._in_background(self._release(lease))
 
@@ -160,7 +181,7 @@ class ClusterPlacement:
         if current is not None and current.node_id == self.node_id:
             # Placed here by another node (or by this node before a restart with the
             # same HEARTH_NODE_ID): take it, with its fencing token.
-            self._adopt(current)
+            await self._adopt(current)
             return Here()
         if current is not None:
             owner = await self.registry.get(current.node_id)
@@ -169,14 +190,10 @@ class ClusterPlacement:
         if self._may_take():
             taken, lease = await self.leases.acquire(room_id, self.node_id, replacing=current)
             if taken:
-                if current is not None:
-                    log.info("took over a room from a node that stopped",
-                             extra={"room": room_id, "from_node": current.node_id,
-                                    "token": lease.token})
-                self._adopt(lease)
+                await self._adopt(lease)
                 return Here()
             if lease.node_id == self.node_id:  # our own, taken by a retried script
-                self._adopt(lease)
+                await self._adopt(lease)
                 return Here()
             owner = await self.registry.get(lease.node_id)  # another node won the race
             if owner is None:
@@ -199,8 +216,11 @@ class ClusterPlacement:
                 "no node is running" if not nodes else "every node is draining or full")
         taken, lease = await self.leases.acquire(room_id, target.id, replacing=current)
         if taken:
+            # A room whose node stopped is counted as a failover by the node that takes
+            # it up (``_adopt``), which may be another one.
             log.info("placed a room", extra={"room": room_id, "node": target.id,
-                                             "token": lease.token})
+                                             "token": lease.token,
+                                             "from_node": current and current.node_id})
             return target.ws_url
         if lease.node_id == self.node_id:
             return self.ws_url
@@ -209,7 +229,23 @@ class ClusterPlacement:
             raise PlacementUnavailable("the room's owner is not answering yet")
         return owner.ws_url
 
-    def _adopt(self, lease: Lease) -> None:
+    async def _adopt(self, lease: Lease) -> None:
+        """The room is this node's from now: served under ``lease``. Whether its last node
+        stopped without letting it go (a failover) is learnt first, so it is known before
+        any hello is answered from memory and the hub builds the room."""
+        try:
+            before = await self.leases.serve(lease)
+        except self._errors as error:
+            # The room is ours all the same; only whether it moved here is not known.
+            log.info("could not mark a room as served here: %s", error,
+                     extra={"room": lease.room_id})
+            before = None
+        if before is not None:
+            self.failovers += 1
+            self._took_over[lease.room_id] = before
+            log.warning("took over a room whose node stopped",
+                        extra={"room": lease.room_id, "from_node": before,
+                               "token": lease.token})
         self._owned[lease.room_id] = lease
         self._claimed_at[lease.room_id] = time.monotonic()
 
@@ -243,26 +279,31 @@ class ClusterPlacement:
             self._still_wanted()
             await asyncio.sleep(self.registry.beat_every)
 
-    async def renew(self) -> None:
-        """One round of renewals (the loop's step)."""
+    async def renew(self) -> bool:
+        """One round of renewals (the loop's step). True when Redis was asked at all (so
+        answered): a node with no rooms learns nothing of Redis from a round."""
         now = time.monotonic()
+        asked = False
         for room_id, lease in list(self._owned.items()):
             if not self._is_live(room_id) and now - self._claimed_at.get(room_id, now) > (
                     self.leases.ttl):
                 self.released(room_id)  # claimed at a hello that was turned away
                 continue
             renewal = await self.leases.renew(lease)
+            asked = True
             if renewal.held or self._owned.get(room_id) is not lease:
                 continue
             # Another node holds the room now (or held it since our token): stop serving
             # it, and send its people to where it is.
             del self._owned[room_id]
             self._claimed_at.pop(room_id, None)
+            self._took_over.pop(room_id, None)
             where = await self._where_now(room_id, renewal.owner)
             log.warning("lost a room's lease to another node; moving its connections",
                         extra={"room": room_id, "token": lease.token,
                                "to_node": renewal.owner.node_id if renewal.owner else None})
             self._evict(room_id, where)
+        return asked
 
     async def _where_now(self, room_id: str, owner: Lease | None) -> str:
         try:
@@ -279,8 +320,10 @@ class ClusterPlacement:
         while self._running():
             await asyncio.sleep(self.leases.ttl / 3)
             try:
-                await self.renew()
-                self._redis_up()
+                # Only a round that reached Redis says it is back: one with nothing to
+                # renew would end the outage's log line while the heartbeat still fails.
+                if await self.renew():
+                    self._redis_up()
             except self._errors as error:
                 # The rooms carry on here; the next round tries again.
                 self._redis_lost(error)

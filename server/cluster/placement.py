@@ -73,6 +73,11 @@ class Placement(Protocol):
         """The hub forgot the room (ended, or empty past its grace): let it go."""
         ...
 
+    def took_over(self, room_id: str) -> str | None:
+        """Asked once, as the hub builds the room: the node that ran it before and
+        stopped without letting it go (this node took it over: a failover), else None."""
+        ...
+
     def start(self) -> None: ...
 
     async def aclose(self) -> None: ...
@@ -91,6 +96,9 @@ class LocalPlacement:
 
     def released(self, room_id: str) -> None:
         pass
+
+    def took_over(self, room_id: str) -> str | None:
+        return None
 
     def start(self) -> None:
         pass

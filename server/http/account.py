@@ -11,7 +11,6 @@ has not set it up (403 ``two_factor_required``).
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from starlette.requests import Request
@@ -69,9 +68,7 @@ async def password_page(request: Request) -> Response:
         return await _form(request, staff, 403, N_("This form had expired. Please try again."))
     # The login limiter's budget, per address and per account, so this form is no
     # way round it for guessing someone's current password.
-    now = time.monotonic()
-    if not (svc.login_limiter.allow(client_key(request), now)
-            and svc.login_limiter.allow(f"staff:{staff.id}", now)):
+    if not await svc.login_limiter.allow(client_key(request), f"staff:{staff.id}"):
         svc.metrics.http_limited.labels("password").inc()
         return await _form(request, staff, 429,
                            "Too many attempts. Please wait a minute and try again.")
@@ -129,9 +126,7 @@ async def two_factor_page(request: Request) -> Response:
     except BadToken:
         return await _two_factor_form(request, staff, 400, N_("This set-up had expired. Please "
                                       "scan the new code below and try again."))
-    now = time.monotonic()
-    if not (svc.login_limiter.allow(client_key(request), now)
-            and svc.login_limiter.allow(f"staff:{staff.id}", now)):
+    if not await svc.login_limiter.allow(client_key(request), f"staff:{staff.id}"):
         svc.metrics.http_limited.labels("2fa").inc()
         return await _two_factor_form(request, staff, 429, N_("Too many attempts. Please wait a "
                                       "minute and try again."), secret)

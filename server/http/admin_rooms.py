@@ -10,6 +10,7 @@ with what was typed.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -17,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server.auth import manage
+from server.http import admin_schedule
 from server.http.admin_common import (
     FORM_EXPIRED,
     NO_SUCH_ACTION,
@@ -28,6 +30,7 @@ from server.http.admin_common import (
 )
 from server.http.common import services
 from server.http.pages import csrf_ok, render
+from server.http.where import room_nodes
 from server.i18n import N_, Phrase, Words
 from server.store.db import AGREEMENT_MAX, ROOM_NAME_MAX, RoomRecord, Staff, room_problems
 
@@ -39,6 +42,7 @@ AUDIENCE_CHOICES = {
 }
 # Confirmations after a change (``?done=...``): fixed words, never echoed input.
 ROOM_DONE = {
+    **admin_schedule.DONE,
     "created": N_("The group is ready. Its invite link is below: share it with the parents "
                   "it is for."),
     "changed": N_("The group's name and audience are saved. A session already running "
@@ -76,7 +80,7 @@ async def rooms_page(request: Request) -> Response:
 
 
 async def _rooms(request: Request, admin: Staff, status: int = 200,
-                 message: str | None = None, *, typed: dict[str, str] | None = None,
+                 message: Words | None = None, *, typed: dict[str, str] | None = None,
                  errors: dict[str, Words] | None = None, room_id: str = "") -> Response:
     """The page. After a mistake: ``typed`` (what was typed) and ``errors`` (field name ->
     words) belong to the group ``room_id``'s forms, or with no ``room_id`` to the form
@@ -84,7 +88,11 @@ async def _rooms(request: Request, admin: Staff, status: int = 200,
     svc = services(request)
     everyone = await svc.store.all_staff()
     rooms, archived = [], []
-    for record in await svc.store.rooms(include_archived=True):
+    records = await svc.store.rooms(include_archived=True)
+    # With several nodes, the node each live room runs on (none with one node).
+    nodes = await room_nodes(svc, [record.id for record in records if not record.archived])
+    timing = await admin_schedule.schedules(svc.store, [r for r in records if not r.archived])
+    for record in records:
         if record.archived:
             archived.append({"room": record})
             continue
@@ -95,16 +103,20 @@ async def _rooms(request: Request, admin: Staff, status: int = 200,
         rooms.append({
             "room": record,
             "live": bool(live and live.live),
+            "node": nodes.get(record.id),
             "facilitators": assigned,
             "assignable": [s for s in everyone if s.role == "facilitator" and s.id not in ids
                            and not s.disabled],
             "invites": [{"code": i.code, "link": f"{svc.settings.public_url}/join/{i.code}"}
                         for i in await svc.store.invites_for(record.id) if not i.revoked],
-            "typed": typed if mine and typed is not None else {
-                "name": record.name, "audience": record.audience,
-                "agreement": record.agreement or ""},
+            # What its forms show: as stored, or (after a mistake) as typed into one of them.
+            "typed": {"name": record.name, "audience": record.audience,
+                      "agreement": record.agreement or "", "timezone": record.timezone,
+                      "opens_before": str(record.opens_before), "minutes": "90",
+                      **(typed if mine and typed is not None else {})},
             "errors": errors if mine and errors else {},
-            "open": mine,  # its settings shown open, as they were typed
+            "open": mine and typed is not None and "name" in typed,  # settings, as typed
+            "schedule": timing[record.id],
         })
     create = typed if not room_id and typed is not None else {"name": "", "audience": ""}
     return await render(
@@ -112,6 +124,7 @@ async def _rooms(request: Request, admin: Staff, status: int = 200,
         archived=archived, audiences=AUDIENCE_CHOICES, create=create,
         create_errors=errors if not room_id and errors else {},
         name_max=ROOM_NAME_MAX, agreement_max=AGREEMENT_MAX, message=message,
+        zones=admin_schedule.COMMON_ZONES, now=datetime.now(UTC),
         **done_words(request, ROOM_DONE))
 
 
@@ -174,6 +187,9 @@ async def room_action(request: Request) -> Response:
     result = await handler(request, admin, room, form)
     if isinstance(result, Response):
         return result
+    if isinstance(result, admin_schedule.Refusal):
+        return await _rooms(request, admin, result.status, result.message, typed=result.typed,
+                            errors=result.errors, room_id=room.id)
     return done("/admin/rooms", result, f"room-{room.id}")
 
 
@@ -256,10 +272,20 @@ async def _revoke(request: Request, admin: Staff, room: RoomRecord, form: FormDa
     return "revoked"
 
 
-Action = Callable[[Request, Staff, RoomRecord, FormData], Awaitable[Response | str]]
-_ACTIONS: dict[str, Action] = {"details": _details, "archive": _archive,
-                               "unarchive": _unarchive, "assign": _assign,
-                               "unassign": _unassign, "rotate": _rotate, "revoke": _revoke}
+def _scheduling(action: admin_schedule.Action) -> Action:
+    """A schedule action (server/http/admin_schedule.py) as one of this page's."""
+    async def run(request: Request, admin: Staff, room: RoomRecord, form: FormData
+                  ) -> Response | str | admin_schedule.Refusal:
+        return await action(services(request).store, admin.username, room, form)
+    return run
+
+
+Action = Callable[[Request, Staff, RoomRecord, FormData],
+                  Awaitable[Response | str | admin_schedule.Refusal]]
+_ACTIONS: dict[str, Action] = {
+    "details": _details, "archive": _archive, "unarchive": _unarchive, "assign": _assign,
+    "unassign": _unassign, "rotate": _rotate, "revoke": _revoke,
+    **{name: _scheduling(action) for name, action in admin_schedule.ACTIONS.items()}}
 
 routes = [
     Route("/admin/rooms", rooms_page, methods=["GET"]),

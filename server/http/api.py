@@ -11,7 +11,6 @@ import ipaddress
 import json
 import logging
 import secrets
-import time
 from collections.abc import Callable
 from importlib import resources
 from typing import Any, TypeVar
@@ -25,6 +24,7 @@ from server import protocol as p
 from server.auth import staff as staff_auth
 from server.auth import totp
 from server.cluster.placement import PlacementUnavailable
+from server.http import schedule
 from server.http.common import (
     DEVICE_COOKIE,
     DEVICE_COOKIE_AGE,
@@ -43,6 +43,8 @@ from server.http.common import (
     two_factor_required,
 )
 from server.http.static import accepts_gzip
+from server.http.volunteering import training_status
+from server.programme import training
 from server.rooms.names import (
     InvalidName,
     ReservedName,
@@ -115,19 +117,24 @@ def request_ws_url(request: Request, svc: Services) -> str:
 async def _ws_url(request: Request, svc: Services, room_id: str) -> str | JSONResponse:
     """Where the room's WebSocket is (server/cluster/): its owner's, placing the room on
     the least-loaded node if no live node runs it; an error response when none can."""
+    own = request_ws_url(request, svc)
     try:
-        return await svc.hub.placement.locate(room_id, request_ws_url(request, svc))
+        where = await svc.hub.placement.locate(room_id, own)
     except PlacementUnavailable as exc:
+        svc.metrics.placements.labels("unavailable").inc()
         log.warning("could not place a room: %s", exc, extra={"room": room_id})
         return error(503, "placement_unavailable",
                      "the group cannot be opened just now; please try again in a minute")
+    local = where in (own, svc.settings.own_ws_url)
+    svc.metrics.placements.labels("local" if local else "remote").inc()
+    return where
 
 
 async def join(request: Request) -> Response:
     svc = services(request)
     if request.headers.get("origin") and not origin_allowed(request):
         return error(403, "forbidden", "this origin may not join")
-    if not svc.join_limiter.allow(client_key(request), time.monotonic()):
+    if not await svc.join_limiter.allow(client_key(request)):
         svc.metrics.http_limited.labels("join").inc()
         return error(429, "rate_limited", "too many joins from this connection; try again shortly")
     body = await _body(request, JoinBody)
@@ -142,6 +149,9 @@ async def join(request: Request) -> Response:
         return error(404, "invite_not_found", "this invite link is not valid any more")
     if record.archived:
         return error(410, "room_archived", "this group has closed and no longer meets here")
+    when = await schedule.timing(svc.store, record)
+    if not when.open:
+        return _not_open(when)
     # Nobody may pass as a facilitator: not by a staff word, nor by a staff member's name.
     taken = await staff_names(svc, record.id)
     try:
@@ -177,6 +187,32 @@ async def join(request: Request) -> Response:
     return response
 
 
+def _training_required(status: training.TrainingStatus) -> JSONResponse:
+    """403 ``training_required``: what is missing or expired, in words, and as ``training``
+    (``{module, name, state, expired_on}`` per module, the date ISO or null)."""
+    return JSONResponse({"error": {
+        "code": "training_required",
+        "message": training.refusal(status),
+        "training": [{"module": m.module.id, "name": m.module.name(), "state": m.state,
+                      "expired_on": m.expires_on.isoformat() if m.expires_on else None}
+                     for m in status.blocking],
+    }}, status_code=403)
+
+
+def _not_open(when: schedule.Timing) -> JSONResponse:
+    """409 ``not_open``: the group has sessions and its waiting room is not open now. Says
+    when it opens (``opens_at``) and the meeting starts (``starts_at``), as UTC instants
+    the page shows in the parent's own time; both null when no session is planned."""
+    meeting = when.meeting
+    return JSONResponse({"error": {
+        "code": "not_open",
+        "message": ("this group's waiting room is not open yet" if meeting
+                    else "this group has no sessions planned just now"),
+        "opens_at": when.opens_at.isoformat() if when.opens_at else None,
+        "starts_at": meeting.starts.isoformat() if meeting else None,
+    }}, status_code=409)
+
+
 async def login(request: Request) -> Response:
     svc = services(request)
     if not origin_allowed(request):
@@ -184,7 +220,7 @@ async def login(request: Request) -> Response:
     body = await _body(request, LoginBody)
     if isinstance(body, JSONResponse):
         return body
-    if not login_allowed(request, body.username):
+    if not await login_allowed(request, body.username):
         return error(429, "rate_limited", "too many attempts; wait a minute and try again")
     staff = await staff_auth.check_password(svc.store, body.username, body.password)
     if staff is None:
@@ -193,7 +229,7 @@ async def login(request: Request) -> Response:
         if not body.code:
             return error(401, "code_required",
                          "enter the 6-digit code from your authenticator app as \"code\"")
-        if not svc.login_limiter.allow(f"staff:{staff.id}", time.monotonic()):
+        if not await svc.login_limiter.allow(f"staff:{staff.id}"):
             svc.metrics.http_limited.labels("login").inc()
             return error(429, "rate_limited", "too many attempts; wait a minute and try again")
         box = totp.SecretBox(svc.signer.secret_key)
@@ -248,6 +284,12 @@ async def room_token(request: Request) -> Response:
     # Leads may enter every room; a facilitator only those they are assigned to.
     if staff.role == "facilitator" and not await svc.store.is_assigned(record.id, staff.id):
         return error(403, "forbidden", "you are not a facilitator of this group")
+    # Only a facilitator whose required training is current facilitates, once the operator
+    # turns the rule on (HEARTH_REQUIRE_TRAINING); leads and admins may enter any room.
+    if staff.role == "facilitator" and svc.settings.require_training:
+        status = await training_status(svc, staff.id)
+        if not status.ok:
+            return _training_required(status)
     session = staff_auth.cookie_session_id(svc.signer, get_cookie(request, SESSION_COOKIE),
                                            svc.settings.staff_session_ttl)
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -46,15 +45,14 @@ def two_factor_required() -> JSONResponse:
                  "please set up two-step login at /account/2fa first")
 
 
-def login_allowed(request: Request, username: str) -> bool:
+async def login_allowed(request: Request, username: str) -> bool:
     """Whether a login attempt may go ahead: within the limit for its address and for the
     username it names (known or not, so the answer tells nothing). The address alone
-    let one account be tried from many addresses; behind a proxy it lumped everyone."""
+    let one account be tried from many addresses; behind a proxy it lumped everyone.
+    Both are counted across every node when Redis is configured (``Limiter``)."""
     svc = services(request)
-    now = time.monotonic()
-    by_address = svc.login_limiter.allow(client_key(request), now)
-    by_account = svc.login_limiter.allow(f"user:{username.strip().lower()[:64]}", now)
-    if by_address and by_account:
+    if await svc.login_limiter.allow(client_key(request),
+                                     f"user:{username.strip().lower()[:64]}"):
         return True
     svc.metrics.http_limited.labels("login").inc()
     return False

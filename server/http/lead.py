@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from server.http import schedule
 from server.http.account import api_staff
 from server.http.common import error, origin_allowed, services
 from server.http.pages import csrf_ok, render, staff_in_role
@@ -247,7 +248,11 @@ async def lead_page(request: Request) -> Response:
                               "states": {k: _(v) for k, v in STATE_WORDS.items()}},
                   open=[e for e in everything if e.state != "closed"],
                   closed=[e for e in everything if e.state == "closed"][:50],
-                  screen=screen_tables(await records.feedback_counts()))
+                  screen=screen_tables(await records.feedback_counts()),
+                  # The lead is on call for every group: today's sessions of them all.
+                  agenda=await schedule.agenda(services(request).store,
+                                               await services(request).store.rooms()),
+                  now=datetime.now(UTC))
 
 
 async def escalation_page(request: Request) -> Response:

@@ -8,7 +8,6 @@ only when the two match. JSON calls from the pages use the Origin check instead.
 from __future__ import annotations
 
 import secrets
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from server import i18n
 from server.auth import staff as staff_auth
 from server.auth import totp
 from server.auth.tokens import BadToken
+from server.http import schedule, volunteering
 from server.http.common import (
     CSRF_COOKIE,
     LOGIN_CODE_AGE,
@@ -36,8 +36,10 @@ from server.http.common import (
     set_cookie,
     staff_names,
 )
+from server.http.where import room_nodes
 from server.i18n import N_
 from server.rooms.names import pseudonyms
+from server.rooms.schedule import timezone
 from server.safeguarding.words import category_words
 from server.store.db import Staff
 
@@ -53,6 +55,15 @@ def _utc_iso(when: datetime) -> str:
 # <time datetime="{{ t|utc_iso }}" data-local>: web/static/local-time.js shows it in local time.
 templates.env.filters["utc_iso"] = _utc_iso
 
+
+def _zone_time(when: datetime, zone: str) -> str:
+    """A time as the group's own clock says it ("Tue 08 Dec 10:00 GMT"): what a page says
+    before (or without) its script putting it in the reader's local time."""
+    return when.astimezone(timezone(zone)).strftime("%a %d %b %H:%M %Z")
+
+
+templates.env.filters["zone_time"] = _zone_time
+
 # The pages' words in the request's language (server/i18n.py); render() chooses it.
 templates.env.add_extension("jinja2.ext.i18n")
 # {% trans %} blocks lose their line breaks and indentation, as the extractor reads them.
@@ -62,7 +73,8 @@ templates.env.policies["ext.i18n.trimmed"] = True
 # message with its placeholders' values) is translated, then filled in.
 templates.env.globals["role_words"] = {"facilitator": N_("facilitator"),
                                        "safeguarding_lead": N_("safeguarding lead"),
-                                       "admin": N_("admin")}
+                                       "admin": N_("admin"),
+                                       "coordinator": N_("coordinator")}
 templates.env.globals["tr"] = i18n.tr
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     i18n.gettext,
@@ -71,8 +83,14 @@ templates.env.install_gettext_callables(  # type: ignore[attr-defined]
 CSRF_AGE = 2 * 3600
 
 # The pages each role may use, in the order its navigation shows them (with Log out after).
+# A coordinator runs the programme around the groups (volunteers' profiles, training and
+# supervision) and gets only that: not /staff (every group's invite links, which are ways
+# in), not /admin/* (accounts, passwords, roles, groups: the admin's), not /lead
+# (escalations' contents: the safeguarding lead's). An admin sees the volunteers too:
+# they could make themselves a coordinator's account anyway, and in a small charity the
+# admin is often the one who keeps the training records.
 STAFF_NAV: dict[str, tuple[tuple[str, str], ...]] = {
-    "facilitator": (("/staff", N_("Your groups")),
+    "facilitator": (("/staff", N_("Your groups")), ("/account/training", N_("Your training")),
                     (staff_auth.CHANGE_PASSWORD, N_("Change password")),
                     (staff_auth.TWO_FACTOR, N_("Two-step login"))),
     "safeguarding_lead": (("/lead", N_("Escalations")), ("/staff", N_("Groups")),
@@ -80,8 +98,12 @@ STAFF_NAV: dict[str, tuple[tuple[str, str], ...]] = {
                           (staff_auth.TWO_FACTOR, N_("Two-step login"))),
     "admin": (("/admin/directory", N_("Directory")), ("/admin/rooms", N_("Manage groups")),
               ("/admin/staff", N_("Staff accounts")), ("/staff", N_("Groups")),
+              ("/coordinator/volunteers", N_("Volunteers")),
               (staff_auth.CHANGE_PASSWORD, N_("Change password")),
               (staff_auth.TWO_FACTOR, N_("Two-step login"))),
+    "coordinator": (("/coordinator/volunteers", N_("Volunteers")),
+                    (staff_auth.CHANGE_PASSWORD, N_("Change password")),
+                    (staff_auth.TWO_FACTOR, N_("Two-step login"))),
 }
 # Confirmations a redirect may ask for (``?notice=...``): fixed words, never echoed input.
 NOTICES = {"password-changed": N_("Your password has been changed. You're still logged in "
@@ -177,6 +199,7 @@ async def join_page(request: Request) -> Response:
     if room.archived:
         return await render(request, "join_invalid.html", status=410, archived=True)
     return await render(request, "join.html", room=room, invite=code,
+                        when=await schedule.timing(svc.store, room), now=datetime.now(UTC),
                         agreement=agreement_lines(room.agreement),
                         suggestions=pseudonyms(6, await staff_names(svc, room.id)),
                         lead_words=JOIN_LEAD.get(room.audience, JOIN_LEAD["everyone"]),
@@ -215,13 +238,15 @@ async def staff_for_page(request: Request, *, changing_password: bool = False,
     return staff
 
 
-async def staff_in_role(request: Request, role: str, refusal: str) -> Staff | Response:
+async def staff_in_role(request: Request, role: str | tuple[str, ...],
+                        refusal: str) -> Staff | Response:
     """``staff_for_page``, then a kind 403 (``refusal``) for anyone whose role is not
-    ``role``: the gate of the lead's and the admin's pages."""
+    ``role`` (or one of them): the gate of the lead's, the admin's and the coordinator's
+    pages."""
     staff = await staff_for_page(request)
     if isinstance(staff, Response):
         return staff
-    if staff.role != role:
+    if staff.role not in ((role,) if isinstance(role, str) else role):
         return await render(request, "home.html", status=403, staff=staff, message=refusal)
     return staff
 
@@ -240,7 +265,7 @@ async def login_form(request: Request) -> Response:
         return await render(request, "login.html", status=403,
                        message=N_("This form had expired. Please try again."))
     form = await request.form()
-    if not login_allowed(request, str(form.get("username", ""))):
+    if not await login_allowed(request, str(form.get("username", ""))):
         return await render(request, "login.html", status=429,
                        message=N_("Too many attempts. Please wait a minute and try again."))
     staff = await staff_auth.check_password(svc.store, str(form.get("username", "")),
@@ -291,11 +316,9 @@ async def login_code(request: Request) -> Response:
     if not await csrf_ok(request):
         return await render(request, "login_code.html", status=403,
                             message=N_("This form had expired. Please try again."))
-    now = time.monotonic()
     # The login limiter's budget, per address and per account: six digits are guessable
     # only at a rate nobody is given.
-    if not (svc.login_limiter.allow(client_key(request), now)
-            and svc.login_limiter.allow(f"staff:{staff.id}", now)):
+    if not await svc.login_limiter.allow(client_key(request), f"staff:{staff.id}"):
         svc.metrics.http_limited.labels("login").inc()
         return await render(request, "login_code.html", status=429,
                             message=N_("Too many attempts. Please wait a minute and try again."))
@@ -323,7 +346,10 @@ async def logout_form(request: Request) -> Response:
 
 
 async def staff_page(request: Request) -> Response:
-    staff = await staff_for_page(request)
+    # Every role but the coordinator's (see STAFF_NAV): the groups and their invite links.
+    staff = await staff_in_role(request, ("facilitator", "safeguarding_lead", "admin"),
+                                N_("This page is for facilitators, the safeguarding lead and "
+                                   "admins."))
     if isinstance(staff, Response):
         return staff
     svc = services(request)
@@ -333,18 +359,23 @@ async def staff_page(request: Request) -> Response:
     # and its invite links.
     records = (await svc.store.rooms_for(staff.id) if staff.role == "facilitator"
                else await svc.store.rooms())
+    # With several nodes, the node each live room runs on (none with one node).
+    nodes = await room_nodes(svc, [record.id for record in records])
     for record in records:
         invites = [i for i in await svc.store.invites_for(record.id) if not i.revoked]
         live = svc.hub.room(record.id)
         rooms.append({
             "room": record,
             "live": bool(live and live.live),
+            "node": nodes.get(record.id),
             "audience_words": AUDIENCE_FOR.get(record.audience, AUDIENCE_FOR["everyone"]),
             "links": [f"{svc.settings.public_url}/join/{i.code}" for i in invites],
         })
-    return await render(request, "staff.html", staff=staff, rooms=rooms,
+    return await render(request, "staff.html", staff=staff, rooms=rooms, now=datetime.now(UTC),
+                        agenda=await schedule.agenda(svc.store, records),
                         heading=N_("Your groups") if staff.role == "facilitator" else N_("Groups"),
-                        can_facilitate=staff.role in ("facilitator", "safeguarding_lead"))
+                        can_facilitate=staff.role in ("facilitator", "safeguarding_lead"),
+                        training=await volunteering.facilitator_notice(svc, staff))
 
 
 async def choose_language(request: Request) -> Response:

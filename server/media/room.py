@@ -60,8 +60,12 @@ def roster_of(view: MediaView) -> Roster:
 class RoomMedia:
     def __init__(self, room_id: str, on_speaking: SpeakingSink, *,
                  opus_complexity: int = 10, personal_complexity: int = 1,
-                 mixed_voices: int | None = 3) -> None:
+                 mixed_voices: int | None = 3,
+                 lateness: Callable[[float], None] | None = None) -> None:
+        """``lateness(seconds)``: told how late each tick ran after it was due
+        (``hearth_mixer_tick_lateness_seconds``)."""
         self.room_id = room_id
+        self._lateness = lateness
         self.mixer = RoomMixer(max_voices=mixed_voices)
         self.view = MediaView()
         self._seats: dict[str, MediaSeat] = {}  # the view's seats by participant
@@ -163,10 +167,13 @@ class RoomMedia:
             delay = due - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            elif delay < -MAX_LAG:
-                due = loop.time()
+            now = loop.time()
+            if self._lateness is not None:
+                self._lateness(max(0.0, now - due))
+            if delay < -MAX_LAG:
+                due = now
             try:
-                self.tick(loop.time())
+                self.tick(now)
             except Exception:
                 # One bad tick must not silence the room for good.
                 log.exception("mixer tick failed", extra={"room": self.room_id})

@@ -65,8 +65,11 @@ class MediaSettings:
 
 
 class MediaService:
-    def __init__(self, settings: MediaSettings, send: Send, on_speaking: OnSpeaking) -> None:
+    def __init__(self, settings: MediaSettings, send: Send, on_speaking: OnSpeaking,
+                 lateness: Callable[[float], None] | None = None) -> None:
+        """``lateness``: each room's mixer reports how late each tick ran (/metrics)."""
         self._settings = settings
+        self._lateness = lateness
         self._send = send
         self._on_speaking = on_speaking
         self._rooms: dict[str, RoomMedia] = {}
@@ -103,7 +106,7 @@ class MediaService:
                 room_id, lambda who, on: self._on_speaking(room_id, who, on),
                 opus_complexity=self._settings.opus_complexity,
                 personal_complexity=self._settings.personal_opus_complexity,
-                mixed_voices=self._settings.mixed_voices)
+                mixed_voices=self._settings.mixed_voices, lateness=self._lateness)
         for peer in media.apply(view):
             self._close(peer)
         present = {seat.participant_id for seat in view.seats}

@@ -152,6 +152,9 @@ class Room:
         self._admitted: set[str] = set(config.admitted)
         # Restored after a restart and not back yet: their welcome says so.
         self._restored: set[str] = set(config.admitted)
+        # A session taken over from a node that stopped (``config.failover``): who has
+        # been told so, each restored participant and staff member once.
+        self._told_failover: set[str] = set()
         # Removed or denied this session: their token no longer gets them in.
         self._turned_away: set[str] = set()
         self._alerts = AlertBook()
@@ -341,7 +344,12 @@ class Room:
         self._by_conn[conn] = member
         restarted = returning and who.participant_id in self._restored
         self._restored.discard(who.participant_id)
-        effects.extend(self._welcome(member, escalations, restarted=restarted))
+        failover = (self.config.failover and (restarted or staff)
+                    and member.id not in self._told_failover)
+        if failover:
+            self._told_failover.add(member.id)
+        effects.extend(self._welcome(member, escalations, restarted=restarted,
+                                     failover=failover))
         if member.place == "room":
             joined = p.ParticipantJoined(participant=member.info())
             effects.append(Send(self._room_conns(but=member), joined))
@@ -355,7 +363,7 @@ class Room:
         return effects
 
     def _welcome(self, member: Member, escalations: tuple[p.EscalationInfo, ...] = (),
-                 *, restarted: bool = False) -> list[Effect]:
+                 *, restarted: bool = False, failover: bool = False) -> list[Effect]:
         in_room = member.place == "room"
         welcome = p.Welcome(
             you=member.info(),
@@ -371,6 +379,7 @@ class Room:
             asides=self._asides_for(member) or None,
             video_slots=self.config.video_slots,
             restarted=True if restarted else None,
+            failover=True if failover else None,
         )
         return [Send((member.conn,), welcome)]
 
@@ -758,7 +767,7 @@ class Room:
         effects: list[Effect] = [
             Send(self._staff_conns(), p.AlertAcked(alert=msg.alert,
                                                    by=p.PersonRef(id=member.id, name=member.name))),
-            AckAlert(msg.alert, member.name),
+            AckAlert(msg.alert, member.name, alert),
         ]
         if msg.verdict is not None:
             effects.append(ScreenFeedback(

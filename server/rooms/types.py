@@ -93,6 +93,9 @@ class RoomConfig:
     # Participants admitted to this session before a restart (server/signaling/places.py):
     # they come straight back into the room, told why in ``welcome.restarted``.
     admitted: tuple[str, ...] = ()
+    # The session's node stopped without letting it go and this node took it over
+    # (server/cluster/node.py): those coming back are told so in ``welcome.failover``.
+    failover: bool = False
 
 
 # --- commands ---------------------------------------------------------------
@@ -204,6 +207,9 @@ class RaiseAlert:
 class AckAlert:
     alert_id: str
     by: str
+    # The alert as it was raised (its kind, severity and time), for the age at which it
+    # was acknowledged (hearth_alert_ack_age_seconds).
+    alert: p.Alert | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,7 +134,8 @@ class Hub:
                           personal_opus_complexity=settings.personal_opus_complexity,
                           mixed_voices=settings.mixed_voices,
                           video_slots=settings.video_slots),
-            send=self._send_one, on_speaking=self._speaking)
+            send=self._send_one, on_speaking=self._speaking,
+            lateness=metrics.mixer_lateness.observe)
         # The media_version of each room's view the media service last saw.
         self._media_seen: dict[str, int] = {}
         # Which rooms this node runs (server/cluster/): told when a room is forgotten.
@@ -260,6 +261,9 @@ class Hub:
             signpost=lambda categories: directory.lookup(tuple(categories), audience),
             open_alerts=tuple(_wire_alert(a) for a in open_alerts),
             admitted=tuple(sorted(admitted)),
+            # Its node stopped and this one took it over: everything above came from the
+            # database as after a restart; the people coming back are told it moved.
+            failover=self.placement.took_over(room_id) is not None,
         ))
         self._metrics.rooms.set(len(self._rooms))
         return room
@@ -390,8 +394,12 @@ class Hub:
         elif isinstance(effect, EscalateAlert):
             self._in_background(self._escalate(effect), "escalation")
         elif isinstance(effect, AckAlert):
-            self._in_background(
-                self._safeguarding.ack(effect.alert_id, effect.by, self._clock()), "ack")
+            now = self._clock()
+            if effect.alert is not None:
+                raised = effect.alert
+                self._metrics.alert_ack_age.labels(raised.kind, raised.severity).observe(
+                    max(0.0, (now - parse_at(raised.at)).total_seconds()))
+            self._in_background(self._safeguarding.ack(effect.alert_id, effect.by, now), "ack")
         elif isinstance(effect, ScreenFeedback):
             version = effect.model_version or self._screen.model_version or "rules only"
             self._in_background(self._store.safeguarding.record_feedback(

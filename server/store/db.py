@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, delete, event, make_url, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from server.rooms.schedule import DEFAULT_OPENS_BEFORE, DEFAULT_TIMEZONE
 from server.store.models import (
     BanRow,
     HealthRow,
@@ -33,9 +35,13 @@ from server.store.models import (
     StaffSessionRow,
 )
 from server.store.records import SafeguardingRecords
+from server.store.schedules import ScheduleRecords
+from server.store.volunteers import VolunteerRecords
 from server.store.writer import transactor_for
 
-ROLES = ("facilitator", "safeguarding_lead", "admin")
+# "coordinator" (issue 13): runs the programme around the groups: volunteers' profiles,
+# training and supervision. What each role may open is the pages' (server/http/).
+ROLES = ("facilitator", "safeguarding_lead", "admin", "coordinator")
 AUDIENCES = ("mothers", "fathers_partners", "everyone")
 # 128 random bits at least (the issue's floor): 24 bytes = 192 bits, 32 URL-safe characters.
 INVITE_BYTES = 24
@@ -78,6 +84,10 @@ class RoomRecord:
     archived: bool = False
     # The group's own agreement (plain text, one rule a line); None: the default one.
     agreement: str | None = None
+    # When it meets: its sessions' times are in this time zone, and its waiting room opens
+    # this many minutes before each (server/rooms/schedule.py).
+    timezone: str = DEFAULT_TIMEZONE
+    opens_before: int = DEFAULT_OPENS_BEFORE
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +104,10 @@ class Conflict(Exception):
 class Store(Protocol):
     @property
     def safeguarding(self) -> SafeguardingRecords: ...
+    @property
+    def schedules(self) -> ScheduleRecords: ...
+    @property
+    def volunteers(self) -> VolunteerRecords: ...
 
     async def ping(self) -> bool: ...
     async def aclose(self) -> None: ...
@@ -199,6 +213,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Where a connection keeps its running statement's start (``SqlStore.time_statements``).
+_STARTED = "hearth_statement_started"
+
+
 def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
@@ -225,11 +243,42 @@ class SqlStore:
         self._session = async_sessionmaker(self.engine, expire_on_commit=False)
         self._safeguarding = SafeguardingRecords(
             self._session, transactor_for(self.engine, _sqlite_pragmas), audit_key)
+        self._schedules = ScheduleRecords(self._session)
+        self._volunteers = VolunteerRecords(self._session)
 
     @property
     def safeguarding(self) -> SafeguardingRecords:
         """Alerts, escalations and the audit chain, on the same database."""
         return self._safeguarding
+
+    def time_statements(self, observe: Callable[[str, float], None]) -> None:
+        """Tell ``observe(statement, seconds)`` how long each statement took, from the
+        driver's cursor call to its answer (``hearth_store_statement_seconds``). At the
+        engine, so every query of the store, the safeguarding records and the schedules
+        is timed by one hook, the database's round trip included."""
+
+        def started(conn: Any, _cursor: Any, _statement: str, _parameters: Any,
+                    _context: Any, _many: bool) -> None:
+            conn.info[_STARTED] = time.perf_counter()
+
+        def finished(conn: Any, _cursor: Any, statement: str, _parameters: Any,
+                     _context: Any, _many: bool) -> None:
+            began = conn.info.pop(_STARTED, None)
+            if began is not None:
+                observe(statement, time.perf_counter() - began)
+
+        event.listen(self.engine.sync_engine, "before_cursor_execute", started)
+        event.listen(self.engine.sync_engine, "after_cursor_execute", finished)
+
+    @property
+    def schedules(self) -> ScheduleRecords:
+        """When each group meets: its sessions, time zone and waiting room's opening."""
+        return self._schedules
+
+    @property
+    def volunteers(self) -> VolunteerRecords:
+        """Volunteers' profiles, training records and supervision dates."""
+        return self._volunteers
 
     async def migrate(self, to: str = "head") -> None:
         """Bring the schema to the newest revision (safe to call on every start), or up
@@ -753,7 +802,8 @@ def _room_name(name: str, audience: str) -> str:
 def _room(row: RoomRow) -> RoomRecord:
     return RoomRecord(id=row.id, name=row.name, audience=row.audience, lobby=row.lobby,
                       focus=row.focus, locked=row.locked,
-                      archived=row.archived_at is not None, agreement=row.agreement)
+                      archived=row.archived_at is not None, agreement=row.agreement,
+                      timezone=row.timezone, opens_before=row.opens_before)
 
 
 def _invite(row: InviteRow) -> Invite:

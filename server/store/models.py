@@ -6,9 +6,20 @@ Changing a table means a new Alembic revision in ``migrations/versions``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Time,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -64,6 +75,27 @@ class RoomRow(Base):
     # The group's own agreement, plain text shown on its join page instead of the
     # default one; None: the default.
     agreement: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    # When it meets (migration 0011): its sessions' wall-clock times are in this IANA time
+    # zone, and its waiting room opens this many minutes before each one.
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London",
+                                          server_default="Europe/London")
+    opens_before: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+
+
+class RoomSessionRow(Base):
+    """A group's session: once, or weekly from ``first`` until ``until`` (inclusive), at
+    ``start`` wall-clock time in the room's time zone (``server/rooms/schedule.py``)."""
+
+    __tablename__ = "room_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    first: Mapped[date] = mapped_column(Date)
+    start: Mapped[time] = mapped_column(Time)
+    minutes: Mapped[int] = mapped_column(Integer)
+    weekly: Mapped[bool] = mapped_column(Boolean, default=False)
+    until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class InviteRow(Base):
@@ -274,3 +306,38 @@ class LeaseRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VolunteerProfileRow(Base):
+    """A facilitator's volunteer profile (migration 0012; ``server/programme/profile.py``):
+    what a coordinator matches them by, and their next supervision. Lists are stored as
+    comma-separated values of fixed vocabularies (none contains a comma)."""
+
+    __tablename__ = "volunteer_profiles"
+
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    languages: Mapped[str] = mapped_column(String(64), default="")
+    other_languages: Mapped[str] = mapped_column(String(100), default="")
+    audiences: Mapped[str] = mapped_column(String(64), default="")
+    availability: Mapped[str] = mapped_column(String(400), default="")
+    availability_note: Mapped[str] = mapped_column(String(300), default="")
+    # Seen by coordinators and admins only; never written to the audit log.
+    lived_experience: Mapped[str] = mapped_column(String(500), default="")
+    supervision_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TrainingRecordRow(Base):
+    """One completion of a training module by a volunteer, as a coordinator recorded it
+    (``server/programme/training.py``)."""
+
+    __tablename__ = "training_records"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"),
+                                          index=True)
+    module: Mapped[str] = mapped_column(String(40))
+    completed_on: Mapped[date] = mapped_column(Date)
+    entered_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -100,3 +100,26 @@ async def test_after_redis_lost_its_data_the_holder_takes_its_lease_back(
     # The fencing counter starts again from the holder's token: the next is newer.
     taken, newer = await leases.acquire(ROOM, "node-b", replacing=lease)
     assert taken and newer.token > lease.token
+
+
+async def test_the_holder_mark_tells_a_failover_from_a_room_let_go(redis: Redis) -> None:
+    leases = Leases(redis, ttl=5, memory=30)
+    _, first = await leases.acquire(ROOM, "node-a")
+    assert await leases.serve(first) is None  # nobody served it before
+    # Nor is serving it again (a node back under its own HEARTH_NODE_ID): a restart.
+    assert await leases.serve(first) is None
+    assert (await leases.renew(first)).held
+    assert 5_000 < await redis.pttl(keys.holder(ROOM)) <= 30_000  # outlives the lease
+    # node-a stops without a word: node-b takes the room over and learns whose it was.
+    taken, second = await leases.acquire(ROOM, "node-b", replacing=first)
+    assert taken
+    assert await leases.serve(second) == "node-a"
+    # The stale node's release touches neither the lease nor the mark.
+    assert not await leases.release(first)
+    assert await redis.get(keys.holder(ROOM)) == b"node-b"
+    # node-b lets it go cleanly: whoever takes the room up next is not taking it over.
+    assert await leases.release(second)
+    assert await redis.get(keys.holder(ROOM)) is None
+    _, third = await leases.acquire(ROOM, "node-a")
+    assert await leases.serve(third) is None
+

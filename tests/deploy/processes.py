@@ -97,6 +97,13 @@ class Process:
                                    f"{self.log()[-4000:]}")
             time.sleep(0.05)
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash or a pulled plug: no shutdown code runs in the child."""
+        process, self.process = self.process, None
+        if process is not None:
+            process.kill()
+            process.wait()
+
     def stop(self) -> None:
         process, self.process = self.process, None
         if process is None:

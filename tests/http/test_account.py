@@ -18,16 +18,20 @@ from tests.http.test_lead import raise_escalation
 from tests.http.test_pages import csrf_of
 
 NEW_PASSWORD = "a kettle on the hob at dawn"
-LANDINGS = {"facilitator": "/staff", "safeguarding_lead": "/lead", "admin": "/admin/directory"}
+LANDINGS = {"facilitator": "/staff", "safeguarding_lead": "/lead", "admin": "/admin/directory",
+            "coordinator": "/coordinator/volunteers"}
 NAV = {
-    "facilitator": [("/staff", "Your groups"), ("/account/password", "Change password"),
-                    ("/account/2fa", "Two-step login")],
+    "facilitator": [("/staff", "Your groups"), ("/account/training", "Your training"),
+                    ("/account/password", "Change password"), ("/account/2fa", "Two-step login")],
     "safeguarding_lead": [("/lead", "Escalations"), ("/staff", "Groups"),
                           ("/account/password", "Change password"),
                           ("/account/2fa", "Two-step login")],
     "admin": [("/admin/directory", "Directory"), ("/admin/rooms", "Manage groups"),
               ("/admin/staff", "Staff accounts"), ("/staff", "Groups"),
+              ("/coordinator/volunteers", "Volunteers"),
               ("/account/password", "Change password"), ("/account/2fa", "Two-step login")],
+    "coordinator": [("/coordinator/volunteers", "Volunteers"),
+                    ("/account/password", "Change password"), ("/account/2fa", "Two-step login")],
 }
 
 
@@ -153,8 +157,8 @@ async def test_a_refusal_page_shows_the_navigation_too(
     _, browser = await logged_in(h, browsers, "facilitator")
     refused = await browser.get("/admin/directory")
     assert refused.status_code == 403 and "This page is for admins." in refused.text
-    assert [label for _, label, _ in nav_of(refused)] == ["Your groups", "Change password",
-                                                          "Two-step login"]
+    assert [label for _, label, _ in nav_of(refused)] == ["Your groups", "Your training",
+                                                          "Change password", "Two-step login"]
 
 
 # ---- must change password ---------------------------------------------------------------

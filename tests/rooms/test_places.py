@@ -80,3 +80,28 @@ def test_a_restored_place_given_up_before_its_person_returns_is_gone() -> None:
     assert places(world.send("ann", p.Leave())) == [PersistPlace("r1", "ann", kept=False)]
     welcome = welcome_of(world, "ann", world.connect("ann"))
     assert (welcome.state, welcome.restarted) == ("lobby", None)
+
+
+def test_after_a_failover_those_coming_back_are_told_the_group_moved_once() -> None:
+    """A session taken over from a node that stopped (``RoomConfig.failover``): each
+    restored participant and each staff member is told so on their first welcome there,
+    and nobody new is (they were never in the session that moved)."""
+    world = World(admitted=("ann",), failover=True)
+    fac = welcome_of(world, "fac", world.connect("fac", "facilitator", "Fran"))
+    assert (fac.failover, fac.restarted) == (True, None)
+    ann = welcome_of(world, "ann", world.connect("ann"))
+    assert (ann.state, ann.restarted, ann.failover) == ("room", True, True)
+    assert b'"failover":true' in p.encode(ann)
+    newcomer = welcome_of(world, "bob", world.connect("bob"))
+    assert (newcomer.state, newcomer.failover) == ("lobby", None)
+    for pid, role in (("ann", "participant"), ("fac", "facilitator")):
+        world.drop(pid)
+        again = welcome_of(world, pid, world.connect(pid, role))  # type: ignore[arg-type]
+        assert again.failover is None and b"failover" not in p.encode(again)
+
+
+def test_a_restart_is_not_a_failover() -> None:
+    world = World(admitted=("ann",))
+    world.connect("fac", "facilitator", "Fran")
+    welcome = welcome_of(world, "ann", world.connect("ann"))
+    assert (welcome.restarted, welcome.failover) == (True, None)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 
 import pytest
@@ -409,8 +410,10 @@ async def test_0010_adds_archiving_and_agreements_to_an_existing_database(
         await store.migrate(to="0010")
 
         assert await _revision(store) == "0010"
-        old = await store.room("r_old")  # open, with the standard agreement
-        assert old is not None and not old.archived and old.agreement is None
+        async with store.engine.connect() as connection:  # the 0010 schema, read as it is
+            old = (await connection.execute(text(
+                "SELECT archived_at, agreement FROM rooms WHERE id = 'r_old'"))).one()
+        assert tuple(old) == (None, None)  # open, with the standard agreement
         assert await store.invite("c_old") is not None
 
         await _downgrade(store, "0009")
@@ -422,6 +425,58 @@ async def test_0010_adds_archiving_and_agreements_to_an_existing_database(
         assert not {"archived_at", "agreement"} & columns and invites == 1
     finally:
         await store.aclose()
+
+
+async def test_0011_gives_existing_groups_uk_time_and_no_sessions(empty_url: str) -> None:
+    store = SqlStore(empty_url)
+    try:
+        await store.migrate(to="0010")
+        async with store.engine.begin() as connection:
+            await connection.execute(text(
+                "INSERT INTO rooms (id, name, audience, lobby, focus, locked, created_at) "
+                "VALUES ('r_old', 'Old', 'mothers', true, true, false, :at)"),
+                {"at": datetime.now(UTC)})
+        await store.migrate()
+        old = await store.room("r_old")
+        assert old is not None and (old.timezone, old.opens_before) == ("Europe/London", 15)
+        assert await store.schedules.for_room("r_old") == []
+        added = await store.schedules.add("r_old", date(2027, 1, 5), clock(10, 0), 90,
+                                          weekly=True, until=date(2027, 3, 30))
+        assert await store.schedules.for_room("r_old") == [added]
+
+        await _downgrade(store, "0010")
+        async with store.engine.connect() as connection:
+            columns = await connection.run_sync(
+                lambda c: {col["name"] for col in inspect(c).get_columns("rooms")})
+            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+        assert not {"timezone", "opens_before"} & columns and "room_sessions" not in tables
+    finally:
+        await store.aclose()
+
+
+async def test_sessions_are_checked_kept_per_room_and_removed_with_their_room(
+        store: SqlStore) -> None:
+    room = await store.add_room("Mums", "mothers")
+    other = await store.add_room("Dads", "fathers_partners")
+    for bad in ((date(2027, 1, 5), clock(10, 0), 5, None),
+                (date(2027, 1, 5), clock(10, 0), 60, date(2027, 1, 1))):
+        with pytest.raises(ValueError):
+            await store.schedules.add(room.id, bad[0], bad[1], bad[2], weekly=True,
+                                      until=bad[3])
+    with pytest.raises(LookupError):
+        await store.schedules.add("r_nothere", date(2027, 1, 5), clock(10, 0), 60)
+    with pytest.raises(ValueError):
+        await store.schedules.set_settings(room.id, "Mars/Base", 15)
+    assert await store.schedules.set_settings(room.id, "Europe/Warsaw", 30)
+    mine = await store.schedules.add(room.id, date(2027, 1, 5), clock(10, 0), 60)
+    theirs = await store.schedules.add(other.id, date(2027, 1, 6), clock(19, 0), 90)
+    assert await store.schedules.for_rooms([room.id, other.id]) == {
+        room.id: [mine], other.id: [theirs]}
+    assert await store.schedules.remove(room.id, theirs.id) is None  # not this room's
+    assert await store.schedules.remove(other.id, theirs.id) == theirs
+    record = await store.room(room.id)
+    assert record is not None and (record.timezone, record.opens_before) == (
+        "Europe/Warsaw", 30)
 
 
 async def test_rooms_are_renamed_given_an_agreement_and_archived(store: SqlStore) -> None:

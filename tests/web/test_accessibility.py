@@ -371,6 +371,37 @@ async def test_staff_pages(h: Harness, server: ServerThread, windows: OpenWindow
     audit.assert_clean()
 
 
+async def test_volunteer_pages(h: Harness, windows: OpenWindow, audit: Audit) -> None:
+    """Issue 13, part 3: the coordinator's list and a volunteer's record (with mistakes), on a
+    phone; the facilitator's own record, and their landing page saying what is missing."""
+    fac_name = await staff_member(h, "facilitator")
+    member = await h.store.staff_by_username(fac_name)
+    assert member is not None
+    cora = await windows(PHONE)
+    await log_in(cora, await staff_member(h, "coordinator"), "/coordinator/volunteers")
+    await audit.check(cora, "volunteers")
+    await cora.page.goto(f"/coordinator/volunteers/{member.id}")
+    await audit.check(cora, "a volunteer's record")
+    training = cora.page.locator("#training")
+    await training.get_by_label(W("Module")).select_option("induction")
+    await training.get_by_label(W("Completed on")).fill("1985-01-01")  # before any such course
+    await training.get_by_role("button", name=W("Record it")).click()
+    await expect(cora.page.locator(".field-error").first).to_be_visible()
+    await audit.check(cora, "a volunteer's record after a mistake")
+    await cora.page.locator("#lived-experience").fill("x" * 600)
+    await cora.page.get_by_role("button", name=W("Save the profile")).click()
+    await expect(cora.page.locator("#lived-experience-error")).to_be_visible()
+    await audit.check(cora, "a volunteer's profile after a mistake")
+
+    fac = await windows(PHONE)
+    await log_in(fac, fac_name, "/staff")
+    await expect(fac.page.locator("#training-why")).to_be_visible()
+    await audit.check(fac, "a facilitator's groups with training to record")
+    await fac.page.goto("/account/training")
+    await audit.check(fac, "a facilitator's own training")
+    audit.assert_clean()
+
+
 async def test_the_group_page_for_every_role(h: Harness, windows: OpenWindow,
                                              audit: Audit) -> None:
     room_id, invite = await h.room(name="Mums' circle")

@@ -20,13 +20,13 @@ NEW_PASSWORD = "blackbirds sing before dawn"
 
 
 @pytest.mark.parametrize(("role", "viewport", "landing", "heading", "nav"), [
-    ("facilitator", PHONE, "/staff", "Your groups", ["Your groups", "Change password",
-                                                           "Two-step login"]),
+    ("facilitator", PHONE, "/staff", "Your groups", ["Your groups", "Your training",
+                                                     "Change password", "Two-step login"]),
     ("safeguarding_lead", PHONE, "/lead", "Escalations",
      ["Escalations", "Groups", "Change password", "Two-step login"]),
     ("admin", DESKTOP, "/admin/directory", "Signposting directory",
-     ["Directory", "Manage groups", "Staff accounts", "Groups", "Change password",
-      "Two-step login"]),
+     ["Directory", "Manage groups", "Staff accounts", "Groups", "Volunteers",
+      "Change password", "Two-step login"]),
 ])
 async def test_first_login_changes_the_generated_password_then_lands_on_the_roles_page(
         h: Harness, tabs: OpenTab, role: str, viewport: dict[str, int], landing: str,

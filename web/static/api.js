@@ -37,7 +37,9 @@ export async function postJSON(path, body) {
   const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
   if (!response.ok) {
     const code = data?.error?.code;
-    throw Object.assign(new Error(friendlyMessage(code, data?.error?.message)), { code, status: response.status });
+    // opens_at: when a group's waiting room opens (not_open).
+    throw Object.assign(new Error(friendlyMessage(code, data?.error?.message)),
+      { code, status: response.status, opensAt: data?.error?.opens_at ?? null });
   }
   return data;
 }

@@ -1,5 +1,8 @@
 import { keepSession, postJSON } from "./api.js";
 import { t } from "./i18n.js";
+import { localiseTimes, meetingTime } from "./local-time.js";
+
+localiseTimes(); // the next session, in this reader's own time
 
 const form = document.getElementById("join-form");
 const errorBox = document.getElementById("join-error");
@@ -43,8 +46,18 @@ form.addEventListener("submit", async (event) => {
     // replace, not assign: the back button should not lead to the join form.
     location.replace("/room");
   } catch (error) {
-    showError(error.message, error.code === "bad_request" ? nameInput : null);
+    showError(notOpenWords(error) ?? error.message, error.code === "bad_request" ? nameInput : null);
     joinButton.disabled = false;
     joinButton.textContent = t("Join the group");
   }
 });
+
+/** What to say when the group's waiting room is not open: when it opens, in local time. */
+function notOpenWords(error) {
+  if (error.code !== "not_open") return null;
+  if (!error.opensAt) {
+    return t("This group has no sessions planned just now. Please check back later.");
+  }
+  return t("The waiting room isn't open yet. It opens at {time}. Please come back then.",
+    { time: meetingTime(error.opensAt) });
+}

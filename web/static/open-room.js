@@ -14,7 +14,14 @@ export function wireOpenRooms(errorBox) {
         keepSession(await postJSON(`/api/rooms/${encodeURIComponent(button.dataset.room)}/token`));
         location.assign("/room");
       } catch (error) {
-        showError(error.status === 401 ? t("Your login has expired. Please log in again.") : error.message);
+        // training_required: the page already says why, in its own language (staff.html).
+        const why = error.code === "training_required" && document.getElementById("training-why");
+        if (why) {
+          showError(why.querySelector(".training-why-lead")?.textContent ?? error.message);
+          why.focus();
+        } else {
+          showError(error.status === 401 ? t("Your login has expired. Please log in again.") : error.message);
+        }
         button.disabled = false;
       }
     });

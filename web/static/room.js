@@ -28,12 +28,26 @@ const state = {
 };
 let socket = null;
 let refs = 0;
+// Tries since the connection dropped, and when it dropped (null while connected).
 let retries = 0;
+let droppedAt = null;
+// After a dropped connection: the waits before each try (the last one repeated), for as
+// long as RETRY_FOR. The group of a server that died is taken up by another within about
+// ten seconds (docs/deployment.md, "When a node dies"), so the page tries often enough to
+// be back soon after, and for well past that before it says the connection is lost.
+const RETRY_DELAYS = [500, 1000, 2000, 3000];
+const RETRY_FOR = 60_000;
 let everWelcomed = false;
 // Where a `moved` error said the group is now (followed when the close comes), and how
 // many moves in a row were followed without a welcome (a loop must not run forever).
 let movedTo = null;
 let moves = 0;
+// The WebSocket URL that last welcomed the page. After a dropped connection it is tried
+// first: the group most likely still runs there (a blip of the network; or Redis away,
+// when only the group's own server can let anyone back in). If it cannot even be opened
+// (its server has gone), this page's own server is tried at once, which knows where the
+// group runs now.
+let home = null;
 
 const isStaff = () => Boolean(state.you && state.you.role !== "participant");
 const isYou = (id) => Boolean(state.you && id === state.you.id);
@@ -814,6 +828,7 @@ function rejoin() {
   if (!rejoinable()) { state.place = "connecting"; finish("expired"); return; }
   keepSession(session);
   retries = 0;
+  droppedAt = null;
   state.people = new Map();
   state.lobby = new Map();
   state.alerts = new Map();
@@ -900,6 +915,7 @@ const handlers = {
     const was = state.place;
     everWelcomed = true;
     retries = 0;
+    droppedAt = null;
     moves = 0;
     state.you = m.you;
     state.room = m.room;
@@ -919,8 +935,11 @@ const handlers = {
     if (m.state === "lobby") setStatus(t("You're in the waiting room."));
     if (!first && m.state === "room") systemLine(t("You're connected again. Messages sent while you were away aren't shown."));
     // Why the connection dropped, when the server kept their place through a restart
-    // (docs/protocol.md, welcome.restarted), or could not.
-    if (m.restarted) notice(t("The group's server restarted; you're back in the group."));
+    // (docs/protocol.md, welcome.restarted) or the group moved to another server because
+    // its own stopped (welcome.failover), or could not.
+    if (m.failover && (m.restarted || !first)) {
+      notice(t("The group moved to another server after a connection problem. You're back in."));
+    } else if (m.restarted) notice(t("The group's server restarted; you're back in the group."));
     else if (!first && was === "room" && m.state === "lobby") {
       notice(t("You were away for a while, so you're back in the waiting room. A facilitator will let you in again soon."));
     }
@@ -1093,43 +1112,53 @@ const CLOSE_REASONS = {
 const ownSocketUrl = () => `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
 
 /** Open the group's WebSocket: at the node that runs the group (the join answer's
- *  `ws_url`, or where a `moved` error sent us), else this page's own server. */
-function connect(url = session.ws_url || ownSocketUrl()) {
+ *  `ws_url`, or where a `moved` error sent us), else this page's own server.
+ *  `fallback`: where to go at once if `url` cannot be opened at all. */
+function connect(url = session.ws_url || ownSocketUrl(), fallback = ownSocketUrl()) {
   const ws = new WebSocket(url);
   socket = ws;
+  let opened = false;
   // features: this page answers pings and (for staff) shows connection quality.
-  ws.addEventListener("open", () => ws.send(JSON.stringify(
-    { type: "hello", token: session.token, features: ["ping", "quality"] })));
+  ws.addEventListener("open", () => {
+    opened = true;
+    ws.send(JSON.stringify({ type: "hello", token: session.token, features: ["ping", "quality"] }));
+  });
   ws.addEventListener("message", (event) => {
     if (ws !== socket) return;
     let message;
     try { message = JSON.parse(event.data); } catch { return; }
     if (!message || typeof message !== "object") return;
+    if (message.type === "welcome") home = url;
     if (Object.hasOwn(handlers, message.type)) handlers[message.type](message);
     else media.handle(message); // media.answer, media.slots, ...
   });
   ws.addEventListener("close", (event) => {
     if (ws !== socket || state.place === "gone") return;
     socket = null;
+    if (!opened && fallback && fallback !== url) { connect(fallback, null); return; }
     if (event.code === 4307 && movedTo && moves < 5) {
       // The same token at the group's new server: an admitted person keeps their place.
       const next = movedTo;
       movedTo = null;
       moves += 1;
-      connect(next);
+      connect(next, null);
       return;
     }
     const why = CLOSE_REASONS[event.code];
     if (why) { finish(why); return; }
     if (event.code === 1000) { finish("ended"); return; }
-    // Dropped (network, server restart): try again a few times, gently.
-    if (retries < 5) {
-      const delay = 1000 * 2 ** retries;
+    // Dropped (network, a server restarting or gone, 1013 while the group cannot be
+    // placed): try again, soon at first, then every few seconds, for a minute.
+    droppedAt ??= Date.now();
+    if (Date.now() - droppedAt < RETRY_FOR) {
+      const delay = RETRY_DELAYS[Math.min(retries, RETRY_DELAYS.length - 1)];
       retries += 1;
       setStatus(t("The connection dropped. Reconnecting…"));
-      // Through this page's own server, which knows where the group runs now (its server
-      // may be the one that went away).
-      setTimeout(() => { if (state.place !== "gone") connect(ownSocketUrl()); }, delay);
+      // Where the page was welcomed last, else (or if that server has gone) this page's
+      // own server, which knows where the group runs now. A little jitter, so a whole
+      // group whose server went away does not come back in the same millisecond.
+      setTimeout(() => { if (state.place !== "gone") connect(home ?? ownSocketUrl()); },
+        delay * (1 + Math.random() / 5));
     } else {
       finish("lost");
     }

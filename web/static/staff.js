@@ -1,5 +1,8 @@
 import { wireCopyButtons } from "./copy-link.js";
+import { localiseTimes } from "./local-time.js";
 import { wireOpenRooms } from "./open-room.js";
+
+localiseTimes(); // today's sessions and each group's next one, in this reader's time
 
 const errorBox = document.getElementById("staff-error");
 function showError(text) {
