@@ -240,19 +240,21 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 
 # --- floors on the held-out sets -------------------------------------------------------------
 
-# Measured with `python bench/risk_eval.py` on model linear-2026-12-06-8e536856-80e4b6, all
-# seven held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign
-# alarms) as counts out of (urgent, concern, benign). The rules alone scored en 184/386,
-# 128/296, 23/352; pl 0/98, 0/89, 0/98; ur 2/98, 4/89, 2/98. Raise these only with a fresh
-# held-out set, never by tuning on these sets; only the counts are reported, never which
-# messages. History: the 16,000-feature model (C 8) scored en 327, 278, 36; pl 79, 88, 8;
-# ur 73, 83, 6. The server's model then grew to 100,000 features and C 16, both chosen on the
-# validation split (training.py): urgent rose in every language, one Polish concern message
-# fell below its threshold and Urdu's false alarms went from 6 to 9.
+# Measured with `python bench/risk_eval.py` on model linear-2026-12-06-8e536856-e26521, all
+# eight held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign
+# alarms) as counts out of (urgent, concern, benign). Raise these only with a fresh held-out
+# set, never by tuning on these sets; only the counts are reported, never which messages.
+# History, on the first seven sets (the rules alone: en 184/386, 128/296, 23/352; pl 0/98,
+# 0/89, 0/98; ur 2/98, 4/89, 2/98): the 16,000-feature model (C 8) scored en 327, 278, 36;
+# pl 79, 88, 8; ur 73, 83, 6; the 100,000-feature one (C 16) en 343, 289, 36; pl 86, 87, 6;
+# ur 81, 86, 9; this one, with its label head fitted on NB-scaled features at C 4 (chosen
+# on the validation split, training.py), en 353, 287, 35; pl 90, 89, 6; ur 79, 85, 9. On
+# ho-fresh-e, first run with this model: urgent 104/120 (the previous model 100), concern
+# 115/120 (115), benign alarms 14/120 (14).
 FLOORS = {
-    "en": ((343, 386), (289, 296), (36, 352)),
-    "pl": ((86, 98), (87, 89), (6, 98)),
-    "ur": ((81, 98), (86, 89), (9, 98)),
+    "en": ((402, 446), (346, 356), (43, 412)),
+    "pl": ((119, 128), (116, 119), (9, 128)),
+    "ur": ((105, 128), (114, 119), (12, 128)),
 }
 
 
