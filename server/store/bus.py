@@ -277,7 +277,25 @@ def _check_max_pending(max_pending: int) -> int:
     return max_pending
 
 
-class _BufferedSubscription(abc.ABC):
+class _ClosedOnExit:
+    """``async with`` gives the object itself and closes it (``aclose``) on the way out."""
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class _BufferedSubscription(_ClosedOnExit, abc.ABC):
     """The consumer side both implementations share: a bounded buffer and its closing.
 
     The producer (``InProcessBus.publish`` or the Redis reader task) calls
@@ -358,17 +376,6 @@ class _BufferedSubscription(abc.ABC):
         except BusClosed:
             raise StopAsyncIteration from None
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
     @abc.abstractmethod
     async def aclose(self) -> None:
         """See :meth:`Subscription.aclose`."""
@@ -387,7 +394,7 @@ class InProcessSubscription(_BufferedSubscription):
         self._bus._forget(self)
 
 
-class InProcessBus:
+class InProcessBus(_ClosedOnExit):
     """The bus within one process: publish hands the payload to each subscriber's buffer.
 
     Needs no other process and no connection; ``ping()`` is True until :meth:`aclose`.
@@ -439,17 +446,6 @@ class InProcessBus:
         self._subscribers.clear()
         for subscription in subscriptions:
             subscription._shut(BusClosed, "bus closed")
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def _check_open(self) -> None:
         if self._closed:
@@ -600,7 +596,7 @@ def _reconnect_delay(failures: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-class RedisBus:
+class RedisBus(_ClosedOnExit):
     """The bus across processes: Redis pub/sub, through one redis-py connection pool.
 
     ``publish`` and ``ping`` borrow a pooled connection; each subscription holds a pool
@@ -692,17 +688,6 @@ class RedisBus:
         finally:
             await self._redis.aclose()
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
     def _check_open(self) -> None:
         if self._closed:
             raise BusClosed("bus closed")
@@ -711,7 +696,7 @@ class RedisBus:
         self._subscriptions.discard(subscription)
 
 
-class TimedBus:
+class TimedBus(_ClosedOnExit):
     """Another bus, with each ``publish`` and ``ping`` timed: ``observe(op, seconds)``
     (``hearth_bus_seconds`` on /metrics). A failed publish is timed too: an outage shows
     as publishes taking the socket timeout. Subscriptions are the bus's own."""
@@ -739,17 +724,6 @@ class TimedBus:
 
     async def aclose(self) -> None:
         await self.bus.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 def _describe_url(url: str) -> str:
