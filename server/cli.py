@@ -1,7 +1,7 @@
 """The command line of PROTOCOL.md: ``serve``, ``staff add|disable|enable|reset-password|
 reset-2fa``, ``room add|assign|unassign|schedule|sessions|unschedule|zone``, ``invite
-rotate|revoke``, ``volunteer list|show|train|untrain|supervision|modules``, ``audit
-verify|adopt``, ``node list|drain|resume``.
+rotate|revoke``, ``volunteer list|show|train|untrain|supervision|modules``, ``data
+export|erase``, ``audit verify|adopt|list``, ``node list|drain|resume``.
 
 Every command works on a fresh folder (it makes the data folder), and anything the
 operator must fix (an unwritable folder, a short secret key, a database that cannot
@@ -25,9 +25,9 @@ from typing import Any, TypeVar
 import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
-from server import cli_schedule, cli_volunteer, logs
+from server import cli_data, cli_schedule, cli_volunteer, logs
 from server.app import create_app
-from server.auth import manage
+from server.auth import erasure, manage
 from server.auth.passwords import hash_password, password_problem
 from server.datadir import SetupError
 from server.demo import create_demo
@@ -203,6 +203,27 @@ async def _volunteer(settings: Settings, args: argparse.Namespace) -> str:
         await store.aclose()
 
 
+async def _data(settings: Settings, args: argparse.Namespace) -> str:
+    """``hearth data export|erase --staff USERNAME`` (server/cli_data.py)."""
+    store = await open_store(settings)
+    try:
+        return await cli_data.run(store, CLI_ACTOR, await _member(store, args.staff), args)
+    except cli_data.DataError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        await store.aclose()
+
+
+async def _audit_list(settings: Settings, last: int) -> tuple[bool, str]:
+    """The newest audit entries, one JSON line each, erased accounts by their tombstone."""
+    store = await open_store(settings)
+    try:
+        shown = await erasure.audit_listing(store, last)
+    finally:
+        await store.aclose()
+    return True, "\n".join(json.dumps(s.as_json(), ensure_ascii=False) for s in shown)
+
+
 async def _manage(settings: Settings, what: str, args: argparse.Namespace) -> str:
     """One admin change from the command line (server/auth/manage.py); returns the line
     to print. Live room connections on a running server end at their next hello."""
@@ -230,6 +251,9 @@ async def _manage(settings: Settings, what: str, args: argparse.Namespace) -> st
             revoked = await manage.revoke_invite(store, CLI_ACTOR, found)
             return "revoked" if revoked else "that invite was revoked already"
         member = await _member(store, args.username)
+        if member.erased:
+            raise CommandError(f"{member.username} has been deleted: nothing more can be done "
+                               "with it")
         if what in ("disable", "enable"):
             await manage.set_disabled(store, CLI_ACTOR, member, what == "disable")
             return f"{what}d {member.username}"
@@ -372,6 +396,11 @@ def parser() -> argparse.ArgumentParser:
                                     "names the first bad entry")
     audit.add_parser("adopt", help="sign, once, the entries written before the audit key "
                                    "(after an upgrade with HEARTH_AUDIT_KEY set)")
+    listing = audit.add_parser("list", help="print the newest entries, one JSON line each "
+                                            "(deleted accounts by their tombstone)")
+    listing.add_argument("--last", type=int, default=100, metavar="N")
+
+    cli_data.add_parsers(commands)
 
     node = commands.add_parser("node", help="the nodes sharing Redis").add_subparsers(
         dest="action", required=True)
@@ -476,9 +505,14 @@ def _dispatch(args: argparse.Namespace) -> None:
         print(_with_store(_volunteer(settings, args)))
     elif args.command in ("room", "invite"):
         print(_with_store(_manage(settings, args.action, args)))
+    elif args.command == "data":
+        print(_with_store(_data(settings, args)))
     elif args.command == "audit":
-        run = _audit_verify if args.action == "verify" else _audit_adopt
-        ok, report = _with_store(run(settings))
+        if args.action == "list":
+            ok, report = _with_store(_audit_list(settings, max(1, args.last)))
+        else:
+            run = _audit_verify if args.action == "verify" else _audit_adopt
+            ok, report = _with_store(run(settings))
         print(report)
         if not ok:
             raise SystemExit(1)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from server.auth.passwords import hash_password_async
 from server.rooms.schedule import Session
 from server.store.db import ROLES, Invite, RoomRecord, Staff, Store
+from server.store.staffdata import TOMBSTONE
 
 if TYPE_CHECKING:
     from server.safeguarding.directory import Directory, DirectoryData, DirectoryStore
@@ -42,6 +43,8 @@ def username_problem(username: str) -> str | None:
     if not USERNAME.fullmatch(username.strip().lower()):
         return ("a username needs 2 to 64 letters, digits, dots, dashes or underscores, "
                 "with no spaces")
+    if username.strip().lower().startswith(TOMBSTONE):
+        return f"a username may not start with {TOMBSTONE!r}: those name deleted accounts"
     return None
 
 

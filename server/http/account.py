@@ -1,5 +1,7 @@
-"""A staff member's own account: changing their password (``/account/password``) and
-setting up two-step login (``/account/2fa``).
+"""A staff member's own account: changing their password (``/account/password``),
+setting up two-step login (``/account/2fa``), and their data (``/account/data``): a
+download of everything Hearth holds about them, and asking for their account to be
+deleted, which an admin confirms on ``/admin/staff`` (``server/auth/erasure.py``).
 
 A generated password (the demo's) sets ``must_change_password``: until it is
 changed every staff page sends them here (``pages.staff_for_page``) and the JSON
@@ -10,6 +12,7 @@ has not set it up (403 ``two_factor_required``).
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -17,10 +20,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from server.auth import erasure, totp
 from server.auth import staff as staff_auth
-from server.auth import totp
 from server.auth.passwords import MIN_PASSWORD
 from server.auth.tokens import BadToken
+from server.http.admin_common import done, done_words
 from server.http.common import (
     SESSION_COOKIE,
     client_key,
@@ -31,7 +35,7 @@ from server.http.common import (
     services,
     two_factor_required,
 )
-from server.http.pages import csrf_ok, render, staff_for_page
+from server.http.pages import YOUR_DATA, csrf_ok, render, staff_for_page
 from server.i18n import N_
 from server.store.db import Staff
 
@@ -145,7 +149,62 @@ async def two_factor_page(request: Request) -> Response:
                             "?notice=two-factor-on", status_code=303)
 
 
+DATA_DONE = {
+    "asked": N_("Your request is sent. An admin will confirm it, or tell you why not; "
+                "until then your account works as before."),
+}
+NOT_CONFIRMED = N_("Please tick the box to say you understand, then ask again.")
+
+
+async def _data_page(request: Request, staff: Staff, status: int = 200,
+                     message: str | None = None) -> Response:
+    svc = services(request)
+    return await render(request, "account_data.html", status=status, staff=staff,
+                        message=message, request_state=await svc.store.staff_data.erasure(
+                            staff.id), **done_words(request, DATA_DONE))
+
+
+async def data_page(request: Request) -> Response:
+    """What Hearth holds about you: download it; ask for your account to be deleted."""
+    staff = await staff_for_page(request)
+    if isinstance(staff, Response):
+        return staff
+    return await _data_page(request, staff)
+
+
+async def data_download(request: Request) -> Response:
+    """Everything Hearth holds about the member, as one JSON file to keep (audited)."""
+    staff = await staff_for_page(request)
+    if isinstance(staff, Response):
+        return staff
+    document = await erasure.export(services(request).store, staff, staff.username)
+    log.info("data exported", extra={"staff": staff.id})
+    return Response(json.dumps(document, ensure_ascii=False, indent=2),
+                    media_type="application/json", headers={
+                        "Content-Disposition": 'attachment; filename="hearth-my-data.json"',
+                        "Cache-Control": "no-store"})
+
+
+async def delete_request(request: Request) -> Response:
+    """Ask for the account to be deleted (a CSRF form with a box to tick)."""
+    staff = await staff_for_page(request)
+    if isinstance(staff, Response):
+        return staff
+    if not await csrf_ok(request):
+        return await _data_page(request, staff, 403, N_("This form had expired. Please try "
+                                                         "again."))
+    form = await request.form()
+    if form.get("confirm") != "yes":
+        return await _data_page(request, staff, 400, NOT_CONFIRMED)
+    await erasure.request(services(request).store, staff)
+    log.info("account deletion asked for", extra={"staff": staff.id})
+    return done(YOUR_DATA, "asked")
+
+
 routes = [
     Route(staff_auth.CHANGE_PASSWORD, password_page, methods=["GET", "POST"]),
     Route(staff_auth.TWO_FACTOR, two_factor_page, methods=["GET", "POST"]),
+    Route(YOUR_DATA, data_page, methods=["GET"]),
+    Route(YOUR_DATA + ".json", data_download, methods=["GET"]),
+    Route(YOUR_DATA + "/delete", delete_request, methods=["POST"]),
 ]

@@ -10,11 +10,12 @@ taken off a group) closes their open room connections on this node at once
 
 from __future__ import annotations
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.auth import manage
+from server.auth import erasure, manage
 from server.http.admin_common import (
     FORM_EXPIRED,
     NO_SUCH_ACTION,
@@ -39,7 +40,24 @@ STAFF_DONE = {
                "in again with the same password."),
     "assigned": N_("The facilitator is assigned to the group."),
     "unassigned": N_("The facilitator is no longer assigned to the group."),
+    "erased": N_("The account is deleted: its logins have ended and its personal data is "
+                 "removed. The audit log shows it by its stand-in name."),
+    "erase-declined": N_("The request is declined. They'll see your reason on their Your "
+                         "data page."),
 }
+# Why a deletion cannot be confirmed, in the admin's words (server/auth/erasure.py).
+ERASE_REFUSED = {
+    "erased": N_("This account has been deleted already."),
+    "last_admin": N_("This is the last admin account, so it cannot be deleted: make another "
+                     "admin first, or nobody could run Hearth."),
+    "open_escalations": N_("This safeguarding lead still holds open escalations, so their "
+                           "account cannot be deleted yet: they close them, or hand them "
+                           "over to another lead, first."),
+    "yourself": N_("You can't confirm the deletion of your own account: another admin can, "
+                   "or the command line."),
+}
+NO_REQUEST = N_("They have not asked for their account to be deleted.")
+ERASED_ACCOUNT = N_("This account has been deleted: nothing more can be done with it.")
 NOT_YOURSELF = N_("You can't do that to your own account here: another admin can, or use the "
                   "command line.")
 BAD_USERNAME = N_("Please give a username of 2 to 64 letters, digits, dots, dashes or "
@@ -65,14 +83,24 @@ async def _staff_accounts(request: Request, admin: Staff, status: int = 200,
     svc = services(request)
     rooms = await svc.store.rooms()
     accounts = []
-    for member in await svc.store.all_staff():
+    members = await svc.store.all_staff()
+    asked = {r.staff_id: r for r in await svc.store.staff_data.erasures()}
+    requests = []
+    for member in members:
+        if member.id in asked:
+            refused = await erasure.problem(svc.store, member)
+            if refused is None and member.id == admin.id:
+                refused = erasure.ErasureRefused("yourself")
+            requests.append({"member": member, "request": asked[member.id],
+                             "refused": ERASE_REFUSED[refused.code] if refused else None})
+    for member in members:
         mine = await svc.store.rooms_for(member.id) if member.role == "facilitator" else []
         ids = {r.id for r in mine}
         accounts.append({"member": member, "rooms": mine,
                          "assignable": [r for r in rooms if r.id not in ids]})
     response = await render(
         request, "admin_staff.html", status=status, staff=admin, accounts=accounts,
-        roles=ROLES, message=message, reset=reset,
+        roles=ROLES, message=message, reset=reset, requests=requests,
         create=typed or {"username": "", "role": ""}, create_errors=errors or {},
         **done_words(request, STAFF_DONE))
     if reset is not None:
@@ -121,6 +149,10 @@ async def staff_action(request: Request) -> Response:
     form = await request.form()
     if member is None:
         return await _staff_accounts(request, admin, 404, N_("There is no such account."))
+    if member.erased:
+        return await _staff_accounts(request, admin, 400, ERASED_ACCOUNT)
+    if action in ("erase", "decline-erase"):
+        return await _erasure_decision(request, admin, member, action, form)
     if member.id == admin.id and action in ("disable", "reset-password", "reset-2fa", "role"):
         return await _staff_accounts(request, admin, 400, NOT_YOURSELF)
     anchor = f"staff-{member.id}"
@@ -159,6 +191,30 @@ async def staff_action(request: Request) -> Response:
             return await _staff_accounts(request, admin, 400, refused)
         return done("/admin/staff", f"{action}ed", anchor)
     return await _staff_accounts(request, admin, 404, NO_SUCH_ACTION)
+
+
+async def _erasure_decision(request: Request, admin: Staff, member: Staff, action: str,
+                            form: FormData) -> Response:
+    """Confirm (``erase``, with its box ticked) or decline (with a reason) a request."""
+    svc = services(request)
+    pending = await svc.store.staff_data.erasure(member.id)
+    if pending is None or pending.state != "pending":
+        return await _staff_accounts(request, admin, 400, NO_REQUEST)
+    if action == "decline-erase":
+        await erasure.decline(svc.store, admin.username, admin.id, member,
+                              field(form, "reason", 500))
+        return done("/admin/staff", "erase-declined")
+    if form.get("confirm") != "yes":
+        return await _staff_accounts(request, admin, 400, N_(
+            "Please tick the box to confirm the deletion, then press the button again."))
+    if member.id == admin.id:
+        return await _staff_accounts(request, admin, 400, ERASE_REFUSED["yourself"])
+    try:
+        await erasure.erase(svc.store, admin.username, admin.id, member)
+    except erasure.ErasureRefused as refused:
+        return await _staff_accounts(request, admin, 400, ERASE_REFUSED[refused.code])
+    svc.hub.close_staff(member.id, "this account has been deleted")
+    return done("/admin/staff", "erased")
 
 
 routes = [

@@ -105,6 +105,9 @@ STAFF_NAV: dict[str, tuple[tuple[str, str], ...]] = {
                     (staff_auth.CHANGE_PASSWORD, N_("Change password")),
                     (staff_auth.TWO_FACTOR, N_("Two-step login"))),
 }
+# Every role's last link: their own data, to download, and their account's deletion.
+YOUR_DATA = "/account/data"
+STAFF_NAV = {role: (*links, (YOUR_DATA, N_("Your data"))) for role, links in STAFF_NAV.items()}
 # Confirmations a redirect may ask for (``?notice=...``): fixed words, never echoed input.
 NOTICES = {"password-changed": N_("Your password has been changed. You're still logged in "
                                   "here, and logged out everywhere else."),

@@ -36,6 +36,7 @@ from server.store.models import (
 )
 from server.store.records import SafeguardingRecords
 from server.store.schedules import ScheduleRecords
+from server.store.staffdata import TOMBSTONE, StaffDataRecords
 from server.store.volunteers import VolunteerRecords
 from server.store.writer import transactor_for
 
@@ -66,6 +67,8 @@ class Staff:
     must_change_password: bool = False
     # The encrypted TOTP secret (server/auth/totp.py); None: no second factor enrolled.
     totp_secret: str | None = None
+    # Erased at its owner's request (``server/auth/erasure.py``): a tombstone, not a person.
+    erased: bool = False
 
     @property
     def two_factor(self) -> bool:
@@ -108,6 +111,8 @@ class Store(Protocol):
     def schedules(self) -> ScheduleRecords: ...
     @property
     def volunteers(self) -> VolunteerRecords: ...
+    @property
+    def staff_data(self) -> StaffDataRecords: ...
 
     async def ping(self) -> bool: ...
     async def aclose(self) -> None: ...
@@ -245,6 +250,7 @@ class SqlStore:
             self._session, transactor_for(self.engine, _sqlite_pragmas), audit_key)
         self._schedules = ScheduleRecords(self._session)
         self._volunteers = VolunteerRecords(self._session)
+        self._staff_data = StaffDataRecords(self._session)
 
     @property
     def safeguarding(self) -> SafeguardingRecords:
@@ -279,6 +285,11 @@ class SqlStore:
     def volunteers(self) -> VolunteerRecords:
         """Volunteers' profiles, training records and supervision dates."""
         return self._volunteers
+
+    @property
+    def staff_data(self) -> StaffDataRecords:
+        """A staff member's rows for their export, and their account's erasure."""
+        return self._staff_data
 
     async def migrate(self, to: str = "head") -> None:
         """Bring the schema to the newest revision (safe to call on every start), or up
@@ -346,6 +357,9 @@ class SqlStore:
         choose (the demo's generated ones); an operator-chosen one leaves it False."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        if username.strip().lower().startswith(TOMBSTONE):
+            raise ValueError(f"a username may not start with {TOMBSTONE!r}: those name "
+                             "deleted accounts")
         row = StaffRow(
             id=f"s_{secrets.token_hex(8)}", username=username.strip().lower(),
             password_hash=password_hash, role=role, created_at=_now(), disabled=False,
@@ -772,7 +786,8 @@ def _staff(row: StaffRow) -> Staff:
     return Staff(id=row.id, username=row.username, password_hash=row.password_hash,
                  role=row.role, disabled=row.disabled,
                  must_change_password=bool(row.must_change_password),
-                 totp_secret=row.totp_secret)
+                 totp_secret=row.totp_secret,
+                 erased=row.disabled and row.username.startswith(TOMBSTONE))
 
 
 def room_problems(*, name: str | None = None, audience: str | None = None,

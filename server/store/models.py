@@ -28,6 +28,11 @@ class Base(DeclarativeBase):
 
 
 class StaffRow(Base):
+    """A staff account. One erased at its owner's request (``server/auth/erasure.py``)
+    stays as the tombstone the audit log's entries point at: its username is then
+    "deleted-" and 8 hex digits (a prefix no new account may take), it is disabled, and it
+    has no password, no second factor and nothing else about them."""
+
     __tablename__ = "staff"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -341,3 +346,25 @@ class TrainingRecordRow(Base):
     completed_on: Mapped[date] = mapped_column(Date)
     entered_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StaffErasureRow(Base):
+    """A staff member's request to delete their account (migration 0013;
+    ``server/auth/erasure.py``): ``pending`` until an admin confirms (``done``) or
+    declines it (``declined``, with ``reason``, which the member sees). One row per
+    account: asking again after a decline reopens it."""
+
+    __tablename__ = "staff_erasures"
+
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The deciding admin's staff id, or "command line": never a username.
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # Once erased: a keyed hash (HMAC with the audit key) of the former username, so the
+    # audit entries that name it (written before, kept for ever, never rewritten) are shown
+    # with the tombstone, while no table holds the name itself.
+    former_name: Mapped[str | None] = mapped_column(String(64), nullable=True)

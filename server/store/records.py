@@ -25,6 +25,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hashlib
+import hmac
 import json
 import logging
 import secrets
@@ -354,6 +356,20 @@ class SafeguardingRecords:
             raise AuditKeyMissing("this store was opened without an audit key: it cannot "
                                   "write or check audit entries")
         return self._audit_key
+
+    def pseudonym(self, name: str) -> str:
+        """A keyed hash (HMAC-SHA256 with the audit key, hex) of a former username: what
+        an erased account's row keeps so the audit entries that name it, which are never
+        rewritten, can be shown with its tombstone (``server/auth/erasure.py``)."""
+        return hmac.new(self._key(), b"hearth erased name\x00" + name.encode(),
+                        hashlib.sha256).hexdigest()
+
+    async def audit_entries(self, last: int = 100) -> list[Entry]:
+        """The newest ``last`` audit entries, oldest first, as written."""
+        async with self._sessions() as session:
+            rows = (await session.scalars(
+                select(AuditRow).order_by(AuditRow.seq.desc()).limit(last))).all()
+        return [_entry(row) for row in reversed(rows)]
 
     async def _append(self, session: AsyncSession, at: datetime, actor: str, action: str,
                       room_id: str | None, target: str | None, detail: dict[str, Any]) -> None:

@@ -1,0 +1,250 @@
+"""A staff member's own data (issue 13, part 6): everything Hearth holds about them as one
+JSON document, and the deletion of their account at their request, confirmed by an admin.
+Shared by the account and admin pages (``server/http/account.py``, ``admin_staff.py``) and
+the command line (``hearth data export|erase --staff USERNAME``).
+
+*The export* is theirs and nobody else's: their account (never the password hash or the
+two-step secret), login sessions (times only), groups, volunteer profile, training records
+(not who entered them: a coordinator's name is the coordinator's) and supervision date,
+their deletion request, the escalation notes they wrote (their words; never the parent's
+name or excerpt), and the audit entries where they are the actor or the account acted on.
+Of an entry where they acted on someone else's account only the action and time are given.
+
+*An erasure* keeps the staff row as a tombstone (``deleted-<8 hex of its id>``, disabled,
+no password, no second factor) and removes the rest (``StaffDataRecords.erase``). The audit
+log is not touched: each entry's hash covers its fields and the previous hash, and is
+signed with the audit key, so changing the name in one entry would mean re-hashing and
+re-signing every entry after it, which is exactly the forgery the chain exists to expose,
+and would leave a safeguarding record (kept for ever) no longer provably the one written.
+Entries point at accounts by id (``target``); older ones also carry the username in
+``actor`` and in ``detail["username"]``. Those stay as written, and are *shown* with the
+tombstone (``render``, used by the export and ``hearth audit list``): the erasure row
+keeps a keyed hash of the former name (``SafeguardingRecords.pseudonym``), so no table
+outside the chain holds the name, yet it can be recognised. New entries about the account
+are written with the tombstone, since that is its username now.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from server.rooms.names import stable_pseudonym
+from server.safeguarding.audit import Entry
+from server.store.db import Staff, Store
+from server.store.staffdata import TOMBSTONE
+
+FORMAT = "hearth.staff-data/1"
+# What an audit entry's detail may hold that is a parent's, never a staff member's data.
+PARENTS = frozenset({"participant_name", "excerpt", "message", "text", "name_of_parent"})
+# Actors that are not people.
+NOT_PEOPLE = frozenset({"system", "command line"})
+# The refusals, in English for the command line (the pages have their own words).
+PROBLEMS = {
+    "erased": "this account has been deleted already",
+    "last_admin": "this is the last admin account: make another admin first, or Hearth "
+                  "would have nobody to run it",
+    "open_escalations": "this safeguarding lead still holds {n} open escalation(s): close "
+                        "them or hand them over first (a parent's safety comes first)",
+    "yourself": "an admin cannot confirm the deletion of their own account: another admin "
+                "does, or the command line",
+}
+
+
+class ErasureRefused(Exception):
+    """The account cannot be erased now: ``code`` (a ``PROBLEMS`` key) and ``count``."""
+
+    def __init__(self, code: str, count: int = 0) -> None:
+        super().__init__(PROBLEMS[code].format(n=count))
+        self.code = code
+        self.count = count
+
+
+def tombstone_for(staff_id: str) -> str:
+    return TOMBSTONE + staff_id.removeprefix("s_")[:8]
+
+
+def _when(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+# -- the audit log, shown with tombstones ----------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """An audit entry as shown: names of erased accounts replaced by their tombstones."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    room_id: str | None
+    target: str | None
+    detail: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"seq": self.seq, "at": _when(self.at), "actor": self.actor,
+                "action": self.action, "room": self.room_id, "target": self.target,
+                "detail": self.detail}
+
+
+def render(entry: Entry, erased: dict[str, str], pseudonym: Any) -> Shown:
+    """``entry`` with every name of an erased account (the actor, ``detail["username"]``)
+    shown as its tombstone. ``erased``: keyed hash -> tombstone; ``pseudonym``: the hash."""
+    detail = json.loads(entry.detail) if entry.detail else {}
+    actor = erased.get(pseudonym(entry.actor), entry.actor) if erased else entry.actor
+    name = detail.get("username")
+    if erased and isinstance(name, str):
+        detail["username"] = erased.get(pseudonym(name), name)
+    return Shown(seq=entry.seq, at=entry.at, actor=actor, action=entry.action,
+                 room_id=entry.room_id, target=entry.target, detail=detail)
+
+
+async def audit_listing(store: Store, last: int = 100) -> list[Shown]:
+    """The newest ``last`` audit entries, oldest first, with tombstones for erased names."""
+    records = store.safeguarding
+    erased = await store.staff_data.erased_names()
+    return [render(e, erased, records.pseudonym)
+            for e in await records.audit_entries(last)]
+
+
+# -- the export --------------------------------------------------------------------------------
+
+def _theirs(shown: Shown, staff: Staff) -> dict[str, Any]:
+    """An audit entry as it goes into ``staff``'s export: about them, or done by them."""
+    about_them = shown.target == staff.id
+    item: dict[str, Any] = {"seq": shown.seq, "at": _when(shown.at), "action": shown.action,
+                            "as": "subject" if about_them else "actor"}
+    if about_them:
+        # Who did it is "you", the system or the command line, or another staff member,
+        # whose name is theirs.
+        item["by"] = ("you" if shown.actor == staff.username else shown.actor
+                      if shown.actor in NOT_PEOPLE else "another staff member")
+        item["detail"] = {k: v for k, v in shown.detail.items() if k not in PARENTS}
+        return item
+    if shown.room_id:
+        item["room"] = shown.room_id
+    if shown.target and shown.target.startswith("s_"):
+        # Their action on someone else's account: that account's name, role and changes
+        # are that person's data.
+        item["about"] = "another staff account"
+        return item
+    if shown.target:
+        item["target"] = shown.target
+    item["detail"] = {k: v for k, v in shown.detail.items()
+                      if k not in PARENTS and k != "username"}
+    return item
+
+
+async def export(store: Store, staff: Staff, actor: str) -> dict[str, Any]:
+    """Everything Hearth holds about ``staff``, as one JSON-ready document; the export is
+    audited (``staff.export``, by ``actor``)."""
+    data = store.staff_data
+    records = store.safeguarding
+    erased = await data.erased_names()
+    names = [staff.username, stable_pseudonym(staff.id)]
+    profile = await store.volunteers.profile(staff.id)
+    request = await data.erasure(staff.id)
+    entries = [render(e, erased, records.pseudonym)
+               for e in await data.audit_about(staff.id, [staff.username])]
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "exported_at": _when(datetime.now(UTC)),
+        "account": {
+            "id": staff.id, "username": staff.username, "role": staff.role,
+            "created_at": _when(await data.created_at(staff.id)),
+            "two_step_login": staff.two_factor, "disabled": staff.disabled,
+            "must_change_password": staff.must_change_password, "erased": staff.erased,
+        },
+        "sessions": [{"created_at": _when(c), "expires_at": _when(e)}
+                     for c, e in await data.sessions(staff.id)],
+        "groups": [{"room": r, "name": n, "assigned_at": _when(at)}
+                   for r, n, at in await data.assignments(staff.id)],
+        "volunteer": {
+            "languages": list(profile.languages), "other_languages": profile.other_languages,
+            "audiences": list(profile.audiences), "availability": list(profile.availability),
+            "availability_note": profile.availability_note,
+            "lived_experience": profile.lived_experience,
+            "supervision_due": profile.supervision_due.isoformat()
+            if profile.supervision_due else None,
+            "training": [{"module": t.module, "completed_on": t.completed_on.isoformat(),
+                          "recorded_at": _when(t.entered_at)}
+                         for t in await store.volunteers.training(staff.id)],
+        },
+        "deletion_request": None if request is None else {
+            "state": request.state, "requested_at": _when(request.requested_at),
+            "decided_at": _when(request.decided_at), "reason": request.reason},
+        "escalation_notes": [
+            {"escalation": n.escalation_id, "at": _when(n.at), "state": n.state,
+             "outcome": n.outcome, "text": n.text}
+            for n in await data.notes_by(names)],
+        "audit": [_theirs(shown, staff) for shown in entries],
+        "not_included": [
+            "your password's hash and your two-step login secret (secrets, not data about "
+            "you)",
+            "parents' names and words: an alert's or escalation's excerpt is the parent's",
+            "other staff members' names, including who recorded your training",
+            "what you did inside a group (admitting, muting, ...): the audit log names you "
+            "there by a per-session id that is not linked to your account",
+        ],
+    }
+    await records.audit(actor, "staff.export", target=staff.id,
+                        detail={"audit_entries": len(entries)})
+    return document
+
+
+# -- deletion ----------------------------------------------------------------------------------
+
+async def problem(store: Store, member: Staff) -> ErasureRefused | None:
+    """Why ``member``'s account cannot be erased now, or None."""
+    if member.erased:
+        return ErasureRefused("erased")
+    if member.role == "admin":
+        others = [a for a in await store.staff_data.active_admins() if a != member.id]
+        if not others:
+            return ErasureRefused("last_admin")
+    if member.role == "safeguarding_lead":
+        held = await store.staff_data.open_escalations_of(member.username)
+        if held:
+            return ErasureRefused("open_escalations", held)
+    return None
+
+
+async def request(store: Store, member: Staff) -> bool:
+    """``member`` asks for their account to be deleted; False if they asked already."""
+    asked = await store.staff_data.request_erasure(member.id, datetime.now(UTC))
+    if asked:
+        await store.safeguarding.audit(member.username, "staff.erase.request",
+                                       target=member.id, detail={"role": member.role})
+    return asked
+
+
+async def decline(store: Store, actor: str, decided_by: str, member: Staff,
+                  reason: str) -> bool:
+    """Decline ``member``'s pending request with ``reason`` (shown to them; the log keeps
+    only that there was one); False if none is pending."""
+    declined = await store.staff_data.decline_erasure(member.id, decided_by, reason.strip(),
+                                                      datetime.now(UTC))
+    if declined:
+        await store.safeguarding.audit(actor, "staff.erase.decline", target=member.id,
+                                       detail={"reason": bool(reason.strip())})
+    return declined
+
+
+async def erase(store: Store, actor: str, decided_by: str, member: Staff) -> str:
+    """Erase ``member``'s account (their request confirmed, or the command line's); the
+    tombstone. Raises ``ErasureRefused``. The caller closes their open room connections."""
+    refused = await problem(store, member)
+    if refused:
+        raise refused
+    tombstone = tombstone_for(member.id)
+    former = await store.staff_data.erase(member.id, tombstone,
+                                          store.safeguarding.pseudonym(member.username),
+                                          decided_by, datetime.now(UTC))
+    if former is None:
+        raise ErasureRefused("erased")
+    await store.safeguarding.audit(actor, "staff.erase", target=member.id,
+                                   detail={"tombstone": tombstone, "role": member.role})
+    return tombstone
