@@ -51,6 +51,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -165,10 +166,12 @@ async def seed_store(database_url: str, count: int) -> list[tuple[str, str]]:
     store = SqlStore(database_url)
     try:
         await store.migrate()
-        await store.add_staff(STAFF_USER, hash_password(STAFF_PASSWORD), "facilitator")
+        staff = await store.add_staff(STAFF_USER, hash_password(STAFF_PASSWORD), "facilitator")
         rooms = []
         for number in range(count):
-            record = await store.add_room(f"Bench group {number}", "everyone")
+            # Only a room's own facilitators take its tokens.
+            record = await store.add_room(f"Bench group {number}", "everyone",
+                                          facilitators=[staff.id])
             invite = await store.add_invite(record.id)
             rooms.append((record.id, invite.code))
         return rooms
@@ -191,16 +194,19 @@ async def wait_healthy(base: str, process: subprocess.Popen[bytes], timeout: flo
     raise SystemExit("the server did not answer /healthz in time")
 
 
-async def tokens(base: str, rooms: list[tuple[str, str]], participants: int) -> Rooms:
-    """A facilitator token and ``participants`` join tokens per room, over the HTTP API."""
+async def tokens(base: str, rooms: list[tuple[str, str]], participants: int, *,
+                 username: str = STAFF_USER, password: str = STAFF_PASSWORD) -> Rooms:
+    """A facilitator token and ``participants`` join tokens per room, over the HTTP API;
+    each room's WebSocket path is the one its ``ws_url`` names (its node's, behind a
+    proxy in front of several). The first room is the warm-up one."""
     started = time.monotonic()
     origin = {"Origin": base}
     gate = asyncio.Semaphore(HTTP_CONCURRENCY)
     limits = httpx.Limits(max_connections=HTTP_CONCURRENCY)
     async with httpx.AsyncClient(base_url=base, headers=origin, limits=limits) as staff, \
             httpx.AsyncClient(base_url=base, headers=origin, limits=limits) as public:
-        login = await staff.post("/api/login", json={"username": STAFF_USER,
-                                                     "password": STAFF_PASSWORD})
+        login = await staff.post("/api/login", json={"username": username,
+                                                     "password": password})
         login.raise_for_status()
 
         async def post(http: httpx.AsyncClient, path: str, body: dict[str, Any]) -> str:
@@ -211,12 +217,17 @@ async def tokens(base: str, rooms: list[tuple[str, str]], participants: int) -> 
             return str(response.json()["token"])
 
         async def room(room_id: str, invite: str) -> RoomPlan:
-            facilitator = await post(staff, f"/api/rooms/{room_id}/token", {})
+            async with gate:
+                answer = await staff.post(f"/api/rooms/{room_id}/token", json={})
+            if answer.status_code != 201:
+                raise SystemExit(f"POST /api/rooms/{room_id}/token: {answer.status_code} "
+                                 f"{answer.text}")
             joins = await asyncio.gather(*(
                 post(public, "/api/join", {"invite": invite, "agree": True})
                 for _ in range(participants)
             ))
-            return RoomPlan(room_id, facilitator, list(joins))
+            return RoomPlan(room_id, str(answer.json()["token"]), list(joins),
+                            path=urlsplit(answer.json()["ws_url"]).path or "/ws")
 
         plans = await asyncio.gather(*(room(r, i) for r, i in rooms))
     return Rooms(plans=list(plans[1:]), warm_up=plans[0],
@@ -229,7 +240,8 @@ async def warm_up(port: int, origin: str, plan: RoomPlan) -> None:
     room = RoomRun(plan)
     members: list[Member] = []
     for token in [plan.facilitator_token, *plan.participant_tokens]:
-        member = Member(await connect(HOST, port, origin), room, not members, tally)
+        member = Member(await connect(HOST, port, origin, plan.path), room, not members,
+                        tally)
         member.send(type="hello", token=token)
         await asyncio.wait_for(member.welcomed, 10)
         room.members.add(member)

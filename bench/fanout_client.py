@@ -51,6 +51,9 @@ class RoomPlan:
     room_id: str
     facilitator_token: str
     participant_tokens: list[str]
+    # The WebSocket's path at the worker's host and port: ``/ws``, or behind Caddy the
+    # path of the room's node (``/nodes/a/ws``), from the ``ws_url`` the tokens came with.
+    path: str = "/ws"
 
 
 @dataclass
@@ -199,8 +202,8 @@ class Worker:
         plan = self.plan
         try:
             async with self._gate:
-                client = await asyncio.wait_for(connect(plan.host, plan.port, plan.origin),
-                                                STAGE_TIMEOUT)
+                client = await asyncio.wait_for(
+                    connect(plan.host, plan.port, plan.origin, room.plan.path), STAGE_TIMEOUT)
                 member = Member(client, room, staff, self.tally)
                 member.send(type="hello", token=token)
                 await asyncio.wait_for(asyncio.shield(member.welcomed), STAGE_TIMEOUT)

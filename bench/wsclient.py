@@ -193,9 +193,11 @@ def _ignore(payload: bytes) -> None:
     pass
 
 
-async def connect(host: str, port: int, origin: str) -> WsClient:
-    """Open a WebSocket to ``ws://host:port/ws``; raises ``HandshakeFailed`` or ``OSError``."""
+async def connect(host: str, port: int, origin: str, path: str = "/ws") -> WsClient:
+    """Open a WebSocket to ``ws://host:port{path}``; raises ``HandshakeFailed`` or
+    ``OSError``. ``path``: another than ``/ws`` behind a proxy, e.g. ``/nodes/a/ws``."""
     loop = asyncio.get_running_loop()
-    _, client = await loop.create_connection(lambda: WsClient(host, port, origin), host, port)
+    _, client = await loop.create_connection(lambda: WsClient(host, port, origin, path),
+                                             host, port)
     await client.opened
     return client

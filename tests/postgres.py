@@ -9,72 +9,40 @@ under CI (``HEARTH_TEST_REQUIRE_POSTGRES=1``, set by .ci/run) they fail instead.
 
 from __future__ import annotations
 
-import asyncio
 import os
-import secrets
-from collections.abc import Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
+from bench import cluster_procs
+from bench.cluster_procs import DEFAULT_POSTGRES as DEFAULT_URL
+from bench.cluster_procs import postgres_admin_url as admin_url
 
-
-def admin_url() -> str:
-    return os.environ.get("HEARTH_TEST_POSTGRES_URL", DEFAULT_URL)
+__all__ = ["DEFAULT_URL", "admin_url", "create_database", "drop_database", "own_database",
+           "required"]
 
 
 def required() -> bool:
     return os.environ.get("HEARTH_TEST_REQUIRE_POSTGRES", "") not in ("", "0")
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-async def _create(url: str, name: str) -> None:
-    connection = await asyncpg.connect(url, timeout=5)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-
-
-async def _drop(url: str, name: str) -> None:
-    connection = await asyncpg.connect(url, timeout=5)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
-def _run(coroutine: Coroutine[Any, Any, None]) -> None:
-    # Fixtures may be set up from inside a running event loop: use a thread of our own.
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, coroutine).result()
-
-
 def create_database() -> tuple[str, str]:
     """Create a fresh database; returns (its URL, its name). Skips or fails if none answers."""
     url = admin_url()
-    name = f"hearth_test_{secrets.token_hex(4)}"
     try:
-        _run(_create(url, name))
+        return cluster_procs.create_database(url)
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         reason = f"PostgreSQL at {urlsplit(url).netloc} did not answer: {exc}"
         if required():
             pytest.fail(reason + " (required: HEARTH_TEST_REQUIRE_POSTGRES is set)")
         pytest.skip(reason)
-    return _with_database(url, name), name
 
 
 def drop_database(name: str) -> None:
-    _run(_drop(admin_url(), name))
+    cluster_procs.drop_database(admin_url(), name)
 
 
 def own_database(kind: str, sqlite_path: Path) -> Iterator[str]:

@@ -56,7 +56,9 @@ async def test_an_admin_disables_a_facilitator_who_is_in_a_group(
     await log_in(admin.page, admin_name)
     await admin.page.wait_for_url("**/admin/directory")
     await admin.page.get_by_role("link", name="Manage groups").click()
-    await expect(admin.page.locator(f"#room-{room_id}")).to_contain_text(facilitator_account[0])
+    # The suite's shared server holds hundreds of groups by now: a long page to load.
+    await expect(admin.page.locator(f"#room-{room_id}")).to_contain_text(
+        facilitator_account[0], timeout=20_000)
     await shot(admin.page, "admin-rooms-phone")
     await admin.page.get_by_role("link", name="Staff accounts").click()
     await shot(admin.page, "admin-staff-phone")
