@@ -26,23 +26,18 @@ import uvicorn
 from sqlalchemy.exc import SQLAlchemyError
 
 from server import cli_data, cli_schedule, cli_volunteer, logs
-from server.app import create_app
 from server.auth import erasure, manage
 from server.auth.passwords import hash_password, password_problem
+from server.cli_common import CLI_ACTOR, CommandError, opened_store
 from server.datadir import SetupError
 from server.demo import create_demo
 from server.safeguarding.journal import JournalFile
 from server.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, from_env, is_wildcard
-from server.storage import open_store
 from server.store.db import AUDIENCES, ROLES, Conflict, RoomRecord, SqlStore, Staff
 
+__all__ = ["CLI_ACTOR", "CommandError", "main", "parser", "serve", "uvicorn_config"]
+
 T = TypeVar("T")
-# Who the audit chain names for a change made at the command line.
-CLI_ACTOR = "command line"
-
-
-class CommandError(Exception):
-    """Something the operator asked for that cannot be done: one ``error:`` line, exit 1."""
 
 
 def uvicorn_config(app: object, settings: Settings) -> uvicorn.Config:
@@ -85,6 +80,10 @@ def serve(settings: Settings) -> None:
                        "the README).")
     # uvicorn shuts down cleanly on Ctrl+C, then raises the signal again for the caller:
     # for a server stopped on purpose, that is a normal exit, not a traceback.
+    # The app is imported here, not at the top: every other command (staff, room, audit...)
+    # starts about a second sooner without the web and media stack.
+    from server.app import create_app
+
     with contextlib.suppress(KeyboardInterrupt):
         _Announcing(uvicorn_config(create_app(settings), settings), running).run()
 
@@ -126,12 +125,9 @@ def _password_from_user() -> str:
 
 
 async def _staff_add(settings: Settings, username: str, role: str, password: str) -> str:
-    store = await open_store(settings)
-    try:
+    async with opened_store(settings) as store:
         staff = await store.add_staff(username, hash_password(password), role)
         return staff.username
-    finally:
-        await store.aclose()
 
 
 async def _member(store: SqlStore, username: str) -> Staff:
@@ -151,8 +147,7 @@ async def _room(store: SqlStore, room_id: str) -> RoomRecord:
 
 async def _room_add(settings: Settings, name: str, audience: str,
                     facilitators: Sequence[str] = ()) -> dict[str, str]:
-    store = await open_store(settings)
-    try:
+    async with opened_store(settings) as store:
         # Every name checked before anything is made: a typo creates nothing.
         members = [await _member(store, username) for username in facilitators]
         for member in members:
@@ -168,103 +163,79 @@ async def _room_add(settings: Settings, name: str, audience: str,
                                            detail={"username": member.username,
                                                    "role": member.role})
         return {"room": room.id, "invite": invite.code}
-    finally:
-        await store.aclose()
 
 
 async def _schedule(settings: Settings, args: argparse.Namespace) -> str:
     """``hearth room schedule|sessions|unschedule|zone`` (server/cli_schedule.py)."""
-    store = await open_store(settings)
-    try:
+    async with opened_store(settings) as store:
         return await cli_schedule.run(store, CLI_ACTOR, await _room(store, args.room), args)
-    except cli_schedule.ScheduleError as exc:
-        raise CommandError(str(exc)) from None
-    finally:
-        await store.aclose()
 
 
 async def _volunteer(settings: Settings, args: argparse.Namespace) -> str:
     """``hearth volunteer ...`` (server/cli_volunteer.py)."""
     from server.programme.training import load_modules
 
-    store = await open_store(settings)
-    try:
+    async with opened_store(settings) as store:
         member = None
         if getattr(args, "username", None) is not None:
             member = await _member(store, args.username)
-            if member.role != "facilitator":
-                raise CommandError(f"{member.username} is a {member.role.replace('_', ' ')}: "
-                                   "only facilitators have volunteer records")
         return await cli_volunteer.run(store, CLI_ACTOR, member, args,
                                        load_modules(settings.training_modules))
-    except cli_volunteer.VolunteerError as exc:
-        raise CommandError(str(exc)) from None
-    finally:
-        await store.aclose()
 
 
 async def _data(settings: Settings, args: argparse.Namespace) -> str:
     """``hearth data export|erase --staff USERNAME`` (server/cli_data.py)."""
-    store = await open_store(settings)
-    try:
+    async with opened_store(settings) as store:
         return await cli_data.run(store, CLI_ACTOR, await _member(store, args.staff), args)
-    except cli_data.DataError as exc:
-        raise CommandError(str(exc)) from None
-    finally:
-        await store.aclose()
 
 
 async def _audit_list(settings: Settings, last: int) -> tuple[bool, str]:
     """The newest audit entries, one JSON line each, erased accounts by their tombstone."""
-    store = await open_store(settings)
-    try:
+    async with opened_store(settings) as store:
         shown = await erasure.audit_listing(store, last)
-    finally:
-        await store.aclose()
-    return True, "\n".join(json.dumps(s.as_json(), ensure_ascii=False) for s in shown)
+    return True, "\n".join(json.dumps(s, ensure_ascii=False) for s in shown)
 
 
 async def _manage(settings: Settings, what: str, args: argparse.Namespace) -> str:
     """One admin change from the command line (server/auth/manage.py); returns the line
-    to print. Live room connections on a running server end at their next hello."""
-    store = await open_store(settings)
-    try:
-        if what in ("assign", "unassign"):
-            room, member = await _room(store, args.room), await _member(store, args.username)
-            if what == "assign":
-                try:
-                    added = await manage.assign(store, CLI_ACTOR, room, member)
-                except ValueError as exc:
-                    raise CommandError(str(exc)) from None
-                return (f"assigned {member.username} to {room.id}" if added
-                        else f"{member.username} was already assigned to {room.id}")
-            removed = await manage.unassign(store, CLI_ACTOR, room, member)
-            return (f"unassigned {member.username} from {room.id}" if removed
-                    else f"{member.username} was not assigned to {room.id}")
-        if what == "rotate":
-            invite = await manage.rotate_invite(store, CLI_ACTOR, await _room(store, args.room))
-            return json.dumps({"room": invite.room_id, "invite": invite.code})
-        if what == "revoke":
-            found = await store.invite(args.code)
-            if found is None:
-                raise CommandError("there is no such invite code")
-            revoked = await manage.revoke_invite(store, CLI_ACTOR, found)
-            return "revoked" if revoked else "that invite was revoked already"
-        member = await _member(store, args.username)
-        if member.erased:
-            raise CommandError(f"{member.username} has been deleted: nothing more can be done "
-                               "with it")
-        if what in ("disable", "enable"):
-            await manage.set_disabled(store, CLI_ACTOR, member, what == "disable")
-            return f"{what}d {member.username}"
-        if what == "reset-password":
-            password = await manage.reset_password(store, CLI_ACTOR, member)
-            return (f"new password for {member.username} (shown once; to be changed at "
-                    f"their next login): {password}")
-        await manage.reset_two_factor(store, CLI_ACTOR, member)
-        return f"two-step login reset for {member.username}"
-    finally:
-        await store.aclose()
+    to print. Live room connections on a running server end at their next hello. An
+    erased account is refused there (``manage.AccountErased``, a ValueError)."""
+    async with opened_store(settings) as store:
+        try:
+            return await _change(store, what, args)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+
+
+async def _change(store: SqlStore, what: str, args: argparse.Namespace) -> str:
+    if what in ("assign", "unassign"):
+        room, member = await _room(store, args.room), await _member(store, args.username)
+        if what == "assign":
+            added = await manage.assign(store, CLI_ACTOR, room, member)
+            return (f"assigned {member.username} to {room.id}" if added
+                    else f"{member.username} was already assigned to {room.id}")
+        removed = await manage.unassign(store, CLI_ACTOR, room, member)
+        return (f"unassigned {member.username} from {room.id}" if removed
+                else f"{member.username} was not assigned to {room.id}")
+    if what == "rotate":
+        invite = await manage.rotate_invite(store, CLI_ACTOR, await _room(store, args.room))
+        return json.dumps({"room": invite.room_id, "invite": invite.code})
+    if what == "revoke":
+        found = await store.invite(args.code)
+        if found is None:
+            raise CommandError("there is no such invite code")
+        revoked = await manage.revoke_invite(store, CLI_ACTOR, found)
+        return "revoked" if revoked else "that invite was revoked already"
+    member = await _member(store, args.username)
+    if what in ("disable", "enable"):
+        await manage.set_disabled(store, CLI_ACTOR, member, what == "disable")
+        return f"{what}d {member.username}"
+    if what == "reset-password":
+        password = await manage.reset_password(store, CLI_ACTOR, member)
+        return (f"new password for {member.username} (shown once; to be changed at "
+                f"their next login): {password}")
+    await manage.reset_two_factor(store, CLI_ACTOR, member)
+    return f"two-step login reset for {member.username}"
 
 
 NO_AUDIT_KEY = ("no audit key: HEARTH_AUDIT_KEY is not set and the data folder has no "
@@ -294,11 +265,8 @@ async def _audit_adopt(settings: Settings) -> tuple[bool, str]:
     """Sign the entries written before the audit key, once (server/safeguarding/audit.py):
     for a database upgraded with HEARTH_AUDIT_KEY set, or a first start that stopped
     between making the key and signing. The operator's decision, never automatic."""
-    store = await open_store(settings)  # makes the key (and signs) if there was none
-    try:
+    async with opened_store(settings) as store:  # makes the key (and signs) if there was none
         plan = await store.safeguarding.sign_existing()
-    finally:
-        await store.aclose()
     if plan.refused:
         return False, f"audit log not (wholly) adopted: {plan.refused}"
     if not plan.entries:
@@ -460,14 +428,43 @@ def _tls(args: argparse.Namespace) -> dict[str, Any]:
     return {"ssl_certfile": cert, "ssl_keyfile": key, "secure_cookies": True}
 
 
+# The OpenBLAS kernel training runs on (server/safeguarding/training.py). OpenBLAS picks one by
+# CPU, and the solver's sums come out differently on each: the same corpus trained on an Intel
+# with AVX-512 (SkylakeX) and on an AMD EPYC (Haswell) gave models 0.5 points apart on
+# validation, and `risk train --check` failed on the machine that had not trained it. Haswell's
+# (AVX2) runs on any x86-64 server of the last decade; another architecture gives other weights.
+TRAINING_BLAS_KERNEL = "Haswell"
+
+
+def _pin_blas_kernel() -> None:
+    """Make training use ``TRAINING_BLAS_KERNEL``: OpenBLAS reads the choice once, as it
+    loads, so this must run before NumPy is imported (the command line imports it for
+    training only)."""
+    import platform
+
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return
+    if os.environ.get("OPENBLAS_CORETYPE") == TRAINING_BLAS_KERNEL:
+        return
+    if "numpy" in sys.modules:
+        raise CommandError("NumPy was loaded before the risk command could choose its BLAS "
+                           f"kernel: run it with OPENBLAS_CORETYPE={TRAINING_BLAS_KERNEL}")
+    os.environ["OPENBLAS_CORETYPE"] = TRAINING_BLAS_KERNEL
+
+
 def _dispatch(args: argparse.Namespace) -> None:
     if args.command == "serve":
         serve(from_env(host=args.host, port=args.port, **_tls(args)))
         return
     if args.command == "risk":
+        _pin_blas_kernel()
+        from server.safeguarding.corpus import CorpusError
         from server.safeguarding.training import build  # scikit-learn only when asked
 
-        print(build(args.corpus, args.out, check=args.check))
+        try:
+            print(build(args.corpus, args.out, check=args.check))
+        except CorpusError as exc:  # a mistake in a JSONL file: where it is, in one line
+            raise CommandError(f"the corpus has a mistake: {exc}") from None
         return
     if args.command == "i18n":
         from server.i18n_catalogue import extract_all

@@ -17,13 +17,10 @@ import json
 from typing import Any
 
 from server.auth import erasure
+from server.cli_common import CommandError
 from server.store.db import SqlStore, Staff
 
 ACTIONS = ("export", "erase")
-
-
-class DataError(Exception):
-    """Something that cannot be done, in words for the person at the terminal."""
 
 
 def add_parsers(commands: Any) -> None:
@@ -45,10 +42,10 @@ async def run(store: SqlStore, actor: str, member: Staff, args: argparse.Namespa
         document = await erasure.export(store, member, actor)
         return json.dumps(document, ensure_ascii=False, indent=2)
     if not args.yes:
-        raise DataError(f"erasing {member.username} cannot be undone: add --yes to confirm")
+        raise CommandError(f"erasing {member.username} cannot be undone: add --yes to confirm")
     try:
         tombstone = await erasure.erase(store, actor, actor, member)
     except erasure.ErasureRefused as refused:
-        raise DataError(str(refused)) from None
+        raise CommandError(str(refused)) from None
     return (f"erased {member.username}: the account is now {tombstone} (disabled, its "
             "personal data removed; the audit log keeps its entries)")

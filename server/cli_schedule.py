@@ -17,15 +17,12 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from server.auth import manage
+from server.cli_common import CommandError
 from server.rooms.schedule import DEFAULT_OPENS_BEFORE, current_or_next, timezone, upcoming
 from server.store.db import RoomRecord, SqlStore
 
 ACTIONS = ("schedule", "sessions", "unschedule", "zone")
 SHOWN = 5  # upcoming meetings ``sessions`` lists
-
-
-class ScheduleError(Exception):
-    """Bad input, in words for the person at the terminal."""
 
 
 def add_parsers(room: Any) -> None:
@@ -54,14 +51,14 @@ def _day(text: str, what: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ScheduleError(f"{what} {text!r} is not a date like 2027-01-12") from None
+        raise CommandError(f"{what} {text!r} is not a date like 2027-01-12") from None
 
 
 def _clock(text: str) -> time:
     try:
         found = time.fromisoformat(text)
     except ValueError:
-        raise ScheduleError(f"{text!r} is not a time like 10:00") from None
+        raise CommandError(f"{text!r} is not a time like 10:00") from None
     return found.replace(second=0, microsecond=0)
 
 
@@ -77,7 +74,7 @@ async def run(store: SqlStore, actor: str, room: RoomRecord, args: argparse.Name
                                "next": meeting.starts.isoformat() if meeting else None})
         if args.action == "unschedule":
             if not await manage.remove_session(store, actor, room, args.session):
-                raise ScheduleError(f"room {room.id} has no session {args.session!r}")
+                raise CommandError(f"room {room.id} has no session {args.session!r}")
             return f"removed {args.session} from {room.id}"
         if args.action == "zone":
             before = room.opens_before if args.opens_before is None else args.opens_before
@@ -87,7 +84,7 @@ async def run(store: SqlStore, actor: str, room: RoomRecord, args: argparse.Name
                     f"minutes before each session" + ("" if changed else " (unchanged)"))
         return await _listing(store, room)
     except ValueError as exc:
-        raise ScheduleError(str(exc)) from None
+        raise CommandError(str(exc)) from None
 
 
 async def _listing(store: SqlStore, room: RoomRecord) -> str:

@@ -8,8 +8,9 @@ supervision from the command line, for an operator importing a term's certificat
     hearth volunteer list
 
 Every change goes through ``server/programme/manage.py`` (one audit entry each, actor
-``command line``). ``show`` never prints a lived-experience note, only whether there is one:
-a terminal's scrollback is no place for it.
+``command line``), and every command naming an account asks it whether that is a
+volunteer's (``require_volunteer``). ``show`` never prints a lived-experience note, only
+whether there is one: a terminal's scrollback is no place for it.
 """
 
 from __future__ import annotations
@@ -18,15 +19,12 @@ import argparse
 from datetime import date
 from typing import Any
 
+from server.cli_common import CommandError
 from server.programme import manage, training
 from server.programme.profile import supervision_state
 from server.store.db import SqlStore, Staff
 
 ACTIONS = ("list", "show", "train", "untrain", "supervision", "modules")
-
-
-class VolunteerError(Exception):
-    """Bad input, in words for the person at the terminal."""
 
 
 def add_parsers(commands: Any) -> None:
@@ -56,7 +54,7 @@ def _day(text: str, what: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise VolunteerError(f"{what} {text!r} is not a date like 2026-03-03") from None
+        raise CommandError(f"{what} {text!r} is not a date like 2026-03-03") from None
 
 
 async def run(store: SqlStore, actor: str, member: Staff | None, args: argparse.Namespace,
@@ -72,6 +70,7 @@ async def run(store: SqlStore, actor: str, member: Staff | None, args: argparse.
         return await _listing(store, modules)
     assert member is not None
     try:
+        manage.require_volunteer(member)
         if args.action == "train":
             on = _day(args.on, "--on") if args.on else training.today()
             record = await manage.record_training(store, actor, member, modules, args.module,
@@ -81,7 +80,7 @@ async def run(store: SqlStore, actor: str, member: Staff | None, args: argparse.
         if args.action == "untrain":
             removed = await manage.remove_training(store, actor, member, args.record)
             if removed is None:
-                raise VolunteerError(f"{member.username} has no training record "
+                raise CommandError(f"{member.username} has no training record "
                                      f"{args.record!r}")
             return f"removed {removed.id} ({removed.module}) from {member.username}"
         if args.action == "supervision":
@@ -92,7 +91,7 @@ async def run(store: SqlStore, actor: str, member: Staff | None, args: argparse.
                     + ("" if changed else " (unchanged)"))
         return await _show(store, member, modules)
     except ValueError as exc:
-        raise VolunteerError(str(exc)) from None
+        raise CommandError(str(exc)) from None
 
 
 async def _show(store: SqlStore, member: Staff, modules: tuple[training.Module, ...]) -> str:

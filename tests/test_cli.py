@@ -546,3 +546,27 @@ def test_a_coordinator_schedules_a_term_from_the_command_line(tmp_path: Path) ->
     removed = hearth(tmp_path, "room", "unschedule", room, made["session"])
     assert removed.returncode == 0
     assert "no sessions" in hearth(tmp_path, "room", "sessions", room).stdout
+    log = hearth(tmp_path, "audit", "list", "--last", "20")
+    assert log.returncode == 0, log.stderr
+    entries = [json.loads(line) for line in log.stdout.splitlines()]
+    assert [(e["action"], e["actor"], e["room"]) for e in entries
+            if e["action"].startswith("room.s")] == [
+        ("room.schedule", "command line", room), ("room.session.add", "command line", room),
+        ("room.session.remove", "command line", room)]
+    assert entries[-1]["detail"] == {"session": made["session"]}
+    assert entries[-2]["detail"]["session"] == made["session"]
+
+
+def test_a_mistake_in_the_risk_corpus_is_one_clear_line(tmp_path: Path) -> None:
+    """``hearth risk train`` on a corpus with a bad line says which file and line, and
+    how it is wrong, without a traceback (and writes no model)."""
+    for folder in ("corpus", "legacy", "heldout"):
+        (tmp_path / "risk" / folder).mkdir(parents=True)
+    line = {"id": "x-1", "text": "tired tonight", "label": "none", "categories": [],
+            "audience": "dads", "language": "en"}
+    (tmp_path / "risk" / "corpus" / "x.jsonl").write_text(json.dumps(line) + "\n")
+    out = tmp_path / "model.json.gz"
+    _one_clear_line(hearth(tmp_path, "risk", "train", "--corpus", str(tmp_path / "risk"),
+                           "--out", str(out)),
+                    "the corpus has a mistake", "x.jsonl:1", "audience 'dads'")
+    assert not out.exists()

@@ -43,6 +43,9 @@ def test_an_operator_exports_and_erases_a_staff_account(tmp_path: Path) -> None:
     assert again.returncode == 0 and "fran" not in again.stdout
     assert json.loads(again.stdout)["account"]["erased"] is True
     _one_clear_line(hearth(tmp_path, "staff", "enable", tombstone), "has been deleted")
+    _one_clear_line(hearth(tmp_path, "room", "assign", room, tombstone), "has been deleted")
+    _one_clear_line(hearth(tmp_path, "volunteer", "train", tombstone, "induction"),
+                    "has been deleted")
     _one_clear_line(hearth(tmp_path, "data", "erase", "--staff", tombstone, "--yes"),
                     "deleted already")
     _one_clear_line(hearth(tmp_path, "staff", "add", tombstone, "--role", "facilitator",

@@ -64,6 +64,23 @@ def test_an_operator_records_training_and_supervision(tmp_path: Path) -> None:
                     "no training record")
     verified = hearth(tmp_path, "audit", "verify")
     assert verified.returncode == 0, verified.stderr
+    # Every change is audited, once, by the command line; the refusals and the unchanged
+    # supervision wrote nothing.
+    log = hearth(tmp_path, "audit", "list", "--last", "100")
+    assert log.returncode == 0, log.stderr
+    entries = [json.loads(line) for line in log.stdout.splitlines()
+               if '"volunteer.' in line]
+    assert [(e["action"], e["actor"], e["detail"]["username"]) for e in entries] == [
+        *[("volunteer.training.add", "command line", "fran")] * 3,
+        ("volunteer.supervision", "command line", "fran"),
+        ("volunteer.training.remove", "command line", "fran"),
+        ("volunteer.supervision", "command line", "fran")]
+    assert [e["detail"]["module"] for e in entries[:3]] == [
+        "safeguarding_1", "induction", "perinatal_mental_health"]
+    assert entries[0]["detail"]["record"] == record == entries[4]["detail"]["record"]
+    assert entries[0]["detail"]["completed_on"] == "2024-03-03"
+    assert (entries[3]["detail"]["due"], entries[5]["detail"]["due"]) == ("2027-01-15", None)
+    assert len({e["target"] for e in entries}) == 1
 
 
 def test_the_training_settings_are_checked_at_start(tmp_path: Path) -> None:

@@ -27,20 +27,22 @@ are written with the tombstone, since that is its username now.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from server.rooms.names import stable_pseudonym
 from server.safeguarding.audit import Entry
 from server.store.db import Staff, Store
-from server.store.staffdata import TOMBSTONE
+from server.store.staffdata import TOMBSTONE, Refusal
 
 FORMAT = "hearth.staff-data/1"
 # What an audit entry's detail may hold that is a parent's, never a staff member's data.
 PARENTS = frozenset({"participant_name", "excerpt", "message", "text", "name_of_parent"})
 # Actors that are not people.
 NOT_PEOPLE = frozenset({"system", "command line"})
+# How many audit entries about one account its export holds: a member with years of entries
+# gets the newest ones, and the export says so (``audit_truncated``).
+MAX_AUDIT = 5000
 # The refusals, in English for the command line (the pages have their own words).
 PROBLEMS = {
     "erased": "this account has been deleted already",
@@ -72,37 +74,21 @@ def _when(value: datetime | None) -> str | None:
 
 # -- the audit log, shown with tombstones ----------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Shown:
-    """An audit entry as shown: names of erased accounts replaced by their tombstones."""
-
-    seq: int
-    at: datetime
-    actor: str
-    action: str
-    room_id: str | None
-    target: str | None
-    detail: dict[str, Any]
-
-    def as_json(self) -> dict[str, Any]:
-        return {"seq": self.seq, "at": _when(self.at), "actor": self.actor,
-                "action": self.action, "room": self.room_id, "target": self.target,
-                "detail": self.detail}
-
-
-def render(entry: Entry, erased: dict[str, str], pseudonym: Any) -> Shown:
-    """``entry`` with every name of an erased account (the actor, ``detail["username"]``)
-    shown as its tombstone. ``erased``: keyed hash -> tombstone; ``pseudonym``: the hash."""
+def render(entry: Entry, erased: dict[str, str], pseudonym: Any) -> dict[str, Any]:
+    """``entry`` as shown (JSON-ready: ``seq``, ``at``, ``actor``, ``action``, ``room``,
+    ``target``, ``detail``), every name of an erased account (the actor,
+    ``detail["username"]``) shown as its tombstone. ``erased``: keyed hash -> tombstone;
+    ``pseudonym``: the hash."""
     detail = json.loads(entry.detail) if entry.detail else {}
     actor = erased.get(pseudonym(entry.actor), entry.actor) if erased else entry.actor
     name = detail.get("username")
     if erased and isinstance(name, str):
         detail["username"] = erased.get(pseudonym(name), name)
-    return Shown(seq=entry.seq, at=entry.at, actor=actor, action=entry.action,
-                 room_id=entry.room_id, target=entry.target, detail=detail)
+    return {"seq": entry.seq, "at": _when(entry.at), "actor": actor, "action": entry.action,
+            "room": entry.room_id, "target": entry.target, "detail": detail}
 
 
-async def audit_listing(store: Store, last: int = 100) -> list[Shown]:
+async def audit_listing(store: Store, last: int = 100) -> list[dict[str, Any]]:
     """The newest ``last`` audit entries, oldest first, with tombstones for erased names."""
     records = store.safeguarding
     erased = await store.staff_data.erased_names()
@@ -112,43 +98,53 @@ async def audit_listing(store: Store, last: int = 100) -> list[Shown]:
 
 # -- the export --------------------------------------------------------------------------------
 
-def _theirs(shown: Shown, staff: Staff) -> dict[str, Any]:
-    """An audit entry as it goes into ``staff``'s export: about them, or done by them."""
-    about_them = shown.target == staff.id
-    item: dict[str, Any] = {"seq": shown.seq, "at": _when(shown.at), "action": shown.action,
+def _theirs(shown: dict[str, Any], staff: Staff) -> dict[str, Any]:
+    """An audit entry (as ``render`` shows it) as it goes into ``staff``'s export: about
+    them, or done by them."""
+    about_them = shown["target"] == staff.id
+    item: dict[str, Any] = {"seq": shown["seq"], "at": shown["at"], "action": shown["action"],
                             "as": "subject" if about_them else "actor"}
+    detail: dict[str, Any] = shown["detail"]
     if about_them:
         # Who did it is "you", the system or the command line, or another staff member,
         # whose name is theirs.
-        item["by"] = ("you" if shown.actor == staff.username else shown.actor
-                      if shown.actor in NOT_PEOPLE else "another staff member")
-        item["detail"] = {k: v for k, v in shown.detail.items() if k not in PARENTS}
+        actor = shown["actor"]
+        item["by"] = ("you" if actor == staff.username else actor
+                      if actor in NOT_PEOPLE else "another staff member")
+        item["detail"] = {k: v for k, v in detail.items() if k not in PARENTS}
         return item
-    if shown.room_id:
-        item["room"] = shown.room_id
-    if shown.target and shown.target.startswith("s_"):
+    if shown["room"]:
+        item["room"] = shown["room"]
+    target = shown["target"]
+    if target and target.startswith("s_"):
         # Their action on someone else's account: that account's name, role and changes
         # are that person's data.
         item["about"] = "another staff account"
         return item
-    if shown.target:
-        item["target"] = shown.target
-    item["detail"] = {k: v for k, v in shown.detail.items()
+    if target:
+        item["target"] = target
+    item["detail"] = {k: v for k, v in detail.items()
                       if k not in PARENTS and k != "username"}
     return item
 
 
-async def export(store: Store, staff: Staff, actor: str) -> dict[str, Any]:
+async def export(store: Store, staff: Staff, actor: str, *,
+                 max_audit: int = MAX_AUDIT) -> dict[str, Any]:
     """Everything Hearth holds about ``staff``, as one JSON-ready document; the export is
-    audited (``staff.export``, by ``actor``)."""
+    audited (``staff.export``, by ``actor``). Of the audit entries about them, the newest
+    ``max_audit``; ``audit_truncated`` (and a line in ``not_included``) says when there
+    were more."""
     data = store.staff_data
     records = store.safeguarding
     erased = await data.erased_names()
     names = [staff.username, stable_pseudonym(staff.id)]
     profile = await store.volunteers.profile(staff.id)
     request = await data.erasure(staff.id)
+    # One more than is kept, oldest first: if it is there, some were left out.
+    about = await records.audit_about(staff.id, [staff.username], max_audit + 1)
+    truncated = len(about) > max_audit
     entries = [render(e, erased, records.pseudonym)
-               for e in await data.audit_about(staff.id, [staff.username])]
+               for e in (about[1:] if truncated else about)]
     document: dict[str, Any] = {
         "format": FORMAT,
         "exported_at": _when(datetime.now(UTC)),
@@ -181,6 +177,7 @@ async def export(store: Store, staff: Staff, actor: str) -> dict[str, Any]:
              "outcome": n.outcome, "text": n.text}
             for n in await data.notes_by(names)],
         "audit": [_theirs(shown, staff) for shown in entries],
+        "audit_truncated": truncated,
         "not_included": [
             "your password's hash and your two-step login secret (secrets, not data about "
             "you)",
@@ -190,6 +187,10 @@ async def export(store: Store, staff: Staff, actor: str) -> dict[str, Any]:
             "there by a per-session id that is not linked to your account",
         ],
     }
+    if truncated:
+        document["not_included"].append(
+            f"audit entries older than the newest {len(entries)}: only those are shown here "
+            "(the audit log keeps every one)")
     await records.audit(actor, "staff.export", target=staff.id,
                         detail={"audit_entries": len(entries)})
     return document
@@ -197,19 +198,21 @@ async def export(store: Store, staff: Staff, actor: str) -> dict[str, Any]:
 
 # -- deletion ----------------------------------------------------------------------------------
 
-async def problem(store: Store, member: Staff) -> ErasureRefused | None:
-    """Why ``member``'s account cannot be erased now, or None."""
+def _refused(refusal: Refusal) -> ErasureRefused:
+    return ErasureRefused(refusal.code, refusal.count)
+
+
+async def problem(store: Store, member: Staff, *,
+                  actor_id: str | None = None) -> ErasureRefused | None:
+    """Why ``member``'s account cannot be erased now (by the admin ``actor_id``, if one),
+    or None: for a page to say before anyone confirms. ``erase`` asks again, in the
+    erasure's own transaction."""
     if member.erased:
         return ErasureRefused("erased")
-    if member.role == "admin":
-        others = [a for a in await store.staff_data.active_admins() if a != member.id]
-        if not others:
-            return ErasureRefused("last_admin")
-    if member.role == "safeguarding_lead":
-        held = await store.staff_data.open_escalations_of(member.username)
-        if held:
-            return ErasureRefused("open_escalations", held)
-    return None
+    if actor_id == member.id:
+        return ErasureRefused("yourself")
+    refusal = await store.staff_data.refusal(member.id)
+    return None if refusal is None else _refused(refusal)
 
 
 async def request(store: Store, member: Staff) -> bool:
@@ -235,16 +238,20 @@ async def decline(store: Store, actor: str, decided_by: str, member: Staff,
 
 async def erase(store: Store, actor: str, decided_by: str, member: Staff) -> str:
     """Erase ``member``'s account (their request confirmed, or the command line's); the
-    tombstone. Raises ``ErasureRefused``. The caller closes their open room connections."""
-    refused = await problem(store, member)
-    if refused:
-        raise refused
+    tombstone. ``decided_by``: the confirming admin's id, or the command line. Raises
+    ``ErasureRefused``: the checks (``problem``'s) are made in the erasure's transaction,
+    so two admins confirming each other's deletion at once leave one of them. The caller
+    closes their open room connections."""
+    if member.erased:
+        raise ErasureRefused("erased")
+    if decided_by == member.id:
+        raise ErasureRefused("yourself")
     tombstone = tombstone_for(member.id)
     former = await store.staff_data.erase(member.id, tombstone,
                                           store.safeguarding.pseudonym(member.username),
                                           decided_by, datetime.now(UTC))
-    if former is None:
-        raise ErasureRefused("erased")
+    if isinstance(former, Refusal):
+        raise _refused(former)
     await store.safeguarding.audit(actor, "staff.erase", target=member.id,
                                    detail={"tombstone": tombstone, "role": member.role})
     return tombstone

@@ -3,7 +3,9 @@ directory, shared by the admin pages (server/http/admin_*.py) and the command li
 (server/cli.py).
 
 Every change is written to the audit chain (invariant 8) with the actor, the account's
-id as target and no password or secret material. Ending a member's live room
+id as target and no password or secret material. An erased account (a tombstone,
+``server/auth/erasure.py``) is given nothing again: every change to an account refuses
+it here (``AccountErased``), for the pages and the command line alike. Ending a member's live room
 connections is the caller's part: the web admin closes them on its node at once
 (``Hub.close_staff``); from the command line their sessions end and the tokens stop
 working at the next hello.
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING
 from server.auth.passwords import hash_password_async
 from server.rooms.schedule import Session
 from server.store.db import ROLES, Invite, RoomRecord, Staff, Store
-from server.store.staffdata import TOMBSTONE
+from server.store.staffdata import TOMBSTONE, is_tombstone
 
 if TYPE_CHECKING:
     from server.safeguarding.directory import Directory, DirectoryData, DirectoryStore
@@ -27,6 +29,19 @@ if TYPE_CHECKING:
 # A username: what people type at the login form, so no spaces; letters of any script
 # (stored lower-cased, as StaffRow says), digits, dot, dash and underscore.
 USERNAME = re.compile(r"^[\w.-]{2,64}$")
+
+
+class AccountErased(ValueError):
+    """The account has been erased: nothing more is done with it."""
+
+
+def refuse_erased(staff: Staff) -> None:
+    """``AccountErased`` if ``staff`` is an erased account's tombstone: no role, room,
+    password, second factor, profile or training record is given to it again, and it is
+    never enabled again."""
+    if staff.erased:
+        raise AccountErased(f"{staff.username} has been deleted: nothing more can be done "
+                            "with it")
 
 
 def generated_password() -> str:
@@ -43,7 +58,7 @@ def username_problem(username: str) -> str | None:
     if not USERNAME.fullmatch(username.strip().lower()):
         return ("a username needs 2 to 64 letters, digits, dots, dashes or underscores, "
                 "with no spaces")
-    if username.strip().lower().startswith(TOMBSTONE):
+    if is_tombstone(username.strip().lower()):
         return f"a username may not start with {TOMBSTONE!r}: those name deleted accounts"
     return None
 
@@ -68,7 +83,8 @@ async def create_staff(store: Store, actor: str, username: str, role: str
 async def set_role(store: Store, actor: str, staff: Staff, role: str) -> int:
     """Give the account another role: their sessions (and so room tokens) end, and
     leaving the facilitator role drops their room assignments (how many is returned).
-    The caller closes their open room connections."""
+    The caller closes their open room connections. ``AccountErased``."""
+    refuse_erased(staff)
     dropped = await store.set_role(staff.id, role)
     if dropped is None:
         raise LookupError("no such staff account")
@@ -78,7 +94,9 @@ async def set_role(store: Store, actor: str, staff: Staff, role: str) -> int:
 
 
 async def set_disabled(store: Store, actor: str, staff: Staff, disabled: bool) -> None:
-    """Disable (ending every session, so room tokens die too) or enable an account."""
+    """Disable (ending every session, so room tokens die too) or enable an account.
+    ``AccountErased``."""
+    refuse_erased(staff)
     await store.set_disabled(staff.id, disabled)
     await store.safeguarding.audit(actor, "staff.disable" if disabled else "staff.enable",
                                    target=staff.id, detail=_who(staff))
@@ -86,7 +104,8 @@ async def set_disabled(store: Store, actor: str, staff: Staff, disabled: bool) -
 
 async def reset_password(store: Store, actor: str, staff: Staff) -> str:
     """A new generated password (returned, to be shown once), to be changed at the next
-    login; every session of the member ends."""
+    login; every session of the member ends. ``AccountErased``."""
+    refuse_erased(staff)
     password = generated_password()
     await store.reset_password(staff.id, await hash_password_async(password))
     await store.safeguarding.audit(actor, "staff.password_reset", target=staff.id,
@@ -96,14 +115,17 @@ async def reset_password(store: Store, actor: str, staff: Staff) -> str:
 
 async def reset_two_factor(store: Store, actor: str, staff: Staff) -> None:
     """Forget the member's TOTP secret (a lost phone); their sessions end, and where
-    their role needs it they set a new one up at their next login."""
+    their role needs it they set a new one up at their next login. ``AccountErased``."""
+    refuse_erased(staff)
     await store.set_totp(staff.id, None)
     await store.safeguarding.audit(actor, "staff.2fa_reset", target=staff.id,
                                    detail=_who(staff))
 
 
 async def assign(store: Store, actor: str, room: RoomRecord, staff: Staff) -> bool:
-    """Assign a facilitator to a room; False if they already were."""
+    """Assign a facilitator to a room; False if they already were. ``AccountErased``;
+    ValueError for another role."""
+    refuse_erased(staff)
     if staff.role != "facilitator":
         raise ValueError(f"{staff.username} is a {staff.role.replace('_', ' ')}, who may "
                          "enter every group already; only facilitators are assigned")
@@ -115,6 +137,8 @@ async def assign(store: Store, actor: str, room: RoomRecord, staff: Staff) -> bo
 
 
 async def unassign(store: Store, actor: str, room: RoomRecord, staff: Staff) -> bool:
+    """Take a facilitator off a room; False if they were not on it. ``AccountErased``."""
+    refuse_erased(staff)
     removed = await store.unassign_staff(room.id, staff.id)
     if removed:
         await store.safeguarding.audit(actor, "room.unassign", room_id=room.id,
@@ -216,11 +240,12 @@ async def remove_session(store: Store, actor: str, room: RoomRecord,
 
 async def set_schedule_settings(store: Store, actor: str, room: RoomRecord, zone: str,
                                 opens_before: int) -> bool:
-    """The group's time zone and how early its waiting room opens; False if neither changed.
-    ValueError saying what is wrong."""
+    """The group's time zone and how early its waiting room opens; False if neither changed
+    (or the group is not there: nothing is audited). ValueError saying what is wrong."""
     if zone == room.timezone and opens_before == room.opens_before:
         return False
-    await store.schedules.set_settings(room.id, zone, opens_before)
+    if not await store.schedules.set_settings(room.id, zone, opens_before):
+        return False
     await store.safeguarding.audit(actor, "room.schedule", room_id=room.id, detail={
         "timezone": zone, "opens_before": opens_before,
         "was": {"timezone": room.timezone, "opens_before": room.opens_before}})

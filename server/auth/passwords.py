@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -18,9 +19,14 @@ MIN_STRENGTH = 3
 # zxcvbn's matching grows quickly with length; a passphrase is long enough well before this.
 _STRENGTH_CHARS = 100
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so an unknown user costs the
-# same time as a wrong password and the two answers cannot be told apart.
-_DUMMY_HASH = _hasher.hash("hearth-dummy-password-for-timing")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so an unknown user costs the same
+    time as a wrong password and the two answers cannot be told apart. Made on first use,
+    not at import: a command-line run that checks no password need not pay for a hash."""
+    return _hasher.hash("hearth-dummy-password-for-timing")
 
 
 # argon2 is tens of milliseconds of CPU by design. Run on the event loop it stalled every
@@ -79,7 +85,8 @@ def password_problem(password: str, user_inputs: Sequence[str] = ()) -> str | No
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True only for a matching password; ``None`` (unknown user) burns the same time."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        matched = _hasher.verify(password_hash or _dummy_hash(), password)
+        return matched and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

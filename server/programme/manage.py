@@ -7,7 +7,8 @@ text (personal, perhaps health, information) is recorded only by its length, and
 free-text fields only by their names.
 
 Volunteers are facilitators: a profile or a training record is kept for a facilitator's
-account only (``NotAVolunteer`` otherwise), and kept if the account later changes role.
+account only (``NotAVolunteer`` otherwise), and kept if the account later changes role. An
+erased account is given none again (``AccountErased``, ``server/auth/manage.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
+from server.auth.manage import AccountErased, refuse_erased
 from server.programme.profile import (
     AUDIENCES,
     LANGUAGES,
@@ -28,8 +30,8 @@ from server.programme.profile import (
 from server.programme.training import Module, TrainingRecord, completion_problem, today
 from server.store.db import Staff, Store
 
-__all__ = ["NotAVolunteer", "UnknownModule", "record_training", "remove_training",
-           "save_profile", "set_supervision"]
+__all__ = ["AccountErased", "NotAVolunteer", "UnknownModule", "record_training",
+           "remove_training", "require_volunteer", "save_profile", "set_supervision"]
 
 
 class NotAVolunteer(ValueError):
@@ -40,10 +42,19 @@ class UnknownModule(ValueError):
     """The module id is not in the modules file."""
 
 
-def _volunteer(member: Staff) -> None:
+def require_volunteer(member: Staff) -> None:
+    """``NotAVolunteer`` unless ``member`` is a facilitator (the command line asks this of
+    every account it is given, the pages list facilitators only)."""
     if member.role != "facilitator":
         raise NotAVolunteer(f"{member.username} is a {member.role.replace('_', ' ')}: only "
                             "facilitators have volunteer records")
+
+
+def _changeable(member: Staff) -> None:
+    """What every change to a volunteer's records asks first: ``AccountErased``,
+    ``NotAVolunteer``."""
+    refuse_erased(member)
+    require_volunteer(member)
 
 
 def _who(member: Staff) -> dict[str, str]:
@@ -52,8 +63,10 @@ def _who(member: Staff) -> dict[str, str]:
 
 async def save_profile(store: Store, actor: str, member: Staff, profile: Profile) -> bool:
     """Keep the volunteer's languages, audiences, availability and lived experience; False
-    if nothing changed (nothing written, nothing audited). ValueError saying what is wrong."""
-    _volunteer(member)
+    if nothing changed (nothing written, nothing audited). ValueError saying what is wrong.
+    The profile is checked and tidied here (choices in their vocabulary's order, text
+    trimmed): the store saves what it is given."""
+    _changeable(member)
     problems = profile_problems(
         languages=profile.languages, other_languages=profile.other_languages,
         audiences=profile.audiences, availability=profile.availability,
@@ -88,7 +101,7 @@ async def record_training(store: Store, actor: str, member: Staff, modules: Sequ
     """Record that the volunteer completed ``module_id`` on ``completed_on``, entered by
     ``actor``. ``UnknownModule``; ValueError for a date in the future (as of ``on``, by
     default today) or implausibly old."""
-    _volunteer(member)
+    _changeable(member)
     module = next((m for m in modules if m.id == module_id), None)
     if module is None:
         raise UnknownModule(f"there is no training module {module_id!r} (the modules are "
@@ -121,7 +134,7 @@ async def set_supervision(store: Store, actor: str, member: Staff, due: date | N
     """The day the volunteer's next reflective supervision is due (None: none planned);
     False if it was that already. ValueError for a date far out (as of ``on``, by default
     today)."""
-    _volunteer(member)
+    _changeable(member)
     problem = supervision_problem(due, on or today()) if due is not None else None
     if problem:
         raise ValueError(problem)

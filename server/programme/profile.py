@@ -11,8 +11,9 @@ parents asking for one-to-one support (issue 13, part 2).
 - *Lived experience*: a few optional lines in the volunteer's words, seen by coordinators
   and admins only (never by the volunteer's groups, never in an audit entry).
 
-Pure: the store keeps it (``server/store/volunteers.py``); pages and the command line
-check what they are given with ``profile_problems`` first.
+Pure: ``server/programme/manage.save_profile`` checks (``profile_problems``) and tidies a
+profile, and the store keeps it as given (``server/store/volunteers.py``); a page calls
+``profile_problems`` itself too, to put its own words by each field.
 """
 
 from __future__ import annotations
@@ -96,7 +97,8 @@ def profile_problems(*, languages: Iterable[str] = (), other_languages: str = ""
                      availability_note: str = "", lived_experience: str = ""
                      ) -> dict[str, str]:
     """What is wrong with a profile's fields, by field (English, for the command line and
-    the store; the pages put their own words by the same fields). Empty: all fine."""
+    ``manage.save_profile``; the pages put their own words by the same fields). Empty:
+    all fine."""
     found = {}
     if set(languages) - set(LANGUAGES):
         found["languages"] = f"languages are chosen from {', '.join(LANGUAGES)}"

@@ -9,16 +9,14 @@ hash-chained and signed, and an erasure leaves them as they are (the docs say wh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.safeguarding.audit import Entry
 from server.safeguarding.escalation import OPEN_STATES
 from server.store.models import (
     AlertRow,
-    AuditRow,
     DirectoryRow,
     EscalationNoteRow,
     EscalationRow,
@@ -30,24 +28,19 @@ from server.store.models import (
     TrainingRecordRow,
     VolunteerProfileRow,
 )
+from server.store.records import aware
 
-__all__ = ["TOMBSTONE", "Erasure", "StaffDataRecords"]
+__all__ = ["TOMBSTONE", "Erasure", "Refusal", "StaffDataRecords", "is_tombstone"]
 
 # What an erased account's username becomes, with 8 hex digits of its id; no new account
 # may take such a name (``SqlStore.add_staff``), so the name itself marks the tombstone.
 TOMBSTONE = "deleted-"
 
-# How the audit entries about one account are read for its export: a member with years of
-# entries gets the newest ones; the export says when some were left out.
-MAX_AUDIT = 5000
 
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _maybe(value: datetime | None) -> datetime | None:
-    return None if value is None else _aware(value)
+def is_tombstone(username: str) -> bool:
+    """Whether ``username`` is an erased account's: the name alone says so, whatever else
+    is done to the row (enabling it again does not bring the person back)."""
+    return username.startswith(TOMBSTONE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +67,44 @@ class NoteWritten:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why an account cannot be erased now: ``code`` is ``erased`` (it has been),
+    ``last_admin`` (nobody else could run Hearth) or ``open_escalations`` (a lead holding
+    ``count`` of them)."""
+
+    code: str
+    count: int = 0
+
+
 def _erasure(row: StaffErasureRow) -> Erasure:
     return Erasure(staff_id=row.staff_id, state=row.state,
-                   requested_at=_aware(row.requested_at), decided_at=_maybe(row.decided_at),
+                   requested_at=aware(row.requested_at), decided_at=aware(row.decided_at),
                    decided_by=row.decided_by, reason=row.reason)
+
+
+async def _active_admins(session: AsyncSession) -> list[str]:
+    """The ids of the admins who can log in (not disabled, not erased)."""
+    rows = (await session.execute(select(StaffRow.id, StaffRow.username).where(
+        StaffRow.role == "admin", StaffRow.disabled.is_(False)))).all()
+    return [r[0] for r in rows if not is_tombstone(r[1])]
+
+
+async def _refusal(session: AsyncSession, row: StaffRow) -> Refusal | None:
+    """Why ``row``'s account cannot be erased now, as ``session`` sees the tables."""
+    if is_tombstone(row.username):
+        return Refusal("erased")
+    if row.role == "admin" and not set(await _active_admins(session)) - {row.id}:
+        return Refusal("last_admin")
+    if row.role == "safeguarding_lead":
+        held = await session.scalar(
+            select(func.count(func.distinct(EscalationRow.id)))
+            .join(EscalationNoteRow, EscalationNoteRow.escalation_id == EscalationRow.id)
+            .where(EscalationNoteRow.by == row.username,
+                   EscalationRow.state.in_(sorted(OPEN_STATES))))
+        if held:
+            return Refusal("open_escalations", int(held))
+    return None
 
 
 class StaffDataRecords:
@@ -92,7 +119,7 @@ class StaffDataRecords:
         async with self._session() as session:
             found = await session.scalar(select(StaffRow.created_at)
                                          .where(StaffRow.id == staff_id))
-            return _maybe(found)
+            return aware(found)
 
     async def sessions(self, staff_id: str) -> list[tuple[datetime, datetime]]:
         """(created, expires) of each login session: never its secret or its hash."""
@@ -101,7 +128,7 @@ class StaffDataRecords:
                 select(StaffSessionRow.created_at, StaffSessionRow.expires_at)
                 .where(StaffSessionRow.staff_id == staff_id)
                 .order_by(StaffSessionRow.created_at))).all()
-        return [(_aware(r[0]), _aware(r[1])) for r in rows]
+        return [(aware(r[0]), aware(r[1])) for r in rows]
 
     async def assignments(self, staff_id: str) -> list[tuple[str, str, datetime]]:
         """(room id, room name, assigned at) of each group they are assigned to."""
@@ -111,21 +138,7 @@ class StaffDataRecords:
                 .join(RoomStaffRow, RoomStaffRow.room_id == RoomRow.id)
                 .where(RoomStaffRow.staff_id == staff_id)
                 .order_by(RoomStaffRow.created_at))).all()
-        return [(r[0], r[1], _aware(r[2])) for r in rows]
-
-    async def audit_about(self, staff_id: str, names: list[str]) -> list[Entry]:
-        """The audit entries whose actor is one of ``names`` (the member's username) or
-        whose target is their account, oldest first (the newest ``MAX_AUDIT``)."""
-        condition = AuditRow.target == staff_id
-        if names:
-            condition = condition | AuditRow.actor.in_(names)
-        async with self._session() as session:
-            rows = (await session.scalars(select(AuditRow).where(condition)
-                                          .order_by(AuditRow.seq.desc())
-                                          .limit(MAX_AUDIT))).all()
-        return [Entry(seq=r.seq, at=_aware(r.at), actor=r.actor, action=r.action,
-                      room_id=r.room_id, target=r.target, detail=r.detail,
-                      prev_hash=r.prev_hash, hash=r.hash, mac=r.mac) for r in reversed(rows)]
+        return [(r[0], r[1], aware(r[2])) for r in rows]
 
     async def notes_by(self, names: list[str]) -> list[NoteWritten]:
         """The escalation notes written under ``names`` (their words, the state they left)."""
@@ -133,25 +146,22 @@ class StaffDataRecords:
             rows = (await session.scalars(
                 select(EscalationNoteRow).where(EscalationNoteRow.by.in_(names))
                 .order_by(EscalationNoteRow.id))).all()
-        return [NoteWritten(escalation_id=r.escalation_id, at=_aware(r.at), state=r.state,
+        return [NoteWritten(escalation_id=r.escalation_id, at=aware(r.at), state=r.state,
                             outcome=r.outcome, text=r.text) for r in rows]
 
-    async def open_escalations_of(self, username: str) -> int:
-        """How many open escalations ``username`` has worked on (written a note to: they
-        acknowledged it, recorded an action or added a note), and so holds."""
-        async with self._session() as session:
-            found = await session.scalar(
-                select(func.count(func.distinct(EscalationRow.id)))
-                .join(EscalationNoteRow, EscalationNoteRow.escalation_id == EscalationRow.id)
-                .where(EscalationNoteRow.by == username,
-                       EscalationRow.state.in_(sorted(OPEN_STATES))))
-        return int(found or 0)
-
     async def active_admins(self) -> list[str]:
-        """The ids of the admins who can log in (not disabled; an erased one is disabled)."""
+        """The ids of the admins who can log in (not disabled, not erased)."""
         async with self._session() as session:
-            return list(await session.scalars(select(StaffRow.id).where(
-                StaffRow.role == "admin", StaffRow.disabled.is_(False))))
+            return await _active_admins(session)
+
+    async def refusal(self, staff_id: str) -> Refusal | None:
+        """Why the account cannot be erased now, or None, for a page to say before anyone
+        asks (``erase`` checks again, in its transaction). LookupError: no such account."""
+        async with self._session() as session:
+            row = await session.get(StaffRow, staff_id)
+            if row is None:
+                raise LookupError("no such staff account")
+            return await _refusal(session, row)
 
     # -- requests --------------------------------------------------------------------------
 
@@ -196,9 +206,10 @@ class StaffDataRecords:
     # -- the erasure -----------------------------------------------------------------------
 
     async def erase(self, staff_id: str, tombstone: str, former_name: str, by: str,
-                    now: datetime) -> str | None:
-        """Erase the account in one transaction; its former username, or None if there is
-        no such (live) account.
+                    now: datetime) -> str | Refusal:
+        """Erase the account in one transaction; its former username, or the ``Refusal``
+        saying why not (checked in the same transaction, so two admins erasing each other
+        at once cannot leave Hearth without one). LookupError: no such account.
 
         The row stays as ``tombstone`` (the audit log's entries point at its id), disabled,
         with no password or second factor; its sessions, assignments, volunteer profile and
@@ -208,9 +219,21 @@ class StaffDataRecords:
         request row (made if there was none: the command line's erasure) keeps only the
         keyed hash ``former_name``."""
         async with self._session.begin() as session:
+            if session.get_bind().dialect.name == "sqlite":
+                # SQLite has one writer: take its lock before reading, so an erasure
+                # running at the same time finishes first and this one reads its result.
+                await session.execute(update(StaffRow).where(StaffRow.id == staff_id)
+                                      .values(disabled=StaffRow.disabled))
+            # PostgreSQL: the admins' rows, locked in id order (so two erasures never
+            # deadlock) until this commits; a second erasure waits, then counts again.
+            await session.execute(select(StaffRow.id).where(StaffRow.role == "admin")
+                                  .order_by(StaffRow.id).with_for_update())
             row = await session.get(StaffRow, staff_id, with_for_update=True)
-            if row is None or (row.disabled and row.username.startswith(TOMBSTONE)):
-                return None
+            if row is None:
+                raise LookupError("no such staff account")
+            refused = await _refusal(session, row)
+            if refused is not None:
+                return refused
             former = row.username
             row.username = tombstone
             # Not an argon2 hash: nothing verifies against it.

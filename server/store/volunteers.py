@@ -2,8 +2,9 @@
 ``training_records``), one short transaction each.
 
 What the fields mean and which values they take is ``server/programme/``'s; this module
-keeps and checks the rows. Who may change them, and the audit entry each change writes,
-are ``server/programme/manage.py``'s.
+keeps the rows. Who may change them, the checks and tidying of what is saved (a profile is
+saved as it is given), and the audit entry each change writes, are
+``server/programme/manage.py``'s.
 """
 
 from __future__ import annotations
@@ -12,20 +13,14 @@ import secrets
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.programme.profile import (
-    AUDIENCES,
-    LANGUAGES,
-    SLOTS,
-    Profile,
-    ordered,
-    profile_problems,
-)
+from server.programme.profile import Profile
 from server.programme.training import MODULE_ID, TrainingRecord
 from server.store.models import StaffRow, TrainingRecordRow, VolunteerProfileRow
+from server.store.records import aware
 
 __all__ = ["VolunteerRecords"]
 
@@ -49,9 +44,7 @@ def _profile(row: VolunteerProfileRow) -> Profile:
 def _record(row: TrainingRecordRow) -> TrainingRecord:
     return TrainingRecord(id=row.id, staff_id=row.staff_id, module=row.module,
                           completed_on=row.completed_on, entered_by=row.entered_by,
-                          # SQLite hands times back naive even for timezone=True columns.
-                          entered_at=row.created_at if row.created_at.tzinfo is not None
-                          else row.created_at.replace(tzinfo=UTC))
+                          entered_at=aware(row.created_at))
 
 
 class VolunteerRecords:
@@ -78,22 +71,16 @@ class VolunteerRecords:
         return found
 
     async def save_profile(self, profile: Profile) -> Profile:
-        """Keep ``profile``'s matching fields (its supervision date is ``set_supervision``'s,
-        and stays). ValueError saying what is wrong; LookupError: no such account."""
-        problems = profile_problems(
-            languages=profile.languages, other_languages=profile.other_languages,
-            audiences=profile.audiences, availability=profile.availability,
-            availability_note=profile.availability_note,
-            lived_experience=profile.lived_experience)
-        if problems:
-            raise ValueError("; ".join(problems.values()))
+        """Keep ``profile``'s fields as given (checked and tidied by
+        ``server/programme/manage.save_profile``); its supervision date is
+        ``set_supervision``'s, and stays. LookupError: no such account."""
         values = {
-            "languages": ",".join(ordered(profile.languages, LANGUAGES)),
-            "other_languages": profile.other_languages.strip(),
-            "audiences": ",".join(ordered(profile.audiences, AUDIENCES)),
-            "availability": ",".join(ordered(profile.availability, SLOTS)),
-            "availability_note": profile.availability_note.strip(),
-            "lived_experience": profile.lived_experience.strip(),
+            "languages": ",".join(profile.languages),
+            "other_languages": profile.other_languages,
+            "audiences": ",".join(profile.audiences),
+            "availability": ",".join(profile.availability),
+            "availability_note": profile.availability_note,
+            "lived_experience": profile.lived_experience,
         }
         async with self._session.begin() as session:
             row = await self._row(session, profile.staff_id)
@@ -139,9 +126,10 @@ class VolunteerRecords:
                                 entered_by=entered_by[:64], created_at=datetime.now(UTC))
         try:
             async with self._session.begin() as session:
-                count = len((await session.scalars(select(TrainingRecordRow.id).where(
-                    TrainingRecordRow.staff_id == staff_id))).all())
-                if count >= MAX_RECORDS:
+                count = await session.scalar(
+                    select(func.count()).select_from(TrainingRecordRow)
+                    .where(TrainingRecordRow.staff_id == staff_id))
+                if (count or 0) >= MAX_RECORDS:
                     raise ValueError(f"a volunteer has at most {MAX_RECORDS} training "
                                      "records: remove old ones first")
                 session.add(row)

@@ -274,8 +274,16 @@ async def test_an_admin_makes_a_coordinator_and_changes_a_role_to_it(
                          {"role": "coordinator"})
     assert changed.status_code == 303
     listing = await admin.get("/admin/staff")
-    assert "Coordinator" in card(listing, f"staff-{fran_id}")
+    assert '<p class="hint">Coordinator' in card(listing, f"staff-{fran_id}")
     assert '<option value="coordinator" selected>coordinator</option>' in listing.text
+    # The role's title is one set of words (pages.role_title), in the page's language: the
+    # account's card and a volunteer's page alike.
+    polish = await admin.get("/admin/staff", headers={"Accept-Language": "pl"})
+    assert '<p class="hint">Osoba koordynująca' in card(polish, f"staff-{fran_id}")
+    _, fac_id, _ = await account(hs, browsers)
+    volunteer = await admin.get(f"/coordinator/volunteers/{fac_id}",
+                                headers={"Accept-Language": "pl"})
+    assert '<p class="hint">Osoba prowadząca' in volunteer.text
 
 
 # ---- the rule --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ variant gets its own redis-server; the memory variant starts none.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ import pytest
 from server.store.bus import Bus, open_bus
 from server.store.db import SqlStore
 from tests.harness import TEST_AUDIT_KEY
+from tests.postgres import own_database
 from tests.redis_server import RedisServer
 
 BUS_BACKENDS = ["memory", "redis"]
@@ -80,3 +81,10 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     await opened.aclose()
 
 
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables yet (the shared PostgreSQL one is already at head), for
+    the migration tests."""
+    yield from own_database(request.param, tmp_path / "older.db")

@@ -1,46 +1,49 @@
 """Issue 13, part 3: volunteers' profiles and training records in the store
-(server/store/volunteers.py), on SQLite and PostgreSQL, and migration 0012 on a database
-from before it."""
+(server/store/volunteers.py), on SQLite and PostgreSQL, a profile checked and tidied by
+``server/programme/manage.save_profile`` (the store keeps what it is given), and migration
+0012 on a database from before it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
-from alembic import command
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import insert, inspect, text
 
+from server.programme import manage
 from server.programme.profile import Profile
-from server.store.db import SqlStore, _alembic_config
-from tests.postgres import own_database
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database with no tables yet."""
-    yield from own_database(request.param, tmp_path / "older.db")
+from server.store.db import SqlStore
+from server.store.models import TrainingRecordRow
+from server.store.volunteers import MAX_RECORDS
+from tests.store.test_db import _downgrade
 
 
 async def test_a_profile_is_kept_and_an_empty_one_stands_in(store: SqlStore) -> None:
     fran = await store.add_staff("fran", "hash", "facilitator")
     assert await store.volunteers.profile(fran.id) == Profile(fran.id)
-    saved = await store.volunteers.save_profile(Profile(
+    # Checked and tidied once, by the programme (the pages and the command line both go
+    # through it): choices in their vocabulary's order, text trimmed.
+    assert await manage.save_profile(store, "cora", fran, Profile(
         fran.id, languages=("ur", "en"), other_languages=" Punjabi ",
         audiences=("mothers",), availability=("tue-evening", "mon-morning"),
         availability_note="term time only", lived_experience="Twins; NICU stay"))
+    saved = await store.volunteers.profile(fran.id)
     assert saved.languages == ("en", "ur") and saved.availability == ("mon-morning",
                                                                        "tue-evening")
-    assert saved.other_languages == "Punjabi"
-    assert await store.volunteers.profile(fran.id) == saved
+    assert saved.other_languages == "Punjabi" and saved.lived_experience == "Twins; NICU stay"
+    assert not await manage.save_profile(store, "cora", fran, saved)  # nothing changed
     # Supervision is its own field: saving the profile keeps it, and the other way round.
     due = await store.volunteers.set_supervision(fran.id, date(2027, 1, 15))
     assert due.supervision_due == date(2027, 1, 15) and due.languages == ("en", "ur")
     again = await store.volunteers.save_profile(Profile(fran.id, languages=("pl",)))
     assert again.supervision_due == date(2027, 1, 15) and again.lived_experience == ""
+    assert again == await store.volunteers.profile(fran.id)
     with pytest.raises(ValueError, match="languages"):
-        await store.volunteers.save_profile(Profile(fran.id, languages=("fr",)))
+        await manage.save_profile(store, "cora", fran, Profile(fran.id, languages=("fr",)))
+    with pytest.raises(ValueError, match="lived experience"):
+        await manage.save_profile(store, "cora", fran,
+                                  Profile(fran.id, lived_experience="x" * 501))
+    assert (await store.volunteers.profile(fran.id)).languages == ("pl",)
     with pytest.raises(LookupError):
         await store.volunteers.set_supervision("s_nobody", None)
     other = await store.add_staff("sam", "hash", "facilitator")
@@ -69,6 +72,24 @@ async def test_training_records_are_added_listed_newest_first_and_removed(
         await store.volunteers.add_training(fran.id, "Not An Id", date(2025, 1, 1), "x")
 
 
+async def test_a_volunteer_has_at_most_max_records_training_records(store: SqlStore) -> None:
+    fran = await store.add_staff("fran", "hash", "facilitator")
+    sam = await store.add_staff("sam", "hash", "facilitator")
+    async with store.engine.begin() as connection:
+        await connection.execute(insert(TrainingRecordRow), [
+            {"id": f"t_{n:012x}", "staff_id": fran.id, "module": "induction",
+             "completed_on": date(2025, 1, 1), "entered_by": "cora",
+             "created_at": datetime.now(UTC)} for n in range(MAX_RECORDS - 1)])
+    last = await store.volunteers.add_training(fran.id, "induction", date(2025, 1, 2), "cora")
+    with pytest.raises(ValueError, match=f"at most {MAX_RECORDS} training records"):
+        await store.volunteers.add_training(fran.id, "induction", date(2025, 1, 3), "cora")
+    assert len(await store.volunteers.training(fran.id)) == MAX_RECORDS
+    # Counted per volunteer: another's records are not theirs.
+    await store.volunteers.add_training(sam.id, "induction", date(2025, 1, 3), "cora")
+    assert await store.volunteers.remove_training(fran.id, last.id) == last
+    await store.volunteers.add_training(fran.id, "induction", date(2025, 1, 3), "cora")
+
+
 async def test_0012_adds_volunteers_to_an_existing_database(empty_url: str) -> None:
     store = SqlStore(empty_url)
     try:
@@ -87,13 +108,7 @@ async def test_0012_adds_volunteers_to_an_existing_database(empty_url: str) -> N
         assert await store.volunteers.training("s_old") == [record]
         await store.volunteers.set_supervision("s_old", date(2027, 1, 15))
 
-        def downgrade(connection: Connection) -> None:
-            config = _alembic_config()
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0011")
-
-        async with store.engine.begin() as connection:
-            await connection.run_sync(downgrade)
+        await _downgrade(store, "0011")
         async with store.engine.connect() as connection:
             tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
             staff = (await connection.execute(text("SELECT count(*) FROM staff"))).scalar()
