@@ -20,12 +20,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server import i18n
 from server.auth.ratelimit import Limiter, open_limits_redis
 from server.auth.tokens import Signer
-from server.cluster.node import ClusterPlacement, open_redis
+from server.cluster.node import ClusterPlacement
 from server.cluster.placement import LocalPlacement, Placement
 from server.http import account, admin, api, coordinator, lead, pages, schedule, static
 from server.http.common import prefixed
 from server.http.limits import BodyLimit
 from server.metrics import Metrics
+from server.redis_conn import open_redis
 from server.safeguarding.assess import default_assessor
 from server.safeguarding.directory import Directory, DirectoryStore
 from server.safeguarding.journal import Journal, JournalFile
@@ -109,7 +110,7 @@ def _sweeper_holder(settings: Settings) -> str:
     return f"{socket.gethostname()[:100]}:{folder}"
 
 
-def _placement(settings: Settings, hub: Hub) -> Placement:
+def _placement(settings: Settings, hub: Hub, metrics: Metrics) -> Placement:
     """Where rooms run (server/cluster/): across the nodes sharing Redis when it is
     configured, else all here."""
     if not settings.clustered:
@@ -124,9 +125,9 @@ def _placement(settings: Settings, hub: Hub) -> Placement:
     return ClusterPlacement(
         open_redis(settings.redis_url), node_id=settings.node_id, ws_url=settings.own_ws_url,
         max_rooms=settings.node_max_rooms, lease_ttl=settings.lease_ttl,
-        beat_every=settings.node_beat_every,
+        beat_every=settings.node_beat_every, holder_memory=settings.empty_room_grace,
         load=lambda: (hub.room_count, hub.connection_count),
-        is_live=hub.has_room, evict=hub.evict)
+        is_live=hub.has_room, evict=hub.evict, on_failover=metrics.failovers.inc)
 
 
 class _WebSocketApp:
@@ -170,8 +171,7 @@ def create_app(settings: Settings) -> Starlette:
         metrics.journal_age.set_function(safeguarding.journal_age)
         directory_store = DirectoryStore(store.safeguarding)
         hub = Hub(store, settings, directory_store, safeguarding, default_assessor(), metrics)
-        hub.placement = placement = _placement(settings, hub)
-        metrics.count_failovers(lambda: getattr(placement, "failovers", 0))
+        hub.placement = placement = _placement(settings, hub, metrics)
         hub.start()
         placement.start()
         # The holder is this machine and data folder, which the journal's lock gives to
@@ -200,7 +200,6 @@ def create_app(settings: Settings) -> Starlette:
                                  redis=limits_redis, secret=signer.secret_key),
             login_limiter=Limiter("login", settings.login_burst, settings.login_per_minute,
                                   redis=limits_redis, secret=signer.secret_key),
-            redis=limits_redis,
         )
         endpoint = app.state.endpoint = Endpoint(hub, signer, settings, metrics)
         retention = asyncio.get_running_loop().create_task(

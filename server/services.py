@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from server.auth.ratelimit import Limiter
 from server.auth.tokens import Signer
@@ -14,9 +13,6 @@ from server.settings import Settings
 from server.signaling.hub import Hub
 from server.store.bus import Bus
 from server.store.db import Store
-
-if TYPE_CHECKING:
-    from redis.asyncio import Redis
 
 
 @dataclass
@@ -32,6 +28,3 @@ class Services:
     safeguarding: SafeguardingService
     join_limiter: Limiter
     login_limiter: Limiter
-    # The limiters' Redis client, which the staff pages also use to show where each live
-    # room runs (server/http/where.py); None without Redis.
-    redis: Redis | None = None

@@ -18,6 +18,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from server.redis_conn import open_redis, redis_errors
+
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
@@ -121,21 +123,9 @@ log = logging.getLogger("hearth.limits")
 
 
 def open_limits_redis(url: str) -> Redis:
-    """The client the limiters (and the staff pages' look-ups) share: short timeouts and no
-    retry (a script repeated after a lost answer would spend a token twice)."""
-    from redis.asyncio import Redis
-    from redis.asyncio.retry import Retry
-    from redis.backoff import NoBackoff
-
-    return Redis.from_url(url, socket_timeout=REDIS_TIMEOUT,
-                          socket_connect_timeout=REDIS_TIMEOUT,
-                          retry=Retry(NoBackoff(), retries=0), protocol=2)
-
-
-def _redis_errors() -> tuple[type[Exception], ...]:
-    from redis.exceptions import RedisError
-
-    return (RedisError, OSError)
+    """The limiters' client: short timeouts and no retry (a script repeated after a lost
+    answer would spend a token twice)."""
+    return open_redis(url, retries=0, timeout=REDIS_TIMEOUT)
 
 
 class Limiter:
@@ -170,7 +160,7 @@ class Limiter:
         self._key = hmac.new(secret.encode(), f"hearth rate limit {name}".encode(),
                              hashlib.sha256).digest()
         self._take = redis.register_script(_TAKE) if redis is not None else None
-        self._errors = _redis_errors() if redis is not None else ()
+        self._errors = redis_errors() if redis is not None else ()
         # A full refill and a second, in ms: an idle bucket is then as good as new.
         refill = capacity / self.per_second if self.per_second > 0 else 24 * 3600
         self._ttl_ms = math.ceil(refill * 1000) + 1000

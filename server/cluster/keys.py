@@ -42,7 +42,8 @@ def fence(room_id: str) -> str:
 def holder(room_id: str) -> str:
     """The node serving the room (``"NODE_ID"``): written when a node takes the room up
     at a ``hello`` (``SET ... GET``: Redis 6.2 or later), kept fresh by its renewals and
-    deleted when it gives the lease back. It outlives the lease (``leases.HOLDER_MEMORY``),
-    so the node that takes a room up next can tell a room whose node stopped (the holder
-    still names another node) from one that was let go: that is a failover."""
+    deleted when it gives the lease back. It outlives the lease (by
+    ``Settings.empty_room_grace``, given to ``Leases`` as ``memory``), so the node that
+    takes a room up next can tell a room whose node stopped (the holder still names
+    another node) from one that was let go: that is a failover."""
     return f"{PREFIX}room:{room_id}:holder"

@@ -31,11 +31,12 @@ there.
 its registry hash is gone, so the next hello for one of its rooms, at any node, takes the
 room over (the dead node's lease is replaced, with a higher fencing token); within
 ``lease_ttl`` (10 s) its leases are gone too. Whichever node takes a room up marks itself
-its holder (``Leases.serve``), and learns from the mark it replaces whether the room's
-last node stopped without letting it go: then it counts a failover and the hub tells the
-people coming back (``welcome.failover``). The room's state comes from the database, as
-after a restart: its lock and focus, bans, admitted places, open alerts and their
-deadlines (``Hub.attach``).
+its holder, in the script that takes the lease (``Leases.take_up``; ``Leases.serve`` for
+a lease another node placed for it), and learns from the mark it replaces whether the
+room's last node stopped without letting it go: then it counts a failover
+(``on_failover``: ``hearth_failovers_total``) and the hub tells the people coming back
+(``welcome.failover``). The room's state comes from the database, as after a restart: its
+lock and focus, bans, admitted places, open alerts and their deadlines (``Hub.attach``).
 """
 
 from __future__ import annotations
@@ -44,12 +45,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 from server.cluster.leases import Lease, Leases
 from server.cluster.nodes import NodeInfo, NodeRegistry
 from server.cluster.placement import Claim, Here, Moved, PlacementUnavailable, choose
+from server.redis_conn import open_redis as open_redis  # `hearth node` opens it from here
+from server.redis_conn import redis_errors
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -61,52 +64,32 @@ log = logging.getLogger("hearth.cluster")
 RELEASE_WAIT = 2.0
 
 
-def open_redis(url: str) -> Redis:
-    """A redis-py asyncio client with the bus's short socket timeouts (server/store/
-    bus.py), so an outage is a quick error rather than a hang. Unlike the bus it retries
-    once, at once, after a broken connection (not a timeout): after a Redis restart every
-    pooled connection is stale, and a hello should not be refused for that. Every script
-    here is safe to run twice (a repeated acquire finds its own lease: see ``_claim``)."""
-    from redis.asyncio import Redis
-    from redis.asyncio.retry import Retry
-    from redis.backoff import NoBackoff
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    from server.store.bus import REDIS_CONNECT_TIMEOUT, REDIS_SOCKET_TIMEOUT
-
-    return Redis.from_url(url, socket_timeout=REDIS_SOCKET_TIMEOUT,
-                          socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
-                          retry=Retry(NoBackoff(), retries=1,
-                                      supported_errors=(RedisConnectionError,)),
-                          protocol=2)
-
-
-def _redis_errors() -> tuple[type[Exception], ...]:
-    from redis.exceptions import RedisError
-
-    return (RedisError, OSError)
-
-
 class ClusterPlacement:
     clustered = True
 
     def __init__(self, redis: Redis, *, node_id: str, ws_url: str, max_rooms: int,
-                 lease_ttl: float, beat_every: float,
+                 lease_ttl: float, beat_every: float, holder_memory: float,
                  load: Callable[[], tuple[int, int]],
                  is_live: Callable[[str], bool],
-                 evict: Callable[[str, str], None]) -> None:
-        """``load()``: (live rooms, connections) on this node; ``is_live(room)``: the hub
-        has the room; ``evict(room, ws_url)``: the hub gives the room up (``moved``)."""
+                 evict: Callable[[str, str], None],
+                 on_failover: Callable[[], None]) -> None:
+        """``holder_memory``: how long a room's holder mark outlives its node's last
+        renewal (``Settings.empty_room_grace``): a room taken up within it is a failover.
+        ``load()``: (live rooms, connections) on this node; ``is_live(room)``: the hub
+        has the room; ``evict(room, ws_url)``: the hub gives the room up (``moved``);
+        ``on_failover()``: this node took a room up from a node that stopped without
+        letting it go (``hearth_failovers_total``)."""
         self.node_id = node_id
         self.ws_url = ws_url
         self.max_rooms = max_rooms
         self._redis = redis
-        self.leases = Leases(redis, lease_ttl)
+        self.leases = Leases(redis, lease_ttl, memory=holder_memory)
         self.registry = NodeRegistry(redis, beat_every)
         self._load = load
         self._is_live = is_live
         self._evict = evict
-        self._errors = _redis_errors()
+        self._on_failover = on_failover
+        self._errors = redis_errors()
         # The rooms this node holds, with the lease (and so the fencing token) it holds
         # them by; and when each was claimed (monotonic), for claims never built.
         self._owned: dict[str, Lease] = {}
@@ -120,11 +103,9 @@ class ClusterPlacement:
         # For logging an outage once, and its end once.
         self._redis_down = False
         self._cpu_mark = (time.monotonic(), time.process_time())
-        # Rooms taken up here from a node that stopped without letting them go, counted
-        # (hearth_failovers_total) and kept by room until the hub builds the room
-        # (``took_over``): the node they came from.
-        self.failovers = 0
-        self._took_over: dict[str, str] = {}
+        # Rooms taken up here from a node that stopped without letting them go, kept until
+        # the hub builds the room (``took_over``).
+        self._took_over: set[str] = set()
 
     # -- what the rest of Hearth asks ------------------------------------------------
 
@@ -158,15 +139,32 @@ class ClusterPlacement:
             if not lock.locked() and self._locks.get(room_id) is lock:
                 del self._locks[room_id]
 
-    def took_over(self, room_id: str) -> str | None:
-        """Once, for the hub building the room: the node that ran it before and stopped
-        without letting it go (a failover), or None."""
-        return self._took_over.pop(room_id, None)
+    def took_over(self, room_id: str) -> bool:
+        """Once, for the hub building the room: True when the node that ran it before
+        stopped without letting it go (a failover)."""
+        found = room_id in self._took_over
+        self._took_over.discard(room_id)
+        return found
+
+    async def where(self, room_ids: Sequence[str]) -> dict[str, str]:
+        """Room id -> the live node whose lease holds it: one ``MGET`` of the leases, and
+        (if any) the registry's live nodes. A lease whose node stopped beating names
+        nobody. Raises ``PlacementUnavailable`` while Redis does not answer."""
+        try:
+            leases = await self.leases.get_many(room_ids)
+            if not leases:
+                return {}
+            alive = {node.id for node in await self.registry.alive()}
+        except self._errors as error:
+            raise PlacementUnavailable(
+                f"Redis cannot be reached: {type(error).__name__}") from None
+        return {room_id: lease.node_id for room_id, lease in leases.items()
+                if lease.node_id in alive}
 
     def released(self, room_id: str) -> None:
         lease = self._owned.pop(room_id, None)
         self._claimed_at.pop(room_id, None)
-        self._took_over.pop(room_id, None)
+        self._took_over.discard(room_id)
         if lease is not None and not self._closing:
             self._in_background(self._release(lease))
 
@@ -181,19 +179,23 @@ class ClusterPlacement:
         if current is not None and current.node_id == self.node_id:
             # Placed here by another node (or by this node before a restart with the
             # same HEARTH_NODE_ID): take it, with its fencing token.
-            await self._adopt(current)
+            self._adopt(current, await self._serve(current))
             return Here()
         if current is not None:
             owner = await self.registry.get(current.node_id)
             if owner is not None:
                 return Moved(owner.ws_url)
         if self._may_take():
-            taken, lease = await self.leases.acquire(room_id, self.node_id, replacing=current)
+            taken, lease, before = await self.leases.take_up(room_id, self.node_id,
+                                                             replacing=current)
             if taken:
-                await self._adopt(lease)
+                self._adopt(lease, before)
                 return Here()
-            if lease.node_id == self.node_id:  # our own, taken by a retried script
-                await self._adopt(lease)
+            if lease.node_id == self.node_id:
+                # Placed here by another node just now, or our own taken by a retried
+                # script (then the mark is ours already, and a failover at that very
+                # moment goes uncounted: its answer was lost).
+                self._adopt(lease, await self._serve(lease))
                 return Here()
             owner = await self.registry.get(lease.node_id)  # another node won the race
             if owner is None:
@@ -229,20 +231,24 @@ class ClusterPlacement:
             raise PlacementUnavailable("the room's owner is not answering yet")
         return owner.ws_url
 
-    async def _adopt(self, lease: Lease) -> None:
-        """The room is this node's from now: served under ``lease``. Whether its last node
-        stopped without letting it go (a failover) is learnt first, so it is known before
-        any hello is answered from memory and the hub builds the room."""
+    async def _serve(self, lease: Lease) -> str | None:
+        """Mark a lease placed for this node as served here (``Leases.serve``): the node
+        that served the room before and never let it go, if any."""
         try:
-            before = await self.leases.serve(lease)
+            return await self.leases.serve(lease)
         except self._errors as error:
             # The room is ours all the same; only whether it moved here is not known.
             log.info("could not mark a room as served here: %s", error,
                      extra={"room": lease.room_id})
-            before = None
+            return None
+
+    def _adopt(self, lease: Lease, before: str | None) -> None:
+        """The room is this node's from now: served under ``lease``. ``before``: the node
+        that served it and stopped without letting it go (a failover), learnt before any
+        hello is answered from memory and the hub builds the room."""
         if before is not None:
-            self.failovers += 1
-            self._took_over[lease.room_id] = before
+            self._on_failover()
+            self._took_over.add(lease.room_id)
             log.warning("took over a room whose node stopped",
                         extra={"room": lease.room_id, "from_node": before,
                                "token": lease.token})
@@ -297,7 +303,7 @@ class ClusterPlacement:
             # it, and send its people to where it is.
             del self._owned[room_id]
             self._claimed_at.pop(room_id, None)
-            self._took_over.pop(room_id, None)
+            self._took_over.discard(room_id)
             where = await self._where_now(room_id, renewal.owner)
             log.warning("lost a room's lease to another node; moving its connections",
                         extra={"room": room_id, "token": lease.token,

@@ -14,7 +14,7 @@ the embedded single-node default (every room is this node's) and ``ClusterPlacem
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -73,9 +73,15 @@ class Placement(Protocol):
         """The hub forgot the room (ended, or empty past its grace): let it go."""
         ...
 
-    def took_over(self, room_id: str) -> str | None:
-        """Asked once, as the hub builds the room: the node that ran it before and
-        stopped without letting it go (this node took it over: a failover), else None."""
+    def took_over(self, room_id: str) -> bool:
+        """Asked once, as the hub builds the room: True when the node that ran it before
+        stopped without letting it go (this node took it over: a failover)."""
+        ...
+
+    async def where(self, room_ids: Sequence[str]) -> dict[str, str]:
+        """Room id -> the id of the live node running it, for those of ``room_ids`` that
+        one runs (the staff pages name it). Empty with one node. Raises
+        ``PlacementUnavailable`` when it cannot be known now."""
         ...
 
     def start(self) -> None: ...
@@ -97,8 +103,11 @@ class LocalPlacement:
     def released(self, room_id: str) -> None:
         pass
 
-    def took_over(self, room_id: str) -> str | None:
-        return None
+    def took_over(self, room_id: str) -> bool:
+        return False
+
+    async def where(self, room_ids: Sequence[str]) -> dict[str, str]:
+        return {}
 
     def start(self) -> None:
         pass

@@ -135,7 +135,7 @@ class Endpoint:
             claim = await self._hub.placement.claim(room_id)
         except PlacementUnavailable as error:
             log.warning("could not place a room: %s", error, extra={"room": room_id})
-            self._metrics.placements.labels("unavailable").inc()
+            self._metrics.placement_unavailable.inc()
             self._metrics.errors.labels("placement_unavailable").inc()
             conn.enqueue(p.encode(p.Error(
                 code="placement_unavailable",
@@ -143,14 +143,14 @@ class Endpoint:
                 ref=ref)).decode())
             conn.close(CLOSE_TRY_LATER, "placement unavailable")
             return False
-        self._metrics.placements.labels(
-            "remote" if isinstance(claim, Moved) else "local").inc()
         if isinstance(claim, Moved):
+            self._metrics.placed_elsewhere.inc()
             conn.enqueue(p.encode(p.Error(code="moved", ref=ref, ws_url=claim.ws_url,
                                           message="this group runs on another server")
                                   ).decode())
             conn.close(CLOSE_MOVED, "moved")
             return False
+        self._metrics.placed_here.inc()
         return True
 
     async def _staff_refusal(self, identity: Identity, session: str | None) -> str | None:

@@ -52,6 +52,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 from urllib.parse import urlsplit
 
+from server.redis_conn import CONNECT_TIMEOUT, SOCKET_TIMEOUT, open_redis, redis_errors
+
 if TYPE_CHECKING:
     # Only for type checking: redis is imported lazily by RedisBus so that the embedded
     # configuration (in-process bus) never needs it.
@@ -87,12 +89,6 @@ DEFAULT_MAX_PENDING = 10_000
 # prefix, needs a namespace. Every Redis channel this module touches is CHANNEL_PREFIX +
 # the caller's channel name; callers never see the prefix.
 CHANNEL_PREFIX = "hearth:"
-
-# A publish or PING to a healthy Redis takes well under a millisecond. Two seconds without
-# an answer means Redis is gone or frozen, and a WebSocket handler or /readyz waiting longer
-# than that helps nobody: fail with BusUnavailable and let the caller decide.
-REDIS_SOCKET_TIMEOUT = 2.0
-REDIS_CONNECT_TIMEOUT = 2.0
 
 # Resubscribe delays after a lost pub/sub connection: start fast (a Redis restart takes
 # tens of milliseconds, and messages are lost for as long as we are not subscribed), then
@@ -522,15 +518,14 @@ class RedisSubscription(_BufferedSubscription):
             self._bus._forget(self)
 
     async def _read_until_closed(self) -> None:
-        # Imported here, like everything from redis, so the in-process bus never needs it.
-        from redis.exceptions import RedisError
-
+        # Looked up here, like everything from redis, so the in-process bus never needs it.
+        errors = redis_errors()
         while True:
             pubsub = self._bus._redis.pubsub()
             try:
                 await self._listen(pubsub)
                 return  # the subscription was dropped for overflow
-            except (RedisError, OSError) as error:
+            except errors as error:
                 if self._active is None or not self._active.done():
                     self._fail_start(
                         BusUnavailable(f"cannot subscribe via Redis at {self._bus.where}: {error}")
@@ -611,43 +606,35 @@ class RedisBus(_ClosedOnExit):
         url: str,
         *,
         max_pending: int = DEFAULT_MAX_PENDING,
-        socket_timeout: float = REDIS_SOCKET_TIMEOUT,
-        connect_timeout: float = REDIS_CONNECT_TIMEOUT,
+        # A publish or PING to a healthy Redis takes well under a millisecond: after two
+        # seconds (server/redis_conn.py) fail with BusUnavailable; the caller decides.
+        socket_timeout: float = SOCKET_TIMEOUT,
+        connect_timeout: float = CONNECT_TIMEOUT,
     ) -> None:
+        self._max_pending = _check_max_pending(max_pending)
+        self.where = _describe_url(url)
+        """The server as ``scheme://host:port`` or ``unix://path``: no credentials, for logs."""
         try:
-            from redis.asyncio import Redis
-            from redis.asyncio.retry import Retry
-            from redis.backoff import NoBackoff
+            # No retry (a PUBLISH repeated after a lost reply could be delivered twice).
+            # RESP2: pub/sub on a dedicated connection, as every Redis version supports it;
+            # RESP3 push messages would gain nothing here.
+            self._redis: Redis = open_redis(url, retries=0, timeout=socket_timeout,
+                                            connect_timeout=connect_timeout)
         except ImportError as error:  # pragma: no cover - redis is a declared dependency
             raise ImportError(
                 "a redis:// bus URL needs the 'redis' package (redis-py >= 5)"
             ) from error
-
-        self._max_pending = _check_max_pending(max_pending)
-        self.where = _describe_url(url)
-        """The server as ``scheme://host:port`` or ``unix://path``: no credentials, for logs."""
-        self._redis: Redis = Redis.from_url(
-            url,
-            socket_timeout=socket_timeout,
-            socket_connect_timeout=connect_timeout,
-            retry=Retry(NoBackoff(), retries=0),
-            # RESP2: pub/sub on a dedicated connection, as every Redis version supports it;
-            # RESP3 push messages would gain nothing here.
-            protocol=2,
-        )
         self._subscriptions: set[RedisSubscription] = set()
         self._closed = False
 
     async def publish(self, channel: str, payload: bytes) -> None:
         """See :meth:`Bus.publish`. Raises :class:`BusUnavailable` within the socket timeouts."""
-        from redis.exceptions import RedisError
-
         self._check_open()
         _check_channel(channel)
         payload = _payload_bytes(payload)
         try:
             await self._redis.publish(CHANNEL_PREFIX + channel, payload)
-        except (RedisError, OSError) as error:
+        except redis_errors() as error:
             raise BusUnavailable(f"cannot publish via Redis at {self.where}: {error}") from error
 
     async def subscribe(self, *channels: str) -> RedisSubscription:

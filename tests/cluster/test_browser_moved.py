@@ -5,6 +5,7 @@ node without waiting to be let in again."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from playwright.async_api import Browser, WebSocket, expect
@@ -63,5 +64,20 @@ async def test_the_page_connects_where_the_room_runs_and_follows_it_when_it_move
         await expect(chat_line(tab, "Still with you, Ann")).to_be_visible()
         assert any(p["name"] == "Ann" for p in fac_again.welcome["participants"])
         tab.assert_clean()
+        # Where the page is welcomed is kept with the session, so a reload dials the
+        # group's node first, and a node that cannot be reached is skipped for the page's
+        # own server at once (as after a failover, when the kept node has died).
+        gone = "ws://127.0.0.1:9/ws"
+        await page.evaluate("""(gone) => {
+            const kept = JSON.parse(sessionStorage.getItem("hearth.session"));
+            sessionStorage.setItem("hearth.session", JSON.stringify({...kept, ws_url: gone}));
+        }""", gone)
+        sockets.clear()
+        await page.reload()
+        await expect(page.locator("#chat-text")).to_be_visible()
+        assert sockets == [gone, a.ws]
+        kept = json.loads((await tab.session_storage())["hearth.session"])
+        assert kept["ws_url"] == a.ws
+        tab.assert_clean(gone)
     finally:
         await context.close()

@@ -123,3 +123,61 @@ async def test_the_holder_mark_tells_a_failover_from_a_room_let_go(redis: Redis)
     _, third = await leases.acquire(ROOM, "node-a")
     assert await leases.serve(third) is None
 
+
+
+async def test_the_holder_mark_lives_as_long_as_the_memory_given(redis: Redis) -> None:
+    # Placement gives Settings.empty_room_grace (15 minutes by default); the mark lives
+    # that long past each take-up, mark and renewal, whatever the lease's own time.
+    for memory in (Settings().empty_room_grace, 40.0):
+        await redis.delete(keys.lease(ROOM), keys.holder(ROOM))
+        leases = Leases(redis, ttl=5, memory=memory)
+        taken, lease, before = await leases.take_up(ROOM, "node-a")
+        assert taken and before is None
+        assert memory * 1000 - 2_000 < await redis.pttl(keys.holder(ROOM)) <= memory * 1000
+        await redis.pexpire(keys.holder(ROOM), 1_000)
+        assert (await leases.renew(lease)).held
+        assert memory * 1000 - 2_000 < await redis.pttl(keys.holder(ROOM)) <= memory * 1000
+        await redis.pexpire(keys.holder(ROOM), 1_000)
+        assert await leases.serve(lease) is None
+        assert memory * 1000 - 2_000 < await redis.pttl(keys.holder(ROOM)) <= memory * 1000
+        assert 0 < await redis.pttl(keys.lease(ROOM)) <= 5_000
+    # With no memory at all it still outlives nothing less than the lease.
+    await redis.delete(keys.lease(ROOM), keys.holder(ROOM))
+    short = Leases(redis, ttl=5)
+    await short.take_up(ROOM, "node-a")
+    assert 4_000 < await redis.pttl(keys.holder(ROOM)) <= 5_000
+
+
+async def test_taking_a_room_up_marks_its_holder_in_the_same_script(redis: Redis) -> None:
+    leases = Leases(redis, ttl=5, memory=30)
+    # Placing a room for another node leaves the mark alone: that node marks itself
+    # when it takes the room up (serve).
+    placed, for_a = await leases.acquire(ROOM, "node-a")
+    assert placed and await redis.get(keys.holder(ROOM)) is None
+    assert await leases.serve(for_a) is None
+    # node-a stops without a word; node-b takes the room up and learns whose it was.
+    taken, lease, before = await leases.take_up(ROOM, "node-b", replacing=for_a)
+    assert taken and lease.node_id == "node-b" and lease.token > for_a.token
+    assert before == "node-a"
+    assert await redis.get(keys.holder(ROOM)) == b"node-b"
+    # Held: nothing taken, the mark untouched.
+    refused, held, nobody = await leases.take_up(ROOM, "node-c")
+    assert not refused and held == lease and nobody is None
+    assert await redis.get(keys.holder(ROOM)) == b"node-b"
+    # A restart under the same node id takes its own room back: not a failover.
+    again, back, same = await leases.take_up(ROOM, "node-b", replacing=lease)
+    assert again and back.token > lease.token and same is None
+    # Let go cleanly: whoever takes it up next is not taking it over.
+    assert await leases.release(back)
+    fresh, _, after_release = await leases.take_up(ROOM, "node-c")
+    assert fresh and after_release is None
+
+
+async def test_many_leases_are_read_in_one_go(redis: Redis) -> None:
+    leases = Leases(redis, ttl=5)
+    _, one = await leases.acquire("room-1", "node-a")
+    _, two = await leases.acquire("room-2", "node-b")
+    await redis.set(keys.lease("room-3"), "not a lease")
+    assert await leases.get_many(["room-1", "room-2", "room-3", "room-4"]) == {
+        "room-1": one, "room-2": two}
+    assert await leases.get_many([]) == {}

@@ -8,8 +8,12 @@ import pytest
 from redis.asyncio import Redis
 
 from server.cli import _node
+from server.cluster import keys
+from server.cluster.leases import Leases
+from server.cluster.node import ClusterPlacement
 from server.cluster.nodes import NodeInfo, NodeRegistry
-from server.cluster.placement import choose
+from server.cluster.placement import Here, LocalPlacement, PlacementUnavailable, choose
+from server.redis_conn import open_redis
 from server.settings import Settings
 from tests.redis_server import RedisServer
 
@@ -93,3 +97,63 @@ async def test_the_node_commands_list_drain_and_resume(redis: Redis,
         await _node(settings, "list", None)
     with pytest.raises(CommandError, match="HEARTH_REDIS_URL"):
         await _node(Settings(), "list", None)
+
+
+def bare_placement(url: str, node_id: str, failovers: list[str]) -> ClusterPlacement:
+    """A node's placement with no hub behind it: every room it claims counts as built."""
+    return ClusterPlacement(
+        open_redis(url), node_id=node_id, ws_url=f"ws://{node_id}/ws", max_rooms=0,
+        lease_ttl=5, beat_every=1, holder_memory=60, load=lambda: (0, 0),
+        is_live=lambda room_id: True, evict=lambda room_id, ws_url: None,
+        on_failover=lambda: failovers.append(node_id))
+
+
+async def test_where_names_the_live_node_of_each_room_and_nothing_without_redis(
+        redis: Redis, redis_server: RedisServer) -> None:
+    assert await LocalPlacement().where(["r1"]) == {}
+    placement = bare_placement(redis_server.url, "a", [])
+    try:
+        await placement.beat()
+        await NodeRegistry(redis, beat_every=1).beat(node("b"))
+        leases = Leases(redis, ttl=5)
+        for room_id, node_id in (("r1", "a"), ("r2", "b"), ("r3", "dead")):
+            assert (await leases.acquire(room_id, node_id))[0]
+        assert await placement.where(["r1", "r2", "r3", "r4"]) == {"r1": "a", "r2": "b"}
+        assert await placement.where([]) == {}
+        assert await placement.where(["r4"]) == {}
+        redis_server.stop()
+        with pytest.raises(PlacementUnavailable, match="Redis"):
+            await placement.where(["r1"])
+    finally:
+        placement.abandon()
+        await placement.aclose()
+
+
+async def test_a_room_taken_up_from_a_stopped_node_is_a_failover_once(
+        redis: Redis, redis_server: RedisServer) -> None:
+    failovers: list[str] = []
+    placement = bare_placement(redis_server.url, "b", failovers)
+    leases = Leases(redis, ttl=5, memory=60)
+    try:
+        # Node "gone" served r1 and stopped without a word (no heartbeat, lease held).
+        assert (await leases.take_up("r1", "gone"))[0]
+        assert await placement.claim("r1") == Here()
+        assert failovers == ["b"]
+        assert placement.took_over("r1") and not placement.took_over("r1")
+        assert await redis.get(keys.holder("r1")) == b"b"
+        # A room placed for this node by another (the lease names it, no mark yet), and
+        # one nobody served: neither is a failover.
+        assert (await leases.acquire("r2", "b"))[0]
+        assert await placement.claim("r2") == Here()
+        assert await redis.get(keys.holder("r2")) == b"b"
+        assert await placement.claim("r3") == Here()
+        assert failovers == ["b"]
+        assert not placement.took_over("r2") and not placement.took_over("r3")
+        # A room placed for this node after its last node stopped: a failover too.
+        assert (await leases.take_up("r4", "gone"))[0]
+        current = await leases.get("r4")
+        assert (await leases.acquire("r4", "b", replacing=current))[0]
+        assert await placement.claim("r4") == Here()
+        assert failovers == ["b", "b"] and placement.took_over("r4")
+    finally:
+        await placement.aclose()

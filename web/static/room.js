@@ -42,12 +42,6 @@ let everWelcomed = false;
 // many moves in a row were followed without a welcome (a loop must not run forever).
 let movedTo = null;
 let moves = 0;
-// The WebSocket URL that last welcomed the page. After a dropped connection it is tried
-// first: the group most likely still runs there (a blip of the network; or Redis away,
-// when only the group's own server can let anyone back in). If it cannot even be opened
-// (its server has gone), this page's own server is tried at once, which knows where the
-// group runs now.
-let home = null;
 
 const isStaff = () => Boolean(state.you && state.you.role !== "participant");
 const isYou = (id) => Boolean(state.you && id === state.you.id);
@@ -1111,9 +1105,13 @@ const CLOSE_REASONS = {
 // This page's own server: any node answers, and sends us on (`moved`) if another runs the group.
 const ownSocketUrl = () => `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
 
-/** Open the group's WebSocket: at the node that runs the group (the join answer's
- *  `ws_url`, or where a `moved` error sent us), else this page's own server.
- *  `fallback`: where to go at once if `url` cannot be opened at all. */
+/** Open the group's WebSocket: at the node that runs the group (`session.ws_url`: the
+ *  join answer's, where a `moved` error sent us, or where the page was last welcomed),
+ *  else this page's own server. After a dropped connection that node is tried first: the
+ *  group most likely still runs there (a blip of the network; or Redis away, when only
+ *  the group's own server can let anyone back in).
+ *  `fallback`: where to go at once if `url` cannot be opened at all (its server has
+ *  gone): this page's own server, which knows where the group runs now. */
 function connect(url = session.ws_url || ownSocketUrl(), fallback = ownSocketUrl()) {
   const ws = new WebSocket(url);
   socket = ws;
@@ -1128,7 +1126,12 @@ function connect(url = session.ws_url || ownSocketUrl(), fallback = ownSocketUrl
     let message;
     try { message = JSON.parse(event.data); } catch { return; }
     if (!message || typeof message !== "object") return;
-    if (message.type === "welcome") home = url;
+    if (message.type === "welcome" && session.ws_url !== url) {
+      // Where the group runs, kept with the session: a reconnection, a rejoin or a reload
+      // tries it first (see connect), not a server the group has left.
+      session.ws_url = url;
+      keepSession(session);
+    }
     if (Object.hasOwn(handlers, message.type)) handlers[message.type](message);
     else media.handle(message); // media.answer, media.slots, ...
   });
@@ -1154,10 +1157,10 @@ function connect(url = session.ws_url || ownSocketUrl(), fallback = ownSocketUrl
       const delay = RETRY_DELAYS[Math.min(retries, RETRY_DELAYS.length - 1)];
       retries += 1;
       setStatus(t("The connection dropped. Reconnecting…"));
-      // Where the page was welcomed last, else (or if that server has gone) this page's
-      // own server, which knows where the group runs now. A little jitter, so a whole
-      // group whose server went away does not come back in the same millisecond.
-      setTimeout(() => { if (state.place !== "gone") connect(home ?? ownSocketUrl()); },
+      // Where the group ran, else (or if that server has gone) this page's own server.
+      // A little jitter, so a whole group whose server went away does not come back in
+      // the same millisecond.
+      setTimeout(() => { if (state.place !== "gone") connect(); },
         delay * (1 + Math.random() / 5));
     } else {
       finish("lost");
