@@ -50,13 +50,21 @@ class AlertBook:
         self._pending[alert.id] = Pending(alert, now, escalated=escalated)
         self._known.add(alert.id)
 
-    def restore(self, alerts: tuple[p.Alert, ...]) -> None:
-        """Alerts left open by an earlier process; their clocks keep running."""
+    def restore(self, alerts: tuple[p.Alert, ...], reminded: frozenset[str] = frozenset(),
+                escalated: frozenset[str] = frozenset()) -> None:
+        """Alerts left open by an earlier process; their clocks keep running, and a deadline
+        it already acted on (``reminded``, ``escalated``: alert ids) is not acted on again."""
         for alert in alerts:
-            self.add(alert, parse_at(alert.at), escalated=alert.severity == "urgent")
+            self.add(alert, parse_at(alert.at),
+                     escalated=alert.severity == "urgent" or alert.id in escalated)
+            self._pending[alert.id].reminded = alert.id in reminded
 
     def open(self) -> list[p.Alert]:
         return [pending.alert for pending in self._pending.values()]
+
+    def escalated(self) -> list[p.Alert]:
+        """The open alerts already given to the safeguarding lead."""
+        return [pending.alert for pending in self._pending.values() if pending.escalated]
 
     def get(self, alert_id: str) -> p.Alert | None:
         """The open alert with this id, if any."""

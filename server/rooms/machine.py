@@ -18,7 +18,7 @@ from typing import Literal
 import msgspec
 
 from server import protocol as p
-from server.rooms.alerts import AlertBook, Due
+from server.rooms.alerts import AlertBook, Due, parse_at
 from server.rooms.limits import AlertRequest, Raise, RequestLimiter
 from server.rooms.names import clean_chat
 from server.rooms.types import (
@@ -158,7 +158,8 @@ class Room:
         # Removed or denied this session: their token no longer gets them in.
         self._turned_away: set[str] = set()
         self._alerts = AlertBook()
-        self._alerts.restore(config.open_alerts)
+        self._alerts.restore(config.open_alerts, config.reminded_alerts,
+                             config.escalated_alerts)
         # One person's help requests and reports: merged while open, a few a minute.
         self._limits = RequestLimiter()
         self._limits.restore(config.open_alerts)
@@ -381,7 +382,15 @@ class Room:
             restarted=True if restarted else None,
             failover=True if failover else None,
         )
-        return [Send((member.conn,), welcome)]
+        effects: list[Effect] = [Send((member.conn,), welcome)]
+        if member.staff:
+            # Which of those the lead has already: a facilitator arriving later, or coming
+            # back after a restart or a failover (when the deadline sweeper may have given
+            # one to the lead while nobody was in the room), knows as the others do.
+            effects.extend(Send((member.conn,), p.AlertEscalated(
+                alert=alert.id, reason="urgent" if alert.severity == "urgent" else "overdue"))
+                for alert in self._alerts.escalated())
+        return effects
 
     def _asides_for(self, member: Member) -> list[p.AsideInfo]:
         pairs = []
@@ -764,10 +773,11 @@ class Room:
             raise Failure("bad_message", "only a risk alert takes a verdict on the screen")
         self._alerts.ack(msg.alert)
         self._limits.acked(msg.alert)
+        age = max(0.0, (now - parse_at(alert.at)).total_seconds())
         effects: list[Effect] = [
             Send(self._staff_conns(), p.AlertAcked(alert=msg.alert,
                                                    by=p.PersonRef(id=member.id, name=member.name))),
-            AckAlert(msg.alert, member.name, alert),
+            AckAlert(alert, member.name, age),
         ]
         if msg.verdict is not None:
             effects.append(ScreenFeedback(

@@ -90,6 +90,10 @@ class RoomConfig:
     signpost: Callable[[Sequence[str]], tuple[p.Resource, ...]] = no_signposts
     # Alerts still unacknowledged from before (a restart): shown and re-routed again.
     open_alerts: tuple[p.Alert, ...] = ()
+    # Of those, the ones whose facilitators were reminded already (by the process that ran
+    # the session before), and the ones already given to the lead: neither happens twice.
+    reminded_alerts: frozenset[str] = frozenset()
+    escalated_alerts: frozenset[str] = frozenset()
     # Participants admitted to this session before a restart (server/signaling/places.py):
     # they come straight back into the room, told why in ``welcome.restarted``.
     admitted: tuple[str, ...] = ()
@@ -205,11 +209,12 @@ class RaiseAlert:
 
 @dataclass(frozen=True, slots=True)
 class AckAlert:
-    alert_id: str
+    # The alert acknowledged (its id; its kind and severity label the age's histogram).
+    alert: p.Alert
     by: str
-    # The alert as it was raised (its kind, severity and time), for the age at which it
-    # was acknowledged (hearth_alert_ack_age_seconds).
-    alert: p.Alert | None = None
+    # Seconds from the alert being raised to this acknowledgement
+    # (hearth_alert_ack_age_seconds).
+    age: float
 
 
 @dataclass(frozen=True, slots=True)

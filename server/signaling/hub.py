@@ -260,10 +260,12 @@ class Hub:
             screen=screening,
             signpost=lambda categories: directory.lookup(tuple(categories), audience),
             open_alerts=tuple(_wire_alert(a) for a in open_alerts),
+            reminded_alerts=frozenset(a.id for a in open_alerts if a.reminded_at is not None),
+            escalated_alerts=frozenset(a.id for a in open_alerts if a.escalated_at is not None),
             admitted=tuple(sorted(admitted)),
             # Its node stopped and this one took it over: everything above came from the
             # database as after a restart; the people coming back are told it moved.
-            failover=self.placement.took_over(room_id) is not None,
+            failover=self.placement.took_over(room_id),
         ))
         self._metrics.rooms.set(len(self._rooms))
         return room
@@ -394,12 +396,10 @@ class Hub:
         elif isinstance(effect, EscalateAlert):
             self._in_background(self._escalate(effect), "escalation")
         elif isinstance(effect, AckAlert):
-            now = self._clock()
-            if effect.alert is not None:
-                raised = effect.alert
-                self._metrics.alert_ack_age.labels(raised.kind, raised.severity).observe(
-                    max(0.0, (now - parse_at(raised.at)).total_seconds()))
-            self._in_background(self._safeguarding.ack(effect.alert_id, effect.by, now), "ack")
+            acked = effect.alert
+            self._metrics.alert_ack_age.labels(acked.kind, acked.severity).observe(effect.age)
+            self._in_background(self._safeguarding.ack(acked.id, effect.by, self._clock()),
+                                "ack")
         elif isinstance(effect, ScreenFeedback):
             version = effect.model_version or self._screen.model_version or "rules only"
             self._in_background(self._store.safeguarding.record_feedback(

@@ -34,7 +34,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, overload
 
 from sqlalchemy import Connection, CursorResult, Row, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -77,7 +77,13 @@ log = logging.getLogger("hearth.store")
 AUDIT_BATCH = 64
 
 
-def _aware(value: datetime | None) -> datetime | None:
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: datetime | None) -> datetime | None: ...
+def aware(value: datetime | None) -> datetime | None:
+    """``value`` with its time zone: SQLite hands times back naive even for
+    ``timezone=True`` columns (they are stored in UTC). The store's one copy of this."""
     if value is None:
         return None
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
@@ -101,6 +107,10 @@ class AlertRecord:
     acked_by: str | None = None
     # The model's signal as JSON ({"version", "category", "score"}), when it fired.
     model: str | None = None
+    # Its missed deadlines, as recorded: the facilitators reminded, the lead given it. A room
+    # taken up again after a restart or a failover does neither a second time.
+    reminded_at: datetime | None = None
+    escalated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,7 +318,7 @@ def _sign(connection: Connection, key: bytes) -> SigningPlan:
 
 
 def _entry(row: Any) -> Entry:
-    return Entry(seq=row.seq, at=row.at, actor=row.actor, action=row.action,
+    return Entry(seq=row.seq, at=aware(row.at), actor=row.actor, action=row.action,
                  room_id=row.room_id, target=row.target, detail=row.detail,
                  prev_hash=row.prev_hash, hash=row.hash, mac=row.mac)
 
@@ -369,6 +379,17 @@ class SafeguardingRecords:
         async with self._sessions() as session:
             rows = (await session.scalars(
                 select(AuditRow).order_by(AuditRow.seq.desc()).limit(last))).all()
+        return [_entry(row) for row in reversed(rows)]
+
+    async def audit_about(self, staff_id: str, names: Sequence[str], last: int) -> list[Entry]:
+        """The newest ``last`` audit entries whose target is the account ``staff_id`` or
+        whose actor is one of ``names`` (its username), oldest first, as written."""
+        condition = AuditRow.target == staff_id
+        if names:
+            condition = condition | AuditRow.actor.in_(list(names))
+        async with self._sessions() as session:
+            rows = (await session.scalars(select(AuditRow).where(condition)
+                                          .order_by(AuditRow.seq.desc()).limit(last))).all()
         return [_entry(row) for row in reversed(rows)]
 
     async def _append(self, session: AsyncSession, at: datetime, actor: str, action: str,
@@ -471,12 +492,7 @@ class SafeguardingRecords:
                 select(AuditHeadRow).where(AuditHeadRow.id == 1)
             )).scalar_one()
             rows = await session.stream_scalars(select(AuditRow).order_by(AuditRow.seq))
-            entries = [
-                Entry(seq=r.seq, at=r.at, actor=r.actor, action=r.action, room_id=r.room_id,
-                      target=r.target, detail=r.detail, prev_hash=r.prev_hash, hash=r.hash,
-                      mac=r.mac)
-                async for r in rows
-            ]
+            entries = [_entry(r) async for r in rows]
             return verify(entries, Head(head.seq, head.hash, head.mac), key)
 
     async def sign_existing(self) -> SigningPlan:
@@ -674,7 +690,7 @@ class SafeguardingRecords:
             .order_by(EscalationNoteRow.id))
         return _escalation(row, [
             EscalationNote(by=n.by, state=n.state, outcome=n.outcome, text=n.text,
-                           at=_aware(n.at) or n.at) for n in notes
+                           at=aware(n.at)) for n in notes
         ])
 
     # -- the signposting directory ----------------------------------------------------
@@ -725,9 +741,10 @@ def _alert(row: AlertRow | Row[Any]) -> AlertRecord:
         id=row.id, room_id=row.room_id, kind=row.kind, severity=row.severity,
         categories=tuple(json.loads(row.categories)), participant_id=row.participant_id,
         participant_name=row.participant_name, ack_within=row.ack_within,
-        created_at=_aware(row.created_at) or row.created_at, message_id=row.message_id,
+        created_at=aware(row.created_at), message_id=row.message_id,
         excerpt=row.excerpt, rules=tuple(json.loads(row.rules or "[]")),
-        acked_at=_aware(row.acked_at), acked_by=row.acked_by, model=row.model,
+        acked_at=aware(row.acked_at), acked_by=row.acked_by, model=row.model,
+        reminded_at=aware(row.reminded_at), escalated_at=aware(row.escalated_at),
     )
 
 
@@ -736,8 +753,8 @@ def _escalation(row: EscalationRow, notes: Sequence[EscalationNote]) -> Escalati
         id=row.id, alert_id=row.alert_id, room_id=row.room_id, severity=row.severity,
         categories=tuple(json.loads(row.categories)), participant_name=row.participant_name,
         excerpt=row.excerpt, state=row.state, outcome=row.outcome, raised_by=row.raised_by,
-        created_at=_aware(row.created_at) or row.created_at,
-        updated_at=_aware(row.updated_at) or row.updated_at, closed_at=_aware(row.closed_at),
+        created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at), closed_at=aware(row.closed_at),
         notes=tuple(notes),
     )
 

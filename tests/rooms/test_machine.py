@@ -21,6 +21,8 @@ from server.rooms.types import (
     CLOSE_NORMAL,
     CLOSE_REMOVED,
     CLOSE_REPLACED,
+    AckAlert,
+    AlertOverdue,
     Close,
     Effect,
     MediaSignal,
@@ -324,9 +326,13 @@ def test_help_signposts_the_sender_and_alerts_staff_even_those_who_come_later() 
         "help", "concern", p.PersonRef(id="ann", name="Ann"), "struggling", 300)
     assert alert.at == "2026-03-04T05:06:07.891Z"
 
-    effects = world.send("fac", p.AlertAck(alert=alert.id))
+    # Acknowledged 42 s after it was raised (its time on the wire is to the millisecond).
+    effects = world.send("fac", p.AlertAck(alert=alert.id), NOW + timedelta(seconds=42))
     assert world.to("fac", effects) == [
         p.AlertAcked(alert=alert.id, by=p.PersonRef(id="fac", name="Fran"))]
+    (ack,) = [e for e in effects if isinstance(e, AckAlert)]
+    assert (ack.alert, ack.by) == (alert, "Fran")
+    assert ack.age == pytest.approx(42.000234)  # the wire's 891 ms, not NOW's 891.234
     assert error_of(world.send("fac", p.AlertAck(alert=alert.id))).code == "not_found"
     welcome = world.to("sam", world.connect("sam", "facilitator"))[0]
     assert isinstance(welcome, p.Welcome) and welcome.alerts == []
@@ -466,6 +472,48 @@ def test_an_overdue_reminder_carries_the_count() -> None:
     reminders = [m for m in world.to("fac", world.tick(NOW + timedelta(seconds=300)))
                  if isinstance(m, p.Alert)]
     assert [(a.id, a.count, a.overdue) for a in reminders] == [(first.alert.id, 2, True)]
+
+
+def _restored_help(at: datetime) -> p.Alert:
+    return p.Alert(id="a_old", kind="help", severity="concern",
+                   participant=p.PersonRef(id="ann", name="Ann"), categories=[],
+                   at=at.isoformat(), ack_within=300)
+
+
+@pytest.mark.parametrize("reminded", [False, True])
+def test_a_restored_alert_is_not_reminded_twice(reminded: bool) -> None:
+    """A room taken up again (a restart, or another node after a failover) keeps the
+    deadlines the process before it acted on: one reminder, one re-route, in all."""
+    world = World(open_alerts=(_restored_help(NOW),),
+                  reminded_alerts=frozenset({"a_old"}) if reminded else frozenset())
+    # Not with the lead yet: nothing says it is.
+    assert not [m for m in world.to("fac", world.connect("fac", "facilitator", "Fran"))
+                if isinstance(m, p.AlertEscalated)]
+
+    def overdue(effects: list[Effect]) -> list[tuple[str, bool]]:
+        return [(e.alert_id, e.escalate) for e in flatten(effects)
+                if isinstance(e, AlertOverdue)]
+
+    first = world.tick(NOW + timedelta(seconds=301))
+    reminders = [m for m in world.to("fac", first) if isinstance(m, p.Alert) and m.overdue]
+    assert overdue(first) == ([] if reminded else [("a_old", False)])
+    assert [a.id for a in reminders] == ([] if reminded else ["a_old"])
+    # Twice the limit: re-routed to the lead, once, either way.
+    assert overdue(world.tick(NOW + timedelta(seconds=601))) == [("a_old", True)]
+    assert overdue(world.tick(NOW + timedelta(seconds=900))) == []
+
+
+def test_a_restored_alert_already_given_to_the_lead_is_not_given_again() -> None:
+    world = World(open_alerts=(_restored_help(NOW),), reminded_alerts=frozenset({"a_old"}),
+                  escalated_alerts=frozenset({"a_old"}))
+    welcome, told = world.to("fac", world.connect("fac", "facilitator", "Fran"))[:2]
+    assert isinstance(welcome, p.Welcome)
+    assert [a.id for a in welcome.alerts or []] == ["a_old"]  # still open, still shown
+    # ... and right after the welcome, the facilitator learns the lead has it.
+    assert told == p.AlertEscalated(alert="a_old", reason="overdue")
+    for seconds in (301, 601, 1200):
+        assert not [e for e in flatten(world.tick(NOW + timedelta(seconds=seconds)))
+                    if isinstance(e, AlertOverdue)]
 
 
 # -- moderation ----------------------------------------------------------------------------------

@@ -50,9 +50,16 @@ async def test_concern_alert_is_not_escalated_until_overdue(store: SqlStore) -> 
     records = store.safeguarding
     assert await records.raise_alert(alert(room.id, severity="concern"), escalate=False) is None
     assert await records.escalations() == []
+    (fresh,) = await records.open_alerts(room.id)
+    assert (fresh.reminded_at, fresh.escalated_at) == (None, None)
     assert await records.reroute_alert("a_1", NOW + timedelta(minutes=5), escalate=False) is None
+    # What a room taken up again reads, so that it does not remind a second time.
+    (reminded,) = await records.open_alerts(room.id)
+    assert (reminded.reminded_at, reminded.escalated_at) == (NOW + timedelta(minutes=5), None)
     late = await records.reroute_alert("a_1", NOW + timedelta(minutes=6), escalate=True)
     assert late is not None and late.alert_id == "a_1"
+    (escalated,) = await records.open_alerts(room.id)
+    assert escalated.escalated_at == NOW + timedelta(minutes=6)
     # Only once.
     assert await records.reroute_alert("a_1", NOW + timedelta(minutes=7), escalate=True) is None
 
