@@ -24,9 +24,11 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
+from babel.dates import format_date, format_skeleton
 from babel.messages.extract import extract
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -85,6 +87,46 @@ def current() -> Language:
 def use(code: str) -> contextvars.Token[str]:
     """Translate with ``code`` in this context (a request's page, a test)."""
     return _current.set(code if code in LANGUAGES else DEFAULT)
+
+
+def babel_locale() -> str:
+    """The page's language as Babel (CLDR) names it: "en_GB", "pl", "ur". Every date and
+    time a page writes goes through ``when_words`` with it, so English is British
+    everywhere ("8 Dec 2026", never "Dec 8, 2026")."""
+    return current().tag.replace("-", "_")
+
+
+# What ``when_words`` writes, as CLDR skeletons (each language orders and punctuates them
+# its own way): a date, "8 Dec 2026"; a long one, "8 December 2026"; a day of the week,
+# "Tuesday"; a clock time, "10:00"; and an instant with its zone's abbreviation: "Tue 8 Dec
+# 10:00 GMT" (a meeting), "8 Dec 10:00 UTC", "8 Dec 2026 10:00 UTC".
+WhenStyle = Literal["date", "long_date", "weekday", "clock", "meeting", "day_time",
+                    "date_time"]
+_SKELETONS: Final[Mapping[str, tuple[str, ...]]] = {
+    "date": ("yMMMd",), "long_date": ("yMMMMd",), "weekday": ("EEEE",), "clock": ("Hm",),
+    "meeting": ("MMMEd", "Hm"), "day_time": ("MMMd", "Hm"), "date_time": ("yMMMd", "Hm"),
+}
+_DATE_FORMATS: Final[Mapping[str, str]] = {"date": "medium", "long_date": "long",
+                                           "weekday": "EEEE"}
+
+
+def when_words(value: date | datetime | time, style: WhenStyle = "date",
+               zone: tzinfo | None = None) -> str:
+    """A date, a time or an instant in the page's language: the one way pages write them.
+    An instant (a ``datetime``; naive ones are UTC, as SQLite hands them back) is written
+    on ``zone``'s clock, followed by the zone's abbreviation ("GMT", "PKT")."""
+    locale = babel_locale()
+    if isinstance(value, datetime):
+        value = (value.replace(tzinfo=UTC) if value.tzinfo is None else value)
+        value = value.astimezone(zone or UTC)
+        words = [format_skeleton(skeleton, value, tzinfo=value.tzinfo, locale=locale)
+                 for skeleton in _SKELETONS[style]]
+        if style in ("meeting", "day_time", "date_time"):
+            words.append(value.tzname() or "")
+        return " ".join(word for word in words if word)
+    if isinstance(value, date):
+        return format_date(value, _DATE_FORMATS.get(style, "medium"), locale=locale)
+    return format_skeleton("Hm", value, locale=locale)
 
 
 def gettext(message: str, **params: Any) -> str:

@@ -5,7 +5,9 @@ and the browser's words work over real HTTP."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -67,6 +69,30 @@ def test_every_message_is_translated_with_the_same_placeholders(code: str) -> No
 def test_the_language_is_the_switchers_then_the_browsers_then_english(
         cookie: str | None, header: str | None, chosen: str) -> None:
     assert i18n.choose(cookie, header) == chosen
+
+
+@pytest.mark.parametrize(("code", "words"), [
+    ("en", ("en_GB", "8 Dec 2026", "8 December 2026", "Tuesday", "09:05",
+            "Tue 8 Dec 15:00 PKT", "8 Dec 10:00 UTC", "8 Dec 2026 10:00 UTC")),
+    ("pl", ("pl", "8 gru 2026", "8 grudnia 2026", "wtorek", "09:05",
+            "wt., 8 gru 15:00 PKT", "8 gru 10:00 UTC", "8 gru 2026 10:00 UTC")),
+])
+def test_dates_and_times_are_written_one_way_in_the_pages_language(
+        code: str, words: tuple[str, ...]) -> None:
+    instant = datetime(2026, 12, 8, 10, 0, tzinfo=UTC)
+    token = i18n.use(code)
+    try:
+        written = (i18n.babel_locale(), i18n.when_words(instant.date()),
+                   i18n.when_words(instant.date(), "long_date"),
+                   i18n.when_words(instant.date(), "weekday"),
+                   i18n.when_words(time(9, 5), "clock"),
+                   i18n.when_words(instant, "meeting", ZoneInfo("Asia/Karachi")),
+                   # Naive: UTC, as SQLite hands times back.
+                   i18n.when_words(instant.replace(tzinfo=None), "day_time"),
+                   i18n.when_words(instant, "date_time"))
+    finally:
+        i18n._current.reset(token)
+    assert written == words
 
 
 def test_translations_follow_the_plural_rules() -> None:

@@ -9,8 +9,7 @@ with what was typed.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -22,6 +21,9 @@ from server.http import admin_schedule
 from server.http.admin_common import (
     FORM_EXPIRED,
     NO_SUCH_ACTION,
+    NOT_SAVED,
+    Refusal,
+    RoomAction,
     admin_page,
     done,
     done_words,
@@ -67,7 +69,6 @@ LONG_AGREEMENT = N_("The group agreement is too long: please keep it to %(max)s 
 DETAILS_PROBLEMS: dict[str, Words] = {"name": Phrase(BAD_NAME, {"max": ROOM_NAME_MAX}),
                                        "audience": BAD_AUDIENCE,
                                        "agreement": Phrase(LONG_AGREEMENT, {"max": AGREEMENT_MAX})}
-NOT_SAVED = N_("Not saved: please see below.")
 IN_USE = N_("People are in this group now. Please archive it once its session has ended: "
             "archiving never closes a group that is running.")
 
@@ -80,23 +81,30 @@ async def rooms_page(request: Request) -> Response:
 
 
 async def _rooms(request: Request, admin: Staff, status: int = 200,
-                 message: Words | None = None, *, typed: dict[str, str] | None = None,
-                 errors: dict[str, Words] | None = None, room_id: str = "") -> Response:
+                 message: Words | None = None, *, typed: Mapping[str, str] | None = None,
+                 errors: Mapping[str, Words] | None = None, room_id: str = "",
+                 form: str = "") -> Response:
     """The page. After a mistake: ``typed`` (what was typed) and ``errors`` (field name ->
-    words) belong to the group ``room_id``'s forms, or with no ``room_id`` to the form
-    that makes a group."""
+    words) belong to the group ``room_id``'s form ``form`` (an action's name, whose part
+    of the card is shown open), or with no ``room_id`` to the form that makes a group."""
     svc = services(request)
     everyone = await svc.store.all_staff()
     rooms, archived = [], []
     records = await svc.store.rooms(include_archived=True)
     # With several nodes, the node each live room runs on (none with one node).
     nodes = await room_nodes(svc, [record.id for record in records if not record.archived])
-    timing = await admin_schedule.schedules(svc.store, [r for r in records if not r.archived])
+    current = [r for r in records if not r.archived]
+    timing = await admin_schedule.schedules(svc.store, current)
+    # One query each for every group's facilitators and invite links, not two a group: the
+    # page lists them all.
+    staffed = await svc.store.staff_of_rooms([r.id for r in current])
+    links = await svc.store.live_invites([r.id for r in current])
+    facilitators = [s for s in everyone if s.role == "facilitator" and not s.disabled]
     for record in records:
         if record.archived:
             archived.append({"room": record})
             continue
-        assigned = await svc.store.room_staff(record.id)
+        assigned = staffed[record.id]
         ids = {s.id for s in assigned}
         live = svc.hub.room(record.id)
         mine = record.id == room_id and typed is not None
@@ -105,18 +113,17 @@ async def _rooms(request: Request, admin: Staff, status: int = 200,
             "live": bool(live and live.live),
             "node": nodes.get(record.id),
             "facilitators": assigned,
-            "assignable": [s for s in everyone if s.role == "facilitator" and s.id not in ids
-                           and not s.disabled],
+            "assignable": [s for s in facilitators if s.id not in ids],
             "invites": [{"code": i.code, "link": f"{svc.settings.public_url}/join/{i.code}"}
-                        for i in await svc.store.invites_for(record.id) if not i.revoked],
+                        for i in links[record.id]],
             # What its forms show: as stored, or (after a mistake) as typed into one of them.
             "typed": {"name": record.name, "audience": record.audience,
                       "agreement": record.agreement or "", "timezone": record.timezone,
                       "opens_before": str(record.opens_before), "minutes": "90",
                       **(typed if mine and typed is not None else {})},
             "errors": errors if mine and errors else {},
-            "open": mine and typed is not None and "name" in typed,  # settings, as typed
-            "schedule": timing[record.id],
+            "open": form if mine else "",  # the form shown open, as typed
+            "schedule": timing.rooms[record.id],
         })
     create = typed if not room_id and typed is not None else {"name": "", "audience": ""}
     return await render(
@@ -124,7 +131,7 @@ async def _rooms(request: Request, admin: Staff, status: int = 200,
         archived=archived, audiences=AUDIENCE_CHOICES, create=create,
         create_errors=errors if not room_id and errors else {},
         name_max=ROOM_NAME_MAX, agreement_max=AGREEMENT_MAX, message=message,
-        zones=admin_schedule.COMMON_ZONES, now=datetime.now(UTC),
+        zones=admin_schedule.COMMON_ZONES, now=timing.now,
         **done_words(request, ROOM_DONE))
 
 
@@ -176,32 +183,30 @@ async def room_action(request: Request) -> Response:
     if handler is None:
         return await _rooms(request, admin, 404, NO_SUCH_ACTION)
     if not await csrf_ok(request):
-        # What was typed into the group's settings comes back, to press Save again.
-        if action == "details" and not room.archived:
-            return await _rooms(request, admin, 403, FORM_EXPIRED,
-                                typed=_typed_details(form), room_id=room.id)
+        # What was typed into one of the group's forms comes back, to press Save again.
+        read = _TYPED.get(action)
+        if read is not None and not room.archived:
+            return await _rooms(request, admin, 403, FORM_EXPIRED, typed=read(form),
+                                room_id=room.id, form=action)
         return await _rooms(request, admin, 403, FORM_EXPIRED)
     if room.archived and action != "unarchive":
         return await _rooms(request, admin, 400, N_("This group is archived. Open it again "
                                                     "first to change it."))
     result = await handler(request, admin, room, form)
-    if isinstance(result, Response):
-        return result
-    if isinstance(result, admin_schedule.Refusal):
+    if isinstance(result, Refusal):
         return await _rooms(request, admin, result.status, result.message, typed=result.typed,
-                            errors=result.errors, room_id=room.id)
+                            errors=result.errors, room_id=room.id, form=action)
     return done("/admin/rooms", result, f"room-{room.id}")
 
 
 async def _details(request: Request, admin: Staff, room: RoomRecord, form: FormData
-                   ) -> Response | str:
+                   ) -> str | Refusal:
     """The group's settings, one form: nothing is saved unless all of it is right, then
     whatever changed is saved (and audited) and nothing else."""
     typed = _typed_details(form)
     errors = _details_errors(typed)
     if errors:
-        return await _rooms(request, admin, 400, NOT_SAVED, typed=typed, errors=errors,
-                            room_id=room.id)
+        return Refusal(400, NOT_SAVED, typed, errors)
     store = services(request).store
     renamed = await manage.change_room(store, admin.username, room, typed["name"],
                                        typed["audience"])
@@ -212,7 +217,7 @@ async def _details(request: Request, admin: Staff, room: RoomRecord, form: FormD
 
 
 async def _archive(request: Request, admin: Staff, room: RoomRecord, form: FormData
-                   ) -> Response | str:
+                   ) -> str | Refusal:
     # Archiving is tidying up, not an emergency stop: a group is archived once its
     # session is over. Closing a running group would cut a parent off mid-conversation,
     # perhaps mid-disclosure, with no facilitator left to follow up; so while anyone is
@@ -224,68 +229,61 @@ async def _archive(request: Request, admin: Staff, room: RoomRecord, form: FormD
     # archived rooms out).
     live = services(request).hub.room(room.id)
     if live is not None and not live.empty:
-        return await _rooms(request, admin, 409, IN_USE)
+        return Refusal(409, IN_USE)
     await manage.set_archived(services(request).store, admin.username, room, True)
     return "archived"
 
 
 async def _unarchive(request: Request, admin: Staff, room: RoomRecord, form: FormData
-                     ) -> Response | str:
+                     ) -> str | Refusal:
     await manage.set_archived(services(request).store, admin.username, room, False)
     return "unarchived"
 
 
 async def _assign(request: Request, admin: Staff, room: RoomRecord, form: FormData
-                  ) -> Response | str:
+                  ) -> str | Refusal:
     return await _assignment(request, admin, room, form, True)
 
 
 async def _unassign(request: Request, admin: Staff, room: RoomRecord, form: FormData
-                    ) -> Response | str:
+                    ) -> str | Refusal:
     return await _assignment(request, admin, room, form, False)
 
 
 async def _assignment(request: Request, admin: Staff, room: RoomRecord, form: FormData,
-                      assigned: bool) -> Response | str:
+                      assigned: bool) -> str | Refusal:
     member = await services(request).store.staff_by_id(field(form, "staff", 64))
     if member is None:
-        return await _rooms(request, admin, 400, N_("Please choose a facilitator."))
+        return Refusal(400, N_("Please choose a facilitator."))
     refused = await set_assigned(request, admin, room, member, assigned)
     if refused:
-        return await _rooms(request, admin, 400, refused)
+        return Refusal(400, refused)
     return "assigned" if assigned else "unassigned"
 
 
 async def _rotate(request: Request, admin: Staff, room: RoomRecord, form: FormData
-                  ) -> Response | str:
+                  ) -> str | Refusal:
     await manage.rotate_invite(services(request).store, admin.username, room)
     return "rotated"
 
 
 async def _revoke(request: Request, admin: Staff, room: RoomRecord, form: FormData
-                  ) -> Response | str:
+                  ) -> str | Refusal:
     svc = services(request)
     invite = await svc.store.invite(field(form, "code", 128))
     if invite is None or invite.room_id != room.id:
-        return await _rooms(request, admin, 404, N_("There is no such invite link."))
+        return Refusal(404, N_("There is no such invite link."))
     await manage.revoke_invite(svc.store, admin.username, invite)
     return "revoked"
 
 
-def _scheduling(action: admin_schedule.Action) -> Action:
-    """A schedule action (server/http/admin_schedule.py) as one of this page's."""
-    async def run(request: Request, admin: Staff, room: RoomRecord, form: FormData
-                  ) -> Response | str | admin_schedule.Refusal:
-        return await action(services(request).store, admin.username, room, form)
-    return run
-
-
-Action = Callable[[Request, Staff, RoomRecord, FormData],
-                  Awaitable[Response | str | admin_schedule.Refusal]]
-_ACTIONS: dict[str, Action] = {
+# Every action on a group: the schedule's (server/http/admin_schedule.py) are the same kind.
+_ACTIONS: dict[str, RoomAction] = {
     "details": _details, "archive": _archive, "unarchive": _unarchive, "assign": _assign,
-    "unassign": _unassign, "rotate": _rotate, "revoke": _revoke,
-    **{name: _scheduling(action) for name, action in admin_schedule.ACTIONS.items()}}
+    "unassign": _unassign, "rotate": _rotate, "revoke": _revoke, **admin_schedule.ACTIONS}
+# The forms whose typing comes back when they had expired (nothing typed is lost).
+_TYPED: dict[str, Callable[[FormData], dict[str, str]]] = {
+    "details": _typed_details, **admin_schedule.TYPED}
 
 routes = [
     Route("/admin/rooms", rooms_page, methods=["GET"]),

@@ -88,9 +88,7 @@ async def _staff_accounts(request: Request, admin: Staff, status: int = 200,
     requests = []
     for member in members:
         if member.id in asked:
-            refused = await erasure.problem(svc.store, member)
-            if refused is None and member.id == admin.id:
-                refused = erasure.ErasureRefused("yourself")
+            refused = await erasure.problem(svc.store, member, actor_id=admin.id)
             requests.append({"member": member, "request": asked[member.id],
                              "refused": ERASE_REFUSED[refused.code] if refused else None})
     for member in members:
@@ -149,10 +147,18 @@ async def staff_action(request: Request) -> Response:
     form = await request.form()
     if member is None:
         return await _staff_accounts(request, admin, 404, N_("There is no such account."))
-    if member.erased:
-        return await _staff_accounts(request, admin, 400, ERASED_ACCOUNT)
     if action in ("erase", "decline-erase"):
         return await _erasure_decision(request, admin, member, action, form)
+    try:
+        return await _change(request, admin, member, action, form)
+    except manage.AccountErased:  # every change refuses an erased account (manage.py)
+        return await _staff_accounts(request, admin, 400, ERASED_ACCOUNT)
+
+
+async def _change(request: Request, admin: Staff, member: Staff, action: str,
+                  form: FormData) -> Response:
+    """One change to ``member``'s account (``manage.AccountErased`` for an erased one)."""
+    svc = services(request)
     if member.id == admin.id and action in ("disable", "reset-password", "reset-2fa", "role"):
         return await _staff_accounts(request, admin, 400, NOT_YOURSELF)
     anchor = f"staff-{member.id}"
@@ -198,6 +204,8 @@ async def _erasure_decision(request: Request, admin: Staff, member: Staff, actio
     """Confirm (``erase``, with its box ticked) or decline (with a reason) a request."""
     svc = services(request)
     pending = await svc.store.staff_data.erasure(member.id)
+    if pending is not None and pending.state == "done":  # an erasure leaves its request done
+        return await _staff_accounts(request, admin, 400, ERASED_ACCOUNT)
     if pending is None or pending.state != "pending":
         return await _staff_accounts(request, admin, 400, NO_REQUEST)
     if action == "decline-erase":
@@ -207,8 +215,6 @@ async def _erasure_decision(request: Request, admin: Staff, member: Staff, actio
     if form.get("confirm") != "yes":
         return await _staff_accounts(request, admin, 400, N_(
             "Please tick the box to confirm the deletion, then press the button again."))
-    if member.id == admin.id:
-        return await _staff_accounts(request, admin, 400, ERASE_REFUSED["yourself"])
     try:
         await erasure.erase(svc.store, admin.username, admin.id, member)
     except erasure.ErasureRefused as refused:

@@ -34,6 +34,7 @@ from server.http.common import (
     delete_cookie,
     error,
     get_cookie,
+    invited_room,
     login_allowed,
     origin_allowed,
     password_change_required,
@@ -121,12 +122,12 @@ async def _ws_url(request: Request, svc: Services, room_id: str) -> str | JSONRe
     try:
         where = await svc.hub.placement.locate(room_id, own)
     except PlacementUnavailable as exc:
-        svc.metrics.placements.labels("unavailable").inc()
+        svc.metrics.placement_unavailable.inc()
         log.warning("could not place a room: %s", exc, extra={"room": room_id})
         return error(503, "placement_unavailable",
                      "the group cannot be opened just now; please try again in a minute")
     local = where in (own, svc.settings.own_ws_url)
-    svc.metrics.placements.labels("local" if local else "remote").inc()
+    (svc.metrics.placed_here if local else svc.metrics.placed_elsewhere).inc()
     return where
 
 
@@ -142,11 +143,10 @@ async def join(request: Request) -> Response:
         return body
     if body.agree is not True:
         return error(400, "agreement_required", "please read and agree to the group agreement")
-    invite = await svc.store.invite(body.invite[:128])
-    record = (await svc.store.room(invite.room_id, include_archived=True)
-              if invite and not invite.revoked else None)
-    if record is None:
+    found = await invited_room(svc.store, body.invite)
+    if found is None:
         return error(404, "invite_not_found", "this invite link is not valid any more")
+    _invite, record = found
     if record.archived:
         return error(410, "room_archived", "this group has closed and no longer meets here")
     when = await schedule.timing(svc.store, record)
@@ -190,13 +190,10 @@ async def join(request: Request) -> Response:
 def _training_required(status: training.TrainingStatus) -> JSONResponse:
     """403 ``training_required``: what is missing or expired, in words, and as ``training``
     (``{module, name, state, expired_on}`` per module, the date ISO or null)."""
-    return JSONResponse({"error": {
-        "code": "training_required",
-        "message": training.refusal(status),
-        "training": [{"module": m.module.id, "name": m.module.name(), "state": m.state,
-                      "expired_on": m.expires_on.isoformat() if m.expires_on else None}
-                     for m in status.blocking],
-    }}, status_code=403)
+    return error(403, "training_required", training.refusal(status), training=[
+        {"module": m.module.id, "name": m.module.name(), "state": m.state,
+         "expired_on": m.expires_on.isoformat() if m.expires_on else None}
+        for m in status.blocking])
 
 
 def _not_open(when: schedule.Timing) -> JSONResponse:
@@ -204,13 +201,10 @@ def _not_open(when: schedule.Timing) -> JSONResponse:
     when it opens (``opens_at``) and the meeting starts (``starts_at``), as UTC instants
     the page shows in the parent's own time; both null when no session is planned."""
     meeting = when.meeting
-    return JSONResponse({"error": {
-        "code": "not_open",
-        "message": ("this group's waiting room is not open yet" if meeting
-                    else "this group has no sessions planned just now"),
-        "opens_at": when.opens_at.isoformat() if when.opens_at else None,
-        "starts_at": meeting.starts.isoformat() if meeting else None,
-    }}, status_code=409)
+    return error(409, "not_open", "this group's waiting room is not open yet" if meeting
+                 else "this group has no sessions planned just now",
+                 opens_at=when.opens_at.isoformat() if when.opens_at else None,
+                 starts_at=meeting.starts.isoformat() if meeting else None)
 
 
 async def login(request: Request) -> Response:

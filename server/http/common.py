@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from server.auth.tokens import BadToken
 from server.rooms.names import stable_pseudonym
 from server.services import Services
-from server.store.db import Staff
+from server.store.db import Invite, RoomRecord, Staff, Store
 
 SESSION_COOKIE = "hearth_session"
 # Right password, code still to come (server/auth/tokens.py ``login_pending``): 5 minutes.
@@ -28,9 +28,22 @@ def services(request: Request) -> Services:
     return found
 
 
-def error(status: int, code: str, message: str) -> JSONResponse:
-    """PROTOCOL.md: every JSON error is ``{"error": {"code", "message"}}``."""
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    """PROTOCOL.md: every JSON error is ``{"error": {"code", "message"}}``, with ``extra``
+    beside them where an error says more (``not_open``'s times, ``training_required``'s
+    modules)."""
+    return JSONResponse({"error": {"code": code, "message": message, **extra}},
+                        status_code=status)
+
+
+async def invited_room(store: Store, code: str) -> tuple[Invite, RoomRecord] | None:
+    """The invite ``code`` (cut at 128 characters) and its group, archived or not; None
+    when the code is unknown or revoked. Each caller says what an archived group means."""
+    invite = await store.invite(code[:128])
+    if invite is None or invite.revoked:
+        return None
+    room = await store.room(invite.room_id, include_archived=True)
+    return None if room is None else (invite, room)
 
 
 def password_change_required() -> JSONResponse:

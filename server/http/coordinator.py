@@ -16,7 +16,6 @@ had expired, re-shows the page with what was typed and the problem next to its f
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
@@ -27,7 +26,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server import i18n
-from server.http.admin_common import FORM_EXPIRED, NO_SUCH_ACTION, done, done_words
+from server.http.admin_common import (
+    FORM_EXPIRED,
+    NO_SUCH_ACTION,
+    NOT_SAVED,
+    Refusal,
+    done,
+    done_words,
+    parse_day,
+)
 from server.http.admin_common import field as form_field
 from server.http.admin_rooms import AUDIENCE_CHOICES
 from server.http.common import services
@@ -38,6 +45,7 @@ from server.http.volunteering import (
     module_line,
     modules,
     supervision_line,
+    training_status,
 )
 from server.i18n import N_, Phrase, Words
 from server.programme import manage, training
@@ -73,7 +81,6 @@ DONE = {
     "training-removed": N_("The training record is removed."),
     "supervision": N_("The supervision date is saved."),
 }
-NOT_SAVED = N_("Not saved: please see below.")
 CHOOSE = N_("Please choose from the list.")
 PROBLEMS: dict[str, Words] = {
     "languages": CHOOSE,
@@ -104,15 +111,6 @@ async def coordinator_page(request: Request) -> Staff | Response:
     return await staff_in_role(request, COORDINATING, N_("This page is for coordinators."))
 
 
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """Re-show the page: ``status``, the words at the top, and each field's problem."""
-
-    status: int
-    message: Words
-    errors: Mapping[str, Words] = field(default_factory=dict)
-
-
 # -- words -------------------------------------------------------------------------------
 
 def _language_names(codes: Sequence[str]) -> list[str]:
@@ -123,7 +121,7 @@ def _language_names(codes: Sequence[str]) -> list[str]:
 def _day_names(width: Literal["abbreviated", "wide"] = "wide") -> list[tuple[str, str]]:
     """(day, its name in the page's language), Monday first; ``width`` "abbreviated" for
     the week's grid on a phone ("Wed")."""
-    names = get_day_names(width, locale=i18n.current().tag.replace("-", "_"))
+    names = get_day_names(width, locale=i18n.babel_locale())
     return [(day, names[index]) for index, day in enumerate(DAYS)]
 
 
@@ -167,7 +165,7 @@ async def _volunteers(request: Request, actor: Staff, status: int = 200,
     on = training.today()
     items = []
     for member in members:
-        assessed = training.assess(modules(svc), records[member.id], on)
+        assessed = await training_status(svc, member.id, on, records=records[member.id])
         profile = profiles[member.id]
         items.append({
             "member": member,
@@ -219,6 +217,24 @@ def _record_words(record: TrainingRecord, by_id: Mapping[str, Module]) -> dict[s
             "by": record.entered_by}
 
 
+async def _training_view(svc: Services, member: Staff, on: date
+                         ) -> tuple[Profile, dict[str, Any]]:
+    """What a volunteer's page and a facilitator's own page both show: their profile, and
+    (as ``render``'s context) their training, each module's state and each record in
+    words, and their next supervision."""
+    profile = await svc.store.volunteers.profile(member.id)
+    records = await svc.store.volunteers.training(member.id)
+    assessed = await training_status(svc, member.id, on, records=records)
+    by_id = {m.id: m for m in modules(svc)}
+    return profile, {"state": assessed.state, "ok": assessed.ok,
+                     "state_words": STATE_WORDS,
+                     "module_lines": [(m.state, module_line(m)) for m in assessed.modules],
+                     "records": [_record_words(r, by_id) for r in records],
+                     "supervision": supervision_state(profile.supervision_due, on),
+                     "supervision_line": supervision_line(profile.supervision_due, on),
+                     "rule_on": svc.settings.require_training}
+
+
 async def _volunteer(request: Request, actor: Staff, member: Staff, status: int = 200,
                      message: Words | None = None, *, form: str = "",
                      typed: Mapping[str, Any] | None = None,
@@ -227,10 +243,7 @@ async def _volunteer(request: Request, actor: Staff, member: Staff, status: int 
     form ``form`` (an action's name), and ``errors`` its problems by field."""
     svc = services(request)
     on = training.today()
-    listed = modules(svc)
-    profile = await svc.store.volunteers.profile(member.id)
-    records = await svc.store.volunteers.training(member.id)
-    assessed = training.assess(listed, records, on)
+    profile, view = await _training_view(svc, member, on)
     shown: dict[str, dict[str, Any]] = {
         "profile": {"languages": profile.languages, "other_languages": profile.other_languages,
                     "audiences": profile.audiences, "availability": profile.availability,
@@ -242,18 +255,12 @@ async def _volunteer(request: Request, actor: Staff, member: Staff, status: int 
     }
     if form in shown and typed is not None:
         shown[form] = {**shown[form], **typed}
-    by_id = {m.id: m for m in listed}
     return await render(
         request, "coordinator_volunteer.html", status=status, staff=actor, member=member,
         message=message, errors=errors or {}, form=form,
         profile_form=shown["profile"], training_form=shown["training-add"],
-        supervision_form=shown["supervision"],
-        state=assessed.state, state_words=STATE_WORDS,
-        module_lines=[(m.state, module_line(m)) for m in assessed.modules],
-        records=[_record_words(r, by_id) for r in records],
-        modules=[(m.id, m.name(i18n.current().code), m.required) for m in listed],
-        supervision=supervision_state(profile.supervision_due, on),
-        supervision_line=supervision_line(profile.supervision_due, on),
+        supervision_form=shown["supervision"], **view,
+        modules=[(m.id, m.name(i18n.current().code), m.required) for m in modules(svc)],
         supervision_words=SUPERVISION_WORDS,
         groups=await svc.store.rooms_for(member.id),
         language_choices=[(code, i18n.LANGUAGES[code].name, i18n.LANGUAGES[code].tag)
@@ -265,8 +272,7 @@ async def _volunteer(request: Request, actor: Staff, member: Staff, status: int 
         limits={"other_languages": OTHER_LANGUAGES_MAX,
                 "availability_note": AVAILABILITY_NOTE_MAX,
                 "lived_experience": LIVED_EXPERIENCE_MAX},
-        today=on.isoformat(), rule_on=svc.settings.require_training,
-        **done_words(request, DONE))
+        today=on.isoformat(), **done_words(request, DONE))
 
 
 # -- the forms -----------------------------------------------------------------------------
@@ -276,13 +282,6 @@ def _chosen(form: FormData, name: str, allowed: Sequence[str]) -> list[str]:
     anything else once, so a tampered value is refused rather than dropped)."""
     values = [v[:40] for v in form.getlist(name) if isinstance(v, str)]
     return list(dict.fromkeys(values))[:len(allowed) + 1]
-
-
-def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
 
 
 def _typed_profile(form: FormData) -> dict[str, Any]:
@@ -313,7 +312,7 @@ async def _profile(svc: Services, actor: Staff, member: Staff,
                    typed: Mapping[str, Any]) -> str | Refusal:
     problems = profile_problems(**typed)
     if problems:
-        return Refusal(400, NOT_SAVED, {k: PROBLEMS[k] for k in problems})
+        return Refusal(400, NOT_SAVED, errors={k: PROBLEMS[k] for k in problems})
     changed = await manage.save_profile(svc.store, actor.username, member, Profile(
         member.id, languages=tuple(typed["languages"]),
         other_languages=typed["other_languages"], audiences=tuple(typed["audiences"]),
@@ -329,7 +328,7 @@ async def _training_add(svc: Services, actor: Staff, member: Staff,
     listed = modules(svc)
     if typed["module"] not in {m.id for m in listed}:
         errors["module"] = PROBLEMS["module"]
-    completed = _day(typed["completed_on"])
+    completed = parse_day(typed["completed_on"])
     on = training.today()
     if completed is None:
         errors["completed_on"] = PROBLEMS["completed_on"]
@@ -337,7 +336,7 @@ async def _training_add(svc: Services, actor: Staff, member: Staff,
         errors["completed_on"] = PROBLEMS["completed_future" if completed > on
                                           else "completed_on"]
     if errors or completed is None:
-        return Refusal(400, NOT_SAVED, errors)
+        return Refusal(400, NOT_SAVED, errors=errors)
     await manage.record_training(svc.store, actor.username, member, listed, typed["module"],
                                  completed, on=on)
     return "training-added"
@@ -354,10 +353,11 @@ async def _training_remove(svc: Services, actor: Staff, member: Staff,
 async def _supervision(svc: Services, actor: Staff, member: Staff,
                        typed: Mapping[str, Any]) -> str | Refusal:
     text = typed["supervision_due"].strip()
-    due = _day(text)
+    due = parse_day(text)
     on = training.today()
     if (text and due is None) or (due is not None and supervision_problem(due, on)):
-        return Refusal(400, NOT_SAVED, {"supervision_due": PROBLEMS["supervision_due"]})
+        return Refusal(400, NOT_SAVED,
+                       errors={"supervision_due": PROBLEMS["supervision_due"]})
     changed = await manage.set_supervision(svc.store, actor.username, member, due, on=on)
     return "supervision" if changed else "unchanged"
 
@@ -402,21 +402,9 @@ async def own_training_page(request: Request) -> Response:
     staff = await staff_in_role(request, "facilitator", N_("This page is for facilitators."))
     if isinstance(staff, Response):
         return staff
-    svc = services(request)
-    on = training.today()
-    profile = await svc.store.volunteers.profile(staff.id)
-    records = await svc.store.volunteers.training(staff.id)
-    listed = modules(svc)
-    assessed = training.assess(listed, records, on)
-    by_id = {m.id: m for m in listed}
-    return await render(
-        request, "account_training.html", staff=staff, state=assessed.state,
-        state_words=STATE_WORDS, ok=assessed.ok,
-        module_lines=[(m.state, module_line(m)) for m in assessed.modules],
-        records=[_record_words(r, by_id) for r in records],
-        supervision=supervision_state(profile.supervision_due, on),
-        supervision_line=supervision_line(profile.supervision_due, on),
-        summary=_summary(profile), rule_on=svc.settings.require_training)
+    profile, view = await _training_view(services(request), staff, training.today())
+    return await render(request, "account_training.html", staff=staff, **view,
+                        summary=_summary(profile))
 
 
 routes = [

@@ -249,10 +249,11 @@ async def lead_page(request: Request) -> Response:
                   open=[e for e in everything if e.state != "closed"],
                   closed=[e for e in everything if e.state == "closed"][:50],
                   screen=screen_tables(await records.feedback_counts()),
-                  # The lead is on call for every group: today's sessions of them all.
+                  # The lead is on call for every group: today's sessions of them all
+                  # (the page shows no group's next meeting).
                   agenda=await schedule.agenda(services(request).store,
-                                               await services(request).store.rooms()),
-                  now=datetime.now(UTC))
+                                               await services(request).store.rooms(),
+                                               upcoming=False))
 
 
 async def escalation_page(request: Request) -> Response:

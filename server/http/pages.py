@@ -31,6 +31,7 @@ from server.http.common import (
     current_staff,
     delete_cookie,
     get_cookie,
+    invited_room,
     login_allowed,
     services,
     set_cookie,
@@ -56,10 +57,11 @@ def _utc_iso(when: datetime) -> str:
 templates.env.filters["utc_iso"] = _utc_iso
 
 
-def _zone_time(when: datetime, zone: str) -> str:
-    """A time as the group's own clock says it ("Tue 08 Dec 10:00 GMT"): what a page says
-    before (or without) its script putting it in the reader's local time."""
-    return when.astimezone(timezone(zone)).strftime("%a %d %b %H:%M %Z")
+def _zone_time(when: datetime, zone: str, style: i18n.WhenStyle = "meeting") -> str:
+    """A time as ``zone``'s clock says it, in the page's language ("Tue 8 Dec 10:00 GMT",
+    "wt., 8 gru 10:00 GMT"): what a page says before (or without) its script putting it
+    in the reader's local time. ``style``: as ``i18n.when_words``."""
+    return i18n.when_words(when, style, timezone(zone))
 
 
 templates.env.filters["zone_time"] = _zone_time
@@ -68,13 +70,26 @@ templates.env.filters["zone_time"] = _zone_time
 templates.env.add_extension("jinja2.ext.i18n")
 # {% trans %} blocks lose their line breaks and indentation, as the extractor reads them.
 templates.env.policies["ext.i18n.trimmed"] = True
+# A role in a sentence ("Logged in as sam (facilitator)") and as a title ("Facilitator",
+# on an account's card): role_words[role], role_title(role).
+ROLE_WORDS = {"facilitator": N_("facilitator"), "safeguarding_lead": N_("safeguarding lead"),
+              "admin": N_("admin"), "coordinator": N_("coordinator")}
+ROLE_TITLES = {"facilitator": N_("Facilitator"), "safeguarding_lead": N_("Safeguarding lead"),
+               "admin": N_("Admin"), "coordinator": N_("Coordinator")}
+
+
+def role_title(role: str) -> str:
+    """A role as a title, in the page's language (a role Hearth has no words for: its
+    code, readable)."""
+    title = ROLE_TITLES.get(role)
+    return i18n.tr(title) if title else role.replace("_", " ").capitalize()
+
+
+templates.env.globals["role_words"] = ROLE_WORDS
+templates.env.globals["role_title"] = role_title
 # tr(value): a message held in a variable (marked with N_ where it is written). Unlike _(),
 # never %-formatted, so a message with a "%" in it is shown as it is; an i18n.Phrase (a
 # message with its placeholders' values) is translated, then filled in.
-templates.env.globals["role_words"] = {"facilitator": N_("facilitator"),
-                                       "safeguarding_lead": N_("safeguarding lead"),
-                                       "admin": N_("admin"),
-                                       "coordinator": N_("coordinator")}
 templates.env.globals["tr"] = i18n.tr
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     i18n.gettext,
@@ -194,15 +209,14 @@ async def home(request: Request) -> Response:
 async def join_page(request: Request) -> Response:
     svc = services(request)
     code = request.path_params["code"]
-    invite = await svc.store.invite(code[:128])
-    room = (await svc.store.room(invite.room_id, include_archived=True)
-            if invite and not invite.revoked else None)
-    if room is None:
+    found = await invited_room(svc.store, code)
+    if found is None:
         return await render(request, "join_invalid.html", status=404)
+    _invite, room = found
     if room.archived:
         return await render(request, "join_invalid.html", status=410, archived=True)
     return await render(request, "join.html", room=room, invite=code,
-                        when=await schedule.timing(svc.store, room), now=datetime.now(UTC),
+                        when=await schedule.timing(svc.store, room),
                         agreement=agreement_lines(room.agreement),
                         suggestions=pseudonyms(6, await staff_names(svc, room.id)),
                         lead_words=JOIN_LEAD.get(room.audience, JOIN_LEAD["everyone"]),
@@ -364,8 +378,9 @@ async def staff_page(request: Request) -> Response:
                else await svc.store.rooms())
     # With several nodes, the node each live room runs on (none with one node).
     nodes = await room_nodes(svc, [record.id for record in records])
+    links = await svc.store.live_invites([record.id for record in records])
     for record in records:
-        invites = [i for i in await svc.store.invites_for(record.id) if not i.revoked]
+        invites = links[record.id]
         live = svc.hub.room(record.id)
         rooms.append({
             "room": record,
@@ -374,7 +389,7 @@ async def staff_page(request: Request) -> Response:
             "audience_words": AUDIENCE_FOR.get(record.audience, AUDIENCE_FOR["everyone"]),
             "links": [f"{svc.settings.public_url}/join/{i.code}" for i in invites],
         })
-    return await render(request, "staff.html", staff=staff, rooms=rooms, now=datetime.now(UTC),
+    return await render(request, "staff.html", staff=staff, rooms=rooms,
                         agenda=await schedule.agenda(svc.store, records),
                         heading=N_("Your groups") if staff.role == "facilitator" else N_("Groups"),
                         can_facilitate=staff.role in ("facilitator", "safeguarding_lead"),

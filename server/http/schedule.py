@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import icalendar
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.http.common import services
+from server.http.common import invited_room, services
 from server.rooms.schedule import (
     Occurrence,
     Session,
@@ -32,16 +33,19 @@ __all__ = ["Agenda", "Timing", "agenda", "calendar", "routes", "timing"]
 
 @dataclass(frozen=True, slots=True)
 class Timing:
-    """A group's timing at one moment: whether its waiting room is open, the meeting that is
-    on or next (None: none planned), and when the waiting room opens for it."""
+    """A group's timing at the moment ``now``: whether its waiting room is open, the meeting
+    that is on or next (None: none planned), and when the waiting room opens for it. A page
+    says "on now" against this same ``now``, never a second reading of the clock."""
 
+    now: datetime
     scheduled: bool  # the group has sessions at all (else it is open whenever it runs)
     open: bool
     meeting: Occurrence | None
     opens_at: datetime | None
 
-    def on_now(self, now: datetime) -> bool:
-        return self.meeting is not None and self.meeting.starts <= now
+    @property
+    def on_now(self) -> bool:
+        return self.meeting is not None and self.meeting.starts <= self.now
 
 
 async def timing(store: Store, room: RoomRecord, now: datetime | None = None) -> Timing:
@@ -50,24 +54,29 @@ async def timing(store: Store, room: RoomRecord, now: datetime | None = None) ->
     is_open, meeting = lobby_opens(sessions, timezone(room.timezone), room.opens_before, now)
     opens_at = (meeting.starts - timedelta(minutes=room.opens_before)
                 if meeting is not None else None)
-    return Timing(bool(sessions), is_open, meeting, opens_at)
+    return Timing(now, bool(sessions), is_open, meeting, opens_at)
 
 
 @dataclass(frozen=True, slots=True)
 class Agenda:
-    """For a staff page: the meetings of its rooms from now to the end of today (in each
-    room's own time zone), and each scheduled room's meeting that is on or next."""
+    """For a staff page, at the moment ``now``: the meetings of its rooms from now to the
+    end of today (in each room's own time zone), each scheduled room's meeting that is on
+    or next (when asked for), and each room's sessions as stored."""
 
+    now: datetime
     today: list[tuple[RoomRecord, Occurrence]]
     next: dict[str, Occurrence]
+    sessions: dict[str, list[Session]]
 
 
-async def agenda(store: Store, rooms: Sequence[RoomRecord],
-                 now: datetime | None = None) -> Agenda:
+async def agenda(store: Store, rooms: Sequence[RoomRecord], now: datetime | None = None,
+                 *, upcoming: bool = True) -> Agenda:
+    """``upcoming`` False: no room's meeting that is on or next (a page that lists only
+    today's, such as the lead's)."""
     now = now or datetime.now(UTC)
     by_room = await store.schedules.for_rooms([r.id for r in rooms])
     today: list[tuple[RoomRecord, Occurrence]] = []
-    upcoming: dict[str, Occurrence] = {}
+    following: dict[str, Occurrence] = {}
     for room in rooms:
         sessions = by_room.get(room.id)
         if not sessions:
@@ -77,10 +86,11 @@ async def agenda(store: Store, rooms: Sequence[RoomRecord],
                                     datetime.min.time(), tzinfo=zone)
         today.extend((room, meeting) for meeting in
                      occurrences(sessions, zone, now, midnight.astimezone(UTC)))
-        meeting = current_or_next(sessions, zone, now)
+        meeting = current_or_next(sessions, zone, now) if upcoming else None
         if meeting is not None:
-            upcoming[room.id] = meeting
-    return Agenda(sorted(today, key=lambda pair: (pair[1].starts, pair[0].name)), upcoming)
+            following[room.id] = meeting
+    return Agenda(now, sorted(today, key=lambda pair: (pair[1].starts, pair[0].name)),
+                  following, {room.id: list(by_room.get(room.id) or []) for room in rooms})
 
 
 def calendar(room: RoomRecord, sessions: Sequence[Session], link: str, host: str) -> bytes:
@@ -118,20 +128,22 @@ def calendar(room: RoomRecord, sessions: Sequence[Session], link: str, host: str
 
 async def calendar_file(request: Request) -> Response:
     """``/join/{code}/calendar.ics``: the group's sessions for a parent's calendar. Answers
-    for a live invite only, like the join page."""
+    for a live invite of a group that is not archived only."""
     svc = services(request)
     code = request.path_params["code"][:128]
-    invite = await svc.store.invite(code)
-    room = await svc.store.room(invite.room_id) if invite and not invite.revoked else None
-    if room is None:
+    found = await invited_room(svc.store, code)
+    if found is None or found[1].archived:
         return Response("This invite link doesn't work any more.\n", status_code=404,
                         media_type="text/plain")
+    _invite, room = found
     sessions = await svc.store.schedules.for_room(room.id)
     if not sessions:
         return Response("This group has no sessions planned yet.\n", status_code=404,
                         media_type="text/plain")
     link = f"{svc.settings.public_url}/join/{code}"
-    body = calendar(room, sessions, link, request.url.hostname or "hearth")
+    # Event UIDs name Hearth's own address, not whatever Host the request came with.
+    body = calendar(room, sessions, link, urlsplit(svc.settings.public_url).hostname
+                    or "hearth")
     return Response(body, media_type="text/calendar; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="hearth-group.ics"',
         # The file holds the invite link: never kept by a shared cache.

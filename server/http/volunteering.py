@@ -8,16 +8,15 @@ is the modules file's name in that language, else its English one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-
-from babel.dates import format_date
 
 from server import i18n
 from server.i18n import N_
 from server.programme import training
 from server.programme.profile import supervision_state
-from server.programme.training import Module, ModuleStatus, TrainingStatus
+from server.programme.training import Module, ModuleStatus, TrainingRecord, TrainingStatus
 from server.services import Services
 from server.store.db import Staff
 
@@ -38,16 +37,18 @@ def modules(svc: Services) -> tuple[Module, ...]:
     return training.load_modules(svc.settings.training_modules)
 
 
-async def training_status(svc: Services, staff_id: str, on: date | None = None
-                          ) -> TrainingStatus:
-    """The account's training, as of ``on`` (default: today, UK time)."""
-    return training.assess(modules(svc), await svc.store.volunteers.training(staff_id),
-                            on or training.today())
+async def training_status(svc: Services, staff_id: str, on: date | None = None, *,
+                          records: Sequence[TrainingRecord] | None = None) -> TrainingStatus:
+    """The account's training, as of ``on`` (default: today, UK time), from its
+    ``records`` when the caller has read them already."""
+    if records is None:
+        records = await svc.store.volunteers.training(staff_id)
+    return training.assess(modules(svc), records, on or training.today())
 
 
 def date_words(day: date) -> str:
-    """A day as the page's language writes it: "3 March 2026"."""
-    return format_date(day, "long", locale=i18n.current().tag.replace("-", "_"))
+    """A day as the page's language writes it: "3 March 2026" (``i18n.when_words``)."""
+    return i18n.when_words(day, "long_date")
 
 
 def module_line(status: ModuleStatus) -> str:

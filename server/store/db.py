@@ -34,9 +34,9 @@ from server.store.models import (
     StaffRow,
     StaffSessionRow,
 )
-from server.store.records import SafeguardingRecords
+from server.store.records import SafeguardingRecords, aware
 from server.store.schedules import ScheduleRecords
-from server.store.staffdata import TOMBSTONE, StaffDataRecords
+from server.store.staffdata import TOMBSTONE, StaffDataRecords, is_tombstone
 from server.store.volunteers import VolunteerRecords
 from server.store.writer import transactor_for
 
@@ -153,6 +153,7 @@ class Store(Protocol):
     async def add_invite(self, room_id: str) -> Invite: ...
     async def invite(self, code: str) -> Invite | None: ...
     async def invites_for(self, room_id: str) -> list[Invite]: ...
+    async def live_invites(self, room_ids: Sequence[str]) -> dict[str, list[Invite]]: ...
     async def revoke_invite(self, code: str) -> bool: ...
     async def rotate_invite(self, room_id: str) -> tuple[Invite, int]: ...
 
@@ -160,6 +161,7 @@ class Store(Protocol):
     async def unassign_staff(self, room_id: str, staff_id: str) -> bool: ...
     async def is_assigned(self, room_id: str, staff_id: str) -> bool: ...
     async def room_staff(self, room_id: str) -> list[Staff]: ...
+    async def staff_of_rooms(self, room_ids: Sequence[str]) -> dict[str, list[Staff]]: ...
     async def rooms_for(self, staff_id: str, *,
                         include_archived: bool = False) -> list[RoomRecord]: ...
 
@@ -189,11 +191,6 @@ def session_id(secret: str) -> str:
     """A session's id: the SHA-256 of its secret, as the sessions table keys it. A staff
     room token carries this (never the secret), so the token dies with the session."""
     return _hash(secret)
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone=True columns.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def async_url(url: str) -> str:
@@ -357,7 +354,7 @@ class SqlStore:
         choose (the demo's generated ones); an operator-chosen one leaves it False."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
-        if username.strip().lower().startswith(TOMBSTONE):
+        if is_tombstone(username.strip().lower()):
             raise ValueError(f"a username may not start with {TOMBSTONE!r}: those name "
                              "deleted accounts")
         row = StaffRow(
@@ -497,7 +494,7 @@ class SqlStore:
     async def session_staff(self, secret: str, now: datetime) -> Staff | None:
         async with self._session() as session:
             found = await session.get(StaffSessionRow, _hash(secret))
-            if found is None or _aware(found.expires_at) <= now:
+            if found is None or aware(found.expires_at) <= now:
                 return None
             row = await session.get(StaffRow, found.staff_id)
             return _staff(row) if row is not None and not row.disabled else None
@@ -506,7 +503,7 @@ class SqlStore:
         """Like ``session_staff`` but by the session's id (the hash a room token carries)."""
         async with self._session() as session:
             found = await session.get(StaffSessionRow, session_id)
-            if found is None or _aware(found.expires_at) <= now:
+            if found is None or aware(found.expires_at) <= now:
                 return None
             row = await session.get(StaffRow, found.staff_id)
             return _staff(row) if row is not None and not row.disabled else None
@@ -621,6 +618,19 @@ class SqlStore:
             )
             return [_invite(row) for row in rows]
 
+    async def live_invites(self, room_ids: Sequence[str]) -> dict[str, list[Invite]]:
+        """Each room's invites that are not revoked, oldest first, in one query (a page
+        listing every group asks once, not once a group)."""
+        found: dict[str, list[Invite]] = {room_id: [] for room_id in room_ids}
+        async with self._session() as session:
+            rows = await session.scalars(
+                select(InviteRow).where(InviteRow.room_id.in_(list(room_ids)),
+                                        InviteRow.revoked_at.is_(None))
+                .order_by(InviteRow.created_at))
+            for row in rows:
+                found[row.room_id].append(_invite(row))
+        return found
+
     async def revoke_invite(self, code: str) -> bool:
         async with self._session.begin() as session:
             row = await session.get(InviteRow, code)
@@ -682,6 +692,18 @@ class SqlStore:
                 select(StaffRow).join(RoomStaffRow, RoomStaffRow.staff_id == StaffRow.id)
                 .where(RoomStaffRow.room_id == room_id).order_by(StaffRow.username))
             return [_staff(row) for row in rows]
+
+    async def staff_of_rooms(self, room_ids: Sequence[str]) -> dict[str, list[Staff]]:
+        """Each room's assigned staff, by username, in one query."""
+        found: dict[str, list[Staff]] = {room_id: [] for room_id in room_ids}
+        async with self._session() as session:
+            rows = await session.execute(
+                select(RoomStaffRow.room_id, StaffRow)
+                .join(RoomStaffRow, RoomStaffRow.staff_id == StaffRow.id)
+                .where(RoomStaffRow.room_id.in_(list(room_ids))).order_by(StaffRow.username))
+            for room_id, row in rows:
+                found[room_id].append(_staff(row))
+        return found
 
     async def rooms_for(self, staff_id: str, *,
                         include_archived: bool = False) -> list[RoomRecord]:
@@ -754,8 +776,8 @@ class SqlStore:
             kept: set[str] = set()
             for row in rows:
                 resume_by = row.resume_by
-                if _aware(row.expires_at) <= now or (
-                        resume_by is not None and _aware(resume_by) <= now):
+                if aware(row.expires_at) <= now or (
+                        resume_by is not None and aware(resume_by) <= now):
                     await session.delete(row)
                 else:
                     row.resume_by = None
@@ -776,10 +798,10 @@ class SqlStore:
         async with self._session.begin() as session:
             rows = (await session.scalars(query)).all()
             for row in rows:
-                if _aware(row.expires_at) <= now or (
-                        row.resume_by is not None and _aware(row.resume_by) <= now):
+                if aware(row.expires_at) <= now or (
+                        row.resume_by is not None and aware(row.resume_by) <= now):
                     await session.delete(row)
-                elif row.resume_by is None or _aware(row.resume_by) > resume_by:
+                elif row.resume_by is None or aware(row.resume_by) > resume_by:
                     row.resume_by = resume_by
 
 def _staff(row: StaffRow) -> Staff:
@@ -787,7 +809,7 @@ def _staff(row: StaffRow) -> Staff:
                  role=row.role, disabled=row.disabled,
                  must_change_password=bool(row.must_change_password),
                  totp_secret=row.totp_secret,
-                 erased=row.disabled and row.username.startswith(TOMBSTONE))
+                 erased=is_tombstone(row.username))
 
 
 def room_problems(*, name: str | None = None, audience: str | None = None,

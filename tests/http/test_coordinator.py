@@ -10,7 +10,7 @@ import html
 import json
 import re
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import httpx
@@ -380,28 +380,55 @@ async def test_a_group_with_people_in_it_is_not_archived(
 async def test_only_an_admin_changes_groups_and_only_with_the_form(
         hs: SuiteHarness, browsers: list[httpx.AsyncClient]) -> None:
     room_id, _ = await hs.room(name=unique("Guarded group"))
+    room = await hs.store.room(room_id)
+    assert room is not None
+    await manage.add_session(hs.store, "test", room, date(2027, 3, 1), time(10), 60)
+    sessions = await hs.store.schedules.for_room(room_id)
+    # A facilitator who has asked for their account to be deleted: nobody but an admin,
+    # with the form, confirms or declines it.
+    _, fac_id, fac = await account(hs, browsers)
+    asked = await fac.post("/account/data/delete", data={
+        "csrf_token": csrf_of(await fac.get("/account/data")), "confirm": "yes"})
+    assert asked.status_code == 303
+    attempts: tuple[tuple[str, dict[str, str]], ...] = (
+        ("/admin/rooms", {"name": "Not theirs", "audience": "everyone"}),
+        (f"/admin/rooms/{room_id}/archive", {}),
+        (f"/admin/rooms/{room_id}/details",
+         {"name": "Renamed", "audience": "everyone", "agreement": "x"}),
+        (f"/admin/rooms/{room_id}/session-add",
+         {"first": "2027-04-05", "start": "18:00", "minutes": "60"}),
+        (f"/admin/rooms/{room_id}/session-remove", {"session": sessions[0].id}),
+        (f"/admin/rooms/{room_id}/schedule",
+         {"timezone": "Asia/Karachi", "opens_before": "45"}),
+        ("/admin/staff", {"username": "no-token", "role": "admin"}),
+        (f"/admin/staff/{fac_id}/erase", {"confirm": "yes"}),
+        (f"/admin/staff/{fac_id}/decline-erase", {"reason": "Not now"}))
+    # A lead and a coordinator, each with a form's valid token: not their pages.
     _, _, lead = await account(hs, browsers, "safeguarding_lead")
-    token = csrf_of(await lead.get("/lead"))
-    for path, fields in (("/admin/rooms", {"name": "Lead's group", "audience": "everyone"}),
-                         (f"/admin/rooms/{room_id}/archive", {}),
-                         (f"/admin/rooms/{room_id}/details",
-                          {"name": "Renamed", "audience": "everyone"}),
-                         ("/admin/staff", {"username": "newbie", "role": "admin"}),
-                         ("/admin/directory/entries", {"entries": "0", "checked": "2026-12-06"})):
-        refused = await lead.post(path, data={"csrf_token": token, **fields})
-        assert refused.status_code == 403, path
+    _, _, coordinator = await account(hs, browsers, "coordinator")
+    for browser, page in ((lead, "/lead"), (coordinator, "/coordinator/volunteers")):
+        token = csrf_of(await browser.get(page))
+        for path, fields in (*attempts, ("/admin/directory/entries",
+                                         {"entries": "0", "checked": "2026-12-06"})):
+            refused = await browser.post(path, data={"csrf_token": token, **fields})
+            assert refused.status_code == 403, (page, path)
+    # An admin without the form's token: the form had expired.
     _, _, admin = await account(hs, browsers, "admin")
-    for path, fields in (("/admin/rooms", {"name": "No token", "audience": "everyone"}),
-                         (f"/admin/rooms/{room_id}/archive", {}),
-                         (f"/admin/rooms/{room_id}/details",
-                          {"name": "No token", "audience": "everyone", "agreement": "x"}),
-                         ("/admin/staff", {"username": "no-token", "role": "facilitator"})):
+    for path, fields in attempts:
         refused = await admin.post(path, data=fields)
         assert refused.status_code == 403 and "That form had expired" in refused.text, path
+    # Nothing changed.
     record = await hs.store.room(room_id)
     assert record is not None and record.name.startswith("Guarded group")
-    assert record.agreement is None
+    assert record.agreement is None and not record.archived
+    assert (record.timezone, record.opens_before) == (room.timezone, room.opens_before)
+    assert await hs.store.schedules.for_room(room_id) == sessions
     assert await hs.store.staff_by_username("no-token") is None
+    assert not [r for r in await hs.store.rooms() if r.name == "Not theirs"]
+    member = await hs.store.staff_by_id(fac_id)
+    assert member is not None and not member.erased and not member.disabled
+    pending = await hs.store.staff_data.erasure(fac_id)
+    assert pending is not None and pending.state == "pending"
 
 
 # ---- accounts ----------------------------------------------------------------------------

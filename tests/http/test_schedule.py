@@ -6,9 +6,11 @@ only before each session (``/api/join`` says when, otherwise); staff see today's
 from __future__ import annotations
 
 import html
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -80,7 +82,9 @@ async def test_an_admin_schedules_a_group_and_parents_see_when_it_meets(
     assert body["opens_at"] == (starts - timedelta(minutes=20)).isoformat()
 
     # Add to calendar: one weekly event at 20:00-ish Karachi time, with the zone's rules.
-    ics = await hs.http.get(f"/join/{invite}/calendar.ics")
+    # Its UID names Hearth's public address, whatever Host the request came with.
+    ics = await hs.http.get(f"/join/{invite}/calendar.ics",
+                            headers={"Host": "elsewhere.example"})
     assert ics.status_code == 200 and ics.headers["content-type"].startswith("text/calendar")
     assert "no-store" in ics.headers["cache-control"]
     calendar = icalendar.Calendar.from_ical(ics.content)
@@ -92,6 +96,8 @@ async def test_an_admin_schedules_a_group_and_parents_see_when_it_meets(
     assert rule["FREQ"] == ["WEEKLY"] and "UNTIL" not in rule
     assert f"/join/{invite}" in str(event["url"])
     assert [str(z["TZID"]) for z in calendar.walk("VTIMEZONE")] == ["Asia/Karachi"]
+    public_host = urlsplit(hs.server.settings.public_url).hostname
+    assert str(event["uid"]) == f"{session.id}@{public_host}"
 
     actions = [a for a, _, _ in await audit_by(hs, admin_name)]
     assert actions[-2:] == ["room.schedule", "room.session.add"]
@@ -125,7 +131,7 @@ async def test_the_waiting_room_opens_before_a_session_and_staff_see_todays(
 
 async def test_mistakes_are_answered_by_the_field_and_keep_what_was_typed(
         hs: SuiteHarness, browsers: list[httpx.AsyncClient]) -> None:
-    _, _, admin = await account(hs, browsers, "admin")
+    admin_name, _, admin = await account(hs, browsers, "admin")
     room_id = await a_group(hs, admin, unique("Dads' night"))
     bad = await admin_post(admin, f"/admin/rooms/{room_id}/session-add", "/admin/rooms",
                            first="2027-02-30", start="25:00", minutes="5", weekly="on",
@@ -168,6 +174,10 @@ async def test_mistakes_are_answered_by_the_field_and_keep_what_was_typed(
     gone = await admin_post(admin, f"/admin/rooms/{room_id}/session-remove", "/admin/rooms",
                             session=session.id)
     assert gone.status_code == 303 and await hs.store.schedules.for_room(room_id) == []
+    # Audited once, for the session removed (the refused one wrote nothing).
+    removes = [(target, json.loads(detail)) for action, target, detail
+               in await audit_by(hs, admin_name) if action == "room.session.remove"]
+    assert removes == [(None, {"session": session.id})]
 
 
 async def test_a_group_whose_sessions_are_over_says_so_and_admits_nobody(
@@ -189,3 +199,75 @@ async def test_a_group_whose_sessions_are_over_says_so_and_admits_nobody(
     assert (await hs.http.get("/join/nothing-here/calendar.ics")).status_code == 404
     assert re.search(r"No sessions are planned", (await hs.http.get(
         f"/join/{invite}", headers={"Accept-Language": "en"})).text)
+
+
+async def test_dates_are_written_the_same_way_in_the_pages_language(
+        hs: SuiteHarness, browsers: list[httpx.AsyncClient]) -> None:
+    """One way of writing dates (server/i18n.py, when_words): British English on the admin's
+    page as everywhere ("8 Mar 2027", never "Mar 8, 2027"), Polish names on a Polish page."""
+    _, _, admin = await account(hs, browsers, "admin")
+    room_id = await a_group(hs, admin, unique("Monday mums"))
+    invite = await live_invite(hs, room_id)
+    # Both on Mondays at 10:00 London time: whatever today is, the next meeting is a Monday.
+    for fields in ({"first": "2027-03-01", "minutes": "60"},
+                   {"first": "2027-03-08", "minutes": "90", "weekly": "on"}):
+        added = await admin_post(admin, f"/admin/rooms/{room_id}/session-add",
+                                 "/admin/rooms", start="10:00", **fields)
+        assert added.status_code == 303
+    english = html.unescape((await admin.get("/admin/rooms")).text)
+    assert "1 Mar 2027 at 10:00 for 60 minutes" in english
+    assert "Every Monday at 10:00 for 90 minutes, from 8 Mar 2027" in english
+    polish = html.unescape((await admin.get("/admin/rooms",
+                                            headers={"Accept-Language": "pl"})).text)
+    assert "1 mar 2027 o 10:00, 60 min" in polish
+    assert "Co tydzień (poniedziałek) o 10:00, 90 min, od 8 mar 2027" in polish
+
+    # The join page's next session, on the group's clock until the page's script puts it
+    # in the reader's: the day of the week in the page's language.
+    meeting = r'data-local="weekday">{day} \d{{1,2}} {month} 10:00 (GMT|BST)</time>'
+    page = (await hs.http.get(f"/join/{invite}")).text
+    assert re.search(meeting.format(day="Mon", month="[A-Z][a-z]{2}"), page)
+    page = (await hs.http.get(f"/join/{invite}", headers={"Accept-Language": "pl"})).text
+    assert re.search(meeting.format(day="pon\\.,", month="[a-zśźż]{3}"), page), page
+
+    # Archived, the group's invite link admits nobody: no calendar either.
+    room = await hs.store.room(room_id)
+    assert room is not None
+    await manage.set_archived(hs.store, "test", room, True)
+    assert (await hs.http.get(f"/join/{invite}")).status_code == 410
+    assert (await join(hs, invite)).status_code == 410
+    assert (await hs.http.get(f"/join/{invite}/calendar.ics")).status_code == 404
+
+
+async def test_an_expired_form_gives_back_what_was_typed(
+        hs: SuiteHarness, browsers: list[httpx.AsyncClient]) -> None:
+    _, _, admin = await account(hs, browsers, "admin")
+    room_id = await a_group(hs, admin, unique("Late mums"))
+    before = await hs.store.room(room_id)
+    assert before is not None
+    typed = {"first": "2027-04-05", "start": "18:30", "minutes": "75", "weekly": "on",
+             "until": "2027-06-28"}
+    expired = await admin.post(f"/admin/rooms/{room_id}/session-add", data=typed)
+    assert expired.status_code == 403 and "That form had expired" in expired.text
+    for name in ("first", "start", "minutes", "until"):
+        assert f'value="{typed[name]}"' in field_of(expired, f"{name}-{room_id}"), name
+    assert "checked" in field_of(expired, f"weekly-{room_id}")
+    card = expired.text[expired.text.index(f'id="room-{room_id}"'):]
+    assert re.search(r'<details class="room-settings" open>\s*<summary>Add a session', card)
+    # Only the form that was sent is opened.
+    assert not re.search(r'<details class="room-settings" open>\s*<summary>Change the name',
+                         card)
+
+    zone = await admin.post(f"/admin/rooms/{room_id}/schedule",
+                            data={"timezone": "Europe/Warsaw", "opens_before": "25"})
+    assert zone.status_code == 403 and "That form had expired" in zone.text
+    assert 'value="Europe/Warsaw"' in field_of(zone, f"timezone-{room_id}")
+    assert 'value="25"' in field_of(zone, f"opens-{room_id}")
+    card = zone.text[zone.text.index(f'id="room-{room_id}"'):]
+    assert re.search(r'<details class="room-settings" open>\s*<summary>Time zone and', card)
+    # Nothing was saved.
+    assert await hs.store.schedules.for_room(room_id) == []
+    record = await hs.store.room(room_id)
+    assert record is not None
+    assert (record.timezone, record.opens_before) == (before.timezone, before.opens_before)
+    assert before.timezone != "Europe/Warsaw" and before.opens_before != 25

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
@@ -22,7 +21,6 @@ from server.store.db import (
     _alembic_config,
     async_url,
 )
-from tests.postgres import own_database
 
 
 async def test_migrate_is_idempotent_and_creates_every_table(store: SqlStore) -> None:
@@ -194,12 +192,6 @@ async def test_bans_for_loads_a_rooms_bans_at_once(store: SqlStore) -> None:
 
 # -- migrations ----------------------------------------------------------------------------
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database with no tables yet (the shared PostgreSQL one is already at head)."""
-    yield from own_database(request.param, tmp_path / "older.db")
-
-
 async def _downgrade(store: SqlStore, revision: str) -> None:
     def run(connection: Connection) -> None:
         config = _alembic_config()
@@ -315,6 +307,10 @@ async def test_facilitators_are_assigned_to_rooms(store: SqlStore) -> None:
     assert await store.assign_staff(room.id, fola.id) is True
     assert await store.assign_staff(room.id, fola.id) is False
     assert [s.username for s in await store.room_staff(room.id)] == ["fola", "fran"]
+    # The pages that list every group ask for all of them at once: the same answer.
+    many = await store.staff_of_rooms([room.id, other.id])
+    assert {k: [s.username for s in v] for k, v in many.items()} == {
+        room.id: ["fola", "fran"], other.id: []}
     assert [r.id for r in await store.rooms_for(fran.id)] == [room.id]
     assert await store.unassign_staff(room.id, fola.id) is True
     assert await store.unassign_staff(room.id, fola.id) is False
@@ -364,6 +360,11 @@ async def test_rotating_invites_revokes_all_and_makes_one(store: SqlStore) -> No
     new, revoked = await store.rotate_invite(room.id)
     assert revoked == 2 and new.code not in (first.code, second.code)
     assert [i.code for i in await store.invites_for(room.id) if not i.revoked] == [new.code]
+    other = await store.add_room("Dads", "fathers_partners")
+    later = await store.add_invite(room.id)
+    live = await store.live_invites([room.id, other.id])
+    assert {k: [i.code for i in v] for k, v in live.items()} == {
+        room.id: [new.code, later.code], other.id: []}
     with pytest.raises(LookupError):
         await store.rotate_invite("r_missing")
 

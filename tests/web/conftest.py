@@ -12,7 +12,7 @@ import contextlib
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from playwright.async_api import Error as PlaywrightError
 from server import i18n
 from server.auth.passwords import hash_password
 from tests.harness import STAFF_PASSWORD, Harness, ServerThread
+from tests.harness import test_settings as settings_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -96,6 +97,22 @@ def _require_chromium() -> None:
     if os.environ.get("CI"):
         pytest.fail(reason + "; CI must run the browser tests")
     pytest.skip(reason)
+
+
+def own_server(name: str) -> Any:
+    """A ``server`` fixture for one test module (``server = own_server("admin")`` at its top):
+    the tabs and the harness of its tests use a server of the module's own. For pages that
+    list every group or escalation: by the time such a test runs, the suite's shared server
+    holds hundreds of groups, and /admin/rooms renders a form set for each (about 11 KB a
+    group), which is more than a loaded machine renders within an expectation's 5 s."""
+
+    @pytest.fixture(scope="module", name="server")
+    def fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
+        running = ServerThread(settings_for(tmp_path_factory.mktemp(name))).start()
+        yield running
+        running.stop()
+
+    return fixture
 
 
 @pytest.fixture

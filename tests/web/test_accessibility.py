@@ -31,10 +31,16 @@ from server.auth.passwords import hash_password
 from server.safeguarding.escalation import OUTCOMES
 from tests.harness import STAFF_PASSWORD, Harness, ServerThread
 from tests.http.test_lead import raise_escalation
-from tests.web.conftest import DESKTOP, PHONE, Tab, words
+from tests.web.conftest import DESKTOP, PHONE, Tab, own_server, words
 from tests.web.test_browser import join, let_in, say, wait_in_lobby
 
 pytestmark = pytest.mark.browser
+
+
+# The pages audited hold what these tests made, not the hundreds of groups and escalations
+# the shared server has gathered by then (one run of axe over /admin/rooms took most of a
+# minute there).
+server = own_server("a11y")
 
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 # The standard audited against: WCAG 2.0 and 2.1, levels A and AA.

@@ -15,10 +15,12 @@ from playwright.async_api import expect
 
 from server.auth.passwords import hash_password
 from tests.harness import STAFF_PASSWORD, Harness
-from tests.web.conftest import PHONE, OpenTab, Tab, page_words
+from tests.web.conftest import PHONE, OpenTab, Tab, own_server, page_words
 from tests.web.test_staff_admin import log_in, shot
 
 pytestmark = pytest.mark.browser
+# /admin/rooms lists every group: a server of this module's own (tests/web/conftest.py).
+server = own_server("coordinator")
 
 
 async def admin_in(h: Harness, tabs: OpenTab, **tab_options: object) -> Tab:

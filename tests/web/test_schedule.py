@@ -15,11 +15,13 @@ from playwright.async_api import expect
 from server.auth import manage
 from server.auth.passwords import hash_password
 from tests.harness import STAFF_PASSWORD, Harness
-from tests.web.conftest import PHONE, OpenTab, page_words
+from tests.web.conftest import PHONE, OpenTab, own_server, page_words
 from tests.web.test_screenshots import speak
 from tests.web.test_staff_admin import log_in, shot
 
 pytestmark = pytest.mark.browser
+# /admin/rooms lists every group: a server of this module's own (tests/web/conftest.py).
+server = own_server("schedule")
 
 LAHORE = "Asia/Karachi"
 
