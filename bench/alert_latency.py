@@ -74,7 +74,6 @@ from bench.chat_fanout import (
     HOST,
     REPO,
     cpu_seconds,
-    free_port,
     machine_busy,
     percentile,
     prioritise,
@@ -85,6 +84,7 @@ from bench.chat_fanout import (
     wait_healthy,
     warm_up,
 )
+from bench.cluster_procs import free_port
 from bench.fanout_client import FILLER, Member, Worker, WorkerPlan
 from bench.fanout_server import raise_open_files
 from server.rooms.names import clean_chat

@@ -40,7 +40,6 @@ import multiprocessing
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -55,6 +54,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bench.cluster_procs import free_port
 from bench.fanout_client import (
     ConnectReport,
     LoadReport,
@@ -209,25 +209,23 @@ async def tokens(base: str, rooms: list[tuple[str, str]], participants: int, *,
                                                      "password": password})
         login.raise_for_status()
 
-        async def post(http: httpx.AsyncClient, path: str, body: dict[str, Any]) -> str:
+        async def post(http: httpx.AsyncClient, path: str, body: dict[str, Any]
+                       ) -> dict[str, Any]:
             async with gate:
                 response = await http.post(path, json=body)
             if response.status_code != 201:
                 raise SystemExit(f"POST {path}: {response.status_code} {response.text}")
-            return str(response.json()["token"])
+            answer: dict[str, Any] = response.json()
+            return answer
 
         async def room(room_id: str, invite: str) -> RoomPlan:
-            async with gate:
-                answer = await staff.post(f"/api/rooms/{room_id}/token", json={})
-            if answer.status_code != 201:
-                raise SystemExit(f"POST /api/rooms/{room_id}/token: {answer.status_code} "
-                                 f"{answer.text}")
+            answer = await post(staff, f"/api/rooms/{room_id}/token", {})
             joins = await asyncio.gather(*(
                 post(public, "/api/join", {"invite": invite, "agree": True})
                 for _ in range(participants)
             ))
-            return RoomPlan(room_id, str(answer.json()["token"]), list(joins),
-                            path=urlsplit(answer.json()["ws_url"]).path or "/ws")
+            return RoomPlan(room_id, str(answer["token"]), [str(j["token"]) for j in joins],
+                            path=urlsplit(answer["ws_url"]).path or "/ws")
 
         plans = await asyncio.gather(*(room(r, i) for r, i in rooms))
     return Rooms(plans=list(plans[1:]), warm_up=plans[0],
@@ -288,12 +286,6 @@ def source_state() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"{commit} (server/ modified)" if dirty else commit
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def percentile(ordered: Sequence[int], q: float) -> float:

@@ -40,9 +40,7 @@ import contextlib
 import json
 import multiprocessing
 import os
-import shutil
 import sys
-import tempfile
 import time
 from array import array
 from collections import Counter
@@ -69,8 +67,9 @@ from bench.cluster_procs import (
     PASSWORD,
     ROOT,
     Deployment,
-    deployment,
-    new_database,
+    add_deployment_options,
+    add_room,
+    bench_deployment,
 )
 from bench.fanout_client import ConnectReport, LoadReport, RoomPlan, WorkerPlan, worker_main
 from bench.fanout_server import raise_open_files
@@ -87,14 +86,8 @@ async def new_rooms(d: Deployment, count: int, label: str) -> list[tuple[str, st
     """``count`` rooms with an invite each and Fran assigned: [(room id, invite)]."""
     store = d.store()
     try:
-        fran = await store.staff_by_username(FACILITATOR)
-        assert fran is not None
-        rooms = []
-        for number in range(count):
-            record = await store.add_room(f"Bench {label} {number}", "everyone")
-            await store.assign_staff(record.id, fran.id)
-            rooms.append((record.id, (await store.add_invite(record.id)).code))
-        return rooms
+        return [await add_room(store, f"Bench {label} {number}", "everyone")
+                for number in range(count)]
     finally:
         await store.aclose()
 
@@ -350,12 +343,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="let the nodes place the two-node rooms (default: alternately)")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: 4 rooms of 5, 10 msgs/s, 3 s, no waiting for quiet")
-    parser.add_argument("--postgres", metavar="URL",
-                        help="the PostgreSQL server a new database is made on (default: "
-                             "$HEARTH_TEST_POSTGRES_URL, else 127.0.0.1:5432 as the tests)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures here")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the folder with the nodes' and Caddy's logs")
+    add_deployment_options(parser)
     opts = parser.parse_args(argv)
     if opts.quick:
         opts.rooms, opts.room_size, opts.rate = 4, 5, 10
@@ -373,22 +362,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     load = os.getloadavg()
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs; "
           f"server source {source_state()}", flush=True)
-    folder = Path(tempfile.mkdtemp(prefix="hearth-cluster-fanout-"))
-    keep = opts.keep
-    try:
-        with new_database(opts.postgres) as url, \
-                deployment(folder, url, argv=RUNNER, HEARTH_NODE_MAX_ROOMS="0",
-                           PYTHONPATH=str(ROOT)) as d:
-            print(f"nodes a and b up behind Caddy at {d.origin}", flush=True)
-            results = asyncio.run(run(d, opts))
-    except BaseException:
-        keep = True
-        raise
-    finally:
-        if keep:
-            print(f"logs kept in {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
+    with bench_deployment(opts, "hearth-cluster-fanout-", argv=RUNNER,
+                          HEARTH_NODE_MAX_ROOMS="0", PYTHONPATH=str(ROOT)) as d:
+        print(f"nodes a and b up behind Caddy at {d.origin}", flush=True)
+        results = asyncio.run(run(d, opts))
     report(results, opts)
     end = os.getloadavg()
     print(f"  load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, at end "

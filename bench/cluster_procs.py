@@ -22,6 +22,7 @@ the benchmark's and the tests' follow the same schedule.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -92,10 +93,10 @@ def tool(name: str, package: str, path: str | None = None) -> str:
     return found
 
 
-def free_port() -> int:
-    """A loopback TCP port that was free a moment ago."""
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port on ``host`` that was free a moment ago (the benchmarks' and the tests')."""
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         return int(sock.getsockname()[1])
 
 
@@ -314,7 +315,10 @@ class RedisServer:
     """
 
     def __init__(self, binary: str | None = None, port: int | None = None) -> None:
-        self.binary = binary or tool("redis-server", "redis-server")
+        # HEARTH_TEST_REDIS_SERVER: the same override the tests' fixtures honour, so a run
+        # they start finds the binary they found.
+        self.binary = binary or tool("redis-server", "redis-server",
+                                     os.environ.get("HEARTH_TEST_REDIS_SERVER"))
         self.port = port or free_port()
         self.host = "127.0.0.1"
         self._tempdir = tempfile.TemporaryDirectory(prefix="hearth-redis-")
@@ -523,9 +527,6 @@ class NodeProcess:
     def stop(self) -> None:
         self.process.stop()
 
-    def log(self) -> str:
-        return self.process.log()
-
 
 async def _prepare(url: str, audit: str) -> None:
     """The database before any node starts (so none makes demo data): migrated, with the
@@ -570,6 +571,14 @@ class Deployment:
     def store(self) -> SqlStore:
         """A store on the deployment's database (the caller closes it)."""
         return SqlStore(self.database_url, audit_key=self.audit_key.encode())
+
+
+async def add_room(store: SqlStore, name: str, audience: str = "mothers") -> tuple[str, str]:
+    """A new room with an invite and Fran as its facilitator: (room id, invite code)."""
+    fran = await store.staff_by_username(FACILITATOR)
+    assert fran is not None, "the deployment makes Fran"
+    room = await store.add_room(name, audience, facilitators=[fran.id])
+    return room.id, (await store.add_invite(room.id)).code
 
 
 def running(nodes: Iterable[NodeProcess]) -> None:
@@ -624,6 +633,36 @@ def deployment(directory: Path, database_url: str, *, argv: Sequence[str] = SERV
         for node in nodes.values():
             node.stop()
         redis_server.close()
+
+
+def add_deployment_options(parser: argparse.ArgumentParser) -> None:
+    """The options every benchmark on this topology takes."""
+    parser.add_argument("--postgres", metavar="URL",
+                        help="the PostgreSQL server a new database is made on (default: "
+                             "$HEARTH_TEST_POSTGRES_URL, else 127.0.0.1:5432 as the tests)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the folder with the nodes' and Caddy's logs")
+
+
+@contextlib.contextmanager
+def bench_deployment(opts: argparse.Namespace, prefix: str, **options: Any
+                     ) -> Iterator[Deployment]:
+    """A benchmark's deployment (:func:`deployment`) on a new database, in a temporary
+    folder that is removed afterwards unless ``--keep`` asked for it or the run failed (its
+    logs then say why)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    keep = opts.keep
+    try:
+        with new_database(opts.postgres) as url, deployment(folder, url, **options) as d:
+            yield d
+    except BaseException:
+        keep = True
+        raise
+    finally:
+        if keep:
+            print(f"logs kept in {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- the web client's way back -------------------------------------------------------------

@@ -37,13 +37,10 @@ import json
 import math
 import os
 import random
-import shutil
 import statistics
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -59,9 +56,10 @@ from bench.cluster_procs import (
     Deployment,
     NoAnswer,
     NoSocket,
+    add_deployment_options,
+    add_room,
+    bench_deployment,
     come_back,
-    deployment,
-    new_database,
 )
 from server.cluster import keys
 from server.cluster.leases import Leases
@@ -198,25 +196,21 @@ class Bench:
     async def set_up(self) -> None:
         store = self.d.store()
         try:
-            room = await store.add_room("Failover benchmark", "mothers")
-            invite = await store.add_invite(room.id)
-            fran = await store.staff_by_username(FACILITATOR)
-            assert fran is not None
-            await store.assign_staff(room.id, fran.id)
+            self.room_id, invite = await add_room(store, "Failover benchmark")
         finally:
             await store.aclose()
-        self.room_id = room.id
+        room_id = self.room_id
         origin = {"Origin": self.d.origin}
         async with httpx.AsyncClient(base_url=self.d.origin, headers=origin,
                                      timeout=10) as http:
             login = await http.post("/api/login", json={"username": FACILITATOR,
                                                         "password": PASSWORD})
             login.raise_for_status()
-            staff = (await http.post(f"/api/rooms/{room.id}/token", json={})).json()
+            staff = (await http.post(f"/api/rooms/{room_id}/token", json={})).json()
             joins = []
             for number in range(self.opts.parents):
                 answer = await http.post("/api/join", json={
-                    "invite": invite.code, "name": f"Parent {number + 1}", "agree": True})
+                    "invite": invite, "name": f"Parent {number + 1}", "agree": True})
                 if answer.status_code != 201:
                     raise SystemExit(f"POST /api/join: {answer.status_code} {answer.text}")
                 joins.append(answer.json())
@@ -440,11 +434,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--settle", type=float, default=SETTLE,
                         help="seconds both nodes run before each kill (Caddy's health "
                              "checks catch up with a node started again)")
-    parser.add_argument("--postgres", metavar="URL",
-                        help="the PostgreSQL server a new database is made on (default: "
-                             "$HEARTH_TEST_POSTGRES_URL, else 127.0.0.1:5432 as the tests)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the folder with the nodes' and Caddy's logs")
+    add_deployment_options(parser)
     opts = parser.parse_args(argv)
     if opts.quick:
         # The suite runs this: one kill shows every step works, in a third of the time.
@@ -453,22 +443,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs; "
           f"server source {source_state()}", flush=True)
     started = time.monotonic()
-    folder = Path(tempfile.mkdtemp(prefix="hearth-failover-"))
-    keep = opts.keep
-    try:
-        with new_database(opts.postgres) as url, deployment(folder, url) as d:
-            print(f"nodes a and b up (hearth serve, heartbeat {d.beat_every:g} s, leases "
-                  f"{d.lease_ttl:g} s) after {time.monotonic() - started:.1f} s", flush=True)
-            kills = asyncio.run(run(d, opts))
-            report(kills, opts.parents + 1, d, load, time.monotonic() - started)
-    except BaseException:
-        keep = True
-        raise
-    finally:
-        if keep:
-            print(f"logs kept in {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
+    with bench_deployment(opts, "hearth-failover-") as d:
+        print(f"nodes a and b up (hearth serve, heartbeat {d.beat_every:g} s, leases "
+              f"{d.lease_ttl:g} s) after {time.monotonic() - started:.1f} s", flush=True)
+        kills = asyncio.run(run(d, opts))
+        report(kills, opts.parents + 1, d, load, time.monotonic() - started)
 
 
 if __name__ == "__main__":

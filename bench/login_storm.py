@@ -31,7 +31,7 @@ import time
 import httpx
 from websockets.asyncio.client import connect
 
-from bench.chat_fanout import free_port
+from bench.cluster_procs import free_port
 from server.auth.passwords import ARGON2_THREADS
 
 # Under the WebSocket limit (a burst of 40, then 10 a second), as a person would be.

@@ -61,7 +61,6 @@ from bench.chat_fanout import (
     HOST,
     REPO,
     cpu_seconds,
-    free_port,
     machine_busy,
     prioritise,
     rss_kib,
@@ -72,6 +71,7 @@ from bench.chat_fanout import (
     wait_for_quiet,
     wait_healthy,
 )
+from bench.cluster_procs import free_port
 from bench.fanout_client import RoomPlan
 from bench.media_client import JoinReport, MeasureReport, WorkerPlan, worker_main
 

@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import secrets
-import socket
 import threading
 import time
 import weakref
@@ -28,6 +27,7 @@ from pythonjsonlogger.json import JsonFormatter
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from bench.cluster_procs import free_port as free_port  # re-exported: the tests take it from here
 from server import logs
 from server.app import create_app
 from server.auth.passwords import hash_password
@@ -37,12 +37,6 @@ from server.settings import Settings
 from server.store.db import SqlStore
 
 STAFF_PASSWORD = "correct horse battery staple"
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 class LogCapture(logging.Handler):

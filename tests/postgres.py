@@ -18,10 +18,9 @@ import asyncpg
 import pytest
 
 from bench import cluster_procs
-from bench.cluster_procs import DEFAULT_POSTGRES as DEFAULT_URL
 from bench.cluster_procs import postgres_admin_url as admin_url
 
-__all__ = ["DEFAULT_URL", "admin_url", "create_database", "drop_database", "own_database",
+__all__ = ["admin_url", "create_database", "drop_database", "own_database",
            "required"]
 
 

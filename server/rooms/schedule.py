@@ -13,6 +13,8 @@ whenever a facilitator runs it, as before schedules existed.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -44,8 +46,6 @@ MAX_MINUTES: Final = 8 * 60
 """A session's longest length: a long day workshop, not a room left open for days."""
 MAX_SESSIONS: Final = 50
 """Sessions (one-off or weekly series) a group may have: a page of them, not a calendar."""
-_HORIZON: Final = timedelta(days=400)
-"""How far ahead of now the next meeting is looked for (beyond every session's first day)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,36 +117,42 @@ def _occurrence(session: Session, day: date, zone: zoneinfo.ZoneInfo) -> Occurre
     return Occurrence(starts, starts + timedelta(minutes=session.minutes), session.id)
 
 
+def _meetings(session: Session, zone: zoneinfo.ZoneInfo, start: datetime
+              ) -> Iterator[Occurrence]:
+    """The session's meetings that have not ended by ``start``, in order (endless for a
+    weekly series without a last day: callers take what they need)."""
+    # A meeting that began the day before ``start`` (in the zone) may still overlap it.
+    earliest = (start.astimezone(zone) - timedelta(minutes=session.minutes, days=1)).date()
+    for day in _days(session, earliest):
+        meeting = _occurrence(session, day, zone)
+        if meeting.ends > start:
+            yield meeting
+
+
+def _merged(sessions: Iterable[Session], zone: zoneinfo.ZoneInfo, start: datetime
+            ) -> Iterator[Occurrence]:
+    """Every session's meetings from ``start`` on, in order of starting time: each session's
+    are in order already, so a lazy merge reads only as far as the caller goes."""
+    return heapq.merge(*(_meetings(s, zone, start) for s in sessions))
+
+
 def occurrences(sessions: Iterable[Session], zone: zoneinfo.ZoneInfo, start: datetime,
                 end: datetime) -> list[Occurrence]:
     """Every meeting that overlaps [start, end), in order of starting time."""
-    found = []
-    for session in sessions:
-        # A meeting that began the day before ``start`` (in the zone) may still overlap it.
-        earliest = (start.astimezone(zone) - timedelta(minutes=session.minutes, days=1)).date()
-        for day in _days(session, earliest):
-            meeting = _occurrence(session, day, zone)
-            if meeting.starts >= end:
-                break
-            if meeting.ends > start:
-                found.append(meeting)
-    return sorted(found)
+    return list(itertools.takewhile(lambda m: m.starts < end, _merged(sessions, zone, start)))
 
 
 def current_or_next(sessions: Iterable[Session], zone: zoneinfo.ZoneInfo,
                     now: datetime) -> Occurrence | None:
     """The meeting going on at ``now``, else the next one to start; None if none is planned."""
-    ahead = upcoming(sessions, zone, now, 1)
-    return ahead[0] if ahead else None
+    return next(_merged(sessions, zone, now), None)
 
 
 def upcoming(sessions: Iterable[Session], zone: zoneinfo.ZoneInfo, now: datetime,
              count: int) -> list[Occurrence]:
-    """The meeting going on at ``now`` and the next ones to start: at most ``count``."""
-    sessions = list(sessions)
-    # Far enough to reach every session's first meetings, however far ahead it was planned.
-    end = max([now, *(datetime.combine(s.first, time(), tzinfo=UTC) for s in sessions)])
-    return occurrences(sessions, zone, now, end + _HORIZON)[:count]
+    """The meeting going on at ``now`` and the next ones to start: at most ``count``, however
+    far ahead they were planned."""
+    return list(itertools.islice(_merged(sessions, zone, now), count))
 
 
 def lobby_opens(sessions: Iterable[Session], zone: zoneinfo.ZoneInfo, opens_before: int,

@@ -24,7 +24,6 @@ import pytest
 from bench import cluster_procs
 from bench.cluster_procs import (
     CADDYFILE,
-    DEPLOY,
     ROOT,
     TURNSERVER_CONF,
     MissingTool,
@@ -33,7 +32,7 @@ from bench.cluster_procs import (
     tool,
 )
 
-__all__ = ["CADDYFILE", "DEPLOY", "ROOT", "TURNSERVER_CONF", "Caddy", "Process", "TurnServer",
+__all__ = ["CADDYFILE", "ROOT", "TURNSERVER_CONF", "Caddy", "Process", "TurnServer",
            "binary", "free_tcp_and_udp_port"]
 
 

@@ -15,6 +15,7 @@ from server.rooms.schedule import (
     occurrences,
     timezone,
     timezone_problem,
+    upcoming,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -54,6 +55,16 @@ def test_a_meeting_under_way_counts_and_a_long_series_is_not_walked_week_by_week
     assert meeting is not None and meeting.starts == utc(2027, 1, 5, 10)
     after = current_or_next([series], LONDON, utc(2027, 1, 5, 11))  # it has just ended
     assert after is not None and after.starts == utc(2027, 1, 12, 10)
+
+
+def test_the_next_meeting_is_found_however_far_ahead_it_was_planned() -> None:
+    far = Session("s_f", "r", date(2099, 1, 6), time(19, 30), 60)
+    series = weekly(date(2099, 1, 6), time(10, 0))
+    now = utc(2027, 1, 1)
+    meeting = current_or_next([far], LONDON, now)
+    assert meeting is not None and meeting.starts == utc(2099, 1, 6, 19, 30)
+    assert [m.starts for m in upcoming([far, series], LONDON, now, 3)] == [
+        utc(2099, 1, 6, 10), utc(2099, 1, 6, 19, 30), utc(2099, 1, 13, 10)]
 
 
 def test_a_time_in_the_spring_forward_gap_is_the_hour_after() -> None:
