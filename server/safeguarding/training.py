@@ -1,8 +1,10 @@
 """Training the risk model from the corpus (``hearth risk train``).
 
 This needs scikit-learn, imported here only, so serving never loads it. Training is
-deterministic: the same corpus and the same versions of scikit-learn and NumPy give the same file,
-and ``tests/safeguarding/test_model.py`` retrains and compares with the shipped one.
+deterministic: the same corpus and the same versions of scikit-learn, SciPy and NumPy give the
+same file, and ``tests/safeguarding/test_model.py`` retrains and compares with the shipped one.
+The versions are pinned in pyproject.toml's ``train`` extra (``pip install -e '.[train]'``):
+another scikit-learn fits other weights from the same corpus.
 
 The steps, and why:
 
@@ -445,6 +447,13 @@ def read_file(path: Path) -> str:
     return document_text(path.read_bytes(), path.name)
 
 
+def toolchain() -> str:
+    """The installed versions that decide the trained weights, for a failed check to name."""
+    from importlib.metadata import version
+
+    return ", ".join(f"{name} {version(name)}" for name in ("scikit-learn", "scipy", "numpy"))
+
+
 def build(root: Path, out: Path | None, *, check: bool = False) -> str:
     """``hearth risk train``: train from ``root`` (the folder holding ``corpus/``, ``legacy/``
     and ``heldout/``) and write ``out`` (default: the packaged model) and the browser's model
@@ -483,7 +492,9 @@ def build(root: Path, out: Path | None, *, check: bool = False) -> str:
                  if not path.is_file() or read_file(path) != text]
         if stale:
             raise SystemExit(f"error: {', '.join(stale)} does not match the corpus: retrain "
-                             f"with 'hearth risk train' ({summary})")
+                             f"with 'hearth risk train' ({summary}). Trained here with "
+                             f"{toolchain()}: the shipped model needs the versions of "
+                             "pyproject.toml's train extra")
         return f"{shipped_path} and its browser model match the corpus ({summary})"
     for path, text in files.items():
         path.write_bytes(file_bytes(path, text))
