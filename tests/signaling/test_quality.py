@@ -165,7 +165,12 @@ async def test_a_parent_who_stops_answering_is_lost_to_the_facilitator_and_nobod
         for event in answering.values():
             event.set()
         try:
+            # Levels are sent when they change: one that came while the admissions above
+            # waited for a knock was read there (kept in ``seen``), and no other follows.
             levels: dict[str, Any] = {}
+            for message in fac.seen:
+                if message["type"] == "participant.quality":
+                    levels.update(message["people"])
 
             async def until(person: str, level: str, timeout: float) -> float:
                 start = asyncio.get_running_loop().time()

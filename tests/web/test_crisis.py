@@ -13,6 +13,7 @@ from tests.web.conftest import PHONE, OpenTab, Tab
 from tests.web.test_browser import (
     ask_for_help,
     chat_line,
+    facilitate,
     live_group,
     person,
     say,
@@ -206,3 +207,38 @@ async def test_the_lead_reads_plain_words_in_local_time_and_can_go_to_the_group(
     await expect(page.locator("#room-name")).to_have_text("Mums' circle")
     await expect(page.locator("#urgent-list li")).to_contain_text("Ann may need support")
     lead.assert_clean()
+
+
+@pytest.mark.parametrize("lang", ["en", "ur"])
+async def test_a_facilitator_arriving_later_sees_which_alerts_the_lead_has(
+        h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str], lang: str) -> None:
+    """An urgent alert goes to the lead when raised; a second facilitator who opens the group
+    afterwards (or the same one coming back after a restart or a failover) sees on its card
+    that the lead has been told, in the page's language, as the first one does."""
+    from server.auth.passwords import hash_password
+    from tests.harness import STAFF_PASSWORD
+    from tests.web.conftest import page_words
+    from tests.web.test_staff_admin import shot
+
+    fac, ann = await tabs(), await tabs(viewport=PHONE)
+    room_id, _ = await live_group(h, fac, facilitator_account, {"Ann": ann})
+    await say(ann, URGENT)
+    told = await page_words(fac.page, "The safeguarding lead has been told.")
+    await expect(fac.page.locator("#urgent-list li")).to_contain_text(told)
+
+    second = f"second-{lang}-{facilitator_account[0]}"
+    await h.store.add_staff(second, hash_password(STAFF_PASSWORD), "facilitator")
+    await h.assign(room_id, second)
+    late = await tabs(viewport=PHONE)
+    await facilitate(late, (second, STAFF_PASSWORD), room_id)
+    await late.page.goto(f"/language?set={lang}&next=/room")
+    card = late.page.locator("#urgent-list li")
+    await expect(card).to_contain_text("Ann")
+    await expect(card).to_contain_text(await page_words(
+        late.page, "The safeguarding lead has been told."))
+    # Nothing left to escalate on it.
+    await expect(card.get_by_role("button", name=await page_words(
+        late.page, "Escalate"))).to_have_count(0)
+    await shot(late.page, f"late-facilitator-told-{lang}")
+    for tab in (fac, ann, late):
+        tab.assert_clean()
