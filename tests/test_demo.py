@@ -47,7 +47,7 @@ async def test_demo_makes_one_account_per_role_each_to_be_changed_at_first_login
         rooms = await store.rooms()
         assert [r.audience for r in rooms] == ["mothers", "fathers_partners"]
         for room, (_, link) in zip(rooms, links, strict=True):
-            invites = await store.invites_for(room.id)
+            invites = (await store.live_invites([room.id]))[room.id]
             assert link.endswith(f"/join/{invites[0].code}")
     finally:
         await store.aclose()

@@ -152,7 +152,6 @@ class Store(Protocol):
 
     async def add_invite(self, room_id: str) -> Invite: ...
     async def invite(self, code: str) -> Invite | None: ...
-    async def invites_for(self, room_id: str) -> list[Invite]: ...
     async def live_invites(self, room_ids: Sequence[str]) -> dict[str, list[Invite]]: ...
     async def revoke_invite(self, code: str) -> bool: ...
     async def rotate_invite(self, room_id: str) -> tuple[Invite, int]: ...
@@ -160,7 +159,6 @@ class Store(Protocol):
     async def assign_staff(self, room_id: str, staff_id: str) -> bool: ...
     async def unassign_staff(self, room_id: str, staff_id: str) -> bool: ...
     async def is_assigned(self, room_id: str, staff_id: str) -> bool: ...
-    async def room_staff(self, room_id: str) -> list[Staff]: ...
     async def staff_of_rooms(self, room_ids: Sequence[str]) -> dict[str, list[Staff]]: ...
     async def rooms_for(self, staff_id: str, *,
                         include_archived: bool = False) -> list[RoomRecord]: ...
@@ -611,13 +609,6 @@ class SqlStore:
             row = await session.get(InviteRow, code)
             return _invite(row) if row else None
 
-    async def invites_for(self, room_id: str) -> list[Invite]:
-        async with self._session() as session:
-            rows = await session.scalars(
-                select(InviteRow).where(InviteRow.room_id == room_id).order_by(InviteRow.created_at)
-            )
-            return [_invite(row) for row in rows]
-
     async def live_invites(self, room_ids: Sequence[str]) -> dict[str, list[Invite]]:
         """Each room's invites that are not revoked, oldest first, in one query (a page
         listing every group asks once, not once a group)."""
@@ -685,13 +676,6 @@ class SqlStore:
     async def is_assigned(self, room_id: str, staff_id: str) -> bool:
         async with self._session() as session:
             return await session.get(RoomStaffRow, (room_id, staff_id)) is not None
-
-    async def room_staff(self, room_id: str) -> list[Staff]:
-        async with self._session() as session:
-            rows = await session.scalars(
-                select(StaffRow).join(RoomStaffRow, RoomStaffRow.staff_id == StaffRow.id)
-                .where(RoomStaffRow.room_id == room_id).order_by(StaffRow.username))
-            return [_staff(row) for row in rows]
 
     async def staff_of_rooms(self, room_ids: Sequence[str]) -> dict[str, list[Staff]]:
         """Each room's assigned staff, by username, in one query."""

@@ -51,7 +51,7 @@ async def room_named(hs: SuiteHarness, name: str) -> str:
 
 
 async def live_invite(hs: SuiteHarness, room_id: str) -> str:
-    invites = [i for i in await hs.store.invites_for(room_id) if not i.revoked]
+    invites = (await hs.store.live_invites([room_id]))[room_id]
     assert len(invites) == 1
     return invites[0].code
 
