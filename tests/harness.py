@@ -295,10 +295,15 @@ class Harness:
     async def admitted(self, fac: Client, invite: str, name: str = "Ann") -> Client:
         """A participant who joined and was admitted by ``fac``."""
         who = await self.participant(invite, name)
+        await self.let_in(fac, who)
+        return who
+
+    @staticmethod
+    async def let_in(fac: Client, who: Client) -> None:
+        """``fac`` lets in ``who``, who has just knocked (the next knock ``fac`` reads)."""
         await fac.expect("lobby.knock")
         await fac.send("lobby.admit", participant=who.id)
         await who.expect("admitted")
-        return who
 
 
 @contextlib.asynccontextmanager

@@ -203,12 +203,8 @@ async def cluster_room(d: Deployment) -> AsyncIterator[ProcessCluster]:
     redis = Redis.from_url(d.redis_server.url, protocol=2)
     cluster: ProcessCluster | None = None
     try:
-        room = await store.add_room("Mums' circle", "mothers")
-        invite = await store.add_invite(room.id)
-        fran = await store.staff_by_username(FACILITATOR)
-        assert fran is not None
-        await store.assign_staff(room.id, fran.id)
-        cluster = ProcessCluster(d, redis, store, room.id, invite.code)
+        room_id, invite = await cluster_procs.add_room(store, "Mums' circle")
+        cluster = ProcessCluster(d, redis, store, room_id, invite)
         yield cluster
     finally:
         for client in cluster.clients if cluster is not None else ():

@@ -13,7 +13,7 @@ from websockets.exceptions import ConnectionClosed
 from server.cli import _node
 from server.settings import Settings
 from tests.cluster.conftest import BEAT_EVERY, LEASE_TTL, Cluster, Node
-from tests.harness import Client
+from tests.harness import Client, Harness
 
 pytestmark = pytest.mark.postgres
 
@@ -62,9 +62,7 @@ async def test_a_join_through_one_node_is_sent_to_the_node_that_runs_the_room(
     assert await moved_from(a, joined["token"]) == b.ws
     # There she joins and talks with the facilitator.
     ann = await b.h.connect(joined["token"])
-    await fac.expect("lobby.knock")
-    await fac.send("lobby.admit", participant=ann.id)
-    await ann.expect("admitted")
+    await Harness.let_in(fac, ann)
     await ann.send("chat.send", text="Hello everyone", to="room")
     await fac.expect("chat", text="Hello everyone")
     await fac.send("chat.send", text="Welcome, Ann", to="room")
@@ -104,9 +102,7 @@ async def test_a_draining_nodes_sessions_carry_on_where_they_are_until_they_end(
     room_id, invite, fac = await room_on(cluster, a)
     joined = await join(a, invite)
     ann = await a.h.connect(joined["token"])
-    await fac.expect("lobby.knock")
-    await fac.send("lobby.admit", participant=ann.id)
-    await ann.expect("admitted")
+    await Harness.let_in(fac, ann)
     settings = Settings(redis_url=redis_server.url)
     assert "is draining" in await _node(settings, "drain", a.id)
     await asyncio.sleep(LEASE_TTL * 1.5)  # longer than a lease: it was renewed
@@ -147,9 +143,7 @@ async def test_a_node_that_lost_its_lease_moves_its_people_to_the_new_owner(
     room_id, invite, fac = await room_on(cluster, b)
     joined = await join(a, invite)
     ann = await b.h.connect(joined["token"])
-    await fac.expect("lobby.knock")
-    await fac.send("lobby.admit", participant=ann.id)
-    await ann.expect("admitted")
+    await Harness.let_in(fac, ann)
     # Another node takes the lease over (as if B's heartbeat had lapsed).
     current = await cluster.leases.get(room_id)
     taken, _ = await cluster.leases.acquire(room_id, a.id, replacing=current)
@@ -174,9 +168,7 @@ async def test_a_dead_nodes_room_is_placed_again_for_the_next_connection(
     room_id, invite, fac = await room_on(cluster, b)
     joined = await join(a, invite)
     ann = await b.h.connect(joined["token"])
-    await fac.expect("lobby.knock")
-    await fac.send("lobby.admit", participant=ann.id)
-    await ann.expect("admitted")
+    await Harness.let_in(fac, ann)
     b.placement.abandon()  # as a crash: no more beats or renewals, nothing released
     b.server.stop()
     died = time.monotonic()
@@ -207,9 +199,7 @@ async def test_while_redis_is_down_for_15_s_live_rooms_carry_on_and_new_ones_wai
     room_id, invite, fac = await room_on(cluster, a)
     joined = await join(a, invite)
     ann = await a.h.connect(joined["token"])
-    await fac.expect("lobby.knock")
-    await fac.send("lobby.admit", participant=ann.id)
-    await ann.expect("admitted")
+    await Harness.let_in(fac, ann)
     # A parent of a group nobody runs yet, with her token (the placement's lease lapses
     # unclaimed well within the outage).
     _, fresh_invite = await a.h.room()

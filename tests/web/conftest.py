@@ -99,16 +99,18 @@ def _require_chromium() -> None:
     pytest.skip(reason)
 
 
-def own_server(name: str) -> Any:
+def own_server(name: str, **overrides: Any) -> Any:
     """A ``server`` fixture for one test module (``server = own_server("admin")`` at its top):
-    the tabs and the harness of its tests use a server of the module's own. For pages that
+    the tabs and the harness of its tests use a server of the module's own, with settings
+    ``overrides`` (tests/web/test_volunteers.py turns the training rule on). For pages that
     list every group or escalation: by the time such a test runs, the suite's shared server
     holds hundreds of groups, and /admin/rooms renders a form set for each (about 11 KB a
     group), which is more than a loaded machine renders within an expectation's 5 s."""
 
     @pytest.fixture(scope="module", name="server")
     def fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
-        running = ServerThread(settings_for(tmp_path_factory.mktemp(name))).start()
+        running = ServerThread(settings_for(tmp_path_factory.mktemp(name),
+                                            **overrides)).start()
         yield running
         running.stop()
 

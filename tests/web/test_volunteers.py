@@ -7,16 +7,14 @@ Urdu (right to left)."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 
 import pytest
 from playwright.async_api import expect
 
 from server.auth.passwords import hash_password
 from server.programme import manage, training
-from tests.harness import STAFF_PASSWORD, Harness, ServerThread
-from tests.harness import test_settings as settings_for_tests
-from tests.web.conftest import PHONE, OpenTab, Tab, page_words
+from tests.harness import STAFF_PASSWORD, Harness
+from tests.web.conftest import PHONE, OpenTab, Tab, own_server, page_words
 from tests.web.test_browser import page_fits
 from tests.web.test_screenshots import speak
 from tests.web.test_staff_admin import log_in, shot
@@ -24,13 +22,8 @@ from tests.web.test_staff_admin import log_in, shot
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
-    """This module's own server, with the training rule on (the suite's is off)."""
-    running = ServerThread(settings_for_tests(tmp_path_factory.mktemp("strict"),
-                                         require_training=True)).start()
-    yield running
-    running.stop()
+# This module's own server, with the training rule on (the suite's is off).
+server = own_server("strict", require_training=True)
 
 
 async def signed_in(tabs: OpenTab, username: str, lang: str) -> Tab:
