@@ -46,8 +46,9 @@ class AlertBook:
         # Every alert seen this session, acknowledged or not: escalate may name any.
         self._known: set[str] = set()
 
-    def add(self, alert: p.Alert, now: datetime, *, escalated: bool) -> None:
-        self._pending[alert.id] = Pending(alert, now, escalated=escalated)
+    def add(self, alert: p.Alert, now: datetime, *, escalated: bool,
+            reminded: bool = False) -> None:
+        self._pending[alert.id] = Pending(alert, now, reminded=reminded, escalated=escalated)
         self._known.add(alert.id)
 
     def restore(self, alerts: tuple[p.Alert, ...], reminded: frozenset[str] = frozenset(),
@@ -55,9 +56,8 @@ class AlertBook:
         """Alerts left open by an earlier process; their clocks keep running, and a deadline
         it already acted on (``reminded``, ``escalated``: alert ids) is not acted on again."""
         for alert in alerts:
-            self.add(alert, parse_at(alert.at),
+            self.add(alert, parse_at(alert.at), reminded=alert.id in reminded,
                      escalated=alert.severity == "urgent" or alert.id in escalated)
-            self._pending[alert.id].reminded = alert.id in reminded
 
     def open(self) -> list[p.Alert]:
         return [pending.alert for pending in self._pending.values()]
