@@ -39,7 +39,7 @@ import numpy as np
 
 from server.safeguarding import features as feats
 
-__all__ = ["MODEL_FILE", "LinearRiskModel", "ModelError", "ModelScore", "RiskModel",
+__all__ = ["MODEL_FILE", "LinearRiskModel", "ModelError", "ModelScore", "RiskModel", "RuleGate",
            "default_model", "document_text"]
 
 FORMAT: Final = "hearth-risk-model/1"
@@ -72,11 +72,34 @@ class ModelScore:
     language: str = "en"  # which thresholds apply (features.language_of)
 
 
+@dataclass(frozen=True, slots=True)
+class RuleGate:
+    """The rules that need the model's agreement before they raise anything.
+
+    A rule in ``rules`` was right (the message really was concern or urgent) on fewer than nine
+    in ten of the training messages it fired on: "I'm not suicidal, just knackered", a recovered
+    past, a film's plot. Its match counts only when the model's any-risk score reaches
+    ``min_any_risk``. Chosen when the model is trained, from the training split, and stored in
+    the model's file; the precise rules are not in it and stand whatever the model says.
+    """
+
+    rules: frozenset[str] = frozenset()
+    min_any_risk: float = 0.0
+
+    def holds(self, rule: str, any_risk: float) -> bool:
+        return rule not in self.rules or any_risk >= self.min_any_risk
+
+
 class RiskModel(Protocol):
     """Anything that scores a text: the linear model today, a stronger backend later."""
 
     @property
     def version(self) -> str: ...
+
+    @property
+    def rule_gate(self) -> RuleGate:
+        """Which rules this model must agree with (chosen with this model's scores)."""
+        ...
 
     @property
     def thresholds(self) -> Mapping[str, Mapping[str, float]]:
@@ -125,6 +148,9 @@ class LinearRiskModel:
             self._thresholds = {lang: {k: float(v) for k, v in levels.items()}
                                 for lang, levels in doc["thresholds"].items()}
             self._common = {lang: frozenset(words) for lang, words in doc["languages"].items()}
+            # The browser's model has no gate: the draft nudge runs every rule as it is.
+            gate = doc.get("rule_gate") or {"rules": {}, "min_any_risk": 0.0}
+            self._gate = RuleGate(frozenset(gate["rules"]), float(gate["min_any_risk"]))
             self.categories: tuple[str, ...] = tuple(doc["categories"])
             idf = _unpack(doc["idf"], 1, size, signed=False)[:, 0] * float(doc["idf_scale"])
             label = _unpack(doc["label_weights"], 2, size).astype(np.float64)
@@ -158,6 +184,10 @@ class LinearRiskModel:
     @property
     def thresholds(self) -> Mapping[str, Mapping[str, float]]:
         return self._thresholds
+
+    @property
+    def rule_gate(self) -> RuleGate:
+        return self._gate
 
     @classmethod
     def from_json(cls, text: str) -> LinearRiskModel:

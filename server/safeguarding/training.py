@@ -18,8 +18,10 @@ The steps, and why:
    the model is trained on exactly the numbers it is used with.
 4. A multinomial logistic regression for the label and one binary logistic regression per
    category (to say what a risk is about), L2-regularised, balanced by class.
-5. Weights rounded to 8 bits per column; the thresholds are then chosen on the validation split
-   by scoring it exactly as the server will (rules first, the model beside them).
+5. Weights rounded to 8 bits per column. The rules that are right on fewer than nine in ten of
+   the training messages they fire on are gated (``model.RuleGate``): they count only when the
+   model agrees. The thresholds are then chosen on the validation split by scoring it exactly
+   as the server will (rules first, gated by the model, the model beside them).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from server.safeguarding.model import (
     MODEL_FILE,
     LinearRiskModel,
     ModelScore,
+    RuleGate,
     document_text,
 )
 
@@ -63,6 +66,19 @@ MIN_DOCUMENTS: Final = 2
 # Shares of benign validation messages the model may alarm on beyond the rules' own alarms.
 CONCERN_BUDGET: Final = 0.06
 URGENT_BUDGET: Final = 0.02
+# The rule gate (``model.RuleGate``): a rule right on fewer than RULE_PRECISION of the training
+# messages it fired on (and fired on at least RULE_MIN_FIRINGS, so that the share means
+# something) counts only when the model's any-risk score reaches GATE_ANY_RISK. Chosen on the
+# validation split with the model of 2026-12-07 (f63b99) and its thresholds: precision below 0.9
+# gated 25 rules; any-risk 0.1, 0.2, 0.3 and 0.5 left 293, 278, 271 and 267 of 3,941 benign
+# messages alarmed (313 ungated) and 2,228, 2,226, 2,225 and 2,218 of 3,041 urgent ones urgent
+# (2,230 ungated); gating rules below 0.8 or 0.95 instead left 286 and 264 alarms at 0.3.
+RULE_PRECISION: Final = 0.9
+RULE_MIN_FIRINGS: Final = 10
+GATE_ANY_RISK: Final = 0.3
+
+# What the rules found in a text: (rule id, severity) for each rule that fired.
+RuleMatches = Sequence[tuple[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,15 +308,15 @@ def _document(prep: _Prepared, design: _Design, head: Any,
 
 
 def train(folders: Sequence[Path], held_out_folder: Path,
-          screen: Callable[[str], str] | None = None,
+          screen: Callable[[str], RuleMatches] | None = None,
           today: dt.date | None = None, vocabulary: int = VOCABULARY,
           browser_vocabulary: int = BROWSER_VOCABULARY,
           c: float = REGULARISATION, sentence_examples: bool = True,
           nb_scaling: bool = NB_SCALING) -> TrainingResult:
-    """Train on every ``*.jsonl`` in ``folders``; ``screen`` gives the rules' severity of a text
-    (so that thresholds are chosen for rules and model together). Two models come out: the
-    server's (``vocabulary`` features, the label head and a head per category) and the
-    browser's draft nudge (``browser_vocabulary`` features, the label head only)."""
+    """Train on every ``*.jsonl`` in ``folders``; ``screen`` gives the rules' matches in a text
+    (so that the gate and the thresholds are chosen for rules and model together). Two models
+    come out: the server's (``vocabulary`` features, the label head and a head per category)
+    and the browser's draft nudge (``browser_vocabulary`` features, the label head only)."""
     import numpy as np
     from scipy import sparse
 
@@ -323,14 +339,22 @@ def train(folders: Sequence[Path], held_out_folder: Path,
     document = _document(prep, server, fitted[0], fitted[1:-1], server_nb)
     browser_document = _document(prep, browser, fitted[-1], (), browser_nb)
 
-    # 5. thresholds, on validation, with the rules (scored exactly as the server will)
+    # 5. the rule gate, from the training split; then the thresholds, on validation, with the
+    # rules (scored exactly as the server will; the browser's draft nudge has no gate)
+    def found(text: str) -> RuleMatches:
+        return screen(text) if screen else ()
+
+    originals = prep.training[:prep.originals]
+    document["rule_gate"] = rule_gate(originals, [found(m.text) for m in originals])
     validation = prep.validation
-    rules = [screen(m.text) if screen else "none" for m in validation]
+    matches = [found(m.text) for m in validation]
     figures = {}
     for doc, name in ((document, "server"), (browser_document, "browser")):
         model = LinearRiskModel(doc)
-        doc["thresholds"], figures[name] = choose_thresholds(
-            validation, rules, [model.score(m.text) for m in validation])
+        scores = [model.score(m.text) for m in validation]
+        rules = [_severity(ms, model.rule_gate, score.any_risk)
+                 for ms, score in zip(matches, scores, strict=True)]
+        doc["thresholds"], figures[name] = choose_thresholds(validation, rules, scores)
     corpus_sha = corp.corpus_hash(prep.files)
     trained_on = today or dt.date.today()
     # The corpus and the weights both name the version: retraining the same corpus with other
@@ -352,6 +376,9 @@ def train(folders: Sequence[Path], held_out_folder: Path,
         "regularisation_c": c,
         "label_head": "NB-scaled logistic regression" if nb_scaling else "logistic regression",
         "thresholds_chosen_on": "the validation split, for the rules and the model together",
+        "rules_gated": (f"{len(document['rule_gate']['rules'])} rules right on fewer than "
+                        f"{RULE_PRECISION:.0%} of the training messages they fired on count "
+                        f"only when the model's any-risk score is {GATE_ANY_RISK} or more"),
         "validation": figures["server"],
         "intended_use": "Screening peer-support chat for facilitators, beside the rules; "
                         "never alone, never a clinical judgement.",
@@ -368,6 +395,29 @@ def train(folders: Sequence[Path], held_out_folder: Path,
     }
     return TrainingResult(document=document, validation=figures["server"],
                           browser=browser_document)
+
+
+def rule_gate(messages: Sequence[corp.Message], matches: Sequence[RuleMatches]
+              ) -> dict[str, Any]:
+    """The model file's ``rule_gate``: each rule that fired on at least ``RULE_MIN_FIRINGS``
+    training messages and was right (concern or urgent) on fewer than ``RULE_PRECISION`` of
+    them, with that share, for the card to show."""
+    fired: dict[str, int] = {}
+    right: dict[str, int] = {}
+    for message, found in zip(messages, matches, strict=True):
+        for rule in {rule for rule, _ in found}:
+            fired[rule] = fired.get(rule, 0) + 1
+            right[rule] = right.get(rule, 0) + (message.label != "none")
+    gated = {rule: round(right[rule] / n, 3) for rule, n in sorted(fired.items())
+             if n >= RULE_MIN_FIRINGS and right[rule] / n < RULE_PRECISION}
+    return {"min_any_risk": GATE_ANY_RISK, "precision_below": RULE_PRECISION, "rules": gated}
+
+
+def _severity(matches: RuleMatches, gate: RuleGate, any_risk: float) -> str:
+    """The rules' severity once the gate has dropped the matches the model does not back."""
+    kept = [corp.LABELS.index(severity) for rule, severity in matches
+            if gate.holds(rule, any_risk)]
+    return corp.LABELS[max(kept, default=0)]
 
 
 def choose_thresholds(validation: Sequence[corp.Message], rules: Sequence[str],
@@ -476,7 +526,8 @@ def build(root: Path, out: Path | None, *, check: bool = False) -> str:
             raise SystemExit(f"error: cannot read the model to check, {shipped_path}: {exc}"
                              ) from None
     screen = default_screen()
-    result = train(folders, root / "heldout", screen=lambda t: screen.screen(t).severity.value,
+    result = train(folders, root / "heldout",
+                   screen=lambda t: [(m.rule, m.severity.value) for m in screen.screen(t).matches],
                    today=today)
     files = {shipped_path: encode(result.document),
              browser_path(shipped_path): encode(result.browser)}

@@ -160,6 +160,8 @@ def test_a_model_built_for_other_features_or_damaged_is_refused() -> None:
         LinearRiskModel({**doc, "label_weights": doc["label_weights"][:-8]})
     with pytest.raises(ModelError, match="malformed"):
         LinearRiskModel({k: v for k, v in doc.items() if k != "vocab"})
+    with pytest.raises(ModelError, match="malformed"):
+        LinearRiskModel({**doc, "rule_gate": {"rules": 5, "min_any_risk": 0.3}})
 
 
 def test_features_fold_diacritics_scripts_and_stretching() -> None:
@@ -186,6 +188,62 @@ def test_the_rules_decision_stands_and_keeps_its_explanation() -> None:
     assert found.rules and found.rules == RULES_ONLY.assess(text).rules
     for text in ("I wish I could just go to sleep and not wake up", "hello all x"):
         assert ASSESSOR.assess(text).severity.rank >= RULES_ONLY.assess(text).severity.rank
+
+
+def test_imprecise_rules_need_the_model_to_agree_and_precise_ones_stand() -> None:
+    """The model's file names the rules that were right on fewer than nine in ten of the
+    training messages they fired on; such a rule raises a text only when the model's any-risk
+    score reaches the gate. Measured on the corpus (training data): the gate drops some of the
+    rules' benign alarms, keeps the gated rules where the model agrees, and never touches a
+    precise rule."""
+    model = default_model()
+    gate = model.rule_gate
+    assert len(gate.rules) >= 10 and 0 < gate.min_any_risk < 1
+    screen = default_screen()
+    dropped = kept = firm_stood = 0
+    for message in TRAINING:
+        fired = {m.rule for m in screen.screen(message.text).matches}
+        if not fired:
+            continue
+        found = ASSESSOR.assess(message.text)
+        any_risk = model.score(message.text).any_risk
+        for rule in fired:
+            if rule not in gate.rules:
+                assert rule in found.rules, (rule, message.id)
+                firm_stood += message.label == "none"
+            elif any_risk >= gate.min_any_risk:
+                assert rule in found.rules, (rule, message.id)
+                kept += 1
+            else:
+                assert rule not in found.rules, (rule, message.id)
+                dropped += message.label == "none"
+    # Benign alarms the gate dropped, gated rules the model backed, and benign alarms of precise
+    # rules that stand all exist in the corpus.
+    assert dropped >= 50 and kept >= 200 and firm_stood >= 10, (dropped, kept, firm_stood)
+    # docs/risk-screen.md's examples: a recovered past and a film's plot.
+    for text in ("I was suicidal after my first, but I am much better now",
+                 "I self-harmed as a teenager", "in the film she wants to die at the end"):
+        assert RULES_ONLY.assess(text).severity is not Severity.NONE, text
+        assert ASSESSOR.assess(text).severity is Severity.NONE, text
+
+
+def test_the_gate_is_the_rules_measured_precision() -> None:
+    """``training.rule_gate`` gates a rule right on fewer than 90 % of at least ten firings."""
+    def said(label: str) -> corpus.Message:
+        return corpus.Message(id="x", text="x", label=label, categories=(), audience="any",
+                              language="en", script="latn", written="test", source="test")
+
+    messages, matches = [], []
+    for rule, right, wrong in (("loose", 8, 2), ("rare", 5, 4), ("tight", 9, 1)):
+        for label in ["urgent"] * right + ["none"] * wrong:
+            messages.append(said(label))
+            matches.append([(rule, "urgent"), (rule, "concern")])  # counted once per message
+    gate = training.rule_gate(messages, matches)
+    assert gate["rules"] == {"loose": 0.8}
+    assert gate["min_any_risk"] == training.GATE_ANY_RISK
+    # The browser's model has no gate: every rule stands there as it is.
+    browser = LinearRiskModel(json.loads(training.read_file(training.browser_path(MODEL_PATH))))
+    assert browser.rule_gate.rules == frozenset()
 
 
 # The issue's examples of what the rules missed (the corpus briefs quoted a few of them).
@@ -240,7 +298,7 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 
 # --- floors on the held-out sets -------------------------------------------------------------
 
-# Measured with `python bench/risk_eval.py` on model linear-2026-12-07-368dfeea-f63b99, all
+# Measured with `python bench/risk_eval.py` on model linear-2026-12-07-368dfeea-2b8cea, all
 # eight held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign
 # alarms) as counts out of (urgent, concern, benign). Raise these only with a fresh held-out
 # set, never by tuning on these sets; only the counts are reported, never which messages.
@@ -254,11 +312,13 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 # the file before was trained on another processor's kernel, and the check failed here), with
 # 49 Urdu hard negatives on tiredness added (data/risk/corpus/ur9.jsonl): against that file,
 # pl urgent 119 -> 117, ur urgent 105 -> 106, ur alarms 12 -> 11, en alarms 43 -> 44; ho-fresh-e
-# unchanged. The two lowered here are those counts, measured, not a target.
+# unchanged. The two lowered here are those counts, measured, not a target. Then the rule gate
+# (chosen on the validation split, training.py; model 2b8cea, the same weights): en alarms 44 ->
+# 30, en concern 346 -> 345, ur alarms 11 -> 10, urgent unchanged.
 FLOORS = {
-    "en": ((402, 446), (346, 356), (44, 412)),
+    "en": ((402, 446), (345, 356), (30, 412)),
     "pl": ((117, 128), (116, 119), (9, 128)),
-    "ur": ((106, 128), (114, 119), (11, 128)),
+    "ur": ((106, 128), (114, 119), (10, 128)),
 }
 
 
