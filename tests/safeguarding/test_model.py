@@ -298,8 +298,8 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 
 # --- floors on the held-out sets -------------------------------------------------------------
 
-# Measured with `python bench/risk_eval.py` on model linear-2026-12-07-368dfeea-2b8cea, all
-# eight held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign
+# Measured with `python bench/risk_eval.py` on model linear-2026-12-07-368dfeea-4d0065, all
+# nine held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign
 # alarms) as counts out of (urgent, concern, benign). Raise these only with a fresh held-out
 # set, never by tuning on these sets; only the counts are reported, never which messages.
 # History, on the first seven sets (the rules alone: en 184/386, 128/296, 23/352; pl 0/98,
@@ -313,12 +313,16 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 # 49 Urdu hard negatives on tiredness added (data/risk/corpus/ur9.jsonl): against that file,
 # pl urgent 119 -> 117, ur urgent 105 -> 106, ur alarms 12 -> 11, en alarms 43 -> 44; ho-fresh-e
 # unchanged. The two lowered here are those counts, measured, not a target. Then the rule gate
-# (chosen on the validation split, training.py; model 2b8cea, the same weights): en alarms 44 ->
-# 30, en concern 346 -> 345, ur alarms 11 -> 10, urgent unchanged.
+# (chosen on the validation split, training.py; model 2b8cea, the same weights), on the eight
+# sets: en alarms 44 -> 30, en concern 346 -> 345, ur alarms 11 -> 10, urgent unchanged. Then
+# ho-fresh-f (360 messages, committed before it was first run) joined, and the model was
+# retrained without its near-duplicates (4d0065): first run on it, urgent 110/120 (en 55/60,
+# pl 27/30, ur 28/30), concern 117/120, alarms 11/120 (en 5, pl 5, ur 1). The floors below are
+# all nine sets pooled with that model.
 FLOORS = {
-    "en": ((402, 446), (345, 356), (30, 412)),
-    "pl": ((117, 128), (116, 119), (9, 128)),
-    "ur": ((106, 128), (114, 119), (10, 128)),
+    "en": ((457, 506), (404, 416), (35, 472)),
+    "pl": ((145, 158), (146, 149), (15, 158)),
+    "ur": ((134, 158), (142, 149), (11, 158)),
 }
 
 
