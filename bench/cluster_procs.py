@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import random
 import secrets
@@ -45,6 +46,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from server.auth.passwords import hash_password
 from server.store.db import SqlStore
@@ -677,6 +680,30 @@ class NoAnswer(Exception):
 
 
 C = TypeVar("C")
+
+
+async def hello_at(url: str, token: str, origin: str,
+                   ) -> tuple[ClientConnection, dict[str, Any]]:
+    """The page's hello, for ``come_back``: open a WebSocket at ``url`` from ``origin``,
+    say hello with ``token`` and return the socket and the first answer, closing the
+    socket when that is not a ``welcome``. Raises ``NoSocket`` or ``NoAnswer``. The
+    failover benchmark and tests/cluster/processes.py both come back through this one."""
+    try:
+        ws = await connect(url, origin=origin,  # type: ignore[arg-type]
+                           compression=None, open_timeout=5, max_queue=None)
+    except (OSError, InvalidHandshake, TimeoutError) as error:
+        raise NoSocket(type(error).__name__) from error
+    try:
+        await ws.send(json.dumps({"type": "hello", "token": token}))
+        first: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 10))
+    except (ConnectionClosed, TimeoutError) as error:
+        with contextlib.suppress(Exception):
+            await ws.close()
+        raise NoAnswer(type(error).__name__) from error
+    if first.get("type") != "welcome":
+        with contextlib.suppress(Exception):
+            await ws.close()
+    return ws, first
 
 
 async def come_back(hello_at: Callable[[str], Awaitable[tuple[C, dict[str, Any]]]],

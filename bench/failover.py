@@ -45,17 +45,16 @@ from typing import Any
 
 import httpx
 from redis.asyncio import Redis
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
 
+from bench import cluster_procs
 from bench.chat_fanout import source_state
 from bench.cluster_procs import (
     FACILITATOR,
     PASSWORD,
     RETRY_DELAYS,
     Deployment,
-    NoAnswer,
-    NoSocket,
     add_deployment_options,
     add_room,
     bench_deployment,
@@ -155,28 +154,10 @@ class Bench:
     def where(self, url: str) -> str:
         return url.removeprefix(self.d.caddy.ws)
 
-    async def open(self, url: str) -> ClientConnection:
-        return await connect(url, origin=self.d.origin,  # type: ignore[arg-type]
-                             compression=None, open_timeout=5, max_queue=None)
-
     async def hello_at(self, person: Person, url: str
                        ) -> tuple[ClientConnection, dict[str, Any]]:
         """The page's hello: open ``url``, say hello, the first answer (``come_back``)."""
-        try:
-            ws = await self.open(url)
-        except (OSError, InvalidHandshake, TimeoutError) as error:
-            raise NoSocket(type(error).__name__) from error
-        try:
-            await send(ws, "hello", token=person.token)
-            first = await recv(ws, 10)
-        except (ConnectionClosed, TimeoutError) as error:
-            with contextlib.suppress(Exception):
-                await ws.close()
-            raise NoAnswer(type(error).__name__) from error
-        if first.get("type") != "welcome":
-            with contextlib.suppress(Exception):
-                await ws.close()
-        return ws, first
+        return await cluster_procs.hello_at(url, person.token, self.d.origin)
 
     async def enter(self, person: Person, url: str) -> None:
         """First arrival: at ``url`` (the ``ws_url`` its token came with), following

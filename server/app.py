@@ -127,7 +127,8 @@ def _placement(settings: Settings, hub: Hub, metrics: Metrics) -> Placement:
         max_rooms=settings.node_max_rooms, lease_ttl=settings.lease_ttl,
         beat_every=settings.node_beat_every, holder_memory=settings.empty_room_grace,
         load=lambda: (hub.room_count, hub.connection_count),
-        is_live=hub.has_room, evict=hub.evict, on_failover=metrics.failovers.inc)
+        is_live=hub.has_room, evict=hub.evict, on_failover=metrics.failovers.inc,
+        running=hub.staff_present)
 
 
 class _WebSocketApp:

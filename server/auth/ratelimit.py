@@ -4,7 +4,9 @@ Addresses are only ever dictionary keys in memory (ARCHITECTURE.md invariant 9):
 never stored, never logged. The table is bounded so a spray of addresses
 cannot grow memory without limit. With Redis configured, ``Limiter`` counts the HTTP
 budgets (joins, logins) in Redis for every node at once, under keyed hashes of the
-addresses and accounts, and falls back to this process's count while Redis is away.
+addresses and accounts (``KeyedHash``), and falls back to this process's count while
+Redis is away (``Fallback``). The WebSockets per address (server/signaling/admission.py)
+are counted across nodes with the same two.
 """
 
 from __future__ import annotations
@@ -128,6 +130,53 @@ def open_limits_redis(url: str) -> Redis:
     return open_redis(url, retries=0, timeout=REDIS_TIMEOUT)
 
 
+class KeyedHash:
+    """What Redis may hold of an address or an account: an HMAC of it under a key derived
+    from HEARTH_SECRET_KEY (the same on every node, so every node finds the same Redis
+    key) and ``purpose`` (so one count's keys say nothing of another's). Invariant 9: the
+    address itself is never stored or logged."""
+
+    __slots__ = ("_key",)
+
+    def __init__(self, secret: str, purpose: str) -> None:
+        self._key = hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).digest()
+
+    def __call__(self, value: str) -> str:
+        return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+class Fallback:
+    """Whether to ask Redis now, for a count kept in Redis and on this node alike.
+
+    After Redis failed to answer, the count is this node's only for ``RETRY_AFTER``
+    seconds before Redis is asked again (a Redis that hangs costs one request a timeout
+    per interval, not every request); the outage and its end are logged once each, in
+    words saying what ``what`` (e.g. "login rate limits") comes to meanwhile."""
+
+    def __init__(self, what: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self.what = what
+        self._clock = clock
+        self._retry_at = 0.0
+        self.down = False
+
+    def asking(self) -> bool:
+        """False while Redis is left alone after a failure."""
+        return self._clock() >= self._retry_at
+
+    def failed(self, error: BaseException) -> None:
+        self._retry_at = self._clock() + RETRY_AFTER
+        if not self.down:
+            self.down = True
+            log.warning("Redis cannot be reached; %s are counted on this node only until "
+                        "it answers: %s", self.what, type(error).__name__)
+
+    def answered(self) -> None:
+        if self.down:
+            self.down = False
+            self._retry_at = 0.0
+            log.info("Redis answers again; %s are shared by every node again", self.what)
+
+
 class Limiter:
     """Requests per key (a client address, an account): a burst of ``capacity``, refilled
     at ``per_minute``. Counted in Redis when one is given, so every node of a deployment
@@ -157,46 +206,36 @@ class Limiter:
         self.per_second = per_minute / 60.0
         self._local = KeyedLimiter(capacity, per_minute)
         self._redis = redis
-        self._key = hmac.new(secret.encode(), f"hearth rate limit {name}".encode(),
-                             hashlib.sha256).digest()
+        self._hash = KeyedHash(secret, f"hearth rate limit {name}")
         self._take = redis.register_script(_TAKE) if redis is not None else None
         self._errors = redis_errors() if redis is not None else ()
         # A full refill and a second, in ms: an idle bucket is then as good as new.
         refill = capacity / self.per_second if self.per_second > 0 else 24 * 3600
         self._ttl_ms = math.ceil(refill * 1000) + 1000
         self._clock = clock
-        self._retry_at = 0.0
-        self._down = False
+        self._fallback = Fallback(f"{name} rate limits", clock)
 
     @property
     def shared(self) -> bool:
         """True while counted in Redis (configured, and answering at the last request)."""
-        return self._redis is not None and not self._down
+        return self._redis is not None and not self._fallback.down
 
     def bucket(self, key: str) -> str:
         """The Redis key of ``key``'s bucket: a keyed hash, never the address itself."""
-        digest = hmac.new(self._key, key.encode(), hashlib.sha256).hexdigest()[:32]
-        return f"{KEY_PREFIX}{self.name}:{digest}"
+        return f"{KEY_PREFIX}{self.name}:{self._hash(key)}"
 
     async def allow(self, *keys: str) -> bool:
         """Spend one request from each key's budget (all of them, as each is counted
         whatever the others say); True when every one of them had it."""
         now = self._clock()
         here = [self._local.allow(key, now) for key in keys]
-        if self._take is None or now < self._retry_at:
+        if self._take is None or not self._fallback.asking():
             return all(here)
         try:
             answers = await self._take(keys=[self.bucket(key) for key in keys],
                                        args=[self.capacity, self.per_second, self._ttl_ms])
         except self._errors as error:
-            self._retry_at = now + RETRY_AFTER
-            if not self._down:
-                self._down = True
-                log.warning("Redis cannot be reached; %s rate limits are counted on this "
-                            "node only until it answers: %s", self.name, type(error).__name__)
+            self._fallback.failed(error)
             return all(here)
-        if self._down:
-            self._down = False
-            log.info("Redis answers again; %s rate limits are shared by every node again",
-                     self.name)
+        self._fallback.answered()
         return all(int(answer) == 1 for answer in answers)

@@ -7,7 +7,10 @@ per live room in Redis, and every client of a room is sent to its owner's WebSoc
 * ``leases.py``: the room leases (``SET`` with a time to live, a fencing token from a
   per-room ``INCR``, renewal and release by compare-and-set Lua scripts), and the mark of
   which node serves each room, by which a node taking a room up knows a failover.
-* ``nodes.py``: the node registry and each node's heartbeat (load, draining).
+* ``nodes.py``: the node registry and each node's heartbeat (load, draining, and which
+  of its rooms have a facilitator in them: the staff pages' "running now").
+* ``sockets.py``: each node's WebSockets per address, kept in Redis under keyed hashes
+  and renewed by the heartbeat, so the caps per address hold for all nodes together.
 * ``placement.py``: the pure choice of a node, and the interface the rest of Hearth
   uses (``Placement``), with ``LocalPlacement`` for the embedded single-node default.
 * ``node.py``: ``ClusterPlacement``, this node's side of it all: heartbeat and renewal

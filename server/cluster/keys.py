@@ -21,6 +21,20 @@ def node(node_id: str) -> str:
     return f"{PREFIX}node:{node_id}"
 
 
+def live(node_id: str) -> str:
+    """A set of the rooms with a facilitator in them on the node (the staff pages'
+    "running now"), rewritten with its hash at every beat and living as long."""
+    return f"{PREFIX}node:{node_id}:live"
+
+
+def sockets(node_id: str) -> str:
+    """A hash of the node's WebSockets per address (``server/cluster/sockets.py``):
+    ``o:DIGEST`` open, ``w:DIGEST`` not past hello yet, under a keyed hash of each
+    address, never the address. It lives three beats like the node's hash, renewed by the
+    heartbeat, so a dead node's sockets stop counting when the node is known dead."""
+    return f"{PREFIX}node:{node_id}:sockets"
+
+
 def drain(node_id: str) -> str:
     """Set by ``hearth node drain``: the node's next beat publishes ``draining`` (and the
     command sets the field at once, so placement avoids the node from that moment).

@@ -4,7 +4,11 @@ Two loops run while the node lives:
 
 * **heartbeat**, every ``beat_every`` (2 s): the node's WebSocket URL and load (live
   rooms, connections, CPU used over the last beat, its room limit) into its registry hash,
-  which lives three beats (``nodes.py``). The beat also reads the drain mark.
+  which lives three beats (``nodes.py``), with the set of its rooms that have a
+  facilitator in them (the staff pages' "running now" on every node). The beat also reads
+  the drain mark, and then runs what was given to ``on_beat``: the WebSocket counts per
+  address (``sockets.py``) renew their key with it, so they live exactly as long as the
+  node is known alive.
 * **renewal**, every ``lease_ttl / 3`` (about 3.3 s of 10 s, so one lost round trip never
   loses a lease): each room this node holds is renewed by the compare-and-set script
   (``leases.py``). A room whose lease another node now holds is given up at once: the hub
@@ -45,12 +49,19 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 from server.cluster.leases import Lease, Leases
 from server.cluster.nodes import NodeInfo, NodeRegistry
-from server.cluster.placement import Claim, Here, Moved, PlacementUnavailable, choose
+from server.cluster.placement import (
+    Claim,
+    Here,
+    Location,
+    Moved,
+    PlacementUnavailable,
+    choose,
+)
 from server.redis_conn import open_redis as open_redis  # `hearth node` opens it from here
 from server.redis_conn import redis_errors
 
@@ -72,13 +83,15 @@ class ClusterPlacement:
                  load: Callable[[], tuple[int, int]],
                  is_live: Callable[[str], bool],
                  evict: Callable[[str, str], None],
-                 on_failover: Callable[[], None]) -> None:
+                 on_failover: Callable[[], None],
+                 running: Callable[[str], bool]) -> None:
         """``holder_memory``: how long a room's holder mark outlives its node's last
         renewal (``Settings.empty_room_grace``): a room taken up within it is a failover.
         ``load()``: (live rooms, connections) on this node; ``is_live(room)``: the hub
         has the room; ``evict(room, ws_url)``: the hub gives the room up (``moved``);
         ``on_failover()``: this node took a room up from a node that stopped without
-        letting it go (``hearth_failovers_total``)."""
+        letting it go (``hearth_failovers_total``); ``running(room)``: a facilitator is
+        in the room's session here (``Hub.staff_present``: "running now")."""
         self.node_id = node_id
         self.ws_url = ws_url
         self.max_rooms = max_rooms
@@ -89,6 +102,9 @@ class ClusterPlacement:
         self._is_live = is_live
         self._evict = evict
         self._on_failover = on_failover
+        self._running_here = running
+        # Run after each beat (``on_beat``).
+        self._beat_hooks: list[Callable[[], Awaitable[None]]] = []
         self._errors = redis_errors()
         # The rooms this node holds, with the lease (and so the fencing token) it holds
         # them by; and when each was claimed (monotonic), for claims never built.
@@ -146,20 +162,37 @@ class ClusterPlacement:
         self._took_over.discard(room_id)
         return found
 
-    async def where(self, room_ids: Sequence[str]) -> dict[str, str]:
-        """Room id -> the live node whose lease holds it: one ``MGET`` of the leases, and
-        (if any) the registry's live nodes. A lease whose node stopped beating names
-        nobody. Raises ``PlacementUnavailable`` while Redis does not answer."""
+    async def where(self, room_ids: Sequence[str]) -> dict[str, Location]:
+        """Room id -> the live node whose lease holds it, and whether a facilitator is in
+        it there: one ``MGET`` of the leases, and (if any) the registry's live nodes and
+        the live sets of the other nodes holding some (one round trip each). A lease whose
+        node stopped beating names nobody, and that node's rooms are not running: its live
+        set expires with its beat. This node's own rooms are answered as they are now;
+        another node's as of its last beat (``beat_every``). Raises
+        ``PlacementUnavailable`` while Redis does not answer."""
         try:
             leases = await self.leases.get_many(room_ids)
             if not leases:
                 return {}
             alive = {node.id for node in await self.registry.alive()}
+            held = {room_id: lease.node_id for room_id, lease in leases.items()
+                    if lease.node_id in alive}
+            elsewhere: dict[str, list[str]] = {}
+            for room_id, node_id in held.items():
+                if node_id != self.node_id:
+                    elsewhere.setdefault(node_id, []).append(room_id)
+            live = await self.registry.live_rooms(elsewhere)
         except self._errors as error:
             raise PlacementUnavailable(
                 f"Redis cannot be reached: {type(error).__name__}") from None
-        return {room_id: lease.node_id for room_id, lease in leases.items()
-                if lease.node_id in alive}
+        return {room_id: Location(node_id, self._running_here(room_id)
+                                  if node_id == self.node_id else room_id in live)
+                for room_id, node_id in held.items()}
+
+    def on_beat(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run ``hook`` after each heartbeat that reached Redis (it handles its own
+        errors): for keys that must live exactly as long as this node is known alive."""
+        self._beat_hooks.append(hook)
 
     def released(self, room_id: str) -> None:
         lease = self._owned.pop(room_id, None)
@@ -269,9 +302,12 @@ class ClusterPlacement:
         then, cpu_then = self._cpu_mark
         self._cpu_mark = (now, cpu_now)
         cpu = (cpu_now - cpu_then) / (now - then) if now > then else 0.0
+        live = [room_id for room_id in self._owned if self._running_here(room_id)]
         self.draining = await self.registry.beat(NodeInfo(
             id=self.node_id, ws_url=self.ws_url, rooms=rooms, connections=connections,
-            cpu=cpu, max_rooms=self.max_rooms, draining=self.draining))
+            cpu=cpu, max_rooms=self.max_rooms, draining=self.draining), live)
+        for hook in self._beat_hooks:
+            await hook()
 
     async def _beat_forever(self) -> None:
         while self._running():

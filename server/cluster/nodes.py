@@ -10,11 +10,15 @@ LiveKit keeps all nodes in one hash and judges liveness by the age of their stat
 per node with a time to live lets Redis do the judging, with no clock of ours involved.
 The set ``keys.NODES`` lists the ids so readers need no ``SCAN``; a member whose hash is
 gone is dead and is removed by the reader.
+
+The beat also rewrites the set of the node's rooms that have a facilitator in them
+(``keys.live``, the staff pages' "running now" on every node) with the same time to live,
+in the same transaction: a node's word on its rooms dies with the node.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -90,9 +94,15 @@ class NodeRegistry:
         self._ttl_ms = max(1, int(3 * beat_every * 1000))
         self._mark = redis.register_script(_MARK_DRAINING)
 
-    async def beat(self, info: NodeInfo) -> bool:
+    @property
+    def ttl_ms(self) -> int:
+        """How long a beat keeps a node alive: three beats, in ms."""
+        return self._ttl_ms
+
+    async def beat(self, info: NodeInfo, live: Collection[str] = ()) -> bool:
         """Publish ``info`` (its ``draining`` is replaced by what Redis says: the drain
-        mark set by ``hearth node drain``). Returns whether the node is draining."""
+        mark set by ``hearth node drain``) and ``live``, the node's rooms with a
+        facilitator in them now. Returns whether the node is draining."""
         draining = bool(await self._redis.exists(keys.drain(info.id)))
         fields = {**info.fields(), "draining": "1" if draining else "0"}
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -100,9 +110,27 @@ class NodeRegistry:
                 pipe.expire(keys.drain(info.id), DRAIN_MARK_TTL)
             pipe.hset(keys.node(info.id), mapping=fields)  # type: ignore[arg-type]
             pipe.pexpire(keys.node(info.id), self._ttl_ms)
+            # Rewritten whole: a few ids per node, and nothing to keep in step.
+            pipe.delete(keys.live(info.id))
+            if live:
+                pipe.sadd(keys.live(info.id), *live)
+                pipe.pexpire(keys.live(info.id), self._ttl_ms)
             pipe.sadd(keys.NODES, info.id)
             await pipe.execute()
         return draining
+
+    async def live_rooms(self, rooms_of: Mapping[str, Sequence[str]]) -> set[str]:
+        """Of each node's rooms (node id -> room ids), those its last beat called live:
+        one round trip. A node that stopped beating calls none live once it is dead."""
+        asked = [(node_id, list(rooms)) for node_id, rooms in rooms_of.items() if rooms]
+        if not asked:
+            return set()
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for node_id, rooms in asked:
+                pipe.smismember(keys.live(node_id), rooms)
+            answers = await pipe.execute()
+        return {room for (_, rooms), found in zip(asked, answers, strict=True)
+                for room, member in zip(rooms, found, strict=True) if member}
 
     async def get(self, node_id: str) -> NodeInfo | None:
         """The node if it is alive (its last beat has not expired), else None."""
@@ -147,6 +175,6 @@ class NodeRegistry:
         mark stays (and expires by itself): a node restarted under the same
         HEARTH_NODE_ID comes back draining until ``hearth node resume``."""
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(keys.node(node_id))
+            pipe.delete(keys.node(node_id), keys.live(node_id))
             pipe.srem(keys.NODES, node_id)
             await pipe.execute()

@@ -41,6 +41,16 @@ class Moved:
 Claim = Here | Moved
 
 
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a live room runs, for the staff pages: the live node whose lease holds it,
+    and whether a facilitator is in it there ("running now", invariant 2), as that node
+    said at its last heartbeat (this node's own rooms: as they are now)."""
+
+    node: str
+    live: bool = False
+
+
 def choose(nodes: Iterable[NodeInfo], avoid: str | None = None) -> NodeInfo | None:
     """The node a new room should go to, or None when none may take one. ``avoid``: a
     node id left out (a node handing its rooms away)."""
@@ -78,10 +88,10 @@ class Placement(Protocol):
         stopped without letting it go (this node took it over: a failover)."""
         ...
 
-    async def where(self, room_ids: Sequence[str]) -> dict[str, str]:
-        """Room id -> the id of the live node running it, for those of ``room_ids`` that
-        one runs (the staff pages name it). Empty with one node. Raises
-        ``PlacementUnavailable`` when it cannot be known now."""
+    async def where(self, room_ids: Sequence[str]) -> dict[str, Location]:
+        """Room id -> where it runs (the live node, and whether a facilitator is in it),
+        for those of ``room_ids`` that a live node runs (the staff pages show it). Empty
+        with one node. Raises ``PlacementUnavailable`` when it cannot be known now."""
         ...
 
     def start(self) -> None: ...
@@ -106,7 +116,7 @@ class LocalPlacement:
     def took_over(self, room_id: str) -> bool:
         return False
 
-    async def where(self, room_ids: Sequence[str]) -> dict[str, str]:
+    async def where(self, room_ids: Sequence[str]) -> dict[str, Location]:
         return {}
 
     def start(self) -> None:

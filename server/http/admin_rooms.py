@@ -32,7 +32,7 @@ from server.http.admin_common import (
 )
 from server.http.common import services
 from server.http.pages import csrf_ok, render
-from server.http.where import room_nodes
+from server.http.where import rooms_now
 from server.i18n import N_, Phrase, Words
 from server.store.db import AGREEMENT_MAX, ROOM_NAME_MAX, RoomRecord, Staff, room_problems
 
@@ -91,8 +91,8 @@ async def _rooms(request: Request, admin: Staff, status: int = 200,
     everyone = await svc.store.all_staff()
     rooms, archived = [], []
     records = await svc.store.rooms(include_archived=True)
-    # With several nodes, the node each live room runs on (none with one node).
-    nodes = await room_nodes(svc, [record.id for record in records if not record.archived])
+    # Which groups are running now, on any node, and (with several nodes) where.
+    now = await rooms_now(svc, [record.id for record in records if not record.archived])
     current = [r for r in records if not r.archived]
     timing = await admin_schedule.schedules(svc.store, current)
     # One query each for every group's facilitators and invite links, not two a group: the
@@ -106,12 +106,11 @@ async def _rooms(request: Request, admin: Staff, status: int = 200,
             continue
         assigned = staffed[record.id]
         ids = {s.id for s in assigned}
-        live = svc.hub.room(record.id)
         mine = record.id == room_id and typed is not None
         rooms.append({
             "room": record,
-            "live": bool(live and live.live),
-            "node": nodes.get(record.id),
+            "live": now[record.id].live,
+            "node": now[record.id].node,
             "facilitators": assigned,
             "assignable": [s for s in facilitators if s.id not in ids],
             "invites": [{"code": i.code, "link": f"{svc.settings.public_url}/join/{i.code}"}

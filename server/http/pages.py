@@ -37,7 +37,7 @@ from server.http.common import (
     set_cookie,
     staff_names,
 )
-from server.http.where import room_nodes
+from server.http.where import rooms_now
 from server.i18n import N_
 from server.rooms.names import pseudonyms
 from server.rooms.schedule import timezone
@@ -376,16 +376,15 @@ async def staff_page(request: Request) -> Response:
     # and its invite links.
     records = (await svc.store.rooms_for(staff.id) if staff.role == "facilitator"
                else await svc.store.rooms())
-    # With several nodes, the node each live room runs on (none with one node).
-    nodes = await room_nodes(svc, [record.id for record in records])
+    # Which groups are running now, on any node, and (with several nodes) where.
+    now = await rooms_now(svc, [record.id for record in records])
     links = await svc.store.live_invites([record.id for record in records])
     for record in records:
         invites = links[record.id]
-        live = svc.hub.room(record.id)
         rooms.append({
             "room": record,
-            "live": bool(live and live.live),
-            "node": nodes.get(record.id),
+            "live": now[record.id].live,
+            "node": now[record.id].node,
             "audience_words": AUDIENCE_FOR.get(record.audience, AUDIENCE_FOR["everyone"]),
             "links": [f"{svc.settings.public_url}/join/{i.code}" for i in invites],
         })

@@ -32,7 +32,7 @@ from server.rooms.types import (
     Identity,
 )
 from server.settings import Settings
-from server.signaling.admission import Admission
+from server.signaling.admission import gate_for
 from server.signaling.connection import Connection
 from server.signaling.hub import Hub
 from server.signaling.staff_watch import StaffWatch
@@ -49,18 +49,20 @@ class Endpoint:
         self._settings = settings
         self._metrics = metrics
         self._origins = settings.origins
-        self._admission = Admission(settings.ws_per_address, settings.ws_waiting_per_address,
-                                    settings.ws_waiting_total)
+        # The caps per address: this node's count, and every node's through Redis when
+        # the node is one of several (server/signaling/admission.py).
+        self._admission = gate_for(settings, hub.placement, signer.secret_key)
         self._staff = StaffWatch(self._staff_refusal, hub.close_staff,
                                  settings.staff_recheck_every)
 
     async def aclose(self) -> None:
         await self._staff.aclose()
+        await self._admission.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
         address = scope["client"][0] if scope.get("client") else "unknown"
-        if not self._admission.enter(address):
+        if not await self._admission.enter(address):
             # Accepted first so the client sees a close code it can act on (back off).
             self._metrics.closes.labels(str(CLOSE_TRY_LATER)).inc()
             await websocket.accept()
@@ -78,7 +80,7 @@ class Endpoint:
             conn = Connection(self._hub.next_conn_id(), send, self._settings, time.monotonic())
             try:
                 hello = await self._hello(websocket, conn)
-                self._admission.said_hello(address)
+                await self._admission.said_hello(address)
                 waiting = False
                 if hello:
                     await self._read(websocket, conn)
@@ -89,7 +91,7 @@ class Endpoint:
                     self._metrics.closes.labels(str(conn.close_code)).inc()
                 await conn.flush()
         finally:
-            self._admission.leave(address, waiting=waiting)
+            await self._admission.leave(address, waiting=waiting)
 
     async def _hello(self, websocket: WebSocket, conn: Connection) -> bool:
         try:

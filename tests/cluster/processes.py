@@ -36,16 +36,13 @@ from typing import Any
 import httpx
 from redis.asyncio import Redis
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from bench import cluster_procs
 from bench.cluster_procs import (
     FACILITATOR,
     PASSWORD,
     Deployment,
-    NoAnswer,
     NodeProcess,
-    NoSocket,
     come_back,
 )
 from server.cluster.leases import Lease, Leases
@@ -172,20 +169,13 @@ class ProcessCluster:
         the client (welcomed) and what each try met, for the test's output."""
 
         async def hello_at(url: str) -> tuple[Client, dict[str, Any]]:
-            try:
-                client = await self._open(url)
-            except (OSError, InvalidHandshake, TimeoutError) as error:
-                raise NoSocket(type(error).__name__) from error
-            try:
-                await client.send("hello", token=token, ref="hi")
-                first = await client.recv(timeout=10)
-            except (ConnectionClosed, TimeoutError) as error:
-                raise NoAnswer(type(error).__name__) from error
+            # The benchmark's hello (bench/cluster_procs.py), its socket kept as a Client
+            # so the test closes it at its end.
+            ws, first = await cluster_procs.hello_at(url, token, self.origin)
+            client = Client(ws, seen=[first])
+            self.clients.append(client)
             if first["type"] == "welcome":
                 client.welcome = first
-            else:
-                with contextlib.suppress(Exception):
-                    await client.close()
             return client, first
 
         client, _, tries = await come_back(hello_at, home, self.own_ws, where=self._where)

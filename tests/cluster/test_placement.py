@@ -12,7 +12,13 @@ from server.cluster import keys
 from server.cluster.leases import Leases
 from server.cluster.node import ClusterPlacement
 from server.cluster.nodes import NodeInfo, NodeRegistry
-from server.cluster.placement import Here, LocalPlacement, PlacementUnavailable, choose
+from server.cluster.placement import (
+    Here,
+    LocalPlacement,
+    Location,
+    PlacementUnavailable,
+    choose,
+)
 from server.redis_conn import open_redis
 from server.settings import Settings
 from tests.redis_server import RedisServer
@@ -99,26 +105,36 @@ async def test_the_node_commands_list_drain_and_resume(redis: Redis,
         await _node(Settings(), "list", None)
 
 
-def bare_placement(url: str, node_id: str, failovers: list[str]) -> ClusterPlacement:
-    """A node's placement with no hub behind it: every room it claims counts as built."""
+def bare_placement(url: str, node_id: str, failovers: list[str],
+                   running: frozenset[str] = frozenset()) -> ClusterPlacement:
+    """A node's placement with no hub behind it: every room it claims counts as built;
+    those of ``running`` have a facilitator in them."""
     return ClusterPlacement(
         open_redis(url), node_id=node_id, ws_url=f"ws://{node_id}/ws", max_rooms=0,
         lease_ttl=5, beat_every=1, holder_memory=60, load=lambda: (0, 0),
         is_live=lambda room_id: True, evict=lambda room_id, ws_url: None,
-        on_failover=lambda: failovers.append(node_id))
+        on_failover=lambda: failovers.append(node_id), running=running.__contains__)
 
 
 async def test_where_names_the_live_node_of_each_room_and_nothing_without_redis(
         redis: Redis, redis_server: RedisServer) -> None:
     assert await LocalPlacement().where(["r1"]) == {}
-    placement = bare_placement(redis_server.url, "a", [])
+    # This node runs r1 and r5, a facilitator in r1 only (as its hub says now); node b
+    # runs r2 and r6, with a facilitator in r2 (as its last beat said).
+    placement = bare_placement(redis_server.url, "a", [], running=frozenset({"r1"}))
     try:
         await placement.beat()
-        await NodeRegistry(redis, beat_every=1).beat(node("b"))
+        await NodeRegistry(redis, beat_every=1).beat(node("b"), live=["r2"])
         leases = Leases(redis, ttl=5)
-        for room_id, node_id in (("r1", "a"), ("r2", "b"), ("r3", "dead")):
+        for room_id, node_id in (("r1", "a"), ("r2", "b"), ("r3", "dead"), ("r5", "a"),
+                                 ("r6", "b")):
             assert (await leases.acquire(room_id, node_id))[0]
-        assert await placement.where(["r1", "r2", "r3", "r4"]) == {"r1": "a", "r2": "b"}
+        assert await placement.where(["r1", "r2", "r3", "r4", "r5", "r6"]) == {
+            "r1": Location("a", live=True), "r2": Location("b", live=True),
+            "r5": Location("a", live=False), "r6": Location("b", live=False)}
+        # Node b's word dies with it: its live set lives as long as its beat (three).
+        lives = [await redis.pttl(keys.live("b")), await redis.pttl(keys.node("b"))]
+        assert min(lives) > 2000 and abs(lives[0] - lives[1]) < 100, lives
         assert await placement.where([]) == {}
         assert await placement.where(["r4"]) == {}
         redis_server.stop()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,8 +15,8 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from tests.harness import Harness, ServerThread, free_port
-from tests.harness import test_settings as settings_for
+from tests.cluster.conftest import Cluster, two_nodes
+from tests.harness import ServerThread
 from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.postgres
@@ -28,25 +27,12 @@ LIMITS: dict[str, Any] = {"login_burst": 4, "login_per_minute": 1, "join_burst":
 
 
 @contextlib.asynccontextmanager
-async def two_nodes(tmp_path: Path, database_url: str,
-                    redis_url: str) -> AsyncIterator[tuple[ServerThread, ServerThread]]:
+async def limited(tmp_path: Path, database_url: str, redis_server: RedisServer,
+                  redis: Redis) -> AsyncIterator[Cluster]:
     """Two nodes on one database and one Redis, with real-sized rate limits and the
     test's own address trusted as a proxy (X-Forwarded-For names each "client")."""
-    ports = {"a": free_port(), "b": free_port()}
-    origins = tuple(f"http://127.0.0.1:{port}" for port in ports.values())
-    secret, audit = secrets.token_hex(32), secrets.token_hex(32)
-    servers: list[ServerThread] = []
-    try:
-        for name, port in ports.items():
-            servers.append(ServerThread(settings_for(
-                tmp_path / name, port=port, database_url=database_url, redis_url=redis_url,
-                secret_key=secret, audit_key=audit, allowed_origins=origins,
-                node_id=f"node-{name}-{secrets.token_hex(2)}", lease_ttl=2.0,
-                node_beat_every=0.3, **LIMITS)).start())
-        yield servers[0], servers[1]
-    finally:
-        for server in servers:
-            server.stop()
+    async with two_nodes(tmp_path, database_url, redis_server, redis, **LIMITS) as running:
+        yield running
 
 
 async def login(server: ServerThread, username: str, address: str) -> int:
@@ -61,7 +47,8 @@ async def login(server: ServerThread, username: str, address: str) -> int:
 async def test_logins_and_joins_split_across_two_nodes_share_one_budget(
         tmp_path: Path, own_postgres_url: str, redis_server: RedisServer,
         redis: Redis) -> None:
-    async with two_nodes(tmp_path, own_postgres_url, redis_server.url) as (a, b):
+    async with limited(tmp_path, own_postgres_url, redis_server, redis) as c:
+        a, b = c.a.server, c.b.server
         nodes = [a, b] * 4
         # One address trying eight usernames, its attempts alternating between the nodes:
         # four pass in all (two at each node), not four at each.
@@ -81,27 +68,25 @@ async def test_logins_and_joins_split_across_two_nodes_share_one_budget(
         for key in kept:
             assert 0 < await redis.pttl(key) <= 5 * 60 * 1000  # gone once refilled
         # Joins from one address, alternating: three in all.
-        h = Harness(a)
-        try:
-            _, invite = await h.room()
-            codes = []
-            for node in nodes[:6]:
-                async with httpx.AsyncClient(base_url=node.http,
-                                             headers={"Origin": node.origin}) as client:
-                    answer = await client.post(
-                        "/api/join", headers={"X-Forwarded-For": "192.0.2.50"},
-                        json={"invite": invite, "agree": True})
-                    codes.append(answer.status_code)
-                    if answer.status_code == 429:
-                        assert answer.json()["error"]["code"] == "rate_limited"
-            assert codes == [201] * 3 + [429] * 3, codes
-        finally:
-            await h.aclose()
+        _, invite = await c.a.h.room()
+        codes = []
+        for node in nodes[:6]:
+            async with httpx.AsyncClient(base_url=node.http,
+                                         headers={"Origin": node.origin}) as client:
+                answer = await client.post(
+                    "/api/join", headers={"X-Forwarded-For": "192.0.2.50"},
+                    json={"invite": invite, "agree": True})
+                codes.append(answer.status_code)
+                if answer.status_code == 429:
+                    assert answer.json()["error"]["code"] == "rate_limited"
+        assert codes == [201] * 3 + [429] * 3, codes
 
 
 async def test_with_redis_down_each_node_counts_on_its_own_and_still_refuses(
-        tmp_path: Path, own_postgres_url: str, redis_server: RedisServer) -> None:
-    async with two_nodes(tmp_path, own_postgres_url, redis_server.url) as (a, b):
+        tmp_path: Path, own_postgres_url: str, redis_server: RedisServer,
+        redis: Redis) -> None:
+    async with limited(tmp_path, own_postgres_url, redis_server, redis) as c:
+        a, b = c.a.server, c.b.server
         # Shared while Redis answers: two attempts, one at each node.
         assert [await login(a, "x1", "203.0.113.9"), await login(b, "x2", "203.0.113.9")] == [
             401, 401]

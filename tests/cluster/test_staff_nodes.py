@@ -1,5 +1,6 @@
-"""The staff pages that list rooms name the node each live room runs on (issue 12, part
-2), whichever node serves the page; one node alone says nothing of nodes."""
+"""The staff pages that list rooms name the node each live room runs on and say which
+are running now (issue 12, part 2), whichever node serves the page; one node alone says
+nothing of nodes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 import httpx
 import pytest
 
+from server.cluster import keys
 from tests.cluster.conftest import Cluster, Node
 from tests.harness import Client, Harness
 
@@ -54,28 +56,41 @@ async def pages(node: Node, cookies: httpx.Cookies) -> list[str]:
         return found
 
 
+def running(card: str) -> bool:
+    return '<span class="live">running now</span>' in card
+
+
 async def test_staff_pages_name_the_node_each_live_room_runs_on(cluster: Cluster) -> None:
     a, b = cluster.a, cluster.b
     await room_on(cluster, a, "Tuesday mums")
-    await room_on(cluster, b, "Thursday dads")
+    dads, _ = await room_on(cluster, b, "Thursday dads")
     await a.h.room(name="Quiet group")  # no session anywhere
     _, admin = await a.h.staff("admin")
     try:
+        # Node b says its room has a facilitator in it at its next beat.
+        for _ in range(100):
+            if await cluster.client.sismember(keys.live(b.id), dads):
+                break
+            await asyncio.sleep(0.05)
         # The admin's session works at either node (one database); each node's pages
-        # name both nodes, from the leases in Redis, not only its own rooms.
+        # name both nodes, from the leases in Redis, not only its own rooms, and say
+        # both rooms are running now, from each node's beat.
         for node in (a, b):
             for page in await pages(node, admin.cookies):
                 found = cards(page)
                 assert on_node(found["Tuesday mums"]) == a.id
                 assert on_node(found["Thursday dads"]) == b.id
                 assert on_node(found["Quiet group"]) is None
+                assert running(found["Tuesday mums"]) and running(found["Thursday dads"])
+                assert not running(found["Quiet group"])
         # In the page's language (Polish here), the node's id as it is.
         async with httpx.AsyncClient(base_url=a.server.http, cookies=admin.cookies,
                                      headers={"Accept-Language": "pl"}) as polish:
             page = (await polish.get("/staff")).text
             assert f'na węźle <bdi>{b.id}</bdi>' in cards(page)["Thursday dads"]
         # A node that died names nobody, though its lease has not run out yet: its
-        # rooms run nowhere anyone can reach until they are placed again.
+        # rooms run nowhere anyone can reach until they are placed again, and are not
+        # running now.
         b.placement.abandon()  # as a crash: no more beats, nothing released
         b.server.stop()
         while await cluster.client.exists(f"hearth:node:{b.id}"):
@@ -83,13 +98,16 @@ async def test_staff_pages_name_the_node_each_live_room_runs_on(cluster: Cluster
         for page in await pages(a, admin.cookies):
             found = cards(page)
             assert on_node(found["Thursday dads"]) is None
+            assert not running(found["Thursday dads"])
             assert on_node(found["Tuesday mums"]) == a.id
+            assert running(found["Tuesday mums"])
         # Redis down: the pages are still served, from the database, without nodes.
         cluster.redis.stop()
         for page in await pages(a, admin.cookies):
             found = cards(page)
             assert set(found) >= {"Tuesday mums", "Thursday dads", "Quiet group"}
             assert 'class="node"' not in page
+            assert running(found["Tuesday mums"])  # its own room, from its own hub
     finally:
         await admin.aclose()
 
