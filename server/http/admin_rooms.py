@@ -225,11 +225,16 @@ async def _archive(request: Request, admin: Staff, room: RoomRecord, form: FormD
     # own tools; to stop a facilitator, disabling their account closes their
     # connections.) Once archived, nobody gets in: the join page, /api/join and staff
     # tokens refuse it, and a token from before is refused at hello (store.room leaves
-    # archived rooms out).
-    live = services(request).hub.room(room.id)
+    # archived rooms out). With several nodes the group may be running on another one:
+    # while a live node holds its lease (a session there, or one in its grace period after
+    # the last person left) it is refused the same way.
+    svc = services(request)
+    live = svc.hub.room(room.id)
     if live is not None and not live.empty:
         return Refusal(409, IN_USE)
-    await manage.set_archived(services(request).store, admin.username, room, True)
+    if live is None and (await rooms_now(svc, [room.id]))[room.id].node is not None:
+        return Refusal(409, IN_USE)
+    await manage.set_archived(svc.store, admin.username, room, True)
     return "archived"
 
 

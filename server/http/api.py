@@ -45,6 +45,7 @@ from server.http.common import (
 )
 from server.http.static import accepts_gzip
 from server.http.volunteering import training_status
+from server.http.where import rooms_now
 from server.programme import training
 from server.rooms.names import (
     InvalidName,
@@ -81,7 +82,7 @@ class TokenBody(msgspec.Struct, forbid_unknown_fields=False):
     name: str | None = None
 
 
-async def _body(request: Request, kind: type[T]) -> T | JSONResponse:
+async def json_body(request: Request, kind: type[T]) -> T | JSONResponse:
     raw = await request.body()
     if len(raw) > MAX_BODY:
         return error(413, "bad_request", "request body too large")
@@ -93,12 +94,16 @@ async def _body(request: Request, kind: type[T]) -> T | JSONResponse:
         return error(400, "bad_request", "the body must be a JSON object")
 
 
-def room_info(svc: Services, record: RoomRecord) -> dict[str, Any]:
+async def room_info(svc: Services, record: RoomRecord) -> dict[str, Any]:
+    """The room as the join and token answers give it: this node's live state when it runs
+    the room; else the stored lock and focus, and whether it runs on another node (its
+    last beat; rooms_now)."""
     live = svc.hub.room(record.id)
+    running = live.live if live else (await rooms_now(svc, [record.id]))[record.id].live
     info: dict[str, Any] = msgspec.to_builtins(p.RoomInfo(
         id=record.id, name=record.name, audience=record.audience,  # type: ignore[arg-type]
         locked=live.locked if live else record.locked,
-        live=live.live if live else False,
+        live=running,
         focus=live.focus if live else record.focus,
     ))
     return info
@@ -138,7 +143,7 @@ async def join(request: Request) -> Response:
     if not await svc.join_limiter.allow(client_key(request)):
         svc.metrics.http_limited.labels("join").inc()
         return error(429, "rate_limited", "too many joins from this connection; try again shortly")
-    body = await _body(request, JoinBody)
+    body = await json_body(request, JoinBody)
     if isinstance(body, JSONResponse):
         return body
     if body.agree is not True:
@@ -177,7 +182,7 @@ async def join(request: Request) -> Response:
         return ws_url
     response = JSONResponse({
         "token": svc.signer.join_token(identity),
-        "room": room_info(svc, record),
+        "room": await room_info(svc, record),
         "participant": {"id": identity.participant_id, "name": name, "role": "participant"},
         # How long the token works: the page offers "Rejoin the group" until then.
         "expires_in": int(svc.settings.join_token_ttl),
@@ -211,7 +216,7 @@ async def login(request: Request) -> Response:
     svc = services(request)
     if not origin_allowed(request):
         return error(403, "forbidden", "requests must come from Hearth's own pages")
-    body = await _body(request, LoginBody)
+    body = await json_body(request, LoginBody)
     if isinstance(body, JSONResponse):
         return body
     if not await login_allowed(request, body.username):
@@ -266,7 +271,7 @@ async def room_token(request: Request) -> Response:
         return two_factor_required()
     if staff.role not in p.STAFF_ROLES:
         return error(403, "forbidden", "only facilitators and safeguarding leads join rooms")
-    body = await _body(request, TokenBody)
+    body = await json_body(request, TokenBody)
     if isinstance(body, JSONResponse):
         return body
     record = await svc.store.room(request.path_params["room"], include_archived=True)
@@ -301,7 +306,7 @@ async def room_token(request: Request) -> Response:
     # makes it worthless at hello.
     return JSONResponse({
         "token": svc.signer.join_token(identity, session),
-        "room": room_info(svc, record),
+        "room": await room_info(svc, record),
         "participant": {"id": identity.participant_id, "name": name, "role": staff.role},
         "expires_in": int(svc.settings.join_token_ttl),
         "ws_url": ws_url,

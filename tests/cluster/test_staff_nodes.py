@@ -88,6 +88,19 @@ async def test_staff_pages_name_the_node_each_live_room_runs_on(cluster: Cluster
                                      headers={"Accept-Language": "pl"}) as polish:
             page = (await polish.get("/staff")).text
             assert f'na węźle <bdi>{b.id}</bdi>' in cards(page)["Thursday dads"]
+        # A parent joining through node a is told the group on node b is running.
+        invite = await a.h.store.add_invite(dads)
+        assert (await a.h.join(invite.code))["room"]["live"] is True
+        # A group running on another node is not archived from this one.
+        async with httpx.AsyncClient(base_url=a.server.http, cookies=admin.cookies,
+                                     headers={"Origin": a.server.origin}) as client:
+            page = (await client.get("/admin/rooms")).text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+            assert token is not None
+            refused = await client.post(f"/admin/rooms/{dads}/archive",
+                                        data={"csrf_token": token.group(1)})
+            assert refused.status_code == 409, refused.status_code
+        assert (await a.h.store.room(dads)) is not None  # not archived
         # A node that died names nobody, though its lease has not run out yet: its
         # rooms run nowhere anyone can reach until they are placed again, and are not
         # running now.
