@@ -22,10 +22,24 @@ from server.auth.ratelimit import Limiter, open_limits_redis
 from server.auth.tokens import Signer
 from server.cluster.node import ClusterPlacement
 from server.cluster.placement import LocalPlacement, Placement
-from server.http import account, admin, api, coordinator, lead, pages, schedule, static
+from server.http import (
+    account,
+    admin,
+    api,
+    coordinator,
+    hours,
+    lead,
+    pages,
+    reports,
+    schedule,
+    static,
+    supervision,
+)
 from server.http.common import prefixed
 from server.http.limits import BodyLimit
 from server.metrics import Metrics
+from server.programme.attendance import AttendanceCounter
+from server.programme.timekeeper import Timekeeper
 from server.redis_conn import open_redis
 from server.safeguarding.assess import default_assessor
 from server.safeguarding.directory import Directory, DirectoryStore
@@ -36,9 +50,11 @@ from server.safeguarding.sweeper import Sweeper
 from server.services import Services
 from server.settings import Settings
 from server.signaling.endpoint import Endpoint
-from server.signaling.hub import Hub
+from server.signaling.hub import Hub, utc_now
 from server.storage import open_store
 from server.store.bus import TimedBus, open_bus
+from server.store.db import Store
+from server.store.impact import VISITOR_KEPT
 
 log = logging.getLogger("hearth.app")
 
@@ -93,12 +109,15 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-async def _retention_sweeps(safeguarding: SafeguardingService, settings: Settings) -> None:
-    """Clear alert excerpts past the retention period (invariant 7), at start and then
-    every ``retention_every`` seconds."""
+async def _retention_sweeps(safeguarding: SafeguardingService, store: Store,
+                            settings: Settings) -> None:
+    """Clear alert excerpts past the retention period (invariant 7), and the impact report's
+    visitor keys past theirs, at start and then every ``retention_every`` seconds."""
     while True:
+        now = datetime.now(UTC)
         try:
-            await safeguarding.purge(datetime.now(UTC), settings.retention_days)
+            await safeguarding.purge(now, settings.retention_days)
+            await store.impact.forget_visitors(now - VISITOR_KEPT)
         except Exception:
             log.exception("retention sweep failed; will try again")
         await asyncio.sleep(settings.retention_every)
@@ -172,6 +191,10 @@ def create_app(settings: Settings) -> Starlette:
         metrics.journal_age.set_function(safeguarding.journal_age)
         directory_store = DirectoryStore(store.safeguarding)
         hub = Hub(store, settings, directory_store, safeguarding, default_assessor(), metrics)
+        # Volunteers' time, from staff joining and leaving rooms (issue 13, part 4).
+        hub.timekeeper = timekeeper = Timekeeper(store, settings.prep_minutes)
+        # Sessions held and attendances, for the anonymous impact report (part 5).
+        hub.programme = counter = AttendanceCounter(store.impact, signer.secret_key, utc_now)
         hub.placement = placement = _placement(settings, hub, metrics)
         hub.start()
         placement.start()
@@ -196,7 +219,7 @@ def create_app(settings: Settings) -> Starlette:
         app.state.services = Services(
             settings=settings, store=store, bus=bus, hub=hub, signer=signer, metrics=metrics,
             directory=directory, safeguarding=safeguarding,
-            directory_store=directory_store,
+            directory_store=directory_store, timekeeper=timekeeper,
             join_limiter=Limiter("join", settings.join_burst, settings.join_per_minute,
                                  redis=limits_redis, secret=signer.secret_key),
             login_limiter=Limiter("login", settings.login_burst, settings.login_per_minute,
@@ -204,7 +227,7 @@ def create_app(settings: Settings) -> Starlette:
         )
         endpoint = app.state.endpoint = Endpoint(hub, signer, settings, metrics)
         retention = asyncio.get_running_loop().create_task(
-            _retention_sweeps(safeguarding, settings))
+            _retention_sweeps(safeguarding, store, settings))
         try:
             yield
         finally:
@@ -216,6 +239,8 @@ def create_app(settings: Settings) -> Starlette:
             await sweeper.aclose()
             await endpoint.aclose()
             await hub.aclose()
+            await timekeeper.aclose()  # the time of those the hub's closing let go
+            await counter.aclose()
             await safeguarding.aclose()
             await bus.aclose()
             if limits_redis is not None:
@@ -235,6 +260,9 @@ def create_app(settings: Settings) -> Starlette:
             *lead.routes,
             *admin.routes,
             *coordinator.routes,
+            *hours.routes,
+            *supervision.routes,
+            *reports.routes,
             WebSocketRoute("/ws", _WebSocketApp()),
             Mount(static.PREFIX, assets, name="static"),
         ],

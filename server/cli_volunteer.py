@@ -10,7 +10,8 @@ supervision from the command line, for an operator importing a term's certificat
 Every change goes through ``server/programme/manage.py`` (one audit entry each, actor
 ``command line``), and every command naming an account asks it whether that is a
 volunteer's (``require_volunteer``). ``show`` never prints a lived-experience note, only
-whether there is one: a terminal's scrollback is no place for it.
+whether there is one: a terminal's scrollback is no place for it; it gives the hours they
+have given in all (their debriefs and supervision notes are never printed).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from server.cli_common import CommandError
 from server.programme import manage, training
+from server.programme.hours import summarise
 from server.programme.profile import supervision_state
 from server.store.db import SqlStore, Staff
 
@@ -117,6 +119,9 @@ async def _show(store: SqlStore, member: Staff, modules: tuple[training.Module, 
     lines.append("lived experience: "
                  + ("recorded (shown on the coordinator's page only)"
                     if profile.lived_experience else "none recorded"))
+    given = summarise(await store.hours.entries(member.id))
+    lines.append(f"hours given: {given.minutes // 60} h {given.minutes % 60:02d} min over "
+                 f"{given.sessions} session(s)" if given.sessions else "hours given: none yet")
     return "\n".join(lines)
 
 

@@ -98,16 +98,18 @@ def babel_locale() -> str:
 
 # What ``when_words`` writes, as CLDR skeletons (each language orders and punctuates them
 # its own way): a date, "8 Dec 2026"; a long one, "8 December 2026"; a day of the week,
-# "Tuesday"; a clock time, "10:00"; and an instant with its zone's abbreviation: "Tue 8 Dec
-# 10:00 GMT" (a meeting), "8 Dec 10:00 UTC", "8 Dec 2026 10:00 UTC".
-WhenStyle = Literal["date", "long_date", "weekday", "clock", "meeting", "day_time",
+# "Tuesday"; a month, "December 2026"; a clock time, "10:00"; and an instant with its zone's
+# abbreviation: "Tue 8 Dec 10:00 GMT" (a meeting), "8 Dec 10:00 UTC", "8 Dec 2026 10:00 UTC".
+WhenStyle = Literal["date", "long_date", "weekday", "month", "clock", "meeting", "day_time",
                     "date_time"]
 _SKELETONS: Final[Mapping[str, tuple[str, ...]]] = {
-    "date": ("yMMMd",), "long_date": ("yMMMMd",), "weekday": ("EEEE",), "clock": ("Hm",),
+    "date": ("yMMMd",), "long_date": ("yMMMMd",), "weekday": ("EEEE",), "month": ("yMMMM",),
+    "clock": ("Hm",),
     "meeting": ("MMMEd", "Hm"), "day_time": ("MMMd", "Hm"), "date_time": ("yMMMd", "Hm"),
 }
+# A month on its own is named in the nominative ("marzec 2026", not "marca"): LLLL.
 _DATE_FORMATS: Final[Mapping[str, str]] = {"date": "medium", "long_date": "long",
-                                           "weekday": "EEEE"}
+                                           "weekday": "EEEE", "month": "LLLL y"}
 
 
 def when_words(value: date | datetime | time, style: WhenStyle = "date",

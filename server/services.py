@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from server.auth.ratelimit import Limiter
 from server.auth.tokens import Signer
 from server.metrics import Metrics
+from server.programme.timekeeper import Timekeeper
 from server.safeguarding.directory import Directory, DirectoryStore
 from server.safeguarding.service import SafeguardingService
 from server.settings import Settings
@@ -26,5 +27,6 @@ class Services:
     directory: Directory
     directory_store: DirectoryStore
     safeguarding: SafeguardingService
+    timekeeper: Timekeeper
     join_limiter: Limiter
     login_limiter: Limiter

@@ -88,6 +88,10 @@ class Settings:
     # The training modules (HEARTH_TRAINING_MODULES, a JSON file like the shipped
     # server/programme/training_modules.json); None: the shipped ones.
     training_modules: Path | None = None
+    # Minutes of preparation added to each session's time entry (HEARTH_PREP_MINUTES):
+    # reading the group's notes, setting up, a moment to settle before parents arrive. A
+    # quarter of an hour by default; each service sets its own (0-240).
+    prep_minutes: int = 15
     # An empty room keeps its session state (who was admitted, who was removed)
     # this long, so a facilitator's dropped connection does not wipe it.
     empty_room_grace: float = 15 * 60
@@ -396,6 +400,7 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         node_ws_sources=_listed(env.get("HEARTH_NODE_WS_SOURCES", "")),
         require_training=_switch(env, "HEARTH_REQUIRE_TRAINING"),
         training_modules=_training_modules(env.get("HEARTH_TRAINING_MODULES", "")),
+        prep_minutes=_prep_minutes(env),
     )
     node_id = node_id_from(env.get("HEARTH_NODE_ID", ""))
     if node_id is not None:
@@ -466,6 +471,20 @@ def _training_modules(value: str) -> Path | None:
         raise SetupError(f"HEARTH_TRAINING_MODULES {value.strip()!r} cannot be used: {exc}"
                          ) from None
     return path
+
+
+# The most preparation a session can be given: a generous half day. More is a typo (900
+# for 90), which would inflate every volunteer's hours unseen.
+PREP_MINUTES_MAX = 240
+
+
+def _prep_minutes(env: Mapping[str, str]) -> int:
+    """HEARTH_PREP_MINUTES: whole minutes from 0 to ``PREP_MINUTES_MAX``."""
+    minutes = _int(env, "HEARTH_PREP_MINUTES", Settings.prep_minutes)
+    if not 0 <= minutes <= PREP_MINUTES_MAX:
+        raise SetupError(f"HEARTH_PREP_MINUTES must be 0 to {PREP_MINUTES_MAX} minutes, "
+                         f"not {minutes}")
+    return minutes
 
 
 def _roles_2fa(value: str) -> tuple[str, ...]:

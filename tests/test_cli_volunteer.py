@@ -38,6 +38,7 @@ def test_an_operator_records_training_and_supervision(tmp_path: Path) -> None:
     shown = hearth(tmp_path, "volunteer", "show", "fran").stdout
     assert "fran: training expired (cannot facilitate" in shown
     assert "Safeguarding level 1 expired on 3 March 2026" in shown
+    assert "hours given: none yet" in shown  # issue 13, part 4
     ends = add_months(today(), 36)
     assert f"Perinatal mental health awareness is current until {ends.day} " in shown
     assert f"{record}  safeguarding_1  completed 2024-03-03  (recorded by command line)" in shown

@@ -63,6 +63,14 @@ def test_bad_numbers_in_settings_name_the_variable(bad: str) -> None:
         from_env({"HEARTH_ACK_WITHIN_URGENT": bad})
 
 
+def test_preparation_minutes_are_a_whole_number_within_bounds() -> None:
+    assert from_env({}).prep_minutes == 15
+    assert from_env({"HEARTH_PREP_MINUTES": "0"}).prep_minutes == 0
+    for bad in ("-5", "241"):
+        with pytest.raises(SetupError, match="HEARTH_PREP_MINUTES must be 0 to 240 minutes"):
+            from_env({"HEARTH_PREP_MINUTES": bad})
+
+
 def test_the_public_url_is_used_for_links_and_allowed_as_an_origin() -> None:
     settings = from_env({"HEARTH_PUBLIC_URL": "https://hearth.example.org/"}, port=8000)
     assert settings.public_url == "https://hearth.example.org"

@@ -6,8 +6,10 @@ the command line (``hearth data export|erase --staff USERNAME``).
 *The export* is theirs and nobody else's: their account (never the password hash or the
 two-step secret), login sessions (times only), groups, volunteer profile, training records
 (not who entered them: a coordinator's name is the coordinator's) and supervision date,
-their deletion request, the escalation notes they wrote (their words; never the parent's
-name or excerpt), and the audit entries where they are the actor or the account acted on.
+the time they gave session by session (with their corrections), their debriefs and the
+notes of their supervision (not who wrote them), their deletion request, the escalation
+notes they wrote (their words; never the parent's name or excerpt), and the audit entries
+where they are the actor or the account acted on.
 Of an entry where they acted on someone else's account only the action and time are given.
 
 *An erasure* keeps the staff row as a tombstone (``deleted-<8 hex of its id>``, disabled,
@@ -30,6 +32,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from server.programme.debriefs import Debrief
+from server.programme.hours import TimeEntry
 from server.rooms.names import stable_pseudonym
 from server.safeguarding.audit import Entry
 from server.store.db import Staff, Store
@@ -169,6 +173,11 @@ async def export(store: Store, staff: Staff, actor: str, *,
                           "recorded_at": _when(t.entered_at)}
                          for t in await store.volunteers.training(staff.id)],
         },
+        "hours": [_hours(entry) for entry in await store.hours.entries(staff.id)],
+        "debriefs": [_debrief(d) for d in await store.reflections.debriefs(staff.id)],
+        "supervision_notes": [
+            {"held_on": n.held_on.isoformat(), "text": n.text, "written_at": _when(n.created_at)}
+            for n in await store.reflections.notes(staff.id)],
         "deletion_request": None if request is None else {
             "state": request.state, "requested_at": _when(request.requested_at),
             "decided_at": _when(request.decided_at), "reason": request.reason},
@@ -182,7 +191,8 @@ async def export(store: Store, staff: Staff, actor: str, *,
             "your password's hash and your two-step login secret (secrets, not data about "
             "you)",
             "parents' names and words: an alert's or escalation's excerpt is the parent's",
-            "other staff members' names, including who recorded your training",
+            "other staff members' names, including who recorded your training and who "
+            "wrote your supervision notes",
             "what you did inside a group (admitting, muting, ...): the audit log names you "
             "there by a per-session id that is not linked to your account",
         ],
@@ -194,6 +204,26 @@ async def export(store: Store, staff: Staff, actor: str, *,
     await records.audit(actor, "staff.export", target=staff.id,
                         detail={"audit_entries": len(entries)})
     return document
+
+
+def _hours(entry: TimeEntry) -> dict[str, Any]:
+    return {"session": entry.id, "group": entry.room_name, "room": entry.room_id,
+            "role": entry.role, "joined_at": _when(entry.started_at),
+            "left_at": _when(entry.ended_at), "minutes_in_the_group": entry.minutes,
+            "preparation_minutes": entry.prep_minutes,
+            "corrected_minutes": entry.corrected_minutes,
+            "corrected_at": _when(entry.corrected_at),
+            "correction_reason": entry.correction_reason, "counted_minutes": entry.total}
+
+
+def _debrief(debrief: Debrief) -> dict[str, Any]:
+    return {"session": debrief.entry_id, "went": debrief.went, "affected": debrief.affected,
+            "notes": debrief.notes, "written_at": _when(debrief.created_at),
+            "changed_at": _when(debrief.updated_at),
+            "safeguarding_concern": None if not debrief.concern_raised else {
+                # Not who it was about: that is a parent's name in the group.
+                "text": debrief.concern_text, "category": debrief.concern_category or None,
+                "raised_at": _when(debrief.concern_at)}}
 
 
 # -- deletion ----------------------------------------------------------------------------------

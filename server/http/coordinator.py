@@ -4,8 +4,12 @@
   glance (current, expiring within 30 days, expired, missing) and their next supervision.
 - ``/coordinator/volunteers/{staff_id}``: one volunteer's profile (languages, audiences,
   availability, lived experience), training records (add, remove) and next supervision.
-- ``/account/training``: a facilitator's own training, supervision and profile, read-only
-  (their lived-experience note is the coordinators' and admins' only).
+- ``/account/training``: a facilitator's own training, supervision (with the notes of their
+  supervisions) and profile, read-only (their lived-experience note is the coordinators'
+  and admins' only).
+
+A volunteer's page also shows the hours they have given; their debriefs and supervision
+notes are on a page of their own, for coordinators only (``supervision.py``).
 
 The volunteer pages are for coordinators and admins (``server/http/pages.py``, STAFF_NAV,
 says why). Every change is a CSRF-protected form post and an audit entry
@@ -49,6 +53,7 @@ from server.http.volunteering import (
 )
 from server.i18n import N_, Phrase, Words
 from server.programme import manage, training
+from server.programme.hours import summarise
 from server.programme.profile import (
     AUDIENCES,
     AVAILABILITY_NOTE_MAX,
@@ -73,6 +78,8 @@ __all__ = ["routes"]
 # Who keeps volunteers' records (pages.STAFF_NAV says why the admin too).
 COORDINATING = ("coordinator", "admin")
 BASE = "/coordinator/volunteers"
+# The months of a volunteer's hours their page shows (the volunteer's own page has them all).
+HOURS_MONTHS = 6
 
 DONE = {
     "profile": N_("The profile is saved."),
@@ -190,7 +197,7 @@ async def _volunteers(request: Request, actor: Staff, status: int = 200,
 
 # -- one volunteer -------------------------------------------------------------------------
 
-async def _member(svc: Services, staff_id: str) -> Staff | None:
+async def member_of(svc: Services, staff_id: str) -> Staff | None:
     """The facilitator's account by id; None for no such account or another role (whose
     records are nobody's business here)."""
     member = await svc.store.staff_by_id(staff_id[:64])
@@ -201,7 +208,7 @@ async def volunteer_page(request: Request) -> Response:
     actor = await coordinator_page(request)
     if isinstance(actor, Response):
         return actor
-    member = await _member(services(request), request.path_params["staff_id"])
+    member = await member_of(services(request), request.path_params["staff_id"])
     if member is None:
         return await _volunteers(request, actor, 404, N_("There is no such volunteer."))
     return await _volunteer(request, actor, member)
@@ -244,6 +251,7 @@ async def _volunteer(request: Request, actor: Staff, member: Staff, status: int 
     svc = services(request)
     on = training.today()
     profile, view = await _training_view(svc, member, on)
+    given = summarise(await svc.store.hours.entries(member.id))
     shown: dict[str, dict[str, Any]] = {
         "profile": {"languages": profile.languages, "other_languages": profile.other_languages,
                     "audiences": profile.audiences, "availability": profile.availability,
@@ -262,6 +270,11 @@ async def _volunteer(request: Request, actor: Staff, member: Staff, status: int 
         supervision_form=shown["supervision"], **view,
         modules=[(m.id, m.name(i18n.current().code), m.required) for m in modules(svc)],
         supervision_words=SUPERVISION_WORDS,
+        hours=given, hours_months=[(i18n.when_words(m.month, "month"), m)
+                                   for m in given.months[:HOURS_MONTHS]],
+        # Their debriefs and supervision notes are for coordinators, not admins
+        # (server/http/supervision.py).
+        reads_reflections=actor.role == "coordinator",
         groups=await svc.store.rooms_for(member.id),
         language_choices=[(code, i18n.LANGUAGES[code].name, i18n.LANGUAGES[code].tag)
                    for code in LANGUAGES],
@@ -378,7 +391,7 @@ async def volunteer_action(request: Request) -> Response:
         return actor
     svc = services(request)
     form = await request.form()
-    member = await _member(svc, request.path_params["staff_id"])
+    member = await member_of(svc, request.path_params["staff_id"])
     if member is None:
         return await _volunteers(request, actor, 404, N_("There is no such volunteer."))
     action = request.path_params["action"]
@@ -402,9 +415,13 @@ async def own_training_page(request: Request) -> Response:
     staff = await staff_in_role(request, "facilitator", N_("This page is for facilitators."))
     if isinstance(staff, Response):
         return staff
-    profile, view = await _training_view(services(request), staff, training.today())
+    svc = services(request)
+    profile, view = await _training_view(svc, staff, training.today())
+    # Their own supervision notes: theirs to read, so not an audited reading.
     return await render(request, "account_training.html", staff=staff, **view,
-                        summary=_summary(profile))
+                        summary=_summary(profile),
+                        notes=[(date_words(n.held_on), n)
+                               for n in await svc.store.reflections.notes(staff.id)])
 
 
 routes = [

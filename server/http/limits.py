@@ -14,6 +14,7 @@ import json
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.programme.debriefs import TEXT_MAX
 from server.safeguarding.directory import MAX_BYTES
 
 # Every form and JSON body Hearth takes is small (a login, a note on an escalation);
@@ -26,6 +27,17 @@ DEFAULT_LIMIT = 32 * 1024
 DIRECTORY_FORM_LIMIT = 3 * MAX_BYTES + 64 * 1024
 LIMITS = {"/api/directory": MAX_BYTES + 1024, "/admin/directory": DIRECTORY_FORM_LIMIT,
           "/admin/directory/entries": DIRECTORY_FORM_LIMIT}
+# A volunteer's debrief (/account/hours/{entry}/debrief): three answers of up to TEXT_MAX
+# characters, which in Urdu are two bytes a letter, each escaped as %XX in a form post, and
+# the rest of the form. Over the default, and a debrief refused whole would lose it all.
+DEBRIEF_FORM_LIMIT = 3 * TEXT_MAX * 2 * 3 + 8 * 1024
+
+
+def limit_for(path: str) -> int:
+    """The largest body ``path`` takes."""
+    if path.startswith("/account/hours/") and path.endswith("/debrief"):
+        return DEBRIEF_FORM_LIMIT
+    return LIMITS.get(path, DEFAULT_LIMIT)
 
 _TOO_LARGE = json.dumps({"error": {"code": "bad_request",
                                    "message": "request body too large"}}).encode()
@@ -39,7 +51,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = LIMITS.get(scope["path"], DEFAULT_LIMIT)
+        limit = limit_for(scope["path"])
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _refuse(send)

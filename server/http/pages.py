@@ -103,20 +103,25 @@ CSRF_AGE = 2 * 3600
 # in), not /admin/* (accounts, passwords, roles, groups: the admin's), not /lead
 # (escalations' contents: the safeguarding lead's). An admin sees the volunteers too:
 # they could make themselves a coordinator's account anyway, and in a small charity the
-# admin is often the one who keeps the training records.
+# admin is often the one who keeps the training records. Those who take part in groups (a
+# facilitator, the lead) have "Your hours": their time in groups and their debriefs.
 STAFF_NAV: dict[str, tuple[tuple[str, str], ...]] = {
     "facilitator": (("/staff", N_("Your groups")), ("/account/training", N_("Your training")),
+                    ("/account/hours", N_("Your hours")),
                     (staff_auth.CHANGE_PASSWORD, N_("Change password")),
                     (staff_auth.TWO_FACTOR, N_("Two-step login"))),
     "safeguarding_lead": (("/lead", N_("Escalations")), ("/staff", N_("Groups")),
+                          ("/account/hours", N_("Your hours")),
                           (staff_auth.CHANGE_PASSWORD, N_("Change password")),
                           (staff_auth.TWO_FACTOR, N_("Two-step login"))),
     "admin": (("/admin/directory", N_("Directory")), ("/admin/rooms", N_("Manage groups")),
               ("/admin/staff", N_("Staff accounts")), ("/staff", N_("Groups")),
               ("/coordinator/volunteers", N_("Volunteers")),
+              ("/reports/impact", N_("Impact report")),
               (staff_auth.CHANGE_PASSWORD, N_("Change password")),
               (staff_auth.TWO_FACTOR, N_("Two-step login"))),
     "coordinator": (("/coordinator/volunteers", N_("Volunteers")),
+                    ("/reports/impact", N_("Impact report")),
                     (staff_auth.CHANGE_PASSWORD, N_("Change password")),
                     (staff_auth.TWO_FACTOR, N_("Two-step login"))),
 }

@@ -29,6 +29,7 @@ from server.rooms.types import (
     NOTHING_FOUND,
     AckAlert,
     AlertOverdue,
+    Attended,
     Close,
     Command,
     Connect,
@@ -506,6 +507,7 @@ class Room:
             Send((target.conn,), p.Admitted(participants=[m.info() for m in self._in_room()])),
             Send(self._room_conns(but=target), p.ParticipantJoined(participant=target.info())),
             PersistPlace(self.id, target.id, kept=True),
+            Attended(self.id, target.id, target.device),
             ModerationAction(self.id, member.id, "lobby.admit", target.id),
         ]
 

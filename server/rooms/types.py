@@ -261,9 +261,20 @@ class MediaSignal:
     message: p.MediaOffer | p.MediaAnswer | p.MediaCandidate
 
 
+@dataclass(frozen=True, slots=True)
+class Attended:
+    """A parent admitted into a session, for the anonymous impact report's attendance count
+    (``server/programme/attendance.py``): her browser's device hash tells a return from a
+    first visit there, keyed again and never stored as it is; no name."""
+
+    room_id: str
+    participant_id: str
+    device: str | None
+
+
 Effect = (
     Send | Close | PersistBan | PersistRoomState | PersistPlace | ModerationAction | RaiseAlert
-    | AckAlert | AlertOverdue | EscalateAlert | MediaSignal | ScreenFeedback
+    | AckAlert | AlertOverdue | EscalateAlert | MediaSignal | ScreenFeedback | Attended
 )
 
 

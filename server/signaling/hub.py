@@ -29,6 +29,8 @@ from server.cluster.placement import LocalPlacement, Placement
 from server.media.ice import IceServers, MediaNetwork
 from server.media.service import MediaService, MediaSettings
 from server.metrics import Metrics
+from server.programme.attendance import NoCounter
+from server.programme.timekeeper import Timekeeper, staff_id_of
 from server.rooms import Connect, Disconnect, Identity, Receive, Room, RoomConfig
 from server.rooms.alerts import parse_at
 from server.rooms.machine import iso
@@ -38,6 +40,7 @@ from server.rooms.types import (
     CLOSE_UNAUTHORIZED,
     AckAlert,
     AlertOverdue,
+    Attended,
     Close,
     Command,
     ConnId,
@@ -141,6 +144,12 @@ class Hub:
         # Which rooms this node runs (server/cluster/): told when a room is forgotten.
         # Set by the app before start(); one process running every room by default.
         self.placement: Placement = LocalPlacement()
+        # The programme around the rooms, told what happens in them; both set by the app,
+        # and nothing is counted without them. Volunteers' time (staff connections in
+        # and out: server/programme/timekeeper.py), and sessions held and attendances for
+        # the impact report (server/programme/attendance.py).
+        self.timekeeper: Timekeeper | None = None
+        self.programme: NoCounter = NoCounter()
 
     def next_conn_id(self) -> int:
         return next(self._ids)
@@ -229,6 +238,10 @@ class Hub:
                 conn.enqueue(p.encode(snapshot).decode())
         if room.live:  # its first ping now, so staff see its level within moments
             self._measure_one(room, conn.id, time.monotonic())
+        staff_id = staff_id_of(who)
+        if staff_id is not None and self.timekeeper is not None:
+            # Staff never wait in the lobby: from here they are in the room.
+            self.timekeeper.joined(conn.id, staff_id, room.id, room.config.audience, who.role)
         return True
 
     def _new_room(self, room_id: str, name: str, audience: str, locked: bool, focus: bool,
@@ -299,6 +312,10 @@ class Hub:
         room = self._rooms.get(room_id or "")
         if room is not None:
             self._run(room, Disconnect(conn.id))
+        # Every connection's end comes through here (the endpoint calls it whatever closed
+        # the socket): a staff member's time in the room ends with it.
+        if self.timekeeper is not None:
+            self.timekeeper.left(conn.id)
 
     def close_staff(self, staff_id: str, reason: str, room_id: str | None = None) -> int:
         """Close a staff member's open room connections on this node (in ``room_id``
@@ -362,6 +379,9 @@ class Hub:
             except Exception:
                 # Not marked seen: the next command tries the whole view again.
                 log.exception("could not apply the media rules", extra={"room": room.id})
+        if room.live:
+            # The session is held once a facilitator opens it (cheap once known).
+            self.programme.live(room.id, room.config.audience)
         if room.ended:
             self._forget(room.id)
         elif room.empty and room.id not in self._sweeps:
@@ -417,6 +437,8 @@ class Hub:
                 self._places.kept(effect.room_id, effect.participant_id)
             else:
                 self._places.given_up(effect.room_id, effect.participant_id)
+        elif isinstance(effect, Attended):
+            self.programme.attended(effect.room_id, effect.participant_id, effect.device)
         elif isinstance(effect, PersistRoomState):
             self._in_background(
                 self._store.set_room_state(effect.room_id, locked=effect.locked,
@@ -562,6 +584,9 @@ class Hub:
         # moved to another node (evict), which takes the places over.
         if session_over:
             self._places.session_over(room_id)
+            self.programme.over(room_id)
+        else:
+            self.programme.moved(room_id)
         self._rooms.pop(room_id, None)
         self.placement.released(room_id)
         self._quality.forget_room(room_id)
@@ -576,6 +601,10 @@ class Hub:
     # -- shutdown --------------------------------------------------------------------
 
     async def aclose(self) -> None:
+        # Everyone still here leaves now, before the sockets close: their time is written
+        # while the store is open (the timekeeper's own aclose comes later).
+        if self.timekeeper is not None:
+            self.timekeeper.leave_all()
         for task in (self._ticker, self._quality_task):
             if task is not None:
                 task.cancel()

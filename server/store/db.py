@@ -24,6 +24,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from server.rooms.schedule import DEFAULT_OPENS_BEFORE, DEFAULT_TIMEZONE
+from server.store.hours import HoursRecords
+from server.store.impact import ImpactRecords
 from server.store.models import (
     BanRow,
     HealthRow,
@@ -35,6 +37,7 @@ from server.store.models import (
     StaffSessionRow,
 )
 from server.store.records import SafeguardingRecords, aware
+from server.store.reflections import ReflectionRecords
 from server.store.schedules import ScheduleRecords
 from server.store.staffdata import TOMBSTONE, StaffDataRecords, is_tombstone
 from server.store.volunteers import VolunteerRecords
@@ -113,6 +116,12 @@ class Store(Protocol):
     def volunteers(self) -> VolunteerRecords: ...
     @property
     def staff_data(self) -> StaffDataRecords: ...
+    @property
+    def hours(self) -> HoursRecords: ...
+    @property
+    def reflections(self) -> ReflectionRecords: ...
+    @property
+    def impact(self) -> ImpactRecords: ...
 
     async def ping(self) -> bool: ...
     async def aclose(self) -> None: ...
@@ -246,6 +255,9 @@ class SqlStore:
         self._schedules = ScheduleRecords(self._session)
         self._volunteers = VolunteerRecords(self._session)
         self._staff_data = StaffDataRecords(self._session)
+        self._hours = HoursRecords(self._session)
+        self._reflections = ReflectionRecords(self._session)
+        self._impact = ImpactRecords(self._session)
 
     @property
     def safeguarding(self) -> SafeguardingRecords:
@@ -285,6 +297,21 @@ class SqlStore:
     def staff_data(self) -> StaffDataRecords:
         """A staff member's rows for their export, and their account's erasure."""
         return self._staff_data
+
+    @property
+    def hours(self) -> HoursRecords:
+        """Volunteers' time, session by session."""
+        return self._hours
+
+    @property
+    def reflections(self) -> ReflectionRecords:
+        """Volunteers' debriefs and supervision notes (private: ``programme/reflective``)."""
+        return self._reflections
+
+    @property
+    def impact(self) -> ImpactRecords:
+        """What the anonymous impact report counts: sessions held, attendances, check-ins."""
+        return self._impact
 
     async def migrate(self, to: str = "head") -> None:
         """Bring the schema to the newest revision (safe to call on every start), or up

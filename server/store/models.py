@@ -368,3 +368,139 @@ class StaffErasureRow(Base):
     # audit entries that name it (written before, kept for ever, never rewritten) are shown
     # with the tombstone, while no table holds the name itself.
     former_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class HoursRow(Base):
+    """One session a volunteer gave time to (migration 0014; ``server/programme/hours.py``):
+    a person's presence in one room, from joining to leaving, reconnections merged, plus
+    the preparation time set when it was recorded. One row a session, with the room's
+    audience as it was then, so the impact report (issue 13, part 5) sums
+    ``coalesce(corrected_minutes, minutes + prep_minutes)`` by month of ``started_at`` and
+    by ``audience`` in one query, on SQLite and PostgreSQL alike (no date arithmetic).
+
+    A correction keeps the original (``minutes``, ``prep_minutes``) beside it. An erased
+    account's rows stay, without the person (``staff_id`` and the reason cleared): the
+    programme's totals for past months do not change when a volunteer leaves."""
+
+    __tablename__ = "volunteer_hours"
+    __table_args__ = (
+        # The volunteer's own list, and the merge's search for their session in a room.
+        Index("ix_volunteer_hours_staff_started", "staff_id", "started_at"),
+        # The impact report's months.
+        Index("ix_volunteer_hours_started", "started_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"),
+                                                 nullable=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    audience: Mapped[str] = mapped_column(String(32))
+    # The role they were in the room as: a facilitator (a volunteer), or the lead.
+    role: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Joined to left, to the nearest minute.
+    minutes: Mapped[int] = mapped_column(Integer)
+    prep_minutes: Mapped[int] = mapped_column(Integer)
+    # The volunteer's own figure for the whole session (preparation included), when the
+    # recorded one was wrong; who gave it (a staff id) and when, and why in their words.
+    corrected_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    corrected_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    corrected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                          nullable=True)
+    correction_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DebriefRow(Base):
+    """A volunteer's reflective debrief after a session (migration 0014;
+    ``server/programme/debriefs.py``): seen by them and by coordinators only, every
+    coordinator's reading audited. A safeguarding concern in it is raised to the lead as
+    an escalation (``concern_alert``: the alert it was raised through), and stays there
+    whatever happens to the debrief."""
+
+    __tablename__ = "debriefs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # One debrief a session.
+    hours_id: Mapped[str] = mapped_column(ForeignKey("volunteer_hours.id", ondelete="CASCADE"),
+                                          unique=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"),
+                                          index=True)
+    went: Mapped[str] = mapped_column(String(16))
+    affected: Mapped[str] = mapped_column(String(2000), default="")
+    notes: Mapped[str] = mapped_column(String(2000), default="")
+    concern_text: Mapped[str] = mapped_column(String(2000), default="")
+    concern_about: Mapped[str] = mapped_column(String(64), default="")
+    concern_category: Mapped[str] = mapped_column(String(40), default="")
+    concern_alert: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    concern_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SupervisionNoteRow(Base):
+    """A note of a volunteer's reflective supervision, written by a coordinator (migration
+    0014): seen by the volunteer and coordinators only, every coordinator's reading and
+    writing audited. ``written_by`` is a staff id, never a name (an export leaves it out)."""
+
+    __tablename__ = "supervision_notes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"),
+                                          index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(String(2000))
+    written_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HeldSessionRow(Base):
+    """A session a group actually held (migration 0015), for the impact report: from when a
+    facilitator first opened it until it ended. The audience is the group's at the time, so a
+    group that changes audience later does not rewrite last year's figures. No names."""
+
+    __tablename__ = "held_sessions"
+    __table_args__ = (Index("ix_held_sessions_room_open", "room_id", "ended_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    room_id: Mapped[str] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    audience: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AttendanceRow(Base):
+    """One parent's attendance of one held session (migration 0015): counted once however
+    often she reconnects. ``visitor`` is a keyed hash of her browser's (already hashed)
+    device key, with a key of its own so it cannot be matched with the bans table; it only
+    tells first-time from returning and is cleared after the retention period
+    (``reports_visitor_days``). No name, participant id, address or anything said."""
+
+    __tablename__ = "attendances"
+    __table_args__ = (Index("ix_attendances_visitor", "visitor"),
+                      Index("ux_attendances_once", "held_id", "who", unique=True))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    held_id: Mapped[str] = mapped_column(ForeignKey("held_sessions.id", ondelete="CASCADE"))
+    # Who, for counting once per session: the visitor key, or a hash of the participant id
+    # for a browser without a device key (nothing to match across sessions then).
+    who: Mapped[str] = mapped_column(String(64))
+    visitor: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    first_time: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CheckInRow(Base):
+    """The anonymous one-question check-in a parent may answer as she leaves (migration
+    0015): only the answer, the session and when. Reported in aggregate only."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (Index("ux_check_ins_once", "held_id", "who", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    held_id: Mapped[str] = mapped_column(ForeignKey("held_sessions.id", ondelete="CASCADE"))
+    # A hash of the participant id (random per join): one answer per person per session.
+    who: Mapped[str] = mapped_column(String(64))
+    answer: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -17,14 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from server.safeguarding.escalation import OPEN_STATES
 from server.store.models import (
     AlertRow,
+    DebriefRow,
     DirectoryRow,
     EscalationNoteRow,
     EscalationRow,
+    HoursRow,
     RoomRow,
     RoomStaffRow,
     StaffErasureRow,
     StaffRow,
     StaffSessionRow,
+    SupervisionNoteRow,
     TrainingRecordRow,
     VolunteerProfileRow,
 )
@@ -212,8 +215,10 @@ class StaffDataRecords:
         at once cannot leave Hearth without one). LookupError: no such account.
 
         The row stays as ``tombstone`` (the audit log's entries point at its id), disabled,
-        with no password or second factor; its sessions, assignments, volunteer profile and
-        training records go; where another table names it by username (escalation notes
+        with no password or second factor; its sessions, assignments, volunteer profile,
+        training records, debriefs and supervision notes go; its time entries stay in the
+        programme's totals without the person (no account, no correction's reason or
+        corrector); where another table names it by username (escalation notes
         and who raised one, an alert's acknowledgement, a training record they entered for
         someone else, the directory's last editor) the tombstone takes its place. The
         request row (made if there was none: the command line's erasure) keeps only the
@@ -243,8 +248,11 @@ class StaffDataRecords:
             row.totp_secret = None
             row.totp_last_step = None
             for table in (StaffSessionRow, RoomStaffRow, VolunteerProfileRow,
-                          TrainingRecordRow):
+                          TrainingRecordRow, DebriefRow, SupervisionNoteRow):
                 await session.execute(delete(table).where(table.staff_id == staff_id))
+            await session.execute(update(HoursRow).where(HoursRow.staff_id == staff_id)
+                                  .values(staff_id=None, corrected_by=None,
+                                          correction_reason=""))
             for column in (EscalationNoteRow.by, EscalationRow.raised_by, AlertRow.acked_by,
                            TrainingRecordRow.entered_by, DirectoryRow.updated_by):
                 await session.execute(update(column.class_).where(column == former)

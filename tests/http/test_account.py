@@ -22,18 +22,20 @@ LANDINGS = {"facilitator": "/staff", "safeguarding_lead": "/lead", "admin": "/ad
             "coordinator": "/coordinator/volunteers"}
 NAV = {
     "facilitator": [("/staff", "Your groups"), ("/account/training", "Your training"),
-                    ("/account/password", "Change password"), ("/account/2fa", "Two-step login"),
-                    ("/account/data", "Your data")],
+                    ("/account/hours", "Your hours"), ("/account/password", "Change password"),
+                    ("/account/2fa", "Two-step login"), ("/account/data", "Your data")],
     "safeguarding_lead": [("/lead", "Escalations"), ("/staff", "Groups"),
+                          ("/account/hours", "Your hours"),
                           ("/account/password", "Change password"),
                           ("/account/2fa", "Two-step login"),
                     ("/account/data", "Your data")],
     "admin": [("/admin/directory", "Directory"), ("/admin/rooms", "Manage groups"),
               ("/admin/staff", "Staff accounts"), ("/staff", "Groups"),
-              ("/coordinator/volunteers", "Volunteers"),
+              ("/coordinator/volunteers", "Volunteers"), ("/reports/impact", "Impact report"),
               ("/account/password", "Change password"), ("/account/2fa", "Two-step login"),
                     ("/account/data", "Your data")],
     "coordinator": [("/coordinator/volunteers", "Volunteers"),
+                    ("/reports/impact", "Impact report"),
                     ("/account/password", "Change password"), ("/account/2fa", "Two-step login"),
                     ("/account/data", "Your data")],
 }
@@ -162,8 +164,8 @@ async def test_a_refusal_page_shows_the_navigation_too(
     refused = await browser.get("/admin/directory")
     assert refused.status_code == 403 and "This page is for admins." in refused.text
     assert [label for _, label, _ in nav_of(refused)] == ["Your groups", "Your training",
-                                                          "Change password", "Two-step login",
-                                                          "Your data"]
+                                                          "Your hours", "Change password",
+                                                          "Two-step login", "Your data"]
 
 
 # ---- must change password ---------------------------------------------------------------

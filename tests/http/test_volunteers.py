@@ -206,8 +206,8 @@ async def test_a_coordinator_reaches_neither_the_admins_nor_the_leads_pages(
     _, fran_id, _ = await account(hs, browsers)
     _, lead_id, _ = await account(hs, browsers, "safeguarding_lead")
     landing = await cora.get("/coordinator/volunteers")
-    assert [label for _, label, _ in nav_of(landing)] == ["Volunteers", "Change password",
-                                                          "Two-step login", "Your data"]
+    assert [label for _, label, _ in nav_of(landing)] == [
+        "Volunteers", "Impact report", "Change password", "Two-step login", "Your data"]
     for path in ("/admin/staff", "/admin/rooms", "/admin/directory", "/lead",
                  "/lead/escalations/e_any", "/staff", "/account/training"):
         refused = await cora.get(path)

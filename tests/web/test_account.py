@@ -21,13 +21,14 @@ NEW_PASSWORD = "blackbirds sing before dawn"
 
 @pytest.mark.parametrize(("role", "viewport", "landing", "heading", "nav"), [
     ("facilitator", PHONE, "/staff", "Your groups", ["Your groups", "Your training",
-                                                     "Change password", "Two-step login",
-                                                     "Your data"]),
+                                                     "Your hours", "Change password",
+                                                     "Two-step login", "Your data"]),
     ("safeguarding_lead", PHONE, "/lead", "Escalations",
-     ["Escalations", "Groups", "Change password", "Two-step login", "Your data"]),
+     ["Escalations", "Groups", "Your hours", "Change password", "Two-step login",
+      "Your data"]),
     ("admin", DESKTOP, "/admin/directory", "Signposting directory",
      ["Directory", "Manage groups", "Staff accounts", "Groups", "Volunteers",
-      "Change password", "Two-step login", "Your data"]),
+      "Impact report", "Change password", "Two-step login", "Your data"]),
 ])
 async def test_first_login_changes_the_generated_password_then_lands_on_the_roles_page(
         h: Harness, tabs: OpenTab, role: str, viewport: dict[str, int], landing: str,

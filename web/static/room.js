@@ -1,6 +1,6 @@
 // The group page: one WebSocket to the server, protocol v1 (docs/protocol.md).
 // Everything people type is shown with textContent, never as HTML.
-import { forgetSession, friendlyMessage, keepSession, readSession } from "./api.js";
+import { forgetSession, friendlyMessage, keepSession, postJSON, readSession } from "./api.js";
 import { createAlarm } from "./alarm.js";
 import { resourceItem } from "./resources.js";
 import { askDialog, confirmDialog } from "./dialog.js";
@@ -876,12 +876,51 @@ function finish(why) {
     next.textContent = t("You can close this tab now.");
   }
   showEndCheckIns(isStaff() ? checkIns() : []);
+  offerDebrief(why);
+  offerCheckIn(why);
   setStatus(title);
   media.close();
   const closing = socket;
   socket = null;
   if (closing && closing.readyState <= WebSocket.OPEN) closing.close(1000);
   $("end-view").focus();
+}
+
+/** Staff who left, or whose session ended: their debrief of this session (the server finds
+ * their newest one in this group, once its time is recorded). */
+function offerDebrief(why) {
+  const offered = isStaff() && (why === "left" || why === "ended") && Boolean(state.room?.id);
+  $("end-debrief").hidden = !offered;
+  if (offered) {
+    $("end-debrief-link").href = `/account/debrief?room=${encodeURIComponent(state.room.id)}`;
+  }
+}
+
+/** Parents who left, or whose session ended: the impact report's one anonymous question. */
+function offerCheckIn(why) {
+  const token = session?.token;
+  const offered = !isStaff() && (why === "left" || why === "ended") && Boolean(token);
+  $("end-feel").hidden = !offered;
+  $("end-feel-answers").hidden = false;
+  $("end-feel-done").hidden = true;
+  if (!offered) return;
+  for (const choice of $("end-feel-answers").querySelectorAll("button[data-feel]")) {
+    choice.onclick = async () => {
+      $("end-feel-answers").hidden = true;
+      const done = $("end-feel-done");
+      try {
+        await postJSON("/api/check-in", { token, answer: choice.dataset.feel });
+        done.textContent = choice.dataset.feel === "worse"
+          ? t("Thank you for telling us. If you'd like to talk to someone today, the people below are there for you.")
+          : t("Thank you for telling us.");
+      } catch {
+        // Nothing to put right: the question is optional, and she has already left.
+        done.textContent = t("Thank you. Your answer couldn't be sent, and that's fine.");
+      }
+      done.hidden = false;
+      done.focus();
+    };
+  }
 }
 
 /** Staff: who might welcome a check-in, so nobody is forgotten once the room has gone. */
