@@ -30,6 +30,7 @@ from server.http import (
     hours,
     lead,
     pages,
+    referrals,
     reports,
     schedule,
     static,
@@ -38,6 +39,7 @@ from server.http import (
 from server.http.common import prefixed
 from server.http.limits import BodyLimit
 from server.metrics import Metrics
+from server.programme import referring
 from server.programme.attendance import AttendanceCounter
 from server.programme.timekeeper import Timekeeper
 from server.redis_conn import open_redis
@@ -111,13 +113,15 @@ class SecurityHeaders:
 
 async def _retention_sweeps(safeguarding: SafeguardingService, store: Store,
                             settings: Settings) -> None:
-    """Clear alert excerpts past the retention period (invariant 7), and the impact report's
-    visitor keys past theirs, at start and then every ``retention_every`` seconds."""
+    """Clear alert excerpts past the retention period (invariant 7), the impact report's
+    visitor keys past theirs, and the contact details of referrals closed or signposted
+    ``referral_days`` ago, at start and then every ``retention_every`` seconds."""
     while True:
         now = datetime.now(UTC)
         try:
             await safeguarding.purge(now, settings.retention_days)
             await store.impact.forget_visitors(now - VISITOR_KEPT)
+            await referring.erase_due(store, settings.referral_days, now)
         except Exception:
             log.exception("retention sweep failed; will try again")
         await asyncio.sleep(settings.retention_every)
@@ -167,6 +171,8 @@ def create_app(settings: Settings) -> Starlette:
     # A short HEARTH_AUDIT_KEY or audit_key file is refused now, in one line; a missing
     # file is made by open_store, which signs what the database holds at that moment.
     settings.existing_audit_key()
+    # Likewise the contact key (made now on a first start): a damaged one is one line.
+    settings.contact_key_bytes()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -224,6 +230,9 @@ def create_app(settings: Settings) -> Starlette:
                                  redis=limits_redis, secret=signer.secret_key),
             login_limiter=Limiter("login", settings.login_burst, settings.login_per_minute,
                                   redis=limits_redis, secret=signer.secret_key),
+            support_limiter=Limiter("support", settings.support_burst,
+                                    settings.support_per_minute, redis=limits_redis,
+                                    secret=signer.secret_key),
         )
         endpoint = app.state.endpoint = Endpoint(hub, signer, settings, metrics)
         retention = asyncio.get_running_loop().create_task(
@@ -263,6 +272,7 @@ def create_app(settings: Settings) -> Starlette:
             *hours.routes,
             *supervision.routes,
             *reports.routes,
+            *referrals.routes,
             WebSocketRoute("/ws", _WebSocketApp()),
             Mount(static.PREFIX, assets, name="static"),
         ],

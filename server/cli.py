@@ -184,8 +184,10 @@ async def _volunteer(settings: Settings, args: argparse.Namespace) -> str:
 
 
 async def _data(settings: Settings, args: argparse.Namespace) -> str:
-    """``hearth data export|erase --staff USERNAME`` (server/cli_data.py)."""
+    """``hearth data export|erase --staff USERNAME|--referral ID`` (server/cli_data.py)."""
     async with opened_store(settings) as store:
+        if args.referral is not None:
+            return await cli_data.run_referral(store, CLI_ACTOR, args.referral, args)
         return await cli_data.run(store, CLI_ACTOR, await _member(store, args.staff), args)
 
 

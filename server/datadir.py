@@ -19,6 +19,7 @@ from pathlib import Path
 
 from server.auth.tokens import MIN_KEY_BYTES, new_secret
 from server.safeguarding.audit import MIN_AUDIT_KEY_BYTES
+from server.store.contact import new_contact_key, parse_contact_key
 
 # 256 bits: the HMAC key length SHA-256 (itsdangerous's default digest) is built for.
 MIN_SECRET_BYTES = MIN_KEY_BYTES
@@ -26,6 +27,9 @@ SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 # The audit log's key (server/safeguarding/audit.py): outside the database, so whoever
 # can write the database cannot rewrite the log unseen. 256 bits at least, as above.
 AUDIT_KEY_FILE = "audit_key"
+# Parents' contact details are sealed with this key (server/store/contact.py): outside the
+# database, so a copy of the database alone cannot read them.
+CONTACT_KEY_FILE = "contact.key"
 DATABASE_FILE = "hearth.db"
 NEW_KEY_HINT = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
@@ -146,6 +150,34 @@ def load_or_create_audit_key(data_dir: Path) -> tuple[str, bool]:
     only then, the entries already in the database are signed: server/storage.py)."""
     return _read_or_create_key(data_dir / AUDIT_KEY_FILE, "the audit key",
                                MIN_AUDIT_KEY_BYTES, _AUDIT_KEY_ADVICE)
+
+
+_CONTACT_KEY_ADVICE = ("Restore it from its backup (kept apart from the database's): without "
+                       "it parents' contact details cannot be read.")
+
+
+def check_contact_key(text: str, source: str) -> bytes:
+    """The contact key written (base64) in ``text``, or SetupError saying what is wrong."""
+    try:
+        return parse_contact_key(text, source)
+    except ValueError as exc:
+        raise SetupError(f"{exc}. {_CONTACT_KEY_ADVICE}") from None
+
+
+def load_or_create_contact_key(data_dir: Path) -> bytes:
+    """The contact key kept in ``data_dir`` (``contact.key``, 0600), made on the first
+    start. A damaged file (cut short, edited) is refused in one line, never replaced: a new
+    key would leave every sealed contact detail unreadable."""
+    path = data_dir / CONTACT_KEY_FILE
+    for _ in range(2):
+        try:
+            return check_contact_key(path.read_text(), f"the contact key {path}")
+        except FileNotFoundError:
+            pass
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SetupError(f"cannot read the contact key {path}: {exc}") from None
+        _create_key(path, new_contact_key(), "the contact key")
+    raise SetupError(f"cannot make the contact key {path}")  # pragma: no cover
 
 
 def _create_key(path: Path, key: str, what: str) -> bool:

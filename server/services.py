@@ -30,3 +30,5 @@ class Services:
     timekeeper: Timekeeper
     join_limiter: Limiter
     login_limiter: Limiter
+    # Requests for one-to-one support (/support, /support/refer), per address.
+    support_limiter: Limiter

@@ -22,10 +22,12 @@ from server.datadir import (
     DATABASE_FILE,
     SetupError,
     check_audit_key,
+    check_contact_key,
     check_secret,
     create_database_file,
     load_audit_key,
     load_or_create_audit_key,
+    load_or_create_contact_key,
     load_or_create_secret,
     prepare,
 )
@@ -46,6 +48,10 @@ class Settings:
     # PostgreSQL database; keep it off the database server and back it up with the
     # database: without it the log cannot be verified.
     audit_key: str | None = None
+    # Seals parents' contact details (server/store/contact.py): base64 of 32 bytes; None:
+    # generated once and kept in data_dir as contact.key. Back it up apart from the
+    # database: without it the contact details cannot be read (that is the point).
+    contact_key: str | None = None
     allowed_origins: tuple[str, ...] = ()  # added to the public URL and local addresses
     # Where people reach this server (a proxy's https://hearth.example.org); None:
     # http://host:port, with a wildcard host replaced by this machine's LAN address.
@@ -158,6 +164,15 @@ class Settings:
     alert_email_from: str = "hearth@localhost"
     # Alert excerpts are the only chat kept (invariant 7): cleared this long after closure.
     retention_days: int = 90
+    # A referral's contact details (the only personal data kept about a parent) are erased
+    # this many days after it was closed or signposted elsewhere (HEARTH_REFERRAL_DAYS): a
+    # year, so a parent who comes back within it is known, and no longer than that.
+    referral_days: int = 365
+    # Requests for one-to-one support from one address (the forms at /support): a parent
+    # sends one, a midwife a few in a clinic; a burst of 5 then one a minute stops a script
+    # filling the coordinator's list, and never a person.
+    support_burst: int = 5
+    support_per_minute: float = 1.0
     # How often the retention sweep runs.
     retention_every: float = 6 * 3600
 
@@ -280,6 +295,13 @@ class Settings:
         key, created = load_or_create_audit_key(self.data_dir)
         return key.encode(), created
 
+    def contact_key_bytes(self) -> bytes:
+        """HEARTH_CONTACT_KEY, else the data folder's contact.key (made on first use).
+        SetupError for a key that is not base64 of 32 bytes, wherever it came from."""
+        if self.contact_key is not None:
+            return check_contact_key(self.contact_key, "HEARTH_CONTACT_KEY")
+        return load_or_create_contact_key(self.data_dir)
+
     def prepare_storage(self) -> None:
         """Make the data folder (and the SQLite file, 0600) ready, or raise SetupError.
         The folder is needed whatever the database: the safeguarding journal keeps an
@@ -360,6 +382,7 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         # Set but empty is refused, not replaced: a blank deploy variable must not go unseen.
         secret_key=env.get("HEARTH_SECRET_KEY"),
         audit_key=env.get("HEARTH_AUDIT_KEY"),  # set but empty is refused, as above
+        contact_key=env.get("HEARTH_CONTACT_KEY"),  # likewise
         allowed_origins=origins,
         public_base_url=public_url_from(env.get("HEARTH_PUBLIC_URL", "")),
         secure_cookies=env.get("HEARTH_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
@@ -370,6 +393,7 @@ def from_env(env: Mapping[str, str] | None = None, **overrides: object) -> Setti
         alert_email_to=env.get("HEARTH_ALERT_EMAIL_TO") or None,
         alert_email_from=env.get("HEARTH_ALERT_EMAIL_FROM", "hearth@localhost"),
         retention_days=_int(env, "HEARTH_RETENTION_DAYS", 90),
+        referral_days=_referral_days(env),
         ack_within_urgent=_int(env, "HEARTH_ACK_WITHIN_URGENT", 60),
         ack_within_concern=_int(env, "HEARTH_ACK_WITHIN_CONCERN", 300),
         ws_per_address=_int(env, "HEARTH_WS_PER_ADDRESS", 200),
@@ -485,6 +509,15 @@ def _prep_minutes(env: Mapping[str, str]) -> int:
         raise SetupError(f"HEARTH_PREP_MINUTES must be 0 to {PREP_MINUTES_MAX} minutes, "
                          f"not {minutes}")
     return minutes
+
+
+def _referral_days(env: Mapping[str, str]) -> int:
+    """HEARTH_REFERRAL_DAYS: whole days from 1 to ten years (0 would erase a referral's
+    contact details before anyone could follow it up)."""
+    days = _int(env, "HEARTH_REFERRAL_DAYS", Settings.referral_days)
+    if not 1 <= days <= 3660:
+        raise SetupError(f"HEARTH_REFERRAL_DAYS must be 1 to 3660 days, not {days}")
+    return days
 
 
 def _roles_2fa(value: str) -> tuple[str, ...]:

@@ -18,7 +18,9 @@ log = logging.getLogger("hearth.store")
 
 
 async def open_store(settings: Settings) -> SqlStore:
-    """A migrated store signing with the audit key; the caller closes it.
+    """A migrated store signing with the audit key, sealing contact details with the
+    contact key (``HEARTH_CONTACT_KEY`` or the data folder's, made on first use); the
+    caller closes it.
 
     On the first start (no key yet) the schema is brought up to date before the key
     is made, so a database that cannot be migrated leaves no key made and nothing
@@ -34,7 +36,7 @@ async def open_store(settings: Settings) -> SqlStore:
         finally:
             await first.aclose()
     key, created = settings.load_or_create_audit_key()
-    store = SqlStore(url, audit_key=key)
+    store = SqlStore(url, audit_key=key, contact_key=settings.contact_key_bytes())
     try:
         await store.migrate()
         if created:

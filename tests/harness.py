@@ -74,7 +74,7 @@ def test_settings(data_dir: Path, **overrides: Any) -> Settings:
         hello_timeout=1.0,
         # The shared test server sees every test's joins from one address.
         join_burst=10_000, join_per_minute=100_000, login_burst=10_000,
-        login_per_minute=100_000,
+        login_per_minute=100_000, support_burst=10_000, support_per_minute=100_000,
         ws_per_address=10_000, ws_waiting_per_address=10_000, ws_waiting_total=10_000,
         # Media on loopback: the test clients gather on the machine's other addresses,
         # so the server's candidates and theirs can be told apart.
@@ -210,7 +210,8 @@ class Harness:
     def __init__(self, server: ServerThread) -> None:
         self.server = server
         self.store = SqlStore(server.settings.resolved_database_url,
-                              audit_key=server.settings.load_or_create_audit_key()[0])
+                              audit_key=server.settings.load_or_create_audit_key()[0],
+                              contact_key=server.settings.contact_key_bytes())
         self.http = httpx.AsyncClient(base_url=server.http, headers={"Origin": server.origin})
         self.clients: list[Client] = []
         self._staff_count = 0

@@ -62,3 +62,59 @@ def test_an_operator_exports_and_erases_a_staff_account(tmp_path: Path) -> None:
     assigned = [e for e in entries if e["action"] == "room.assign"]
     assert assigned[0]["detail"]["username"] == tombstone
     assert "fran" not in listed.stdout
+
+
+def test_an_operator_exports_and_erases_a_referral(tmp_path: Path) -> None:
+    import asyncio
+    import base64
+    import os
+
+    from server.programme import referring
+    from server.programme.referrals import ContactDetails
+    from server.settings import Settings
+    from server.storage import open_store
+
+    settings = Settings(data_dir=tmp_path)
+    settings.prepare_storage()
+
+    async def made() -> str:
+        store = await open_store(settings)  # makes the keys, as any first command does
+        try:
+            referral = await referring.submit(
+                store, source="self", language="pl", audience="mothers", times=(),
+                details=ContactDetails(name="Kasia", reach="kasia@example.org",
+                                       need="Anxious at night"))
+            return referral.id
+        finally:
+            await store.aclose()
+
+    referral = asyncio.run(made())
+    assert oct(os.stat(tmp_path / "contact.key").st_mode & 0o777) == "0o600"
+    exported = hearth(tmp_path, "data", "export", "--referral", referral)
+    assert exported.returncode == 0, exported.stderr
+    data = json.loads(exported.stdout)
+    assert data["contact"]["name"] == "Kasia" and data["language"] == "pl"
+    wrong = base64.b64encode(bytes(32)).decode()
+    _one_clear_line(hearth(tmp_path, "data", "export", "--referral", referral,
+                           env={"HEARTH_CONTACT_KEY": wrong}),
+                    "not the key they were written with")
+    _one_clear_line(hearth(tmp_path, "data", "erase", "--referral", referral), "add --yes")
+    _one_clear_line(hearth(tmp_path, "data", "export", "--referral", "rf_nosuch"),
+                    "no referral 'rf_nosuch'")
+    erased = hearth(tmp_path, "data", "erase", "--referral", referral, "--yes")
+    assert erased.returncode == 0 and "erased" in erased.stdout
+    again = json.loads(hearth(tmp_path, "data", "export", "--referral", referral).stdout)
+    assert again["contact"] is None and again["contact_erased_at"]
+
+    async def audited() -> list[tuple[str, str, str]]:
+        store = await open_store(settings)
+        try:
+            return [(e.actor, e.action, json.dumps(e.detail))
+                    for e in await store.safeguarding.audit_entries(10)]
+        finally:
+            await store.aclose()
+
+    entries = asyncio.run(audited())
+    actions = [action for actor, action, _ in entries if actor == "command line"]
+    assert actions.count("referral.export") == 2 and "referral.erase" in actions
+    assert not any("Kasia" in detail or "kasia@" in detail for *_, detail in entries)

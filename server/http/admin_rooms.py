@@ -90,7 +90,8 @@ async def _rooms(request: Request, admin: Staff, status: int = 200,
     svc = services(request)
     everyone = await svc.store.all_staff()
     rooms, archived = [], []
-    records = await svc.store.rooms(include_archived=True)
+    # Groups only: a one-to-one room is the coordinator's (server/http/referrals.py).
+    records = [r for r in await svc.store.rooms(include_archived=True) if not r.one_to_one]
     # Which groups are running now, on any node, and (with several nodes) where.
     now = await rooms_now(svc, [record.id for record in records if not record.archived])
     current = [r for r in records if not r.archived]

@@ -14,15 +14,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from server import i18n
 from server.http import schedule
 from server.http.account import api_staff
+from server.http.admin_rooms import AUDIENCE_CHOICES
 from server.http.common import error, origin_allowed, services
 from server.http.pages import csrf_ok, render, staff_in_role
 from server.i18n import N_, _
+from server.programme import referring
 from server.safeguarding.escalation import OUTCOMES, STATES, EscalationError
 from server.safeguarding.service import ESCALATIONS_CHANNEL, info_for
 from server.safeguarding.words import CATEGORY_WORDS, category_words
+from server.services import Services
 from server.store.bus import BusClosed, BusError
+from server.store.contact import ContactUnreadable
 from server.store.db import Staff
 from server.store.records import Escalation, FeedbackCount
 
@@ -256,6 +261,26 @@ async def lead_page(request: Request) -> Response:
                                                upcoming=False))
 
 
+async def asked_about(svc: Services, staff: Staff,
+                      escalation: Escalation) -> dict[str, str] | None:
+    """A coordinator asked the lead about a request for one-to-one support: what she
+    would like help with, her language and group, for the lead (never how to reach her;
+    the reading is audited: ``referring.read_need``). None for any other escalation."""
+    if escalation.alert_id is None:
+        return None
+    referral = await svc.store.referrals.for_alert(escalation.alert_id)
+    if referral is None:
+        return None
+    try:
+        need = await referring.read_need(svc.store, staff, referral)
+    except ContactUnreadable:
+        need = None
+    return {"language": i18n.LANGUAGES[referral.language].name
+            if referral.language in i18n.LANGUAGES else "—",
+            "audience": i18n.tr(AUDIENCE_CHOICES.get(referral.audience, referral.audience)),
+            "need": "—" if need is None else need or "—"}
+
+
 async def escalation_page(request: Request) -> Response:
     staff = await _lead_page_staff(request)
     if isinstance(staff, Response):
@@ -266,7 +291,8 @@ async def escalation_page(request: Request) -> Response:
         return await render(request, "home.html", status=404, staff=staff,
                       message=N_("There is no such escalation."))
     room = await svc.store.room(found.room_id, include_archived=True)
-    words = {"state_words": STATE_WORDS, "about_words": about_words}
+    words = {"state_words": STATE_WORDS, "about_words": about_words,
+             "referral": await asked_about(svc, staff, found)}
     message = None
     status = 200
     if request.method == "POST":

@@ -106,7 +106,8 @@ CSRF_AGE = 2 * 3600
 # admin is often the one who keeps the training records. Those who take part in groups (a
 # facilitator, the lead) have "Your hours": their time in groups and their debriefs.
 STAFF_NAV: dict[str, tuple[tuple[str, str], ...]] = {
-    "facilitator": (("/staff", N_("Your groups")), ("/account/training", N_("Your training")),
+    "facilitator": (("/staff", N_("Your groups")), ("/account/one-to-one", N_("One-to-one")),
+                    ("/account/training", N_("Your training")),
                     ("/account/hours", N_("Your hours")),
                     (staff_auth.CHANGE_PASSWORD, N_("Change password")),
                     (staff_auth.TWO_FACTOR, N_("Two-step login"))),
@@ -121,6 +122,7 @@ STAFF_NAV: dict[str, tuple[tuple[str, str], ...]] = {
               (staff_auth.CHANGE_PASSWORD, N_("Change password")),
               (staff_auth.TWO_FACTOR, N_("Two-step login"))),
     "coordinator": (("/coordinator/volunteers", N_("Volunteers")),
+                    ("/coordinator/referrals", N_("One-to-one requests")),
                     ("/reports/impact", N_("Impact report")),
                     (staff_auth.CHANGE_PASSWORD, N_("Change password")),
                     (staff_auth.TWO_FACTOR, N_("Two-step login"))),
@@ -142,6 +144,9 @@ JOIN_LEAD = {
                            "volunteers who have been there too."),
     "everyone": N_("A peer-support group for parents, run by trained volunteers who have been "
                    "there too."),
+    # A one-to-one room (issue 13, part 2): whoever its audience, just her and her volunteer.
+    "one_to_one": N_("Your one-to-one support: just you and a trained volunteer who has been "
+                     "there too."),
 }
 AUDIENCE_FOR = {
     "mothers": N_("For mums"),
@@ -224,7 +229,8 @@ async def join_page(request: Request) -> Response:
                         when=await schedule.timing(svc.store, room),
                         agreement=agreement_lines(room.agreement),
                         suggestions=pseudonyms(6, await staff_names(svc, room.id)),
-                        lead_words=JOIN_LEAD.get(room.audience, JOIN_LEAD["everyone"]),
+                        lead_words=JOIN_LEAD["one_to_one"] if room.one_to_one
+                        else JOIN_LEAD.get(room.audience, JOIN_LEAD["everyone"]),
                         retention_days=svc.settings.retention_days)
 
 
@@ -391,6 +397,7 @@ async def staff_page(request: Request) -> Response:
             "live": now[record.id].live,
             "node": now[record.id].node,
             "audience_words": AUDIENCE_FOR.get(record.audience, AUDIENCE_FOR["everyone"]),
+            "one_to_one": record.one_to_one,
             "links": [f"{svc.settings.public_url}/join/{i.code}" for i in invites],
         })
     return await render(request, "staff.html", staff=staff, rooms=rooms,

@@ -4,7 +4,9 @@ Made from counts only (``server/store/impact.py`` reads the rows): sessions held
 and the people behind them (first-time and returning, told apart by a keyed hash of the
 browser, never by who she is), volunteer hours, alerts by severity and category, how long
 alerts took to be acknowledged, what came of escalations, and the anonymous check-in parents
-may give as they leave. No pseudonym, excerpt, contact detail or group name ever enters it.
+may give as they leave, and one-to-one support (requests by source and what became of them,
+and the one-to-one rooms' sessions, counted apart from the groups'). No pseudonym, excerpt,
+contact detail or group name ever enters it.
 
 Small numbers identify people: any count from 1 to 4 is shown as ``"<5"`` (0 stays 0, since
 nothing happened). A median or a 90th percentile of fewer than five alerts is not given.
@@ -192,6 +194,19 @@ def report(rows: ImpactRows, span: Period, audiences: Iterable[str]) -> dict[str
     check_ins = table((_month(at), audience) for at, audience, _ in rows.check_ins)
     check_ins["answers"] = {a: shown(answers[a]) for a in CHECK_IN_ANSWERS}
 
+    # One-to-one support: requests by source and what became of them, by the month they
+    # were made; its rooms' sessions apart from the groups'.
+    one_to_one = {
+        "requests": table((_month(at), audience) for at, _, audience, *_ in rows.referrals),
+        "requests_by_source": {source: shown(sum(r[1] == source for r in rows.referrals))
+                               for source in ("self", "professional")},
+        "accepted": shown(sum(r[3] for r in rows.referrals)),
+        "signposted": shown(sum(r[4] for r in rows.referrals)),
+        "asked_lead": shown(sum(r[5] for r in rows.referrals)),
+        "matched": shown(sum(r[6] for r in rows.referrals)),
+        "sessions": table((_month(at), audience) for at, audience in rows.one_to_one_sessions),
+    }
+
     return {
         "from": span.start.isoformat(),
         "to": span.end.isoformat(),
@@ -206,6 +221,7 @@ def report(rows: ImpactRows, span: Period, audiences: Iterable[str]) -> dict[str
         "alerts": alerts,
         "escalations": escalations,
         "check_ins": check_ins,
+        "one_to_one": one_to_one,
     }
 
 
@@ -226,7 +242,7 @@ def _flatten(prefix: str, value: Any) -> Iterable[tuple[str, Any]]:
 
 
 CSV_SECTIONS: Final = ("sessions", "attendances", "volunteer_hours", "alerts", "escalations",
-                       "check_ins")
+                       "check_ins", "one_to_one")
 
 
 def csv_text(found: Mapping[str, Any]) -> str:

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from server.rooms.schedule import DEFAULT_OPENS_BEFORE, DEFAULT_TIMEZONE
+from server.store.contact import ContactBox
 from server.store.hours import HoursRecords
 from server.store.impact import ImpactRecords
 from server.store.models import (
@@ -37,6 +38,7 @@ from server.store.models import (
     StaffSessionRow,
 )
 from server.store.records import SafeguardingRecords, aware
+from server.store.referrals import ReferralRecords
 from server.store.reflections import ReflectionRecords
 from server.store.schedules import ScheduleRecords
 from server.store.staffdata import TOMBSTONE, StaffDataRecords, is_tombstone
@@ -47,6 +49,9 @@ from server.store.writer import transactor_for
 # training and supervision. What each role may open is the pages' (server/http/).
 ROLES = ("facilitator", "safeguarding_lead", "admin", "coordinator")
 AUDIENCES = ("mothers", "fathers_partners", "everyone")
+# A group, or a one-to-one room a coordinator opened for a parent and her matched
+# volunteer (issue 13, part 2: server/programme/referring.py).
+ROOM_KINDS = ("group", "one_to_one")
 # 128 random bits at least (the issue's floor): 24 bytes = 192 bits, 32 URL-safe characters.
 INVITE_BYTES = 24
 # The readiness write's limit: past it the store is "not ready". Short, so /readyz (3 s
@@ -94,6 +99,11 @@ class RoomRecord:
     # this many minutes before each (server/rooms/schedule.py).
     timezone: str = DEFAULT_TIMEZONE
     opens_before: int = DEFAULT_OPENS_BEFORE
+    kind: str = "group"  # ROOM_KINDS
+
+    @property
+    def one_to_one(self) -> bool:
+        return self.kind == "one_to_one"
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +128,8 @@ class Store(Protocol):
     def staff_data(self) -> StaffDataRecords: ...
     @property
     def hours(self) -> HoursRecords: ...
+    @property
+    def referrals(self) -> ReferralRecords: ...
     @property
     def reflections(self) -> ReflectionRecords: ...
     @property
@@ -150,7 +162,8 @@ class Store(Protocol):
     async def end_sessions(self, staff_id: str) -> None: ...
 
     async def add_room(self, name: str, audience: str, *,
-                       facilitators: Sequence[str] = ()) -> RoomRecord: ...
+                       facilitators: Sequence[str] = (), kind: str = "group",
+                       archived: bool = False) -> RoomRecord: ...
     async def room(self, room_id: str, *,
                    include_archived: bool = False) -> RoomRecord | None: ...
     async def rooms(self, *, include_archived: bool = False) -> list[RoomRecord]: ...
@@ -235,10 +248,14 @@ def _alembic_config() -> Config:
 class SqlStore:
     """``Store`` over SQLAlchemy async; the dialect comes from the URL."""
 
-    def __init__(self, url: str, *, audit_key: bytes | None = None) -> None:
+    def __init__(self, url: str, *, audit_key: bytes | None = None,
+                 contact_key: bytes | None = None) -> None:
         """``audit_key`` signs and checks the audit log (``SafeguardingRecords``): the
         app's to give, never read here. Without one, everything but the audit log
-        works, and a write or check of the log raises ``AuditKeyMissing``."""
+        works, and a write or check of the log raises ``AuditKeyMissing``.
+        ``contact_key`` seals and opens referrals' contact details
+        (``server/store/contact.py``), likewise the app's to give; without one, sealing
+        or opening them raises ``ContactKeyMissing``."""
         self.url = async_url(url)
         sqlite = make_url(self.url).get_backend_name() == "sqlite"
         # A SQLite file cannot go stale under us: no ping (one round trip to
@@ -258,6 +275,8 @@ class SqlStore:
         self._hours = HoursRecords(self._session)
         self._reflections = ReflectionRecords(self._session)
         self._impact = ImpactRecords(self._session)
+        self._referrals = ReferralRecords(
+            self._session, ContactBox(contact_key) if contact_key is not None else None)
 
     @property
     def safeguarding(self) -> SafeguardingRecords:
@@ -312,6 +331,11 @@ class SqlStore:
     def impact(self) -> ImpactRecords:
         """What the anonymous impact report counts: sessions held, attendances, check-ins."""
         return self._impact
+
+    @property
+    def referrals(self) -> ReferralRecords:
+        """Requests for one-to-one support; their contact details sealed."""
+        return self._referrals
 
     async def migrate(self, to: str = "head") -> None:
         """Bring the schema to the newest revision (safe to call on every start), or up
@@ -547,12 +571,18 @@ class SqlStore:
     # -- rooms and invites ---------------------------------------------------------
 
     async def add_room(self, name: str, audience: str, *,
-                       facilitators: Sequence[str] = ()) -> RoomRecord:
+                       facilitators: Sequence[str] = (), kind: str = "group",
+                       archived: bool = False) -> RoomRecord:
         """A new room, with ``facilitators`` (staff ids) assigned in the same transaction:
-        an unknown id raises LookupError and nothing is created."""
+        an unknown id raises LookupError and nothing is created. ``kind``: ``ROOM_KINDS``;
+        ``archived``: made archived (a one-to-one room kept shut until it is opened)."""
         name = _room_name(name, audience)
+        if kind not in ROOM_KINDS:
+            raise ValueError(f"a room's kind is one of {', '.join(ROOM_KINDS)}")
+        now = _now()
         row = RoomRow(id=f"r_{secrets.token_hex(6)}", name=name, audience=audience,
-                      lobby=True, focus=True, locked=False, created_at=_now())
+                      lobby=True, focus=True, locked=False, created_at=now, kind=kind,
+                      archived_at=now if archived else None)
         try:
             async with self._session.begin() as session:
                 session.add(row)
@@ -851,7 +881,8 @@ def _room(row: RoomRow) -> RoomRecord:
     return RoomRecord(id=row.id, name=row.name, audience=row.audience, lobby=row.lobby,
                       focus=row.focus, locked=row.locked,
                       archived=row.archived_at is not None, agreement=row.agreement,
-                      timezone=row.timezone, opens_before=row.opens_before)
+                      timezone=row.timezone, opens_before=row.opens_before,
+                      kind=row.kind or "group")
 
 
 def _invite(row: InviteRow) -> Invite:

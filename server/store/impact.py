@@ -11,7 +11,7 @@ read by ``rows`` into the report.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -26,11 +26,13 @@ from server.store.models import (
     EscalationRow,
     HeldSessionRow,
     HoursRow,
+    ReferralRow,
     RoomRow,
 )
 from server.store.records import aware
 
-__all__ = ["CHECK_IN_ANSWERS", "DEBRIEF_KIND", "VISITOR_KEPT", "ImpactRecords", "ImpactRows"]
+__all__ = ["CHECK_IN_ANSWERS", "DEBRIEF_KIND", "REFERRAL_KIND", "VISITOR_KEPT", "ImpactRecords",
+           "ImpactRows"]
 
 # "How do you feel now compared with when you came in?"
 CHECK_IN_ANSWERS = ("better", "same", "worse")
@@ -40,6 +42,11 @@ RESUME_WITHIN = timedelta(hours=6)
 # The kind of alert a debrief's concern is raised through (server/programme/reflective.py):
 # counted apart from the risk screen's alerts, parents' requests for help and reports.
 DEBRIEF_KIND = "debrief"
+# Likewise a coordinator's question to the lead about a request for one-to-one support
+# (server/programme/referring.py): counted with the requests, not as a room's alert.
+REFERRAL_KIND = "referral"
+# A group's sessions, attendances and check-ins are counted apart from a one-to-one room's.
+GROUP = "group"
 # A check-in is the answer of someone leaving: given within this long of the session's end.
 CHECK_IN_WITHIN = timedelta(hours=2)
 # How long an attendance keeps its visitor key, which tells a return from a first visit: a
@@ -63,6 +70,12 @@ class ImpactRows:
     escalations: list[tuple[datetime, str, str, str | None]]  # (raised, audience, state, outcome)
     debrief_concerns: list[tuple[datetime, str]]  # (raised, audience): from volunteers' debriefs
     counting_since: datetime | None  # the first held session on record
+    # One-to-one support (issue 13, part 2): its rooms' sessions, apart from the groups'
+    # (started, audience), and each request made in the period: (made, source, audience,
+    # accepted, signposted, asked the lead, matched). Nothing personal.
+    one_to_one_sessions: list[tuple[datetime, str]] = field(default_factory=list)
+    referrals: list[tuple[datetime, str, str, bool, bool, bool, bool]] = field(
+        default_factory=list)
 
 
 class ImpactRecords:
@@ -150,18 +163,29 @@ class ImpactRecords:
     async def rows(self, start: datetime, end: datetime) -> ImpactRows:
         """Everything the report counts from ``start`` (inclusive) to ``end`` (exclusive)."""
         async with self._session() as session:
-            sessions = (await session.execute(
-                select(HeldSessionRow.started_at, HeldSessionRow.audience).where(
+            # Sessions split by their room's kind: a one-to-one room's are not a group's.
+            held = (await session.execute(
+                select(HeldSessionRow.started_at, HeldSessionRow.audience, RoomRow.kind)
+                .join(RoomRow, RoomRow.id == HeldSessionRow.room_id).where(
                     HeldSessionRow.started_at >= start, HeldSessionRow.started_at < end))).all()
             attendances = (await session.execute(
                 select(AttendanceRow.at, HeldSessionRow.audience, AttendanceRow.first_time,
                        AttendanceRow.visitor)
                 .join(HeldSessionRow, HeldSessionRow.id == AttendanceRow.held_id)
-                .where(AttendanceRow.at >= start, AttendanceRow.at < end))).all()
+                .join(RoomRow, RoomRow.id == HeldSessionRow.room_id)
+                .where(AttendanceRow.at >= start, AttendanceRow.at < end,
+                       RoomRow.kind == GROUP))).all()
             check_ins = (await session.execute(
                 select(CheckInRow.at, HeldSessionRow.audience, CheckInRow.answer)
                 .join(HeldSessionRow, HeldSessionRow.id == CheckInRow.held_id)
-                .where(CheckInRow.at >= start, CheckInRow.at < end))).all()
+                .join(RoomRow, RoomRow.id == HeldSessionRow.room_id)
+                .where(CheckInRow.at >= start, CheckInRow.at < end,
+                       RoomRow.kind == GROUP))).all()
+            referrals = (await session.execute(
+                select(ReferralRow.created_at, ReferralRow.source, ReferralRow.audience,
+                       ReferralRow.accepted_at, ReferralRow.signposted_at,
+                       ReferralRow.asked_lead_at, ReferralRow.matched_at)
+                .where(ReferralRow.created_at >= start, ReferralRow.created_at < end))).all()
             # Volunteers' time: the facilitators' (a lead's time in a group is their job).
             hours = (await session.execute(
                 select(HoursRow.started_at, HoursRow.audience, HoursRow.minutes,
@@ -181,7 +205,13 @@ class ImpactRecords:
                        EscalationRow.created_at < end))).all()
             since = await session.scalar(select(func.min(HeldSessionRow.started_at)))
         return ImpactRows(
-            sessions=[(aware(at), audience) for at, audience in sessions],
+            sessions=[(aware(at), audience) for at, audience, kind in held if kind == GROUP],
+            one_to_one_sessions=[(aware(at), audience) for at, audience, kind in held
+                                 if kind != GROUP],
+            referrals=[(aware(at), source, audience, accepted is not None,
+                        signposted is not None, asked is not None, matched is not None)
+                       for at, source, audience, accepted, signposted, asked, matched
+                       in referrals],
             attendances=[(aware(at), audience, bool(first), visitor)
                          for at, audience, first, visitor in attendances],
             check_ins=[(aware(at), audience, answer) for at, audience, answer in check_ins],
@@ -193,7 +223,7 @@ class ImpactRecords:
             alerts=[(aware(at), audience, kind, severity, categories, within,
                      (aware(acked) - aware(at)).total_seconds() if acked is not None else None)
                     for at, audience, kind, severity, categories, within, acked in alerts
-                    if kind != DEBRIEF_KIND],
+                    if kind not in (DEBRIEF_KIND, REFERRAL_KIND)],
             debrief_concerns=[(aware(at), audience) for at, audience, kind, *_ in alerts
                               if kind == DEBRIEF_KIND],
             escalations=[(aware(at), audience, state, outcome)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     Time,
     false,
 )
@@ -85,6 +86,10 @@ class RoomRow(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/London",
                                           server_default="Europe/London")
     opens_before: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    # "group", or "one_to_one": a room a coordinator opened for one parent and the volunteer
+    # matched with her (migration 0016; server/programme/referring.py). Group lists, the
+    # join page's words and the impact report tell the two apart.
+    kind: Mapped[str] = mapped_column(String(16), default="group", server_default="group")
 
 
 class RoomSessionRow(Base):
@@ -504,3 +509,48 @@ class CheckInRow(Base):
     who: Mapped[str] = mapped_column(String(64))
     answer: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReferralRow(Base):
+    """A request for one-to-one support, from a parent or a professional with her consent
+    (migration 0016; ``server/programme/referring.py``). Everything personal is sealed with
+    the contact key, which is not in the database (``server/store/contact.py``): the
+    ``*_sealed`` columns, cleared (``contact_erased_at``) on request or
+    ``HEARTH_REFERRAL_DAYS`` after the referral was closed or signposted. The rest (when,
+    from whom, the language, audience, times that suit her, and what became of it) stays
+    for counting, with nothing that names her."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    source: Mapped[str] = mapped_column(String(16))  # "self" or "professional"
+    language: Mapped[str] = mapped_column(String(8))
+    audience: Mapped[str] = mapped_column(String(32))
+    # Parts of the week that suit her (server/programme/referrals.TIMES), comma-separated.
+    times: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    matched_staff_id: Mapped[str | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), nullable=True, index=True)
+    room_id: Mapped[str | None] = mapped_column(ForeignKey("rooms.id", ondelete="SET NULL"),
+                                                nullable=True)
+    # The alert the safeguarding lead was asked through (its escalation carries the answer).
+    lead_alert: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    signposted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                           nullable=True)
+    asked_lead_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                           nullable=True)
+    matched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    contact_erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                               nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    name_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reach_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    need_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    referrer_name_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    referrer_role_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    referrer_org_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The coordinator's reason for signposting elsewhere: coordinators' eyes only.
+    reason_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)

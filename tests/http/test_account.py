@@ -21,7 +21,8 @@ NEW_PASSWORD = "a kettle on the hob at dawn"
 LANDINGS = {"facilitator": "/staff", "safeguarding_lead": "/lead", "admin": "/admin/directory",
             "coordinator": "/coordinator/volunteers"}
 NAV = {
-    "facilitator": [("/staff", "Your groups"), ("/account/training", "Your training"),
+    "facilitator": [("/staff", "Your groups"), ("/account/one-to-one", "One-to-one"),
+                    ("/account/training", "Your training"),
                     ("/account/hours", "Your hours"), ("/account/password", "Change password"),
                     ("/account/2fa", "Two-step login"), ("/account/data", "Your data")],
     "safeguarding_lead": [("/lead", "Escalations"), ("/staff", "Groups"),
@@ -35,6 +36,7 @@ NAV = {
               ("/account/password", "Change password"), ("/account/2fa", "Two-step login"),
                     ("/account/data", "Your data")],
     "coordinator": [("/coordinator/volunteers", "Volunteers"),
+                    ("/coordinator/referrals", "One-to-one requests"),
                     ("/reports/impact", "Impact report"),
                     ("/account/password", "Change password"), ("/account/2fa", "Two-step login"),
                     ("/account/data", "Your data")],
@@ -163,8 +165,9 @@ async def test_a_refusal_page_shows_the_navigation_too(
     _, browser = await logged_in(h, browsers, "facilitator")
     refused = await browser.get("/admin/directory")
     assert refused.status_code == 403 and "This page is for admins." in refused.text
-    assert [label for _, label, _ in nav_of(refused)] == ["Your groups", "Your training",
-                                                          "Your hours", "Change password",
+    assert [label for _, label, _ in nav_of(refused)] == ["Your groups", "One-to-one",
+                                                          "Your training", "Your hours",
+                                                          "Change password",
                                                           "Two-step login", "Your data"]
 
 

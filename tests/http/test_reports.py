@@ -15,6 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
+from server.programme import referring
+from server.programme.referrals import ContactDetails
 from tests.conftest import MakeServer
 from tests.harness import Client, SuiteHarness
 
@@ -97,6 +99,17 @@ async def test_sessions_attendances_returns_and_check_ins_are_counted_without_na
     await fac.send("room.end")
     await fac.expect("room.ended")
 
+    # One-to-one support: a referral with her details, and a session in a one-to-one room,
+    # which is not a group's session or attendance.
+    referral = await referring.submit(hs.store, source="professional", language="pl",
+                                      audience="mothers", times=(), details=ContactDetails(
+                                          name="Zofia Private", reach="zofia@example.org",
+                                          need="sleepless and scared",
+                                          referrer_name="Dr Referrer", referrer_role="GP"))
+    one = await hs.store.add_room("One-to-one x", "mothers", kind="one_to_one")
+    held = await hs.store.impact.session_opened(one.id, "mothers", datetime.now(UTC))
+    await hs.store.impact.attended(held, "who-121", "visitor-121", datetime.now(UTC))
+
     _, admin = await hs.staff("admin")
     _, coordinator = await hs.staff("coordinator")
     try:
@@ -113,6 +126,9 @@ async def test_sessions_attendances_returns_and_check_ins_are_counted_without_na
         assert found["alerts"]["by_category"]["suicide"] == "<5"
         assert found["counting_since"] == datetime.now(UTC).date().isoformat()
         assert set(found) >= {"sessions", "attendances", "volunteer_hours", "alerts"}
+        assert found["one_to_one"]["requests_by_source"] == {"self": 0, "professional": "<5"}
+        assert found["one_to_one"]["sessions"]["total"] == "<5"
+        assert found["one_to_one"]["matched"] == 0
 
         as_csv = await admin.get("/api/reports/impact", params={
             "from": found["from"], "to": found["to"], "format": "csv"})
@@ -126,7 +142,9 @@ async def test_sessions_attendances_returns_and_check_ins_are_counted_without_na
         # Nothing that names anyone, repeats what was said or names the group.
         json_text = (await admin.get("/api/reports/impact")).text
         for text in (json_text, as_csv.text, page.text):
-            for private in (*NAMES, "Fran", "Fiona", "tablets", ROOM_NAME, room_id):
+            for private in (*NAMES, "Fran", "Fiona", "tablets", ROOM_NAME, room_id,
+                            "Zofia", "zofia@", "sleepless", "Dr Referrer", referral.id,
+                            one.id, "One-to-one x"):
                 assert private not in text, private
     finally:
         await admin.aclose()

@@ -207,7 +207,8 @@ async def test_a_coordinator_reaches_neither_the_admins_nor_the_leads_pages(
     _, lead_id, _ = await account(hs, browsers, "safeguarding_lead")
     landing = await cora.get("/coordinator/volunteers")
     assert [label for _, label, _ in nav_of(landing)] == [
-        "Volunteers", "Impact report", "Change password", "Two-step login", "Your data"]
+        "Volunteers", "One-to-one requests", "Impact report", "Change password",
+        "Two-step login", "Your data"]
     for path in ("/admin/staff", "/admin/rooms", "/admin/directory", "/lead",
                  "/lead/escalations/e_any", "/staff", "/account/training"):
         refused = await cora.get(path)

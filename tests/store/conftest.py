@@ -58,8 +58,8 @@ def bus(make_bus: MakeBus) -> Bus:
 
 
 # Children first, so foreign keys never object.
-TABLES = ("directory", "escalation_notes", "escalations", "alerts", "audit", "bans", "invites",
-          "room_staff", "staff_sessions", "rooms", "staff")
+TABLES = ("referrals", "directory", "escalation_notes", "escalations", "alerts", "audit",
+          "bans", "invites", "room_staff", "staff_sessions", "rooms", "staff")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -20,9 +20,10 @@ NEW_PASSWORD = "blackbirds sing before dawn"
 
 
 @pytest.mark.parametrize(("role", "viewport", "landing", "heading", "nav"), [
-    ("facilitator", PHONE, "/staff", "Your groups", ["Your groups", "Your training",
-                                                     "Your hours", "Change password",
-                                                     "Two-step login", "Your data"]),
+    ("facilitator", PHONE, "/staff", "Your groups", ["Your groups", "One-to-one",
+                                                     "Your training", "Your hours",
+                                                     "Change password", "Two-step login",
+                                                     "Your data"]),
     ("safeguarding_lead", PHONE, "/lead", "Escalations",
      ["Escalations", "Groups", "Your hours", "Change password", "Two-step login",
       "Your data"]),

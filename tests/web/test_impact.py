@@ -61,8 +61,10 @@ async def test_a_parent_says_how_she_feels_as_she_leaves_and_the_report_counts_i
     await reader.page.wait_for_url("**/coordinator/volunteers")
     await speak(reader, lang)
     await reader.page.goto("/coordinator/volunteers")
+    await reader.page.wait_for_load_state()
     report = reader.page
     await report.get_by_role("link", name=await page_words(report, "Impact report")).click()
+    await report.wait_for_url("**/reports/impact")
     await expect(report.get_by_role("heading", level=1, name=await page_words(
         report, "Impact report"))).to_be_visible()
     await expect(report.get_by_role("img", name=await page_words(
