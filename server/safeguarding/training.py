@@ -211,11 +211,20 @@ def _matrix(rows: list[set[str]], index: dict[str, int]) -> Any:
     import numpy as np
     from scipy import sparse
 
-    cols = [sorted(index[f] for f in bag if f in index) for bag in rows]
-    indptr = np.cumsum([0] + [len(c) for c in cols])
-    data = np.ones(int(indptr[-1]), dtype=np.float64)
-    flat = np.fromiter((i for c in cols for i in c), dtype=np.int64, count=int(indptr[-1]))
-    return sparse.csr_matrix((data, flat, indptr), shape=(len(rows), len(index)))
+    # One lookup per feature, gathered flat; SciPy then sorts each row's columns (the
+    # canonical form the fits and the sums were always given), rather than Python sorting
+    # every row.
+    get = index.get
+    flat: list[int] = []
+    indptr = [0]
+    for bag in rows:
+        flat.extend(i for i in map(get, bag) if i is not None)
+        indptr.append(len(flat))
+    matrix = sparse.csr_matrix((np.ones(len(flat), dtype=np.float64),
+                                np.array(flat, dtype=np.int64), np.array(indptr)),
+                               shape=(len(rows), len(index)))
+    matrix.sort_indices()
+    return matrix
 
 
 @dataclass(frozen=True, slots=True)
