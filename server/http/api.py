@@ -94,6 +94,13 @@ async def json_body(request: Request, kind: type[T]) -> T | JSONResponse:
         return error(400, "bad_request", "the body must be a JSON object")
 
 
+async def own_json(request: Request, kind: type[T]) -> T | JSONResponse:
+    """``json_body`` of a request that must come from Hearth's own pages (403 otherwise)."""
+    if not origin_allowed(request):
+        return error(403, "forbidden", "requests must come from Hearth's own pages")
+    return await json_body(request, kind)
+
+
 async def room_info(svc: Services, record: RoomRecord) -> dict[str, Any]:
     """The room as the join and token answers give it: this node's live state when it runs
     the room; else the stored lock and focus, and whether it runs on another node (its
@@ -214,9 +221,7 @@ def _not_open(when: schedule.Timing) -> JSONResponse:
 
 async def login(request: Request) -> Response:
     svc = services(request)
-    if not origin_allowed(request):
-        return error(403, "forbidden", "requests must come from Hearth's own pages")
-    body = await json_body(request, LoginBody)
+    body = await own_json(request, LoginBody)
     if isinstance(body, JSONResponse):
         return body
     if not await login_allowed(request, body.username):

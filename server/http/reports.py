@@ -23,11 +23,10 @@ from starlette.routing import Route
 
 from server.auth import staff as staff_auth
 from server.auth.tokens import BadToken
-from server.http.api import json_body
+from server.http.api import own_json
 from server.http.common import (
     current_staff,
     error,
-    origin_allowed,
     password_change_required,
     services,
     two_factor_required,
@@ -71,9 +70,7 @@ class CheckInBody(msgspec.Struct, forbid_unknown_fields=True):
 
 async def check_in(request: Request) -> Response:
     svc = services(request)
-    if not origin_allowed(request):
-        return error(403, "forbidden", "requests must come from Hearth's own pages")
-    body = await json_body(request, CheckInBody)
+    body = await own_json(request, CheckInBody)
     if isinstance(body, JSONResponse):
         return body
     if body.answer not in CHECK_IN_ANSWERS:
