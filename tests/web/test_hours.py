@@ -9,11 +9,13 @@ axe-core and must fit the phone's width.
 from __future__ import annotations
 
 import re
+import secrets
 
 import pytest
 from playwright.async_api import expect
 
-from tests.harness import Harness
+from server.auth.passwords import hash_password
+from tests.harness import STAFF_PASSWORD, Harness
 from tests.web.conftest import PHONE, OpenTab, Tab, page_words
 from tests.web.test_accessibility import _RUN_AXE, AXE, WCAG_TAGS
 from tests.web.test_browser import confirm, page_fits
@@ -95,3 +97,17 @@ async def test_a_facilitator_leaves_writes_her_debrief_and_sees_her_hours(
     await page.evaluate("window.scrollTo(0, 0)")
     await shot(page, f"hours-{lang}")
     fran.assert_clean()
+
+    # The lead reads the concern, and nothing else of the debrief.
+    lead_name = f"lena-{secrets.token_hex(3)}"
+    await h.store.add_staff(lead_name, hash_password(STAFF_PASSWORD), "safeguarding_lead")
+    lead = await tabs()
+    await log_in(lead.page, lead_name)
+    await lead.page.wait_for_url("**/lead")
+    await speak(lead, lang)
+    await lead.page.goto(f"/lead/escalations/{escalation.id}")
+    await expect(lead.page.locator("main")).to_contain_text(
+        "Wren said her partner checks her phone and keeps her money")
+    await expect(lead.page.locator("main")).not_to_contain_text("so like my first weeks")
+    await shot(lead.page, f"lead-debrief-concern-{lang}")
+    lead.assert_clean()
