@@ -1,7 +1,7 @@
 """The command line of PROTOCOL.md: ``serve``, ``staff add|disable|enable|reset-password|
 reset-2fa``, ``room add|assign|unassign|schedule|sessions|unschedule|zone``, ``invite
-rotate|revoke``, ``volunteer list|show|train|untrain|supervision|modules``, ``data
-export|erase``, ``audit verify|adopt|list``, ``node list|drain|resume``.
+rotate|revoke``, ``volunteer list|show|train|untrain|supervision|supervisor-of|modules``,
+``data export|erase``, ``audit verify|adopt|list``, ``node list|drain|resume``.
 
 Every command works on a fresh folder (it makes the data folder), and anything the
 operator must fix (an unwritable folder, a short secret key, a database that cannot

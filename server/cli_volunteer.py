@@ -1,9 +1,11 @@
-"""``hearth volunteer list|show|train|untrain|supervision|modules``: volunteers' training and
-supervision from the command line, for an operator importing a term's certificates::
+"""``hearth volunteer list|show|train|untrain|supervision|supervisor-of|modules``: volunteers'
+training and supervision from the command line, for an operator importing a term's
+certificates::
 
     hearth volunteer modules
     hearth volunteer train fran safeguarding_1 --on 2026-03-03
     hearth volunteer supervision fran 2027-01-15
+    hearth volunteer supervisor-of fran cora
     hearth volunteer show fran
     hearth volunteer list
 
@@ -21,12 +23,12 @@ from datetime import date
 from typing import Any
 
 from server.cli_common import CommandError
-from server.programme import manage, training
+from server.programme import manage, reflective, training
 from server.programme.hours import summarise
 from server.programme.profile import supervision_state
 from server.store.db import SqlStore, Staff
 
-ACTIONS = ("list", "show", "train", "untrain", "supervision", "modules")
+ACTIONS = ("list", "show", "train", "untrain", "supervision", "supervisor-of", "modules")
 
 
 def add_parsers(commands: Any) -> None:
@@ -49,6 +51,11 @@ def add_parsers(commands: Any) -> None:
     supervise = volunteer.add_parser("supervision", help="set the next supervision's date")
     supervise.add_argument("username")
     supervise.add_argument("due", metavar="YYYY-MM-DD|none")
+    supervisor = volunteer.add_parser(
+        "supervisor-of", help="choose the coordinator who supervises them (and alone reads "
+                              "their debriefs and supervision notes)")
+    supervisor.add_argument("username")
+    supervisor.add_argument("coordinator", metavar="COORDINATOR|none")
     volunteer.add_parser("modules", help="the training modules (required ones marked)")
 
 
@@ -91,9 +98,22 @@ async def run(store: SqlStore, actor: str, member: Staff | None, args: argparse.
             said = due.isoformat() if due else "none"
             return (f"{member.username}'s next supervision: {said}"
                     + ("" if changed else " (unchanged)"))
+        if args.action == "supervisor-of":
+            return await _supervisor_of(store, actor, member, args.coordinator)
         return await _show(store, member, modules)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
+
+
+async def _supervisor_of(store: SqlStore, actor: str, member: Staff, name: str) -> str:
+    coordinator = None
+    if name.strip().lower() != "none":
+        coordinator = await store.staff_by_username(name)
+        if coordinator is None:
+            raise CommandError(f"there is no staff account called {name.strip().lower()!r}")
+    changed = await manage.set_supervisor(store, actor, member, coordinator)
+    said = coordinator.username if coordinator else "none (every coordinator reads)"
+    return f"{member.username}'s supervisor: {said}" + ("" if changed else " (unchanged)")
 
 
 async def _show(store: SqlStore, member: Staff, modules: tuple[training.Module, ...]) -> str:
@@ -111,6 +131,10 @@ async def _show(store: SqlStore, member: Staff, modules: tuple[training.Module, 
     due = profile.supervision_due
     lines.append(f"supervision: {due.isoformat() if due else 'not set'} "
                  f"({supervision_state(due, on)})")
+    supervising = await reflective.supervisor(store, member)
+    lines.append(f"supervisor: {supervising.username}" if supervising
+                 else "supervisor: none chosen (every coordinator reads their debriefs and "
+                      "supervision notes)")
     lines.append(f"languages: {', '.join(profile.languages) or '-'}"
                  + (f"; other: {profile.other_languages}" if profile.other_languages else ""))
     lines.append(f"audiences: {', '.join(profile.audiences) or '-'}")

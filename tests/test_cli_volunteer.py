@@ -34,6 +34,8 @@ def test_an_operator_records_training_and_supervision(tmp_path: Path) -> None:
         assert hearth(tmp_path, "volunteer", "train", "fran", module).returncode == 0
     due = hearth(tmp_path, "volunteer", "supervision", "fran", "2027-01-15")
     assert due.returncode == 0 and "2027-01-15" in due.stdout
+    chosen = hearth(tmp_path, "volunteer", "supervisor-of", "fran", "cora")
+    assert chosen.returncode == 0 and chosen.stdout.strip() == "fran's supervisor: cora"
 
     shown = hearth(tmp_path, "volunteer", "show", "fran").stdout
     assert "fran: training expired (cannot facilitate" in shown
@@ -43,6 +45,7 @@ def test_an_operator_records_training_and_supervision(tmp_path: Path) -> None:
     assert f"Perinatal mental health awareness is current until {ends.day} " in shown
     assert f"{record}  safeguarding_1  completed 2024-03-03  (recorded by command line)" in shown
     assert "supervision: 2027-01-15" in shown and "lived experience: none recorded" in shown
+    assert "supervisor: cora" in shown
 
     removed = hearth(tmp_path, "volunteer", "untrain", "fran", record)
     assert removed.returncode == 0 and record in removed.stdout
@@ -61,6 +64,8 @@ def test_an_operator_records_training_and_supervision(tmp_path: Path) -> None:
     _one_clear_line(hearth(tmp_path, "volunteer", "show", "cora"),
                     "only facilitators have volunteer records")
     _one_clear_line(hearth(tmp_path, "volunteer", "show", "nobody"), "no staff account")
+    _one_clear_line(hearth(tmp_path, "volunteer", "supervisor-of", "fran", "fran"),
+                    "not an enabled coordinator's account")
     _one_clear_line(hearth(tmp_path, "volunteer", "untrain", "fran", "t_nothere"),
                     "no training record")
     verified = hearth(tmp_path, "audit", "verify")
@@ -74,13 +79,15 @@ def test_an_operator_records_training_and_supervision(tmp_path: Path) -> None:
     assert [(e["action"], e["actor"], e["detail"]["username"]) for e in entries] == [
         *[("volunteer.training.add", "command line", "fran")] * 3,
         ("volunteer.supervision", "command line", "fran"),
+        ("volunteer.supervisor", "command line", "fran"),
         ("volunteer.training.remove", "command line", "fran"),
         ("volunteer.supervision", "command line", "fran")]
     assert [e["detail"]["module"] for e in entries[:3]] == [
         "safeguarding_1", "induction", "perinatal_mental_health"]
-    assert entries[0]["detail"]["record"] == record == entries[4]["detail"]["record"]
+    assert entries[0]["detail"]["record"] == record == entries[5]["detail"]["record"]
     assert entries[0]["detail"]["completed_on"] == "2024-03-03"
-    assert (entries[3]["detail"]["due"], entries[5]["detail"]["due"]) == ("2027-01-15", None)
+    assert (entries[3]["detail"]["due"], entries[6]["detail"]["due"]) == ("2027-01-15", None)
+    assert entries[4]["detail"]["supervisor"].startswith("s_")  # an account id, not a name
     assert len({e["target"] for e in entries}) == 1
 
 

@@ -5,7 +5,8 @@ the command line (``hearth data export|erase --staff USERNAME``).
 
 *The export* is theirs and nobody else's: their account (never the password hash or the
 two-step secret), login sessions (times only), groups, volunteer profile, training records
-(not who entered them: a coordinator's name is the coordinator's) and supervision date,
+(not who entered them: a coordinator's name is the coordinator's), supervision date and
+whether a supervisor is chosen (not who: the same),
 the time they gave session by session (with their corrections), their debriefs and the
 notes of their supervision (not who wrote them), their deletion request, the escalation
 notes they wrote (their words; never the parent's name or excerpt), and the audit entries
@@ -115,6 +116,11 @@ def _theirs(shown: dict[str, Any], staff: Staff) -> dict[str, Any]:
         actor = shown["actor"]
         item["by"] = ("you" if actor == staff.username else actor
                       if actor in NOT_PEOPLE else "another staff member")
+        if shown["action"] == "volunteer.supervisor":
+            # Which coordinator (an account id) is left out, as who recorded a training
+            # is: whether one is chosen is the member's.
+            detail = {"username": detail.get("username"),
+                      "supervisor_chosen": detail.get("supervisor") is not None}
         item["detail"] = {k: v for k, v in detail.items() if k not in PARENTS}
         return item
     if shown["room"]:
@@ -169,6 +175,7 @@ async def export(store: Store, staff: Staff, actor: str, *,
             "lived_experience": profile.lived_experience,
             "supervision_due": profile.supervision_due.isoformat()
             if profile.supervision_due else None,
+            "supervisor_chosen": profile.supervisor_id is not None,
             "training": [{"module": t.module, "completed_on": t.completed_on.isoformat(),
                           "recorded_at": _when(t.entered_at)}
                          for t in await store.volunteers.training(staff.id)],
@@ -191,8 +198,9 @@ async def export(store: Store, staff: Staff, actor: str, *,
             "your password's hash and your two-step login secret (secrets, not data about "
             "you)",
             "parents' names and words: an alert's or escalation's excerpt is the parent's",
-            "other staff members' names, including who recorded your training and who "
-            "wrote your supervision notes",
+            "other staff members' names, including who recorded your training, who "
+            "wrote your supervision notes and who your supervisor is (your training page "
+            "shows them)",
             "what you did inside a group (admitting, muting, ...): the audit log names you "
             "there by a per-session id that is not linked to your account",
         ],

@@ -3,13 +3,15 @@
 - ``/coordinator/volunteers``: every facilitator (the volunteers) with their training at a
   glance (current, expiring within 30 days, expired, missing) and their next supervision.
 - ``/coordinator/volunteers/{staff_id}``: one volunteer's profile (languages, audiences,
-  availability, lived experience), training records (add, remove) and next supervision.
-- ``/account/training``: a facilitator's own training, supervision (with the notes of their
-  supervisions) and profile, read-only (their lived-experience note is the coordinators'
-  and admins' only).
+  availability, lived experience), training records (add, remove), next supervision and
+  supervisor (a coordinator's account).
+- ``/account/training``: a facilitator's own training, supervision (their supervisor, and
+  the notes of their supervisions) and profile, read-only (their lived-experience note is
+  the coordinators' and admins' only).
 
 A volunteer's page also shows the hours they have given; their debriefs and supervision
-notes are on a page of their own, for coordinators only (``supervision.py``).
+notes are on a page of their own, for their supervisor only (any coordinator while none is
+chosen: ``supervision.py``).
 
 The volunteer pages are for coordinators and admins (``server/http/pages.py``, STAFF_NAV,
 says why). Every change is a CSRF-protected form post and an audit entry
@@ -52,7 +54,7 @@ from server.http.volunteering import (
     training_status,
 )
 from server.i18n import N_, Phrase, Words
-from server.programme import manage, training
+from server.programme import manage, reflective, training
 from server.programme.hours import summarise
 from server.programme.profile import (
     AUDIENCES,
@@ -87,6 +89,7 @@ DONE = {
     "training-added": N_("The training is recorded."),
     "training-removed": N_("The training record is removed."),
     "supervision": N_("The supervision date is saved."),
+    "supervisor": N_("The supervisor is saved."),
 }
 CHOOSE = N_("Please choose from the list.")
 PROBLEMS: dict[str, Words] = {
@@ -105,6 +108,7 @@ PROBLEMS: dict[str, Words] = {
                            "completed."),
     "supervision_due": N_("Please give a date within the next three years, such as "
                           "2027-01-15, or leave it empty for none."),
+    "supervisor": CHOOSE,
 }
 PART_WORDS = {"morning": N_("Morning"), "afternoon": N_("Afternoon"),
               "evening": N_("Evening")}
@@ -261,20 +265,23 @@ async def _volunteer(request: Request, actor: Staff, member: Staff, status: int 
         "supervision": {"supervision_due": (profile.supervision_due.isoformat()
                                             if profile.supervision_due else "")},
     }
+    supervising = await reflective.supervisor(svc.store, member)
+    shown["supervisor"] = {"supervisor": supervising.id if supervising else ""}
     if form in shown and typed is not None:
         shown[form] = {**shown[form], **typed}
     return await render(
         request, "coordinator_volunteer.html", status=status, staff=actor, member=member,
         message=message, errors=errors or {}, form=form,
         profile_form=shown["profile"], training_form=shown["training-add"],
-        supervision_form=shown["supervision"], **view,
+        supervision_form=shown["supervision"], supervisor_form=shown["supervisor"], **view,
+        supervisor=supervising, coordinators=await _coordinators(svc),
         modules=[(m.id, m.name(i18n.current().code), m.required) for m in modules(svc)],
         supervision_words=SUPERVISION_WORDS,
         hours=given, hours_months=[(i18n.when_words(m.month, "month"), m)
                                    for m in given.months[:HOURS_MONTHS]],
-        # Their debriefs and supervision notes are for coordinators, not admins
-        # (server/http/supervision.py).
-        reads_reflections=actor.role == "coordinator",
+        # Their debriefs and supervision notes are for their supervisor (any coordinator
+        # while none is chosen), not admins (server/http/supervision.py).
+        reads_reflections=reflective.may_read(actor, member, supervising),
         groups=await svc.store.rooms_for(member.id),
         language_choices=[(code, i18n.LANGUAGES[code].name, i18n.LANGUAGES[code].tag)
                    for code in LANGUAGES],
@@ -286,6 +293,12 @@ async def _volunteer(request: Request, actor: Staff, member: Staff, status: int 
                 "availability_note": AVAILABILITY_NOTE_MAX,
                 "lived_experience": LIVED_EXPERIENCE_MAX},
         today=on.isoformat(), **done_words(request, DONE))
+
+
+async def _coordinators(svc: Services) -> list[Staff]:
+    """The accounts a volunteer's supervisor is chosen from: enabled coordinators."""
+    return sorted((m for m in await svc.store.all_staff() if reflective.may_supervise(m)),
+                  key=lambda m: m.username)
 
 
 # -- the forms -----------------------------------------------------------------------------
@@ -315,6 +328,10 @@ def _typed_training(form: FormData) -> dict[str, Any]:
 
 def _typed_supervision(form: FormData) -> dict[str, Any]:
     return {"supervision_due": form_field(form, "supervision_due", 10)}
+
+
+def _typed_supervisor(form: FormData) -> dict[str, Any]:
+    return {"supervisor": form_field(form, "supervisor", 64)}
 
 
 def _typed_record(form: FormData) -> dict[str, Any]:
@@ -375,6 +392,18 @@ async def _supervision(svc: Services, actor: Staff, member: Staff,
     return "supervision" if changed else "unchanged"
 
 
+async def _supervisor(svc: Services, actor: Staff, member: Staff,
+                      typed: Mapping[str, Any]) -> str | Refusal:
+    chosen = typed["supervisor"].strip()
+    supervising = None
+    if chosen:
+        supervising = await svc.store.staff_by_id(chosen)
+        if supervising is None or not reflective.may_supervise(supervising):
+            return Refusal(400, NOT_SAVED, errors={"supervisor": PROBLEMS["supervisor"]})
+    changed = await manage.set_supervisor(svc.store, actor.username, member, supervising)
+    return "supervisor" if changed else "unchanged"
+
+
 Handler = Callable[[Services, Staff, Staff, Mapping[str, Any]], Awaitable[str | Refusal]]
 # action -> (what was typed, the handler, the part of the page to return to)
 ACTIONS: dict[str, tuple[Callable[[FormData], dict[str, Any]], Handler, str]] = {
@@ -382,6 +411,7 @@ ACTIONS: dict[str, tuple[Callable[[FormData], dict[str, Any]], Handler, str]] = 
     "training-add": (_typed_training, _training_add, "training"),
     "training-remove": (_typed_record, _training_remove, "training"),
     "supervision": (_typed_supervision, _supervision, "supervision"),
+    "supervisor": (_typed_supervisor, _supervisor, "supervision"),
 }
 
 
@@ -420,6 +450,7 @@ async def own_training_page(request: Request) -> Response:
     # Their own supervision notes: theirs to read, so not an audited reading.
     return await render(request, "account_training.html", staff=staff, **view,
                         summary=_summary(profile),
+                        supervisor=await reflective.supervisor(svc.store, staff),
                         notes=[(date_words(n.held_on), n)
                                for n in await svc.store.reflections.notes(staff.id)])
 

@@ -244,7 +244,9 @@ def agreement_lines(text: str | None) -> list[str]:
 
 async def room_page(request: Request) -> Response:
     # The page learns its room from the token in sessionStorage, so it cannot know the
-    # audience here; the general help contacts are shown when someone's session ends.
+    # audience here; the general help contacts are shown when someone's session ends. Nor
+    # its kind: the page that sent them (the join page, /staff, /account/one-to-one) kept
+    # it with the session, and room.js speaks of a conversation in a one-to-one room.
     return await render(request, "room.html", category_words=category_words(),
                         support=services(request).directory.for_help("everyone"))
 

@@ -27,15 +27,21 @@ from server.programme.profile import (
     profile_problems,
     supervision_problem,
 )
+from server.programme.reflective import may_supervise
 from server.programme.training import Module, TrainingRecord, completion_problem, today
 from server.store.db import Staff, Store
 
-__all__ = ["AccountErased", "NotAVolunteer", "UnknownModule", "record_training",
-           "remove_training", "require_volunteer", "save_profile", "set_supervision"]
+__all__ = ["AccountErased", "NotACoordinator", "NotAVolunteer", "UnknownModule",
+           "record_training", "remove_training", "require_volunteer", "save_profile",
+           "set_supervision", "set_supervisor"]
 
 
 class NotAVolunteer(ValueError):
     """Only a facilitator's account has a volunteer profile and training records."""
+
+
+class NotACoordinator(ValueError):
+    """A volunteer's supervisor is an enabled coordinator's account."""
 
 
 class UnknownModule(ValueError):
@@ -145,4 +151,25 @@ async def set_supervision(store: Store, actor: str, member: Staff, due: date | N
     await store.safeguarding.audit(actor, "volunteer.supervision", target=member.id, detail={
         **_who(member), "due": due.isoformat() if due else None,
         "was": before.supervision_due.isoformat() if before.supervision_due else None})
+    return True
+
+
+async def set_supervisor(store: Store, actor: str, member: Staff,
+                         supervisor: Staff | None) -> bool:
+    """The volunteer's supervisor (None: none), who alone reads their debriefs and
+    supervision notes (``server/programme/reflective.py``); False if it was them already.
+    ``NotACoordinator`` unless ``supervisor`` may supervise (an enabled coordinator). The
+    audit entry (``volunteer.supervisor``) names the supervisor by account id, before and
+    after."""
+    _changeable(member)
+    if supervisor is not None and not may_supervise(supervisor):
+        raise NotACoordinator(f"{supervisor.username} is not an enabled coordinator's "
+                              "account: a supervisor is a coordinator")
+    before = await store.volunteers.profile(member.id)
+    wanted = supervisor.id if supervisor is not None else None
+    if before.supervisor_id == wanted:
+        return False
+    await store.volunteers.set_supervisor(member.id, wanted)
+    await store.safeguarding.audit(actor, "volunteer.supervisor", target=member.id, detail={
+        **_who(member), "supervisor": wanted, "was": before.supervisor_id})
     return True

@@ -60,10 +60,13 @@ class Profile:
     availability_note: str = ""
     lived_experience: str = ""
     supervision_due: date | None = None  # the next reflective supervision, set by a coordinator
+    # Their supervisor's account (``reflective.supervisor`` says whether it still counts);
+    # None: none chosen yet.
+    supervisor_id: str | None = None
 
     @property
     def empty(self) -> bool:
-        """Nothing recorded yet (the supervision date apart)."""
+        """Nothing recorded yet (the supervision date and supervisor apart)."""
         return not (self.languages or self.other_languages or self.audiences
                     or self.availability or self.availability_note or self.lived_experience)
 

@@ -5,11 +5,15 @@ coordinator's (``server/http/supervision.py``).
 - *Their hours* are the volunteer's to correct (``correct_hours``). Each correction is an
   audit entry: the session, the figure before and after, and that a reason was given (the
   reason itself is the volunteer's words and stays in the row: the log is kept for ever).
-- *Debriefs and supervision notes are private* to the volunteer and the coordinators, their
-  supervisors (``may_read``). An admin who is not a coordinator reads neither, nor does the
-  safeguarding lead: the lead reads only a concern the volunteer raised from a debrief,
-  which reaches them as an escalation. Every reading or writing by anyone but the volunteer
-  is an audit entry naming who, whose and how many, never what they say.
+- *Debriefs and supervision notes are private* to the volunteer and their supervisor
+  (``may_read``): the coordinator chosen on the volunteer's record (``supervisor``;
+  ``server/programme/manage.set_supervisor``). While none is chosen (or the one chosen is
+  no longer an enabled coordinator), every coordinator may, so that a charity with one
+  coordinator works from the first day and nothing is hidden from everyone; the pages say
+  so. An admin who is not a coordinator reads neither, nor does the safeguarding lead: the
+  lead reads only a concern the volunteer raised from a debrief, which reaches them as an
+  escalation. Every reading or writing by anyone but the volunteer is an audit entry
+  naming who, whose and how many, never what they say.
 - *A concern* in a debrief goes to the safeguarding lead by the path a facilitator's
   escalation takes in a group, through ``SafeguardingService`` (durable first, committed or
   journalled until it is, and only then announced to the leads' pages, webhook and email;
@@ -34,7 +38,8 @@ from server.store.impact import DEBRIEF_KIND
 from server.store.records import AlertRecord
 
 __all__ = ["NOT_NAMED", "ConcernNotSaved", "NotAllowed", "add_note", "correct_hours",
-           "may_read", "raise_concern", "reflections", "save_debrief"]
+           "may_read", "may_supervise", "raise_concern", "reflections", "save_debrief",
+           "supervisor"]
 
 # What the lead's pages show as who a concern is about when the volunteer named nobody:
 # the same in every language (the lead's pages show a name as it was typed).
@@ -42,7 +47,13 @@ NOT_NAMED = "—"
 
 
 class NotAllowed(PermissionError):
-    """Only the volunteer and coordinators read or write their debriefs and notes."""
+    """Only the volunteer and their supervisor (any coordinator while none is chosen) read
+    their debriefs and notes; ``supervisor``: who that is, if it is someone (for the page
+    that says so)."""
+
+    def __init__(self, message: str, supervisor: Staff | None = None) -> None:
+        super().__init__(message)
+        self.supervisor = supervisor
 
 
 class ConcernNotSaved(Exception):
@@ -50,11 +61,33 @@ class ConcernNotSaved(Exception):
     so, so that nobody raises the concern again."""
 
 
-def may_read(actor: Staff, member: Staff) -> bool:
-    """Whether ``actor`` may read ``member``'s debriefs and supervision notes: they are the
-    volunteer, or a coordinator (the volunteer's supervisor). Not an admin as such: the
-    admin's pages are about accounts and groups, not a volunteer's reflections."""
-    return actor.id == member.id or (actor.role == "coordinator" and not actor.erased)
+def may_supervise(staff: Staff) -> bool:
+    """Whether ``staff`` can be (or still counts as) a volunteer's supervisor: an enabled
+    coordinator's account. One disabled, erased or given another role supervises nobody
+    (their choice stays on the record, and counts again if they are a coordinator again;
+    an erasure clears it)."""
+    return staff.role == "coordinator" and not staff.disabled and not staff.erased
+
+
+async def supervisor(store: Store, member: Staff) -> Staff | None:
+    """``member``'s supervisor: the coordinator chosen on their record, while
+    ``may_supervise``; None if none is chosen (then every coordinator reads)."""
+    chosen = (await store.volunteers.profile(member.id)).supervisor_id
+    if chosen is None:
+        return None
+    found = await store.staff_by_id(chosen)
+    return found if found is not None and may_supervise(found) else None
+
+
+def may_read(actor: Staff, member: Staff, supervising: Staff | None) -> bool:
+    """Whether ``actor`` may read ``member``'s debriefs and supervision notes, and write
+    the notes, ``supervising`` being their supervisor (``supervisor``): they are the
+    volunteer, or an enabled coordinator who is the supervisor, or any such coordinator
+    while there is none. Not an admin as such: the admin's pages are about accounts and
+    groups, not a volunteer's reflections."""
+    if actor.id == member.id:
+        return True
+    return may_supervise(actor) and (supervising is None or supervising.id == actor.id)
 
 
 async def correct_hours(store: Store, staff: Staff, entry_id: str, minutes: int,
@@ -113,38 +146,46 @@ async def save_debrief(store: Store, safeguarding: SafeguardingService, staff: S
     return saved, True
 
 
-def _audit_detail(member: Staff, **counts: Any) -> dict[str, Any]:
-    return {"username": member.username, **counts}
+def _audit_detail(member: Staff, supervising: Staff | None, **counts: Any) -> dict[str, Any]:
+    # "as_supervisor": whether the reader is the volunteer's chosen supervisor (False: none
+    # was chosen, so any coordinator could).
+    return {"username": member.username, "as_supervisor": supervising is not None, **counts}
 
 
 async def reflections(store: Store, actor: Staff, member: Staff
-                      ) -> tuple[list[Debrief], list[SupervisionNote]]:
-    """``member``'s debriefs and supervision notes, for ``actor`` to read: ``NotAllowed``
-    unless ``may_read``. Read by anyone but the volunteer: one audit entry
+                      ) -> tuple[list[Debrief], list[SupervisionNote], Staff | None]:
+    """``member``'s debriefs and supervision notes, for ``actor`` to read, and their
+    supervisor (None: none chosen): ``NotAllowed`` (naming the supervisor) unless
+    ``may_read``. Read by anyone but the volunteer: one audit entry
     (``volunteer.reflections.read``, with how many of each were shown)."""
-    if not may_read(actor, member):
-        raise NotAllowed("only the volunteer and coordinators read debriefs and supervision "
-                         "notes")
+    supervising = await supervisor(store, member)
+    if not may_read(actor, member, supervising):
+        raise NotAllowed("only the volunteer and their supervisor read debriefs and "
+                         "supervision notes", supervising)
     debriefs = await store.reflections.debriefs(member.id)
     notes = await store.reflections.notes(member.id)
     if actor.id != member.id:
         await store.safeguarding.audit(actor.username, "volunteer.reflections.read",
                                        target=member.id, detail=_audit_detail(
-                                           member, debriefs=len(debriefs), notes=len(notes)))
-    return debriefs, notes
+                                           member, supervising, debriefs=len(debriefs),
+                                           notes=len(notes)))
+    return debriefs, notes, supervising
 
 
 async def add_note(store: Store, actor: Staff, member: Staff, held_on: date,
                    text: str) -> SupervisionNote:
-    """A coordinator's note of ``member``'s supervision (checked by the caller:
-    ``debriefs.note_problems``). ``NotAllowed`` for anyone but a coordinator (the volunteer
-    writes debriefs, not their own supervision notes). Audited, without the words."""
-    if actor.role != "coordinator" or actor.id == member.id or actor.erased:
-        raise NotAllowed("only a coordinator writes a volunteer's supervision notes")
+    """The supervisor's note of ``member``'s supervision (checked by the caller:
+    ``debriefs.note_problems``). ``NotAllowed`` (naming the supervisor) for anyone but
+    their supervisor, or any coordinator while none is chosen (the volunteer writes
+    debriefs, not their own supervision notes). Audited, without the words."""
+    supervising = await supervisor(store, member)
+    if actor.id == member.id or not may_read(actor, member, supervising):
+        raise NotAllowed("only the volunteer's supervisor writes their supervision notes",
+                         supervising)
     note = await store.reflections.add_note(member.id, held_on, text.strip(), actor.id,
                                             datetime.now(UTC))
     await store.safeguarding.audit(actor.username, "volunteer.supervision_note.add",
                                    target=member.id, detail=_audit_detail(
-                                       member, note=note.id, held_on=held_on.isoformat(),
-                                       chars=len(note.text)))
+                                       member, supervising, note=note.id,
+                                       held_on=held_on.isoformat(), chars=len(note.text)))
     return note

@@ -335,6 +335,12 @@ class VolunteerProfileRow(Base):
     # Seen by coordinators and admins only; never written to the audit log.
     lived_experience: Mapped[str] = mapped_column(String(500), default="")
     supervision_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Their supervisor (migration 0017; ``server/programme/reflective.py``): a coordinator's
+    # account, who alone reads their debriefs and supervision notes. None: none chosen yet,
+    # and every coordinator may. Counted only while that account is an enabled coordinator.
+    supervisor_id: Mapped[str | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL",
+                   name="fk_volunteer_profiles_supervisor_id_staff"), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

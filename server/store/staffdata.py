@@ -216,7 +216,8 @@ class StaffDataRecords:
 
         The row stays as ``tombstone`` (the audit log's entries point at its id), disabled,
         with no password or second factor; its sessions, assignments, volunteer profile,
-        training records, debriefs and supervision notes go; its time entries stay in the
+        training records, debriefs and supervision notes go, and it is no volunteer's
+        supervisor any more; its time entries stay in the
         programme's totals without the person (no account, no correction's reason or
         corrector); where another table names it by username (escalation notes
         and who raised one, an alert's acknowledgement, a training record they entered for
@@ -250,6 +251,10 @@ class StaffDataRecords:
             for table in (StaffSessionRow, RoomStaffRow, VolunteerProfileRow,
                           TrainingRecordRow, DebriefRow, SupervisionNoteRow):
                 await session.execute(delete(table).where(table.staff_id == staff_id))
+            # Supervisor of nobody now (the row stays, so ON DELETE SET NULL never fires).
+            await session.execute(update(VolunteerProfileRow)
+                                  .where(VolunteerProfileRow.supervisor_id == staff_id)
+                                  .values(supervisor_id=None))
             await session.execute(update(HoursRow).where(HoursRow.staff_id == staff_id)
                                   .values(staff_id=None, corrected_by=None,
                                           correction_reason=""))

@@ -38,7 +38,8 @@ def _profile(row: VolunteerProfileRow) -> Profile:
                    other_languages=row.other_languages, audiences=_listed(row.audiences),
                    availability=_listed(row.availability),
                    availability_note=row.availability_note,
-                   lived_experience=row.lived_experience, supervision_due=row.supervision_due)
+                   lived_experience=row.lived_experience, supervision_due=row.supervision_due,
+                   supervisor_id=row.supervisor_id)
 
 
 def _record(row: TrainingRecordRow) -> TrainingRecord:
@@ -72,8 +73,9 @@ class VolunteerRecords:
 
     async def save_profile(self, profile: Profile) -> Profile:
         """Keep ``profile``'s fields as given (checked and tidied by
-        ``server/programme/manage.save_profile``); its supervision date is
-        ``set_supervision``'s, and stays. LookupError: no such account."""
+        ``server/programme/manage.save_profile``); its supervision date and supervisor
+        are ``set_supervision``'s and ``set_supervisor``'s, and stay. LookupError: no such
+        account."""
         values = {
             "languages": ",".join(profile.languages),
             "other_languages": profile.other_languages,
@@ -98,6 +100,19 @@ class VolunteerRecords:
             row.updated_at = datetime.now(UTC)
             return _profile(row)
 
+    async def set_supervisor(self, staff_id: str, supervisor_id: str | None) -> Profile:
+        """The volunteer's supervisor (a coordinator's account: the caller checks it is
+        one; None: none). LookupError: no such account (the volunteer's or the
+        supervisor's)."""
+        try:
+            async with self._session.begin() as session:
+                row = await self._row(session, staff_id)
+                row.supervisor_id = supervisor_id
+                row.updated_at = datetime.now(UTC)
+                return _profile(row)
+        except IntegrityError:
+            raise LookupError("no such staff account") from None
+
     async def _row(self, session: AsyncSession, staff_id: str) -> VolunteerProfileRow:
         """The account's profile row, made (empty) if it had none."""
         row = await session.get(VolunteerProfileRow, staff_id)
@@ -108,7 +123,7 @@ class VolunteerRecords:
         row = VolunteerProfileRow(staff_id=staff_id, languages="", other_languages="",
                                   audiences="", availability="", availability_note="",
                                   lived_experience="", supervision_due=None,
-                                  updated_at=datetime.now(UTC))
+                                  supervisor_id=None, updated_at=datetime.now(UTC))
         session.add(row)
         return row
 

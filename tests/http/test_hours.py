@@ -3,7 +3,8 @@ their connection (a reconnection is the same session), they read it on "Hours yo
 given" and correct it (mistakes answered by their field, someone else's session refused as
 if it did not exist, the correction audited); their debrief raises a concern to the lead by
 the escalation path and is otherwise private: a coordinator reads it (audited) and writes
-supervision notes the volunteer reads, an admin and the lead read neither."""
+supervision notes the volunteer reads, every coordinator while no supervisor is chosen, then
+only the supervisor (another coordinator is told who); an admin and the lead read neither."""
 
 from __future__ import annotations
 
@@ -105,8 +106,8 @@ async def test_time_in_a_group_is_recorded_shown_and_corrected(
 async def test_a_debrief_is_private_and_its_concern_reaches_the_lead(
         hs: SuiteHarness, browsers: list[httpx.AsyncClient]) -> None:
     fran_name, fran_id, fran = await account(hs, browsers)
-    cora_name, _, cora = await account(hs, browsers, "coordinator")
-    _, _, ada = await account(hs, browsers, "admin")
+    cora_name, cora_id, cora = await account(hs, browsers, "coordinator")
+    ada_name, _, ada = await account(hs, browsers, "admin")
     _, _, lena = await account(hs, browsers, "safeguarding_lead")
     room_id, _ = await hs.room(name="Evening circle")
     start = datetime.now(UTC) - timedelta(hours=2)
@@ -114,7 +115,7 @@ async def test_a_debrief_is_private_and_its_concern_reaches_the_lead(
                                              start, start + timedelta(minutes=80)), 15)
     page = f"/account/hours/{entry.id}/debrief"
     shown = await fran.get(page)
-    assert shown.status_code == 200 and "Only you and your coordinator can read this" in \
+    assert shown.status_code == 200 and "Only you and your supervisor (a coordinator) can read this" in \
         html.unescape(shown.text)
 
     unsure = await post(fran, page, page, {"affected": "A lot"})
@@ -181,7 +182,43 @@ async def test_a_debrief_is_private_and_its_concern_reaches_the_lead(
     # The volunteer reads the note; their download holds their debrief.
     own = await fran.get("/account/training")
     assert "Talked about rest and boundaries" in own.text
+    assert "No supervisor is chosen for you yet" in own.text
     mine_too = (await fran.get("/account/data.json")).json()
     assert mine_too["debriefs"][0]["affected"] == "Her story was so like mine"
     assert mine_too["supervision_notes"][0]["text"] == "Talked about rest and boundaries"
     assert csrf_of(own)  # the page is a normal staff page
+
+    # With no supervisor chosen, every coordinator reads, and the page says so.
+    cleo_name, _, cleo = await account(hs, browsers, "coordinator")
+    open_to_all = await cleo.get(reflections)
+    assert open_to_all.status_code == 200 and "Talked about rest" in open_to_all.text
+    assert ("No supervisor is chosen yet: every coordinator can read these. Choose one on "
+            "the volunteer's page.") in re.sub(r"\s*<[^>]+>\s*", " ",
+                                               html.unescape(open_to_all.text))
+    # An admin (or a coordinator) chooses her supervisor among the coordinators: audited,
+    # by account id.
+    fran_page = f"/coordinator/volunteers/{fran_id}"
+    wrong = await post(ada, f"{fran_page}/supervisor", fran_page, {"supervisor": fran_id})
+    assert wrong.status_code == 400 and "Please choose from the list." in wrong.text
+    chosen = await post(ada, f"{fran_page}/supervisor", fran_page, {"supervisor": cora_id})
+    assert chosen.headers["location"] == f"{fran_page}?done=supervisor#supervision"
+    [(action, target, detail)] = await audit_by(hs, ada_name)
+    assert (action, target, json.loads(detail)["supervisor"]) == (
+        "volunteer.supervisor", fran_id, cora_id)
+    assert cora_name not in detail
+    # Now another coordinator is refused, told who her supervisor is, and offered no link.
+    refused = await cleo.get(reflections)
+    assert refused.status_code == 403 and "Talked about rest" not in refused.text
+    assert f"their supervisor, \u2068{cora_name}\u2069." in html.unescape(refused.text)
+    noted = await post(cleo, f"{reflections}/note", fran_page,
+                       {"held_on": datetime.now(UTC).date().isoformat(), "text": "Mine"})
+    assert noted.status_code == 403 and len(await hs.store.reflections.notes(fran_id)) == 1
+    theirs = await cleo.get(fran_page)
+    assert "/reflections" not in theirs.text and f"<bdi>{cora_name}</bdi>" in theirs.text
+    assert [a for a, t, _ in await audit_by(hs, cleo_name) if t == fran_id] == [
+        "volunteer.reflections.read"]  # her one reading, before; a refusal reads nothing
+    mine = await cora.get(reflections)
+    assert mine.status_code == 200 and f"their supervisor, <bdi>{cora_name}</bdi>" in mine.text
+    assert "No supervisor is chosen yet" not in mine.text
+    own = await fran.get("/account/training")
+    assert f"Your supervisor: <bdi>{cora_name}</bdi>." in own.text

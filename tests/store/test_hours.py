@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from server.auth import erasure
-from server.programme import reflective
+from server.programme import manage, reflective
 from server.programme.debriefs import DebriefForm
 from server.programme.hours import Span, summarise
 from server.programme.timekeeper import Timekeeper
@@ -173,14 +173,42 @@ async def test_reflections_are_private_and_go_with_an_erased_account(
         await reflective.reflections(store, ada, fran)  # an admin reads none of it
 
     # The volunteer reads their own unaudited; a coordinator's reading is audited.
-    debriefs, notes = await reflective.reflections(store, fran, fran)
+    debriefs, notes, chosen = await reflective.reflections(store, fran, fran)
     assert [d.notes for d in debriefs] == ["A lovely group"] and notes == [note]
+    assert chosen is None  # no supervisor yet: every coordinator reads
     before = len(await store.safeguarding.audit_entries())
     await reflective.reflections(store, cora, fran)
     [read] = (await store.safeguarding.audit_entries())[before:]
     assert (read.actor, read.action, read.target) == ("cora", "volunteer.reflections.read",
                                                       fran.id)
-    assert json.loads(read.detail) == {"username": "fran", "debriefs": 1, "notes": 1}
+    assert json.loads(read.detail) == {"username": "fran", "as_supervisor": False,
+                                       "debriefs": 1, "notes": 1}
+
+    # Once cora is chosen as her supervisor (audited, by account id), another coordinator
+    # is refused, told who; a disabled coordinator supervises nobody; an admin is no one's.
+    cleo = await store.add_staff("cleo", "hash", "coordinator")
+    with pytest.raises(manage.NotACoordinator):
+        await manage.set_supervisor(store, "ada", fran, ada)
+    assert await manage.set_supervisor(store, "ada", fran, cora)
+    assert not await manage.set_supervisor(store, "ada", fran, cora)  # unchanged
+    [chose] = [e for e in await store.safeguarding.audit_entries()
+               if e.action == "volunteer.supervisor"]
+    assert (chose.actor, chose.target) == ("ada", fran.id)
+    assert json.loads(chose.detail) == {"username": "fran", "supervisor": cora.id,
+                                        "was": None}
+    for step in (reflective.reflections(store, cleo, fran),
+                 reflective.add_note(store, cleo, fran, date(2026, 4, 2), "Cleo's note")):
+        with pytest.raises(reflective.NotAllowed) as refused:
+            await step
+        assert refused.value.supervisor is not None and refused.value.supervisor.id == cora.id
+    *_, chosen = await reflective.reflections(store, cora, fran)
+    assert chosen is not None and chosen.id == cora.id
+    assert json.loads((await store.safeguarding.audit_entries())[-1].detail)["as_supervisor"]
+    await store.set_disabled(cora.id, True)
+    assert await reflective.supervisor(store, fran) is None
+    await reflective.reflections(store, cleo, fran)  # nobody counts: every coordinator
+    await store.set_disabled(cora.id, False)
+    assert (await reflective.supervisor(store, fran)) == await store.staff_by_id(cora.id)
     words = " ".join(e.detail for e in await store.safeguarding.audit_entries())
     assert "lovely" not in words and "rest" not in words and "early" not in words
 
@@ -192,6 +220,13 @@ async def test_reflections_are_private_and_go_with_an_erased_account(
                                               "text": "Talked about rest",
                                               "written_at": note.created_at.isoformat()}]
     assert cora.id not in json.dumps(document)
+    assert document["volunteer"]["supervisor_chosen"] is True
+    [told] = [e for e in document["audit"] if e["action"] == "volunteer.supervisor"]
+    assert told["detail"] == {"username": "fran", "supervisor_chosen": True}
+
+    # Erasing her supervisor leaves her with none (the row stays as a tombstone).
+    await erasure.erase(store, "command line", "command line", cora)
+    assert (await store.volunteers.profile(fran.id)).supervisor_id is None
 
     await erasure.erase(store, "command line", "command line", fran)
     assert await store.reflections.debriefs(fran.id) == []

@@ -1,7 +1,7 @@
 """Issue 13, part 3: volunteers' profiles and training records in the store
 (server/store/volunteers.py), on SQLite and PostgreSQL, a profile checked and tidied by
-``server/programme/manage.save_profile`` (the store keeps what it is given), and migration
-0012 on a database from before it."""
+``server/programme/manage.save_profile`` (the store keeps what it is given), and migrations
+0012 and 0017 (a volunteer's supervisor) on a database from before them."""
 
 from __future__ import annotations
 
@@ -90,7 +90,8 @@ async def test_a_volunteer_has_at_most_max_records_training_records(store: SqlSt
     await store.volunteers.add_training(fran.id, "induction", date(2025, 1, 3), "cora")
 
 
-async def test_0012_adds_volunteers_to_an_existing_database(empty_url: str) -> None:
+async def test_0012_and_0017_add_volunteers_and_supervisors_to_an_existing_database(
+        empty_url: str) -> None:
     store = SqlStore(empty_url)
     try:
         await store.migrate(to="0011")
@@ -107,6 +108,30 @@ async def test_0012_adds_volunteers_to_an_existing_database(empty_url: str) -> N
                                                      "cora")
         assert await store.volunteers.training("s_old") == [record]
         await store.volunteers.set_supervision("s_old", date(2027, 1, 15))
+
+        # 0017: a supervisor, a real foreign key (ON DELETE SET NULL) on both databases.
+        async with store.engine.begin() as connection:
+            await connection.execute(text(
+                "INSERT INTO staff (id, username, password_hash, role, created_at, disabled) "
+                "VALUES ('s_cora', 'cora', 'hash', 'coordinator', :at, false)"),
+                {"at": datetime.now(UTC)})
+        with pytest.raises(LookupError):
+            await store.volunteers.set_supervisor("s_old", "s_nobody")
+        chosen = await store.volunteers.set_supervisor("s_old", "s_cora")
+        assert chosen.supervisor_id == "s_cora" and chosen.supervision_due == date(2027, 1, 15)
+        async with store.engine.begin() as connection:
+            await connection.execute(text("DELETE FROM staff WHERE id = 's_cora'"))
+        assert (await store.volunteers.profile("s_old")).supervisor_id is None
+        await store.volunteers.set_supervisor("s_old", None)
+        await _downgrade(store, "0016")
+        async with store.engine.connect() as connection:
+            columns = await connection.run_sync(lambda c: {
+                col["name"] for col in inspect(c).get_columns("volunteer_profiles")})
+            due = (await connection.execute(text(
+                "SELECT supervision_due FROM volunteer_profiles"))).scalar()
+        assert "supervisor_id" not in columns and str(due) == "2027-01-15"  # the row kept
+        await store.migrate()  # and up again
+        assert (await store.volunteers.profile("s_old")).supervision_due == date(2027, 1, 15)
 
         await _downgrade(store, "0011")
         async with store.engine.connect() as connection:

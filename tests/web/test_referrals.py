@@ -1,8 +1,10 @@
 """Issue 13, part 2 in a real browser, on a phone, in English and in Urdu (right to left): a
 parent follows "Ask for one-to-one support" from a group's join page and sends the form (her
 consent first refused, then given); a coordinator accepts her request and matches a
-volunteer; the volunteer sees her details on their own page and opens the one-to-one room.
-Each page must fit the phone's width, with nothing wrong in the console.
+volunteer; the volunteer sees her details on their own page and opens the one-to-one room;
+she joins by its link and they meet, every page in a conversation's words, not a group's,
+until the volunteer ends it. Each page must fit the phone's width, with nothing wrong in the
+console.
 
 ``HEARTH_SHOTS=/tmp/shots-referrals`` keeps a phone and a desktop screenshot of each page."""
 
@@ -19,7 +21,7 @@ from server.programme.profile import Profile
 from server.programme.training import load_modules, today
 from tests.harness import STAFF_PASSWORD, Harness
 from tests.web.conftest import PHONE, OpenTab, page_words
-from tests.web.test_browser import page_fits
+from tests.web.test_browser import confirm, page_fits
 from tests.web.test_screenshots import speak
 from tests.web.test_staff_admin import log_in, shot
 
@@ -103,6 +105,7 @@ async def test_a_parent_asks_and_a_coordinator_matches_her_with_a_volunteer(
     await page.get_by_role("button", name=await page_words(
         page, "Open the one-to-one room")).click()
     await expect(page.locator("#room .invite code")).to_contain_text("/join/")
+    link = await page.locator("#room .invite code").inner_text()
     await page_fits(cora)
     await page.evaluate("window.scrollTo(0, 0)")  # the sticky header where it belongs
     await shot(page, f"referral-room-{lang}")
@@ -123,7 +126,74 @@ async def test_a_parent_asks_and_a_coordinator_matches_her_with_a_volunteer(
         page, "Open the one-to-one room")).click()
     await page.wait_for_url("**/room")
     await expect(page.locator("#status")).to_have_text(await page_words(
-        page, "The group is running. You're facilitating."))
+        page, "The conversation is open. You're her volunteer."))
+
+    # She joins by the link the coordinator sent her: a conversation, not a group.
+    page = parent.page
+    await page.goto("/join/" + link.rsplit("/join/", 1)[1])
+    form = page.locator("#join-form")
+    await expect(form.get_by_role("heading", level=2)).to_have_text(await page_words(
+        page, "Join the conversation"))
+    await expect(page.locator("#one-to-one-agreement")).to_contain_text(await page_words(
+        page, "If your volunteer is worried that you or a child may be at risk, they must "
+        "tell our safeguarding lead, who may join the conversation and will help get you "
+        "support."))
+    assert await page_words(page, "Our group agreement") not in await page.inner_text("main")
+    await page_fits(parent)
+    await page.evaluate("window.scrollTo(0, 0)")  # the sticky header where it belongs
+    await shot(page, f"one-to-one-join-{lang}")
+    await page.locator("#agree").check()
+    await form.get_by_role("button", name=await page_words(
+        page, "Join the conversation")).click()
+    await page.wait_for_url("**/room")
+    await expect(page.locator("#lobby-reason")).to_have_text(await page_words(
+        page, "Your volunteer will let you in shortly."))
+    await expect(page.locator("#room-name")).to_have_text(await page_words(
+        page, "One-to-one support"))
+    await page_fits(parent)
+    await page.evaluate("window.scrollTo(0, 0)")  # the sticky header where it belongs
+    await shot(page, f"one-to-one-waiting-{lang}")
+
+    await vera.page.locator("#lobby [data-action=admit]").click()
+    await expect(page.locator("#status")).to_have_text(await page_words(
+        page, "You're talking with your volunteer. Welcome."))
+    await expect(page.locator("#people .badge")).to_have_text(await page_words(
+        page, "Volunteer"))
+    await expect(page.locator("#chat-form .chat-send")).to_be_hidden()
+    await page.locator("#chat-text").fill("Hello, thank you for meeting me")
+    await page.locator("#chat-text").press("Enter")
+    await expect(vera.page.locator("#chat-log")).to_contain_text("thank you for meeting me")
+    await page_fits(parent)
+    await page.evaluate("window.scrollTo(0, 0)")  # the sticky header where it belongs
+    await shot(page, f"one-to-one-room-{lang}")
+
+    # Her volunteer ends it (their controls fold away on a phone).
+    await vera.page.locator("#group-controls").evaluate("d => { d.open = true; }")
+    await vera.page.get_by_role("button", name=await page_words(
+        vera.page, "End the conversation")).click()
+    await confirm(vera, await page_words(vera.page, "End the conversation"))
+    await expect(page.locator("#end-title")).to_have_text(await page_words(
+        page, "Your volunteer has ended the conversation"))
+    await expect(page.locator("#end-feel")).to_be_visible()
+    await expect(page.locator("#end-one-to-one")).to_have_count(0)
+    await expect(vera.page.locator("#end-title")).to_have_text(await page_words(
+        vera.page, "The conversation has ended"))
+    await page_fits(parent)
+    await page.evaluate("window.scrollTo(0, 0)")  # the sticky header where it belongs
+    await shot(page, f"one-to-one-end-{lang}")
     parent.assert_clean("status of 400")  # the refusal without her consent, as asked
     cora.assert_clean()
     vera.assert_clean()
+
+
+async def test_a_one_to_one_join_page_has_its_own_agreement_and_a_group_s_does_not(
+        h: Harness) -> None:
+    room = await h.store.add_room("One-to-one test", "mothers", kind="one_to_one")
+    one_to_one = (await h.http.get(f"/join/{(await h.store.add_invite(room.id)).code}")).text
+    _, invite = await h.room(name="Tuesday mums")
+    group = (await h.http.get(f"/join/{invite}")).text
+    assert 'id="one-to-one-agreement"' in one_to_one and "Join the conversation" in one_to_one
+    assert "safeguarding lead" in one_to_one and 'data-kind="one_to_one"' in one_to_one
+    assert "Our group agreement" not in one_to_one and "Join the group" not in one_to_one
+    assert 'id="one-to-one-agreement"' not in group and "Our group agreement" in group
+    assert "Join the conversation" not in group and 'data-kind="group"' in group

@@ -9,6 +9,12 @@ const errorBox = document.getElementById("join-error");
 const nameInput = document.getElementById("name");
 const agree = document.getElementById("agree");
 const joinButton = document.getElementById("join-button");
+// A one-to-one room (data-kind, from the server) is a conversation between her and her
+// volunteer, not a group: its words differ, and the room page learns the kind from the
+// session kept here (room.js).
+const kind = form.dataset.kind === "one_to_one" ? "one_to_one" : "group";
+const oneToOne = kind === "one_to_one";
+const joinWords = joinButton.textContent;
 
 // "Suggest another": cycle through a few made-up names the server offered.
 const suggestions = (form.dataset.suggestions ?? "").split("|").filter(Boolean);
@@ -30,7 +36,8 @@ form.addEventListener("submit", async (event) => {
   event.preventDefault();
   errorBox.hidden = true;
   if (!agree.checked) {
-    showError(t("Please tick the box to say you've read the group agreement."), agree);
+    showError(oneToOne ? t("Please tick the box to say you've read our agreement.")
+      : t("Please tick the box to say you've read the group agreement."), agree);
     return;
   }
   const name = nameInput.value.trim();
@@ -42,13 +49,14 @@ form.addEventListener("submit", async (event) => {
       name: name || null,
       agree: true,
     });
-    keepSession(data);
+    keepSession({ ...data, kind });
     // replace, not assign: the back button should not lead to the join form.
     location.replace("/room");
   } catch (error) {
-    showError(notOpenWords(error) ?? error.message, error.code === "bad_request" ? nameInput : null);
+    showError(notOpenWords(error) ?? oneToOneWords(error) ?? error.message,
+      error.code === "bad_request" ? nameInput : null);
     joinButton.disabled = false;
-    joinButton.textContent = t("Join the group");
+    joinButton.textContent = joinWords;
   }
 });
 
@@ -56,8 +64,21 @@ form.addEventListener("submit", async (event) => {
 function notOpenWords(error) {
   if (error.code !== "not_open") return null;
   if (!error.opensAt) {
-    return t("This group has no sessions planned just now. Please check back later.");
+    return oneToOne ? t("No time is planned with your volunteer just now. Please check back later.")
+      : t("This group has no sessions planned just now. Please check back later.");
   }
   return t("The waiting room isn't open yet. It opens at {time}. Please come back then.",
     { time: meetingTime(error.opensAt) });
+}
+
+/** A one-to-one room's own words for the refusals that speak of a group (api.js). */
+function oneToOneWords(error) {
+  if (!oneToOne) return null;
+  if (error.code === "room_locked") {
+    return t("Your volunteer isn't letting anyone in just now. Please try again a little later.");
+  }
+  if (error.code === "banned") {
+    return t("Sorry, you can't join this conversation. If you think this is a mistake, please contact whoever shared the link with you.");
+  }
+  return null;
 }

@@ -62,7 +62,8 @@ function text(tag, className, content) {
  * and calls ``welcome`` on each welcome, ``peopleChanged`` after the list changes and
  * ``close`` when the visit ends.
  */
-export function createMedia({ send, people, you, room, isStaff, announce }) {
+// conversation: a one-to-one room (room.js), whose words speak of a conversation.
+export function createMedia({ send, people, you, room, isStaff, announce, conversation = false }) {
   const ui = {
     panel: $("media-panel"),
     hint: $("media-hint"),
@@ -176,7 +177,9 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
     if (micLocked) {
       ui.hint.textContent = t("A facilitator has muted your microphone for now. You can still listen and chat.");
     } else if (!pc) {
-      ui.hint.textContent = t("You're taking part by chat. You can listen to the group too, if you'd like. Your microphone and camera stay off unless you turn them on.");
+      ui.hint.textContent = conversation
+        ? t("You're taking part by chat. You can listen and talk too, if you'd like. Your microphone and camera stay off unless you turn them on.")
+        : t("You're taking part by chat. You can listen to the group too, if you'd like. Your microphone and camera stay off unless you turn them on.");
     } else if (camera && !isStaff() && room()?.focus) {
       ui.hint.textContent = t("Focus mode is on, so only the facilitators can see your camera.");
     } else if (camera && !isStaff() && !shared) {
@@ -270,7 +273,7 @@ export function createMedia({ send, people, you, room, isStaff, announce }) {
       switch (connection.connectionState) {
         case "connected":
           clearProblem("connection");
-          setStatus(!mic ? t("You're listening to the group.")
+          setStatus(!mic ? (conversation ? t("You're listening.") : t("You're listening to the group."))
             : onlyHearer() ? t("You're connected. Only {name} can hear you.", { name: onlyHearer() })
               : t("You're connected. Everyone in the group can hear you."));
           break;

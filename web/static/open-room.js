@@ -11,7 +11,9 @@ export function wireOpenRooms(errorBox) {
       errorBox.hidden = true;
       button.disabled = true;
       try {
-        keepSession(await postJSON(`/api/rooms/${encodeURIComponent(button.dataset.room)}/token`));
+        // data-kind (a one-to-one room, or a group) goes with the session: room.js words.
+        const kind = button.dataset.kind === "one_to_one" ? "one_to_one" : "group";
+        keepSession({ ...await postJSON(`/api/rooms/${encodeURIComponent(button.dataset.room)}/token`), kind });
         location.assign("/room");
       } catch (error) {
         // training_required: the page already says why, in its own language (staff.html).

@@ -13,6 +13,11 @@ import { openSupportHere } from "./support-links.js";
 const $ = (id) => document.getElementById(id);
 const app = $("app");
 const session = readSession();
+// A one-to-one room (docs/architecture.md, "Referrals and one-to-one support"): her and her
+// volunteer, and a safeguarding lead if one joins. The page that sent us here knew the
+// room's kind from the server (join.html, staff.html, account_one_to_one.html) and kept it
+// with the session; only the words differ, never what the page does or sends.
+const oneToOne = session?.kind === "one_to_one";
 
 const state = {
   you: null,
@@ -48,7 +53,7 @@ const isYou = (id) => Boolean(state.you && id === state.you.id);
 
 // Listening, microphone, camera and asides (media.js); chat only until they choose.
 const media = createMedia({
-  send, announce, isStaff,
+  send, announce, isStaff, conversation: oneToOne,
   people: () => state.people, you: () => state.you, room: () => state.room,
 });
 
@@ -180,6 +185,9 @@ function show(place) {
 function setRole() {
   app.dataset.role = isStaff() ? "staff" : "participant";
   $("room-grid").classList.toggle("for-staff", isStaff());
+  // In a one-to-one everyone else here is staff, so "Send to" would choose between the
+  // same people: a parent is not asked.
+  $("chat-form").querySelector(".chat-send").hidden = oneToOne && !isStaff();
 }
 
 /** The group's name, as staff wrote it (in whichever language). */
@@ -190,10 +198,20 @@ function showRoomName(name) {
 }
 
 function renderRoomName() {
-  if (state.room) showRoomName(state.room.name);
+  if (oneToOne && !isStaff()) showRoomName(t("One-to-one support"));
+  else if (state.room) showRoomName(state.room.name);
 }
 
 function roomStatus() {
+  if (oneToOne) {
+    if (state.paused) {
+      return isStaff()
+        ? t("Paused: the conversation carries on when her volunteer is here.")
+        : t("Your volunteer has stepped away. You can stay here; the conversation carries on when they're back.");
+    }
+    return isStaff() ? t("The conversation is open. You're her volunteer.")
+      : t("You're talking with your volunteer. Welcome.");
+  }
   if (state.paused) {
     return isStaff()
       ? t("Paused: the group resumes when a facilitator is here.")
@@ -205,7 +223,8 @@ function roomStatus() {
 function renderPaused() {
   const form = $("chat-form");
   for (const control of form.elements) control.disabled = state.paused;
-  $("chat-text").placeholder = state.paused ? t("Chat is paused until a facilitator is back") : t("Write a message…");
+  $("chat-text").placeholder = !state.paused ? t("Write a message…")
+    : oneToOne ? t("Chat is paused until your volunteer is back") : t("Chat is paused until a facilitator is back");
   if (state.place === "room") setStatus(roomStatus());
 }
 
@@ -213,13 +232,20 @@ function personLabel(person) {
   return el("span", { class: "name" },
     el("span", { text: person.name, dir: "auto" }),
     isYou(person.id) ? el("span", { class: "you", text: " " + t("(you)") }) : null,
-    person.role !== "participant" ? el("span", { class: "badge", text: t("Facilitator") }) : null,
+    person.role !== "participant" ? el("span", { class: "badge", text: staffBadge(person.role) }) : null,
     person.hand ? el("span", { class: "badge hand", text: t("Hand raised") }) : null,
     person.speaking ? el("span", { class: "badge speaking", text: t("Speaking") }) : null,
     person.audio ? el("span", { class: "badge", text: t("Mic on") }) : null,
     person.video ? el("span", { class: "badge", text: t("Camera on") }) : null,
     asideBadge(person),
     qualityMark(person));
+}
+
+/** What a member of staff is called beside their name: in a one-to-one, her volunteer (or
+ *  the safeguarding lead); in a group, a facilitator. */
+function staffBadge(role) {
+  if (!oneToOne) return t("Facilitator");
+  return role === "safeguarding_lead" ? t("Safeguarding lead") : t("Volunteer");
 }
 
 // How a person's connection is doing, for staff (docs/protocol.md "Connection quality"):
@@ -488,14 +514,21 @@ function alertRow(alert) {
         : [button(t("Acknowledge"), "ack", () => ack(alert), { class: "primary small-button" })]),
       alert.escalated ? null : button(t("Escalate"), "escalate", () => escalateAlert(alert), { class: "small-button" }),
       alert.kind === "risk" && alert.message
-        ? button(t("Share the message with the group"), "release", () => releaseHeld(alert),
+        ? button(oneToOne ? t("Show the message in the chat") : t("Share the message with the group"),
+          "release", () => releaseHeld(alert),
           { class: "small-button" })
         : null));
 }
 
 /** A held message goes to the group only once someone has read it again and is sure. */
 async function releaseHeld(alert) {
-  const ok = await confirmDialog({
+  const ok = await confirmDialog(oneToOne ? {
+    title: t("Show this message in the chat?"),
+    quote: alert.message.text,
+    body: t("It will appear in the conversation's chat, for everyone here to read. It was held because it may put {name} at risk. Only show it if you're sure that's right.",
+      { name: alert.participant.name }),
+    confirmText: t("Show it in the chat"), cancelText: t("Keep it private"),
+  } : {
     title: t("Share this message with the whole group?"),
     quote: alert.message.text,
     body: t("Everyone in the group will read what {name} wrote. It was held because it may upset others or put {name} at risk. Only share it if you're sure it's safe for everyone.",
@@ -573,9 +606,13 @@ function renderTitle() {
   // Quiet check-ins stay quiet: only what has a deadline (and the waiting room) counts.
   const waiting = deadlineAlerts().length + state.lobby.size;
   const urgent = deadlineAlerts().some(isUrgent);
-  document.title = waiting === 0 ? t("Group · Hearth")
-    : urgent ? t("({count}) Urgent Group · Hearth", { count: waiting })
-      : t("({count}) Group · Hearth", { count: waiting });
+  document.title = oneToOne
+    ? (waiting === 0 ? t("One-to-one · Hearth")
+      : urgent ? t("({count}) Urgent One-to-one · Hearth", { count: waiting })
+        : t("({count}) One-to-one · Hearth", { count: waiting }))
+    : waiting === 0 ? t("Group · Hearth")
+      : urgent ? t("({count}) Urgent Group · Hearth", { count: waiting })
+        : t("({count}) Group · Hearth", { count: waiting });
 }
 
 /** Staff on a phone: the links to the panels below the chat, with their counts. */
@@ -620,7 +657,9 @@ function renderControls() {
   hand.setAttribute("aria-pressed", me?.hand ? "true" : "false");
   const room = state.room;
   if (!room) return;
-  $("lock").textContent = room.locked ? t("Unlock group") : t("Lock group");
+  $("lock").textContent = oneToOne
+    ? (room.locked ? t("Unlock the conversation") : t("Lock the conversation"))
+    : room.locked ? t("Unlock group") : t("Lock group");
   $("focus").textContent = room.focus ? t("Turn focus mode off") : t("Turn focus mode on");
   $("room-state").textContent = [
     room.locked ? t("Locked: nobody new can join.") : t("Open: people with the link can ask to join."),
@@ -650,18 +689,20 @@ function addChat(message, { held = false } = {}) {
   const classes = ["msg", own ? "own" : "", toFacilitators || toOne || held ? "private" : "",
     held ? "held" : "", message.from.role !== "participant" ? "from-staff" : ""].filter(Boolean).join(" ");
   const to = message.participant?.name;
-  const badge = held ? t("Only you and the facilitators see this")
-    : toOne ? (!isStaff() ? t("Private: only you and the facilitators see this")
+  const badge = held ? (oneToOne ? t("Only you and Hearth's staff see this") : t("Only you and the facilitators see this"))
+    : toOne ? (!isStaff() ? (oneToOne ? t("Private: only you and Hearth's staff see this") : t("Private: only you and the facilitators see this"))
       : to ? t("Private to {name}", { name: to }) : t("Private to one parent"))
       : toFacilitators ? t("Only facilitators see this") : null;
   const item = el("li", { class: classes, "data-id": message.id },
     el("p", { class: "meta" },
       own ? el("span", { class: "who", text: t("You") }) : el("span", { class: "who", dir: "auto", text: message.from.name }),
-      message.from.role !== "participant" && !own ? el("span", { class: "badge", text: t("Facilitator") }) : null,
+      message.from.role !== "participant" && !own ? el("span", { class: "badge", text: staffBadge(message.from.role) }) : null,
       badge ? el("span", { class: "badge private-badge", text: badge }) : null,
       el("time", { datetime: message.at, text: timeOf(message.at) })),
     el("p", { class: "text", dir: "auto", text: message.text }),
-    held ? el("p", { class: "hint", text: t("A facilitator will check in with you privately. The help shown on this page is there if you need it now.") }) : null);
+    held ? el("p", { class: "hint", text: oneToOne
+      ? t("Your volunteer will talk with you about it. The help shown on this page is there if you need it now.")
+      : t("A facilitator will check in with you privately. The help shown on this page is there if you need it now.") }) : null);
   // A held message that a facilitator shares arrives again with the same id: it takes
   // the held one's place rather than appearing twice. Only then is the log searched.
   const before = heldIds.delete(message.id)
@@ -697,8 +738,10 @@ function onChatKey(event) {
 
 async function askForHelp() {
   const text = await askDialog({
-    title: t("Ask a facilitator for help"),
-    body: t("Only the facilitators will see this; nobody else in the group will know. They'll check in with you privately."),
+    title: oneToOne ? t("Ask your volunteer for help") : t("Ask a facilitator for help"),
+    body: oneToOne
+      ? t("Only your volunteer, and our safeguarding lead if they need to, will see this. They'll talk with you about it.")
+      : t("Only the facilitators will see this; nobody else in the group will know. They'll check in with you privately."),
     field: { label: t("Would you like to tell them anything? (optional)"), placeholder: t("You don't have to write anything") },
     confirmText: t("Ask for help"),
   });
@@ -766,7 +809,11 @@ async function muteEveryone() {
 }
 
 async function endSession() {
-  const ok = await confirmDialog({
+  const ok = await confirmDialog(oneToOne ? {
+    title: t("End the conversation?"),
+    body: t("It ends for everyone here, and the chat will be gone."),
+    confirmText: t("End the conversation"), danger: true,
+  } : {
     title: t("End the session for everyone?"),
     body: t("Everyone will see that the session has ended, and the chat will be gone."),
     confirmText: t("End session"), danger: true,
@@ -775,7 +822,13 @@ async function endSession() {
 }
 
 async function leave() {
-  const ok = await confirmDialog({
+  const ok = await confirmDialog(oneToOne ? {
+    title: t("Leave the conversation?"),
+    body: isStaff()
+      ? t("If nobody else from Hearth is here, the conversation will pause until you come back.")
+      : t("It's fine to leave whenever you need to. If you change your mind, you can come back while the session is on: you'll wait in the waiting room until your volunteer lets you back in."),
+    confirmText: t("Leave the conversation"), cancelText: t("Stay"),
+  } : {
     title: t("Leave the group?"),
     body: isStaff()
       ? t("If you're the only facilitator here, the group will pause until one comes back.")
@@ -800,10 +853,13 @@ function rejoinable() {
 
 function offerRejoin() {
   const next = $("end-next");
-  next.replaceChildren(button(t("Rejoin the group"), "rejoin", rejoin, { class: "primary" }), " ",
-    isStaff()
-      ? el("a", { href: "/staff", text: t("Back to your groups") })
-      : el("span", { class: "hint", text: t("You'll wait in the waiting room until a facilitator lets you in.") }));
+  next.replaceChildren(button(oneToOne ? t("Rejoin the conversation") : t("Rejoin the group"), "rejoin", rejoin,
+    { class: "primary" }), " ",
+  isStaff()
+    ? el("a", { href: "/staff", text: t("Back to your groups") })
+    : el("span", { class: "hint", text: oneToOne
+      ? t("You'll wait in the waiting room until your volunteer lets you in.")
+      : t("You'll wait in the waiting room until a facilitator lets you in.") }));
   clearTimeout(rejoinTimer);
   if (Number.isFinite(session.expires_at)) {
     // setTimeout's longest wait is about 24 days; a token lasts hours.
@@ -857,9 +913,34 @@ const STAFF_ENDINGS = {
   ended: [t("The session has ended"), t("Everyone has been told, and the chat is gone. Thank you for facilitating.")],
 };
 
+// A one-to-one room's own words, where a group's speak of a group (the rest are the same).
+const ONE_TO_ONE_ENDINGS = {
+  left: [t("You've left the conversation"), t("Thank you for talking with us. Take care of yourself.")],
+  denied: [t("Sorry, you can't join the conversation today"),
+    t("Your volunteer wasn't able to let you in this time. This isn't a judgement about you. If you think it's a mistake, please contact whoever shared the link with you.")],
+  removed: [t("Your volunteer has closed the conversation for you"),
+    t("Your place in today's conversation has ended. If you'd like to talk about it, please contact whoever shared the link with you.")],
+  ended: [t("Your volunteer has ended the conversation"), t("Thank you for talking with your volunteer. We hope it helped.")],
+  replaced: [t("The conversation is open in another tab"), t("You can carry on there, and close this tab.")],
+  expired: [t("Your link has expired"), t("Please open your invite link again to rejoin.")],
+  locked: [t("The conversation isn't open just now"), t("Your volunteer isn't letting anyone in just now. Please try your link again a little later.")],
+  banned: [t("You can't rejoin this conversation"), t("If you think this is a mistake, please contact whoever shared the link with you.")],
+};
+const ONE_TO_ONE_STAFF_ENDINGS = {
+  left: [t("You've left the conversation"), t("If nobody else from Hearth is there, the conversation is paused until you come back.")],
+  ended: [t("The conversation has ended"), t("It has ended for everyone, and the chat is gone. Thank you for being there for her.")],
+};
+
+function ending(why) {
+  if (oneToOne) {
+    return (isStaff() && ONE_TO_ONE_STAFF_ENDINGS[why]) || ONE_TO_ONE_ENDINGS[why] || ENDINGS[why] || ENDINGS.lost;
+  }
+  return (isStaff() && STAFF_ENDINGS[why]) || ENDINGS[why] || ENDINGS.lost;
+}
+
 function finish(why) {
   if (state.place === "gone") return;
-  const [title, text] = (isStaff() && STAFF_ENDINGS[why]) || ENDINGS[why] || ENDINGS.lost;
+  const [title, text] = ending(why);
   if (why !== "replaced" && why !== "lost") forgetSession();
   clearNotices();
   show("gone");
@@ -936,7 +1017,9 @@ function showEndCheckIns(open) {
 // ---- protocol -----------------------------------------------------------------------------
 
 const ERRORS = {
-  room_paused: t("The group is paused until a facilitator is back, so messages can't be sent just now."),
+  room_paused: oneToOne
+    ? t("The conversation is paused until your volunteer is back, so messages can't be sent just now.")
+    : t("The group is paused until a facilitator is back, so messages can't be sent just now."),
   rate_limited: t("You're sending messages quite quickly. Please wait a moment and try again."),
   bad_message: t("That message couldn't be sent. Please try again."),
   not_found: t("That person or alert isn't here any more."),
@@ -971,18 +1054,31 @@ const handlers = {
     // (docs/protocol.md, welcome.restarted) or the group moved to another server because
     // its own stopped (welcome.failover), or could not.
     if (m.failover && (m.restarted || !first)) {
-      notice(t("The group moved to another server after a connection problem. You're back in."));
-    } else if (m.restarted) notice(t("The group's server restarted; you're back in the group."));
-    else if (!first && was === "room" && m.state === "lobby") {
-      notice(t("You were away for a while, so you're back in the waiting room. A facilitator will let you in again soon."));
+      notice(oneToOne ? t("The conversation moved to another server after a connection problem. You're back in.")
+        : t("The group moved to another server after a connection problem. You're back in."));
+    } else if (m.restarted) {
+      notice(oneToOne ? t("Hearth's server restarted; you're back in the conversation.")
+        : t("The group's server restarted; you're back in the group."));
+    } else if (!first && was === "room" && m.state === "lobby") {
+      notice(oneToOne ? t("You were away for a while, so you're back in the waiting room. Your volunteer will let you in again soon.")
+        : t("You were away for a while, so you're back in the waiting room. A facilitator will let you in again soon."));
     }
   },
   waiting(m) {
-    const text = m.reason === "no_facilitator"
+    const early = m.reason === "no_facilitator";
+    if (oneToOne) {
+      $("lobby-reason").textContent = early
+        ? t("Your volunteer isn't here yet. They'll let you in when they arrive.")
+        : t("Your volunteer will let you in shortly.");
+      setStatus(early ? t("You're in the waiting room. Your volunteer isn't here yet.")
+        : t("You're in the waiting room. Your volunteer will let you in shortly."));
+      return;
+    }
+    const text = early
       ? t("The group hasn't started yet. It will start when a facilitator arrives, and they'll let you in.")
       : t("A facilitator will let you in soon.");
     $("lobby-reason").textContent = text;
-    setStatus(m.reason === "no_facilitator"
+    setStatus(early
       ? t("You're in the waiting room. The group starts when a facilitator arrives.")
       : t("You're in the waiting room. A facilitator will let you in soon."));
   },
@@ -992,8 +1088,9 @@ const handlers = {
     show("room");
     renderPeople();
     renderPaused();
-    setStatus(t("You're in the group. Welcome."));
-    systemLine(t("You've joined the group. Say hello whenever you're ready, or just listen."));
+    setStatus(roomStatus());
+    systemLine(oneToOne ? t("You're with your volunteer now. Say hello whenever you're ready.")
+      : t("You've joined the group. Say hello whenever you're ready, or just listen."));
   },
   denied() { finish("denied"); },
   removed() { finish("removed"); },
@@ -1039,7 +1136,8 @@ const handlers = {
     }
     const note = $("lobby-note");
     // The waiting room is not told who wrote it (invariant 3): "the facilitator" will do.
-    note.textContent = t("From the facilitator: {text}", { text: m.text });
+    note.textContent = oneToOne ? t("From your volunteer: {text}", { text: m.text })
+      : t("From the facilitator: {text}", { text: m.text });
     note.dir = "auto";
     note.hidden = false;
   },
@@ -1048,8 +1146,9 @@ const handlers = {
     if (m.to === "participant" && !isStaff()) {
       // Her reply should be private too, unless she chooses otherwise.
       $("chat-to").value = "facilitators";
-      notice(t("{name} has written to you privately. Your reply will go to the facilitators only; you can change that under Send to.",
-        { name: m.from.name }));
+      notice(oneToOne ? t("{name} has written to you privately.", { name: m.from.name })
+        : t("{name} has written to you privately. Your reply will go to the facilitators only; you can change that under Send to.",
+          { name: m.from.name }));
       announce(t("{name} has written to you privately: {text}", { name: m.from.name, text: m.text }));
     }
   },
@@ -1059,18 +1158,21 @@ const handlers = {
     renderControls();
     media.roomChanged();
     if (isStaff() && wasLocked !== m.room.locked) {
-      announce(m.room.locked ? t("The group is locked.") : t("The group is open again."));
+      announce(oneToOne ? (m.room.locked ? t("The conversation is locked.") : t("The conversation is open again."))
+        : m.room.locked ? t("The group is locked.") : t("The group is open again."));
     }
   },
   "room.paused"() {
     state.paused = true;
     renderPaused();
-    systemLine(t("The facilitator has stepped out. The group is paused until one is back."));
+    systemLine(oneToOne ? t("Your volunteer has stepped out. The conversation is paused until they're back.")
+      : t("The facilitator has stepped out. The group is paused until one is back."));
   },
   "room.resumed"() {
     state.paused = false;
     renderPaused();
-    systemLine(t("A facilitator is back. The group carries on."));
+    systemLine(oneToOne ? t("Your volunteer is back. The conversation carries on.")
+      : t("A facilitator is back. The group carries on."));
   },
   muted(m) {
     media.handle(m);
@@ -1085,7 +1187,8 @@ const handlers = {
   "aside.started"(m) { media.handle(m); renderPeople(); },
   "aside.ended"(m) { media.handle(m); renderPeople(); },
   "help.received"() {
-    notice(t("Thank you for telling us. A facilitator has been told and will check in with you privately."));
+    notice(oneToOne ? t("Thank you for telling us. Your volunteer has been told and will talk with you about it.")
+      : t("Thank you for telling us. A facilitator has been told and will check in with you privately."));
   },
   signpost(m) { showSignpost(m.resources ?? []); },
   "chat.held"(m) {
@@ -1253,8 +1356,30 @@ openSupportHere({
   beforeLeaving: () => { media.close(); goodbye(); },
 });
 
+/** A one-to-one room: the server-rendered page's words (room.html) that speak of a group,
+ *  in a conversation's words instead (set once, before anything is shown). */
+function conversationWords() {
+  app.dataset.kind = "one_to_one";
+  document.title = t("One-to-one · Hearth");
+  showRoomName(t("One-to-one support"));
+  $("lobby-reason").textContent = t("Your volunteer will let you in shortly.");
+  $("lobby-unseen").textContent = t("Nobody can see you while you wait, and you don't need to do anything. Perhaps make a cup of tea.");
+  $("lobby-worry").textContent = t("If something is worrying you, you can ask your volunteer for help at any time.");
+  $("signpost-told").textContent = t("Your volunteer has been told and will talk with you about it. If you or your baby are in danger now, call 999.");
+  $("toolbar").setAttribute("aria-label", t("Conversation actions"));
+  $("group-controls").querySelector("summary").textContent = t("Controls");
+  $("end").textContent = t("End the conversation");
+  $("media-listen").textContent = t("Listen");
+  $("media-hint").textContent = t("You're taking part by chat. You can listen and talk too, if you'd like. Your microphone and camera stay off unless you turn them on.");
+  for (const id of ["leave", "lobby-leave"]) $(id).textContent = t("Leave the conversation");
+  $("people-title").firstChild.textContent = t("In the conversation") + " ";
+  $("end-feel-why").textContent = t("Only if you'd like to say. It's anonymous: it helps the people who run Hearth show what they do.");
+  $("end-one-to-one").remove(); // she has one already
+}
+
 if (session?.token) {
-  if (session.room?.name) showRoomName(session.room.name);
+  if (oneToOne) conversationWords();
+  else if (session.room?.name) showRoomName(session.room.name);
   connect();
 } else {
   app.dataset.role = "participant";
