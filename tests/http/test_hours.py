@@ -115,8 +115,9 @@ async def test_a_debrief_is_private_and_its_concern_reaches_the_lead(
                                              start, start + timedelta(minutes=80)), 15)
     page = f"/account/hours/{entry.id}/debrief"
     shown = await fran.get(page)
-    assert shown.status_code == 200 and "Only you and your supervisor (a coordinator) can read this" in \
-        html.unescape(shown.text)
+    assert shown.status_code == 200
+    assert "Only you and your supervisor (a coordinator) can read this" in html.unescape(
+        shown.text)
 
     unsure = await post(fran, page, page, {"affected": "A lot"})
     assert unsure.status_code == 400
