@@ -57,7 +57,7 @@ from server.rooms.names import (
 )
 from server.rooms.types import Identity
 from server.services import Services
-from server.store.db import RoomRecord
+from server.store.db import RoomRecord, Staff
 
 T = TypeVar("T")
 log = logging.getLogger("hearth.api")
@@ -99,6 +99,19 @@ async def own_json(request: Request, kind: type[T]) -> T | JSONResponse:
     if not origin_allowed(request):
         return error(403, "forbidden", "requests must come from Hearth's own pages")
     return await json_body(request, kind)
+
+
+async def api_staff(request: Request) -> Staff | JSONResponse:
+    """The staff member a JSON request is from, logged in and past any password change or
+    two-step set-up they owe; else the error to answer (401, or 403 saying what to do)."""
+    staff = await current_staff(request)
+    if staff is None:
+        return error(401, "unauthorized", "please log in")
+    if staff.must_change_password:
+        return password_change_required()
+    if staff_auth.needs_enrolment(staff, services(request).settings.require_2fa):
+        return two_factor_required()
+    return staff
 
 
 async def room_info(svc: Services, record: RoomRecord) -> dict[str, Any]:
@@ -267,13 +280,9 @@ async def room_token(request: Request) -> Response:
     svc = services(request)
     if not origin_allowed(request):
         return error(403, "forbidden", "requests must come from Hearth's own pages")
-    staff = await current_staff(request)
-    if staff is None:
-        return error(401, "unauthorized", "please log in")
-    if staff.must_change_password:
-        return password_change_required()
-    if staff_auth.needs_enrolment(staff, svc.settings.require_2fa):
-        return two_factor_required()
+    staff = await api_staff(request)
+    if isinstance(staff, JSONResponse):
+        return staff
     if staff.role not in p.STAFF_ROLES:
         return error(403, "forbidden", "only facilitators and safeguarding leads join rooms")
     body = await json_body(request, TokenBody)

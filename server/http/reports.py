@@ -21,15 +21,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from server.auth import staff as staff_auth
 from server.auth.tokens import BadToken
-from server.http.api import own_json
+from server.http.api import api_staff, own_json
 from server.http.common import (
-    current_staff,
     error,
-    password_change_required,
     services,
-    two_factor_required,
 )
 from server.http.pages import render, staff_in_role
 from server.i18n import N_
@@ -94,14 +90,9 @@ async def check_in(request: Request) -> Response:
 
 
 async def impact_api(request: Request) -> Response:
-    svc = services(request)
-    staff = await current_staff(request)
-    if staff is None:
-        return error(401, "unauthorized", "please log in")
-    if staff.must_change_password:
-        return password_change_required()
-    if staff_auth.needs_enrolment(staff, svc.settings.require_2fa):
-        return two_factor_required()
+    staff = await api_staff(request)
+    if isinstance(staff, JSONResponse):
+        return staff
     if staff.role not in READERS:
         return error(403, "forbidden", "the impact report is for admins and coordinators")
     wanted = request.query_params.get("format", "json")
