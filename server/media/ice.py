@@ -36,6 +36,9 @@ from server.addresses import machine_ipv4
 # aioice's own receive buffer size for media sockets.
 UDP_BUFFER = 1024 * 1024
 
+# Its own generator, leaving the process-wide one to whatever else shares the process.
+_SHUFFLE = random.Random()
+
 
 @dataclass(frozen=True, slots=True)
 class MediaNetwork:
@@ -100,7 +103,7 @@ async def _bind(connection: Connection, address: str,
     loop = asyncio.get_running_loop()
     choices: Sequence[int] = [0]
     if ports is not None:
-        choices = random.sample(range(ports[0], ports[1] + 1), ports[1] - ports[0] + 1)
+        choices = _SHUFFLE.sample(range(ports[0], ports[1] + 1), ports[1] - ports[0] + 1)
     for port in choices:
         try:
             transport, protocol = await loop.create_datagram_endpoint(

@@ -78,6 +78,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+# Its own generator: the process-wide one is left alone for whatever else shares the process
+# (a property test in the same worker otherwise sees its state move under it).
+_JITTER = random.Random()
 
 # Room events are small (a few hundred bytes) and a healthy consumer drains its buffer
 # within milliseconds. 10,000 messages is minutes of a busy room's traffic and a few MB at
@@ -588,7 +591,7 @@ class RedisSubscription(_BufferedSubscription):
 def _reconnect_delay(failures: int) -> float:
     """Exponential backoff with jitter, so subscriptions do not reconnect in lockstep."""
     ceiling = min(REDIS_RECONNECT_MAX_DELAY, REDIS_RECONNECT_FIRST_DELAY * 2 ** (failures - 1))
-    return random.uniform(ceiling / 2, ceiling)
+    return _JITTER.uniform(ceiling / 2, ceiling)
 
 
 class RedisBus(_ClosedOnExit):
