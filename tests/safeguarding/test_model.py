@@ -298,7 +298,7 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 
 # --- floors on the held-out sets -------------------------------------------------------------
 
-# Measured with `python bench/risk_eval.py` on model linear-2026-12-07-12a1cac8-8e8c65, all
+# Measured with `python bench/risk_eval.py` on model linear-2026-12-07-638ff5f8-c7580e, all
 # nine held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign
 # alarms) as counts out of (urgent, concern, benign). Raise these only with a fresh held-out
 # set, never by tuning on these sets; only the counts are reported, never which messages.
@@ -321,12 +321,15 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 # pooled: en 457, 404, 35; pl 145, 146, 15; ur 134, 142, 11. Then pl5 and ur10 (3,000
 # messages written for the weakest places those counts showed) joined the corpus (8e8c65):
 # pl alarms 15 -> 5 and urgent 145 -> 141 (its thresholds, chosen on validation, rose);
-# ur urgent 134 -> 139 and alarms 11 -> 8; en 457 -> 456 and alarms 35 -> 33. The floors
-# are those measured counts.
+# ur urgent 134 -> 139 and alarms 11 -> 8; en 457 -> 456 and alarms 35 -> 33. Then en-neg2
+# and en-indirect (2,860 English messages: hard negatives, and risk said indirectly) joined
+# (c7580e; validation urgent 0.735 -> 0.757 at the same false alarms, which is why it was
+# kept): en urgent 456 -> 462, concern 404 -> 407, alarms 33 -> 35; ur alarms 8 -> 9. The
+# floors are those measured counts.
 FLOORS = {
-    "en": ((456, 506), (404, 416), (33, 472)),
+    "en": ((462, 506), (407, 416), (35, 472)),
     "pl": ((141, 158), (144, 149), (5, 158)),
-    "ur": ((139, 158), (141, 149), (8, 158)),
+    "ur": ((139, 158), (141, 149), (9, 158)),
 }
 
 
