@@ -25,23 +25,21 @@ from server.auth import staff as staff_auth
 from server.auth import totp
 from server.cluster.placement import PlacementUnavailable
 from server.http import schedule
+from server.http.account import api_staff
 from server.http.common import (
     DEVICE_COOKIE,
     DEVICE_COOKIE_AGE,
     SESSION_COOKIE,
     client_key,
-    current_staff,
     delete_cookie,
     error,
     get_cookie,
     invited_room,
     login_allowed,
     origin_allowed,
-    password_change_required,
     services,
     set_cookie,
     staff_names,
-    two_factor_required,
 )
 from server.http.static import accepts_gzip
 from server.http.volunteering import training_status
@@ -57,7 +55,7 @@ from server.rooms.names import (
 )
 from server.rooms.types import Identity
 from server.services import Services
-from server.store.db import RoomRecord, Staff
+from server.store.db import RoomRecord
 
 T = TypeVar("T")
 log = logging.getLogger("hearth.api")
@@ -100,18 +98,6 @@ async def own_json(request: Request, kind: type[T]) -> T | JSONResponse:
         return error(403, "forbidden", "requests must come from Hearth's own pages")
     return await json_body(request, kind)
 
-
-async def api_staff(request: Request) -> Staff | JSONResponse:
-    """The staff member a JSON request is from, logged in and past any password change or
-    two-step set-up they owe; else the error to answer (401, or 403 saying what to do)."""
-    staff = await current_staff(request)
-    if staff is None:
-        return error(401, "unauthorized", "please log in")
-    if staff.must_change_password:
-        return password_change_required()
-    if staff_auth.needs_enrolment(staff, services(request).settings.require_2fa):
-        return two_factor_required()
-    return staff
 
 
 async def room_info(svc: Services, record: RoomRecord) -> dict[str, Any]:
@@ -281,7 +267,7 @@ async def room_token(request: Request) -> Response:
     if not origin_allowed(request):
         return error(403, "forbidden", "requests must come from Hearth's own pages")
     staff = await api_staff(request)
-    if isinstance(staff, JSONResponse):
+    if isinstance(staff, Response):
         return staff
     if staff.role not in p.STAFF_ROLES:
         return error(403, "forbidden", "only facilitators and safeguarding leads join rooms")

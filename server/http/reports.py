@@ -22,7 +22,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server.auth.tokens import BadToken
-from server.http.api import api_staff, own_json
+from server.http.account import api_staff
+from server.http.api import own_json
 from server.http.common import (
     error,
     services,
@@ -91,7 +92,7 @@ async def check_in(request: Request) -> Response:
 
 async def impact_api(request: Request) -> Response:
     staff = await api_staff(request)
-    if isinstance(staff, JSONResponse):
+    if isinstance(staff, Response):
         return staff
     if staff.role not in READERS:
         return error(403, "forbidden", "the impact report is for admins and coordinators")

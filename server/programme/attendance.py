@@ -44,7 +44,6 @@ class NoCounter:
     def attended(self, room_id: str, participant_id: str, device: str | None) -> None: ...
     def over(self, room_id: str) -> None: ...
     def moved(self, room_id: str) -> None: ...
-    def held_id(self, room_id: str) -> Awaitable[str | None] | None: return None
     async def aclose(self) -> None: ...
 
 
@@ -57,10 +56,6 @@ class AttendanceCounter(NoCounter):
         # Each live room's held session id, as soon as it is written (a task until then).
         self._held: dict[str, asyncio.Task[str | None]] = {}
         self._pending: set[asyncio.Task[None]] = set()
-
-    @property
-    def key(self) -> bytes:
-        return self._key
 
     def live(self, room_id: str, audience: str) -> None:
         """The room is live: its held session (once per session; called after each command
@@ -77,9 +72,6 @@ class AttendanceCounter(NoCounter):
                 return None
 
         self._held[room_id] = asyncio.get_running_loop().create_task(opened())
-
-    def held_id(self, room_id: str) -> Awaitable[str | None] | None:
-        return self._held.get(room_id)
 
     def attended(self, room_id: str, participant_id: str, device: str | None) -> None:
         held = self._held.get(room_id)

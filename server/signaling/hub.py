@@ -238,6 +238,10 @@ class Hub:
                 conn.enqueue(p.encode(snapshot).decode())
         if room.live:  # its first ping now, so staff see its level within moments
             self._measure_one(room, conn.id, time.monotonic())
+        if who.role in p.STAFF_ROLES and room.live:
+            # A room goes live only when staff arrive: its held session starts (or, taken
+            # up again after a failover, goes on) here, not on every command it handles.
+            self.programme.live(room.id, room.config.audience)
         staff_id = staff_id_of(who)
         if staff_id is not None and self.timekeeper is not None:
             # Staff never wait in the lobby: from here they are in the room.
@@ -379,9 +383,6 @@ class Hub:
             except Exception:
                 # Not marked seen: the next command tries the whole view again.
                 log.exception("could not apply the media rules", extra={"room": room.id})
-        if room.live:
-            # The session is held once a facilitator opens it (cheap once known).
-            self.programme.live(room.id, room.config.audience)
         if room.ended:
             self._forget(room.id)
         elif room.empty and room.id not in self._sweeps:

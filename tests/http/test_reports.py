@@ -14,7 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text as sql
 
+from server.auth.tokens import Signer
+from server.http.common import DEVICE_COOKIE
 from server.programme import referring
 from server.programme.referrals import ContactDetails
 from tests.conftest import MakeServer
@@ -138,6 +141,21 @@ async def test_sessions_attendances_returns_and_check_ins_are_counted_without_na
         assert "attendances.total,10" in as_csv.text.splitlines()
         page = await coordinator.get("/reports/impact")
         assert page.status_code == 200 and "Impact report" in page.text
+
+        # Invariant 9, and no link to the bans: the rows kept for the report hold no address
+        # and not the device hash a ban stores, only keys derived from it under their own.
+        signer = Signer(hs.server.settings.with_secret().secret_key or "")
+        devices = {signer.device_hash(cookie) for b in browsers
+                   if (cookie := b.cookies.get(DEVICE_COOKIE))}
+        assert len(devices) == len(browsers)
+        rows: list[Any] = []
+        async with hs.store.engine.connect() as connection:
+            for table in ("held_sessions", "attendances", "check_ins"):
+                rows += (await connection.execute(sql(f"SELECT * FROM {table}"))).all()
+        assert len(rows) >= 10 + 3  # the attendances and check-ins above are all here
+        kept = " ".join(str(value) for row in rows for value in row)
+        assert "127.0.0.1" not in kept
+        assert not any(device in kept for device in devices)
 
         # Nothing that names anyone, repeats what was said or names the group.
         json_text = (await admin.get("/api/reports/impact")).text
