@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, cast, overload
 
-from sqlalchemy import Connection, CursorResult, Row, func, insert, or_, select, update
+from sqlalchemy import Connection, CursorResult, Row, func, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -487,13 +487,20 @@ class SafeguardingRecords:
         """Check every entry's chain hash and MAC, and the head (``audit.verify``).
         Raises ``AuditKeyMissing`` without a key: an unkeyed check proves nothing."""
         key = self._key()
+        # The head and the entries in one statement, so one snapshot: read apart, a
+        # writer on another node (or this one's writer thread) committing between the
+        # two reads made a sound log look cut short (head 9, entries to 10).
+        audit = AuditRow.__table__.c
+        statement = (
+            select(AuditHeadRow.seq.label("head_seq"), AuditHeadRow.hash.label("head_hash"),
+                   AuditHeadRow.mac.label("head_mac"), *audit)
+            .select_from(AuditHeadRow).outerjoin(AuditRow, true())
+            .where(AuditHeadRow.id == 1).order_by(audit.seq))
         async with self._sessions() as session:
-            head = (await session.execute(
-                select(AuditHeadRow).where(AuditHeadRow.id == 1)
-            )).scalar_one()
-            rows = await session.stream_scalars(select(AuditRow).order_by(AuditRow.seq))
-            entries = [_entry(r) async for r in rows]
-            return verify(entries, Head(head.seq, head.hash, head.mac), key)
+            rows = (await session.execute(statement)).all()
+        head = Head(rows[0].head_seq, rows[0].head_hash, rows[0].head_mac)
+        entries = [_entry(r) for r in rows if r.seq is not None]
+        return verify(entries, head, key)
 
     async def sign_existing(self) -> SigningPlan:
         """Sign the entries written before the audit key existed, once: call only when

@@ -331,3 +331,28 @@ async def test_two_processes_appending_at_once_keep_one_chain(store: SqlStore) -
         await other.aclose()
     verdict = await store.safeguarding.verify_audit()
     assert verdict.ok and verdict.checked == 600 + 3 * 2 + 3 * 2, verdict.reason
+
+
+async def test_checking_the_log_while_another_process_appends_never_sees_it_broken(
+        store: SqlStore) -> None:
+    """The check reads the head and the entries as one snapshot. Read apart (the head,
+    then the entries), an append committed in between made a sound log look cut short:
+    "the log ends at entry 10 but its head says 9", as the failover test once saw."""
+    room = await store.add_room("Mums", "mothers")
+    other = SqlStore(store.url, audit_key=TEST_AUDIT_KEY)
+    verdicts = []
+    try:
+        async def append() -> None:
+            for n in range(150):
+                await other.safeguarding.audit("Fran", "participant.admit", room_id=room.id,
+                                               target=f"p_{n}", detail={"n": n}, at=NOW)
+
+        appending = asyncio.create_task(append())
+        while not appending.done():
+            verdicts.append(await store.safeguarding.verify_audit())
+        await appending
+    finally:
+        await other.aclose()
+    assert len(verdicts) >= 10  # the checks did overlap the appends
+    assert [v.reason for v in verdicts if not v.ok] == []
+    assert verdicts[-1].checked <= 150 == (await store.safeguarding.verify_audit()).checked
