@@ -76,11 +76,12 @@ class ModelScore:
 class RuleGate:
     """The rules that need the model's agreement before they raise anything.
 
-    A rule in ``rules`` was right (the message really was concern or urgent) on fewer than nine
-    in ten of the training messages it fired on: "I'm not suicidal, just knackered", a recovered
-    past, a film's plot. Its match counts only when the model's any-risk score reaches
-    ``min_any_risk``. Chosen when the model is trained, from the training split, and stored in
-    the model's file; the precise rules are not in it and stand whatever the model says.
+    A rule in ``rules`` was right (the message really was concern or urgent) on fewer than 95 %
+    of the training messages it fired on (``training.RULE_PRECISION``): "I'm not suicidal,
+    just knackered", a recovered past, a film's plot. Its match counts only when the model's
+    any-risk score reaches ``min_any_risk``. Chosen when the model is trained, from the
+    training split, and stored in the model's file; the precise rules are not in it and stand
+    whatever the model says.
     """
 
     rules: frozenset[str] = frozenset()

@@ -228,18 +228,19 @@ def test_imprecise_rules_need_the_model_to_agree_and_precise_ones_stand() -> Non
 
 
 def test_the_gate_is_the_rules_measured_precision() -> None:
-    """``training.rule_gate`` gates a rule right on fewer than 90 % of at least ten firings."""
+    """``training.rule_gate`` gates a rule right on fewer than 95 % of at least ten firings."""
     def said(label: str) -> corpus.Message:
         return corpus.Message(id="x", text="x", label=label, categories=(), audience="any",
                               language="en", script="latn", written="test", source="test")
 
     messages, matches = [], []
-    for rule, right, wrong in (("loose", 8, 2), ("rare", 5, 4), ("tight", 9, 1)):
+    for rule, right, wrong in (("loose", 8, 2), ("rare", 5, 4), ("near", 18, 2),
+                               ("tight", 19, 1)):
         for label in ["urgent"] * right + ["none"] * wrong:
             messages.append(said(label))
             matches.append([(rule, "urgent"), (rule, "concern")])  # counted once per message
     gate = training.rule_gate(messages, matches)
-    assert gate["rules"] == {"loose": 0.8}
+    assert gate["rules"] == {"loose": 0.8, "near": 0.9}
     assert gate["min_any_risk"] == training.GATE_ANY_RISK
     # The browser's model has no gate: every rule stands there as it is.
     browser = LinearRiskModel(json.loads(training.read_file(training.browser_path(MODEL_PATH))))
@@ -298,8 +299,8 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 
 # --- floors on the held-out sets -------------------------------------------------------------
 
-# Measured with `python bench/risk_eval.py` on model linear-2026-12-07-638ff5f8-c7580e, all
-# nine held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign
+# Measured with `python bench/risk_eval.py` on model linear-2026-12-07-3c61f722-e1039e, all
+# ten held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign
 # alarms) as counts out of (urgent, concern, benign). Raise these only with a fresh held-out
 # set, never by tuning on these sets; only the counts are reported, never which messages.
 # History, on the first seven sets (the rules alone: en 184/386, 128/296, 23/352; pl 0/98,
@@ -324,12 +325,22 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 # ur urgent 134 -> 139 and alarms 11 -> 8; en 457 -> 456 and alarms 35 -> 33. Then en-neg2
 # and en-indirect (2,860 English messages: hard negatives, and risk said indirectly) joined
 # (c7580e; validation urgent 0.735 -> 0.757 at the same false alarms, which is why it was
-# kept): en urgent 456 -> 462, concern 404 -> 407, alarms 33 -> 35; ur alarms 8 -> 9. The
-# floors are those measured counts.
+# kept): en urgent 456 -> 462, concern 404 -> 407, alarms 33 -> 35; ur alarms 8 -> 9. Then
+# ho-fresh-g (360 messages, committed before it was first run) joined; first run, on c7580e:
+# urgent 115/120 (en 59/60, pl 27/30, ur 29/30), concern 116/120, alarms 6/120 (en 4, ur 2).
+# Then en-pairs, en-neg3, pl6 and ur11 (5,000 messages: urgent beside concern beside a benign
+# look-alike, and hard negatives full of alarming words) joined, and rules right on fewer
+# than 95 % of their training firings were gated (was 90 %; chosen on validation,
+# training.py): model e1039e, on all ten sets, against c7580e: en urgent 521 -> 513, concern
+# 465 -> 464, alarms 39 -> 33; pl urgent 168 -> 170, concern 172 -> 170, alarms 5 -> 5; ur
+# urgent 168 -> 172, concern 171 -> 171, alarms 11 -> 11 (ho-fresh-g: urgent 115, alarms
+# 6 -> 5). Kept because it was chosen on validation, not on these sets: English urgent fell
+# (its validation threshold rose, 0.68 -> 0.70, with the harder benign messages) and the
+# floors below are those measured counts, the English one lower than before.
 FLOORS = {
-    "en": ((462, 506), (407, 416), (35, 472)),
-    "pl": ((141, 158), (144, 149), (5, 158)),
-    "ur": ((139, 158), (141, 149), (9, 158)),
+    "en": ((513, 566), (464, 476), (33, 532)),
+    "pl": ((170, 188), (170, 179), (5, 188)),
+    "ur": ((172, 188), (171, 179), (11, 188)),
 }
 
 
