@@ -154,6 +154,24 @@ def _placement(settings: Settings, hub: Hub, metrics: Metrics) -> Placement:
         running=hub.staff_present)
 
 
+class HearthApp(Starlette):
+    """Starlette, with ``/ws`` handed straight to the endpoint once it is running.
+
+    Every middleware passes WebSockets through untouched, but each still keeps a frame
+    (and Starlette's exception layer a wrapped ``send``) alive for the life of every
+    connection: at thousands of idle connections that was kilobytes each
+    (docs/performance.md). Anything else, or ``/ws`` before start-up has built the
+    endpoint, takes the usual way through the stack and the router."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint: Endpoint | None = getattr(self.state, "endpoint", None)
+        if endpoint is not None and scope["type"] == "websocket" and scope["path"] == "/ws":
+            scope["app"] = self
+            await endpoint(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 class _WebSocketApp:
     """A plain ASGI app (not a function) so Starlette hands it raw ``send``,
     which the endpoint uses directly on the hot path."""
@@ -260,7 +278,7 @@ def create_app(settings: Settings) -> Starlette:
     # web/static under content-hashed names, read and compressed once (server/http/static.py).
     assets = static.StaticAssets(pages.WEB / "static")
     static.register(pages.templates)
-    app = Starlette(
+    app = HearthApp(
         routes=[
             *api.routes,
             *account.routes,
