@@ -54,6 +54,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bench.calibrate import baseline_tree, ratio_table, resolve, websocket_echo
 from bench.cluster_procs import free_port
 from bench.fanout_client import (
     ConnectReport,
@@ -276,12 +277,12 @@ def read_gc_log(path: Path, start: float, end: float) -> dict[str, Any]:
     }
 
 
-def source_state() -> str:
+def source_state(root: Path = REPO) -> str:
     """The commit the server ran from, and whether server/ had uncommitted changes."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, check=True,
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, check=True,
                                 capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "server"], cwd=REPO, check=True,
+        dirty = subprocess.run(["git", "status", "--porcelain", "server"], cwd=root, check=True,
                                capture_output=True, text=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -312,7 +313,9 @@ def ask(pipes: list[Any], message: tuple[Any, ...], answer: str,
     return replies
 
 
-def run(opts: argparse.Namespace) -> dict[str, Any]:
+def run(opts: argparse.Namespace, root: Path = REPO) -> dict[str, Any]:
+    """One measurement, of the server in ``root`` (this checkout, or a baseline's worktree:
+    ``python -m bench.fanout_server`` runs there); the load generator is always this one."""
     connections, size = opts.connections, opts.room_size
     room_count = connections // size
     limit = Settings().chat_per_second
@@ -321,7 +324,7 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
                          f"{opts.rate / connections:.2f} chats/s each, above the server's "
                          f"per-connection chat limit of {limit}/s: that measures the limiter")
 
-    source = source_state()
+    source = source_state(root)
     data_dir = Path(tempfile.mkdtemp(prefix="hearth-bench-"))
     port = opts.port or free_port()
     base = f"http://{HOST}:{port}"
@@ -339,7 +342,7 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
     env = {**os.environ, "HEARTH_DATA_DIR": str(data_dir)}
     env.pop("HEARTH_DATABASE_URL", None)
     env.pop("HEARTH_REDIS_URL", None)
-    server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     print(f"server pid {server.pid}", flush=True)
     context = multiprocessing.get_context("spawn")
     workers: list[Any] = []
@@ -554,6 +557,12 @@ def report(figures: dict[str, Any]) -> None:
           f"{rss['idle_connected'] / 1024:.1f} MiB, after run {rss['after_run'] / 1024:.1f} MiB, "
           f"peak {rss['peak'] / 1024:.1f} MiB")
     print(f"  per idle connection {figures['server_kib_per_idle_connection']:.1f} KiB")
+    if "in_echo_round_trips" in figures:
+        scaled = figures["in_echo_round_trips"]
+        print(f"  in echo round trips server CPU per message {scaled['server_cpu_per_message']}, "
+              f"latency p50 {scaled['latency_p50']}, p99 {scaled['latency_p99']} "
+              f"(calibration {figures['calibration']['echo_cpu_us']} µs CPU, "
+              f"{figures['calibration']['echo_wall_us']} µs wall)")
     print(f"  server CPU          {server['total']:.2f} cores "
           f"(user {server['user']:.2f}, system {server['system']:.2f}), "
           f"{figures['server_cpu_us_per_message']:.0f} µs per message and its fan-out")
@@ -602,6 +611,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--py-spy", metavar="FILE",
                         help="sample the server with py-spy over the window (collapsed stacks)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures here")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also measure the server at this commit (HEAD~1, a tag...), in "
+                             "the same invocation, and print this tree's figures over its")
     parser.add_argument("--keep-data", action="store_true", help="keep the temporary data folder")
     opts = parser.parse_args(argv)
     if opts.room_size < 2 or opts.connections % opts.room_size:
@@ -609,12 +621,53 @@ def main(argv: Sequence[str] | None = None) -> None:
     if opts.clients_procs < 1 or opts.clients_procs > opts.connections // opts.room_size:
         parser.error("--clients-procs must be between 1 and the number of rooms")
     raise_open_files()
-    figures = run(opts)
+    if opts.baseline:
+        resolve(opts.baseline)  # a typo fails now, not after the first run
+    figures = calibrated(run, opts, REPO)
     figures["command"] = "python -m bench.chat_fanout " + " ".join(
         sys.argv[1:] if argv is None else argv)
     report(figures)
+    if opts.baseline:
+        with baseline_tree(opts.baseline) as tree:
+            figures["baseline"] = calibrated(run, opts, tree)
+        report(figures["baseline"])
+        compare(figures, figures["baseline"], opts.baseline)
     if opts.json:
         Path(opts.json).write_text(json.dumps(figures, indent=2) + "\n")
+
+
+def calibrated(measure: Any, opts: argparse.Namespace, root: Path) -> dict[str, Any]:
+    """``measure(opts, root)``'s figures with the calibration taken just before, and the
+    figures that matter divided by it."""
+    echo = websocket_echo()
+    print(echo.line(), flush=True)
+    figures: dict[str, Any] = measure(opts, root)
+    figures["calibration"] = {"echo_wall_us": round(echo.wall_us, 2),
+                              "echo_cpu_us": round(echo.cpu_us, 2)}
+    lat = figures["latency_ms"]
+    figures["in_echo_round_trips"] = {
+        "server_cpu_per_message": round(figures["server_cpu_us_per_message"] / echo.cpu_us, 2),
+        "latency_p50": round(lat["p50"] * 1000 / echo.wall_us, 2),
+        "latency_p99": round(lat["p99"] * 1000 / echo.wall_us, 2),
+    }
+    return figures
+
+
+def compare(ours: dict[str, Any], theirs: dict[str, Any], rev: str) -> None:
+    rows = [
+        ("latency p50", ours["latency_ms"]["p50"], theirs["latency_ms"]["p50"], "ms"),
+        ("latency p99", ours["latency_ms"]["p99"], theirs["latency_ms"]["p99"], "ms"),
+        ("memory per idle connection", ours["server_kib_per_idle_connection"],
+         theirs["server_kib_per_idle_connection"], "KiB"),
+        ("server CPU per message", ours["server_cpu_us_per_message"],
+         theirs["server_cpu_us_per_message"], "µs"),
+        ("  the same, in echo round trips", ours["in_echo_round_trips"]["server_cpu_per_message"],
+         theirs["in_echo_round_trips"]["server_cpu_per_message"], "echo"),
+        ("calibration echo (CPU)", ours["calibration"]["echo_cpu_us"],
+         theirs["calibration"]["echo_cpu_us"], "µs"),
+    ]
+    ratio_table(f"this tree ({ours['source']}) beside --baseline {rev} ({theirs['source']}): "
+                "this, baseline, this / baseline", rows)
 
 
 if __name__ == "__main__":
