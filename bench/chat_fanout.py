@@ -27,7 +27,16 @@ What it does, in order:
    client CPU from /proc/PID/stat (utime + stime), the machine's busy time
    from /proc/stat.
 
-Run it on purpose; it is not part of the test suite and asserts nothing.
+Before each measurement it times a calibration (``bench/calibrate.py``: a loopback
+WebSocket echo) and prints the figures divided by it too. With ``--baseline REV`` it then
+measures the server as it was at ``REV`` (a temporary git worktree) with the same load, and
+prints this tree's figures over the baseline's:
+
+    python -m bench.chat_fanout --connections 5000 --rate 2000 --duration 60 --nice -10 \
+        --baseline HEAD~1
+
+Run it on purpose; the test suite runs it only on 20 connections and asserts nothing about
+its figures.
 """
 
 from __future__ import annotations
