@@ -105,3 +105,50 @@ def ratio_table(title: str, rows: Sequence[tuple[str, float, float, str]]) -> No
     for name, ours, theirs, unit in rows:
         ratio = f"{ours / theirs:.2f}" if theirs else "n/a"
         print(f"  {name:<34} {ours:>10.2f} {unit:<6} {theirs:>10.2f} {unit:<6} x {ratio}")
+
+
+@dataclass(frozen=True, slots=True)
+class Encodes:
+    """The media benchmarks' calibration: one complexity-10 Opus encode of a 20 ms voice
+    frame and one VP8 encode of a 640x360 frame (Hearth's own encoders, median of many, this
+    thread's CPU time), in microseconds."""
+
+    opus_us: float
+    vp8_us: float
+
+    def line(self) -> str:
+        return (f"calibration: one complexity-10 Opus encode {self.opus_us:.0f} µs, one VP8 "
+                f"640x360 encode {self.vp8_us:.0f} µs (median CPU time, this process)")
+
+
+def media_encodes(opus_frames: int = 1500, vp8_frames: int = 90) -> Encodes:
+    """Time Hearth's encoders on the benchmarks' own speech and a moving picture."""
+    import statistics
+
+    from bench.media_audio import speech_signal
+    from bench.video_encode import pictures
+    from server.media.opus import OpusEncoder
+    from server.media.types import FRAME_SAMPLES
+    from server.media.video import VIDEO_CLOCK_RATE, VideoEncoder, VideoSettings
+
+    signal = speech_signal(opus_frames * FRAME_SAMPLES / 48_000 + 1)
+    opus = OpusEncoder(complexity=10)
+    opus_times = []
+    for n in range(opus_frames):
+        samples = signal[n * FRAME_SAMPLES:(n + 1) * FRAME_SAMPLES]
+        started = time.thread_time()
+        opus.encode(samples, n * FRAME_SAMPLES)
+        opus_times.append(time.thread_time() - started)
+    settings = VideoSettings()
+    video = VideoEncoder(settings)
+    bank = pictures(640, 360)
+    step = round(VIDEO_CLOCK_RATE / settings.max_fps)
+    vp8_times = []
+    for n in range(vp8_frames):
+        picture = bank[n % len(bank)].reformat()  # a fresh frame, as from a decoder
+        started = time.thread_time()
+        video.encode(picture, n * step, n == 0)
+        if n:  # the first opens the encoder
+            vp8_times.append(time.thread_time() - started)
+    return Encodes(statistics.median(opus_times[50:]) * 1e6,
+                   statistics.median(vp8_times) * 1e6)

@@ -30,7 +30,12 @@ baseline), in one run:
    event-loop lateness (a 10 ms probe: client-side stalls would show as gaps too);
    the machine's busy time from /proc/stat and what is left for other work.
 
-Run it on purpose; it is not part of the test suite and asserts nothing.
+It prints a calibration first (``bench/calibrate.py``: one complexity-10 Opus encode and one
+VP8 640x360 encode) and each Hearth result in its units too; with ``--baseline REV`` it runs
+the Hearth server of ``REV`` after this tree's, for each size, and prints the ratios.
+
+Run it on purpose; the test suite runs it only on one room of two and asserts nothing about
+its figures.
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ from typing import Any
 # Run as a script from anywhere: make the repository importable (bench/ is not installed).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.calibrate import Encodes, media_encodes, ratio_table, resolve
 from bench.chat_fanout import (
     CLOCK_TICKS,
     HOST,
@@ -384,6 +390,38 @@ def summary(results: list[dict[str, Any]]) -> None:
               f"{r['kib_per_participant']:.0f} |")
 
 
+def calibrated(result: dict[str, Any], encodes: Encodes) -> dict[str, Any]:
+    """The result with its calibration (taken in the same run), and the CPU per room
+    also as complexity-10 Opus encodes' worth of CPU every 20 ms."""
+    result["calibration"] = {"opus_encode_us": round(encodes.opus_us, 1),
+                             "vp8_640x360_encode_us": round(encodes.vp8_us, 1)}
+    if "server_cores_per_room" in result:
+        result["opus_encodes_per_room_per_20ms"] = round(
+            result["server_cores_per_room"] * 20_000 / encodes.opus_us, 1)
+        print(f"    in calibration units {result['opus_encodes_per_room_per_20ms']} "
+              f"complexity-10 Opus encodes' worth of CPU per room every 20 ms (one encode "
+              f"{encodes.opus_us:.0f} µs)")
+    return result
+
+
+def compare(ours: dict[str, Any], theirs: dict[str, Any], name: str) -> None:
+    if "unavailable" in ours or "unavailable" in theirs:
+        return
+    ratio_table(f"  this tree beside --baseline {name}, {ours['rooms']} room(s) of "
+                f"{ours['size']}: this, baseline, this / baseline", [
+                    ("CPU per room", 100 * ours["server_cores_per_room"],
+                     100 * theirs["server_cores_per_room"], "%"),
+                    ("  in Opus encodes per 20 ms", ours["opus_encodes_per_room_per_20ms"],
+                     theirs["opus_encodes_per_room_per_20ms"], "enc"),
+                    ("gaps per listener-minute", ours["gaps"]["per_listener_minute"],
+                     theirs["gaps"]["per_listener_minute"], ""),
+                    ("join p50", ours["join_ms"]["p50"], theirs["join_ms"]["p50"], "ms"),
+                    ("join p99", ours["join_ms"]["p99"], theirs["join_ms"]["p99"], "ms"),
+                    ("KiB per participant", ours["kib_per_participant"],
+                     theirs["kib_per_participant"], "KiB"),
+                ])
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[6, 12, 15],
@@ -408,6 +446,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--hearth-commit", metavar="REV",
                         help="run the Hearth server from a clean copy of this commit "
                              "(default: the working tree as it is)")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also run the Hearth server of this commit (HEAD~1, a tag...) "
+                             "after each size, in the same invocation, and print the ratios")
     parser.add_argument("--py-spy", metavar="PREFIX",
                         help="sample each server over the window: PREFIX.SERVER.SIZE "
                              "(collapsed stacks; needs py-spy)")
@@ -418,22 +459,38 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error("rooms need at least two people, and there must be a room")
     opts.hearth_tree = None
     source = source_state()
+    if opts.baseline:
+        resolve(opts.baseline)  # a typo fails now, not after the first run
     if opts.hearth_commit:
         opts.hearth_tree, source = export_commit(opts.hearth_commit)
+    baseline_tree = baseline_source = None
+    if opts.baseline:
+        baseline_tree, baseline_source = export_commit(opts.baseline)
     with open("/proc/loadavg") as loadavg:
         print(f"Hearth server source {source}; load average {loadavg.read().strip()}; "
               f"{os.cpu_count()} CPUs", flush=True)
+    encodes = media_encodes()
+    print(encodes.line(), flush=True)
     results = []
     try:
         for size in opts.sizes:
             for kind in opts.servers:
                 one = argparse.Namespace(**vars(opts), size=size)
-                result = run_one(kind, one)
+                result = calibrated(run_one(kind, one), encodes)
                 report(result)
                 results.append(result)
+                if kind == "hearth" and baseline_tree is not None:
+                    then = argparse.Namespace(**{**vars(opts), "hearth_tree": baseline_tree},
+                                              size=size)
+                    before = calibrated(run_one(kind, then), media_encodes())
+                    before["source"] = baseline_source
+                    report(before)
+                    compare(result, before, f"{opts.baseline} ({baseline_source})")
+                    result["baseline"] = before
     finally:
-        if opts.hearth_tree:
-            shutil.rmtree(opts.hearth_tree, ignore_errors=True)
+        for tree in (opts.hearth_tree, baseline_tree):
+            if tree:
+                shutil.rmtree(tree, ignore_errors=True)
     summary(results)
     if opts.json:
         command = "python -m bench.media_capacity " + " ".join(

@@ -1,10 +1,12 @@
-"""The chat fan-out benchmark runs end to end with its calibration and a baseline commit.
+"""The chat and media benchmarks run end to end with their calibration and a baseline commit.
 
-``python -m bench.chat_fanout`` on a handful of connections, with ``--baseline HEAD``: the
-server of this checkout and the server of HEAD checked out in a temporary git worktree, one
-after the other in the same invocation, each after its calibration (a loopback WebSocket
-echo). Only that it finishes, prints those lines and removes its worktree is checked, never a
-figure: timings belong in docs/performance.md, from full runs on a quiet machine.
+``python -m bench.chat_fanout`` on a handful of connections and ``python -m
+bench.media_capacity`` on one room of two, each with ``--baseline HEAD``: the server of this
+checkout and the server of HEAD (a temporary git worktree, or a ``git archive`` copy), one
+after the other in the same invocation, each with its calibration (a loopback WebSocket echo;
+an Opus and a VP8 encode). Only that each finishes, prints those lines and cleans up is
+checked, never a figure: timings belong in docs/performance.md, from full runs on a quiet
+machine.
 """
 
 from __future__ import annotations
@@ -58,3 +60,27 @@ def test_a_baseline_that_is_no_commit_is_refused_before_anything_runs() -> None:
                          timeout=60)
     assert run.returncode != 0
     assert "--baseline 'no-such-commit' is not a commit" in run.stderr
+
+
+MEDIA_LINES = [
+    r"^calibration: one complexity-10 Opus encode [\d.]+ µs, one VP8 640x360 encode [\d.]+ µs",
+    r"^    in calibration units [\d.]+ complexity-10 Opus encodes' worth of CPU per room",
+    r"^  this tree beside --baseline HEAD \(\w+\), 1 room\(s\) of 2: this, baseline",
+    r"^  CPU per room +[\d.]+ % +[\d.]+ % +x [\d.]+$",
+    r"^  join p99 +[\d.]+ ms +[\d.]+ ms +x [\d.]+$",
+]
+
+
+def test_a_small_media_run_with_a_baseline_prints_both_and_their_ratios() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.media_capacity", "--sizes", "2", "--rooms", "1",
+         "--servers", "hearth", "--duration", "2", "--settle", "0.5", "--quiet-timeout", "0",
+         "--baseline", "HEAD"],
+        cwd=REPO, capture_output=True, text=True, timeout=280)
+    print(run.stdout)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    for pattern in MEDIA_LINES:
+        assert re.search(pattern, run.stdout, re.MULTILINE), (pattern, run.stdout)
+    # Both servers carried audio to the listener.
+    assert len(re.findall(r"^    delivered +[1-9][\d.]* packets/s per listener", run.stdout,
+                          re.MULTILINE)) == 2
