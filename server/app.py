@@ -127,6 +127,23 @@ async def _retention_sweeps(safeguarding: SafeguardingService, store: Store,
         await asyncio.sleep(settings.retention_every)
 
 
+async def _check_contact_key(store: Store) -> None:
+    """Say at start, loudly, when the contact key does not open the contact details already
+    stored: found now, not when a coordinator first opens a request. Hearth still starts:
+    the groups and their safeguarding need no contact key, and refusing to start would take
+    them down for the sake of the one-to-one requests."""
+    try:
+        opens = await store.referrals.key_opens()
+    except Exception:
+        log.exception("could not check the contact key against the stored contact details")
+        return
+    if opens is False:
+        log.error("the contact key does not open the contact details already stored: it is "
+                  "not the key they were written with. Set HEARTH_CONTACT_KEY (or the data "
+                  "folder's contact.key) back to that key; until then coordinators and "
+                  "volunteers cannot read any request's contact details")
+
+
 def _sweeper_holder(settings: Settings) -> str:
     """This machine and data folder (hashed: a path can outgrow the lease's column)."""
     folder = hashlib.sha256(str(settings.data_dir.resolve()).encode()).hexdigest()[:12]
@@ -195,6 +212,7 @@ def create_app(settings: Settings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = await open_store(settings)
+        await _check_contact_key(store)
         metrics = Metrics(settings.node_id)
         store.time_statements(metrics.observe_statement)
         bus = TimedBus(open_bus(settings.redis_url), metrics.observe_bus)

@@ -19,7 +19,7 @@ from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.programme.referrals import ContactDetails, Referral
-from server.store.contact import ContactBox
+from server.store.contact import ContactBox, ContactUnreadable
 from server.store.models import EscalationRow, ReferralRow
 from server.store.records import aware
 
@@ -136,6 +136,24 @@ class ReferralRecords:
             stored = getattr(row, f"{name}_sealed")
             opened[name] = box.open(row.id, name, stored) if stored else ""
         return ContactDetails(**{"name": "", "reach": "", "need": "", **opened})
+
+    async def key_opens(self) -> bool | None:
+        """Whether this store's contact key opens the newest sealed contact detail: None when
+        there is none to try. A check for start-up, so that a wrong key (a data folder
+        restored without its ``contact.key``, another node's HEARTH_CONTACT_KEY) is found
+        then rather than when a coordinator first opens a request."""
+        box = self._sealer()
+        async with self._session() as session:
+            row = await session.scalar(
+                select(ReferralRow).where(ReferralRow.name_sealed.is_not(None))
+                .order_by(ReferralRow.created_at.desc()).limit(1))
+        if row is None or row.name_sealed is None:
+            return None
+        try:
+            box.open(row.id, "name", row.name_sealed)
+        except ContactUnreadable:
+            return False
+        return True
 
     async def move(self, referral_id: str, allowed_from: Sequence[str], status: str,
                    at: datetime, *, reason: str | None = None, **values: Any

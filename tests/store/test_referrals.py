@@ -130,3 +130,28 @@ def test_a_contact_key_is_base64_of_32_bytes() -> None:
                        (base64.b64encode(b"short").decode(), "holds 5 bytes")):
         with pytest.raises(SetupError, match=words):
             check_contact_key(bad, "HEARTH_CONTACT_KEY")
+
+
+async def test_a_wrong_contact_key_is_found_at_start(store: SqlStore,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """Start-up tries the key on the newest sealed detail (server/app.py), so a data folder
+    restored without its contact.key is named in the log at once, not when a coordinator
+    first opens a request; with nothing sealed yet there is nothing to say."""
+    from server.app import _check_contact_key
+
+    keyed = SqlStore(store.url, audit_key=TEST_AUDIT_KEY, contact_key=KEY)
+    other = SqlStore(store.url, audit_key=TEST_AUDIT_KEY,
+                     contact_key=bytes(reversed(range(32))))
+    try:
+        assert await keyed.referrals.key_opens() is None
+        await keyed.referrals.add(source="self", language="en", audience="mothers",
+                                  times=(), details=DETAILS, at=NOW)
+        assert await keyed.referrals.key_opens() is True
+        assert await other.referrals.key_opens() is False
+        await _check_contact_key(keyed)
+        assert "contact key" not in caplog.text
+        await _check_contact_key(other)
+        assert "does not open the contact details already stored" in caplog.text
+    finally:
+        await keyed.aclose()
+        await other.aclose()
