@@ -20,7 +20,7 @@ import pytest
 from playwright.async_api import WebSocketRoute, expect
 
 from tests.harness import Client, Harness, ServerThread
-from tests.web.conftest import PHONE, OpenTab, Tab
+from tests.web.conftest import PHONE, OpenTab, Tab, words
 from tests.web.test_browser import chat_line, facilitate, join, person, say, wait_in_lobby
 
 pytestmark = pytest.mark.browser
@@ -535,3 +535,68 @@ async def test_a_camera_reaches_another_page_only_when_focus_mode_allows(
     await expect(ann.page.locator("#media-videos figure:visible")).to_have_count(0)
     ann.assert_clean()
     cal.assert_clean()
+
+
+@pytest.mark.parametrize("lang", ["en", "ur"])
+async def test_a_one_to_one_room_s_sound_and_camera_speak_of_the_conversation(
+        h: Harness, tabs: OpenTab, lang: str) -> None:
+    """In a one-to-one room nobody else is there but her volunteer (and a lead who
+    enters): what the media panel says of who hears and sees her speaks of this
+    conversation, never of a group, and there is no group to ask to show her camera to.
+    ``HEARTH_SHOTS`` keeps a phone and a desktop screenshot."""
+    from tests.web.test_screenshots import speak
+    from tests.web.test_staff_admin import shot
+
+    record = await h.store.add_room("Noor and Vera", "mothers", kind="one_to_one")
+    invite = await h.store.add_invite(record.id)
+    vera = await h.facilitator(record.id, name="Vera")
+    tab = await media_tab(tabs)
+    page = tab.page
+    await speak(tab, lang)
+    await page.goto(f"/join/{invite.code}")
+    await page.locator("#name").fill("Noor")
+    await page.locator("#agree").check()
+    await page.locator("#join-form button[type=submit]").click()
+    await page.wait_for_url("**/room")
+    knock = await vera.expect("lobby.knock")
+    await vera.send("lobby.admit", participant=knock["participant"]["id"])
+    await expect(page.locator("#chat-text")).to_be_visible()
+
+    def said(text: str) -> str:
+        return words(lang, text)
+
+    listen = page.locator("#media-listen")
+    mic = page.locator("#media-panel").get_by_role("button", name=said("Microphone"))
+    camera = page.locator("#media-panel").get_by_role("button", name=said("Camera"))
+    await expect(listen).to_have_text(said("Listen"))
+    await mic.click()
+    await expect(mic).to_have_attribute("aria-pressed", "true")
+    await expect(page.locator("#media-hint")).to_have_text(said(
+        "Everyone in this conversation can hear you. Press Microphone again to turn it off."))
+    # The status line says the newest of "connected" and "your microphone is on", which
+    # come in either order; neither may speak of a group.
+    await camera.click()
+    await expect(camera).to_have_attribute("aria-pressed", "true")
+    await expect(page.locator("#media-hint")).to_have_text(said(
+        "Everyone in this conversation can see your camera."))
+    await expect(page.locator("#camera-ask")).to_be_hidden()
+    group = {"en": "group", "ur": "گروپ"}[lang]  # the word itself, as each language writes it
+    assert group not in await page.locator("#media-panel").inner_text()
+    await page.evaluate("window.scrollTo(0, 0)")  # the sticky header where it belongs
+    await shot(page, f"one-to-one-media-{lang}")
+
+    # Her volunteer mutes her: said without naming a facilitator.
+    await vera.send("participant.mute", participant=knock["participant"]["id"], lock=True)
+    await expect(page.locator("#media-hint")).to_have_text(said(
+        "Your microphone has been muted for now. You can still listen and chat."))
+    await expect(page.locator("#notices")).to_contain_text(said(
+        "Your microphone has been muted for now. You can still chat."))
+    assert group not in await page.locator("#media-panel").inner_text()
+    facilitator = {"en": "facilitator", "ur": "فیسلیٹیٹر"}[lang]
+    assert facilitator not in (await page.locator("#notices").inner_text()).lower()
+    await page.evaluate("window.scrollTo(0, 0)")
+    await shot(page, f"one-to-one-media-muted-{lang}")
+    await vera.send("participant.allow", participant=knock["participant"]["id"])
+    await expect(page.locator("#notices")).to_contain_text(said(
+        "You can use your microphone again."))
+    tab.assert_clean()

@@ -173,13 +173,20 @@ export function createMedia({ send, people, you, room, isStaff, announce, conver
     ui.listen.disabled = busy;
     ui.mic.disabled = busy || (micLocked && !mic);
     ui.camera.disabled = busy;
-    ui.mic.title = micLocked ? t("A facilitator has muted your microphone for now") : "";
+    ui.mic.title = !micLocked ? ""
+      : conversation ? t("Your microphone has been muted for now")
+        : t("A facilitator has muted your microphone for now");
     if (micLocked) {
-      ui.hint.textContent = t("A facilitator has muted your microphone for now. You can still listen and chat.");
+      ui.hint.textContent = conversation
+        ? t("Your microphone has been muted for now. You can still listen and chat.")
+        : t("A facilitator has muted your microphone for now. You can still listen and chat.");
     } else if (!pc) {
       ui.hint.textContent = conversation
         ? t("You're taking part by chat. You can listen and talk too, if you'd like. Your microphone and camera stay off unless you turn them on.")
         : t("You're taking part by chat. You can listen to the group too, if you'd like. Your microphone and camera stay off unless you turn them on.");
+    } else if (camera && conversation) {
+      // Nobody else is in a one-to-one room but her volunteer (and a lead who enters).
+      ui.hint.textContent = t("Everyone in this conversation can see your camera.");
     } else if (camera && !isStaff() && room()?.focus) {
       ui.hint.textContent = t("Focus mode is on, so only the facilitators can see your camera.");
     } else if (camera && !isStaff() && !shared) {
@@ -190,7 +197,8 @@ export function createMedia({ send, people, you, room, isStaff, announce, conver
       const name = onlyHearer();
       ui.hint.textContent = name
         ? t("Only {name} can hear you. Press Microphone again to turn it off.", { name })
-        : t("Everyone in the group can hear you. Press Microphone again to turn it off.");
+        : conversation ? t("Everyone in this conversation can hear you. Press Microphone again to turn it off.")
+          : t("Everyone in the group can hear you. Press Microphone again to turn it off.");
     } else {
       ui.hint.textContent = t("You're listening. Nobody can hear or see you unless you turn on your microphone or camera.");
     }
@@ -201,7 +209,8 @@ export function createMedia({ send, people, you, room, isStaff, announce, conver
 
   /** Focus off and her camera on: ask before the group sees it. */
   function renderCameraAsk() {
-    const asking = Boolean(camera) && !isStaff() && room()?.focus === false && !shared;
+    const asking = Boolean(camera) && !isStaff() && !conversation && room()?.focus === false
+      && !shared;
     ui.cameraAsk.hidden = !asking;
     ui.cameraKeep.hidden = keptPrivate;
     ui.cameraAskText.textContent = keptPrivate
@@ -214,7 +223,8 @@ export function createMedia({ send, people, you, room, isStaff, announce, conver
   async function listen() {
     if (pc || busy) return;
     if (typeof RTCPeerConnection !== "function") {
-      showProblem(t("This browser can't play the group's sound. You can still take part in the chat."));
+      showProblem(conversation ? t("This browser can't play sound. You can still take part in the chat.")
+        : t("This browser can't play the group's sound. You can still take part in the chat."));
       return;
     }
     clearProblem();
@@ -232,7 +242,7 @@ export function createMedia({ send, people, you, room, isStaff, announce, conver
       ui.audio.srcObject = new MediaStream([audioTx.receiver.track]);
       ui.audio.play().catch(() => { /* plays once sound arrives (autoplay) */ });
       watch(connection);
-      setStatus(t("Connecting you to the group's sound…"));
+      setStatus(conversation ? t("Connecting the sound…") : t("Connecting you to the group's sound…"));
       render();
       pendingCandidates = [];
       const offer = await connection.createOffer();
@@ -275,7 +285,8 @@ export function createMedia({ send, people, you, room, isStaff, announce, conver
           clearProblem("connection");
           setStatus(!mic ? (conversation ? t("You're listening.") : t("You're listening to the group."))
             : onlyHearer() ? t("You're connected. Only {name} can hear you.", { name: onlyHearer() })
-              : t("You're connected. Everyone in the group can hear you."));
+              : conversation ? t("You're connected. Everyone in this conversation can hear you.")
+                : t("You're connected. Everyone in the group can hear you."));
           break;
         case "disconnected":
           setStatus(t("The sound connection is unsteady. Trying to keep it going…"));
@@ -294,9 +305,11 @@ export function createMedia({ send, people, you, room, isStaff, announce, conver
     teardown();
     if (wasSending) sendState();
     setStatus("");
-    showProblem(t("The group's sound was cut off. The chat still works. Would you like to try again?"),
-      { retry: true });
-    announce?.(t("The group's sound was cut off. The chat still works."));
+    showProblem(conversation ? t("The sound was cut off. The chat still works. Would you like to try again?")
+      : t("The group's sound was cut off. The chat still works. Would you like to try again?"),
+    { retry: true });
+    announce?.(conversation ? t("The sound was cut off. The chat still works.")
+      : t("The group's sound was cut off. The chat still works."));
     render();
   }
 
@@ -436,7 +449,8 @@ export function createMedia({ send, people, you, room, isStaff, announce, conver
 
   function nameOf(id) {
     if (id && id === you()?.id) return t("You");
-    return people().get(id)?.name ?? t("Someone in the group");
+    return people().get(id)?.name
+      ?? (conversation ? t("Someone in this conversation") : t("Someone in the group"));
   }
 
   function tile(key, track, { self = false } = {}) {

@@ -1176,13 +1176,20 @@ const handlers = {
   },
   muted(m) {
     media.handle(m);
+    // In a one-to-one room the words name nobody: her volunteer, or a lead who came in.
+    if (oneToOne) {
+      notice(m.locked ? t("Your microphone has been muted for now. You can still chat.")
+        : t("Your microphone has been muted. You can turn it on again when you're ready."));
+      return;
+    }
     notice(m.locked
       ? t("A facilitator has muted your microphone for now. You can still chat.")
       : t("A facilitator has muted your microphone. You can turn it on again when you're ready."));
   },
   allowed(m) {
     media.handle(m);
-    notice(t("A facilitator says you can use your microphone again."));
+    notice(oneToOne ? t("You can use your microphone again.")
+      : t("A facilitator says you can use your microphone again."));
   },
   "aside.started"(m) { media.handle(m); renderPeople(); },
   "aside.ended"(m) { media.handle(m); renderPeople(); },
