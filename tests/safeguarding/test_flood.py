@@ -65,7 +65,9 @@ async def send_paced(client: Client, server: ServerThread, count: int) -> float:
     for n in range(count):
         due = started + max(0, n - burst) / rate
         await asyncio.sleep(max(0.0, due - time.monotonic()))
-        await client.send("help.request", text=f"please help {n}")
+        # Numbered from 100: the screen reads "please help 99" like "please help 999" (the
+        # emergency number), urgent, a second alert that is not the flood's.
+        await client.send("help.request", text=f"please help {n + 100}")
     return time.monotonic() - started
 
 
