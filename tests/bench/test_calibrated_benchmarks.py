@@ -37,20 +37,26 @@ def worktrees() -> set[str]:
     return {line.split(" ", 1)[1] for line in listed.splitlines() if line.startswith("worktree ")}
 
 
-def test_a_small_run_with_a_baseline_prints_both_and_their_ratios() -> None:
-    before = worktrees()
+def bench_run(module_and_args: list[str], lines: list[str]) -> str:
+    """Run a benchmark briefly, against a baseline of HEAD, as a person would; what it
+    printed, once it has finished and printed every one of ``lines``."""
     run = subprocess.run(
-        [sys.executable, "-m", "bench.chat_fanout", "--connections", "20", "--rate", "20",
-         "--duration", "2", "--warmup", "0.5", "--settle", "0.5", "--quiet-timeout", "0",
-         "--baseline", "HEAD"],
-        cwd=REPO, capture_output=True, text=True, timeout=280)
+        [sys.executable, "-m", *module_and_args, "--settle", "0.5", "--quiet-timeout", "0",
+         "--baseline", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=280)
     print(run.stdout)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
-    for pattern in LINES:
+    for pattern in lines:
         assert re.search(pattern, run.stdout, re.MULTILINE), (pattern, run.stdout)
+    return run.stdout
+
+
+def test_a_small_run_with_a_baseline_prints_both_and_their_ratios() -> None:
+    before = worktrees()
+    printed = bench_run(["bench.chat_fanout", "--connections", "20", "--rate", "20",
+                         "--duration", "2", "--warmup", "0.5"], LINES)
     # Two measurements, two calibrations, each delivering everything.
-    assert len(re.findall(r"^calibration: ", run.stdout, re.MULTILINE)) == 2
-    assert len(re.findall(r"\(100\.0000% of expected", run.stdout)) == 2
+    assert len(re.findall(r"^calibration: ", printed, re.MULTILINE)) == 2
+    assert len(re.findall(r"\(100\.0000% of expected", printed)) == 2
     assert worktrees() == before  # the baseline's checkout is gone
 
 
@@ -72,15 +78,8 @@ MEDIA_LINES = [
 
 
 def test_a_small_media_run_with_a_baseline_prints_both_and_their_ratios() -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", "bench.media_capacity", "--sizes", "2", "--rooms", "1",
-         "--servers", "hearth", "--duration", "2", "--settle", "0.5", "--quiet-timeout", "0",
-         "--baseline", "HEAD"],
-        cwd=REPO, capture_output=True, text=True, timeout=280)
-    print(run.stdout)
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
-    for pattern in MEDIA_LINES:
-        assert re.search(pattern, run.stdout, re.MULTILINE), (pattern, run.stdout)
+    printed = bench_run(["bench.media_capacity", "--sizes", "2", "--rooms", "1", "--servers",
+                         "hearth", "--duration", "2"], MEDIA_LINES)
     # Both servers carried audio to the listener.
-    assert len(re.findall(r"^    delivered +[1-9][\d.]* packets/s per listener", run.stdout,
+    assert len(re.findall(r"^    delivered +[1-9][\d.]* packets/s per listener", printed,
                           re.MULTILINE)) == 2
