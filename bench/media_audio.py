@@ -132,3 +132,14 @@ class PacketMicrophone(MediaStreamTrack):
         packet.pts = self._index * FRAME_SAMPLES
         self._index += 1
         return packet
+
+
+class MutedMicrophone(MediaStreamTrack):
+    """A microphone that is off: its ``recv()`` never returns, so nothing is sent (a
+    listener's transceiver, as a browser's with no microphone track)."""
+
+    kind = "audio"
+
+    async def recv(self) -> av.Packet[AudioStream]:
+        await asyncio.get_running_loop().create_future()  # until the sender is stopped
+        raise AssertionError("unreachable")

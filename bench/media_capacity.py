@@ -30,6 +30,10 @@ baseline), in one run:
    event-loop lateness (a 10 ms probe: client-side stalls would show as gaps too);
    the machine's busy time from /proc/stat and what is left for other work.
 
+``--talkers K``: only the first K people of each room talk (the facilitator first), the
+others listen with their microphones off and send no audio: the realistic case beside the
+all-microphones-on one.
+
 It prints a calibration first (``bench/calibrate.py``: one complexity-10 Opus encode and one
 VP8 640x360 encode) and each Hearth result in its units too; with ``--baseline REV`` it runs
 the Hearth server of ``REV`` after this tree's, for each size, and prints the ratios.
@@ -194,7 +198,7 @@ def run_one(kind: str, opts: argparse.Namespace) -> dict[str, Any]:
         pipe = mine
         mine.send(WorkerPlan(host=HOST, port=port, origin=f"http://{HOST}:{port}", rooms=rooms,
                              join_spacing=opts.join_spacing, offer_at=opts.offer_at,
-                             decode=opts.decode))
+                             decode=opts.decode, talkers=opts.talkers))
         assert pipe.poll(120) and pipe.recv() == ("loaded",)
         if opts.nice:
             old_group_nice = prioritise([server.pid, worker.pid], opts.nice)
@@ -287,6 +291,7 @@ def run_one(kind: str, opts: argparse.Namespace) -> dict[str, Any]:
         "server": kind,
         "size": opts.size,
         "rooms": opts.rooms,
+        "talkers": opts.talkers or opts.size,
         "people": people,
         "joined": joined.people,
         "hearing": joined.heard,
@@ -345,7 +350,8 @@ def report(result: dict[str, Any]) -> None:
         return
     r = result
     join = r["join_ms"]
-    print(f"  {SERVER_NAMES[r['server']]}, {r['rooms']} room(s) of {r['size']}")
+    print(f"  {SERVER_NAMES[r['server']]}, {r['rooms']} room(s) of {r['size']}, "
+          f"{r['talkers']} talking in each")
     user, system = r["server_user_system"]
     print(f"    server CPU      {r['server_cores']:.3f} cores (user {user:.3f}, system"
           f" {system:.3f}; event-loop thread {r['server_loop_cores']:.3f}, other threads "
@@ -435,6 +441,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="seconds between one room's participants joining")
     parser.add_argument("--offer-at", choices=("welcome", "admitted"), default="welcome",
                         help="send media.offer on welcome (in the lobby) or once admitted")
+    parser.add_argument("--talkers", type=int, default=0,
+                        help="people talking in each room, the facilitator first; the rest "
+                             "listen with their microphones off (default 0: everyone talks)")
     parser.add_argument("--decode", action="store_true",
                         help="load clients decode what they receive (more client CPU)")
     parser.add_argument("--quiet-below", type=float, default=0.1,

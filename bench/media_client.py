@@ -47,7 +47,7 @@ from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCSessionDescription
 from aiortc.rtp import RtpPacket
 
 from bench.fanout_client import RoomPlan
-from bench.media_audio import PacketMicrophone, speech_packets
+from bench.media_audio import MutedMicrophone, PacketMicrophone, speech_packets
 from bench.wsclient import HandshakeFailed, WsClient, connect
 
 # An inter-arrival gap longer than this is an audible gap (a listener's jitter
@@ -67,6 +67,9 @@ class WorkerPlan:
     offer_at: str = "welcome"  # or "admitted"
     decode: bool = False
     audio_seconds: float = 12.0
+    # Talking people per room, the facilitator first (0: everyone). The others listen with
+    # their microphone off: they say so (media.state) and send no audio, as a browser does.
+    talkers: int = 0
 
 
 @dataclass
@@ -180,11 +183,13 @@ async def _counting_handle_rtp(self: RTCRtpReceiver, packet: RtpPacket,
 class Member:
     """One person: a WebSocket, a peer connection with a microphone, a probe."""
 
-    def __init__(self, worker: Worker, client: WsClient, staff: bool) -> None:
+    def __init__(self, worker: Worker, client: WsClient, staff: bool,
+                 talking: bool = True) -> None:
         loop = asyncio.get_running_loop()
         self.worker = worker
         self.client = client
         self.staff = staff
+        self.talking = talking
         self.id = ""
         self.hello_ns = 0
         self.welcomed: asyncio.Future[str] = loop.create_future()
@@ -238,9 +243,9 @@ class Member:
     def _entered(self) -> None:
         if not self.admitted.done():
             self.admitted.set_result(None)
-            # Microphones are off until the client says otherwise; every one is on here.
-            # (The MediaRelay baseline ignores it.)
-            self.send(type="media.state", audio=True, video=False)
+            # Microphones are off until the client says otherwise; every talker's is on
+            # here. (The MediaRelay baseline ignores it.)
+            self.send(type="media.state", audio=self.talking, video=False)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -270,8 +275,11 @@ class Member:
                 if pc.connectionState in ("failed", "closed") and not worker.shutting_down:
                     worker.errors[f"media connection {pc.connectionState}"] += 1
 
-            self.microphone = PacketMicrophone(worker.packets, worker.next_offset())
-            pc.addTransceiver(self.microphone, direction="sendrecv")
+            if self.talking:
+                self.microphone = PacketMicrophone(worker.packets, worker.next_offset())
+                pc.addTransceiver(self.microphone, direction="sendrecv")
+            else:  # a listener: the transceiver is there, but nothing is sent on it
+                pc.addTransceiver(MutedMicrophone(), direction="sendrecv")
             await pc.setLocalDescription(await pc.createOffer())
             self._watch_receivers()
             self.send(type="media.offer", sdp=pc.localDescription.sdp)
@@ -339,12 +347,13 @@ class Worker:
         self._offset += 97
         return self._offset % len(self.packets)
 
-    async def _member(self, token: str, *, staff: bool, into: list[Member]) -> Member | None:
+    async def _member(self, token: str, *, staff: bool, into: list[Member],
+                      talking: bool = True) -> Member | None:
         plan = self.plan
         try:
             client = await asyncio.wait_for(connect(plan.host, plan.port, plan.origin),
                                             STAGE_TIMEOUT)
-            member = Member(self, client, staff)
+            member = Member(self, client, staff, talking)
             into.append(member)
             member.hello(token)
             await asyncio.wait_for(asyncio.shield(member.welcomed), STAGE_TIMEOUT)
@@ -355,10 +364,12 @@ class Worker:
         return member
 
     async def _room(self, plan: RoomPlan, into: list[Member]) -> None:
+        talkers = self.plan.talkers
         await self._member(plan.facilitator_token, staff=True, into=into)
-        for token in plan.participant_tokens:
+        for index, token in enumerate(plan.participant_tokens, start=1):
             started = time.monotonic()
-            await self._member(token, staff=False, into=into)
+            await self._member(token, staff=False, into=into,
+                               talking=not talkers or index < talkers)
             await asyncio.sleep(max(0.0, self.plan.join_spacing - (time.monotonic() - started)))
 
     async def join(self, rooms: list[RoomPlan], keep: bool = True) -> JoinReport:

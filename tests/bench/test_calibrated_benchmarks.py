@@ -71,15 +71,17 @@ def test_a_baseline_that_is_no_commit_is_refused_before_anything_runs() -> None:
 MEDIA_LINES = [
     r"^calibration: one complexity-10 Opus encode [\d.]+ µs, one VP8 640x360 encode [\d.]+ µs",
     r"^    in calibration units [\d.]+ complexity-10 Opus encodes' worth of CPU per room",
-    r"^  this tree beside --baseline HEAD \(\w+\), 1 room\(s\) of 2: this, baseline",
+    r"^  this tree beside --baseline HEAD \(\w+\), 1 room\(s\) of 3: this, baseline",
+    r"^  Hearth \(mix-minus\), 1 room\(s\) of 3, 2 talking in each$",
     r"^  CPU per room +[\d.]+ % +[\d.]+ % +x [\d.]+$",
     r"^  join p99 +[\d.]+ ms +[\d.]+ ms +x [\d.]+$",
 ]
 
 
 def test_a_small_media_run_with_a_baseline_prints_both_and_their_ratios() -> None:
-    printed = bench_run(["bench.media_capacity", "--sizes", "2", "--rooms", "1", "--servers",
-                         "hearth", "--duration", "2"], MEDIA_LINES)
-    # Both servers carried audio to the listener.
+    # Two talk and the third listens with her microphone off (--talkers).
+    printed = bench_run(["bench.media_capacity", "--sizes", "3", "--rooms", "1", "--servers",
+                         "hearth", "--duration", "2", "--talkers", "2"], MEDIA_LINES)
+    # Both servers carried audio to the listeners.
     assert len(re.findall(r"^    delivered +[1-9][\d.]* packets/s per listener", printed,
                           re.MULTILINE)) == 2
