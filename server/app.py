@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.routing import Mount, WebSocketRoute
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import i18n
@@ -172,13 +172,15 @@ def _placement(settings: Settings, hub: Hub, metrics: Metrics) -> Placement:
 
 
 class HearthApp(Starlette):
-    """Starlette, with ``/ws`` handed straight to the endpoint once it is running.
+    """Starlette, with ``/ws`` handed straight to the endpoint (with the raw ``send`` it
+    uses on the hot path): the only way to it, ahead of the middleware stack and router.
 
     Every middleware passes WebSockets through untouched, but each still keeps a frame
     (and Starlette's exception layer a wrapped ``send``) alive for the life of every
     connection: at thousands of idle connections that was kilobytes each
-    (docs/performance.md). Anything else, or ``/ws`` before start-up has built the
-    endpoint, takes the usual way through the stack and the router."""
+    (docs/performance.md). Anything else takes the usual way through the stack and the
+    router (which has no WebSocket route: another path, or ``/ws`` before start-up has
+    built the endpoint, is refused there)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         endpoint: Endpoint | None = getattr(self.state, "endpoint", None)
@@ -187,15 +189,6 @@ class HearthApp(Starlette):
             await endpoint(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
-
-
-class _WebSocketApp:
-    """A plain ASGI app (not a function) so Starlette hands it raw ``send``,
-    which the endpoint uses directly on the hot path."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        endpoint: Endpoint = scope["app"].state.endpoint
-        await endpoint(scope, receive, send)
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -309,7 +302,6 @@ def create_app(settings: Settings) -> Starlette:
             *supervision.routes,
             *reports.routes,
             *referrals.routes,
-            WebSocketRoute("/ws", _WebSocketApp()),
             Mount(static.PREFIX, assets, name="static"),
         ],
         # Pages, scripts and JSON over ~500 bytes are gzipped when the client takes it.

@@ -197,17 +197,16 @@ class LinearRiskModel:
     def _word(self, word: str) -> frozenset[int]:
         found = self._words.get(word)
         if found is None:
-            if word.isdigit():
-                # Numbers (times, amounts, counts) seldom come back: remembering each would
-                # fill the cache with one-offs, and every entry is an object the garbage
-                # collector walks until the cache starts afresh (docs/performance.md).
-                return frozenset(i for i in map(self._index.get, feats.token_features(word))
-                                 if i is not None)
-            if len(self._words) >= CACHE_WORDS:
-                self._words.clear()  # bounded: random text cannot grow it without limit
             index = self._index
-            found = self._words[word] = frozenset(
+            found = frozenset(
                 i for i in map(index.get, feats.token_features(word)) if i is not None)
+            # Numbers (times, amounts, counts) seldom come back: remembering each would fill
+            # the cache with one-offs, and every entry is an object the garbage collector
+            # walks until the cache starts afresh (docs/performance.md).
+            if not word.isdigit():
+                if len(self._words) >= CACHE_WORDS:
+                    self._words.clear()  # bounded: random text cannot grow it without limit
+                self._words[word] = found
         return found
 
     def _indexes(self, words: list[str]) -> set[int]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections import deque
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ from starlette.types import Send
 from server.auth.ratelimit import TokenBucket
 from server.rooms.types import CLOSE_FLOODING, CLOSE_POLICY
 from server.settings import Settings
+
+log = logging.getLogger("hearth.ws")
+_Step = Coroutine[Any, Any, None]  # an ASGI send in progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +103,18 @@ class Connection:
 
     def _send_now(self, text: str) -> None:
         # An ASGI server's send is an ``async def`` (uvicorn's is): a coroutine to step.
-        step = cast(Coroutine[Any, Any, None],
-                    self._asgi_send({"type": "websocket.send", "text": text}))
+        step = cast(_Step, self._asgi_send({"type": "websocket.send", "text": text}))
         try:
             waiting = step.send(None)
         except StopIteration:
             return  # handed to the transport
         except (OSError, RuntimeError):
+            self._lost()
+            return
+        except Exception:
+            # This runs inside the sender's fan-out: whatever went wrong with this one
+            # connection must not stop the others' deliveries or the sender's handler.
+            log.exception("could not send to a connection; treating it as gone")
             self._lost()
             return
         # The transport is paused: a task finishes this send, and later frames queue.
@@ -118,7 +127,7 @@ class Connection:
         if self._outbox is not None:
             self._outbox.clear()
 
-    async def _run_drain(self, started: Coroutine[Any, Any, None] | None = None,
+    async def _run_drain(self, started: _Step | None = None,
                          waiting: object = None) -> None:
         try:
             if started is not None:
@@ -136,6 +145,7 @@ class Connection:
             self._lost()
         finally:
             self._drain = None
+            self._outbox = None  # drained (or lost): an idle connection keeps no queue
 
     async def flush(self) -> None:
         """Wait until the outbox has been handed to the transport (used on shutdown)."""
@@ -167,7 +177,7 @@ class Connection:
         self.close(CLOSE_FLOODING, "flooding")
 
 
-async def _finish(step: Coroutine[Any, Any, None], waiting: object) -> None:
+async def _finish(step: _Step, waiting: object) -> None:
     """Run ``step``, a coroutine already stepped once that yielded ``waiting``, to its
     end, as a task would: resume it each time what it waits for is done (it reads that
     outcome itself). Closed if this is cancelled, so it is never left half-run."""

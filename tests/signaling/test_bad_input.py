@@ -372,3 +372,18 @@ async def test_no_name_gets_a_pseudonym(hs: SuiteHarness, raw: str | None) -> No
     name = response.json()["participant"]["name"]
     adjective, noun = name.split(" ")  # "Gentle Otter": the generator is tested in tests/rooms
     assert adjective.istitle() and noun.istitle()
+
+
+@pytest.mark.parametrize("path", ["/ws/", "/wss", "/ws/extra", "/room"])
+async def test_a_websocket_anywhere_but_ws_is_refused(hs: SuiteHarness, path: str) -> None:
+    """Only ``/ws`` reaches the endpoint (server/app.py's HearthApp dispatches it by exact
+    path, ahead of the router, which has no WebSocket route): any other path is refused in
+    the handshake."""
+    from websockets.exceptions import InvalidStatus
+
+    url = hs.server.ws.rsplit("/ws", 1)[0] + path
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(url, compression=None,
+                           additional_headers={"Origin": hs.server.origin}):
+            pass
+    assert refused.value.response.status_code == 403

@@ -101,3 +101,27 @@ async def test_a_peer_that_vanishes_while_paused_marks_it_closed_too() -> None:
     transport.writable.set()
     await conn.flush()
     assert conn.closed and transport.frames == []
+
+
+async def test_a_send_that_fails_otherwise_costs_only_its_own_connection() -> None:
+    """A frame now goes out inside the sender's fan-out: an unexpected error from one
+    connection's send must not reach the loop that delivers to everyone else."""
+    async def broken(message: MutableMapping[str, Any]) -> None:
+        raise ValueError("a bug in the transport")
+
+    conn = Connection(1, broken, SETTINGS, 0.0)
+    conn.enqueue("first")  # does not raise
+    assert conn.closed
+    conn.enqueue("second")  # dropped quietly
+
+
+async def test_a_drained_connection_keeps_no_queue() -> None:
+    transport = Transport()
+    conn = Connection(1, transport.send, SETTINGS, 0.0)
+    transport.writable.clear()
+    conn.enqueue("a")
+    conn.enqueue("b")
+    transport.writable.set()
+    await conn.flush()
+    assert transport.frames == ["a", "b"]
+    assert conn._outbox is None  # read to check the promise of the module's docstring
