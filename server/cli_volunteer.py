@@ -131,7 +131,7 @@ async def _show(store: SqlStore, member: Staff, modules: tuple[training.Module, 
     due = profile.supervision_due
     lines.append(f"supervision: {due.isoformat() if due else 'not set'} "
                  f"({supervision_state(due, on)})")
-    supervising = await reflective.supervisor(store, member)
+    supervising = await reflective.supervisor(store, member, profile)
     lines.append(f"supervisor: {supervising.username}" if supervising
                  else "supervisor: none chosen (every coordinator reads their debriefs and "
                       "supervision notes)")

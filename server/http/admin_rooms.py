@@ -32,7 +32,7 @@ from server.http.admin_common import (
 )
 from server.http.common import services
 from server.http.pages import csrf_ok, render
-from server.http.where import rooms_now
+from server.http.where import room_in_use, rooms_now
 from server.i18n import N_, Phrase, Words
 from server.store.db import AGREEMENT_MAX, ROOM_NAME_MAX, RoomRecord, Staff, room_problems
 
@@ -230,10 +230,7 @@ async def _archive(request: Request, admin: Staff, room: RoomRecord, form: FormD
     # while a live node holds its lease (a session there, or one in its grace period after
     # the last person left) it is refused the same way.
     svc = services(request)
-    live = svc.hub.room(room.id)
-    if live is not None and not live.empty:
-        return Refusal(409, IN_USE)
-    if live is None and (await rooms_now(svc, [room.id]))[room.id].node is not None:
+    if await room_in_use(svc, room.id):
         return Refusal(409, IN_USE)
     await manage.set_archived(svc.store, admin.username, room, True)
     return "archived"

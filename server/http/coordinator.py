@@ -265,7 +265,7 @@ async def _volunteer(request: Request, actor: Staff, member: Staff, status: int 
         "supervision": {"supervision_due": (profile.supervision_due.isoformat()
                                             if profile.supervision_due else "")},
     }
-    supervising = await reflective.supervisor(svc.store, member)
+    supervising = await reflective.supervisor(svc.store, member, profile)
     shown["supervisor"] = {"supervisor": supervising.id if supervising else ""}
     if form in shown and typed is not None:
         shown[form] = {**shown[form], **typed}
@@ -450,7 +450,7 @@ async def own_training_page(request: Request) -> Response:
     # Their own supervision notes: theirs to read, so not an audited reading.
     return await render(request, "account_training.html", staff=staff, **view,
                         summary=_summary(profile),
-                        supervisor=await reflective.supervisor(svc.store, staff),
+                        supervisor=await reflective.supervisor(svc.store, staff, profile),
                         notes=[(date_words(n.held_on), n)
                                for n in await svc.store.reflections.notes(staff.id)])
 

@@ -275,10 +275,12 @@ async def asked_about(svc: Services, staff: Staff,
         need = await referring.read_need(svc.store, staff, referral)
     except ContactUnreadable:
         need = None
-    return {"language": i18n.LANGUAGES[referral.language].name
-            if referral.language in i18n.LANGUAGES else "—",
+    # Here, not at the top: the referral pages import this module's escalation words.
+    from server.http.referrals import language_name
+
+    return {"language": language_name(referral.language),
             "audience": i18n.tr(AUDIENCE_CHOICES.get(referral.audience, referral.audience)),
-            "need": "—" if need is None else need or "—"}
+            "need": need or "—"}
 
 
 async def escalation_page(request: Request) -> Response:

@@ -35,7 +35,7 @@ from server.http.common import client_key, services
 from server.http.lead import STATE_WORDS as ESCALATION_STATES
 from server.http.pages import csrf_ok, render, staff_in_role
 from server.http.volunteering import training_status
-from server.http.where import rooms_now
+from server.http.where import room_in_use
 from server.i18n import N_, Phrase, Words
 from server.programme import referring, training
 from server.programme.referrals import (
@@ -118,8 +118,6 @@ REASON_PROBLEM = Phrase(N_("Please give a reason, up to %(max)s characters."),
 QUESTION_PROBLEM = Phrase(N_("Please write your question, up to %(max)s characters."),
                           {"max": QUESTION_MAX})
 NOT_NOW = N_("That can't be done now: the request has moved on. Here it is as it is now.")
-UNREADABLE = N_("Her details can't be read with this server's contact key. Whoever runs "
-                "Hearth needs to restore the key the details were written with.")
 IN_USE = N_("Someone is in the one-to-one room now. Please close the request once they "
             "have left.")
 NO_SUCH_REQUEST = N_("There is no such request.")
@@ -132,7 +130,8 @@ def _language_choices() -> list[tuple[str, str, str]]:
     return [*found, ("other", i18n.tr(OTHER_LANGUAGE), i18n.current().tag)]
 
 
-def _language_name(code: str) -> str:
+def language_name(code: str) -> str:
+    """A request's language as its readers see it (a code Hearth has no page in: "other")."""
     return i18n.LANGUAGES[code].name if code in i18n.LANGUAGES else i18n.tr(OTHER_LANGUAGE)
 
 
@@ -238,7 +237,7 @@ async def _coordinator(request: Request) -> Staff | Response:
 def _summary(referral: Referral) -> dict[str, Any]:
     return {"referral": referral, "status": STATUS_WORDS[referral.status],
             "source": SOURCE_WORDS.get(referral.source, referral.source),
-            "language": _language_name(referral.language),
+            "language": language_name(referral.language),
             "audience": AUDIENCE_CHOICES.get(referral.audience, referral.audience),
             "times": [TIME_WORDS[t] for t in referral.times if t in TIME_WORDS],
             "created": i18n.when_words(referral.created_at, "date_time")}
@@ -272,9 +271,9 @@ async def _eligible(svc: Services) -> list[tuple[str, str, Any]]:
     return found
 
 
-def _reason_words(code: str, value: str, referral: Referral) -> str:
+def _reason_words(code: str, value: str) -> str:
     if code == "language":
-        return i18n.gettext("Speaks {language}", language=_language_name(value))
+        return i18n.gettext("Speaks {language}", language=language_name(value))
     if code == "audience":
         return i18n.gettext("Supports {audience}", audience=i18n.tr(
             AUDIENCE_CHOICES.get(value, value)).lower())
@@ -299,7 +298,7 @@ async def _page(request: Request, actor: Staff, referral: Referral, status: int 
     suggestions = []
     if referral.status == "accepted":
         suggestions = [{"suggestion": s,
-                        "reasons": [_reason_words(c, v, referral) for c, v in s.reasons]}
+                        "reasons": [_reason_words(c, v) for c, v in s.reasons]}
                        for s in suggest(referral, await _eligible(svc))]
     answer = None
     if referral.lead_alert:
@@ -349,12 +348,7 @@ async def referral_page(request: Request) -> Response:
 
 
 async def _room_in_use(svc: Services, room_id: str | None) -> bool:
-    if room_id is None:
-        return False
-    live = svc.hub.room(room_id)
-    if live is not None and not live.empty:
-        return True
-    return live is None and (await rooms_now(svc, [room_id]))[room_id].node is not None
+    return room_id is not None and await room_in_use(svc, room_id)
 
 
 async def referral_action(request: Request) -> Response:

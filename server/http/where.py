@@ -50,3 +50,13 @@ async def rooms_now(svc: Services, room_ids: Sequence[str]) -> dict[str, RoomNow
         found[room_id] = RoomNow(live=bool(here and here.live) or bool(at and at.live),
                                  node=at.node if at else None)
     return found
+
+
+async def room_in_use(svc: Services, room_id: str) -> bool:
+    """Whether anyone is in the room now: live here with someone in it, or held by a live
+    node's lease elsewhere (a session there, or one in its grace period after the last
+    person left)."""
+    live = svc.hub.room(room_id)
+    if live is not None:
+        return not live.empty
+    return (await rooms_now(svc, [room_id]))[room_id].node is not None

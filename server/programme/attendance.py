@@ -58,8 +58,8 @@ class AttendanceCounter(NoCounter):
         self._pending: set[asyncio.Task[None]] = set()
 
     def live(self, room_id: str, audience: str) -> None:
-        """The room is live: its held session (once per session; called after each command
-        of a live room, so it must be cheap when known)."""
+        """The room is live: its held session (once per session; called each time staff
+        enter a live room, so it must be cheap when known)."""
         if room_id in self._held:
             return
         at = self._clock()

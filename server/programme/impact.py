@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 from server.i18n import N_
+from server.programme import referrals
 from server.store.impact import CHECK_IN_ANSWERS, ImpactRows
 
 __all__ = ["SUPPRESS_BELOW", "Period", "csv_text", "period", "report"]
@@ -199,7 +200,7 @@ def report(rows: ImpactRows, span: Period, audiences: Iterable[str]) -> dict[str
     one_to_one = {
         "requests": table((_month(at), audience) for at, _, audience, *_ in rows.referrals),
         "requests_by_source": {source: shown(sum(r[1] == source for r in rows.referrals))
-                               for source in ("self", "professional")},
+                               for source in referrals.SOURCES},
         "accepted": shown(sum(r[3] for r in rows.referrals)),
         "signposted": shown(sum(r[4] for r in rows.referrals)),
         "asked_lead": shown(sum(r[5] for r in rows.referrals)),

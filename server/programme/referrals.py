@@ -105,10 +105,6 @@ class Referral:
     def erased(self) -> bool:
         return self.contact_erased_at is not None
 
-    @property
-    def finished(self) -> bool:
-        return self.status in ("closed", "signposted")
-
 
 def request_problems(*, source: str, language: str, audience: str, times: Iterable[str],
                      details: ContactDetails, consent: bool) -> dict[str, str]:

@@ -32,6 +32,7 @@ from typing import Any
 
 from server.programme.debriefs import Debrief, DebriefForm, SupervisionNote
 from server.programme.hours import TimeEntry
+from server.programme.profile import Profile
 from server.safeguarding.service import SafeguardingService
 from server.store.db import Staff, Store
 from server.store.impact import DEBRIEF_KIND
@@ -69,10 +70,12 @@ def may_supervise(staff: Staff) -> bool:
     return staff.role == "coordinator" and not staff.disabled and not staff.erased
 
 
-async def supervisor(store: Store, member: Staff) -> Staff | None:
-    """``member``'s supervisor: the coordinator chosen on their record, while
-    ``may_supervise``; None if none is chosen (then every coordinator reads)."""
-    chosen = (await store.volunteers.profile(member.id)).supervisor_id
+async def supervisor(store: Store, member: Staff, profile: Profile | None = None
+                     ) -> Staff | None:
+    """``member``'s supervisor: the coordinator chosen on their record (``profile``, when
+    the caller has read it already), while ``may_supervise``; None if none is chosen (then
+    every coordinator reads)."""
+    chosen = (profile or await store.volunteers.profile(member.id)).supervisor_id
     if chosen is None:
         return None
     found = await store.staff_by_id(chosen)

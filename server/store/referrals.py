@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -23,7 +22,7 @@ from server.store.contact import ContactBox, ContactUnreadable
 from server.store.models import EscalationRow, ReferralRow
 from server.store.records import aware
 
-__all__ = ["SEALED", "ContactKeyMissing", "ReferralRecords", "ReportRow"]
+__all__ = ["SEALED", "ContactKeyMissing", "ReferralRecords"]
 
 # The sealed columns, by the field of ``ContactDetails`` each keeps.
 SEALED = ("name", "reach", "need", "referrer_name", "referrer_role", "referrer_org", "reason")
@@ -32,19 +31,6 @@ SEALED = ("name", "reach", "need", "referrer_name", "referrer_role", "referrer_o
 class ContactKeyMissing(Exception):
     """The store was opened without the contact key: contact details cannot be sealed or
     opened (the app and the command line always give it)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ReportRow:
-    """What the impact report counts of one request: nothing personal."""
-
-    created_at: datetime
-    source: str
-    audience: str
-    accepted: bool
-    signposted: bool
-    asked_lead: bool
-    matched: bool
 
 
 def _referral(row: ReferralRow) -> Referral:
@@ -212,15 +198,3 @@ class ReferralRecords:
                     .values(contact_erased_at=at, updated_at=at,
                             **{f"{name}_sealed": None for name in SEALED}))
             return [str(i) for i in ids]
-
-    async def report_rows(self, start: datetime, end: datetime) -> list[ReportRow]:
-        """The requests made from ``start`` (inclusive) to ``end`` (exclusive), for counting."""
-        async with self._session() as session:
-            rows = (await session.execute(
-                select(ReferralRow.created_at, ReferralRow.source, ReferralRow.audience,
-                       ReferralRow.accepted_at, ReferralRow.signposted_at,
-                       ReferralRow.asked_lead_at, ReferralRow.matched_at)
-                .where(ReferralRow.created_at >= start, ReferralRow.created_at < end))).all()
-        return [ReportRow(aware(at), source, audience, accepted is not None,
-                          signposted is not None, asked is not None, matched is not None)
-                for at, source, audience, accepted, signposted, asked, matched in rows]
