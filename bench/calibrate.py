@@ -8,9 +8,9 @@ one hour to the next. So a benchmark prints, beside its absolute figures:
 * a **calibration**, a fixed piece of work timed in the same run, and its figures divided by
   it (for chat, :func:`websocket_echo`: a loopback WebSocket echo, the same kind of work as a
   delivery, through the ``websockets`` library Hearth uses);
-* with ``--baseline REV``, the same measurement of the server as it was at ``REV`` (checked
-  out by :func:`baseline_tree` into a temporary git worktree, so the load generator, the
-  machine and the hour are the same) and the ratio of each figure.
+* with ``--baseline REV``, the same measurement of the server as it was at ``REV`` (a clean
+  copy of that commit, :func:`export_commit`, so the load generator, the machine and the
+  hour are the same) and the ratio of each figure.
 """
 
 from __future__ import annotations
@@ -81,20 +81,26 @@ def resolve(rev: str) -> str:
         raise SystemExit(f"error: --baseline {rev!r} is not a commit of {REPO}") from None
 
 
+def export_commit(rev: str) -> tuple[Path, str]:
+    """A clean copy of commit ``rev`` (``git archive``) in a new temporary folder, and its
+    short id: exactly that commit, whatever the working tree holds."""
+    commit = resolve(rev)
+    folder = Path(tempfile.mkdtemp(prefix=f"hearth-src-{commit}-"))
+    archive = subprocess.run(["git", "archive", commit], cwd=REPO, check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder, commit
+
+
 @contextlib.contextmanager
 def baseline_tree(rev: str) -> Iterator[Path]:
-    """The repository at ``rev``, checked out in a temporary worktree (removed after): run
-    ``python -m ...`` with it as the working directory and its ``server`` and ``bench`` are
-    imported, ahead of the installed checkout's."""
-    commit = resolve(rev)
-    folder = Path(tempfile.mkdtemp(prefix=f"hearth-baseline-{commit}-"))
-    subprocess.run(["git", "worktree", "add", "--quiet", "--detach", str(folder), commit],
-                   cwd=REPO, check=True)
+    """The repository at ``rev`` (:func:`export_commit`), removed after: run ``python -m
+    ...`` with it as the working directory and its ``server`` and ``bench`` are imported,
+    ahead of the installed checkout's."""
+    folder, _ = export_commit(rev)
     try:
         yield folder
     finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=REPO,
-                       check=False)
         shutil.rmtree(folder, ignore_errors=True)
 
 

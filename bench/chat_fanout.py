@@ -29,7 +29,7 @@ What it does, in order:
 
 Before each measurement it times a calibration (``bench/calibrate.py``: a loopback
 WebSocket echo) and prints the figures divided by it too. With ``--baseline REV`` it then
-measures the server as it was at ``REV`` (a temporary git worktree) with the same load, and
+measures the server as it was at ``REV`` (a clean copy of that commit) with the same load, and
 prints this tree's figures over the baseline's:
 
     python -m bench.chat_fanout --connections 5000 --rate 2000 --duration 60 --nice -10 \
@@ -323,7 +323,7 @@ def ask(pipes: list[Any], message: tuple[Any, ...], answer: str,
 
 
 def run(opts: argparse.Namespace, root: Path = REPO) -> dict[str, Any]:
-    """One measurement, of the server in ``root`` (this checkout, or a baseline's worktree:
+    """One measurement, of the server in ``root`` (this checkout, or a baseline's clean copy:
     ``python -m bench.fanout_server`` runs there); the load generator is always this one."""
     connections, size = opts.connections, opts.room_size
     room_count = connections // size
@@ -632,25 +632,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     raise_open_files()
     if opts.baseline:
         resolve(opts.baseline)  # a typo fails now, not after the first run
-    figures = calibrated(run, opts, REPO)
+    figures = calibrated(opts, REPO)
     figures["command"] = "python -m bench.chat_fanout " + " ".join(
         sys.argv[1:] if argv is None else argv)
     report(figures)
     if opts.baseline:
         with baseline_tree(opts.baseline) as tree:
-            figures["baseline"] = calibrated(run, opts, tree)
+            figures["baseline"] = calibrated(opts, tree)
         report(figures["baseline"])
         compare(figures, figures["baseline"], opts.baseline)
     if opts.json:
         Path(opts.json).write_text(json.dumps(figures, indent=2) + "\n")
 
 
-def calibrated(measure: Any, opts: argparse.Namespace, root: Path) -> dict[str, Any]:
-    """``measure(opts, root)``'s figures with the calibration taken just before, and the
+def calibrated(opts: argparse.Namespace, root: Path) -> dict[str, Any]:
+    """``run(opts, root)``'s figures with the calibration taken just before, and the
     figures that matter divided by it."""
     echo = websocket_echo()
     print(echo.line(), flush=True)
-    figures: dict[str, Any] = measure(opts, root)
+    figures = run(opts, root)
     figures["calibration"] = {"echo_wall_us": round(echo.wall_us, 2),
                               "echo_cpu_us": round(echo.cpu_us, 2)}
     lat = figures["latency_ms"]

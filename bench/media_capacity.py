@@ -65,7 +65,7 @@ from typing import Any
 # Run as a script from anywhere: make the repository importable (bench/ is not installed).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.calibrate import Encodes, media_encodes, ratio_table, resolve
+from bench.calibrate import Encodes, export_commit, media_encodes, ratio_table, resolve
 from bench.chat_fanout import (
     CLOCK_TICKS,
     HOST,
@@ -151,21 +151,6 @@ def start_server(kind: str, opts: argparse.Namespace, data_dir: Path, port: int,
     warm = setup.warm_up
     return server, rooms, RoomPlan(warm.room_id, warm.facilitator_token,
                                    warm.participant_tokens[:1])
-
-
-def export_commit(rev: str) -> tuple[Path, str]:
-    """A clean copy of commit ``rev`` (``git archive``) to run the Hearth server from.
-
-    The working tree may hold someone's unfinished changes to server/; this measures
-    exactly one commit. Returns the folder and the short commit id.
-    """
-    commit = subprocess.run(["git", "rev-parse", "--short", rev], cwd=REPO, check=True,
-                            capture_output=True, text=True).stdout.strip()
-    folder = Path(tempfile.mkdtemp(prefix=f"hearth-media-src-{commit}-"))
-    archive = subprocess.run(["git", "archive", commit], cwd=REPO, check=True,
-                             capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    return folder, commit
 
 
 def ask(pipe: Any, message: tuple[Any, ...], answer: str, timeout: float) -> Any:
@@ -466,6 +451,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     opts = parser.parse_args(argv)
     if min(opts.sizes) < 2 or opts.rooms < 1:
         parser.error("rooms need at least two people, and there must be a room")
+    if not 0 <= opts.talkers <= min(opts.sizes):
+        parser.error("--talkers runs from 0 (everyone) to the smallest room size")
     opts.hearth_tree = None
     source = source_state()
     if opts.baseline:
@@ -478,11 +465,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     with open("/proc/loadavg") as loadavg:
         print(f"Hearth server source {source}; load average {loadavg.read().strip()}; "
               f"{os.cpu_count()} CPUs", flush=True)
-    encodes = media_encodes()
-    print(encodes.line(), flush=True)
     results = []
     try:
         for size in opts.sizes:
+            # One calibration per size, for this tree's run and the baseline's alike.
+            encodes = media_encodes()
+            print(encodes.line(), flush=True)
             for kind in opts.servers:
                 one = argparse.Namespace(**vars(opts), size=size)
                 result = calibrated(run_one(kind, one), encodes)
@@ -491,7 +479,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 if kind == "hearth" and baseline_tree is not None:
                     then = argparse.Namespace(**{**vars(opts), "hearth_tree": baseline_tree},
                                               size=size)
-                    before = calibrated(run_one(kind, then), media_encodes())
+                    before = calibrated(run_one(kind, then), encodes)
                     before["source"] = baseline_source
                     report(before)
                     compare(result, before, f"{opts.baseline} ({baseline_source})")

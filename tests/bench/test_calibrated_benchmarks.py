@@ -2,7 +2,7 @@
 
 ``python -m bench.chat_fanout`` on a handful of connections and ``python -m
 bench.media_capacity`` on one room of two, each with ``--baseline HEAD``: the server of this
-checkout and the server of HEAD (a temporary git worktree, or a ``git archive`` copy), one
+checkout and the server of HEAD (a clean ``git archive`` copy in a temporary folder), one
 after the other in the same invocation, each with its calibration (a loopback WebSocket echo;
 an Opus and a VP8 encode). Only that each finishes, prints those lines and cleans up is
 checked, never a figure: timings belong in docs/performance.md, from full runs on a quiet
@@ -11,9 +11,11 @@ machine.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -31,33 +33,30 @@ LINES = [
 ]
 
 
-def worktrees() -> set[str]:
-    listed = subprocess.run(["git", "worktree", "list", "--porcelain"], cwd=REPO, check=True,
-                            capture_output=True, text=True).stdout
-    return {line.split(" ", 1)[1] for line in listed.splitlines() if line.startswith("worktree ")}
-
-
-def bench_run(module_and_args: list[str], lines: list[str]) -> str:
-    """Run a benchmark briefly, against a baseline of HEAD, as a person would; what it
-    printed, once it has finished and printed every one of ``lines``."""
+def bench_run(module_and_args: list[str], lines: list[str], temp: Path) -> str:
+    """Run a benchmark briefly, against a baseline of HEAD, as a person would, with its
+    temporary folders in ``temp`` (its own, so that another test's cannot be mistaken for
+    a leftover of this one); what it printed, once it has finished and printed every one
+    of ``lines``."""
     run = subprocess.run(
         [sys.executable, "-m", *module_and_args, "--settle", "0.5", "--quiet-timeout", "0",
-         "--baseline", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=280)
+         "--baseline", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=280,
+        env={**os.environ, "TMPDIR": str(temp)})
     print(run.stdout)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     for pattern in lines:
         assert re.search(pattern, run.stdout, re.MULTILINE), (pattern, run.stdout)
+    # The baseline's clean copy (bench.calibrate.export_commit) is gone.
+    assert list(temp.glob("hearth-src-*")) == []
     return run.stdout
 
 
-def test_a_small_run_with_a_baseline_prints_both_and_their_ratios() -> None:
-    before = worktrees()
+def test_a_small_run_with_a_baseline_prints_both_and_their_ratios(tmp_path: Path) -> None:
     printed = bench_run(["bench.chat_fanout", "--connections", "20", "--rate", "20",
-                         "--duration", "2", "--warmup", "0.5"], LINES)
+                         "--duration", "2", "--warmup", "0.5"], LINES, tmp_path)
     # Two measurements, two calibrations, each delivering everything.
     assert len(re.findall(r"^calibration: ", printed, re.MULTILINE)) == 2
     assert len(re.findall(r"\(100\.0000% of expected", printed)) == 2
-    assert worktrees() == before  # the baseline's checkout is gone
 
 
 def test_a_baseline_that_is_no_commit_is_refused_before_anything_runs() -> None:
@@ -78,10 +77,12 @@ MEDIA_LINES = [
 ]
 
 
-def test_a_small_media_run_with_a_baseline_prints_both_and_their_ratios() -> None:
+def test_a_small_media_run_with_a_baseline_prints_both_and_their_ratios(tmp_path: Path
+                                                                         ) -> None:
     # Two talk and the third listens with her microphone off (--talkers).
     printed = bench_run(["bench.media_capacity", "--sizes", "3", "--rooms", "1", "--servers",
-                         "hearth", "--duration", "2", "--talkers", "2"], MEDIA_LINES)
+                         "hearth", "--duration", "2", "--talkers", "2"], MEDIA_LINES,
+                        tmp_path)
     # Both servers carried audio to the listeners.
     assert len(re.findall(r"^    delivered +[1-9][\d.]* packets/s per listener", printed,
                           re.MULTILINE)) == 2
