@@ -22,7 +22,7 @@ from server.programme.training import load_modules, today
 from tests.harness import STAFF_PASSWORD, Harness
 from tests.web.conftest import PHONE, OpenTab, page_words
 from tests.web.test_browser import confirm, page_fits
-from tests.web.test_screenshots import speak
+from tests.web.test_screenshots import say_here, speak
 from tests.web.test_staff_admin import log_in, shot
 
 pytestmark = pytest.mark.browser
@@ -197,3 +197,60 @@ async def test_a_one_to_one_join_page_has_its_own_agreement_and_a_group_s_does_n
     assert "Our group agreement" not in one_to_one and "Join the group" not in one_to_one
     assert 'id="one-to-one-agreement"' not in group and "Our group agreement" in group
     assert "Join the conversation" not in group and 'data-kind="group"' in group
+
+
+@pytest.mark.parametrize("lang", ["en", "ur"])
+async def test_the_lead_enters_a_one_to_one_room_as_the_lead_not_her_volunteer(
+        h: Harness, tabs: OpenTab, lang: str) -> None:
+    """An urgent message in a one-to-one reaches the lead, who goes to the room from the
+    escalation's page: the room tells the lead who they are there as, and the parent sees
+    the safeguarding lead beside her volunteer."""
+    volunteer = await _volunteer(h)
+    member = await h.store.staff_by_username(volunteer)
+    assert member is not None
+    room = await h.store.add_room("One-to-one lead test", "mothers", kind="one_to_one")
+    await h.store.assign_staff(room.id, member.id)
+    invite = await h.store.add_invite(room.id)
+
+    vera = await tabs()
+    await log_in(vera.page, volunteer)
+    await vera.page.wait_for_url("**/staff")
+    await vera.page.locator(f"button.open-room[data-room='{room.id}']").click()
+    await vera.page.wait_for_url("**/room")
+    parent = await tabs(viewport=PHONE, touch=True)
+    await speak(parent, lang)
+    page = parent.page
+    await page.goto(f"/join/{invite.code}")
+    await page.locator("#agree").check()
+    await page.locator("#join-form button[type=submit]").click()
+    await page.wait_for_url("**/room")
+    await vera.page.locator("#lobby [data-action=admit]").click()
+    await expect(page.locator("#status")).to_have_text(await page_words(
+        page, "You're talking with your volunteer. Welcome."))
+    await say_here(parent, "I've taken all my tablets and I want to die")
+    await expect(vera.page.locator("#urgent-list li")).to_be_visible()
+
+    lead_name = f"lee-{secrets.token_hex(3)}"
+    await h.store.add_staff(lead_name, hash_password(STAFF_PASSWORD), "safeguarding_lead")
+    lead = await tabs(viewport=PHONE, touch=True)
+    await log_in(lead.page, lead_name)
+    await lead.page.wait_for_url("**/lead")
+    await speak(lead, lang)
+    await lead.page.goto("/lead")
+    await lead.page.locator("#open-escalations li a").first.click()
+    await lead.page.wait_for_url("**/lead/escalations/*")
+    await lead.page.get_by_role("button", name=await page_words(
+        lead.page, "Go to the one-to-one room")).click()
+    await lead.page.wait_for_url("**/room")
+    await expect(lead.page.locator("#status")).to_have_text(await page_words(
+        lead.page, "The conversation is open. You're here as the safeguarding lead."))
+    await expect(page.locator("#people")).to_contain_text(await page_words(
+        page, "Safeguarding lead"))
+    await expect(vera.page.locator("#status")).to_have_text(
+        "The conversation is open. You're her volunteer.")
+    await page_fits(lead)
+    await lead.page.evaluate("window.scrollTo(0, 0)")
+    await shot(lead.page, f"one-to-one-lead-{lang}")
+    await shot(page, f"one-to-one-lead-parent-{lang}")
+    for tab in (vera, parent, lead):
+        tab.assert_clean()

@@ -209,6 +209,8 @@ function roomStatus() {
         ? t("Paused: the conversation carries on when her volunteer is here.")
         : t("Your volunteer has stepped away. You can stay here; the conversation carries on when they're back.");
     }
+    // The lead can enter a one-to-one too (issue 13): she is not the volunteer.
+    if (state.you?.role === "safeguarding_lead") return t("The conversation is open. You're here as the safeguarding lead.");
     return isStaff() ? t("The conversation is open. You're her volunteer.")
       : t("You're talking with your volunteer. Welcome.");
   }
