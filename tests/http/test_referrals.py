@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import secrets
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from server.programme import manage
 from server.programme.profile import Profile
-from server.programme.referrals import Referral
+from server.programme.referrals import ContactDetails, Referral
 from server.programme.training import load_modules, today
 from tests.conftest import MakeServer
-from tests.harness import SuiteHarness, drain
+from tests.harness import SuiteHarness, drain, harness
 from tests.http.test_pages import csrf_of
 from tests.http.test_staff_security import account, admin_post, audit_by, browsers
 
@@ -197,3 +199,44 @@ async def test_a_request_becomes_a_one_to_one_room(
     assert name not in hs.server.logs.text() and reach not in hs.server.logs.text()
     assert not [a for a, _, _ in await audit_by(hs, admin_name)
                 if a.startswith("referral.")]  # the admin was refused before reading
+
+
+async def test_the_retention_sweep_erases_the_details_of_finished_requests(
+        make_server: MakeServer) -> None:
+    """The server's own sweep (server/app.py) erases the contact details of requests closed
+    or signposted ``HEARTH_REFERRAL_DAYS`` ago, audits it with their ids and nothing of her,
+    and leaves requests still in hand and those finished recently alone."""
+    server = make_server(referral_days=30, retention_every=0.2)
+    async with harness(server) as h:
+        referrals = h.store.referrals
+        long_ago = datetime.now(UTC) - timedelta(days=31)
+        made = [await referrals.add(source="self", language="en", audience="mothers",
+                                    times=(), details=ContactDetails(name=f"Amina {n}",
+                                                                     reach="07700 900123",
+                                                                     need="Low"),
+                                    at=long_ago) for n in range(4)]
+        signposted, closed, recent, in_hand = made
+        assert await referrals.move(signposted.id, ["new"], "signposted", long_ago,
+                                    reason="Already seeing her perinatal team")
+        assert await referrals.move(closed.id, ["new"], "accepted", long_ago)
+        assert await referrals.move(closed.id, ["accepted"], "closed", long_ago)
+        assert await referrals.move(recent.id, ["new"], "signposted", datetime.now(UTC),
+                                    reason="Already seeing her perinatal team")
+        assert await referrals.move(in_hand.id, ["new"], "accepted", long_ago)
+
+        for _ in range(100):  # the next sweep, a fifth of a second away
+            if await referrals.contact(closed.id) is None:
+                break
+            await asyncio.sleep(0.05)
+        for gone in (signposted, closed):
+            assert await referrals.contact(gone.id) is None
+            after = await referrals.get(gone.id)
+            assert after is not None and after.erased
+        for kept in (recent, in_hand):
+            details = await referrals.contact(kept.id)
+            assert details is not None and details.name.startswith("Amina")
+        entries = await audit_by(h, "retention")
+        assert [action for action, _, _ in entries] == ["referral.retention"]
+        detail = json.loads(entries[0][2])
+        assert sorted(detail["referrals"]) == sorted([signposted.id, closed.id])
+        assert detail["days"] == 30 and "Amina" not in entries[0][2]
