@@ -34,6 +34,11 @@ baseline), in one run:
 others listen with their microphones off and send no audio: the realistic case beside the
 all-microphones-on one.
 
+``--probe``: while the rooms play, ``bench/load_probe.py`` measures, in a chat-only group
+of its own on the same server, parents joining (``POST /api/join`` to ``welcome``, and on to
+``admitted``) and urgent alerts (the message sent to the facilitator's ``alert``, the
+database write included): issue 14's join and alert latency under load.
+
 It prints a calibration first (``bench/calibrate.py``: one complexity-10 Opus encode and one
 VP8 640x360 encode) and each Hearth result in its units too; with ``--baseline REV`` it runs
 the Hearth server of ``REV`` after this tree's, for each size, and prints the ratios.
@@ -83,6 +88,7 @@ from bench.chat_fanout import (
 )
 from bench.cluster_procs import free_port
 from bench.fanout_client import RoomPlan
+from bench.load_probe import ProbePlan, ProbeReport, probe_main
 from bench.media_client import JoinReport, MeasureReport, WorkerPlan, worker_main
 
 SERVERS = ("hearth", "relay")
@@ -118,9 +124,10 @@ def wait_tcp(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -
     raise SystemExit("the server did not listen in time")
 
 
-def start_server(kind: str, opts: argparse.Namespace, data_dir: Path, port: int,
-                 log: Any) -> tuple[subprocess.Popen[bytes], list[RoomPlan], RoomPlan]:
-    """Start one server; returns it, the K rooms' plans and the warm-up room's plan."""
+def start_server(kind: str, opts: argparse.Namespace, data_dir: Path, port: int, log: Any
+                 ) -> tuple[subprocess.Popen[bytes], list[RoomPlan], RoomPlan, ProbePlan | None]:
+    """Start one server; returns it, the K rooms' plans, the warm-up room's plan and, with
+    ``--probe``, the probe's (its own chat-only group)."""
     base = f"http://{HOST}:{port}"
     if kind == "relay":
         server = subprocess.Popen(
@@ -133,9 +140,11 @@ def start_server(kind: str, opts: argparse.Namespace, data_dir: Path, port: int,
                             [f"{room}|participant|{n}" for n in range(1, size)])
 
         rooms = [plan(f"room{n}", opts.size) for n in range(opts.rooms)]
-        return server, rooms, plan("warm-up", 2)
+        return server, rooms, plan("warm-up", 2), None
 
-    seeded = asyncio.run(seed_store(f"sqlite:///{data_dir / 'hearth.db'}", opts.rooms + 1))
+    extra = 1 if opts.probe else 0
+    seeded = asyncio.run(seed_store(f"sqlite:///{data_dir / 'hearth.db'}",
+                                    opts.rooms + 1 + extra))
     env = {**os.environ, "HEARTH_DATA_DIR": str(data_dir)}
     env.pop("HEARTH_DATABASE_URL", None)
     env.pop("HEARTH_REDIS_URL", None)
@@ -145,12 +154,20 @@ def start_server(kind: str, opts: argparse.Namespace, data_dir: Path, port: int,
         [sys.executable, "-m", "bench.fanout_server", "--host", HOST, "--port", str(port)],
         cwd=tree, env=env, stdout=log, stderr=subprocess.STDOUT)
     asyncio.run(wait_healthy(base, server))
-    setup = asyncio.run(tokens(base, seeded, opts.size - 1))
+    setup = asyncio.run(tokens(base, seeded[:len(seeded) - extra], opts.size - 1))
     rooms = [RoomPlan(r.room_id, r.facilitator_token, r.participant_tokens)
              for r in setup.plans]
     warm = setup.warm_up
+    probe = None
+    if opts.probe:
+        # The probe's group: its facilitator's token; parents join by its invite.
+        [probed] = asyncio.run(tokens(base, [seeded[0], seeded[-1]], 0)).plans
+        probe = ProbePlan(base=base, host=HOST, port=port, path=probed.path,
+                          room_id=probed.room_id, facilitator_token=probed.facilitator_token,
+                          invite=seeded[-1][1], alert_rate=opts.probe_alerts,
+                          join_every=opts.probe_join_every)
     return server, rooms, RoomPlan(warm.room_id, warm.facilitator_token,
-                                   warm.participant_tokens[:1])
+                                   warm.participant_tokens[:1]), probe
 
 
 def ask(pipe: Any, message: tuple[Any, ...], answer: str, timeout: float) -> Any:
@@ -173,10 +190,13 @@ def run_one(kind: str, opts: argparse.Namespace) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     worker: Any = None
     pipe: Any = None
+    prober: Any = None
+    probe_pipe: Any = None
+    probed: ProbeReport | None = None
     old_group_nice: int | None = None
     server: subprocess.Popen[bytes] | None = None
     try:
-        server, rooms, warm_room = start_server(kind, opts, data_dir, port, log)
+        server, rooms, warm_room, probe_plan = start_server(kind, opts, data_dir, port, log)
         mine, theirs = context.Pipe()
         worker = context.Process(target=worker_main, args=(theirs,), daemon=True)
         worker.start()
@@ -206,12 +226,22 @@ def run_one(kind: str, opts: argparse.Namespace) -> dict[str, Any]:
             print(f"  failure: {failure}")
         time.sleep(opts.settle)
         rss_joined, _ = rss_kib(server.pid)
+        if probe_plan is not None:
+            probe_pipe, theirs = context.Pipe()
+            prober = context.Process(target=probe_main, args=(theirs,), daemon=True)
+            prober.start()
+            probe_pipe.send(probe_plan)
+            ready = probe_pipe.recv() if probe_pipe.poll(120) else ("failed", "no answer")
+            if ready[0] != "ready":
+                raise SystemExit(f"the probe could not set up: {ready[1]}")
         quiet = wait_for_quiet(opts.quiet_below + server_share(server.pid, worker.pid),
                                opts.quiet_timeout)
 
         start_ns = time.monotonic_ns() + int(0.2e9)
         end_ns = start_ns + int(opts.duration * 1e9)
         pipe.send(("measure", start_ns, end_ns))
+        if probe_pipe is not None:
+            probe_pipe.send(("measure", start_ns, end_ns))
         time.sleep(max(0.0, start_ns / 1e9 - time.monotonic()))
         pids = [server.pid, worker.pid]
         spy = None
@@ -236,6 +266,10 @@ def run_one(kind: str, opts: argparse.Namespace) -> dict[str, Any]:
         reply = pipe.recv()
         assert reply[0] == "measured", reply
         measured: MeasureReport = reply[1]
+        if probe_pipe is not None:
+            if not probe_pipe.poll(120):
+                raise SystemExit("the probe did not report")
+            probed = probe_pipe.recv()[1]
         rss_after, rss_peak = rss_kib(server.pid)
         if spy is not None:
             spy.wait(timeout=60)
@@ -245,10 +279,14 @@ def run_one(kind: str, opts: argparse.Namespace) -> dict[str, Any]:
         if pipe is not None:
             with contextlib.suppress(OSError):
                 pipe.send(("exit",))
-        if worker is not None:
-            worker.join(timeout=30)
-            if worker.is_alive():
-                worker.kill()
+        if probe_pipe is not None:
+            with contextlib.suppress(OSError):
+                probe_pipe.send(("exit",))
+        for process in (worker, prober):
+            if process is not None:
+                process.join(timeout=30)
+                if process.is_alive():
+                    process.kill()
         if server is not None:
             server.send_signal(signal.SIGINT)
             try:
@@ -318,7 +356,19 @@ def run_one(kind: str, opts: argparse.Namespace) -> dict[str, Any]:
         "other_cores": round(busy * cpus - server_cores - client_cores, 3),
         "errors": {**joined.errors, **measured.errors},
         "unexpected_closes": {str(k): v for k, v in measured.closes.items()},
+        **({"probe": probe_figures(probed)} if probed is not None else {}),
     }
+
+
+def probe_figures(probed: ProbeReport) -> dict[str, Any]:
+    """The probe's latencies (bench/load_probe.py): joins and urgent alerts in the window."""
+    def spread(values: list[float]) -> dict[str, Any]:
+        return {"p50": round(percentile(values, 50), 1), "p99": round(percentile(values, 99), 1),
+                "max": round(max(values, default=float("nan")), 1), "count": len(values)}
+
+    return {"join_ms": spread(probed.join_ms), "admitted_ms": spread(probed.admitted_ms),
+            "joins_started": probed.joins_started, "alert_ms": spread(probed.alert_ms),
+            "alerts_sent": probed.alerts_sent, "failures": probed.failures[:20]}
 
 
 def server_share(server_pid: int, worker_pid: int) -> float:
@@ -362,6 +412,16 @@ def report(result: dict[str, Any]) -> None:
           f"{r['client_loop_lag_ms']['p99']:.1f} ms max {r['client_loop_lag_ms']['max']:.1f} ms,"
           f" microphones at most {r['mic_late_max_ms']:.0f} ms late; machine busy "
           f"{r['machine_busy']:.0%}, {r['other_cores']:.2f} cores of other work")
+    if "probe" in r:
+        p = r["probe"]
+        for label, key, aim in (("probe: join", "join_ms", "aim p50 < 150, p99 < 400"),
+                                ("  admitted", "admitted_ms", "join + knock + admit"),
+                                ("  urgent alert", "alert_ms", "aim p99 < 50, DB write in")):
+            f = p[key]
+            print(f"    {label:16s}p50 {f['p50']:.1f} ms, p99 {f['p99']:.1f} ms, max "
+                  f"{f['max']:.1f} ms ({f['count']}; {aim})")
+        print(f"    probe: {p['joins_started']} joins started, {p['alerts_sent']} urgent "
+              f"messages sent; failures {p['failures'] or 'none'}")
     if r["errors"] or r["unexpected_closes"]:
         print(f"    errors {r['errors']}  unexpected closes {r['unexpected_closes']}")
 
@@ -410,7 +470,18 @@ def compare(ours: dict[str, Any], theirs: dict[str, Any], name: str) -> None:
                     ("join p99", ours["join_ms"]["p99"], theirs["join_ms"]["p99"], "ms"),
                     ("KiB per participant", ours["kib_per_participant"],
                      theirs["kib_per_participant"], "KiB"),
+                    *probe_rows(ours, theirs),
                 ])
+
+
+def probe_rows(ours: dict[str, Any], theirs: dict[str, Any]
+               ) -> list[tuple[str, float, float, str]]:
+    if "probe" not in ours or "probe" not in theirs:
+        return []
+    mine, then = ours["probe"], theirs["probe"]
+    return [(f"probe {name} {q}", mine[key][q], then[key][q], "ms")
+            for name, key in (("join", "join_ms"), ("alert", "alert_ms"))
+            for q in ("p50", "p99")]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -446,6 +517,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--py-spy", metavar="PREFIX",
                         help="sample each server over the window: PREFIX.SERVER.SIZE "
                              "(collapsed stacks; needs py-spy)")
+    parser.add_argument("--probe", action="store_true",
+                        help="while the rooms run, measure parents joining and urgent alerts "
+                             "in a chat-only group of the probe's own (bench/load_probe.py)")
+    parser.add_argument("--probe-alerts", type=float, default=1.0,
+                        help="urgent messages a second in the probe's group")
+    parser.add_argument("--probe-join-every", type=float, default=1.0,
+                        help="seconds between parents joining the probe's group")
     parser.add_argument("--json", metavar="FILE", help="also write the figures here")
     parser.add_argument("--keep-data", action="store_true")
     opts = parser.parse_args(argv)

@@ -4,9 +4,10 @@
 bench.media_capacity`` on one room of two, each with ``--baseline HEAD``: the server of this
 checkout and the server of HEAD (a clean ``git archive`` copy in a temporary folder), one
 after the other in the same invocation, each with its calibration (a loopback WebSocket echo;
-an Opus and a VP8 encode). Only that each finishes, prints those lines and cleans up is
-checked, never a figure: timings belong in docs/performance.md, from full runs on a quiet
-machine.
+an Opus and a VP8 encode); the media run with ``--probe`` too (parents joining and urgent
+alerts beside the rooms: bench/load_probe.py). Only that each finishes, prints those lines
+and cleans up is checked, never a figure: timings belong in docs/performance.md, from full
+runs on a quiet machine.
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ MEDIA_LINES = [
     r"^  Hearth \(mix-minus\), 1 room\(s\) of 3, 2 talking in each$",
     r"^  CPU per room +[\d.]+ % +[\d.]+ % +x [\d.]+$",
     r"^  join p99 +[\d.]+ ms +[\d.]+ ms +x [\d.]+$",
+    r"^  probe join p99 +[\d.]+ ms +[\d.]+ ms +x [\d.]+$",
+    r"^  probe alert p99 +[\d.]+ ms +[\d.]+ ms +x [\d.]+$",
 ]
 
 
@@ -81,8 +84,16 @@ def test_a_small_media_run_with_a_baseline_prints_both_and_their_ratios(tmp_path
                                                                          ) -> None:
     # Two talk and the third listens with her microphone off (--talkers).
     printed = bench_run(["bench.media_capacity", "--sizes", "3", "--rooms", "1", "--servers",
-                         "hearth", "--duration", "2", "--talkers", "2"], MEDIA_LINES,
+                         "hearth", "--duration", "2", "--talkers", "2", "--probe",
+                         "--probe-alerts", "5", "--probe-join-every", "0.5"], MEDIA_LINES,
                         tmp_path)
+    # The probe (bench/load_probe.py) joined parents and had urgent messages alerted, in
+    # both runs, with nothing failing.
+    for label in ("probe: join", "  admitted", "  urgent alert"):
+        counts = re.findall(rf"^    {label} +p50 [\d.]+ ms, p99 [\d.]+ ms, max [\d.]+ ms "
+                            r"\(([1-9]\d*);", printed, re.MULTILINE)
+        assert len(counts) == 2, (label, printed)
+    assert len(re.findall(r"messages sent; failures none$", printed, re.MULTILINE)) == 2
     # Both servers carried audio to the listeners.
     assert len(re.findall(r"^    delivered +[1-9][\d.]* packets/s per listener", printed,
                           re.MULTILINE)) == 2
