@@ -15,11 +15,15 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from server.auth.tokens import MIN_KEY_BYTES, new_secret
 from server.safeguarding.audit import MIN_AUDIT_KEY_BYTES
 from server.store.contact import new_contact_key, parse_contact_key
+
+T = TypeVar("T")
 
 # 256 bits: the HMAC key length SHA-256 (itsdangerous's default digest) is built for.
 MIN_SECRET_BYTES = MIN_KEY_BYTES
@@ -94,16 +98,23 @@ def _check_key(key: str, source: str, kind: str, minimum: int) -> str:
                      f"Make one with: {NEW_KEY_HINT}")
 
 
-def _read_key(path: Path, what: str, minimum: int, remedy: str) -> str | None:
-    """The key kept in ``path``; None if there is no such file. A file cut short (an
-    empty one, say, left by a disk that filled up while it was written) is refused
-    with ``remedy``, never used."""
+def _read_text(path: Path, what: str) -> str | None:
+    """The text of the key file ``path``; None if there is no such file."""
     try:
-        text = path.read_text()
+        return path.read_text()
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
         raise SetupError(f"cannot read {what} {path}: {exc}") from None
+
+
+def _read_key(path: Path, what: str, minimum: int, remedy: str) -> str | None:
+    """The key kept in ``path``; None if there is no such file. A file cut short (an
+    empty one, say, left by a disk that filled up while it was written) is refused
+    with ``remedy``, never used."""
+    text = _read_text(path, what)
+    if text is None:
+        return None
     size = len(text.strip().encode())
     if size < minimum:
         raise SetupError(
@@ -112,19 +123,26 @@ def _read_key(path: Path, what: str, minimum: int, remedy: str) -> str | None:
     return text.strip()
 
 
-def _read_or_create_key(path: Path, what: str, minimum: int,
-                        remedy: str) -> tuple[str, bool]:
-    """The key kept in ``path``, made on first use; True when this call made it. Of two
-    processes making it at once, one key wins and the other process reads it."""
-    found = _read_key(path, what, minimum, remedy)
+def _read_or_create(path: Path, what: str, read: Callable[[Path], T | None],
+                       make: Callable[[], str]) -> tuple[T, bool]:
+    """The key ``read`` finds in ``path``, made with ``make`` on first use; True when this
+    call made it. Of two processes making it at once, one key wins and the other process
+    reads it. A damaged file is ``read``'s to refuse: it is never replaced."""
+    found = read(path)
     if found is not None:
         return found, False
-    key = new_secret(48)
-    if _create_key(path, key, what):
-        return key, True
-    found = _read_key(path, what, minimum, remedy)
-    assert found is not None  # another process made it first
-    return found, False
+    made = _create_key(path, make(), what)
+    found = read(path)
+    if found is None:  # pragma: no cover - deleted between the link and the read
+        raise SetupError(f"cannot make {what} {path}")
+    return found, made
+
+
+def _read_or_create_key(path: Path, what: str, minimum: int,
+                        remedy: str) -> tuple[str, bool]:
+    """A signing key kept in ``path`` (:func:`_read_or_create`)."""
+    return _read_or_create(path, what, lambda p: _read_key(p, what, minimum, remedy),
+                           lambda: new_secret(48))
 
 
 _SIGNING_KEY_ADVICE = ("Delete the file to have a new key made (everyone is logged out and join "
@@ -168,16 +186,13 @@ def load_or_create_contact_key(data_dir: Path) -> bytes:
     """The contact key kept in ``data_dir`` (``contact.key``, 0600), made on the first
     start. A damaged file (cut short, edited) is refused in one line, never replaced: a new
     key would leave every sealed contact detail unreadable."""
-    path = data_dir / CONTACT_KEY_FILE
-    for _ in range(2):
-        try:
-            return check_contact_key(path.read_text(), f"the contact key {path}")
-        except FileNotFoundError:
-            pass
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SetupError(f"cannot read the contact key {path}: {exc}") from None
-        _create_key(path, new_contact_key(), "the contact key")
-    raise SetupError(f"cannot make the contact key {path}")  # pragma: no cover
+    what = "the contact key"
+
+    def read(path: Path) -> bytes | None:
+        text = _read_text(path, what)
+        return None if text is None else check_contact_key(text, f"{what} {path}")
+
+    return _read_or_create(data_dir / CONTACT_KEY_FILE, what, read, new_contact_key)[0]
 
 
 def _create_key(path: Path, key: str, what: str) -> bool:
