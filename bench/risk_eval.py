@@ -243,13 +243,13 @@ def report_speed(texts: list[str], rules: RiskAssessor, both: RiskAssessor,
                  seconds: float = TIMING_SECONDS, limit: int | None = None) -> TextScan:
     """The speed section, ``seconds`` per system over the first ``limit`` of the shuffled
     ``texts`` (all by default); returns its calibration, timed on the same core."""
-    pin()
+    pinned = pin()
     random.Random(SHUFFLE_SEED).shuffle(texts)
     texts = texts[:limit]
     scan = text_scan()
     print(scan.line(), flush=True)
     print(f"\n== speed: {len(texts):,} held-out and validation messages shuffled "
-          f"(seed {SHUFFLE_SEED}), ~{seconds:g} s each, {pin()} ==")
+          f"(seed {SHUFFLE_SEED}), ~{seconds:g} s each, {pinned} ==")
     load_avg = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average {load_avg:.2f} on {os.cpu_count()} cores "
           "(wall-clock figures suffer under load)")
