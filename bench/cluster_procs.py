@@ -599,7 +599,7 @@ def running(nodes: Iterable[NodeProcess]) -> None:
 @contextlib.contextmanager
 def deployment(directory: Path, database_url: str, *, argv: Sequence[str] = SERVE,
                caddy_binary: str | None = None, redis_binary: str | None = None,
-               tree: Path | None = None, **settings: str) -> Iterator[Deployment]:
+               tree: Path | str | None = None, **settings: str) -> Iterator[Deployment]:
     """Nodes ``a`` and ``b`` as processes on ``database_url`` (new and empty: the caller
     makes it and drops it) and a private Redis, Caddy in front, all ready. ``argv``: each
     node's command after the interpreter; ``tree``: the source tree the nodes import
@@ -625,7 +625,7 @@ def deployment(directory: Path, database_url: str, *, argv: Sequence[str] = SERV
             **settings,
         }
         if tree is not None:
-            env = tree_env(tree, env)
+            env = tree_env(Path(tree), env)
         for name in NODES:
             nodes[name] = NodeProcess(name, directory, {
                 **env, "HEARTH_NODE_WS_URL": f"ws://127.0.0.1:{caddy_port}/nodes/{name}/ws"},
