@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.calibrate import (
     Figures,
     SqliteCommit,
+    calibrated_figures,
     compare_figures,
     printed,
     read_figures,
@@ -153,8 +154,7 @@ def read(text: str, commit: SqliteCommit) -> Figures:
         ("alert commit p99", r"^  alert commit +p50 +[\d.]+ ms +p99 +([\d.]+) ms", "ms"),
         ("admissions all committed after", r"^  admissions +all committed ([\d.]+)s", "s"),
     ])
-    figures["calibration SQLite commit"] = (commit.wall_us, "µs")
-    return figures
+    return figures | calibrated_figures(text, SqliteCommit.PATTERNS, commit.figures())
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -170,9 +170,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.baseline:
         resolve(args.baseline, "bench/audit_storm.py")  # refused now, not after the run
-    commit = sqlite_commits()
-    print(commit.line(), flush=True)
     with printed() as out:
+        commit = sqlite_commits()
+        print(commit.line(), flush=True)
         if args.database_url:
             asyncio.run(run(args.database_url, args, commit))
         else:

@@ -38,7 +38,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import ClassVar, TextIO
 
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
@@ -221,6 +221,16 @@ def run_module_at(rev: str, module: str, args: Sequence[str]) -> tuple[str, str]
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def calibrated_figures(text: str, patterns: Sequence[tuple[str, str, str]],
+                       taken: Figures) -> Figures:
+    """The calibration a run printed (the baseline's own, when its module prints one: the
+    one nearest its figures, and the one its figures in calibration units used), else
+    ``taken``, the one this process took just before running it (for a baseline from
+    before its benchmark printed a calibration)."""
+    found = read_figures(text, patterns)
+    return {name: found.get(name, value) for name, value in taken.items()}
+
+
 def read_figures(text: str, patterns: Sequence[tuple[str, str, str]]) -> Figures:
     """Figures from printed lines: ``(name, regular expression with one group, unit)``;
     thousands separators are allowed in the value, and a pattern that matches nothing
@@ -241,10 +251,20 @@ class Encodes:
 
     opus_us: float
     vp8_us: float
+    # What line() prints, read back (calibrated_figures).
+    PATTERNS: ClassVar = (
+        ("calibration Opus encode", r"^calibration: one complexity-10 Opus encode (\d+) µs", "µs"),
+        ("calibration VP8 640x360 encode", r"^calibration: one complexity-10 Opus encode \d+ µs, "
+         r"one VP8 640x360 encode (\d+) µs", "µs"),
+    )
 
     def line(self) -> str:
         return (f"calibration: one complexity-10 Opus encode {self.opus_us:.0f} µs, one VP8 "
                 f"640x360 encode {self.vp8_us:.0f} µs (median CPU time, this process)")
+
+    def figures(self) -> Figures:
+        return {"calibration Opus encode": (self.opus_us, "µs"),
+                "calibration VP8 640x360 encode": (self.vp8_us, "µs")}
 
 
 def media_encodes(opus_frames: int = 1500, vp8_frames: int = 90) -> Encodes:
@@ -327,11 +347,16 @@ class SqliteCommit:
     wall_us: float
     cpu_us: float
     folder: str
+    PATTERNS: ClassVar = (("calibration SQLite commit", r"^calibration: one SQLite insert \+ "
+                           r"commit \(WAL, synchronous FULL\) took (\d+) µs", "µs"),)
 
     def line(self) -> str:
         return (f"calibration: one SQLite insert + commit (WAL, synchronous FULL) took "
                 f"{self.wall_us:.0f} µs ({self.cpu_us:.0f} µs of CPU), median of "
                 f"{SQLITE_COMMITS} in {self.folder}")
+
+    def figures(self) -> Figures:
+        return {"calibration SQLite commit": (self.wall_us, "µs")}
 
 
 def sqlite_commits(commits: int = SQLITE_COMMITS, folder: str | None = None) -> SqliteCommit:
@@ -378,6 +403,11 @@ class TextScan:
     CPU per message."""
 
     cpu_us: float
+    PATTERNS: ClassVar = (("calibration text scan", r"^calibration: a pure-Python text scan "
+                           r"of a \d+-word message .*? took ([\d.]+) µs of CPU", "µs"),)
+
+    def figures(self) -> Figures:
+        return {"calibration text scan": (self.cpu_us, "µs")}
 
     def line(self) -> str:
         return (f"calibration: a pure-Python text scan of a {len(SCAN_TEXT.split())}-word "

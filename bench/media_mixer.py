@@ -49,7 +49,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.calibrate import (
+    Encodes,
     Figures,
+    calibrated_figures,
     compare_figures,
     media_encodes,
     printed,
@@ -151,7 +153,7 @@ def scenarios(sizes: Sequence[int]) -> list[tuple[int, int]]:
     return [(size, talking) for size in sizes for talking in (size, 2)]
 
 
-def read(text: str, sizes: Sequence[int], opus_us: float) -> Figures:
+def read(text: str, sizes: Sequence[int], encodes: Encodes) -> Figures:
     """The main figures from the printed lines (this tree's or the baseline's: their
     wording is kept), per scenario: the mix, and the encodes when there are any."""
     patterns = []
@@ -163,9 +165,8 @@ def read(text: str, sizes: Sequence[int], opus_us: float) -> Figures:
             (f"N={size}, {tag} talking: encode per tick",
              head + r".*\n\s+encode\s+[\d.]+ mixes/tick\s+([\d.]+) us/tick", "µs"),
         ]
-    figures = read_figures(text, patterns)
-    figures["calibration Opus encode"] = (opus_us, "µs")
-    return figures
+    return read_figures(text, patterns) | calibrated_figures(text, Encodes.PATTERNS,
+                                                             encodes.figures())
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -188,9 +189,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except ImportError:
         encode = False
     # The calibration is Hearth's encoders, so it needs PyAV as the encode figures do.
-    encodes = media_encodes()
-    print(encodes.line(), flush=True)
     with printed() as out:
+        encodes = media_encodes()
+        print(encodes.line(), flush=True)
         print(f"python {sys.version.split()[0]}, numpy {np.__version__}, "
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, "
               f"{args.ticks} ticks ({args.ticks * TICK_SECONDS:.0f} s of audio) per scenario, "
@@ -199,13 +200,13 @@ def main(argv: Sequence[str] | None = None) -> None:
             run(size, talking, args.ticks, encode, args.complexity, encodes.opus_us)
     if not args.baseline:
         return
-    ours = read(out.getvalue(), args.sizes, encodes.opus_us)
+    ours = read(out.getvalue(), args.sizes, encodes)
     then = media_encodes()
     print("\n" + then.line(), flush=True)
     text, commit = run_module_at(args.baseline, "bench.media_mixer",
                                  without_baseline(sys.argv[1:] if argv is None else argv))
     compare_figures(f"this tree beside --baseline {args.baseline} ({commit}): this, baseline, "
-                    "this / baseline", ours, read(text, args.sizes, then.opus_us))
+                    "this / baseline", ours, read(text, args.sizes, then))
 
 if __name__ == "__main__":
     main()

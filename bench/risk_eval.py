@@ -52,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.calibrate import (
     Figures,
     TextScan,
+    calibrated_figures,
     compare_figures,
     printed,
     read_figures,
@@ -297,8 +298,7 @@ def read(text: str, scan: TextScan | None) -> Figures:
             figures[f"{name}: CPU per message"] = (1e6 / found["cpu"][0], "µs")
         if "p99" in found:
             figures[f"{name}: p99"] = (found["p99"][0], "µs")
-    figures["calibration text scan"] = (scan.cpu_us, "µs")
-    return figures
+    return figures | calibrated_figures(text, TextScan.PATTERNS, scan.figures())
 
 
 def main(argv: Sequence[str] | None = None) -> None:

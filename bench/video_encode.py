@@ -47,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.calibrate import (
     Encodes,
     Figures,
+    calibrated_figures,
     compare_figures,
     media_encodes,
     printed,
@@ -146,10 +147,8 @@ def read(text: str, args: argparse.Namespace, encodes: Encodes) -> Figures:
                 for w, h in args.sizes for c in args.cpu_used]
     patterns.append(("packing one frame for a viewer",
                      r"^per viewer: packing a \d+-byte 640x360 frame .*?: ([\d.]+) us", "µs"))
-    figures = read_figures(text, patterns)
-    figures["calibration VP8 640x360 encode"] = (encodes.vp8_us, "µs")
-    figures["calibration Opus encode"] = (encodes.opus_us, "µs")
-    return figures
+    return read_figures(text, patterns) | calibrated_figures(text, Encodes.PATTERNS,
+                                                             encodes.figures())
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -167,9 +166,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error(f"--frames must be at least {keyed}, for a forced keyframe's cost")
     if args.baseline:
         resolve(args.baseline, "bench/video_encode.py")  # refused now, not after the run
-    encodes = media_encodes()
-    print(encodes.line(), flush=True)
     with printed() as out:
+        encodes = media_encodes()
+        print(encodes.line(), flush=True)
         measure(args, encodes)
     if not args.baseline:
         return
