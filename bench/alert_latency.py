@@ -70,6 +70,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import msgspec
 
+from bench.calibrate import baseline_tree, ratio_table, resolve, tree_env, websocket_echo
 from bench.chat_fanout import (
     HOST,
     REPO,
@@ -446,6 +447,8 @@ def figures(opts: argparse.Namespace, load: AlertLoad, before: Readings, after: 
         "urgent_sent": load.urgent_sent,
         "alerts_received": load.alerts_in_window,
         "alerts_committed_per_s": round(load.alerts_arrived / opts.duration, 2),
+        "server_cpu_us_per_alert": round(server_total * seconds / max(1, load.alerts_arrived)
+                                         * 1e6, 1),
         "acks_sent_per_s": round(load.acks_in_window / opts.duration, 2),
         "alert_latency_ms": summary(alerts),
         "alert_p99_ms_by_5s": [round(percentile(sorted(s), 99), 1) for s in slices],
@@ -498,7 +501,9 @@ def count_rows(database: Path) -> dict[str, int]:
                 for table in ("alerts", "escalations", "audit")}
 
 
-def run(opts: argparse.Namespace) -> dict[str, Any]:
+def run(opts: argparse.Namespace, root: Path = REPO) -> dict[str, Any]:
+    """One measurement, of the server in ``root`` (this checkout, or a baseline's clean copy:
+    ``python -m bench.fanout_server`` runs there); the load is always this checkout's."""
     room_count = opts.participants // opts.room_size
     limit = Settings().chat_per_second
     senders = opts.participants - room_count
@@ -517,7 +522,7 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench.fanout_server", "--host", HOST, "--port", str(port)]
     if opts.server_profile:
         command += ["--profile", str(Path(opts.server_profile).resolve())]
-    env = {**os.environ, "HEARTH_DATA_DIR": str(data_dir)}
+    env = tree_env(root, {**os.environ, "HEARTH_DATA_DIR": str(data_dir)})
     env.pop("HEARTH_DATABASE_URL", None)
     env.pop("HEARTH_REDIS_URL", None)
     log_path = data_dir / "server.log"
@@ -528,7 +533,7 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
 
         factory = uvloop.new_event_loop
     with log_path.open("wb") as log:
-        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log,
+        server = subprocess.Popen(command, cwd=root, env=env, stdout=log,
                                   stderr=subprocess.STDOUT)
         print(f"server pid {server.pid}", flush=True)
         try:
@@ -580,12 +585,21 @@ def report(f: dict[str, Any]) -> None:
     print(f"  alerts committed      {f['alerts_committed_per_s']:.2f}/s arrived in the window "
           f"(+ {f['acks_sent_per_s']:.2f} acks/s sent); {f['alerts_received']} of "
           f"{f['urgent_sent']} urgent messages sent in the window were announced")
+    delivered = f["chat_delivered_fraction"]  # None: no chat sent in the window
     print(f"  background chat       {f['chat_sent_per_s']:.1f} msgs/s sent, "
-          f"{f['chat_delivered_fraction']:.4%} of deliveries arrived")
+          + (f"{delivered:.4%} of deliveries arrived" if delivered is not None else "none due"))
     print(f"  server CPU            {cpu['total']:.3f} cores "
           f"(event loop {cpu['event_loop_thread']:.3f}, "
           f"other threads {cpu['other_threads']:.3f}; user {cpu['user']:.3f}, "
           f"system {cpu['system']:.3f}); {f['server_threads']} threads")
+    print(f"  server CPU per alert  {f['server_cpu_us_per_alert']:.0f} µs (all the server's CPU in "
+          "the window over the alerts committed in it: background chat and acks included)")
+    if "in_echo_round_trips" in f:
+        echo, cal = f["in_echo_round_trips"], f["calibration"]
+        print(f"  in echo round trips   alert p50 {echo['alert_p50']}, p99 {echo['alert_p99']}; "
+              f"chat.held p50 {echo['held_p50']}, p99 {echo['held_p99']}; server CPU per alert "
+              f"{echo['server_cpu_per_alert']} (calibration {cal['echo_cpu_us']} µs CPU, "
+              f"{cal['echo_wall_us']} µs wall)")
     print(f"  client CPU            {f['client_cpu_cores']:.3f} cores; machine busy "
           f"{f['machine_busy_fraction']:.0%} of {f['machine_cpus']} CPUs, "
           f"{f['other_cpu_cores']:.2f} cores outside server and client")
@@ -648,19 +662,69 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="sample the server with py-spy over the window (collapsed stacks)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures here")
     parser.add_argument("--keep-data", action="store_true", help="keep the temporary data folder")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also measure the server at this commit (HEAD~1, a tag...), in "
+                             "the same invocation, and print this tree's figures over its")
     opts = parser.parse_args(argv)
     if opts.room_size < 2 or opts.participants % opts.room_size:
         parser.error("--participants must be a multiple of --room-size (at least 2)")
     if opts.urgent_rate <= 0 or opts.chat_every <= 0 or opts.duration <= 0:
         parser.error("--urgent-rate, --chat-every and --duration must be positive")
     raise_open_files()
-    result = run(opts)
+    commit = resolve(opts.baseline) if opts.baseline else ""  # refused before anything runs
+    result = calibrated(opts, REPO)
     result["command"] = "python bench/alert_latency.py " + " ".join(
         sys.argv[1:] if argv is None else argv)
     report(result)
+    if opts.baseline:
+        print(f"\nbaseline {opts.baseline} ({commit}):", flush=True)
+        with baseline_tree(opts.baseline) as tree:
+            result["baseline"] = calibrated(opts, tree)
+        result["baseline"]["source"] = commit
+        report(result["baseline"])
+        compare(result, result["baseline"], f"{opts.baseline} ({commit})")
     if opts.json:
         Path(opts.json).write_text(json.dumps(result, indent=2) + "\n")
 
+
+def calibrated(opts: argparse.Namespace, root: Path) -> dict[str, Any]:
+    """``run(opts, root)``'s figures with the calibration taken just before, and the
+    figures that matter divided by it."""
+    echo = websocket_echo()
+    print(echo.line(), flush=True)
+    result = run(opts, root)
+    result["calibration"] = {"echo_wall_us": round(echo.wall_us, 2),
+                             "echo_cpu_us": round(echo.cpu_us, 2)}
+    alert, held = result["alert_latency_ms"], result["held_latency_ms"]
+    result["in_echo_round_trips"] = {
+        "alert_p50": round(alert["p50"] * 1000 / echo.wall_us, 1),
+        "alert_p99": round(alert["p99"] * 1000 / echo.wall_us, 1),
+        "held_p50": round(held["p50"] * 1000 / echo.wall_us, 1),
+        "held_p99": round(held["p99"] * 1000 / echo.wall_us, 1),
+        "server_cpu_per_alert": round(result["server_cpu_us_per_alert"] / echo.cpu_us, 1),
+    }
+    return result
+
+
+def compare(ours: dict[str, Any], theirs: dict[str, Any], name: str) -> None:
+    alert, their_alert = ours["alert_latency_ms"], theirs["alert_latency_ms"]
+    held, their_held = ours["held_latency_ms"], theirs["held_latency_ms"]
+    ratio_table(f"this tree beside --baseline {name}: this, baseline, this / baseline", [
+        ("alert latency p50", alert["p50"], their_alert["p50"], "ms"),
+        ("alert latency p99", alert["p99"], their_alert["p99"], "ms"),
+        ("  the same, in echo round trips", ours["in_echo_round_trips"]["alert_p99"],
+         theirs["in_echo_round_trips"]["alert_p99"], "echo"),
+        ("chat.held latency p50", held["p50"], their_held["p50"], "ms"),
+        ("chat.held latency p99", held["p99"], their_held["p99"], "ms"),
+        ("alerts committed", ours["alerts_committed_per_s"],
+         theirs["alerts_committed_per_s"], "/s"),
+        ("server CPU per alert", ours["server_cpu_us_per_alert"],
+         theirs["server_cpu_us_per_alert"], "µs"),
+        ("  the same, in echo round trips", ours["in_echo_round_trips"]["server_cpu_per_alert"],
+         theirs["in_echo_round_trips"]["server_cpu_per_alert"], "echo"),
+        ("calibration echo (CPU)", ours["calibration"]["echo_cpu_us"],
+         theirs["calibration"]["echo_cpu_us"], "µs"),
+    ])
 
 if __name__ == "__main__":
     main()

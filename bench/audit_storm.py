@@ -18,21 +18,46 @@ A temporary SQLite file by default (WAL, as ``hearth serve`` runs it); with
 ``--database-url`` a PostgreSQL database of its own: it empties that database's
 safeguarding tables first, so never point it at one that matters. Run it on
 purpose; it asserts nothing.
+
+It prints a calibration first (``bench/calibrate.py``: one row inserted and committed in a
+SQLite file of its own in the temporary folder, WAL and synchronous FULL as Hearth's store;
+an alert is a few such commits, and the disk's fsync is most of it) and the alerts'
+latencies in those commits too. On PostgreSQL the calibration is still SQLite's: the
+machine's disk, not the database server's. With ``--baseline REV`` it then runs this
+benchmark as it was at ``REV`` (``python -m bench.audit_storm`` in a clean copy of that
+commit: its store, with the same options) after a calibration of its own, and prints this
+tree's figures over its:
+
+    python bench/audit_storm.py --baseline HEAD~1
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.calibrate import (
+    Figures,
+    SqliteCommit,
+    calibrated_figures,
+    compare_figures,
+    printed,
+    read_figures,
+    resolve,
+    run_module_at,
+    sqlite_commits,
+    without_baseline,
+)
 from bench.chat_fanout import percentile
 from server.store.db import SqlStore
 from server.store.records import AlertRecord
@@ -48,8 +73,9 @@ async def empty(store: SqlStore) -> None:
             "UPDATE audit_head SET seq = 0, hash = '" + "0" * 64 + "'")
 
 
-async def run(url: str, args: argparse.Namespace) -> None:
-    store = SqlStore(url)
+async def run(url: str, args: argparse.Namespace, commit: SqliteCommit) -> None:
+    # A key of the run's own: the store writes no audit entry without one.
+    store = SqlStore(url, audit_key=secrets.token_hex(32).encode())
     await store.migrate()
     if not url.startswith("sqlite"):
         await empty(store)
@@ -105,6 +131,9 @@ async def run(url: str, args: argparse.Namespace) -> None:
     print(f"  first second      p50 {percentile(first_second, 50):8.2f} ms   "
           f"max {first_second[-1] / 1e6:8.2f} ms")
     print(f"  per alert (ms)    {' '.join(f'{v / 1e6:.1f}' for v in latencies)}")
+    in_commits = [percentile(ordered, q) * 1e3 / commit.wall_us for q in (50, 99)]
+    print(f"  in SQLite commits alert commit p50 {in_commits[0]:.2f}, p99 {in_commits[1]:.2f} "
+          f"(the calibration's {commit.wall_us:.0f} µs each)")
     print(f"  admissions        all committed {committed_after:.2f}s after the storm began")
     print(f"  audit chain       {'intact' if verdict.ok else 'BROKEN: ' + verdict.reason}, "
           f"{verdict.checked} entries")
@@ -118,20 +147,46 @@ def alert(room_id: str, n: int) -> AlertRecord:
         excerpt="I'm going to kill myself tonight", rules=("suicide.plan",))
 
 
-def main() -> None:
+def read(text: str, commit: SqliteCommit) -> Figures:
+    """The main figures from the printed lines (this tree's or the baseline's)."""
+    figures = read_figures(text, [
+        ("alert commit p50", r"^  alert commit +p50 +([\d.]+) ms", "ms"),
+        ("alert commit p99", r"^  alert commit +p50 +[\d.]+ ms +p99 +([\d.]+) ms", "ms"),
+        ("admissions all committed after", r"^  admissions +all committed ([\d.]+)s", "s"),
+    ])
+    return figures | calibrated_figures(text, SqliteCommit.PATTERNS, commit.figures())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--admissions", type=int, default=891)
     parser.add_argument("--storm-seconds", type=float, default=1.3)
     parser.add_argument("--alert-every", type=float, default=0.1)
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
-    args = parser.parse_args()
-    if args.database_url:
-        asyncio.run(run(args.database_url, args))
+    parser.add_argument("--baseline", metavar="REV",
+                        help="then run this benchmark as it was at this commit (HEAD~1, a "
+                             "tag...) and print this tree's figures over its")
+    args = parser.parse_args(argv)
+    if args.baseline:
+        resolve(args.baseline, "bench/audit_storm.py")  # refused now, not after the run
+    with printed() as out:
+        commit = sqlite_commits()
+        print(commit.line(), flush=True)
+        if args.database_url:
+            asyncio.run(run(args.database_url, args, commit))
+        else:
+            with tempfile.TemporaryDirectory(prefix="hearth-storm-") as folder:
+                asyncio.run(run(f"sqlite:///{Path(folder) / 'hearth.db'}", args, commit))
+    if not args.baseline:
         return
-    with tempfile.TemporaryDirectory(prefix="hearth-storm-") as folder:
-        asyncio.run(run(f"sqlite:///{Path(folder) / 'hearth.db'}", args))
-
+    ours = read(out.getvalue(), commit)
+    then = sqlite_commits()
+    print("\n" + then.line(), flush=True)
+    text, at = run_module_at(args.baseline, "bench.audit_storm",
+                             without_baseline(sys.argv[1:] if argv is None else argv))
+    compare_figures(f"this tree beside --baseline {args.baseline} ({at}): this, baseline, "
+                    "this / baseline", ours, read(text, then))
 
 if __name__ == "__main__":
     main()

@@ -29,7 +29,18 @@ delivery (the sender's echo included). CPU seconds over the measured window come
 /proc/PID/stat of each node, Caddy, redis-server and the client processes; "other" is the
 machine's busy time that none of those used (other people's work on a shared machine).
 
-Run it on purpose; it is not part of the test suite and asserts nothing.
+Before the deployment starts it times a calibration (``bench/calibrate.py``: a loopback
+WebSocket echo) and prints the p99 latency and the nodes' CPU per message in echo round
+trips too. With ``--baseline REV`` it then runs the whole thing again on nodes of ``REV``
+(a clean copy of that commit; the nodes' ``PYTHONPATH`` is the copy; Caddy's configuration,
+the database's preparation and the load are this checkout's) after a calibration of its own,
+and prints this tree's figures over the baseline's, for one node and for two:
+
+    python -m bench.cluster_fanout --baseline HEAD~1
+    python -m bench.cluster_fanout --quick --baseline HEAD
+
+Run it on purpose; the test suite runs it with ``--quick`` and asserts nothing about its
+figures.
 """
 
 from __future__ import annotations
@@ -50,6 +61,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from bench.calibrate import baseline_tree, ratio_table, resolve, websocket_echo
 from bench.chat_fanout import (
     HOST,
     ask,
@@ -311,6 +323,11 @@ def report(results: list[dict[str, Any]], opts: argparse.Namespace) -> None:
     for name in names:
         cpu_row(name)
     row("node CPU per message", [f"{r['node_cpu_us_per_message']:.0f} µs" for r in by_order])
+    if all("in_echo_round_trips" in r for r in by_order):
+        row("in echo round trips: p99", [f"{r['in_echo_round_trips']['latency_p99']:.1f}"
+                                         for r in by_order])
+        row("in echo round trips: node CPU", [
+            f"{r['in_echo_round_trips']['node_cpu_per_message']:.1f} per msg" for r in by_order])
     row("other work on the machine", [f"{r['other_cpu_cores']:.2f} cores" for r in by_order])
     row("machine busy before the load", [f"{r['machine_busy_before_load']:.0%}"
                                          for r in by_order])
@@ -344,6 +361,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: 4 rooms of 5, 10 msgs/s, 3 s, no waiting for quiet")
     parser.add_argument("--json", metavar="FILE", help="also write the figures here")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="then run it all again on nodes of this commit (HEAD~1, a tag...) "
+                             "and print this tree's figures over theirs")
     add_deployment_options(parser)
     opts = parser.parse_args(argv)
     if opts.quick:
@@ -359,23 +379,68 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error(f"--rate {opts.rate:g} over {connections} connections is above the "
                      f"server's per-connection chat limit of {limit}/s")
     raise_open_files()
+    commit = resolve(opts.baseline) if opts.baseline else ""  # refused before anything runs
     load = os.getloadavg()
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs; "
           f"server source {source_state()}", flush=True)
-    with bench_deployment(opts, "hearth-cluster-fanout-", argv=RUNNER,
-                          HEARTH_NODE_MAX_ROOMS="0", PYTHONPATH=str(ROOT)) as d:
-        print(f"nodes a and b up behind Caddy at {d.origin}", flush=True)
-        results = asyncio.run(run(d, opts))
+    results = calibrated(opts, ROOT)
     report(results, opts)
     end = os.getloadavg()
     print(f"  load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, at end "
           f"{end[0]:.2f} {end[1]:.2f} {end[2]:.2f}")
+    figures: dict[str, Any] = {"command": "python -m bench.cluster_fanout " + " ".join(
+        sys.argv[1:] if argv is None else argv), "load_average": load, "results": results}
+    if opts.baseline:
+        print(f"\nbaseline {opts.baseline} ({commit}): its nodes", flush=True)
+        with baseline_tree(opts.baseline) as tree:
+            theirs = calibrated(opts, tree)
+        report(theirs, opts)
+        compare(results, theirs, f"{opts.baseline} ({commit})")
+        figures["baseline"] = {"commit": commit, "results": theirs}
     if opts.json:
-        Path(opts.json).write_text(json.dumps(
-            {"command": "python -m bench.cluster_fanout " + " ".join(
-                sys.argv[1:] if argv is None else argv), "load_average": load,
-             "results": results}, indent=2) + "\n")
+        Path(opts.json).write_text(json.dumps(figures, indent=2) + "\n")
 
+
+def calibrated(opts: argparse.Namespace, tree: Path) -> list[dict[str, Any]]:
+    """Both configurations on nodes of ``tree`` (this checkout, or a baseline's copy), the
+    calibration taken just before, and the figures that matter divided by it."""
+    echo = websocket_echo()
+    print(echo.line(), flush=True)
+    with bench_deployment(opts, "hearth-cluster-fanout-", argv=RUNNER, tree=tree,
+                          HEARTH_NODE_MAX_ROOMS="0") as d:
+        print(f"nodes a and b up behind Caddy at {d.origin}", flush=True)
+        results = asyncio.run(run(d, opts))
+    for result in results:
+        result["calibration"] = {"echo_wall_us": round(echo.wall_us, 2),
+                                 "echo_cpu_us": round(echo.cpu_us, 2)}
+        result["in_echo_round_trips"] = {
+            "latency_p99": round(result["latency_ms"]["p99"] * 1000 / echo.wall_us, 2),
+            "node_cpu_per_message": round(result["node_cpu_us_per_message"] / echo.cpu_us, 2),
+        }
+    return results
+
+
+def compare(ours: list[dict[str, Any]], theirs: list[dict[str, Any]], name: str) -> None:
+    rows: list[tuple[str, float, float, str]] = []
+    for label in CONFIGURATIONS:
+        mine = next(r for r in ours if r["configuration"] == label)
+        other = next(r for r in theirs if r["configuration"] == label)
+        rows += [
+            (f"{label}: latency p99", mine["latency_ms"]["p99"], other["latency_ms"]["p99"],
+             "ms"),
+            ("  the same, in echo round trips", mine["in_echo_round_trips"]["latency_p99"],
+             other["in_echo_round_trips"]["latency_p99"], "echo"),
+            *((f"{label}: CPU {node}", mine["cpu_seconds"][node], other["cpu_seconds"][node],
+               "s") for node in mine["cpu_seconds"]
+              if node.startswith("node ") and node in other["cpu_seconds"]),
+            (f"{label}: node CPU per message", mine["node_cpu_us_per_message"],
+             other["node_cpu_us_per_message"], "µs"),
+            ("  the same, in echo round trips", mine["in_echo_round_trips"]["node_cpu_per_message"],
+             other["in_echo_round_trips"]["node_cpu_per_message"], "echo"),
+        ]
+    rows.append(("calibration echo (CPU)", ours[0]["calibration"]["echo_cpu_us"],
+                 theirs[0]["calibration"]["echo_cpu_us"], "µs"))
+    ratio_table(f"this tree beside --baseline {name}: this, baseline, this / baseline", rows)
 
 if __name__ == "__main__":
     main()

@@ -49,6 +49,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+from bench.calibrate import tree_env
 from server.auth.passwords import hash_password
 from server.store.db import SqlStore
 
@@ -598,11 +599,14 @@ def running(nodes: Iterable[NodeProcess]) -> None:
 @contextlib.contextmanager
 def deployment(directory: Path, database_url: str, *, argv: Sequence[str] = SERVE,
                caddy_binary: str | None = None, redis_binary: str | None = None,
-               **settings: str) -> Iterator[Deployment]:
+               tree: Path | str | None = None, **settings: str) -> Iterator[Deployment]:
     """Nodes ``a`` and ``b`` as processes on ``database_url`` (new and empty: the caller
     makes it and drops it) and a private Redis, Caddy in front, all ready. ``argv``: each
-    node's command after the interpreter; ``settings``: more environment for both nodes
-    (``HEARTH_...="value"``)."""
+    node's command after the interpreter; ``tree``: the source tree the nodes import
+    ``server`` (and ``bench``) from, whatever is installed (a benchmark's baseline copy,
+    :func:`bench.calibrate.export_commit`, or this checkout; default: what the interpreter
+    finds); ``settings``: more environment for both nodes (``HEARTH_...="value"``). The
+    database is prepared and Caddy configured by this checkout's code either way."""
     secret, audit = secrets.token_hex(32), secrets.token_hex(32)
     redis_server = RedisServer(redis_binary)
     caddy_port = free_tcp_and_udp_port()
@@ -620,6 +624,8 @@ def deployment(directory: Path, database_url: str, *, argv: Sequence[str] = SERV
             "HEARTH_REQUIRE_2FA": "none", "HEARTH_MEDIA_ADDRESSES": "127.0.0.1",
             **settings,
         }
+        if tree is not None:
+            env = tree_env(Path(tree), env)
         for name in NODES:
             nodes[name] = NodeProcess(name, directory, {
                 **env, "HEARTH_NODE_WS_URL": f"ws://127.0.0.1:{caddy_port}/nodes/{name}/ws"},

@@ -24,8 +24,20 @@ every parent must hear it; the killed node is started again and the next kill is
 other one (the room is there now).
 
 It prints each kill, then p50, p99 and max over the kills and what the time is made of.
-Run it on purpose; it is not part of the test suite and asserts nothing (a client that
-does not come back at all stops it, with what each try met).
+Before the deployment starts it times a calibration (``bench/calibrate.py``: a loopback
+WebSocket echo) and prints p50 and p99 in echo round trips too; most of a failover is fixed
+timers (the heartbeat's expiry, room.js's retry schedule) that no machine shortens, so the
+absolute times are the ones to compare across machines, the calibration says how busy this
+one was. With ``--baseline REV`` it then runs it all again on nodes of ``REV`` (a clean copy
+of that commit; the nodes' ``PYTHONPATH`` is the copy; Caddy's configuration, the database's
+preparation and the clients are this checkout's) after a calibration of its own, and prints
+this tree's figures over the baseline's:
+
+    python -m bench.failover --baseline HEAD~1
+    python -m bench.failover --quick --baseline HEAD
+
+Run it on purpose; the test suite runs it with ``--quick`` and asserts nothing about its
+figures (a client that does not come back at all stops it, with what each try met).
 """
 
 from __future__ import annotations
@@ -41,6 +53,7 @@ import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -49,11 +62,13 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from bench import cluster_procs
+from bench.calibrate import Echo, baseline_tree, ratio_table, resolve, websocket_echo
 from bench.chat_fanout import source_state
 from bench.cluster_procs import (
     FACILITATOR,
     PASSWORD,
     RETRY_DELAYS,
+    ROOT,
     Deployment,
     add_deployment_options,
     add_room,
@@ -349,7 +364,8 @@ def describe(kill: Kill, kills: int, d: Deployment) -> str:
 
 
 def report(kills: list[Kill], people: int, d: Deployment, load: tuple[float, ...],
-           elapsed: float) -> None:
+           elapsed: float, echo: Echo) -> dict[str, float]:
+    """Print the figures; returns the main ones (seconds) with the calibration's."""
     everyone = sorted(k.everyone for k in kills)
     expired = sorted(k.expired for k in kills if k.expired is not None)
     to_first = sorted(k.first - k.expired for k in kills if k.expired is not None)
@@ -364,6 +380,13 @@ def report(kills: list[Kill], people: int, d: Deployment, load: tuple[float, ...
           f"max {everyone[-1]:.2f} s   (min {everyone[0]:.2f} s, mean "
           f"{statistics.fmean(everyone):.2f} s; nearest rank: p99 of {len(kills)} kills is the "
           "slowest)")
+    figures = {"p50_s": percentile(everyone, 50), "p99_s": percentile(everyone, 99),
+               "max_s": everyone[-1], "echo_wall_us": echo.wall_us, "echo_cpu_us": echo.cpu_us}
+    figures["p50_echoes"] = figures["p50_s"] * 1e6 / echo.wall_us
+    figures["p99_echoes"] = figures["p99_s"] * 1e6 / echo.wall_us
+    print(f"  in echo round trips p50 {figures['p50_echoes']:,.0f}, p99 "
+          f"{figures['p99_echoes']:,.0f} (calibration {echo.wall_us:.1f} µs wall; fixed timers "
+          "are most of it)")
     print("  made of (p50, min-max of each part):")
     if expired:
         print(f"    the dead node's heartbeat expiring     {percentile(expired, 50):.2f} s "
@@ -388,6 +411,7 @@ def report(kills: list[Kill], people: int, d: Deployment, load: tuple[float, ...
     print(f"  load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, at end "
           + " ".join(f"{v:.2f}" for v in os.getloadavg())
           + f"; {os.cpu_count()} CPUs; {elapsed / 60:.1f} minutes in all")
+    return figures
 
 
 async def run(d: Deployment, opts: argparse.Namespace) -> list[Kill]:
@@ -415,21 +439,46 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--settle", type=float, default=SETTLE,
                         help="seconds both nodes run before each kill (Caddy's health "
                              "checks catch up with a node started again)")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="then run it all again on nodes of this commit (HEAD~1, a tag...) "
+                             "and print this tree's figures over theirs")
     add_deployment_options(parser)
     opts = parser.parse_args(argv)
     if opts.quick:
         # The suite runs this: one kill shows every step works, in a third of the time.
         opts.kills, opts.settle = 1, min(opts.settle, 2.0)
+    commit = resolve(opts.baseline) if opts.baseline else ""  # refused before anything runs
+    print(f"server source {source_state()}", flush=True)
+    ours = calibrated(opts, ROOT)
+    if not opts.baseline:
+        return
+    print(f"\nbaseline {opts.baseline} ({commit}): its nodes", flush=True)
+    with baseline_tree(opts.baseline) as tree:
+        theirs = calibrated(opts, tree)
+    ratio_table(f"this tree beside --baseline {opts.baseline} ({commit}): this, baseline, "
+                "this / baseline", [
+                    ("failover p50", ours["p50_s"], theirs["p50_s"], "s"),
+                    ("failover p99", ours["p99_s"], theirs["p99_s"], "s"),
+                    ("  the same, in echo round trips", ours["p99_echoes"],
+                     theirs["p99_echoes"], "echo"),
+                    ("calibration echo", ours["echo_wall_us"], theirs["echo_wall_us"], "µs"),
+                ])
+
+
+def calibrated(opts: argparse.Namespace, tree: Path) -> dict[str, float]:
+    """The kills on nodes of ``tree`` (this checkout, or a baseline's copy), the calibration
+    taken just before; their main figures."""
+    echo = websocket_echo()
+    print(echo.line(), flush=True)
     load = os.getloadavg()
-    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs; "
-          f"server source {source_state()}", flush=True)
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs",
+          flush=True)
     started = time.monotonic()
-    with bench_deployment(opts, "hearth-failover-") as d:
+    with bench_deployment(opts, "hearth-failover-", tree=tree) as d:
         print(f"nodes a and b up (hearth serve, heartbeat {d.beat_every:g} s, leases "
               f"{d.lease_ttl:g} s) after {time.monotonic() - started:.1f} s", flush=True)
         kills = asyncio.run(run(d, opts))
-        report(kills, opts.parents + 1, d, load, time.monotonic() - started)
-
+        return report(kills, opts.parents + 1, d, load, time.monotonic() - started, echo)
 
 if __name__ == "__main__":
     main()

@@ -12,7 +12,17 @@ the round trip over ``--quiet`` seconds of nothing else, then while ``--logins``
 bad logins (each its own username, all at once from one address, as many as the
 per-address limit lets through) are answered.
 
-Run it on purpose; it is not part of the test suite and asserts nothing.
+Before the server starts it times two calibrations (``bench/calibrate.py``), because the
+figures are of two kinds of work: a loopback WebSocket echo, the unit of the round trips
+(a quiet round trip is that and the server's event loop), and one argon2id hash with the
+library's defaults, the unit of the logins' time (a bad login is one such hash on the
+server's argon2 threads). Both are printed, and the figures in them. With ``--baseline REV``
+it then runs the server as it was at ``REV`` (a clean copy of that commit) with the same
+client, and prints this tree's figures over its:
+
+    python -m bench.login_storm --baseline HEAD~1
+
+Run it on purpose; the test suite runs it briefly and asserts nothing about its figures.
 """
 
 from __future__ import annotations
@@ -22,15 +32,27 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from pathlib import Path
 
 import httpx
 from websockets.asyncio.client import connect
 
+from bench.calibrate import (
+    REPO,
+    argon2_hash,
+    baseline_tree,
+    ratio_table,
+    resolve,
+    tree_env,
+    websocket_echo,
+)
 from bench.cluster_procs import free_port
 from server.auth.passwords import ARGON2_THREADS
 
@@ -38,11 +60,16 @@ from server.auth.passwords import ARGON2_THREADS
 PING_EVERY = 0.15
 
 
-def _summary(name: str, samples: list[float]) -> str:
+def _spread(samples: list[float]) -> tuple[float, float, float]:
+    """(p50, p99, max) in milliseconds."""
     ms = sorted(s * 1000 for s in samples)
-    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
-    return (f"{name:<28} n={len(ms):4d}  p50 {statistics.median(ms):6.2f} ms  "
-            f"p99 {p99:7.2f} ms  max {ms[-1]:7.2f} ms")
+    return statistics.median(ms), ms[min(len(ms) - 1, int(len(ms) * 0.99))], ms[-1]
+
+
+def _summary(name: str, samples: list[float]) -> str:
+    p50, p99, top = _spread(samples)
+    return (f"{name:<28} n={len(samples):4d}  p50 {p50:6.2f} ms  "
+            f"p99 {p99:7.2f} ms  max {top:7.2f} ms")
 
 
 async def _pinger(ws, samples: list[float], stop: asyncio.Event) -> None:  # type: ignore[no-untyped-def]
@@ -60,7 +87,7 @@ async def _pinger(ws, samples: list[float], stop: asyncio.Event) -> None:  # typ
         await asyncio.sleep(PING_EVERY)
 
 
-async def drive(base: str, invite: str, logins: int, quiet: float) -> None:
+async def drive(base: str, invite: str, logins: int, quiet: float) -> dict[str, float]:
     async with httpx.AsyncClient(base_url=base, headers={"Origin": base}, timeout=60) as http:
         token = (await http.post("/api/join", json={"invite": invite, "agree": True})
                  ).json()["token"]
@@ -90,19 +117,20 @@ async def drive(base: str, invite: str, logins: int, quiet: float) -> None:
     print(_summary("round trip, quiet", calm))
     print(_summary(f"round trip, {logins} bad logins", storm))
     print(f"{logins} logins answered in {took:.2f} s (status codes {codes})")
+    (quiet_p50, quiet_p99, _), (storm_p50, storm_p99, _) = _spread(calm), _spread(storm)
+    return {"quiet_p50_ms": quiet_p50, "quiet_p99_ms": quiet_p99, "storm_p50_ms": storm_p50,
+            "storm_p99_ms": storm_p99, "logins_s": took}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--logins", type=int, default=20)
-    parser.add_argument("--quiet", type=float, default=3.0)
-    opts = parser.parse_args()
+def run(opts: argparse.Namespace, root: Path) -> dict[str, float]:
+    """One measurement of the server in ``root`` (this checkout or a baseline's copy)."""
     folder = tempfile.mkdtemp(prefix="hearth-login-storm-")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
     env.update(HEARTH_DATA_DIR=folder, HEARTH_REQUIRE_2FA="none")
-    server = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    server = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port)], cwd=root,
+                              env=tree_env(root, env), stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
     try:
         assert server.stdout is not None
         out = ""
@@ -113,12 +141,68 @@ def main() -> None:
             out += line
         base = f"http://127.0.0.1:{port}"  # open: the server says so only then
         invite = re.findall(r"/join/(\S+)", out)[0]
-        print(f"{os.cpu_count()} cores, {ARGON2_THREADS} argon2 thread(s)")
-        asyncio.run(drive(base, invite, opts.logins, opts.quiet))
+        return asyncio.run(drive(base, invite, opts.logins, opts.quiet))
     finally:
         server.send_signal(2)
         server.wait(timeout=20)
+        server.stdout.close()  # type: ignore[union-attr]
+        shutil.rmtree(folder, ignore_errors=True)
 
+
+def calibrated(opts: argparse.Namespace, root: Path) -> dict[str, float]:
+    """``run(opts, root)`` with both calibrations taken just before, and the figures in
+    their units: round trips in echo round trips, the logins' time in argon2 hashes."""
+    echo = websocket_echo()
+    print(echo.line(), flush=True)
+    hashed = argon2_hash()
+    print(hashed.line(), flush=True)
+    figures = run(opts, root)
+    figures |= {"echo_wall_us": echo.wall_us, "argon2_wall_ms": hashed.wall_ms,
+                "storm_p99_echoes": figures["storm_p99_ms"] * 1e3 / echo.wall_us,
+                "logins_hashes": figures["logins_s"] * 1e3 / hashed.wall_ms}
+    print(f"in calibration units: round trip p50 quiet "
+          f"{figures['quiet_p50_ms'] * 1e3 / echo.wall_us:.1f}, during the logins "
+          f"{figures['storm_p50_ms'] * 1e3 / echo.wall_us:.1f}, p99 "
+          f"{figures['storm_p99_echoes']:.1f} echo round trips; the logins took "
+          f"{figures['logins_hashes']:.1f} argon2 hashes' time "
+          f"({figures['logins_hashes'] / opts.logins:.2f} per login)")
+    return figures
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--logins", type=int, default=20)
+    parser.add_argument("--quiet", type=float, default=3.0)
+    parser.add_argument("--baseline", metavar="REV",
+                        help="then measure the server at this commit (HEAD~1, a tag...) with "
+                             "the same client, and print this tree's figures over its")
+    opts = parser.parse_args(argv)
+    if opts.logins < 1 or opts.quiet <= 0:
+        parser.error("--logins and --quiet must be positive")
+    commit = resolve(opts.baseline) if opts.baseline else ""  # refused before anything runs
+    print(f"{os.cpu_count()} cores, {ARGON2_THREADS} argon2 thread(s) in this tree")
+    ours = calibrated(opts, REPO)
+    if not opts.baseline:
+        return
+    print(f"\nbaseline {opts.baseline} ({commit}):", flush=True)
+    with baseline_tree(opts.baseline) as tree:
+        theirs = calibrated(opts, tree)
+    ratio_table(f"this tree beside --baseline {opts.baseline} ({commit}): this, baseline, "
+                "this / baseline", [
+                    ("round trip p50, quiet", ours["quiet_p50_ms"], theirs["quiet_p50_ms"], "ms"),
+                    ("round trip p50, logins", ours["storm_p50_ms"], theirs["storm_p50_ms"],
+                     "ms"),
+                    ("round trip p99, logins", ours["storm_p99_ms"], theirs["storm_p99_ms"],
+                     "ms"),
+                    ("  the same, in echo round trips", ours["storm_p99_echoes"],
+                     theirs["storm_p99_echoes"], "echo"),
+                    ("logins answered in", ours["logins_s"], theirs["logins_s"], "s"),
+                    ("  the same, in argon2 hashes", ours["logins_hashes"],
+                     theirs["logins_hashes"], "hash"),
+                    ("calibration echo", ours["echo_wall_us"], theirs["echo_wall_us"], "µs"),
+                    ("calibration argon2 hash", ours["argon2_wall_ms"],
+                     theirs["argon2_wall_ms"], "ms"),
+                ])
 
 if __name__ == "__main__":
     main()

@@ -24,6 +24,14 @@ within 10 % of one core, everything included).
 Frames are generated before timing starts. CPU time is ``time.thread_time`` around the
 measured code only, so other load on the machine inflates the figures little; the load
 average is printed anyway.
+
+It prints a calibration first (``bench/calibrate.py``: one complexity-10 Opus encode and one
+VP8 640x360 encode with Hearth's own encoders) and each scenario's cost per tick in those
+Opus encodes too. With ``--baseline REV`` it then runs this benchmark as it was at ``REV``
+(``python -m bench.media_mixer`` in a clean copy of that commit, the same options), after a
+calibration of its own, and prints this tree's figures over its:
+
+    python bench/media_mixer.py --sizes 12 --baseline HEAD~1
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +48,18 @@ import numpy as np
 # Run as a script from anywhere: make the repository importable (bench/ is not installed).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.calibrate import (
+    Encodes,
+    Figures,
+    calibrated_figures,
+    compare_figures,
+    media_encodes,
+    printed,
+    read_figures,
+    resolve,
+    run_module_at,
+    without_baseline,
+)
 from server.media.mixer import RoomMixer, Tick
 from server.media.types import FRAME_SAMPLES, SAMPLE_RATE, Pcm, Roster, Seat
 
@@ -71,7 +92,10 @@ def percentile(values: list[float], share: float) -> float:
     return float(np.percentile(np.array(values), share * 100))
 
 
-def run(size: int, talking: int, ticks: int, encode: bool, complexity: int) -> None:
+def run(size: int, talking: int, ticks: int, encode: bool, complexity: int,
+        opus_us: float) -> None:
+    """One scenario's lines; ``opus_us``: the calibration's Opus encode, the unit of the
+    last figure."""
     mixer, frames = room(size, talking)
     encoders: dict[str, object] = {}
     mixing: list[float] = []
@@ -95,13 +119,16 @@ def run(size: int, talking: int, ticks: int, encode: bool, complexity: int) -> N
     mean = sum(mixing) / len(mixing)
     print(f"{label}  mixes/tick {speakers + 1:>3}  mix {mean * 1e6:7.1f} us/tick "
           f"(p99 {percentile(mixing, 0.99) * 1e6:7.1f})  {mean / TICK_SECONDS:6.2%} of a core")
+    mean_encode = sum(encoding) / len(encoding) if encode else 0.0
     if encode:
-        mean_encode = sum(encoding) / len(encoding)
         per_encode = sum(encoding) / max(encodes, 1)
         print(f"{'':22}encode {encodes / len(encoding):5.1f} mixes/tick "
               f"{mean_encode * 1e6:7.1f} us/tick (p99 {percentile(encoding, 0.99) * 1e6:7.1f}, "
               f"{per_encode * 1e6:5.1f} us each)  {mean_encode / TICK_SECONDS:6.2%} of a core; "
               f"mix+encode {(mean + mean_encode) / TICK_SECONDS:6.2%}")
+    print(f"{'':22}in calibration units: {(mean + mean_encode) * 1e6 / opus_us:.2f} "
+          f"complexity-10 Opus encodes' worth of CPU per tick"
+          f"{' (mix and encode)' if encode else ' (mix)'}")
 
 
 def encode_tick(tick: Tick, encoders: dict[str, object], complexity: int) -> int:
@@ -121,26 +148,65 @@ def encode_tick(tick: Tick, encoders: dict[str, object], complexity: int) -> int
     return len(jobs)
 
 
-def main() -> None:
+def scenarios(sizes: Sequence[int]) -> list[tuple[int, int]]:
+    """(room size, people talking): everyone, then two."""
+    return [(size, talking) for size in sizes for talking in (size, 2)]
+
+
+def read(text: str, sizes: Sequence[int], encodes: Encodes) -> Figures:
+    """The main figures from the printed lines (this tree's or the baseline's: their
+    wording is kept), per scenario: the mix, and the encodes when there are any."""
+    patterns = []
+    for size, talking in scenarios(sizes):
+        tag = "all" if talking == size else str(talking)
+        head = rf"^N={size}\s+{tag} talking\s+mixes/tick\s+\d+\s+mix\s+"
+        patterns += [
+            (f"N={size}, {tag} talking: mix per tick", head + r"([\d.]+) us/tick", "µs"),
+            (f"N={size}, {tag} talking: encode per tick",
+             head + r".*\n\s+encode\s+[\d.]+ mixes/tick\s+([\d.]+) us/tick", "µs"),
+        ]
+    return read_figures(text, patterns) | calibrated_figures(text, Encodes.PATTERNS,
+                                                             encodes.figures())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ticks", type=int, default=1500, help="ticks per scenario (20 ms each)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[6, 12, 15])
     parser.add_argument("--no-encode", action="store_true", help="mixing only")
     parser.add_argument("--complexity", type=int, default=10, help="Opus complexity, 0-10")
-    args = parser.parse_args()
+    parser.add_argument("--baseline", metavar="REV",
+                        help="then run this benchmark as it was at this commit (HEAD~1, a "
+                             "tag...) and print this tree's figures over its")
+    args = parser.parse_args(argv)
+    if args.ticks < 1 or min(args.sizes) < 2:
+        parser.error("--ticks must be positive and --sizes at least 2")
+    if args.baseline:
+        resolve(args.baseline, "bench/media_mixer.py")  # refused now, not after the run
     try:
         import server.media.opus  # noqa: F401  (PyAV present: encode figures too)
         encode = not args.no_encode
     except ImportError:
         encode = False
-    print(f"python {sys.version.split()[0]}, numpy {np.__version__}, "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, "
-          f"{args.ticks} ticks ({args.ticks * TICK_SECONDS:.0f} s of audio) per scenario, "
-          f"Opus complexity {args.complexity}")
-    for size in args.sizes:
-        for talking in (size, 2):
-            run(size, talking, args.ticks, encode, args.complexity)
-
+    # The calibration is Hearth's encoders, so it needs PyAV as the encode figures do.
+    with printed() as out:
+        encodes = media_encodes()
+        print(encodes.line(), flush=True)
+        print(f"python {sys.version.split()[0]}, numpy {np.__version__}, "
+              f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, "
+              f"{args.ticks} ticks ({args.ticks * TICK_SECONDS:.0f} s of audio) per scenario, "
+              f"Opus complexity {args.complexity}")
+        for size, talking in scenarios(args.sizes):
+            run(size, talking, args.ticks, encode, args.complexity, encodes.opus_us)
+    if not args.baseline:
+        return
+    ours = read(out.getvalue(), args.sizes, encodes)
+    then = media_encodes()
+    print("\n" + then.line(), flush=True)
+    text, commit = run_module_at(args.baseline, "bench.media_mixer",
+                                 without_baseline(sys.argv[1:] if argv is None else argv))
+    compare_figures(f"this tree beside --baseline {args.baseline} ({commit}): this, baseline, "
+                    "this / baseline", ours, read(text, args.sizes, then))
 
 if __name__ == "__main__":
     main()

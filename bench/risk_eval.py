@@ -5,6 +5,7 @@ Run on purpose from the repository root (prints figures, asserts nothing):
     python bench/risk_eval.py            # figures and speed
     python bench/risk_eval.py --quick    # figures only
     python bench/risk_eval.py --misses   # also list the validation split's misses
+    python bench/risk_eval.py --speed-only --baseline HEAD~1   # speed, beside HEAD~1's
 
 Quality is measured on every held-out set in data/risk/heldout/ (never trained on; only counts and
 rates are printed, never their messages) and on the validation split of data/risk/corpus/ and
@@ -19,15 +20,26 @@ each with its 95% Wilson interval and counts, per language (Urdu also per script
 category, then the rules + model confusion matrix. A summary pools the held-out sets against the
 aims. Speed is measured on one core over all the messages above, shuffled; wall-clock and
 CPU-time rates are both printed, with the load average, because a busy machine slows wall-clock
-figures without the code changing.
+figures without the code changing. Before it a calibration is timed on the same core
+(``bench/calibrate.py``: a fixed pure-Python text scan of one message, the same kind of work as
+the rules, and none of Hearth's code, so it is the same work in every tree), and each system's
+CPU time per message is printed in those scans too.
+
+With ``--baseline REV`` it then runs this benchmark as it was at ``REV`` (``python -m
+bench.risk_eval`` in a clean copy of that commit: its rules, model and data, with the same
+options) and prints this tree's figures over its: the pooled held-out rates of both systems
+and, unless ``--quick``, the CPU time per message and the p99 of each (after a calibration
+of its own).
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import math
 import os
 import random
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -37,6 +49,18 @@ from pathlib import Path
 # Run as a script from anywhere: make the repository importable (bench/ is not installed).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.calibrate import (
+    Figures,
+    TextScan,
+    calibrated_figures,
+    compare_figures,
+    printed,
+    read_figures,
+    resolve,
+    run_module_at,
+    text_scan,
+    without_baseline,
+)
 from server.safeguarding.assess import RiskAssessor, default_assessor
 from server.safeguarding.corpus import (
     CATEGORIES,
@@ -178,13 +202,15 @@ def report_misses(s: Scored) -> None:
             print(f"  {m.id} {m.label}/{cats} -> {rules} / {both}: {m.text}")
 
 
-def timed(texts: Sequence[str], work: Callable[[str], object]) -> None:
-    """Call ``work`` on ``texts`` in turn for TIMING_SECONDS; print rates and latencies."""
+def timed(texts: Sequence[str], work: Callable[[str], object], seconds: float,
+          scan: TextScan) -> None:
+    """Call ``work`` on ``texts`` in turn for ``seconds``; print rates and latencies, and the
+    CPU time per message in ``scan``s (the calibration)."""
     for text in texts:  # warm-up: first calls pay for lazily built state
         work(text)
     latencies: list[int] = []
     wall0, cpu0 = time.perf_counter_ns(), time.process_time_ns()
-    deadline = wall0 + int(TIMING_SECONDS * 1e9)
+    deadline = wall0 + int(seconds * 1e9)
     for text in itertools.cycle(texts):
         start = time.perf_counter_ns()
         work(text)
@@ -197,7 +223,8 @@ def timed(texts: Sequence[str], work: Callable[[str], object]) -> None:
     p50, p99 = (latencies[int(q * (len(latencies) - 1))] / 1e3 for q in (0.50, 0.99))
     calls = len(latencies)
     print(f"{calls * 1e9 / wall:9,.0f} msg/s wall {calls * 1e9 / cpu:9,.0f} msg/s CPU"
-          f"   p50 {p50:8,.1f} us   p99 {p99:8,.1f} us   ({calls:,} calls)")
+          f"   p50 {p50:8,.1f} us   p99 {p99:8,.1f} us   ({calls:,} calls)"
+          f"   {cpu / 1e3 / calls / scan.cpu_us:,.2f} calibration scans of CPU per message")
 
 
 def report_model(training_files: Sequence[Path]) -> None:
@@ -213,16 +240,17 @@ def report_model(training_files: Sequence[Path]) -> None:
               f"\nfiles it never saw: {', '.join(new) or 'none (files edited)'}")
 
 
-def report_speed(texts: list[str], rules: RiskAssessor, both: RiskAssessor) -> None:
-    if hasattr(os, "sched_setaffinity"):
-        core = min(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {core})
-        pinned = f"pinned to core {core}"
-    else:
-        pinned = "not pinned (no sched_setaffinity)"
+def report_speed(texts: list[str], rules: RiskAssessor, both: RiskAssessor,
+                 seconds: float = TIMING_SECONDS, limit: int | None = None) -> TextScan:
+    """The speed section, ``seconds`` per system over the first ``limit`` of the shuffled
+    ``texts`` (all by default); returns its calibration, timed on the same core."""
+    pinned = pin()
     random.Random(SHUFFLE_SEED).shuffle(texts)
+    texts = texts[:limit]
+    scan = text_scan()
+    print(scan.line(), flush=True)
     print(f"\n== speed: {len(texts):,} held-out and validation messages shuffled "
-          f"(seed {SHUFFLE_SEED}), ~{TIMING_SECONDS:.0f} s each, {pinned} ==")
+          f"(seed {SHUFFLE_SEED}), ~{seconds:g} s each, {pinned} ==")
     load_avg = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average {load_avg:.2f} on {os.cpu_count()} cores "
           "(wall-clock figures suffer under load)")
@@ -230,11 +258,86 @@ def report_speed(texts: list[str], rules: RiskAssessor, both: RiskAssessor) -> N
     for name, work in (("rules alone", rules.assess), ("rules + model", both.assess),
                        ("model alone", model.score)):
         print(f"{name:14s}", end=" ", flush=True)
-        timed(texts, work)
+        timed(texts, work, seconds, scan)
+    return scan
 
 
-def main() -> None:
-    args = sys.argv[1:]
+def pin() -> str:
+    """Keep this process on one core (the lowest it may use) and say which."""
+    if hasattr(os, "sched_setaffinity"):
+        core = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {core})
+        return f"pinned to core {core}"
+    return "not pinned (no sched_setaffinity)"
+
+
+SYSTEMS = ("rules alone", "rules + model", "model alone")
+
+
+def read(text: str, scan: TextScan | None) -> Figures:
+    """The main figures from the printed lines (this tree's or the baseline's): the pooled
+    held-out rates of both systems, and each system's CPU time per message and p99."""
+    patterns = []
+    summary = text.find("== summary:")
+    for metric, *_ in METRICS:
+        start = rf"^all\s+{metric}\s+"
+        patterns += [(f"{metric}, rules alone", start + r"([\d.]+) \[", "share"),
+                     (f"{metric}, rules + model",
+                      start + r"[\d.]+ \[[^\]]*\]\s+\d+/\d+\s+(?:met|NOT met)\s+([\d.]+) \[",
+                      "share")]
+    figures = read_figures(text[summary:], patterns) if summary >= 0 else {}
+    speed = text.find("== speed:")
+    if speed < 0 or scan is None:
+        return figures
+    for name in SYSTEMS:
+        start = rf"^{re.escape(name)}\s+[\d,]+ msg/s wall\s+"
+        found = read_figures(text[speed:], [
+            ("cpu", start + r"([\d,]+) msg/s CPU", ""),
+            ("p99", start + r"[\d,]+ msg/s CPU\s+p50\s+[\d,.]+ us\s+p99\s+([\d,.]+) us", "")])
+        if "cpu" in found:
+            figures[f"{name}: CPU per message"] = (1e6 / found["cpu"][0], "µs")
+        if "p99" in found:
+            figures[f"{name}: p99"] = (found["p99"][0], "µs")
+    return figures | calibrated_figures(text, TextScan.PATTERNS, scan.figures())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="figures only, no speed")
+    parser.add_argument("--misses", action="store_true",
+                        help="also list the validation split's misses and false alarms")
+    parser.add_argument("--speed-only", action="store_true", help="speed only, no figures")
+    parser.add_argument("--speed-seconds", type=float, default=TIMING_SECONDS,
+                        help="seconds of timing per system")
+    parser.add_argument("--speed-messages", type=int, metavar="N",
+                        help="time the first N shuffled messages only (default: all)")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="then run this benchmark as it was at this commit (HEAD~1, a "
+                             "tag...) and print this tree's figures over its")
+    args = parser.parse_args(argv)
+    if args.quick and args.speed_only:
+        parser.error("--quick (no speed) and --speed-only (only speed) leave nothing to do")
+    if args.speed_seconds <= 0 or (args.speed_messages is not None and args.speed_messages < 1):
+        parser.error("--speed-seconds and --speed-messages must be positive")
+    if args.baseline:
+        resolve(args.baseline, "bench/risk_eval.py")  # refused now, not after the run
+    with printed() as out:
+        scan = evaluate(args)
+    if not args.baseline:
+        return
+    ours = read(out.getvalue(), scan)
+    then = None
+    if scan is not None:
+        then = text_scan()  # on the core the speed section was pinned to, as the child
+        print("\n" + then.line(), flush=True)
+    text, commit = run_module_at(args.baseline, "bench.risk_eval",
+                                 without_baseline(sys.argv[1:] if argv is None else argv))
+    compare_figures(f"this tree beside --baseline {args.baseline} ({commit}): this, baseline, "
+                    "this / baseline", ours, read(text, then))
+
+
+def evaluate(args: argparse.Namespace) -> TextScan | None:
+    """Everything the options ask for, printed; the speed section's calibration, if any."""
     held_out_files = sorted((DATA / "heldout").glob("*.jsonl"))
     held_out = load_dir(DATA / "heldout")
     _, validation = split(load_dir(DATA / "corpus", DATA / "legacy"), held_out)
@@ -246,16 +349,18 @@ def main() -> None:
         return Scored(name, messages, [rules.assess(m.text).severity.value for m in messages],
                       [both.assess(m.text).severity.value for m in messages])
 
-    held = [scored(f"{p.stem} (held out)", load(p)) for p in held_out_files]
-    dev = scored("validation split (development data)", validation)
-    for s in (*held, dev):
-        report_set(s)
-    report_summary(held)
-    if "--misses" in args:
-        report_misses(dev)  # validation only: held-out misses are never listed
-    if "--quick" not in args:
-        report_speed([m.text for m in (*held_out, *validation)], rules, both)
-
+    if not args.speed_only:
+        held = [scored(f"{p.stem} (held out)", load(p)) for p in held_out_files]
+        dev = scored("validation split (development data)", validation)
+        for s in (*held, dev):
+            report_set(s)
+        report_summary(held)
+        if args.misses:
+            report_misses(dev)  # validation only: held-out misses are never listed
+    if args.quick:
+        return None
+    return report_speed([m.text for m in (*held_out, *validation)], rules, both,
+                        args.speed_seconds, args.speed_messages)
 
 if __name__ == "__main__":
     main()

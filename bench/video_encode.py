@@ -16,14 +16,25 @@ Then the per-viewer cost of the fan-out: packing one encoded frame into RTP payl
 aiortc's ``Vp8Encoder.pack`` (what each viewer's ``RTCRtpSender`` does with a shared
 packet), against the encode each viewer would need with aiortc's default relay.
 No network, SRTP or decoding.
+
+It prints a calibration first (``bench/calibrate.py``: one complexity-10 Opus encode and one
+VP8 640x360 encode, Hearth's own encoders at their defaults) and each case's mean in VP8
+calibration encodes too. With ``--baseline REV`` it then runs this benchmark as it was at
+``REV`` (``python -m bench.video_encode`` in a clean copy of that commit, with the same
+options), after a calibration of its own, and prints this tree's figures over its:
+
+    python bench/video_encode.py --cpu-used -8 --baseline HEAD~1
+    python bench/video_encode.py --frames 20 --sizes 640x360 --cpu-used -8 --baseline HEAD
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import av
@@ -33,6 +44,18 @@ from aiortc.codecs.vpx import Vp8Encoder as AiortcVp8Encoder
 # Run as a script from anywhere: make the repository importable (bench/ is not installed).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.calibrate import (
+    Encodes,
+    Figures,
+    calibrated_figures,
+    compare_figures,
+    media_encodes,
+    printed,
+    read_figures,
+    resolve,
+    run_module_at,
+    without_baseline,
+)
 from server.media.video import VIDEO_CLOCK_RATE, VideoEncoder, VideoPacket, VideoSettings
 
 SIZES = [(320, 240), (640, 360), (1280, 720)]
@@ -75,19 +98,24 @@ def encode_case(width: int, height: int, cpu_used: int,
     return delta_ms, key_ms, packets
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--frames", type=int, default=300)
-    parser.add_argument("--cpu-used", type=int, nargs="+", default=[-6, -8, -12])
-    args = parser.parse_args()
+def size(text: str) -> tuple[int, int]:
+    """``640x360`` -> (640, 360)."""
+    match = re.fullmatch(r"(\d+)x(\d+)", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT")
+    return int(match.group(1)), int(match.group(2))
+
+
+def measure(args: argparse.Namespace, encodes: Encodes) -> None:
+    """The table and the packing figure, as printed (the calibration's units beside)."""
     print(f"VP8 encode per frame, {args.frames} frames per case "
           f"(load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs, "
           f"PyAV {av.__version__})")
     print(f"{'input':>10} {'cpu-used':>8} {'ms/frame':>9} {'p99':>6} {'key ms':>7} "
-          f"{'kbps':>6} {'core @15fps':>11}")
+          f"{'kbps':>6} {'core @15fps':>11} {'in VP8 calibration encodes':>27}")
     fps = VideoSettings().max_fps
     sample: VideoPacket | None = None
-    for width, height in SIZES:
+    for width, height in args.sizes:
         for cpu_used in args.cpu_used:
             delta_ms, key_ms, packets = encode_case(width, height, cpu_used, args.frames)
             kbps = sum(p.size for p in packets) * 8 / (len(packets) / fps) / 1000
@@ -95,7 +123,7 @@ def main() -> None:
             share = (mean * (fps - 1) + float(np.mean(key_ms))) / 1000 * 100
             print(f"{width}x{height:<4} {cpu_used:>8} {mean:>9.2f} "
                   f"{np.percentile(delta_ms, 99):>6.2f} {np.mean(key_ms):>7.2f} "
-                  f"{kbps:>6.0f} {share:>10.1f}%")
+                  f"{kbps:>6.0f} {share:>10.1f}% {mean * 1000 / encodes.vp8_us:>27.2f}")
             if (width, height) == (640, 360) and cpu_used == VideoSettings().cpu_used:
                 sample = packets[len(packets) // 2 + 1]  # not a forced keyframe
 
@@ -110,6 +138,47 @@ def main() -> None:
     print(f"\nper viewer: packing a {sample.size}-byte 640x360 frame for one sender "
           f"(aiortc Vp8Encoder.pack): {pack_us:.1f} us; aiortc's relay would encode instead.")
 
+
+def read(text: str, args: argparse.Namespace, encodes: Encodes) -> Figures:
+    """The main figures from the printed table (this tree's or the baseline's: the first
+    three columns and the packing line have kept their wording)."""
+    patterns = [(f"{w}x{h} cpu-used {c} ms per frame",
+                 rf"^{w}x{h}\s+{re.escape(str(c))}\s+([\d.]+)\s", "ms")
+                for w, h in args.sizes for c in args.cpu_used]
+    patterns.append(("packing one frame for a viewer",
+                     r"^per viewer: packing a \d+-byte 640x360 frame .*?: ([\d.]+) us", "µs"))
+    return read_figures(text, patterns) | calibrated_figures(text, Encodes.PATTERNS,
+                                                             encodes.figures())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--frames", type=int, default=300)
+    parser.add_argument("--cpu-used", type=int, nargs="+", default=[-6, -8, -12])
+    parser.add_argument("--sizes", type=size, nargs="+", default=SIZES, metavar="WxH",
+                        help="input sizes (default: 320x240 640x360 1280x720)")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="then run this benchmark as it was at this commit (HEAD~1, a "
+                             "tag...) and print this tree's figures over its")
+    args = parser.parse_args(argv)
+    keyed = int(VideoSettings().max_fps) + 2  # one forced keyframe, one frame after it
+    if args.frames < keyed:
+        parser.error(f"--frames must be at least {keyed}, for a forced keyframe's cost")
+    if args.baseline:
+        resolve(args.baseline, "bench/video_encode.py")  # refused now, not after the run
+    with printed() as out:
+        encodes = media_encodes()
+        print(encodes.line(), flush=True)
+        measure(args, encodes)
+    if not args.baseline:
+        return
+    ours = read(out.getvalue(), args, encodes)
+    then = media_encodes()
+    print("\n" + then.line(), flush=True)
+    text, commit = run_module_at(args.baseline, "bench.video_encode",
+                                 without_baseline(sys.argv[1:] if argv is None else argv))
+    compare_figures(f"this tree beside --baseline {args.baseline} ({commit}): this, baseline, "
+                    "this / baseline", ours, read(text, args, then))
 
 if __name__ == "__main__":
     main()
