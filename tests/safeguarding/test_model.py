@@ -139,10 +139,10 @@ def test_the_model_card_describes_what_it_was_trained_on() -> None:
     assert set(json.loads(training.read_file(MODEL_PATH))["thresholds"]) == {"en", "pl", "ur"}
     assert set(card["validation"]) >= {"urgent_recall", "concern_recall", "benign_false_alarms"}
     assert card["version"] == default_model().version
-    # Shipped in the package gzipped: 2.8 MB of JSON for 100,000 features, 1.1 MB on disk,
-    # read in about a tenth of a second at start-up. A model many times that would want a
-    # leaner format than JSON first.
-    assert MODEL_PATH.stat().st_size < 2_000_000
+    # Shipped in the package gzipped: 2.0 MB on disk for 200,000 features, read in about a
+    # third of a second at start-up (66 MiB in memory). A model much bigger than that would
+    # want a leaner format than JSON first.
+    assert MODEL_PATH.stat().st_size < 2_500_000
     browser = json.loads(training.read_file(training.browser_path(MODEL_PATH)))
     assert browser["card"]["version"] == f"{card['version']}-browser"
     assert browser["card"]["corpus_sha256"] == card["corpus_sha256"]
@@ -336,11 +336,16 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 # urgent 168 -> 172, concern 171 -> 171, alarms 11 -> 11 (ho-fresh-g: urgent 115, alarms
 # 6 -> 5). Kept because it was chosen on validation, not on these sets: English urgent fell
 # (its validation threshold rose, 0.68 -> 0.70, with the harder benign messages) and the
-# floors below are those measured counts, the English one lower than before.
+# floors below are those measured counts, the English one lower than before. Then en-quiet,
+# pl7 and ur12 (3,300 messages: urgent said quietly) joined and the vocabulary grew to
+# 200,000 at C 8 (chosen on validation, training.py): model 37b742, on all ten sets,
+# against e1039e: en urgent 513 -> 517, concern 464 -> 467, alarms 33 -> 34; pl urgent
+# 170 -> 172, concern 170 -> 171, alarms 5 -> 4; ur urgent 172 -> 172, concern 171 -> 172,
+# alarms 11 -> 8 (ho-fresh-g: urgent 115 -> 114, alarms 5 -> 5).
 FLOORS = {
-    "en": ((513, 566), (464, 476), (33, 532)),
-    "pl": ((170, 188), (170, 179), (5, 188)),
-    "ur": ((172, 188), (171, 179), (11, 188)),
+    "en": ((517, 566), (467, 476), (34, 532)),
+    "pl": ((172, 188), (171, 179), (4, 188)),
+    "ur": ((172, 188), (172, 179), (8, 188)),
 }
 
 
