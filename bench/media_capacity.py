@@ -571,6 +571,16 @@ def server_share(server_pid: int, worker_pid: int) -> float:
     return used / (os.cpu_count() or 1)
 
 
+def cameras_note(result: dict[str, Any]) -> str:
+    """What a run's headings add for video (nothing for an audio-only run)."""
+    video = result.get("video")
+    if video is None:
+        return ""
+    if not video["cameras_per_room"]:
+        return ", cameras off (video m-lines offered)"
+    return f", {video['cameras_per_room']} cameras on, focus {video['focus']}"
+
+
 def report(result: dict[str, Any]) -> None:
     if "unavailable" in result:
         print(f"  {SERVER_NAMES[result['server']]}: {result['unavailable']}")
@@ -578,12 +588,8 @@ def report(result: dict[str, Any]) -> None:
     r = result
     join = r["join_ms"]
     video = r.get("video")
-    cameras = ""
-    if video is not None:
-        cameras = (f", {video['cameras_per_room']} cameras on, focus {video['focus']}"
-                   if video["cameras_per_room"] else ", cameras off (video m-lines offered)")
     print(f"  {SERVER_NAMES[r['server']]}, {r['rooms']} room(s) of {r['size']}, "
-          f"{r['talkers']} talking in each{cameras}")
+          f"{r['talkers']} talking in each{cameras_note(r)}")
     user, system = r["server_user_system"]
     print(f"    server CPU      {r['server_cores']:.3f} cores (user {user:.3f}, system"
           f" {system:.3f}; event-loop thread {r['server_loop_cores']:.3f}, other threads "
@@ -710,7 +716,7 @@ def compare(ours: dict[str, Any], theirs: dict[str, Any], name: str) -> None:
     if "unavailable" in ours or "unavailable" in theirs:
         return
     ratio_table(f"  this tree beside --baseline {name}, {ours['rooms']} room(s) of "
-                f"{ours['size']}: this, baseline, this / baseline", [
+                f"{ours['size']}{cameras_note(ours)}: this, baseline, this / baseline", [
                     ("CPU per room", 100 * ours["server_cores_per_room"],
                      100 * theirs["server_cores_per_room"], "%"),
                     ("  in Opus encodes per 20 ms", ours["opus_encodes_per_room_per_20ms"],
