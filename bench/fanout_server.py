@@ -15,6 +15,12 @@ The WebSocket limits (``ws_*``, ``chat_*``, flood strikes, outbox) are left at
 their defaults: the benchmark stays within them and counts any
 ``rate_limited`` answers it gets.
 
+``GET /bench/video`` (this process only; ``bench/media_capacity.py`` reads it around its
+window) answers what the media service's cameras and slots have done so far, the
+``SourceCounters`` and ``SlotCounters`` of ``server/media/video.py``, and the native ids
+of the VP8 encoder threads (``hearth-video-encoder-N``) and of aiortc's video decoder threads,
+whose CPU the benchmark reads from ``/proc``.
+
 ``--gc-log FILE`` appends one line per garbage collection that takes 1 ms or
 more, and per full (generation 2) collection however short:
 ``monotonic_seconds generation milliseconds``. The server's event loop stops
@@ -31,13 +37,17 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import gc
+import json
 import resource
 import signal
+import threading
 import time
 import tracemalloc
 from dataclasses import replace
 from types import FrameType
+from typing import Any
 
 import uvicorn
 
@@ -67,6 +77,48 @@ def bench_settings(host: str, port: int) -> Settings:
         # Every load client connects from 127.0.0.1.
         ws_per_address=LIFTED, ws_waiting_per_address=LIFTED, ws_waiting_total=LIFTED,
     )
+
+
+VIDEO_STATS_PATH = "/bench/video"
+
+
+def video_stats(app: Any) -> dict[str, Any]:
+    """Every camera's and slot's counters, and the threads that encode and decode video."""
+    media = app.state.services.hub.media
+    sources: list[dict[str, Any]] = []
+    slots: dict[str, int] = {}
+    for room in list(media._rooms.values()):
+        for peer in list(room.peers.values()):
+            camera = peer.camera
+            if camera is not None and camera.counters.frames_received:
+                sources.append({**dataclasses.asdict(camera.counters),
+                                "encoders": camera.encoders, "viewers": camera.viewers})
+            for _, slot in peer.slots:
+                for name, value in dataclasses.asdict(slot.counters).items():
+                    slots[name] = slots.get(name, 0) + value
+    threads = threading.enumerate()
+    return {
+        "sources": sources, "slots": slots,
+        "encoder_threads": [t.native_id for t in threads
+                            if t.name.startswith("hearth-video-encoder-")],
+        # aiortc's receivers' (each camera is decoded on one of these).
+        "decoder_threads": [t.native_id for t in threads if t.name == "video-decoder"],
+        "threads": len(threads),
+    }
+
+
+def with_video_stats(app: Any) -> Any:
+    """``app`` answering ``GET /bench/video`` itself (see the module docstring)."""
+    async def bench_app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == VIDEO_STATS_PATH:
+            body = json.dumps(video_stats(app)).encode()
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await app(scope, receive, send)
+
+    return bench_app
 
 
 def log_collections(path: str) -> None:
@@ -115,7 +167,7 @@ def main() -> None:
     raise_open_files()
     logs.configure()
     settings = bench_settings(opts.host, opts.port).with_secret()
-    server = uvicorn.Server(uvicorn_config(create_app(settings), settings))
+    server = uvicorn.Server(uvicorn_config(with_video_stats(create_app(settings)), settings))
     if not opts.profile:
         server.run()
         return

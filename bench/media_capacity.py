@@ -39,6 +39,24 @@ of its own on the same server, parents joining (``POST /api/join`` to ``welcome`
 ``admitted``) and urgent alerts (the message sent to the facilitator's ``alert``, the
 database write included): issue 14's join and alert latency under load.
 
+``--cameras C``: video beside the audio (Hearth only). Every person's offer then has the
+m-lines docs/protocol.md asks for (the camera's ``sendonly`` and ``welcome.video_slots``
+``recvonly`` slots), and each room's facilitator and first C - 1 participants turn their
+camera on, sending pre-encoded VP8 at 640x360 and 15 fps (``bench/media_video.py``).
+``--focus on|off`` (one or both; default on): the facilitator sets focus mode first; with
+it off, the participants with cameras also say yes to the group seeing them
+(``media.state {share: true}``). Before the camera runs, the same rooms run with every
+camera off (the same offers: a browser's listen-only offer has those m-lines too), so
+that **CPU per camera** = (server CPU with cameras - without) / cameras; per viewer
+stream, the event loop's extra CPU over the streams viewers received (an upper bound:
+the loop also receives the cameras); with both focus values, the two runs give the two
+costs apart (more viewer streams for the same cameras). Per viewer slot: frames/s,
+keyframes, gaps (a frame more than 250 ms after the one before), and the time from
+``media.slots`` to the slot's first frame; from the server (``GET /bench/video``,
+``bench/fanout_server.py``): its VP8 encoders (one per source expected), keyframes made,
+forced and asked for, frames dropped, and its encoder and decoder threads' CPU.
+``--no-audio-only`` skips the run without cameras.
+
 It prints a calibration first (``bench/calibrate.py``: one complexity-10 Opus encode and one
 VP8 640x360 encode) and each Hearth result in its units too; with ``--baseline REV`` it runs
 the Hearth server of ``REV`` after this tree's, for each size, and prints the ratios.
@@ -63,6 +81,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -88,8 +107,10 @@ from bench.chat_fanout import (
 )
 from bench.cluster_procs import free_port
 from bench.fanout_client import RoomPlan
+from bench.fanout_server import VIDEO_STATS_PATH
 from bench.load_probe import ProbePlan, ProbeReport, probe_main
-from bench.media_client import JoinReport, MeasureReport, WorkerPlan, worker_main
+from bench.media_client import JoinReport, MeasureReport, VideoReport, WorkerPlan, worker_main
+from bench.media_video import FPS, VIDEO_GAP_MS
 
 SERVERS = ("hearth", "relay")
 SERVER_NAMES = {"hearth": "Hearth (mix-minus)", "relay": "aiortc MediaRelay"}
@@ -108,9 +129,32 @@ def main_thread_seconds(pid: int) -> float:
     The rest of the process's CPU is its other threads: aiortc's decoder thread per
     incoming track, and the default executor where aiortc's senders encode frames.
     """
-    stat = Path(f"/proc/{pid}/task/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return threads_seconds(pid, [pid])
+
+
+def threads_seconds(pid: int, tids: Sequence[int]) -> float:
+    """user + system CPU seconds of these threads of ``pid`` (any that ended count 0)."""
+    total = 0.0
+    for tid in tids:
+        try:
+            stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return total
+
+
+def server_video_stats(port: int) -> dict[str, Any] | None:
+    """The Hearth server's cameras and slots (``GET /bench/video``), or None from a server
+    whose ``bench/fanout_server.py`` does not answer it (a baseline from before it)."""
+    try:
+        with urllib.request.urlopen(f"http://{HOST}:{port}{VIDEO_STATS_PATH}",
+                                    timeout=10) as answer:
+            stats: dict[str, Any] = json.load(answer)
+            return stats
+    except (OSError, ValueError):
+        return None
 
 
 def wait_tcp(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -203,7 +247,9 @@ def run_one(kind: str, opts: argparse.Namespace) -> dict[str, Any]:
         pipe = mine
         mine.send(WorkerPlan(host=HOST, port=port, origin=f"http://{HOST}:{port}", rooms=rooms,
                              join_spacing=opts.join_spacing, offer_at=opts.offer_at,
-                             decode=opts.decode, talkers=opts.talkers))
+                             decode=opts.decode, talkers=opts.talkers,
+                             video_lines=opts.video_lines, cameras=opts.cameras,
+                             focus=opts.focus))
         assert pipe.poll(120) and pipe.recv() == ("loaded",)
         if opts.nice:
             old_group_nice = prioritise([server.pid, worker.pid], opts.nice)
@@ -242,8 +288,11 @@ def run_one(kind: str, opts: argparse.Namespace) -> dict[str, Any]:
         pipe.send(("measure", start_ns, end_ns))
         if probe_pipe is not None:
             probe_pipe.send(("measure", start_ns, end_ns))
+        video_before = server_video_stats(port) if opts.video_lines else None
         time.sleep(max(0.0, start_ns / 1e9 - time.monotonic()))
         pids = [server.pid, worker.pid]
+        coders = (video_before or {}).get("encoder_threads", []), \
+            (video_before or {}).get("decoder_threads", [])
         spy = None
         if opts.py_spy:
             # Collapsed stacks of every thread over the window (pip install py-spy).
@@ -254,11 +303,14 @@ def run_one(kind: str, opts: argparse.Namespace) -> dict[str, Any]:
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cpu_before = [cpu_seconds(pid) for pid in pids]
         loop_before = main_thread_seconds(server.pid)
+        coders_before = [threads_seconds(server.pid, tids) for tids in coders]
         busy_before = machine_busy()
         time.sleep(max(0.0, end_ns / 1e9 - time.monotonic()))
         cpu_after = [cpu_seconds(pid) for pid in pids]
         loop_after = main_thread_seconds(server.pid)
+        coders_after = [threads_seconds(server.pid, tids) for tids in coders]
         busy_after = machine_busy()
+        video_after = server_video_stats(port) if opts.video_lines else None
         if server.poll() is not None:
             raise SystemExit(f"the {kind} server exited during the run; see {data_dir}")
         if not pipe.poll(60):
@@ -357,7 +409,147 @@ def run_one(kind: str, opts: argparse.Namespace) -> dict[str, Any]:
         "errors": {**joined.errors, **measured.errors},
         "unexpected_closes": {str(k): v for k, v in measured.closes.items()},
         **({"probe": probe_figures(probed)} if probed is not None else {}),
+        **({"video": video_figures(
+            opts, measured.video, video_before, video_after,
+            [(after - before) / opts.duration
+             for before, after in zip(coders_before, coders_after, strict=True)])}
+           if measured.video is not None else {}),
     }
+
+
+def expected_viewer_streams(size: int, cameras: int, focus_off: bool, slots: int) -> int:
+    """Cameras one room's people should be shown (docs/protocol.md, media.slots): the
+    facilitator's reaches everyone; a participant's reaches the facilitator, and with focus
+    off (she said yes) everyone; nobody sees their own; at most ``slots`` each."""
+    cameras = min(cameras, size)
+    if cameras == 0:
+        return 0
+    shown = min(slots, cameras - 1)  # the facilitator sees every participant's camera
+    for index in range(1, size):
+        own = index < cameras
+        others = (cameras - 1 - own) if focus_off else 0
+        shown += min(slots, 1 + others)
+    return shown
+
+
+def video_figures(opts: argparse.Namespace, video: VideoReport, before: dict[str, Any] | None,
+                  after: dict[str, Any] | None, coder_cores: list[float]) -> dict[str, Any]:
+    """The video half of one run: what the viewers' slots received, the cameras sent and,
+    when the server answers ``/bench/video``, what it did in the window."""
+    duration = opts.duration
+    streams = len(video.slot_frames)
+    fps = [f / duration for f in video.slot_frames]
+    people = opts.rooms * opts.size
+    slots = video.slots_offered // people if people else 0
+    starts = video.starts_ms
+    figures: dict[str, Any] = {
+        "cameras_per_room": opts.cameras,
+        "focus": None if opts.focus is None else ("on" if opts.focus else "off"),
+        "cameras": video.cameras,
+        "slots_per_person": slots,
+        "viewer_streams": streams,
+        "viewer_streams_showing": video.slots_showing,
+        "viewer_streams_expected": opts.rooms * expected_viewer_streams(
+            opts.size, opts.cameras, opts.focus is False, slots),
+        "frames_per_slot_s": {"mean": round(statistics.fmean(fps), 2) if fps else 0,
+                              "min": round(min(fps, default=0), 2)},
+        "packets_per_slot_s": round(sum(video.slot_packets) / max(1, streams) / duration, 1),
+        "keyframes_per_slot_minute": round(sum(video.slot_keyframes) / max(1, streams)
+                                           / duration * 60, 2),
+        "gaps": {"over_ms": VIDEO_GAP_MS, "total": sum(video.slot_gaps),
+                 "slots_with_gaps": sum(1 for g in video.slot_gaps if g),
+                 "longest_ms": round(max(video.slot_max_gap_ms, default=0), 1),
+                 "stalled_at_end": video.slots_stalled},
+        "slot_switches_in_window": video.switches,
+        "slot_start_ms": {"p50": round(percentile(starts, 50), 1),
+                          "p99": round(percentile(starts, 99), 1),
+                          "max": round(max(starts, default=float("nan")), 1),
+                          "count": len(starts)},
+        "camera_frames_s": round(video.camera_frames / max(1, video.cameras) / duration, 2),
+        "camera_keyframe_requests": video.camera_keyframe_requests,
+        "camera_late_max_ms": round(video.camera_late_max_ms, 1),
+    }
+    if before is not None and after is not None:
+        figures["server"] = server_video_figures(before, after, duration, coder_cores)
+    return figures
+
+
+def server_video_figures(before: dict[str, Any], after: dict[str, Any], duration: float,
+                         coder_cores: list[float]) -> dict[str, Any]:
+    """What the server's cameras and slots did in the window (counter deltas)."""
+    def total(stats: dict[str, Any], name: str) -> int:
+        return sum(int(source[name]) for source in stats["sources"])
+
+    sources = len(after["sources"])
+    per_source_s = max(1, sources) * duration
+
+    def rate(name: str, unit: float = 1.0) -> float:
+        return round((total(after, name) - total(before, name)) / per_source_s * unit, 2)
+
+    slots = {name: after["slots"].get(name, 0) - before["slots"].get(name, 0)
+             for name in after["slots"]}
+    return {
+        "sources": sources,
+        "encoders": sum(int(source["encoders"]) for source in after["sources"]),
+        "encoders_opened": total(after, "encoders_opened"),
+        "encoder_threads": len(after["encoder_threads"]),
+        "video_decoder_threads": len(after["decoder_threads"]),
+        "threads": after["threads"],
+        "viewers": sum(int(source["viewers"]) for source in after["sources"]),
+        "encoder_threads_cores": round(coder_cores[0], 4),
+        "decoder_threads_cores": round(coder_cores[1], 4),
+        "frames_received_per_source_s": rate("frames_received"),
+        "frames_encoded_per_source_s": rate("frames_encoded"),
+        "dropped_busy_per_source_s": rate("frames_dropped_busy"),
+        "dropped_rate_per_source_s": rate("frames_dropped_rate"),
+        "keyframes_per_source_minute": rate("keyframes", 60),
+        "keyframes_forced_per_source_minute": rate("keyframes_forced", 60),
+        "keyframe_requests_per_source_minute": rate("keyframe_requests", 60),
+        "encode_failures": total(after, "encode_failures") - total(before, "encode_failures"),
+        "slots_in_window": slots,
+    }
+
+
+def camera_costs(video: dict[str, Any], audio: dict[str, Any], encodes: Encodes) -> None:
+    """What the cameras added to the same rooms with every camera off (``audio``, the same
+    invocation), per camera and per viewer stream; into ``video["video"]["cost"]``."""
+    v = video["video"]
+    cameras = video["rooms"] * min(v["cameras_per_room"], video["size"])
+    extra = video["server_cores"] - audio["server_cores"]
+    extra_loop = video["server_loop_cores"] - audio["server_loop_cores"]
+    per_camera = extra / max(1, cameras)
+    cost: dict[str, Any] = {
+        "audio_only_cores": audio["server_cores"],
+        "extra_cores": round(extra, 4),
+        "extra_loop_cores": round(extra_loop, 4),
+        "per_camera_cores": round(per_camera, 4),
+        # Microseconds of server CPU per camera frame, in VP8 640x360 encodes.
+        "per_camera_frame_in_vp8_encodes": round(per_camera * 1e6 / FPS / encodes.vp8_us, 2),
+        "per_viewer_stream_loop_cores": round(extra_loop / max(1, v["viewer_streams"]), 5),
+    }
+    server = v.get("server")
+    if server is not None:
+        cost["per_camera_encoder_cores"] = round(server["encoder_threads_cores"]
+                                                 / max(1, cameras), 4)
+        cost["per_camera_decoder_cores"] = round(server["decoder_threads_cores"]
+                                                 / max(1, cameras), 4)
+    v["cost"] = cost
+
+
+def focus_split(on: dict[str, Any], off: dict[str, Any]) -> dict[str, Any] | None:
+    """Per camera and per viewer stream apart, from two runs with the same cameras and
+    different numbers of viewer streams: extra = cameras x c + streams x v."""
+    if "cost" not in on["video"] or "cost" not in off["video"]:
+        return None
+    streams_on, streams_off = on["video"]["viewer_streams"], off["video"]["viewer_streams"]
+    if streams_off == streams_on:
+        return None
+    cameras = on["rooms"] * min(on["video"]["cameras_per_room"], on["size"])
+    extra_on, extra_off = on["video"]["cost"]["extra_cores"], off["video"]["cost"]["extra_cores"]
+    per_stream = (extra_off - extra_on) / (streams_off - streams_on)
+    return {"per_viewer_stream_cores": round(per_stream, 5),
+            "per_camera_cores": round((extra_on - streams_on * per_stream) / max(1, cameras), 4),
+            "streams": [streams_on, streams_off], "cameras": cameras}
 
 
 def probe_figures(probed: ProbeReport) -> dict[str, Any]:
@@ -379,14 +571,25 @@ def server_share(server_pid: int, worker_pid: int) -> float:
     return used / (os.cpu_count() or 1)
 
 
+def cameras_note(result: dict[str, Any]) -> str:
+    """What a run's headings add for video (nothing for an audio-only run)."""
+    video = result.get("video")
+    if video is None:
+        return ""
+    if not video["cameras_per_room"]:
+        return ", cameras off (video m-lines offered)"
+    return f", {video['cameras_per_room']} cameras on, focus {video['focus']}"
+
+
 def report(result: dict[str, Any]) -> None:
     if "unavailable" in result:
         print(f"  {SERVER_NAMES[result['server']]}: {result['unavailable']}")
         return
     r = result
     join = r["join_ms"]
+    video = r.get("video")
     print(f"  {SERVER_NAMES[r['server']]}, {r['rooms']} room(s) of {r['size']}, "
-          f"{r['talkers']} talking in each")
+          f"{r['talkers']} talking in each{cameras_note(r)}")
     user, system = r["server_user_system"]
     print(f"    server CPU      {r['server_cores']:.3f} cores (user {user:.3f}, system"
           f" {system:.3f}; event-loop thread {r['server_loop_cores']:.3f}, other threads "
@@ -422,8 +625,62 @@ def report(result: dict[str, Any]) -> None:
                   f"{f['max']:.1f} ms ({f['count']}; {aim})")
         print(f"    probe: {p['joins_started']} joins started, {p['alerts_sent']} urgent "
               f"messages sent; failures {p['failures'] or 'none'}")
+    if video is not None and video["cameras_per_room"]:
+        report_video(video)
     if r["errors"] or r["unexpected_closes"]:
         print(f"    errors {r['errors']}  unexpected closes {r['unexpected_closes']}")
+
+
+def report_video(v: dict[str, Any]) -> None:
+    print(f"    video streams   {v['viewer_streams']} viewer slots showing a camera all "
+          f"window (expected {v['viewer_streams_expected']}; {v['viewer_streams_showing']} "
+          f"at the end; {v['slots_per_person']} slots each), {v['cameras']} cameras")
+    fps, gaps = v["frames_per_slot_s"], v["gaps"]
+    print(f"    video delivered {fps['mean']:.2f} frames/s per viewer slot (min "
+          f"{fps['min']:.2f}), {v['packets_per_slot_s']:.1f} packets/s; "
+          f"{v['keyframes_per_slot_minute']:.1f} keyframes per slot-minute")
+    print(f"    video gaps > {gaps['over_ms']} ms {gaps['total']} ({gaps['slots_with_gaps']} "
+          f"of {v['viewer_streams']} slots, longest {gaps['longest_ms']:.0f} ms; "
+          f"{gaps['stalled_at_end']} stalled at the end); slot changes in the window "
+          f"{v['slot_switches_in_window']}")
+    start = v["slot_start_ms"]
+    print(f"    slot start      p50 {start['p50']:.0f} ms, p99 {start['p99']:.0f} ms, max "
+          f"{start['max']:.0f} ms (media.slots -> first frame, {start['count']} slots)")
+    print(f"    cameras sent    {v['camera_frames_s']:.2f} frames/s each, at most "
+          f"{v['camera_late_max_ms']:.0f} ms late; {v['camera_keyframe_requests']} PLI/FIR "
+          f"from the server since joining")
+    server = v.get("server")
+    if server is None:
+        print("    server video    (this server does not answer /bench/video)")
+    else:
+        slots = server["slots_in_window"]
+        print(f"    server video    {server['sources']} sources, {server['encoders']} VP8 "
+              f"encoders ({server['encoder_threads']} encoder threads, "
+              f"{server['encoders_opened']} opened), {server['viewers']} viewers; per source "
+              f"{server['frames_received_per_source_s']:.1f} frames/s in, "
+              f"{server['frames_encoded_per_source_s']:.1f} encoded, "
+              f"{server['dropped_busy_per_source_s']:.2f} dropped busy")
+        print(f"    server keyframes {server['keyframes_per_source_minute']:.1f} per "
+              f"source-minute ({server['keyframes_forced_per_source_minute']:.1f} forced, "
+              f"{server['keyframe_requests_per_source_minute']:.1f} asked for); slots "
+              f"resynced {slots.get('resyncs', 0)}, packets dropped "
+              f"{slots.get('packets_dropped', 0)}, skipped {slots.get('packets_skipped', 0)}; "
+              f"encode failures {server['encode_failures']}")
+    cost = v.get("cost")
+    if cost is None:
+        print("    per camera      (no run without cameras to compare with)")
+        return
+    threads = ""
+    if "per_camera_encoder_cores" in cost:
+        threads = (f": VP8 encoder thread {cost['per_camera_encoder_cores']:.2%}, decoder "
+                   f"thread {cost['per_camera_decoder_cores']:.2%}")
+    print(f"    per camera      {cost['per_camera_cores']:.2%} of a core (+"
+          f"{cost['extra_cores']:.3f} cores over {cost['audio_only_cores']:.3f} without "
+          f"cameras{threads}); {cost['per_camera_frame_in_vp8_encodes']:.2f} VP8 640x360 "
+          f"encodes' worth of CPU per camera frame")
+    print(f"    per viewer      {cost['per_viewer_stream_loop_cores']:.3%} of a core per viewer "
+          f"stream (the event loop's extra {cost['extra_loop_cores']:.3f} cores over "
+          f"{v['viewer_streams']} streams; receiving the cameras included)")
 
 
 def summary(results: list[dict[str, Any]]) -> None:
@@ -459,7 +716,7 @@ def compare(ours: dict[str, Any], theirs: dict[str, Any], name: str) -> None:
     if "unavailable" in ours or "unavailable" in theirs:
         return
     ratio_table(f"  this tree beside --baseline {name}, {ours['rooms']} room(s) of "
-                f"{ours['size']}: this, baseline, this / baseline", [
+                f"{ours['size']}{cameras_note(ours)}: this, baseline, this / baseline", [
                     ("CPU per room", 100 * ours["server_cores_per_room"],
                      100 * theirs["server_cores_per_room"], "%"),
                     ("  in Opus encodes per 20 ms", ours["opus_encodes_per_room_per_20ms"],
@@ -471,7 +728,23 @@ def compare(ours: dict[str, Any], theirs: dict[str, Any], name: str) -> None:
                     ("KiB per participant", ours["kib_per_participant"],
                      theirs["kib_per_participant"], "KiB"),
                     *probe_rows(ours, theirs),
+                    *video_rows(ours, theirs),
                 ])
+
+
+def video_rows(ours: dict[str, Any], theirs: dict[str, Any]
+               ) -> list[tuple[str, float, float, str]]:
+    mine, then = ours.get("video"), theirs.get("video")
+    if not mine or not then or not mine["cameras_per_room"]:
+        return []
+    rows = [("video frames/s per viewer slot", mine["frames_per_slot_s"]["mean"],
+             then["frames_per_slot_s"]["mean"], "fps"),
+            ("video gaps", mine["gaps"]["total"], then["gaps"]["total"], ""),
+            ("slot start p50", mine["slot_start_ms"]["p50"], then["slot_start_ms"]["p50"], "ms")]
+    if "cost" in mine and "cost" in then:
+        rows.insert(0, ("CPU per camera", 100 * mine["cost"]["per_camera_cores"],
+                        100 * then["cost"]["per_camera_cores"], "%"))
+    return rows
 
 
 def probe_rows(ours: dict[str, Any], theirs: dict[str, Any]
@@ -482,6 +755,41 @@ def probe_rows(ours: dict[str, Any], theirs: dict[str, Any]
     return [(f"probe {name} {q}", mine[key][q], then[key][q], "ms")
             for name, key in (("join", "join_ms"), ("alert", "alert_ms"))
             for q in ("p50", "p99")]
+
+
+def run_cases(kind: str, opts: argparse.Namespace, size: int, encodes: Encodes,
+              tree: Path | None, source: str | None = None) -> list[dict[str, Any]]:
+    """One server (``tree``: Hearth's source) at one room size: the audio run, or with
+    ``--cameras`` the same rooms with every camera off and then each ``--focus`` value."""
+    cases: list[dict[str, Any]] = [{"cameras": 0, "focus": None, "video_lines": False}]
+    if opts.cameras:
+        cases = [{"cameras": 0, "focus": None, "video_lines": True}] if opts.audio_only else []
+        cases += [{"cameras": opts.cameras, "focus": focus == "on", "video_lines": True}
+                  for focus in opts.focus]
+    results: list[dict[str, Any]] = []
+    for case in cases:
+        one = argparse.Namespace(**{**vars(opts), "hearth_tree": tree, **case}, size=size)
+        result = calibrated(run_one(kind, one), encodes)
+        if source is not None:
+            result["source"] = source
+        audio = results[0] if results and opts.audio_only else None
+        if case["cameras"] and audio is not None and "video" in result \
+                and "unavailable" not in audio:
+            camera_costs(result, audio, encodes)
+        report(result)
+        results.append(result)
+    focused = {r["video"]["focus"]: r for r in results
+               if "video" in r and r["video"]["cameras_per_room"]}
+    if "on" in focused and "off" in focused:
+        split = focus_split(focused["on"], focused["off"])
+        if split is not None:
+            for result in focused.values():
+                result["video"]["focus_split"] = split
+            print(f"  focus on and off together ({split['streams'][0]} and "
+                  f"{split['streams'][1]} viewer streams, {split['cameras']} cameras): "
+                  f"{split['per_camera_cores']:.2%} of a core per camera, "
+                  f"{split['per_viewer_stream_cores']:.3%} per viewer stream")
+    return results
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -502,6 +810,15 @@ def main(argv: Sequence[str] | None = None) -> None:
                              "listen with their microphones off (default 0: everyone talks)")
     parser.add_argument("--decode", action="store_true",
                         help="load clients decode what they receive (more client CPU)")
+    parser.add_argument("--cameras", type=int, default=0,
+                        help="cameras on in each room, the facilitator's first (VP8 640x360 "
+                             "at 15 fps, pre-encoded); Hearth only")
+    parser.add_argument("--focus", nargs="+", choices=("on", "off"), default=["on"],
+                        help="focus mode the facilitator sets, for the camera runs (both: "
+                             "one run each, and the per-camera and per-stream costs apart)")
+    parser.add_argument("--no-audio-only", dest="audio_only", action="store_false",
+                        help="with --cameras, skip the run of the same rooms with every "
+                             "camera off (then no CPU per camera)")
     parser.add_argument("--quiet-below", type=float, default=0.1,
                         help="before measuring, wait until other work is below this share")
     parser.add_argument("--quiet-timeout", type=float, default=60)
@@ -531,6 +848,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error("rooms need at least two people, and there must be a room")
     if not 0 <= opts.talkers <= min(opts.sizes):
         parser.error("--talkers runs from 0 (everyone) to the smallest room size")
+    if not 0 <= opts.cameras <= min(opts.sizes):
+        parser.error("--cameras runs from 0 to the smallest room size")
+    if opts.cameras and "relay" in opts.servers:
+        parser.error("--cameras measures Hearth's video: add --servers hearth")
+    opts.focus = list(dict.fromkeys(opts.focus))
     opts.hearth_tree = None
     source = source_state()
     if opts.baseline:
@@ -550,18 +872,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             encodes = media_encodes()
             print(encodes.line(), flush=True)
             for kind in opts.servers:
-                one = argparse.Namespace(**vars(opts), size=size)
-                result = calibrated(run_one(kind, one), encodes)
-                report(result)
-                results.append(result)
+                now = run_cases(kind, opts, size, encodes, opts.hearth_tree)
+                results.extend(now)
                 if kind == "hearth" and baseline_tree is not None:
-                    then = argparse.Namespace(**{**vars(opts), "hearth_tree": baseline_tree},
-                                              size=size)
-                    before = calibrated(run_one(kind, then), encodes)
-                    before["source"] = baseline_source
-                    report(before)
-                    compare(result, before, f"{opts.baseline} ({baseline_source})")
-                    result["baseline"] = before
+                    before = run_cases(kind, opts, size, encodes, baseline_tree,
+                                       baseline_source)
+                    for result, then in zip(now, before, strict=True):
+                        compare(result, then, f"{opts.baseline} ({baseline_source})")
+                        result["baseline"] = then
     finally:
         for tree in (opts.hearth_tree, baseline_tree):
             if tree:

@@ -13,7 +13,15 @@ a pipe:
 Each person is a WebSocket (``bench.wsclient``) speaking protocol v1 and one
 ``RTCPeerConnection`` with one ``sendrecv`` audio transceiver carrying a
 ``PacketMicrophone`` (pre-encoded Opus, every microphone on: each person sends
-``media.state {audio: true}`` as they enter the room). A room's
+``media.state {audio: true}`` as they enter the room). With ``video_lines`` the offer
+has the m-lines docs/protocol.md asks for after it (one peer connection, max-bundle, as
+a browser makes it): a ``sendonly`` video m-line for the camera and
+``welcome.video_slots`` ``recvonly`` ones, the slots. With ``cameras`` C, each room's
+facilitator and first C - 1 participants turn their camera on (``media.state {video:
+true}``, and ``share: true`` from a participant when focus mode is off) and send
+pre-encoded VP8 on it (``bench/media_video.py``); the others' camera m-line carries no
+frames. With ``focus`` set, each facilitator first sends ``room.focus`` and waits for
+its ``ack``. A room's
 facilitator connects first and admits every knock from inside its frame handler;
 participants then join one after another, ``join_spacing`` seconds apart, rooms
 in parallel. The offer goes out right after ``welcome`` (``offer_at="welcome"``,
@@ -28,6 +36,11 @@ sequence numbers skipped. By default the packets are not decoded (``decode=False
 the clients share two cores with the server they measure, and decoding would
 only add client CPU. Join time is from writing ``hello`` to the first RTP packet
 of mixed (or relayed) audio.
+
+Video is counted per slot (``SlotVideo``): frames, keyframes and gaps of more than
+``VIDEO_GAP_MS`` between two frames while ``media.slots`` says the slot shows someone,
+and the time from that message to the slot's first frame. A camera counts the PLI/FIR
+the server sends it.
 """
 
 from __future__ import annotations
@@ -43,12 +56,27 @@ from multiprocessing.connection import Connection as Pipe
 from typing import Any
 
 import msgspec
-from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCSessionDescription
+from aiortc import (
+    RTCBundlePolicy,
+    RTCConfiguration,
+    RTCPeerConnection,
+    RTCRtpReceiver,
+    RTCSessionDescription,
+)
 from aiortc.rtp import RtpPacket
 
 from bench.fanout_client import RoomPlan
 from bench.media_audio import MutedMicrophone, PacketMicrophone, speech_packets
+from bench.media_video import (
+    VIDEO_GAP_NS,
+    CameraOff,
+    PacketCamera,
+    SlotVideo,
+    Window,
+    camera_packets,
+)
 from bench.wsclient import HandshakeFailed, WsClient, connect
+from server.media.video import vp8_codec_preferences
 
 # An inter-arrival gap longer than this is an audible gap (a listener's jitter
 # buffer holds 40-60 ms).
@@ -70,6 +98,11 @@ class WorkerPlan:
     # Talking people per room, the facilitator first (0: everyone). The others listen with
     # their microphone off: they say so (media.state) and send no audio, as a browser does.
     talkers: int = 0
+    # Offer the camera and slot m-lines (the web page always does); cameras on per room
+    # (the facilitator first); focus mode set by the facilitator (None: left as it is).
+    video_lines: bool = False
+    cameras: int = 0
+    focus: bool | None = None
 
 
 @dataclass
@@ -95,10 +128,37 @@ class MeasureReport:
     errors: dict[str, int]
     closes: dict[int, int]
     cpu_seconds: float
+    video: VideoReport | None = None
+
+
+@dataclass
+class VideoReport:
+    """Video in the window. Per slot that showed the same camera all through the window
+    (``slot_*``); the rest over every slot and camera of the run."""
+
+    slots_offered: int  # receive-only video m-lines answered with a slot, everyone's
+    slots_showing: int  # showing someone at the end of the window
+    slot_frames: list[int]
+    slot_packets: list[int]
+    slot_keyframes: list[int]
+    slot_gaps: list[int]  # frames more than VIDEO_GAP_MS after the one before
+    slot_max_gap_ms: list[float]
+    slots_stalled: int  # showing someone but no frame for VIDEO_GAP_MS at the window's end
+    switches: int  # media.slots changes in the window
+    starts_ms: list[float]  # media.slots naming someone -> first frame, since joining
+    cameras: int
+    camera_frames: int  # sent in the window
+    camera_keyframe_requests: int  # PLI/FIR the server sent the cameras, since joining
+    camera_late_max_ms: float
 
 
 class _Person(msgspec.Struct):
     id: str
+
+
+class _Slot(msgspec.Struct):
+    mid: str
+    participant: str | None = None
 
 
 class _Inbound(msgspec.Struct):
@@ -109,16 +169,13 @@ class _Inbound(msgspec.Struct):
     state: str | None = None
     code: str | None = None
     sdp: str | None = None
+    ref: str | None = None
+    video_slots: int | None = None
+    slots: list[_Slot] | None = None
 
 
 _decode = msgspec.json.Decoder(_Inbound).decode
 _encode = msgspec.json.Encoder().encode
-
-
-@dataclass
-class Window:
-    start: int = 2**62
-    end: int = 2**62
 
 
 class Stream:
@@ -165,8 +222,9 @@ class Probe:
         stream.last_seq = packet.sequence_number
 
 
-# Receiver -> the probe of the person it belongs to; only this process's clients.
-_PROBES: dict[RTCRtpReceiver, Probe] = {}
+# Receiver -> the probe of the person (audio) or of the slot (video) it belongs to; only
+# this process's clients.
+_PROBES: dict[RTCRtpReceiver, Probe | SlotVideo] = {}
 _DECODE = False
 _original_handle_rtp = RTCRtpReceiver._handle_rtp_packet
 
@@ -181,15 +239,20 @@ async def _counting_handle_rtp(self: RTCRtpReceiver, packet: RtpPacket,
 
 
 class Member:
-    """One person: a WebSocket, a peer connection with a microphone, a probe."""
+    """One person: a WebSocket, a peer connection with a microphone (and a camera and
+    slots with ``video_lines``), a probe."""
 
     def __init__(self, worker: Worker, client: WsClient, staff: bool,
-                 talking: bool = True) -> None:
+                 talking: bool = True, camera: bool = False) -> None:
         loop = asyncio.get_running_loop()
         self.worker = worker
         self.client = client
         self.staff = staff
         self.talking = talking
+        self.camera_on = camera
+        self.video_slots = 0
+        self.camera: PacketCamera | None = None
+        self.slots: dict[str, SlotVideo] = {}  # by mid
         self.id = ""
         self.hello_ns = 0
         self.welcomed: asyncio.Future[str] = loop.create_future()
@@ -200,6 +263,7 @@ class Member:
         self._signalling = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self.offered = False
+        self.entered = False
         client.on_text = self.on_text
         client.closed.add_done_callback(self._on_closed)
 
@@ -219,6 +283,7 @@ class Member:
         elif kind == "welcome":
             assert msg.you is not None
             self.id = msg.you.id
+            self.video_slots = msg.video_slots or 0
             if self.staff:
                 for waiting in msg.lobby or ():
                     self.send(type="lobby.admit", participant=waiting.id)
@@ -237,15 +302,38 @@ class Member:
         elif kind == "media.offer":
             assert msg.sdp is not None
             self._spawn(self._on_offer(msg.sdp))
+        elif kind == "media.slots":
+            now = time.monotonic_ns()
+            for slot in msg.slots or ():
+                if slot.mid in self.slots:
+                    self.slots[slot.mid].show(slot.participant, now)
+        elif kind == "ack" and msg.ref == "focus":
+            self._say_media_state()
         elif kind == "error":
             self.worker.errors[msg.code or "?"] += 1
 
     def _entered(self) -> None:
+        if self.entered:
+            return
+        self.entered = True
+        focus = self.worker.plan.focus
+        if self.staff and focus is not None:
+            # Focus mode first, so that nobody's share meets the wrong setting; the
+            # facilitator counts as in once the server has applied it (its ack).
+            self.send(type="room.focus", on=focus, ref="focus")
+        else:
+            self._say_media_state()
+
+    def _say_media_state(self) -> None:
+        # Microphones (and cameras) are off until the client says otherwise; every
+        # talker's is on here. (The MediaRelay baseline ignores it.)
+        share = self.camera_on and not self.staff and self.worker.plan.focus is False
+        if share:  # focus off: her yes to the group seeing her camera
+            self.send(type="media.state", audio=self.talking, video=True, share=True)
+        else:
+            self.send(type="media.state", audio=self.talking, video=self.camera_on)
         if not self.admitted.done():
             self.admitted.set_result(None)
-            # Microphones are off until the client says otherwise; every talker's is on
-            # here. (The MediaRelay baseline ignores it.)
-            self.send(type="media.state", audio=self.talking, video=False)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -265,8 +353,12 @@ class Member:
 
     async def _offer(self) -> None:
         async with self._signalling:
-            self.pc = pc = RTCPeerConnection()
             worker = self.worker
+            video = worker.plan.video_lines and self.video_slots > 0
+            # A browser bundles everything on one transport; aiortc's default ("balanced")
+            # would leave all but the first video m-line on a transport that BUNDLE stops.
+            self.pc = pc = RTCPeerConnection(RTCConfiguration(
+                bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)) if video else RTCPeerConnection()
 
             @pc.on("connectionstatechange")
             def on_state() -> None:
@@ -280,6 +372,18 @@ class Member:
                 pc.addTransceiver(self.microphone, direction="sendrecv")
             else:  # a listener: the transceiver is there, but nothing is sent on it
                 pc.addTransceiver(MutedMicrophone(), direction="sendrecv")
+            if video:
+                if self.camera_on:
+                    assert worker.camera_bank is not None
+                    self.camera = PacketCamera(worker.camera_bank)
+                camera = pc.addTransceiver(self.camera or CameraOff(), direction="sendonly")
+                camera.setCodecPreferences(vp8_codec_preferences())
+                if self.camera is not None:
+                    # A PLI/FIR from the server: aiortc's sender only sets a flag for its
+                    # own encoder, which packets bypass; the camera restarts its cycle.
+                    camera.sender._send_keyframe = self.camera.request_keyframe  # type: ignore[method-assign]
+                for _ in range(self.video_slots):
+                    pc.addTransceiver("video", direction="recvonly")
             await pc.setLocalDescription(await pc.createOffer())
             self._watch_receivers()
             self.send(type="media.offer", sdp=pc.localDescription.sdp)
@@ -303,10 +407,18 @@ class Member:
         assert self.pc is not None
         for transceiver in self.pc.getTransceivers():
             receiver = transceiver.receiver
-            if receiver not in _PROBES:
+            if receiver in _PROBES:
+                continue
+            if transceiver.kind == "audio":
                 _PROBES[receiver] = self.probe
-                if _DECODE:
-                    self._spawn(_drain(receiver))
+            elif transceiver.direction == "recvonly" and transceiver.mid is not None:
+                slot = self.slots[transceiver.mid] = SlotVideo(transceiver.mid,
+                                                               self.worker.window)
+                _PROBES[receiver] = slot
+            else:
+                continue  # the camera's own m-line: nothing comes back on it
+            if _DECODE:
+                self._spawn(_drain(receiver))
 
     def _on_closed(self, closed: asyncio.Future[int]) -> None:
         if not self.worker.shutting_down:
@@ -334,6 +446,7 @@ class Worker:
         self.plan = plan
         self.window = Window()
         self.packets = speech_packets(plan.audio_seconds)
+        self.camera_bank = camera_packets() if plan.cameras and plan.video_lines else None
         self._offset = 0
         self.members: list[Member] = []
         self.rooms: list[list[Member]] = []
@@ -348,12 +461,12 @@ class Worker:
         return self._offset % len(self.packets)
 
     async def _member(self, token: str, *, staff: bool, into: list[Member],
-                      talking: bool = True) -> Member | None:
+                      talking: bool = True, camera: bool = False) -> Member | None:
         plan = self.plan
         try:
             client = await asyncio.wait_for(connect(plan.host, plan.port, plan.origin),
                                             STAGE_TIMEOUT)
-            member = Member(self, client, staff, talking)
+            member = Member(self, client, staff, talking, camera)
             into.append(member)
             member.hello(token)
             await asyncio.wait_for(asyncio.shield(member.welcomed), STAGE_TIMEOUT)
@@ -364,12 +477,13 @@ class Worker:
         return member
 
     async def _room(self, plan: RoomPlan, into: list[Member]) -> None:
-        talkers = self.plan.talkers
-        await self._member(plan.facilitator_token, staff=True, into=into)
+        talkers, cameras = self.plan.talkers, self.plan.cameras
+        await self._member(plan.facilitator_token, staff=True, into=into, camera=cameras > 0)
         for index, token in enumerate(plan.participant_tokens, start=1):
             started = time.monotonic()
             await self._member(token, staff=False, into=into,
-                               talking=not talkers or index < talkers)
+                               talking=not talkers or index < talkers,
+                               camera=index < cameras)
             await asyncio.sleep(max(0.0, self.plan.join_spacing - (time.monotonic() - started)))
 
     async def join(self, rooms: list[RoomPlan], keep: bool = True) -> JoinReport:
@@ -413,13 +527,18 @@ class Worker:
         while time.monotonic_ns() < start_ns:
             await asyncio.sleep(0.005)
         cpu_before = _cpu_seconds()
+        camera_frames = 0
         for member in self.members:
             if member.microphone is not None:
                 member.microphone.lateness_max = 0.0
+            if member.camera is not None:
+                member.camera.lateness_max = 0.0
+                camera_frames -= member.camera.frames_sent
         while (now := time.monotonic_ns()) < end_ns:
             await asyncio.sleep(0.01)
             lags.append((time.monotonic_ns() - now) / 1e6 - 10)
         cpu = _cpu_seconds() - cpu_before
+        camera_frames += sum(m.camera.frames_sent for m in self.members if m.camera is not None)
         await asyncio.sleep(0.1)
         report = MeasureReport(listeners=len(self.members), streams=[], packets=[], gaps=[],
                                max_gap_ms=[], skipped=[], loop_lag_ms=list(lags),
@@ -442,6 +561,37 @@ class Worker:
             if member.microphone is not None:
                 report.mic_late_max_ms = max(report.mic_late_max_ms,
                                              member.microphone.lateness_max * 1e3)
+        if self.plan.video_lines:
+            report.video = self._video_report(start_ns, end_ns, camera_frames)
+        return report
+
+    def _video_report(self, start_ns: int, end_ns: int, camera_frames: int) -> VideoReport:
+        slots = [slot for member in self.members for slot in member.slots.values()]
+        cameras = [m.camera for m in self.members if m.camera is not None]
+        report = VideoReport(
+            slots_offered=sum(m.video_slots for m in self.members if m.slots),
+            slots_showing=sum(1 for s in slots if s.showing is not None),
+            slot_frames=[], slot_packets=[], slot_keyframes=[], slot_gaps=[],
+            slot_max_gap_ms=[], slots_stalled=0, switches=sum(s.switches for s in slots),
+            starts_ms=[ms for s in slots for ms in s.starts_ms], cameras=len(cameras),
+            camera_frames=camera_frames,
+            camera_keyframe_requests=sum(c.keyframe_requests for c in cameras),
+            camera_late_max_ms=max((c.lateness_max * 1e3 for c in cameras), default=0.0))
+        for slot in slots:
+            if slot.showing is None:
+                continue
+            # A slot that stopped receiving before the end of the window is stalled.
+            last = slot.last_frame_ns or slot.since_ns
+            stalled = end_ns - last > VIDEO_GAP_NS
+            report.slots_stalled += stalled
+            if slot.since_ns >= start_ns:
+                continue  # it started showing this camera inside the window
+            report.slot_frames.append(slot.frames)
+            report.slot_packets.append(slot.packets)
+            report.slot_keyframes.append(slot.keyframes)
+            report.slot_gaps.append(slot.gaps + stalled)
+            longest = max(slot.max_gap, end_ns - last if stalled else 0)
+            report.slot_max_gap_ms.append(longest / 1e6)
         return report
 
     async def close_all(self) -> None:

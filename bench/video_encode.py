@@ -62,15 +62,16 @@ SIZES = [(320, 240), (640, 360), (1280, 720)]
 BANK = 30  # distinct pictures, cycled
 
 
-def pictures(width: int, height: int, seed: int = 1) -> list[av.VideoFrame]:
-    """A smooth coloured pattern sliding sideways, with camera-like noise on top."""
+def pictures(width: int, height: int, seed: int = 1, count: int = BANK) -> list[av.VideoFrame]:
+    """``count`` pictures of a smooth coloured pattern sliding sideways (4 pixels a
+    picture, so ``width / 4`` of them loop seamlessly), with camera-like noise on top."""
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:height, 0:width]
     base = np.stack([128 + 100 * np.sin(xx / 37 + yy / 53),
                      128 + 100 * np.cos(xx / 23),
                      128 + 100 * np.sin(yy / 17)], axis=-1)
     frames = []
-    for index in range(BANK):
+    for index in range(count):
         image = np.roll(base, index * 4, axis=1) + rng.normal(0, 4, base.shape)
         rgb = np.clip(image, 0, 255).astype(np.uint8)
         frames.append(av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p"))
