@@ -13,12 +13,17 @@ issue 14). This subclass changes only what a connection holds, not what it does:
 * the ``writable`` ``asyncio.Event`` (a deque, 0.8 KiB) becomes ``_Writable``: a flag,
   with futures only while the transport is paused;
 * the handshake's request and response, which uvicorn keeps for the connection's life
-  (their headers about 2.5 KiB), are let go once the handshake is over.
+  (their headers about 2.5 KiB), are let go once the handshake is over; so is the
+  request websockets' parser kept (``_ServerProtocol``);
+* the HTTP protocol that read the upgrade request is freed at once (``HttpProtocol``),
+  not left in a reference cycle for the collector: such garbage piles up between full
+  collections, which a server with thousands of connections makes rare on purpose.
 
 It leans on uvicorn's internals: which attributes the protocol reads (``queue``:
 ``put_nowait`` and ``empty``; ``writable``: ``wait``, ``set`` and ``clear``;
 ``request`` and ``response`` read only before the handshake completes; ``read_paused``
-and the reading pause after each message). Written against uvicorn 0.35 to 0.55 (the
+and the reading pause after each message; the HTTP protocol's ``parser`` and
+``handle_websocket_upgrade``). Written against uvicorn 0.35 to 0.55 (the
 range pyproject.toml allows); tests/signaling/test_wsprotocol.py pins the behaviour it
 relies on through a real server, so an uvicorn that changes it fails there first.
 """
@@ -26,7 +31,7 @@ relies on through a real server, so an uvicorn that changes it fails there first
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Generator
 from typing import Any
 
 from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
@@ -34,8 +39,15 @@ from uvicorn.config import Config
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
 from websockets.http11 import Request
+from websockets.protocol import Protocol
+from websockets.server import ServerProtocol
 
-__all__ = ["WebSocketProtocol"]
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # no httptools: uvicorn reads HTTP with h11, which makes no such cycle
+    HttpToolsProtocol = None  # type: ignore[assignment,misc]
+
+__all__ = ["HTTP_PROTOCOL", "WebSocketProtocol"]
 
 
 class _Inbox:
@@ -118,6 +130,26 @@ class _Writable:
         return True
 
 
+class _HandshakeOnly(Protocol):
+    def parse(self) -> Generator[None]:
+        return  # frames are parsed by _ServerProtocol.parse, below
+        yield
+
+
+class _ServerProtocol(ServerProtocol, _HandshakeOnly):
+    """websockets' server side, with a parser that does not keep the handshake request.
+
+    ``ServerProtocol.parse`` reads the request into a local, then parses frames in the
+    same generator frame for the connection's life (``yield from super().parse()``), so
+    the request and its headers live as long as the connection. Here the ``super()`` in
+    it reaches ``_HandshakeOnly.parse``, which ends at once, so ``ServerProtocol.parse``
+    returns after the request and its frame goes; this parser goes on with the frames."""
+
+    def parse(self) -> Generator[None]:
+        yield from ServerProtocol.parse(self)
+        yield from Protocol.parse(self)
+
+
 class WebSocketProtocol(WebSocketsSansIOProtocol):
     """``uvicorn.Config(ws=WebSocketProtocol)``: the sans-I/O protocol, with less kept
     per connection (see the module docstring)."""
@@ -130,6 +162,9 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
+        made = self.conn  # as uvicorn made it, with its settings
+        self.conn = _ServerProtocol(extensions=made.available_extensions,
+                                    max_size=config.ws_max_size, logger=made.logger)
         self.queue: _Inbox = _Inbox()  # type: ignore[assignment]
         self.writable: _Writable = _Writable()  # type: ignore[assignment]
 
@@ -177,3 +212,22 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         if self.read_paused and self.queue.empty():
             self.read_paused = False
             self.transport.resume_reading()
+
+
+if HttpToolsProtocol is not None:
+
+    class HttpProtocol(HttpToolsProtocol):
+        """uvicorn's httptools protocol, freed as soon as it has handed a connection to the
+        WebSocket protocol. Its parser holds it (the parser's callbacks are its methods)
+        and it holds its parser; ``connection_lost`` breaks that cycle, but after an
+        upgrade the WebSocket protocol gets that call, so uvicorn leaves the pair, with
+        the upgrade request's scope and headers and a flow-control event, to the cycle
+        collector: about 2 KiB of garbage a connection until the next full collection."""
+
+        def handle_websocket_upgrade(self) -> None:
+            super().handle_websocket_upgrade()
+            self.parser = None  # type: ignore[assignment]
+
+    HTTP_PROTOCOL: type[asyncio.Protocol] | str = HttpProtocol
+else:  # pragma: no cover - uvicorn[standard] brings httptools
+    HTTP_PROTOCOL = "auto"

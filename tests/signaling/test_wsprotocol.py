@@ -11,6 +11,7 @@ keepalive, and the handshake's request and response not kept.
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 from collections.abc import Iterator
@@ -20,9 +21,10 @@ import pytest
 import uvicorn
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request
 from websockets.typing import Origin
 
-from server.signaling.wsprotocol import WebSocketProtocol
+from server.signaling.wsprotocol import HTTP_PROTOCOL, WebSocketProtocol
 from tests.harness import free_port
 
 HOLD = 1.0  # seconds /hold's app waits before receiving again: several keepalive rounds
@@ -76,6 +78,7 @@ class Server:
         # Keepalive every 0.1 s with 0.3 s to answer, or none: a client that does not read
         # (as in the burst) does not answer pings either, with uvicorn's own protocol too.
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, ws=WebSocketProtocol,
+                                http=HTTP_PROTOCOL,
                                 ws_max_size=4096, ws_ping_interval=0.1 if keepalive else None,
                                 ws_ping_timeout=0.3, loop=loop, log_config=None,
                                 lifespan="on")
@@ -125,6 +128,27 @@ async def test_the_handshake_request_and_response_are_not_kept(server: Server) -
         [protocol] = server.protocols()
         assert not hasattr(protocol, "request") and not hasattr(protocol, "response")
         assert protocol.handshake_complete and not protocol.read_paused
+        # Nor does websockets' parser, waiting for the next frame, hold the request.
+        parser: Any = protocol.conn.parser
+        while parser is not None:
+            assert not any(isinstance(value, Request)
+                           for value in parser.gi_frame.f_locals.values())
+            parser = parser.gi_yieldfrom
+
+
+async def test_the_http_protocol_that_read_the_upgrade_is_freed_without_the_collector(
+        server: Server) -> None:
+    assert isinstance(HTTP_PROTOCOL, type)
+    gc.collect()
+    gc.disable()  # freed by reference counting, or not at all
+    try:
+        async with connect(server.url("/echo")) as ws:
+            await ws.send("hi")
+            assert await ws.recv() == "hi"
+            left = [o for o in gc.get_objects() if isinstance(o, HTTP_PROTOCOL)]
+    finally:
+        gc.enable()
+    assert left == []
 
 
 async def test_messages_keep_their_order_when_the_app_is_slower_than_the_client(
