@@ -115,13 +115,20 @@ class ImpactRecords:
         key is not known, so it counts as first time every session)."""
         try:
             async with self._session.begin() as session:
+                # Asked first, though the unique index alone would refuse her: a reconnect
+                # is the common case, and a refused insert raises through SQLAlchemy's
+                # layers, leaving a traceback cycle of several KiB for the collector each time.
+                if await session.scalar(select(AttendanceRow.id).where(
+                        AttendanceRow.held_id == held_id, AttendanceRow.who == who)
+                        .limit(1)) is not None:
+                    return False
                 seen = visitor is not None and await session.scalar(
                     select(AttendanceRow.id).where(AttendanceRow.visitor == visitor).limit(1)
                 ) is not None
                 session.add(AttendanceRow(held_id=held_id, who=who, visitor=visitor,
                                           first_time=not seen, at=at))
         except IntegrityError:
-            return False  # already counted in this session (ux_attendances_once)
+            return False  # counted meanwhile by another node (ux_attendances_once)
         return True
 
     async def session_for_check_in(self, room_id: str, at: datetime) -> str | None:
