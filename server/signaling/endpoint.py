@@ -78,6 +78,10 @@ class Endpoint:
                 self._metrics.closes.labels("1008").inc()
                 await _close(send, CLOSE_POLICY, "origin not allowed")
                 return
+            # Origin was all the endpoint reads of the handshake's headers (a browser's come
+            # to a kilobyte or two, cookies and all), and the scope lives as long as the
+            # connection: uvicorn's protocol keeps it too. So they are let go now.
+            scope["headers"] = ()
             conn = Connection(self._hub.next_conn_id(), send, self._settings, time.monotonic())
             try:
                 hello = await self._hello(receive, conn)
