@@ -23,9 +23,12 @@ It leans on uvicorn's internals: which attributes the protocol reads (``queue``:
 ``put_nowait`` and ``empty``; ``writable``: ``wait``, ``set`` and ``clear``;
 ``request`` and ``response`` read only before the handshake completes; ``read_paused``
 and the reading pause after each message; the HTTP protocol's ``parser`` and
-``handle_websocket_upgrade``). Written against uvicorn 0.35 to 0.55 (the
-range pyproject.toml allows); tests/signaling/test_wsprotocol.py pins the behaviour it
-relies on through a real server, so an uvicorn that changes it fails there first.
+``handle_websocket_upgrade``), and on websockets' ``ServerProtocol.parse`` reading the
+handshake and then the frames through ``super().parse()``. Written and tested against
+uvicorn 0.55 and websockets 17.4 (the environment docs/performance.md names); pyproject
+allows uvicorn from 0.35 and websockets from 14, and older ones were not tried.
+tests/signaling/test_wsprotocol.py pins the behaviour relied on through a real server, so
+a release that changes it fails there first.
 """
 
 from __future__ import annotations
