@@ -27,10 +27,10 @@ more, and per full (generation 2) collection however short:
 for the whole of a collection, so these are pauses every client sees.
 
 ``--profile FILE`` runs the server under cProfile and writes the stats to FILE
-when it stops (SIGINT or SIGTERM). ``--tracemalloc PREFIX`` traces Python
-allocations and writes a snapshot to PREFIX.1, PREFIX.2, ... on each SIGUSR1,
-so the memory of idle connections can be attributed to the code that
-allocated it.
+when it stops (SIGINT or SIGTERM). ``--tracemalloc PREFIX`` writes a snapshot to
+PREFIX.1, PREFIX.2, ... on each SIGUSR1, tracing Python allocations from the
+first one on, so the memory of idle connections can be attributed to the code
+that allocated it.
 """
 
 from __future__ import annotations
@@ -139,13 +139,24 @@ def log_collections(path: str) -> None:
 
 
 def trace_allocations(prefix: str) -> None:
-    tracemalloc.start(12)
+    """Snapshots on SIGUSR1. Tracing starts at the first one, not at start-up, so the
+    snapshots hold only what came after it (what connecting added, the thing to find)
+    and the start-up (the risk model, the templates) is not slowed by tracing."""
     taken = 0
 
     def snapshot(signum: int, frame: FrameType | None) -> None:
         nonlocal taken
         taken += 1
+        if not tracemalloc.is_tracing():
+            # Five frames name the caller's caller's caller; twelve made connecting so
+            # slow (about 15 a second) that clients timed out.
+            tracemalloc.start(5)
         tracemalloc.take_snapshot().dump(f"{prefix}.{taken}")
+        if taken > 1:
+            # The same after a full collection: what was garbage waiting for the collector
+            # (cycles) is gone from this one, so the two tell garbage from live objects.
+            gc.collect()
+            tracemalloc.take_snapshot().dump(f"{prefix}.{taken}.collected")
 
     signal.signal(signal.SIGUSR1, snapshot)
 

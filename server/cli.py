@@ -41,13 +41,18 @@ T = TypeVar("T")
 
 
 def uvicorn_config(app: object, settings: Settings) -> uvicorn.Config:
+    # Imported here: the other commands start sooner without the WebSocket stack.
+    from server.signaling.wsprotocol import HTTP_PROTOCOL, WebSocketProtocol
+
     return uvicorn.Config(
         app,  # type: ignore[arg-type]
         host=settings.host,
         port=settings.port,
-        # uvicorn's implementation on the websockets library's sans-I/O core:
-        # no per-connection reader task, so idle connections stay small.
-        ws="websockets-sansio",
+        # uvicorn's implementation on the websockets library's sans-I/O core (no
+        # per-connection reader task), in a subclass that keeps less per connection:
+        # idle connections stay small (server/signaling/wsprotocol.py).
+        ws=WebSocketProtocol,
+        http=HTTP_PROTOCOL,  # httptools, freed at once after an upgrade
         ws_max_size=64 * 1024,  # PROTOCOL.md: a larger frame closes 1009
         ws_per_message_deflate=False,  # PROTOCOL.md: no compression
         access_log=False,  # access lines carry client addresses (invariant 9)

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
 
 from server import protocol as p
 from server.auth.tokens import BadToken, Signer
@@ -60,30 +59,36 @@ class Endpoint:
         await self._admission.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        websocket = WebSocket(scope, receive, send)
+        # Raw ASGI, not Starlette's WebSocket: that object, its headers and its receive
+        # coroutine would live as long as the connection, for nothing the endpoint needs.
         address = scope["client"][0] if scope.get("client") else "unknown"
         if not await self._admission.enter(address):
             # Accepted first so the client sees a close code it can act on (back off).
             self._metrics.closes.labels(str(CLOSE_TRY_LATER)).inc()
-            await websocket.accept()
-            await websocket.close(CLOSE_TRY_LATER, "too many connections; try again later")
+            if await _accept(receive, send):
+                await _close(send, CLOSE_TRY_LATER, "too many connections; try again later")
             return
         waiting = True
         try:
-            await websocket.accept()
-            origin = websocket.headers.get("origin", "").rstrip("/")
+            if not await _accept(receive, send):
+                return  # gone before the handshake finished
+            origin = _header(scope, b"origin").rstrip("/")
             if origin not in self._origins:
                 # Accepted first so the client sees the close code the contract names.
                 self._metrics.closes.labels("1008").inc()
-                await websocket.close(CLOSE_POLICY, "origin not allowed")
+                await _close(send, CLOSE_POLICY, "origin not allowed")
                 return
+            # Origin was all the endpoint reads of the handshake's headers (a browser's come
+            # to a kilobyte or two, cookies and all), and the scope lives as long as the
+            # connection: uvicorn's protocol keeps it too. So they are let go now.
+            scope["headers"] = ()
             conn = Connection(self._hub.next_conn_id(), send, self._settings, time.monotonic())
             try:
-                hello = await self._hello(websocket, conn)
+                hello = await self._hello(receive, conn)
                 await self._admission.said_hello(address)
                 waiting = False
                 if hello:
-                    await self._read(websocket, conn)
+                    await self._read(receive, conn)
             finally:
                 self._staff.discard(conn.id)
                 self._hub.detach(conn)
@@ -93,9 +98,9 @@ class Endpoint:
         finally:
             await self._admission.leave(address, waiting=waiting)
 
-    async def _hello(self, websocket: WebSocket, conn: Connection) -> bool:
+    async def _hello(self, receive: Receive, conn: Connection) -> bool:
         try:
-            first = await asyncio.wait_for(websocket.receive(), self._settings.hello_timeout)
+            first = await asyncio.wait_for(receive(), self._settings.hello_timeout)
         except TimeoutError:
             conn.close(CLOSE_NO_HELLO, "no hello")
             return False
@@ -176,11 +181,11 @@ class Endpoint:
         conn.close(CLOSE_UNAUTHORIZED, "unauthorized")
         return False
 
-    async def _read(self, websocket: WebSocket, conn: Connection) -> None:
+    async def _read(self, receive: Receive, conn: Connection) -> None:
         hub = self._hub
         metrics = self._metrics
         while not conn.closed:
-            event = await websocket.receive()
+            event = await receive()
             frame = _frame(event)
             if frame is None:
                 return
@@ -219,6 +224,26 @@ class Endpoint:
 # Protocol v1 speaks text frames only; a binary frame decodes as this, which
 # the decoder rejects as bad JSON (a zero byte is never valid JSON).
 _BINARY = b"\x00binary frame"
+
+
+async def _accept(receive: Receive, send: Send) -> bool:
+    """Complete the handshake; False if the client went away first."""
+    if (await receive())["type"] != "websocket.connect":
+        return False
+    await send({"type": "websocket.accept"})
+    return True
+
+
+async def _close(send: Send, code: int, reason: str) -> None:
+    await send({"type": "websocket.close", "code": code, "reason": reason})
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    """A request header's value ("" when absent); the first, if it came more than once."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
 
 
 def _frame(event: MutableMapping[str, Any]) -> str | bytes | None:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -113,16 +114,20 @@ class ImpactRecords:
         cannot be matched across sessions); ``visitor`` across sessions, until forgotten.
         First time: no earlier attendance of the same visitor (a browser without a device
         key is not known, so it counts as first time every session)."""
-        try:
-            async with self._session.begin() as session:
-                seen = visitor is not None and await session.scalar(
-                    select(AttendanceRow.id).where(AttendanceRow.visitor == visitor).limit(1)
-                ) is not None
-                session.add(AttendanceRow(held_id=held_id, who=who, visitor=visitor,
-                                          first_time=not seen, at=at))
-        except IntegrityError:
-            return False  # already counted in this session (ux_attendances_once)
-        return True
+        async with self._session.begin() as session:
+            seen = visitor is not None and await session.scalar(
+                select(AttendanceRow.id).where(AttendanceRow.visitor == visitor).limit(1)
+            ) is not None
+            # ON CONFLICT DO NOTHING, not an insert the unique index refuses: a reconnect is
+            # the common case, and each refusal raised through SQLAlchemy's layers, leaving
+            # several KiB of traceback cycles for the collector (docs/performance.md).
+            insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql"
+                      else sqlite.insert)
+            added = cast(CursorResult[Any], await session.execute(
+                insert(AttendanceRow).values(held_id=held_id, who=who, visitor=visitor,
+                                             first_time=not seen, at=at)
+                .on_conflict_do_nothing(index_elements=["held_id", "who"])))
+            return added.rowcount == 1  # 0: already counted in this session
 
     async def session_for_check_in(self, room_id: str, at: datetime) -> str | None:
         """The held session a parent leaving ``room_id`` at ``at`` was in: the newest one
