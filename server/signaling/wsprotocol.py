@@ -25,8 +25,8 @@ It leans on uvicorn's internals: which attributes the protocol reads (``queue``:
 and the reading pause after each message; the HTTP protocol's ``parser`` and
 ``handle_websocket_upgrade``), and on websockets' ``ServerProtocol.parse`` reading the
 handshake and then the frames through ``super().parse()``. Written and tested against
-uvicorn 0.55 and websockets 17.4 (the environment docs/performance.md names); pyproject
-allows uvicorn from 0.35 and websockets from 14, and older ones were not tried.
+uvicorn 0.55 and websockets 17.4, so pyproject pins uvicorn to 0.55.x and websockets to 17.x
+(17.4 on): a newer release is taken on purpose, with these tests run, not by accident.
 tests/signaling/test_wsprotocol.py pins the behaviour relied on through a real server, so
 a release that changes it fails there first.
 """
