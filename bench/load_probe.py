@@ -117,11 +117,17 @@ class Probe:
 
     async def _open(self, token: str, staff: bool) -> _Person:
         plan = self.plan
-        client = await asyncio.wait_for(
-            connect(plan.host, plan.port, plan.base, plan.path), STAGE_TIMEOUT)
+        try:
+            client = await asyncio.wait_for(
+                connect(plan.host, plan.port, plan.base, plan.path), STAGE_TIMEOUT)
+        except TimeoutError:
+            raise TimeoutError(f"no WebSocket handshake in {STAGE_TIMEOUT:.0f} s") from None
         person = _Person(client, self if staff else None)
         person.send(type="hello", token=token)
-        await asyncio.wait_for(asyncio.shield(person.welcomed), STAGE_TIMEOUT)
+        try:
+            await asyncio.wait_for(asyncio.shield(person.welcomed), STAGE_TIMEOUT)
+        except TimeoutError:
+            raise TimeoutError(f"no welcome {STAGE_TIMEOUT:.0f} s after hello") from None
         return person
 
     async def _join(self) -> tuple[_Person, int, int, int]:
@@ -132,7 +138,10 @@ class Probe:
         if answer.status_code != 201:
             raise HandshakeFailed(f"POST /api/join: {answer.status_code} {answer.text[:200]}")
         her = await self._open(str(answer.json()["token"]), staff=False)
-        admitted = await asyncio.wait_for(asyncio.shield(her.admitted), STAGE_TIMEOUT)
+        try:
+            admitted = await asyncio.wait_for(asyncio.shield(her.admitted), STAGE_TIMEOUT)
+        except TimeoutError:
+            raise TimeoutError(f"not admitted {STAGE_TIMEOUT:.0f} s after welcome") from None
         return her, sent, her.welcomed.result(), admitted
 
     async def set_up(self) -> None:
