@@ -26,7 +26,7 @@ import time
 import av
 import av.audio.codeccontext
 import numpy as np
-from aiortc.mediastreams import MediaStreamTrack
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av.audio.stream import AudioStream
 
 from server.media.opus import OpusEncoder
@@ -97,13 +97,41 @@ def speech_packets(seconds: float = 12.0, seed: int = 1) -> list[av.Packet[Audio
     return encode_opus(speech_signal(seconds, seed))
 
 
-class PacketMicrophone(MediaStreamTrack):
+class PacedTrack(MediaStreamTrack):
+    """A track of pre-encoded packets, one every ``period`` seconds, paced on absolute
+    deadlines (``start + n × period``) so that a late wake-up does not make the stream
+    drift; ``lateness_max`` is the latest a packet went out (the load process's own stalls,
+    which would show as gaps at the listeners too)."""
+
+    period = FRAME_SECONDS
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._index = 0
+        self._start: float | None = None
+        self.lateness_max = 0.0
+
+    async def _next(self) -> int:
+        """Wait for the next packet's moment; its number from 0."""
+        if self.readyState != "live":
+            raise MediaStreamError
+        now = time.monotonic()
+        if self._start is None:
+            self._start = now
+        due = self._start + self._index * self.period
+        if due > now:
+            await asyncio.sleep(due - now)
+        else:
+            self.lateness_max = max(self.lateness_max, now - due)
+        self._index += 1
+        return self._index - 1
+
+
+class PacketMicrophone(PacedTrack):
     """An audio track whose ``recv()`` returns pre-encoded Opus packets every 20 ms.
 
-    Packets are paced on absolute deadlines (``start + n × 20 ms``), so a late
-    wake-up does not make the stream drift. The packets are shared between all
-    the clients of a process: ``pts`` is set just before each is returned, and
-    aiortc's sender reads it before it awaits anything else.
+    The packets are shared between all the clients of a process: ``pts`` is set just
+    before each is returned, and aiortc's sender reads it before it awaits anything else.
     """
 
     kind = "audio"
@@ -112,25 +140,11 @@ class PacketMicrophone(MediaStreamTrack):
         super().__init__()
         self._packets = packets
         self._offset = offset
-        self._index = 0
-        self._start: float | None = None
-        self.lateness_max = 0.0
 
     async def recv(self) -> av.Packet[AudioStream]:
-        if self.readyState != "live":
-            from aiortc.mediastreams import MediaStreamError
-            raise MediaStreamError
-        now = time.monotonic()
-        if self._start is None:
-            self._start = now
-        due = self._start + self._index * FRAME_SECONDS
-        if due > now:
-            await asyncio.sleep(due - now)
-        else:
-            self.lateness_max = max(self.lateness_max, now - due)
-        packet = self._packets[(self._offset + self._index) % len(self._packets)]
-        packet.pts = self._index * FRAME_SAMPLES
-        self._index += 1
+        index = await self._next()
+        packet = self._packets[(self._offset + index) % len(self._packets)]
+        packet.pts = index * FRAME_SAMPLES
         return packet
 
 

@@ -20,13 +20,13 @@ the slot took to show a frame after ``media.slots`` named someone new.
 from __future__ import annotations
 
 import asyncio
-import time
 
 import av
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtp import RtpPacket
 from av.video.stream import VideoStream
 
+from bench.media_audio import PacedTrack
 from bench.video_encode import pictures
 from server.media.video import VIDEO_CLOCK_RATE, VideoEncoder, VideoSettings
 
@@ -55,7 +55,7 @@ def camera_packets(frames: int = BANK_FRAMES) -> list[av.Packet[VideoStream]]:
     return packets
 
 
-class PacketCamera(MediaStreamTrack):
+class PacketCamera(PacedTrack):
     """A video track whose ``recv()`` returns pre-encoded VP8 packets at 15 fps.
 
     Paced on absolute deadlines like ``PacketMicrophone``; the packets are shared by every
@@ -65,14 +65,12 @@ class PacketCamera(MediaStreamTrack):
     """
 
     kind = "video"
+    period = FRAME_SECONDS
 
     def __init__(self, packets: list[av.Packet[VideoStream]]) -> None:
         super().__init__()
         self._packets = packets
         self._position = 0
-        self._index = 0
-        self._start: float | None = None
-        self.lateness_max = 0.0
         self.keyframe_requests = 0
         self.frames_sent = 0
 
@@ -81,20 +79,10 @@ class PacketCamera(MediaStreamTrack):
         self._position = 0
 
     async def recv(self) -> av.Packet[VideoStream]:
-        if self.readyState != "live":
-            raise MediaStreamError
-        now = time.monotonic()
-        if self._start is None:
-            self._start = now
-        due = self._start + self._index * FRAME_SECONDS
-        if due > now:
-            await asyncio.sleep(due - now)
-        else:
-            self.lateness_max = max(self.lateness_max, now - due)
+        index = await self._next()
         packet = self._packets[self._position]
         self._position = (self._position + 1) % len(self._packets)
-        packet.pts = self._index * PTS_STEP
-        self._index += 1
+        packet.pts = index * PTS_STEP
         self.frames_sent += 1
         return packet
 
