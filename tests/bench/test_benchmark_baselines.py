@@ -22,7 +22,9 @@ import pytest
 
 from bench.calibrate import REPO, resolve
 
-pytestmark = [pytest.mark.timeout(200), pytest.mark.xdist_group("bench")]
+# This file's runs one after another (each starts a server twice); beside other files' tests,
+# so that the benchmark tests do not all wait for one worker.
+pytestmark = [pytest.mark.timeout(200), pytest.mark.xdist_group("bench-baselines")]
 
 RATIO = r" +[\d.]+ {unit} +[\d.]+ {unit} +x (?:[\d.]+|n/a)$"
 TABLE = r"^this tree beside --baseline HEAD \(\w+\): this, baseline, this / baseline$"

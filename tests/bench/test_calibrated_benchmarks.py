@@ -24,7 +24,9 @@ import pytest
 
 from bench.calibrate import REPO
 
-pytestmark = [pytest.mark.timeout(300), pytest.mark.xdist_group("bench")]
+# This file's runs one after another (each starts a server twice); beside other files' tests,
+# so that the benchmark tests do not all wait for one worker.
+pytestmark = [pytest.mark.timeout(300), pytest.mark.xdist_group("bench-calibrated")]
 
 LINES = [
     r"^calibration: a loopback WebSocket echo round trip took [\d.]+ µs \([\d.]+ µs of CPU\)",
