@@ -166,6 +166,16 @@ def tr(value: Words) -> str:
     return gettext(value)
 
 
+OTHER_LANGUAGE: Final = N_("Another language")
+
+
+def language_name(code: str) -> str:
+    """A language as a reader sees it: named in itself (English, Polski, اردو), and a code
+    Hearth has no pages in as "Another language" in the page's language (a one-to-one
+    request's language, on the coordinator's and the lead's pages)."""
+    return LANGUAGES[code].name if code in LANGUAGES else tr(OTHER_LANGUAGE)
+
+
 def _accepted(header: str) -> list[str]:
     """Accept-Language's language tags, most wanted first ("ur-PK;q=0.9" -> "ur-PK")."""
     weighted = []

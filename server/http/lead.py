@@ -275,10 +275,7 @@ async def asked_about(svc: Services, staff: Staff,
         need = await referring.read_need(svc.store, staff, referral)
     except ContactUnreadable:
         need = None
-    # Here, not at the top: the referral pages import this module's escalation words.
-    from server.http.referrals import language_name
-
-    return {"language": language_name(referral.language),
+    return {"language": i18n.language_name(referral.language),
             "audience": i18n.tr(AUDIENCE_CHOICES.get(referral.audience, referral.audience)),
             "need": need or "—"}
 

@@ -79,7 +79,6 @@ TIME_WORDS = {
 }
 FOR_WHOM = {"mothers": N_("A mum"), "fathers_partners": N_("A dad or partner"),
             "everyone": N_("Another parent or carer")}
-OTHER_LANGUAGE = N_("Another language")
 DONE = {
     "accepted": N_("The request is accepted. Next, match a volunteer."),
     "signposted": N_("The request is marked as signposted elsewhere."),
@@ -127,12 +126,7 @@ def _language_choices() -> list[tuple[str, str, str]]:
     """(code, name in itself, language tag); "other" in the page's language."""
     found = [(code, i18n.LANGUAGES[code].name, i18n.LANGUAGES[code].tag)
              for code in LANGUAGE_CHOICES if code in i18n.LANGUAGES]
-    return [*found, ("other", i18n.tr(OTHER_LANGUAGE), i18n.current().tag)]
-
-
-def language_name(code: str) -> str:
-    """A request's language as its readers see it (a code Hearth has no page in: "other")."""
-    return i18n.LANGUAGES[code].name if code in i18n.LANGUAGES else i18n.tr(OTHER_LANGUAGE)
+    return [*found, ("other", i18n.tr(i18n.OTHER_LANGUAGE), i18n.current().tag)]
 
 
 # -- the public forms ------------------------------------------------------------------
@@ -237,7 +231,7 @@ async def _coordinator(request: Request) -> Staff | Response:
 def _summary(referral: Referral) -> dict[str, Any]:
     return {"referral": referral, "status": STATUS_WORDS[referral.status],
             "source": SOURCE_WORDS.get(referral.source, referral.source),
-            "language": language_name(referral.language),
+            "language": i18n.language_name(referral.language),
             "audience": AUDIENCE_CHOICES.get(referral.audience, referral.audience),
             "times": [TIME_WORDS[t] for t in referral.times if t in TIME_WORDS],
             "created": i18n.when_words(referral.created_at, "date_time")}
@@ -273,7 +267,7 @@ async def _eligible(svc: Services) -> list[tuple[str, str, Any]]:
 
 def _reason_words(code: str, value: str) -> str:
     if code == "language":
-        return i18n.gettext("Speaks {language}", language=language_name(value))
+        return i18n.gettext("Speaks {language}", language=i18n.language_name(value))
     if code == "audience":
         return i18n.gettext("Supports {audience}", audience=i18n.tr(
             AUDIENCE_CHOICES.get(value, value)).lower())
