@@ -16,7 +16,7 @@ from tests.harness import STAFF_PASSWORD, Harness
 from tests.web.conftest import PHONE, OpenTab, page_words
 from tests.web.test_browser import confirm, join, page_fits, wait_in_lobby
 from tests.web.test_screenshots import speak
-from tests.web.test_staff_admin import log_in, shot
+from tests.web.test_staff_admin import shot, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -56,10 +56,7 @@ async def test_a_parent_says_how_she_feels_as_she_leaves_and_the_report_counts_i
     # A coordinator reads the report from her navigation.
     name = f"cora-{secrets.token_hex(3)}"
     await h.store.add_staff(name, hash_password(STAFF_PASSWORD), "coordinator")
-    reader = await tabs(viewport=PHONE, touch=True)
-    await log_in(reader.page, name)
-    await reader.page.wait_for_url("**/coordinator/volunteers")
-    await speak(reader, lang)
+    reader = await signed_in(tabs, name, lang, "**/coordinator/volunteers")
     await reader.page.goto("/coordinator/volunteers")
     await reader.page.wait_for_load_state()
     report = reader.page

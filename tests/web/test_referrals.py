@@ -23,7 +23,7 @@ from tests.harness import STAFF_PASSWORD, Harness
 from tests.web.conftest import PHONE, OpenTab, page_words
 from tests.web.test_browser import confirm, page_fits
 from tests.web.test_screenshots import say_here, speak
-from tests.web.test_staff_admin import log_in, shot
+from tests.web.test_staff_admin import log_in, shot, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -232,10 +232,7 @@ async def test_the_lead_enters_a_one_to_one_room_as_the_lead_not_her_volunteer(
 
     lead_name = f"lee-{secrets.token_hex(3)}"
     await h.store.add_staff(lead_name, hash_password(STAFF_PASSWORD), "safeguarding_lead")
-    lead = await tabs(viewport=PHONE, touch=True)
-    await log_in(lead.page, lead_name)
-    await lead.page.wait_for_url("**/lead")
-    await speak(lead, lang)
+    lead = await signed_in(tabs, lead_name, lang, "**/lead")
     await lead.page.goto("/lead")
     await lead.page.locator("#open-escalations li a").first.click()
     await lead.page.wait_for_url("**/lead/escalations/*")

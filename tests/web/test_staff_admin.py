@@ -16,8 +16,9 @@ from playwright.async_api import Page, expect
 
 from server.auth.passwords import hash_password
 from tests.harness import STAFF_PASSWORD, Harness
-from tests.web.conftest import PHONE, OpenTab, own_server
+from tests.web.conftest import PHONE, OpenTab, Tab, own_server
 from tests.web.test_browser import facilitate
+from tests.web.test_screenshots import speak
 
 pytestmark = pytest.mark.browser
 # /admin/rooms lists every group: a server of this module's own (tests/web/conftest.py).
@@ -44,6 +45,16 @@ async def log_in(page: Page, username: str, password: str = STAFF_PASSWORD) -> N
     await page.get_by_label("Username").fill(username)
     await page.get_by_label("Password").fill(password)
     await page.get_by_role("button", name="Log in").click()
+
+
+async def signed_in(tabs: OpenTab, username: str, lang: str, lands: str = "**/*") -> Tab:
+    """A phone with ``username`` logged in (on the page matching ``lands``), its pages in
+    ``lang``."""
+    tab = await tabs(viewport=PHONE, touch=True)
+    await log_in(tab.page, username)
+    await tab.page.wait_for_url(lands)
+    await speak(tab, lang)
+    return tab
 
 
 async def test_an_admin_disables_a_facilitator_who_is_in_a_group(

@@ -14,25 +14,15 @@ from playwright.async_api import expect
 from server.auth.passwords import hash_password
 from server.programme import manage, training
 from tests.harness import STAFF_PASSWORD, Harness
-from tests.web.conftest import PHONE, OpenTab, Tab, own_server, page_words
+from tests.web.conftest import OpenTab, own_server, page_words
 from tests.web.test_browser import page_fits
-from tests.web.test_screenshots import speak
-from tests.web.test_staff_admin import log_in, shot
+from tests.web.test_staff_admin import shot, signed_in
 
 pytestmark = pytest.mark.browser
 
 
 # This module's own server, with the training rule on (the suite's is off).
 server = own_server("strict", require_training=True)
-
-
-async def signed_in(tabs: OpenTab, username: str, lang: str) -> Tab:
-    """A phone with ``username`` logged in, its pages in ``lang``."""
-    tab = await tabs(viewport=PHONE, touch=True)
-    await log_in(tab.page, username)
-    await tab.page.wait_for_url("**/*")
-    await speak(tab, lang)
-    return tab
 
 
 @pytest.mark.parametrize("lang", ["en", "ur"])
