@@ -70,7 +70,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import msgspec
 
-from bench.calibrate import baseline_tree, ratio_table, resolve, tree_env, websocket_echo
+from bench.calibrate import baseline_tree, beside, ratio_table, resolve, tree_env, websocket_echo
 from bench.chat_fanout import (
     HOST,
     REPO,
@@ -80,6 +80,7 @@ from bench.chat_fanout import (
     prioritise,
     seed_store,
     set_autogroup_nice,
+    thread_cpu_seconds,
     tokens,
     wait_for_quiet,
     wait_healthy,
@@ -109,7 +110,6 @@ SETTLE_TIMEOUT = 120.0
 # More CPU than this used outside the server and the clients during the window
 # (other people's work on a shared machine) is called out next to the figures.
 OTHER_WORK_WARNING = 0.2
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # The frames this benchmark reads itself; everything else goes to Member.on_text.
 ALERT_PREFIX = b'{"type":"alert",'
 HELD_PREFIX = b'{"type":"chat.held",'
@@ -128,11 +128,11 @@ class _Alert(msgspec.Struct):
 _decode_alert = msgspec.json.Decoder(_Alert).decode
 
 
-def thread_cpu_seconds(pid: int, tid: int) -> float:
-    """user + system CPU seconds of one thread, from /proc/PID/task/TID/stat."""
-    stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+async def until(at_ns: int) -> None:
+    """Sleep until ``time.monotonic_ns()`` reaches ``at_ns`` (at once if it has)."""
+    delay = (at_ns - time.monotonic_ns()) / 1e9
+    if delay > 0:
+        await asyncio.sleep(delay)
 
 
 def own_cpu_seconds() -> float:
@@ -286,12 +286,6 @@ class AlertLoad:
 
     # -- sending ----------------------------------------------------------------------
 
-    @staticmethod
-    async def _until(at_ns: int) -> None:
-        delay = (at_ns - time.monotonic_ns()) / 1e9
-        if delay > 0:
-            await asyncio.sleep(delay)
-
     async def _chat(self, start: int, stop: int) -> None:
         """Each member sends one line every ``chat_every`` seconds, spread evenly over time."""
         senders = list(self.members)
@@ -302,7 +296,7 @@ class AlertLoad:
             due = start + int(index * interval)
             if due >= stop:
                 return
-            await self._until(due)
+            await until(due)
             member = senders[index % len(senders)]
             stamp = time.monotonic_ns()
             member.client.send_text(b'{"type":"chat.send","text":"%d %s"}' % (stamp, FILLER))
@@ -320,7 +314,7 @@ class AlertLoad:
             due += int(gap * 1e9)
             if due >= stop:
                 return
-            await self._until(due)
+            await until(due)
             member = self.rng.choice(self.participants)
             text = self.rng.choice(URGENT_TEXTS)
             stamp = time.monotonic_ns()
@@ -341,7 +335,7 @@ class AlertLoad:
         tally.window_start, tally.window_end = self.window_start, stop
         loads = [asyncio.ensure_future(self._chat(t0, stop)),
                  asyncio.ensure_future(self._urgent(t0, stop))]
-        await self._until(self.window_start)
+        await until(self.window_start)
         spy = None
         if py_spy:
             # Samples the server over the window without stopping it; "raw" is one
@@ -352,7 +346,7 @@ class AlertLoad:
                  "--output", str(Path(py_spy).resolve())],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         before = Readings(server_pid, disk)
-        await self._until(stop)
+        await until(stop)
         after = Readings(server_pid, disk)
         await asyncio.gather(*loads)
         drain_until = time.monotonic() + DRAIN_TIMEOUT
@@ -682,7 +676,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             result["baseline"] = calibrated(opts, tree)
         result["baseline"]["source"] = commit
         report(result["baseline"])
-        compare(result, result["baseline"], f"{opts.baseline} ({commit})")
+        compare(result, result["baseline"], opts.baseline, commit)
     if opts.json:
         Path(opts.json).write_text(json.dumps(result, indent=2) + "\n")
 
@@ -693,8 +687,7 @@ def calibrated(opts: argparse.Namespace, root: Path) -> dict[str, Any]:
     echo = websocket_echo()
     print(echo.line(), flush=True)
     result = run(opts, root)
-    result["calibration"] = {"echo_wall_us": round(echo.wall_us, 2),
-                             "echo_cpu_us": round(echo.cpu_us, 2)}
+    result["calibration"] = echo.as_json()
     alert, held = result["alert_latency_ms"], result["held_latency_ms"]
     result["in_echo_round_trips"] = {
         "alert_p50": round(alert["p50"] * 1000 / echo.wall_us, 1),
@@ -706,10 +699,10 @@ def calibrated(opts: argparse.Namespace, root: Path) -> dict[str, Any]:
     return result
 
 
-def compare(ours: dict[str, Any], theirs: dict[str, Any], name: str) -> None:
+def compare(ours: dict[str, Any], theirs: dict[str, Any], rev: str, commit: str) -> None:
     alert, their_alert = ours["alert_latency_ms"], theirs["alert_latency_ms"]
     held, their_held = ours["held_latency_ms"], theirs["held_latency_ms"]
-    ratio_table(f"this tree beside --baseline {name}: this, baseline, this / baseline", [
+    ratio_table(beside(rev, commit), [
         ("alert latency p50", alert["p50"], their_alert["p50"], "ms"),
         ("alert latency p99", alert["p99"], their_alert["p99"], "ms"),
         ("  the same, in echo round trips", ours["in_echo_round_trips"]["alert_p99"],

@@ -49,14 +49,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.calibrate import (
     Figures,
     SqliteCommit,
+    add_baseline_option,
     calibrated_figures,
-    compare_figures,
+    compare_with_module_at,
     printed,
     read_figures,
     resolve,
-    run_module_at,
     sqlite_commits,
-    without_baseline,
 )
 from bench.chat_fanout import percentile
 from server.store.db import SqlStore
@@ -164,9 +163,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--alert-every", type=float, default=0.1)
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--database-url", help="default: a temporary SQLite file")
-    parser.add_argument("--baseline", metavar="REV",
-                        help="then run this benchmark as it was at this commit (HEAD~1, a "
-                             "tag...) and print this tree's figures over its")
+    add_baseline_option(parser)
     args = parser.parse_args(argv)
     if args.baseline:
         resolve(args.baseline, "bench/audit_storm.py")  # refused now, not after the run
@@ -183,10 +180,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     ours = read(out.getvalue(), commit)
     then = sqlite_commits()
     print("\n" + then.line(), flush=True)
-    text, at = run_module_at(args.baseline, "bench.audit_storm",
-                             without_baseline(sys.argv[1:] if argv is None else argv))
-    compare_figures(f"this tree beside --baseline {args.baseline} ({at}): this, baseline, "
-                    "this / baseline", ours, read(text, then))
+    compare_with_module_at(args.baseline, "bench.audit_storm", argv, ours,
+                           lambda text: read(text, then))
+
 
 if __name__ == "__main__":
     main()

@@ -24,6 +24,7 @@ same reader it uses on its own output (:func:`printed`).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import io
@@ -35,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, TextIO
@@ -59,6 +60,10 @@ class Echo:
     def line(self) -> str:
         return (f"calibration: a loopback WebSocket echo round trip took {self.wall_us:.1f} µs "
                 f"({self.cpu_us:.1f} µs of CPU), {ECHO_ROUND_TRIPS} in one process")
+
+    def as_json(self) -> dict[str, float]:
+        """The figures' ``calibration`` entry (their JSON)."""
+        return {"echo_wall_us": round(self.wall_us, 2), "echo_cpu_us": round(self.cpu_us, 2)}
 
 
 async def _echo(round_trips: int) -> Echo:
@@ -133,6 +138,19 @@ def baseline_tree(rev: str) -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def add_baseline_option(parser: argparse.ArgumentParser) -> None:
+    """``--baseline REV`` of a benchmark that measures this tree's code in its own process
+    (:func:`compare_with_module_at`)."""
+    parser.add_argument("--baseline", metavar="REV",
+                        help="then run this benchmark as it was at this commit (HEAD~1, a "
+                             "tag...) and print this tree's figures over its")
+
+
+def beside(rev: str, commit: str) -> str:
+    """The title of the ratio table of this tree beside ``--baseline rev`` (``commit``)."""
+    return f"this tree beside --baseline {rev} ({commit}): this, baseline, this / baseline"
 
 
 def ratio_table(title: str, rows: Sequence[tuple[str, float, float, str]]) -> None:
@@ -219,6 +237,16 @@ def run_module_at(rev: str, module: str, args: Sequence[str]) -> tuple[str, str]
         return "".join(lines), commit
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def compare_with_module_at(rev: str, module: str, argv: Sequence[str] | None, ours: Figures,
+                           read: Callable[[str], Figures]) -> None:
+    """Run ``module`` as it was at ``rev`` (:func:`run_module_at`) with this invocation's
+    arguments (``argv``, or this process's) but ``--baseline``, and print ``ours`` beside
+    what ``read`` finds in its output (:func:`compare_figures`)."""
+    args = without_baseline(sys.argv[1:] if argv is None else argv)
+    text, commit = run_module_at(rev, module, args)
+    compare_figures(beside(rev, commit), ours, read(text))
 
 
 def calibrated_figures(text: str, patterns: Sequence[tuple[str, str, str]],

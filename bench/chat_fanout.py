@@ -111,6 +111,13 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
     return int(fields[11]) / CLOCK_TICKS, int(fields[12]) / CLOCK_TICKS
 
 
+def thread_cpu_seconds(pid: int, tid: int) -> float:
+    """user + system CPU seconds of one thread, from /proc/PID/task/TID/stat."""
+    stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
 def wait_for_quiet(limit: float, timeout: float) -> float:
     """Wait until the machine's busy fraction over one second is below ``limit``.
 
@@ -651,8 +658,7 @@ def calibrated(opts: argparse.Namespace, root: Path) -> dict[str, Any]:
     echo = websocket_echo()
     print(echo.line(), flush=True)
     figures = run(opts, root)
-    figures["calibration"] = {"echo_wall_us": round(echo.wall_us, 2),
-                              "echo_cpu_us": round(echo.cpu_us, 2)}
+    figures["calibration"] = echo.as_json()
     lat = figures["latency_ms"]
     figures["in_echo_round_trips"] = {
         "server_cpu_per_message": round(figures["server_cpu_us_per_message"] / echo.cpu_us, 2),

@@ -61,7 +61,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from bench.calibrate import baseline_tree, ratio_table, resolve, websocket_echo
+from bench.calibrate import baseline_tree, beside, ratio_table, resolve, websocket_echo
 from bench.chat_fanout import (
     HOST,
     ask,
@@ -395,7 +395,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         with baseline_tree(opts.baseline) as tree:
             theirs = calibrated(opts, tree)
         report(theirs, opts)
-        compare(results, theirs, f"{opts.baseline} ({commit})")
+        compare(results, theirs, opts.baseline, commit)
         figures["baseline"] = {"commit": commit, "results": theirs}
     if opts.json:
         Path(opts.json).write_text(json.dumps(figures, indent=2) + "\n")
@@ -411,8 +411,7 @@ def calibrated(opts: argparse.Namespace, tree: Path) -> list[dict[str, Any]]:
         print(f"nodes a and b up behind Caddy at {d.origin}", flush=True)
         results = asyncio.run(run(d, opts))
     for result in results:
-        result["calibration"] = {"echo_wall_us": round(echo.wall_us, 2),
-                                 "echo_cpu_us": round(echo.cpu_us, 2)}
+        result["calibration"] = echo.as_json()
         result["in_echo_round_trips"] = {
             "latency_p99": round(result["latency_ms"]["p99"] * 1000 / echo.wall_us, 2),
             "node_cpu_per_message": round(result["node_cpu_us_per_message"] / echo.cpu_us, 2),
@@ -420,7 +419,8 @@ def calibrated(opts: argparse.Namespace, tree: Path) -> list[dict[str, Any]]:
     return results
 
 
-def compare(ours: list[dict[str, Any]], theirs: list[dict[str, Any]], name: str) -> None:
+def compare(ours: list[dict[str, Any]], theirs: list[dict[str, Any]], rev: str,
+            commit: str) -> None:
     rows: list[tuple[str, float, float, str]] = []
     for label in CONFIGURATIONS:
         mine = next(r for r in ours if r["configuration"] == label)
@@ -440,7 +440,7 @@ def compare(ours: list[dict[str, Any]], theirs: list[dict[str, Any]], name: str)
         ]
     rows.append(("calibration echo (CPU)", ours[0]["calibration"]["echo_cpu_us"],
                  theirs[0]["calibration"]["echo_cpu_us"], "µs"))
-    ratio_table(f"this tree beside --baseline {name}: this, baseline, this / baseline", rows)
+    ratio_table(beside(rev, commit), rows)
 
 if __name__ == "__main__":
     main()

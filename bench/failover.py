@@ -62,7 +62,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from bench import cluster_procs
-from bench.calibrate import Echo, baseline_tree, ratio_table, resolve, websocket_echo
+from bench.calibrate import Echo, baseline_tree, beside, ratio_table, resolve, websocket_echo
 from bench.chat_fanout import source_state
 from bench.cluster_procs import (
     FACILITATOR,
@@ -455,14 +455,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"\nbaseline {opts.baseline} ({commit}): its nodes", flush=True)
     with baseline_tree(opts.baseline) as tree:
         theirs = calibrated(opts, tree)
-    ratio_table(f"this tree beside --baseline {opts.baseline} ({commit}): this, baseline, "
-                "this / baseline", [
-                    ("failover p50", ours["p50_s"], theirs["p50_s"], "s"),
-                    ("failover p99", ours["p99_s"], theirs["p99_s"], "s"),
-                    ("  the same, in echo round trips", ours["p99_echoes"],
-                     theirs["p99_echoes"], "echo"),
-                    ("calibration echo", ours["echo_wall_us"], theirs["echo_wall_us"], "µs"),
-                ])
+    ratio_table(beside(opts.baseline, commit), [
+        ("failover p50", ours["p50_s"], theirs["p50_s"], "s"),
+        ("failover p99", ours["p99_s"], theirs["p99_s"], "s"),
+        ("  the same, in echo round trips", ours["p99_echoes"],
+         theirs["p99_echoes"], "echo"),
+        ("calibration echo", ours["echo_wall_us"], theirs["echo_wall_us"], "µs"),
+    ])
 
 
 def calibrated(opts: argparse.Namespace, tree: Path) -> dict[str, float]:
@@ -479,6 +478,7 @@ def calibrated(opts: argparse.Namespace, tree: Path) -> dict[str, float]:
               f"{d.lease_ttl:g} s) after {time.monotonic() - started:.1f} s", flush=True)
         kills = asyncio.run(run(d, opts))
         return report(kills, opts.parents + 1, d, load, time.monotonic() - started, echo)
+
 
 if __name__ == "__main__":
     main()

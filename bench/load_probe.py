@@ -35,7 +35,7 @@ from typing import Any
 
 import httpx
 
-from bench.alert_latency import ALERT_PREFIX, URGENT_TEXTS, _decode_alert
+from bench.alert_latency import ALERT_PREFIX, URGENT_TEXTS, _decode_alert, until
 from bench.wsclient import HandshakeFailed, WsClient, connect
 
 STAGE_TIMEOUT = 30.0
@@ -113,7 +113,6 @@ class Probe:
         self.http = httpx.AsyncClient(base_url=plan.base, headers={"Origin": plan.base})
         self.facilitator: _Person | None = None
         self.speakers: list[_Person] = []
-        self.left: list[WsClient] = []
 
     async def _open(self, token: str, staff: bool) -> _Person:
         plan = self.plan
@@ -159,12 +158,6 @@ class Probe:
         asyncio.get_running_loop().call_later(
             ACK_AFTER, functools.partial(facilitator.send, type="alert.ack", alert=alert.id))
 
-    @staticmethod
-    async def _until(at_ns: int) -> None:
-        delay = (at_ns - time.monotonic_ns()) / 1e9
-        if delay > 0:
-            await asyncio.sleep(delay)
-
     async def _alerts(self) -> None:
         start, stop = self.window
         due, turn = start, 0
@@ -172,7 +165,7 @@ class Probe:
             due += int(self.rng.expovariate(self.plan.alert_rate) * 1e9)
             if due >= stop:
                 return
-            await self._until(due)
+            await until(due)
             speaker = self.speakers[turn % len(self.speakers)]
             turn += 1
             stamp = time.monotonic_ns()
@@ -189,7 +182,6 @@ class Probe:
         self.report.join_ms.append((welcomed - sent) / 1e6)
         self.report.admitted_ms.append((admitted - sent) / 1e6)
         her.client.close()
-        self.left.append(her.client)
 
     async def _joins(self) -> list[asyncio.Task[None]]:
         """One join every ``join_every`` seconds, each on its own: a slow join must not
@@ -198,7 +190,7 @@ class Probe:
         joins = []
         number = 0
         while (due := start + int(number * self.plan.join_every * 1e9)) < stop:
-            await self._until(due)
+            await until(due)
             joins.append(asyncio.ensure_future(self._one_join()))
             self.report.joins_started += 1
             number += 1

@@ -48,6 +48,7 @@ from bench.calibrate import (
     REPO,
     argon2_hash,
     baseline_tree,
+    beside,
     ratio_table,
     resolve,
     tree_env,
@@ -187,22 +188,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"\nbaseline {opts.baseline} ({commit}):", flush=True)
     with baseline_tree(opts.baseline) as tree:
         theirs = calibrated(opts, tree)
-    ratio_table(f"this tree beside --baseline {opts.baseline} ({commit}): this, baseline, "
-                "this / baseline", [
-                    ("round trip p50, quiet", ours["quiet_p50_ms"], theirs["quiet_p50_ms"], "ms"),
-                    ("round trip p50, logins", ours["storm_p50_ms"], theirs["storm_p50_ms"],
-                     "ms"),
-                    ("round trip p99, logins", ours["storm_p99_ms"], theirs["storm_p99_ms"],
-                     "ms"),
-                    ("  the same, in echo round trips", ours["storm_p99_echoes"],
-                     theirs["storm_p99_echoes"], "echo"),
-                    ("logins answered in", ours["logins_s"], theirs["logins_s"], "s"),
-                    ("  the same, in argon2 hashes", ours["logins_hashes"],
-                     theirs["logins_hashes"], "hash"),
-                    ("calibration echo", ours["echo_wall_us"], theirs["echo_wall_us"], "µs"),
-                    ("calibration argon2 hash", ours["argon2_wall_ms"],
-                     theirs["argon2_wall_ms"], "ms"),
-                ])
+    ratio_table(beside(opts.baseline, commit), [
+        ("round trip p50, quiet", ours["quiet_p50_ms"], theirs["quiet_p50_ms"], "ms"),
+        ("round trip p50, logins", ours["storm_p50_ms"], theirs["storm_p50_ms"],
+         "ms"),
+        ("round trip p99, logins", ours["storm_p99_ms"], theirs["storm_p99_ms"],
+         "ms"),
+        ("  the same, in echo round trips", ours["storm_p99_echoes"],
+         theirs["storm_p99_echoes"], "echo"),
+        ("logins answered in", ours["logins_s"], theirs["logins_s"], "s"),
+        ("  the same, in argon2 hashes", ours["logins_hashes"],
+         theirs["logins_hashes"], "hash"),
+        ("calibration echo", ours["echo_wall_us"], theirs["echo_wall_us"], "µs"),
+        ("calibration argon2 hash", ours["argon2_wall_ms"],
+         theirs["argon2_wall_ms"], "ms"),
+    ])
+
 
 if __name__ == "__main__":
     main()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import fractions
 import time
+from typing import NoReturn
 
 import av
 import av.audio.codeccontext
@@ -148,12 +149,17 @@ class PacketMicrophone(PacedTrack):
         return packet
 
 
-class MutedMicrophone(MediaStreamTrack):
-    """A microphone that is off: its ``recv()`` never returns, so nothing is sent (a
-    listener's transceiver, as a browser's with no microphone track)."""
+class SilentTrack(MediaStreamTrack):
+    """A track that is off: its ``recv()`` never returns, so nothing is sent on its
+    transceiver (as on a browser's with no track); the subclass says which ``kind``."""
 
-    kind = "audio"
-
-    async def recv(self) -> av.Packet[AudioStream]:
+    async def recv(self) -> NoReturn:
         await asyncio.get_running_loop().create_future()  # until the sender is stopped
         raise AssertionError("unreachable")
+
+
+class MutedMicrophone(SilentTrack):
+    """A microphone that is off: a listener's transceiver, as a browser's with no
+    microphone track."""
+
+    kind = "audio"

@@ -91,7 +91,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.calibrate import Encodes, export_commit, media_encodes, ratio_table, resolve
 from bench.chat_fanout import (
-    CLOCK_TICKS,
     HOST,
     REPO,
     cpu_seconds,
@@ -101,6 +100,7 @@ from bench.chat_fanout import (
     seed_store,
     set_autogroup_nice,
     source_state,
+    thread_cpu_seconds,
     tokens,
     wait_for_quiet,
     wait_healthy,
@@ -129,19 +129,15 @@ def main_thread_seconds(pid: int) -> float:
     The rest of the process's CPU is its other threads: aiortc's decoder thread per
     incoming track, and the default executor where aiortc's senders encode frames.
     """
-    return threads_seconds(pid, [pid])
+    return thread_cpu_seconds(pid, pid)
 
 
 def threads_seconds(pid: int, tids: Sequence[int]) -> float:
     """user + system CPU seconds of these threads of ``pid`` (any that ended count 0)."""
     total = 0.0
     for tid in tids:
-        try:
-            stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        with contextlib.suppress(OSError):
+            total += thread_cpu_seconds(pid, tid)
     return total
 
 

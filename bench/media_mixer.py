@@ -51,14 +51,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.calibrate import (
     Encodes,
     Figures,
+    add_baseline_option,
     calibrated_figures,
-    compare_figures,
+    compare_with_module_at,
     media_encodes,
     printed,
     read_figures,
     resolve,
-    run_module_at,
-    without_baseline,
 )
 from server.media.mixer import RoomMixer, Tick
 from server.media.types import FRAME_SAMPLES, SAMPLE_RATE, Pcm, Roster, Seat
@@ -175,9 +174,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[6, 12, 15])
     parser.add_argument("--no-encode", action="store_true", help="mixing only")
     parser.add_argument("--complexity", type=int, default=10, help="Opus complexity, 0-10")
-    parser.add_argument("--baseline", metavar="REV",
-                        help="then run this benchmark as it was at this commit (HEAD~1, a "
-                             "tag...) and print this tree's figures over its")
+    add_baseline_option(parser)
     args = parser.parse_args(argv)
     if args.ticks < 1 or min(args.sizes) < 2:
         parser.error("--ticks must be positive and --sizes at least 2")
@@ -203,10 +200,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     ours = read(out.getvalue(), args.sizes, encodes)
     then = media_encodes()
     print("\n" + then.line(), flush=True)
-    text, commit = run_module_at(args.baseline, "bench.media_mixer",
-                                 without_baseline(sys.argv[1:] if argv is None else argv))
-    compare_figures(f"this tree beside --baseline {args.baseline} ({commit}): this, baseline, "
-                    "this / baseline", ours, read(text, args.sizes, then))
+    compare_with_module_at(args.baseline, "bench.media_mixer", argv, ours,
+                           lambda text: read(text, args.sizes, then))
+
 
 if __name__ == "__main__":
     main()

@@ -19,14 +19,11 @@ the slot took to show a frame after ``media.slots`` named someone new.
 
 from __future__ import annotations
 
-import asyncio
-
 import av
-from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtp import RtpPacket
 from av.video.stream import VideoStream
 
-from bench.media_audio import PacedTrack
+from bench.media_audio import PacedTrack, SilentTrack
 from bench.video_encode import pictures
 from server.media.video import VIDEO_CLOCK_RATE, VideoEncoder, VideoSettings
 
@@ -87,15 +84,11 @@ class PacketCamera(PacedTrack):
         return packet
 
 
-class CameraOff(MediaStreamTrack):
-    """A camera that is off: ``recv()`` never returns, so nothing is sent (the camera
-    transceiver of a browser whose camera is off has no track)."""
+class CameraOff(SilentTrack):
+    """A camera that is off: nothing is sent (the camera transceiver of a browser whose
+    camera is off has no track)."""
 
     kind = "video"
-
-    async def recv(self) -> av.Packet[VideoStream]:
-        await asyncio.get_running_loop().create_future()  # until the sender is stopped
-        raise AssertionError("unreachable")
 
 
 def is_vp8_keyframe_start(payload: bytes) -> bool | None:

@@ -52,14 +52,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.calibrate import (
     Figures,
     TextScan,
+    add_baseline_option,
     calibrated_figures,
-    compare_figures,
+    compare_with_module_at,
     printed,
     read_figures,
     resolve,
-    run_module_at,
     text_scan,
-    without_baseline,
 )
 from server.safeguarding.assess import RiskAssessor, default_assessor
 from server.safeguarding.corpus import (
@@ -311,9 +310,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="seconds of timing per system")
     parser.add_argument("--speed-messages", type=int, metavar="N",
                         help="time the first N shuffled messages only (default: all)")
-    parser.add_argument("--baseline", metavar="REV",
-                        help="then run this benchmark as it was at this commit (HEAD~1, a "
-                             "tag...) and print this tree's figures over its")
+    add_baseline_option(parser)
     args = parser.parse_args(argv)
     if args.quick and args.speed_only:
         parser.error("--quick (no speed) and --speed-only (only speed) leave nothing to do")
@@ -330,10 +327,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if scan is not None:
         then = text_scan()  # on the core the speed section was pinned to, as the child
         print("\n" + then.line(), flush=True)
-    text, commit = run_module_at(args.baseline, "bench.risk_eval",
-                                 without_baseline(sys.argv[1:] if argv is None else argv))
-    compare_figures(f"this tree beside --baseline {args.baseline} ({commit}): this, baseline, "
-                    "this / baseline", ours, read(text, then))
+    compare_with_module_at(args.baseline, "bench.risk_eval", argv, ours,
+                           lambda text: read(text, then))
 
 
 def evaluate(args: argparse.Namespace) -> TextScan | None:
@@ -361,6 +356,7 @@ def evaluate(args: argparse.Namespace) -> TextScan | None:
         return None
     return report_speed([m.text for m in (*held_out, *validation)], rules, both,
                         args.speed_seconds, args.speed_messages)
+
 
 if __name__ == "__main__":
     main()

@@ -47,14 +47,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.calibrate import (
     Encodes,
     Figures,
+    add_baseline_option,
     calibrated_figures,
-    compare_figures,
+    compare_with_module_at,
     media_encodes,
     printed,
     read_figures,
     resolve,
-    run_module_at,
-    without_baseline,
 )
 from server.media.video import VIDEO_CLOCK_RATE, VideoEncoder, VideoPacket, VideoSettings
 
@@ -158,9 +157,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--cpu-used", type=int, nargs="+", default=[-6, -8, -12])
     parser.add_argument("--sizes", type=size, nargs="+", default=SIZES, metavar="WxH",
                         help="input sizes (default: 320x240 640x360 1280x720)")
-    parser.add_argument("--baseline", metavar="REV",
-                        help="then run this benchmark as it was at this commit (HEAD~1, a "
-                             "tag...) and print this tree's figures over its")
+    add_baseline_option(parser)
     args = parser.parse_args(argv)
     keyed = int(VideoSettings().max_fps) + 2  # one forced keyframe, one frame after it
     if args.frames < keyed:
@@ -176,10 +173,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     ours = read(out.getvalue(), args, encodes)
     then = media_encodes()
     print("\n" + then.line(), flush=True)
-    text, commit = run_module_at(args.baseline, "bench.video_encode",
-                                 without_baseline(sys.argv[1:] if argv is None else argv))
-    compare_figures(f"this tree beside --baseline {args.baseline} ({commit}): this, baseline, "
-                    "this / baseline", ours, read(text, args, then))
+    compare_with_module_at(args.baseline, "bench.video_encode", argv, ours,
+                           lambda text: read(text, args, then))
+
 
 if __name__ == "__main__":
     main()

@@ -122,7 +122,7 @@ def test_risk_eval_speed(tmp_path: Path) -> None:
          ratio("model alone: CPU per message", "µs")], tmp_path)
 
 
-MODULES = ["bench.alert_latency", "bench.login_storm", "bench.audit_storm",
+MODULES = ["bench.chat_fanout", "bench.alert_latency", "bench.login_storm", "bench.audit_storm",
            "bench.video_encode", "bench.media_mixer", "bench.risk_eval", "bench.failover",
            "bench.cluster_fanout"]
 
