@@ -3,7 +3,8 @@ connections that sit idle for hours.
 
 Hearth's chat connections spend nearly all their life waiting, and at thousands of them
 what each one keeps while it waits is most of the server's memory (docs/performance.md,
-issue 14). This subclass changes only what a connection holds, not what it does:
+issue 14). This subclass changes what a connection holds, and in one corner what it does (a
+message handed to a reader cancelled in the same turn of the loop is lost: ``_Inbox``):
 
 * ``asyncio.Queue`` (three deques and an ``asyncio.Event``, four more deques' worth:
   about 3 KiB even when empty) becomes ``_Inbox``: a message handed straight to the one
@@ -34,6 +35,7 @@ a release that changes it fails there first.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Coroutine, Generator
 from typing import Any
 
@@ -55,14 +57,21 @@ __all__ = ["HTTP_PROTOCOL", "WebSocketProtocol"]
 
 class _Inbox:
     """What uvicorn's protocol asks of its receive queue (``put_nowait``, ``empty``), for
-    the one reader an ASGI connection has."""
+    the one reader an ASGI connection has.
+
+    One difference from ``asyncio.Queue``: a message arriving while the reader waits is
+    handed to the reader's future at once, so if the reader's task is cancelled after that
+    and before it runs again (a timeout firing in the same turn of the loop), the message
+    goes with it; a queue would keep it for the next ``get``. Hearth's only timed receive
+    is the wait for ``hello``, whose timeout closes the connection (4408) either way."""
 
     __slots__ = ("_messages", "_waiter")
 
     def __init__(self) -> None:
         # Messages the app has not asked for yet; None when there are none (an empty
-        # list is still 56 bytes a connection).
-        self._messages: list[ASGIReceiveEvent] | None = None
+        # deque is still 600 bytes a connection). A deque, not a list: a backlog can be a
+        # whole socket read of small frames, taken one at a time from the front.
+        self._messages: deque[ASGIReceiveEvent] | None = None
         # The reader's future while it waits; None otherwise.
         self._waiter: asyncio.Future[ASGIReceiveEvent] | None = None
 
@@ -72,7 +81,7 @@ class _Inbox:
             waiter.set_result(message)
             return
         if self._messages is None:
-            self._messages = [message]
+            self._messages = deque((message,))
         else:
             self._messages.append(message)
 
@@ -84,13 +93,14 @@ class _Inbox:
         messages = self._messages
         if not messages:
             return None
-        message = messages.pop(0)
+        message = messages.popleft()
         if not messages:
             self._messages = None
         return message
 
     def wait(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[ASGIReceiveEvent]:
-        """A future for the next message (the inbox is empty)."""
+        """A future for the next message (the inbox is empty; one reader at a time)."""
+        assert self._waiter is None or self._waiter.done(), "a second reader"
         self._waiter = waiter = loop.create_future()
         return waiter
 
@@ -165,9 +175,12 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
-        made = self.conn  # as uvicorn made it, with its settings
-        self.conn = _ServerProtocol(extensions=made.available_extensions,
-                                    max_size=config.ws_max_size, logger=made.logger)
+        # websockets' protocol as uvicorn made it, with its settings, becomes ours; its
+        # parser, started by Protocol.__init__ on the class it was made with, is started
+        # again so that it is _ServerProtocol.parse.
+        self.conn.__class__ = _ServerProtocol
+        self.conn.parser = self.conn.parse()
+        next(self.conn.parser)
         self.queue: _Inbox = _Inbox()  # type: ignore[assignment]
         self.writable: _Writable = _Writable()  # type: ignore[assignment]
 
@@ -202,9 +215,10 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
             waiter = self.queue.wait(self.loop)
             # Resumes reading when the message is handed over (uvicorn resumes when
             # ``queue.get`` returns it), so pongs and a close are read while the app
-            # works on it.
+            # works on it. (Reading is never paused here: it pauses when a message
+            # arrives, and this callback, added before the reader's own, resumes it
+            # before the reader can ask again.)
             waiter.add_done_callback(self._taken)
-            self._taken()
             return waiter
         self._taken()
         ready: asyncio.Future[ASGIReceiveEvent] = self.loop.create_future()

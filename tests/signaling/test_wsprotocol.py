@@ -3,15 +3,21 @@ uvicorn server on a free port and real websockets clients, on both event loops.
 
 It leans on uvicorn's internals, so these pin what it must keep doing: messages in order
 whatever the app's pace, reading paused while the app is behind and resumed once it has
-caught up (so pongs and closes are read), a receive that timed out costing nothing, sends
-waiting while the transport is paused, close codes both ways, the frame-size limit, the
-keepalive, and the handshake's request and response not kept.
+caught up (so pongs and closes are read), a receive that timed out before a message came
+costing nothing, sends waiting while the transport is paused (and woken when the peer
+vanishes), close codes both ways, the frame-size limit, the keepalive, and the
+handshake's request and response not kept.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import gc
+import os
+import re
+import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -160,7 +166,7 @@ async def test_messages_keep_their_order_when_the_app_is_slower_than_the_client(
         assert [await asyncio.wait_for(ws.recv(), 5) for _ in texts] == texts
 
 
-async def test_a_receive_that_timed_out_loses_nothing(server: Server) -> None:
+async def test_a_receive_that_timed_out_before_a_message_came_loses_nothing(server: Server) -> None:
     async with connect(server.url("/timeout")) as ws:
         assert await ws.recv() == "timed out"
         await ws.send("after")
@@ -178,15 +184,79 @@ async def test_pongs_are_read_while_the_app_works_on_a_message(
         assert await ws.recv() == "and this"
 
 
+async def raw_client(server: Server, path: str) -> socket.socket:
+    """A WebSocket opened by hand on a socket with a small receive buffer, which reads
+    nothing until told: websockets' client, even with ``max_queue=1``, reads megabytes
+    into its own buffer before it stops, and loopback's buffers grow as large, so a burst
+    would go out without the server's transport ever pausing."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(sock, ("127.0.0.1", server.port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    await loop.sock_sendall(sock, (
+        f"GET {path} HTTP/1.1\r\nHost: here\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += await loop.sock_recv(sock, 1)  # byte by byte: no frame read with it
+    assert answer.startswith(b"HTTP/1.1 101"), answer
+    return sock
+
+
+async def send_text(sock: socket.socket, text: str) -> None:
+    payload, mask = text.encode(), os.urandom(4)
+    assert len(payload) < 126
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    await asyncio.get_running_loop().sock_sendall(
+        sock, bytes([0x81, 0x80 | len(payload)]) + mask + masked)
+
+
+async def paused(server: Server) -> WebSocketProtocol:
+    """The connection whose transport has paused with the app's send waiting on it."""
+    deadline = time.monotonic() + 5
+    while True:
+        for protocol in server.protocols():
+            writable: Any = protocol.writable
+            if writable._paused and writable._waiters:
+                return protocol
+        assert time.monotonic() < deadline, "the transport never paused"
+        await asyncio.sleep(0.02)
+
+
 async def test_sends_wait_while_the_transport_is_paused_and_all_arrive(server: Server) -> None:
-    count, size = 400, 3000  # about 1.2 MB: the client's window fills long before
-    async with connect(server.url("/burst"), max_size=None, max_queue=1) as ws:
-        await ws.send(f"{count} {size}")
-        await asyncio.sleep(0.3)  # not reading: the server's transport pauses
-        got = [await asyncio.wait_for(ws.recv(), 5) for _ in range(count)]
-        assert [str(text)[:8] for text in got] == [f"{n:08d}" for n in range(count)]
-        await ws.send("done")
-        assert await ws.recv() == "done"
+    count, size = 4000, 3000  # about 12 MB: more than the socket buffers on both ends
+    sock = await raw_client(server, "/burst")
+    try:
+        await send_text(sock, f"{count} {size}")
+        await paused(server)  # not reading: the app's send waits on the paused transport
+        expected = count * (4 + 8 + size)  # each frame: 4 bytes of header, then its text
+        data = bytearray()
+        loop = asyncio.get_running_loop()
+        while len(data) < expected:
+            chunk = await asyncio.wait_for(loop.sock_recv(sock, 1 << 20), 5)
+            assert chunk, "closed before every frame arrived"
+            data += chunk
+        assert re.findall(rb"(\d{8})x", bytes(data)) == [
+            f"{n:08d}".encode() for n in range(count)]
+    finally:
+        sock.close()
+
+
+async def test_a_peer_that_vanishes_while_a_send_waits_leaves_nothing_behind(
+        server: Server) -> None:
+    sock = await raw_client(server, "/burst")
+    await send_text(sock, "40000 3000")
+    await paused(server)
+    # Gone without a close: a reset, as a phone that lost its signal.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+    deadline = time.monotonic() + 5
+    while server.protocols() or server.server.server_state.tasks:
+        assert time.monotonic() < deadline, "the waiting send was never woken"
+        await asyncio.sleep(0.05)
 
 
 @pytest.mark.parametrize("code", [1000, 4429, 4401])
@@ -225,3 +295,4 @@ async def test_a_client_that_stops_answering_pings_is_closed_by_the_keepalive(
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 3)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1011
+
