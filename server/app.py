@@ -185,7 +185,6 @@ class HearthApp(Starlette):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         endpoint: Endpoint | None = getattr(self.state, "endpoint", None)
         if endpoint is not None and scope["type"] == "websocket" and scope["path"] == "/ws":
-            scope["app"] = self
             await endpoint(scope, receive, send)
             return
         await super().__call__(scope, receive, send)

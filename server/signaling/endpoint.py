@@ -16,6 +16,7 @@ from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
 from server import protocol as p
@@ -72,7 +73,7 @@ class Endpoint:
         try:
             if not await _accept(receive, send):
                 return  # gone before the handshake finished
-            origin = _header(scope, b"origin").rstrip("/")
+            origin = Headers(scope=scope).get("origin", "").rstrip("/")
             if origin not in self._origins:
                 # Accepted first so the client sees the close code the contract names.
                 self._metrics.closes.labels("1008").inc()
@@ -80,8 +81,9 @@ class Endpoint:
                 return
             # Origin was all the endpoint reads of the handshake's headers (a browser's come
             # to a kilobyte or two, cookies and all), and the scope lives as long as the
-            # connection: uvicorn's protocol keeps it too. So they are let go now.
-            scope["headers"] = ()
+            # connection: uvicorn's protocol keeps it too. So they are let go now, and a
+            # later read of them fails loudly instead of finding none.
+            del scope["headers"]
             conn = Connection(self._hub.next_conn_id(), send, self._settings, time.monotonic())
             try:
                 hello = await self._hello(receive, conn)
@@ -236,14 +238,6 @@ async def _accept(receive: Receive, send: Send) -> bool:
 
 async def _close(send: Send, code: int, reason: str) -> None:
     await send({"type": "websocket.close", "code": code, "reason": reason})
-
-
-def _header(scope: Scope, name: bytes) -> str:
-    """A request header's value ("" when absent); the first, if it came more than once."""
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return ""
 
 
 def _frame(event: MutableMapping[str, Any]) -> str | bytes | None:

@@ -387,3 +387,17 @@ async def test_a_websocket_anywhere_but_ws_is_refused(hs: SuiteHarness, path: st
                            additional_headers={"Origin": hs.server.origin}):
             pass
     assert refused.value.response.status_code == 403
+
+
+async def test_the_endpoint_lets_the_handshake_headers_go_once_origin_is_read(
+        hs: SuiteHarness) -> None:
+    """The endpoint reads only Origin of the handshake's headers (a browser's come to a
+    kilobyte or two); the scope lives as long as the connection, so it drops them then."""
+    from server.signaling.wsprotocol import WebSocketProtocol
+
+    room_id, _ = await hs.room()
+    fac = await hs.facilitator(room_id)  # past the Origin check and hello
+    here = fac.ws.local_address[:2]
+    [protocol] = [c for c in list(hs.server.server.server_state.connections)
+                  if isinstance(c, WebSocketProtocol) and tuple(c.scope["client"] or ()) == here]
+    assert protocol.scope["path"] == "/ws" and "headers" not in protocol.scope
