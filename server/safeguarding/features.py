@@ -15,6 +15,12 @@ same way (Unicode normalisation, a character table, one regular expression per s
    "oge "), so that spelling slips, text-speak and unseen inflections still share most of their
    features. Character runs stay inside a token so that a token's features can be computed once
    and remembered (``model.py`` caches them: most words come back again and again).
+4. Counts: each distinct word of a text gives its features once, and a feature that two words
+   share counts twice ("feeding" and "crying" both give "ing "); each distinct pair counts once.
+   So a text's vector is the sum of its words' vectors and its pairs': ``model.py`` keeps each
+   word's contribution to the scores as three numbers and adds them up, rather than gathering
+   hundreds of features per message (version 2 counted every feature once per text, which no
+   per-word sum can give; version 3 is about three times faster to score, docs/risk-screen.md).
 
 Sentences: a long message is also scored sentence by sentence, so that one risky sentence in a
 paragraph about slings is not diluted. :func:`sentence_tokens` splits the folded text on sentence
@@ -41,7 +47,7 @@ __all__ = [
     "tokens",
 ]
 
-FEATURE_VERSION: Final = 2
+FEATURE_VERSION: Final = 3
 """Bump when any step changes: a model records the version it was trained with."""
 
 CHAR_NGRAMS: Final = (3, 4, 5)
@@ -99,11 +105,13 @@ def bigrams(words: list[str]) -> list[str]:
     return ["b:" + a + " " + b for a, b in itertools.pairwise(words)]
 
 
-def features(words: list[str]) -> set[str]:
-    """Step 3: the feature strings of a message already split into ``words``."""
-    found = set(bigrams(words))
+def features(words: list[str]) -> dict[str, int]:
+    """Steps 3 and 4: the features of a message already split into ``words``, with their
+    counts: each distinct word's features once per word, each distinct pair once."""
+    found = dict.fromkeys(bigrams(words), 1)
     for word in set(words):
-        found.update(token_features(word))
+        for feature in set(token_features(word)):
+            found[feature] = found.get(feature, 0) + 1
     return found
 
 

@@ -9,10 +9,12 @@ no scikit-learn (``hearth risk train`` rebuilds it with scikit-learn; see ``trai
 
 How a text is scored (``web/static/risk-model.js`` does the same for the browser nudge):
 
-* Its features (``features.py``) are looked up in the vocabulary. Each present feature counts once,
-  weighted by its inverse document frequency, and the vector is scaled to unit length (tf-idf).
-  A word's features are looked up once and remembered (a bounded cache), so scoring a message
-  is a few set unions and one NumPy sum per sentence rather than hundreds of lookups.
+* Its features (``features.py``) are looked up in the vocabulary, each with its count, weighted
+  by its inverse document frequency; the vector is divided by the square root of the sum of
+  count times idf squared (tf-idf). All of that adds up word by word (``features.py``, step 4),
+  so each word's share of the three sums (the squared length and two logits) is worked out once
+  and remembered (a bounded cache): scoring a message is a few additions per word and pair,
+  not hundreds of lookups and a NumPy gather.
 * Two logits against "none" give, through a softmax, the chance that the text is ``urgent`` and
   that it is ``concern`` or worse; a second head gives a score per category, to say what the
   risk is about.
@@ -30,10 +32,10 @@ import gzip
 import itertools
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Final, Protocol, cast
+from typing import Any, Final, Protocol
 
 import numpy as np
 
@@ -128,6 +130,33 @@ def _sigmoid(x: float) -> float:
     return z / (1.0 + z)
 
 
+# What a word or a pair adds to a piece's sums (``features.py``, step 4): its features' idf
+# squared (a piece's squared length adds these up), its concern and urgent logit parts, and its
+# category logit parts (read only for texts the model raised). A plain tuple: a message adds up
+# dozens of them, and indexing a tuple is the cheapest read Python has.
+_Sums = tuple[float, float, float, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """A text's or a sentence's sums, with the words' and pairs' sums they came from."""
+
+    q: float
+    concern: float
+    urgent: float
+    sums: list[_Sums]
+
+
+@dataclass(frozen=True, slots=True)
+class _Evaluated:
+    """A text's pieces (the whole first), its language and each piece's chances."""
+
+    pieces: list[_Piece]
+    language: str
+    urgent: list[float]
+    any_risk: list[float]
+
+
 CACHE_WORDS: Final = 50_000  # remembered words; the cache starts afresh when full
 
 
@@ -171,12 +200,16 @@ class LinearRiskModel:
         if category_scale.shape != (len(self.categories),) or label_scale.shape != (2,):
             raise ModelError("malformed model document: scales do not match the heads")
         self._index = {feature: i for i, feature in enumerate(vocab)}
-        # One row per feature: (idf squared, concern logit part, urgent logit part); the tf-idf
-        # weight is folded into the logit parts so that scoring is one sum and a square root.
-        self._rows = np.column_stack([idf * idf, idf[:, None] * label * label_scale])
-        self._category_rows = idf[:, None] * category * category_scale
-        self._words: dict[str, frozenset[int]] = {}
-        self._last: tuple[str, tuple[list[set[int]], str, list[float], list[float]]] | None = None
+        # One row per feature: idf squared, the concern and urgent logit parts, then the
+        # category logit parts; the tf-idf weight is folded into the logit parts so that
+        # scoring is sums and a square root.
+        self._rows = np.column_stack([idf * idf, idf[:, None] * label * label_scale,
+                                      idf[:, None] * category * category_scale])
+        self._words: dict[str, _Sums] = {}
+        # The sums of the pairs met so far (at most one per pair the model knows, so this is
+        # bounded by the vocabulary).
+        self._pairs: dict[int, _Sums] = {}
+        self._last: tuple[str, _Evaluated] | None = None
 
     @property
     def version(self) -> str:
@@ -194,12 +227,17 @@ class LinearRiskModel:
     def from_json(cls, text: str) -> LinearRiskModel:
         return cls(json.loads(text))
 
-    def _word(self, word: str) -> frozenset[int]:
+    def _sums(self, rows: list[int]) -> _Sums:
+        total = self._rows[rows].sum(axis=0)
+        q, concern, urgent = total[:3].tolist()
+        return q, concern, urgent, total[3:]
+
+    def _word(self, word: str) -> _Sums:
         found = self._words.get(word)
         if found is None:
             index = self._index
-            found = frozenset(
-                i for i in map(index.get, feats.token_features(word)) if i is not None)
+            found = self._sums(
+                list({i for i in map(index.get, feats.token_features(word)) if i is not None}))
             # Numbers (times, amounts, counts) seldom come back: remembering each would fill
             # the cache with one-offs, and every entry is an object the garbage collector
             # walks until the cache starts afresh (docs/performance.md).
@@ -209,93 +247,87 @@ class LinearRiskModel:
                 self._words[word] = found
         return found
 
-    def _indexes(self, words: list[str]) -> set[int]:
-        found: set[int | None] = set().union(*map(self._word, words))
-        found.update(map(self._index.get, feats.bigrams(words)))
-        found.discard(None)  # bigrams the model does not know
-        return cast(set[int], found)
+    def _pair(self, row: int) -> _Sums:
+        found = self._pairs.get(row)
+        if found is None:
+            found = self._pairs[row] = self._sums([row])
+        return found
 
-    def _pieces(self, text: str) -> tuple[list[set[int]], str]:
-        """The feature rows of the whole text, then of each sentence when there are several
-        (none for a text without words); and the text's language. Words none of whose
-        features the model knows still score: their piece is empty and gives the biases."""
+    def _piece(self, words: Iterable[str], pairs: Iterable[int]) -> _Piece:
+        """One piece's sums (``features.py``, step 4): each distinct word's once, and each
+        distinct pair's that the model knows once (``pairs`` holds their rows)."""
+        q = concern = urgent = 0.0
+        found = [self._words.get(word) or self._word(word) for word in set(words)]
+        found.extend(map(self._pair, pairs))
+        for sums in found:
+            q += sums[0]
+            concern += sums[1]
+            urgent += sums[2]
+        return _Piece(q, concern, urgent, found)
+
+    def _pieces(self, text: str) -> tuple[list[_Piece], str]:
+        """The whole text's sums, then each sentence's when there are several (none for a
+        text without words); and the text's language. Words none of whose features the
+        model knows still score: their sums are naught and give the biases."""
         parts = feats.sentence_tokens(text)
         words = parts[0] if len(parts) == 1 else [w for part in parts for w in part]
         language = feats.language_of(text, words, self._common)
         if not words:
             return [], language  # nothing to read: no score at all
+        get = self._index.get
+        pairs = [{i for i in map(get, feats.bigrams(part)) if i is not None} for part in parts]
         if len(parts) == 1:
-            return [self._indexes(words)], language
-        pieces = [self._indexes(part) for part in parts]
-        whole: set[int | None] = set().union(*pieces)
-        # The whole text's features are its sentences' and the word pairs across their ends.
-        whole.update(map(self._index.get, ["b:" + a[-1] + " " + b[0]
-                                           for a, b in itertools.pairwise(parts)]))
-        whole.discard(None)
-        return [cast(set[int], whole), *pieces], language
+            return [self._piece(words, pairs[0])], language
+        # The whole text's pairs are its sentences' and those across their ends.
+        across = {i for i in (get("b:" + a[-1] + " " + b[0])
+                              for a, b in itertools.pairwise(parts)) if i is not None}
+        whole = self._piece(words, across.union(*pairs))
+        return [whole, *map(self._piece, parts, pairs)], language
 
-    def _label(self, pieces: list[set[int]]) -> tuple[list[float], list[float]]:
-        """Per piece: (chance of urgent, chance of concern or urgent). One NumPy gather and sum
-        over all the pieces' rows, then plain floats: a message has few pieces, and a dozen
-        small NumPy calls would cost more than the arithmetic."""
-        if not pieces:
-            return [0.0], [0.0]
-        flat: list[int] = []
-        starts = []
-        for piece in pieces:
-            if piece:  # reduceat would misread an empty piece
-                starts.append(len(flat))
-                flat.extend(piece)
-        sums = iter(np.add.reduceat(self._rows[np.array(flat, np.intp)], starts, axis=0).tolist()
-                    if flat else ())
-        urgent, any_risk = [], []
-        for piece in pieces:
-            u, a = self._chances(*(next(sums) if piece else (0.0, 0.0, 0.0)))
-            urgent.append(u)
-            any_risk.append(a)
-        return urgent, any_risk
-
-    def _chances(self, q: float, concern: float, urgent: float) -> tuple[float, float]:
-        """Softmax of [none, concern, urgent] from a piece's summed rows (no feature: biases)."""
-        norm = math.sqrt(q) or 1.0
-        concern = concern / norm + self._label_bias[0]
-        urgent = urgent / norm + self._label_bias[1]
+    def _chances(self, piece: _Piece) -> tuple[float, float]:
+        """Softmax of [none, concern, urgent] from a piece's sums (no feature: biases)."""
+        norm = math.sqrt(piece.q) or 1.0
+        concern = piece.concern / norm + self._label_bias[0]
+        urgent = piece.urgent / norm + self._label_bias[1]
         top = max(0.0, concern, urgent)
         e_none, e_concern, e_urgent = (math.exp(-top), math.exp(concern - top),
                                        math.exp(urgent - top))
         total = e_none + e_concern + e_urgent
         return e_urgent / total, (e_concern + e_urgent) / total
 
-    def _evaluate(self, text: str
-                  ) -> tuple[list[set[int]], str, list[float], list[float]]:
+    def _evaluate(self, text: str) -> _Evaluated:
         # The assessor asks for the category of a text it has just scored: remember the last.
         last = self._last
         if last is not None and last[0] == text:
             return last[1]
         pieces, language = self._pieces(text)
-        p_urgent, p_any = self._label(pieces)
-        self._last = (text, (pieces, language, p_urgent, p_any))
-        return pieces, language, p_urgent, p_any
+        chances = [self._chances(piece) for piece in pieces] or [(0.0, 0.0)]
+        evaluated = _Evaluated(pieces, language, [u for u, _ in chances],
+                               [a for _, a in chances])
+        self._last = (text, evaluated)
+        return evaluated
 
     def score(self, text: str) -> ModelScore:
         """The label scores; see :meth:`categorise` for what the risk is about."""
-        _, language, p_urgent, p_any = self._evaluate(text)
-        return ModelScore(urgent=max(p_urgent), any_risk=max(p_any), language=language)
+        e = self._evaluate(text)
+        return ModelScore(urgent=max(e.urgent), any_risk=max(e.any_risk), language=e.language)
 
     def categorise(self, text: str) -> ModelScore:
         """:meth:`score` with the category the riskiest piece most resembles (for a text the
         model raised, to say what it is about)."""
-        pieces, language, p_urgent, p_any = self._evaluate(text)
-        plain = ModelScore(urgent=max(p_urgent), any_risk=max(p_any), language=language)
-        rows = list(pieces[p_any.index(max(p_any))]) if pieces else []
-        if not rows or not self.categories:
+        e = self._evaluate(text)
+        plain = ModelScore(urgent=max(e.urgent), any_risk=max(e.any_risk), language=e.language)
+        if not e.pieces or not self.categories:
             return plain
-        norm = math.sqrt(float(self._rows[rows, 0].sum()))
-        sums = self._category_rows[rows].sum(axis=0) / norm + self._category_bias
+        piece = e.pieces[e.any_risk.index(plain.any_risk)]
+        if not piece.sums:
+            return plain
+        norm = math.sqrt(piece.q) or 1.0
+        sums = np.sum([found[3] for found in piece.sums], axis=0) / norm + self._category_bias
         top = int(np.argmax(sums))
         return ModelScore(urgent=plain.urgent, any_risk=plain.any_risk,
                           category=self.categories[top], category_score=_sigmoid(float(sums[top])),
-                          language=language)
+                          language=e.language)
 
 
 def default_model() -> LinearRiskModel:

@@ -14,7 +14,8 @@ The steps, and why:
    chi-squared test on the label. The server's model keeps the ``VOCABULARY`` best, the
    browser's (the draft nudge, label head only) the ``BROWSER_VOCABULARY`` best: its file is
    downloaded by every page, so it stays small.
-3. Binary tf-idf, with the inverse document frequency rounded to the 8 bits the file stores, so
+3. Tf-idf over feature counts (``features.py``, step 4), with the inverse document frequency
+   rounded to the 8 bits the file stores, so
    the model is trained on exactly the numbers it is used with.
 4. A multinomial logistic regression for the label and one binary logistic regression per
    category (to say what a risk is about), L2-regularised, balanced by class.
@@ -165,7 +166,7 @@ class _Prepared:
     originals: int
     training: list[corp.Message]
     validation: list[corp.Message]
-    bags: list[set[str]]
+    bags: list[dict[str, int]]
     ranked: list[str]  # candidate features, most informative first
     labels: Any
 
@@ -215,7 +216,8 @@ def _prepare(folders: Sequence[Path], held_out_folder: Path,
                      ranked=[candidates[i] for i in order], labels=labels)
 
 
-def _matrix(rows: list[set[str]], index: dict[str, int]) -> Any:
+def _matrix(rows: list[dict[str, int]], index: dict[str, int]) -> Any:
+    """Messages by features, holding each feature's count (``features.features``)."""
     import numpy as np
     from scipy import sparse
 
@@ -224,11 +226,16 @@ def _matrix(rows: list[set[str]], index: dict[str, int]) -> Any:
     # every row.
     get = index.get
     flat: list[int] = []
+    values: list[int] = []
     indptr = [0]
     for bag in rows:
-        flat.extend(i for i in map(get, bag) if i is not None)
+        for feature, n in bag.items():
+            i = get(feature)
+            if i is not None:
+                flat.append(i)
+                values.append(n)
         indptr.append(len(flat))
-    matrix = sparse.csr_matrix((np.ones(len(flat), dtype=np.float64),
+    matrix = sparse.csr_matrix((np.array(values, dtype=np.float64),
                                 np.array(flat, dtype=np.int64), np.array(indptr)),
                                shape=(len(rows), len(index)))
     matrix.sort_indices()
@@ -246,20 +253,24 @@ class _Design:
 
 
 def _design(prep: _Prepared, size: int) -> _Design:
-    """Binary tf-idf over the ``size`` most informative features, with the inverse document
+    """Tf-idf over the ``size`` most informative features, with the inverse document
     frequency rounded to the 8 bits the file stores, so the model is trained on exactly the
-    numbers it is used with."""
+    numbers it is used with. Each feature's count is weighted by its idf; a text's vector is
+    divided by the square root of the sum of count times idf squared, which is its length
+    when no two of its words share a feature, and which adds up word by word
+    (``features.py``, step 4), so that the model can score a text from per-word sums."""
     import numpy as np
     from scipy import sparse
 
     vocab = sorted(prep.ranked[:size])
-    binary = _matrix(prep.bags, {f: i for i, f in enumerate(vocab)})
-    df = np.asarray(binary.sum(axis=0)).ravel()
+    counts = _matrix(prep.bags, {f: i for i, f in enumerate(vocab)})
+    df = np.bincount(counts.indices, minlength=len(vocab))  # messages holding each feature
     idf = np.log((1 + len(prep.training)) / (1 + df)) + 1.0
     idf_scale = float(idf.max()) / 255.0
     idf_q = np.clip(np.rint(idf / idf_scale), 1, 255).astype(np.uint8)
-    weighted = binary.multiply(idf_q.astype(np.float64) * idf_scale).tocsr()
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    weight = idf_q.astype(np.float64) * idf_scale
+    weighted = counts.multiply(weight).tocsr()
+    norms = np.sqrt(counts @ (weight * weight))
     norms[norms == 0] = 1.0
     return _Design(vocab=vocab, idf_q=idf_q, idf_scale=idf_scale,
                    x=sparse.diags(1.0 / norms) @ weighted)

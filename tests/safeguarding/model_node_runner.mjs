@@ -2,7 +2,7 @@
 // Usage: node model_node_runner.mjs MODEL.json TEXTS.json
 // MODEL.json is the packaged risk_model_browser.json or the slim /api/risk-model document. Prints a JSON
 // array with one entry per text: {features, urgent, any_risk}, where features are the feature
-// strings of the whole text (features(tokens(text))), in no particular order.
+// counts of the whole text (features(tokens(text))), as [feature, count] pairs.
 import { readFileSync } from "node:fs";
 import { createModel, features, tokens } from "../../web/static/risk-model.js";
 

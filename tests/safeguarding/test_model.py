@@ -10,6 +10,7 @@ raise it, screening long posts sentence by sentence; and floors at the measured 
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import pytest
 
 from server.safeguarding import corpus, training
 from server.safeguarding.assess import RiskAssessor, default_assessor
-from server.safeguarding.features import features, sentences, tokens
+from server.safeguarding.features import features, sentence_tokens, sentences, tokens
 from server.safeguarding.model import LinearRiskModel, ModelError, default_model
 from server.safeguarding.risk import Severity
 from server.safeguarding.screening import default_screen
@@ -174,6 +175,55 @@ def test_features_fold_diacritics_scripts_and_stretching() -> None:
     assert sentences("Fine. Really fine!\nHonestly") == ["Fine", " Really fine", "Honestly"]
 
 
+def test_features_count_a_shared_run_once_per_word_and_a_pair_once() -> None:
+    found = features(["feeding", "crying", "feeding", "crying"])
+    assert found["ing "] == 2  # two distinct words share it; repeats of a word add nothing
+    assert found["w:feeding"] == 1
+    assert found["b:feeding crying"] == 1  # it occurs twice in the text
+
+
+def reference_score(model: LinearRiskModel, doc: dict[str, Any], text: str
+                    ) -> tuple[float, float]:
+    """The model's label scores worked out the slow, obvious way from the file's numbers and
+    ``features``' counts (no per-word sums, no cache), piece by piece as the model scores."""
+    import math
+
+    import numpy as np
+
+    vocab = {feature: i for i, feature in enumerate(doc["vocab"])}
+    idf = np.frombuffer(base64.b64decode(doc["idf"]), np.uint8) * doc["idf_scale"]
+    weights = np.frombuffer(base64.b64decode(doc["label_weights"]), np.int8).reshape(-1, 2)
+    parts = sentence_tokens(text)
+    pieces = [[w for part in parts for w in part], *(parts if len(parts) > 1 else [])]
+    best_urgent = best_any = 0.0
+    for words in pieces:
+        if not words:
+            continue
+        counts = {vocab[f]: n for f, n in features(words).items() if f in vocab}
+        length = math.sqrt(sum(n * idf[i] ** 2 for i, n in counts.items())) or 1.0
+        logits = [sum(n * idf[i] * weights[i, k] * doc["label_scale"][k]
+                      for i, n in counts.items()) / length + doc["label_bias"][k]
+                  for k in (0, 1)]
+        e = [1.0, math.exp(logits[0]), math.exp(logits[1])]
+        best_urgent = max(best_urgent, e[2] / sum(e))
+        best_any = max(best_any, (e[1] + e[2]) / sum(e))
+    return best_urgent, best_any
+
+
+def test_the_model_scores_what_its_features_and_weights_say() -> None:
+    """The per-word sums and their cache give exactly what the features' counts and the file's
+    weights give worked out in full (features.py, step 4), on messages in every language."""
+    doc = json.loads(training.read_file(MODEL_PATH))
+    model = LinearRiskModel(doc)
+    texts = [m.text for m in TRAINING[::97]] + [
+        "Weaning is fine. I want to die. Really, tonight!", "crying crying feeding feeding"]
+    assert {m.language for m in TRAINING[::97]} == set(corpus.LANGUAGES)
+    for text in texts:
+        found = model.score(text)
+        urgent, any_risk = reference_score(model, doc, text)
+        assert (found.urgent, found.any_risk) == pytest.approx((urgent, any_risk), abs=1e-9), text
+
+
 # --- one decision ------------------------------------------------------------------------------
 
 
@@ -262,18 +312,48 @@ ISSUE_EXAMPLES = [
 
 
 def test_the_model_raises_what_the_rules_miss_and_says_which_signal_fired() -> None:
-    """Measured on this model: 6 of these 9 raised, all urgent; the farewell, the last group
-    and the gin and pills score 0.53-0.76 for urgent, under the English thresholds, and pass
-    (the corpus has as many innocent farewells and tidied houses as real ones)."""
+    """Measured on this model: 7 of the 8 the rules miss raised, all urgent; the cat given away
+    and the tidied house score 0.49 for urgent, under the English thresholds, and pass (the
+    corpus has as many innocent tidied houses as real ones). The Polish one the rules catch
+    now, and say so."""
+    polish = "wzięłam wszystkie tabletki, chcę umrzeć"
+    found = ASSESSOR.assess(polish)
+    assert found.severity is Severity.URGENT
+    assert found.rules == ("immediate_danger.pl_overdose_taken", "suicide.pl_want_to_die")
     caught = 0
     for text in ISSUE_EXAMPLES:
+        if text == polish:
+            continue
         assert RULES_ONLY.assess(text).severity is Severity.NONE, text
         found = ASSESSOR.assess(text)
         if found.severity is not Severity.NONE:
             caught += 1
             assert found.model is not None and found.model_version == default_model().version
             assert found.model.category in found.categories
-    assert caught >= 6, f"the model raised only {caught} of {len(ISSUE_EXAMPLES)}"
+    assert caught >= 7, f"the model raised only {caught} of {len(ISSUE_EXAMPLES) - 1}"
+
+
+@pytest.mark.parametrize("text", [
+    "I want to die", "i just want to die", "I'm going to kill myself tonight",
+    "chcę umrzeć", "nie chce juz zyc", "zabiję się", "łyknęłam wszystkie tabletki",
+    "main marna chahti hoon", "khudkushi kar lungi", "maine saari goliyan kha li hain",
+    # Known miss, left visible: Urdu script has no rules (their text is ASCII once normalised)
+    # and the model gives this 0.63, under Urdu's thresholds (0.84 urgent, 0.82 concern).
+    pytest.param("میں مرنا چاہتی ہوں", marks=pytest.mark.xfail(
+        strict=True, reason="Urdu script relies on the model alone, which scores it 0.63")),
+])
+def test_plain_statements_are_urgent(text: str) -> None:
+    """The plainest way of saying it. "I want to die" once reached no one: its rule is gated
+    (imprecise on a corpus full of look-alikes) and the model gave it 0.28, under the gate."""
+    assert ASSESSOR.assess(text).severity is Severity.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "nie chcę umrzeć, jestem po prostu zmęczona", "zabije sie ze smiechu, maly zjadl cytryne",
+    "main marna nahi chahti, bas thak gayi hoon", "agar koi kahe ke woh marna chahti hai to?",
+])
+def test_plain_look_alikes_in_polish_and_urdu_do_not_fire_the_rules(text: str) -> None:
+    assert RULES_ONLY.assess(text).severity is Severity.NONE
 
 
 def test_risk_buried_in_a_long_post_is_not_diluted() -> None:
@@ -299,8 +379,8 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 
 # --- floors on the held-out sets -------------------------------------------------------------
 
-# Measured with `python bench/risk_eval.py` on model linear-2026-12-07-3c61f722-e1039e, all
-# ten held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign
+# Measured with `python bench/risk_eval.py` on model linear-2026-12-07-93eb644a-41f64b, all
+# eleven held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign
 # alarms) as counts out of (urgent, concern, benign). Raise these only with a fresh held-out
 # set, never by tuning on these sets; only the counts are reported, never which messages.
 # History, on the first seven sets (the rules alone: en 184/386, 128/296, 23/352; pl 0/98,
@@ -341,11 +421,19 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 # 200,000 at C 8 (chosen on validation, training.py): model 37b742, on all ten sets,
 # against e1039e: en urgent 513 -> 517, concern 464 -> 467, alarms 33 -> 34; pl urgent
 # 170 -> 172, concern 170 -> 171, alarms 5 -> 4; ur urgent 172 -> 172, concern 171 -> 172,
-# alarms 11 -> 8 (ho-fresh-g: urgent 115 -> 114, alarms 5 -> 5).
+# alarms 11 -> 8 (ho-fresh-g: urgent 115 -> 114, alarms 5 -> 5). Then features v3 (counts
+# that add up word by word, features.py; model f9a732, the same corpus): on the ten sets urgent
+# 861 -> 863, concern 810 -> 807, alarms 46 -> 48. Then ho-plain (360 plain, direct statements
+# and look-alikes, committed before it was first run) joined; first run, on f9a732: urgent
+# 106/120 (en 59/60, pl 23/30, ur 24/30), concern 115/120, alarms 4/120. Then a corpus of plain
+# statements (plain.jsonl) and rules for plain Polish and romanised Urdu (suicide.pl_*, ur_*,
+# immediate_danger.pl_overdose_taken, ur_overdose_taken; validation alarms 360 -> 354 at the
+# same urgent recall) joined: model 41f64b, on all eleven sets: urgent 975/1062, concern
+# 924/954, alarms 49/1028 (ho-plain: urgent 113, pl 27, ur 27; alarms 4).
 FLOORS = {
-    "en": ((517, 566), (467, 476), (34, 532)),
-    "pl": ((172, 188), (171, 179), (4, 188)),
-    "ur": ((172, 188), (172, 179), (8, 188)),
+    "en": ((578, 626), (523, 536), (36, 592)),
+    "pl": ((197, 218), (199, 209), (4, 218)),
+    "ur": ((200, 218), (202, 209), (9, 218)),
 }
 
 

@@ -75,14 +75,15 @@ def run_node(model_path: Path, texts: list[str], tmp_path: Path) -> dict[str, An
 
 def disagreements(model: LinearRiskModel, texts: list[str],
                   from_js: list[dict[str, Any]]) -> tuple[list[Any], list[Any]]:
-    """(texts whose feature sets differ, texts whose scores differ), with the differences."""
+    """(texts whose feature counts differ, texts whose scores differ), with the differences."""
     features, scores = [], []
     for text, js in zip(texts, from_js, strict=True):
         py_features = feats.features(feats.tokens(text))
-        js_features = set(js["features"])
+        js_features = dict(js["features"])
         if py_features != js_features:
-            features.append((text[:80], sorted(py_features - js_features)[:5],
-                             sorted(js_features - py_features)[:5]))
+            py_items, js_items = set(py_features.items()), set(js_features.items())
+            features.append((text[:80], sorted(py_items - js_items)[:5],
+                             sorted(js_items - py_items)[:5]))
         py = model.score(text)
         if (abs(py.urgent - js["urgent"]) > TOLERANCE
                 or abs(py.any_risk - js["any_risk"]) > TOLERANCE

@@ -4,10 +4,10 @@
 // what to show; the server screens every message again.
 //
 // A test (tests/safeguarding/test_model_js.py) runs both over every corpus message and compares
-// feature sets and scores, so each step below mirrors its Python twin, including where the two
+// feature counts and scores, so each step below mirrors its Python twin, including where the two
 // languages differ by default (noted inline).
 
-const FEATURE_VERSION = 2; // features.FEATURE_VERSION: a model for other features is refused
+const FEATURE_VERSION = 3; // features.FEATURE_VERSION: a model for other features is refused
 const FORMAT = "hearth-risk-model/1";
 const CHAR_NGRAMS = [3, 4, 5];
 
@@ -44,21 +44,26 @@ export function tokens(text) {
   return fold(text).match(TOKEN) ?? [];
 }
 
-/** features.token_features: the word and the character 3-5 grams of " word ". */
-function tokenFeatures(word, found) {
-  found.add("w:" + word);
-  // Python slices by code point, JS by UTF-16 unit: slice an array of code points instead.
+/** features.token_features: the word and the character 3-5 grams of " word ", once each. */
+function tokenFeatures(word) {
+  const found = new Set(["w:" + word]);
   const chars = Array.from(" " + word + " ");
   for (const n of CHAR_NGRAMS) {
     for (let i = 0; i + n <= chars.length; i++) found.add(chars.slice(i, i + n).join(""));
   }
+  return found;
 }
 
-/** features.features: w:, b: and each token's character 3-5 grams, as a Set of strings. */
+/**
+ * features.features: a Map of each feature to its count. Each distinct word gives its
+ * features once (a feature two words share counts twice); each distinct pair counts once.
+ */
 export function features(words) {
-  const found = new Set();
-  for (let i = 0; i + 1 < words.length; i++) found.add("b:" + words[i] + " " + words[i + 1]);
-  for (const w of new Set(words)) tokenFeatures(w, found);
+  const found = new Map();
+  for (let i = 0; i + 1 < words.length; i++) found.set("b:" + words[i] + " " + words[i + 1], 1);
+  for (const w of new Set(words)) {
+    for (const feature of tokenFeatures(w)) found.set(feature, (found.get(feature) ?? 0) + 1);
+  }
   return found;
 }
 
@@ -120,10 +125,10 @@ export function createModel(doc) {
 
   function logits(words) {
     let squares = 0, concern = 0, urgent = 0, hits = 0;
-    for (const feature of features(words)) {
+    for (const [feature, count] of features(words)) {
       const row = rows.get(feature);
       if (row === undefined) continue;
-      squares += row[0]; concern += row[1]; urgent += row[2]; hits++;
+      squares += count * row[0]; concern += count * row[1]; urgent += count * row[2]; hits++;
     }
     if (!hits) return [concernBias, urgentBias];
     const norm = Math.sqrt(squares);
