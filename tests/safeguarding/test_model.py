@@ -312,35 +312,37 @@ ISSUE_EXAMPLES = [
 
 
 def test_the_model_raises_what_the_rules_miss_and_says_which_signal_fired() -> None:
-    """Measured on this model: 7 of the 8 the rules miss raised, all urgent; the cat given away
+    """Measured on this model: 6 of the 7 the rules miss raised, all urgent; the cat given away
     and the tidied house score 0.49 for urgent, under the English thresholds, and pass (the
-    corpus has as many innocent tidied houses as real ones). The Polish one the rules catch
-    now, and say so."""
-    polish = "wzięłam wszystkie tabletki, chcę umrzeć"
-    found = ASSESSOR.assess(polish)
-    assert found.severity is Severity.URGENT
-    assert found.rules == ("immediate_danger.pl_overdose_taken", "suicide.pl_want_to_die")
+    corpus has as many innocent tidied houses as real ones). The Polish and Urdu ones the
+    rules catch now, and say so."""
+    by_rules = {
+        "wzięłam wszystkie tabletki, chcę umrzeć":
+            ("immediate_danger.pl_overdose_taken", "suicide.pl_want_to_die"),
+        "میں نے ساری گولیاں کھا لی ہیں، میں مرنا چاہتی ہوں":
+            ("immediate_danger.ur_overdose_taken", "suicide.ur_want_to_die"),
+    }
     caught = 0
     for text in ISSUE_EXAMPLES:
-        if text == polish:
+        found = ASSESSOR.assess(text)
+        if text in by_rules:
+            assert found.severity is Severity.URGENT and found.rules == by_rules[text]
             continue
         assert RULES_ONLY.assess(text).severity is Severity.NONE, text
-        found = ASSESSOR.assess(text)
         if found.severity is not Severity.NONE:
             caught += 1
             assert found.model is not None and found.model_version == default_model().version
             assert found.model.category in found.categories
-    assert caught >= 7, f"the model raised only {caught} of {len(ISSUE_EXAMPLES) - 1}"
+    assert caught >= 6, f"the model raised only {caught} of {len(ISSUE_EXAMPLES) - len(by_rules)}"
 
 
 @pytest.mark.parametrize("text", [
     "I want to die", "i just want to die", "I'm going to kill myself tonight",
     "chcę umrzeć", "nie chce juz zyc", "zabiję się", "łyknęłam wszystkie tabletki",
     "main marna chahti hoon", "khudkushi kar lungi", "maine saari goliyan kha li hain",
-    # Known miss, left visible: Urdu script has no rules (their text is ASCII once normalised)
-    # and the model gives this 0.63, under Urdu's thresholds (0.84 urgent, 0.82 concern).
-    pytest.param("میں مرنا چاہتی ہوں", marks=pytest.mark.xfail(
-        strict=True, reason="Urdu script relies on the model alone, which scores it 0.63")),
+    # The model gives this 0.63, under Urdu's thresholds (0.84 urgent, 0.82 concern): the rules
+    # catch it, reading Urdu script written out as romanised Urdu ("min mrna chahti hon").
+    "میں مرنا چاہتی ہوں", "میں نے ساری گولیاں کھا لی ہیں", "خودکشی کر لوں گی",
 ])
 def test_plain_statements_are_urgent(text: str) -> None:
     """The plainest way of saying it. "I want to die" once reached no one: its rule is gated
@@ -351,8 +353,10 @@ def test_plain_statements_are_urgent(text: str) -> None:
 @pytest.mark.parametrize("text", [
     "nie chcę umrzeć, jestem po prostu zmęczona", "zabije sie ze smiechu, maly zjadl cytryne",
     "main marna nahi chahti, bas thak gayi hoon", "agar koi kahe ke woh marna chahti hai to?",
+    "میں مرنا نہیں چاہتی، بس تھک گئی ہوں", "وہ کہتی ہے کہ وہ مرنا چاہتی ہے",
 ])
 def test_plain_look_alikes_in_polish_and_urdu_do_not_fire_the_rules(text: str) -> None:
+    """A negation, someone else, the idiom: not the rules' business (the model may still ask)."""
     assert RULES_ONLY.assess(text).severity is Severity.NONE
 
 
@@ -379,7 +383,7 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 
 # --- floors on the held-out sets -------------------------------------------------------------
 
-# Measured with `python bench/risk_eval.py` on model linear-2026-12-07-93eb644a-41f64b, all
+# Measured with `python bench/risk_eval.py` on model linear-2026-12-07-93eb644a-a9e49e, all
 # eleven held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign
 # alarms) as counts out of (urgent, concern, benign). Raise these only with a fresh held-out
 # set, never by tuning on these sets; only the counts are reported, never which messages.
@@ -429,11 +433,13 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 # statements (plain.jsonl) and rules for plain Polish and romanised Urdu (suicide.pl_*, ur_*,
 # immediate_danger.pl_overdose_taken, ur_overdose_taken; validation alarms 360 -> 354 at the
 # same urgent recall) joined: model 41f64b, on all eleven sets: urgent 975/1062, concern
-# 924/954, alarms 49/1028 (ho-plain: urgent 113, pl 27, ur 27; alarms 4).
+# 924/954, alarms 49/1028 (ho-plain: urgent 113, pl 27, ur 27; alarms 4). Then the rules read
+# Urdu script written out as romanised Urdu (model a9e49e): ur urgent 200 -> 201 (Urdu script
+# 103 -> 104), the rest unchanged; the rules alone: Urdu script urgent 0 -> 6 of 110, no alarm.
 FLOORS = {
     "en": ((578, 626), (523, 536), (36, 592)),
     "pl": ((197, 218), (199, 209), (4, 218)),
-    "ur": ((200, 218), (202, 209), (9, 218)),
+    "ur": ((201, 218), (202, 209), (9, 218)),
 }
 
 
