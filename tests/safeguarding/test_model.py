@@ -318,9 +318,9 @@ def test_the_model_raises_what_the_rules_miss_and_says_which_signal_fired() -> N
     rules catch now, and say so."""
     by_rules = {
         "wzięłam wszystkie tabletki, chcę umrzeć":
-            ("immediate_danger.pl_overdose_taken", "suicide.pl_want_to_die"),
+            ("immediate_danger.overdose_taken_in_polish", "suicide.want_to_die_in_polish"),
         "میں نے ساری گولیاں کھا لی ہیں، میں مرنا چاہتی ہوں":
-            ("immediate_danger.ur_overdose_taken", "suicide.ur_want_to_die"),
+            ("immediate_danger.overdose_taken_in_urdu", "suicide.want_to_die_in_urdu"),
     }
     caught = 0
     for text in ISSUE_EXAMPLES:
@@ -383,7 +383,7 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 
 # --- floors on the held-out sets -------------------------------------------------------------
 
-# Measured with `python bench/risk_eval.py` on model linear-2026-12-07-93eb644a-a9e49e, all
+# Measured with `python bench/risk_eval.py` on model linear-2026-12-07-93eb644a-03e4d1, all
 # eleven held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign
 # alarms) as counts out of (urgent, concern, benign). Raise these only with a fresh held-out
 # set, never by tuning on these sets; only the counts are reported, never which messages.
@@ -430,12 +430,13 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 # 861 -> 863, concern 810 -> 807, alarms 46 -> 48. Then ho-plain (360 plain, direct statements
 # and look-alikes, committed before it was first run) joined; first run, on f9a732: urgent
 # 106/120 (en 59/60, pl 23/30, ur 24/30), concern 115/120, alarms 4/120. Then a corpus of plain
-# statements (plain.jsonl) and rules for plain Polish and romanised Urdu (suicide.pl_*, ur_*,
-# immediate_danger.pl_overdose_taken, ur_overdose_taken; validation alarms 360 -> 354 at the
-# same urgent recall) joined: model 41f64b, on all eleven sets: urgent 975/1062, concern
+# statements (plain.jsonl) and rules for plain Polish and romanised Urdu (suicide.*_in_polish,
+# *_in_urdu, immediate_danger.overdose_taken_in_*; validation alarms 360 -> 354 at the same
+# urgent recall) joined: model 41f64b, on all eleven sets: urgent 975/1062, concern
 # 924/954, alarms 49/1028 (ho-plain: urgent 113, pl 27, ur 27; alarms 4). Then the rules read
 # Urdu script written out as romanised Urdu (model a9e49e): ur urgent 200 -> 201 (Urdu script
 # 103 -> 104), the rest unchanged; the rules alone: Urdu script urgent 0 -> 6 of 110, no alarm.
+# The new rules' ids then said their language in words (model 03e4d1, the same figures).
 FLOORS = {
     "en": ((578, 626), (523, 536), (36, 592)),
     "pl": ((197, 218), (199, 209), (4, 218)),

@@ -242,3 +242,46 @@ async def test_a_facilitator_arriving_later_sees_which_alerts_the_lead_has(
     await shot(late.page, f"late-facilitator-told-{lang}")
     for tab in (fac, ann, late):
         tab.assert_clean()
+
+
+@pytest.mark.parametrize("lang", ["en", "ur"])
+async def test_a_parent_writing_urdu_script_is_shown_help_and_the_facilitator_and_lead_told(
+        h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str], lang: str) -> None:
+    """"میں مرنا چاہتی ہوں" ("I want to die"): the model alone scores it under Urdu's
+    thresholds, so it once went to the whole group. The rules now read Urdu script written out
+    as romanised Urdu: the draft shows help in her page before she sends, the message is held,
+    and the facilitator's alert and the lead's escalation follow, whatever the page's language."""
+    from server.auth.passwords import hash_password
+    from tests.harness import STAFF_PASSWORD
+    from tests.web.conftest import page_words
+    from tests.web.test_staff_admin import log_in, shot
+
+    text = "میں مرنا چاہتی ہوں"
+    fac, amna, other = await tabs(viewport=LAPTOP), await tabs(viewport=PHONE), await tabs()
+    await live_group(h, fac, facilitator_account, {"Amna": amna, "Wren": other})
+    for tab in (fac, amna):
+        await tab.page.goto(f"/language?set={lang}&next=/room")
+        await expect(tab.page.locator("#chat-text")).to_be_visible()
+
+    await amna.page.locator("#chat-text").fill(text)
+    await expect(amna.page.locator("#draft-support")).to_be_visible()
+    await shot(amna.page, f"urdu-script-draft-{lang}")
+    await say(amna, text)
+    await expect(amna.page.get_by_role("region", name=await page_words(
+        amna.page, "Help is there for you"))).to_be_visible()
+    await shot(amna.page, f"urdu-script-held-{lang}")
+    card = fac.page.locator("#urgent-list li")
+    await expect(card).to_contain_text(text)
+    await expect(card).to_contain_text("Amna")
+    await shot(fac.page, f"urdu-script-alert-{lang}")
+    await expect(other.page.locator("#chat-log")).not_to_contain_text(text)
+
+    lead_name = f"lead-{lang}-{facilitator_account[0]}"
+    await h.store.add_staff(lead_name, hash_password(STAFF_PASSWORD), "safeguarding_lead")
+    lead = await tabs(viewport=PHONE)
+    await log_in(lead.page, lead_name)
+    await lead.page.goto(f"/language?set={lang}&next=/lead")
+    await expect(lead.page.locator("main")).to_contain_text("Amna")
+    await shot(lead.page, f"urdu-script-lead-{lang}")
+    for tab in (fac, amna, other, lead):
+        tab.assert_clean()
