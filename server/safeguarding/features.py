@@ -1,7 +1,7 @@
 """The features the risk model reads from a message: the same in Python and in the browser.
 
 ``web/static/risk-model.js`` implements exactly these steps, and a test runs both over every
-corpus message and compares the feature sets, so every step here is one that JavaScript can do the
+corpus message and compares the feature counts, so every step here is one that JavaScript can do the
 same way (Unicode normalisation, a character table, one regular expression per step).
 
 1. Fold: NFKC, lower case, strip combining marks (so "nie mogę" and "nie moge" meet, and Urdu
@@ -20,7 +20,8 @@ same way (Unicode normalisation, a character table, one regular expression per s
    So a text's vector is the sum of its words' vectors and its pairs': ``model.py`` keeps each
    word's contribution to the scores as three numbers and adds them up, rather than gathering
    hundreds of features per message (version 2 counted every feature once per text, which no
-   per-word sum can give; version 3 is about three times faster to score, docs/risk-screen.md).
+   per-word sum can give; the model alone scores about a third faster with version 3,
+   docs/risk-screen.md).
 
 Sentences: a long message is also scored sentence by sentence, so that one risky sentence in a
 paragraph about slings is not diluted. :func:`sentence_tokens` splits the folded text on sentence

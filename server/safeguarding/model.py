@@ -32,6 +32,7 @@ import gzip
 import itertools
 import json
 import math
+from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -130,7 +131,7 @@ def _sigmoid(x: float) -> float:
     return z / (1.0 + z)
 
 
-# What a word or a pair adds to a piece's sums (``features.py``, step 4): its features' idf
+# What a word adds to a piece's sums (``features.py``, step 4): its features' idf
 # squared (a piece's squared length adds these up), its concern and urgent logit parts, and its
 # category logit parts (read only for texts the model raised). A plain tuple: a message adds up
 # dozens of them, and indexing a tuple is the cheapest read Python has.
@@ -139,12 +140,13 @@ _Sums = tuple[float, float, float, Any]
 
 @dataclass(frozen=True, slots=True)
 class _Piece:
-    """A text's or a sentence's sums, with the words' and pairs' sums they came from."""
+    """A text's or a sentence's sums, with the words' sums and the pairs' rows they came from."""
 
     q: float
     concern: float
     urgent: float
     sums: list[_Sums]
+    pairs: list[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,9 +208,11 @@ class LinearRiskModel:
         self._rows = np.column_stack([idf * idf, idf[:, None] * label * label_scale,
                                       idf[:, None] * category * category_scale])
         self._words: dict[str, _Sums] = {}
-        # The sums of the pairs met so far (at most one per pair the model knows, so this is
-        # bounded by the vocabulary).
-        self._pairs: dict[int, _Sums] = {}
+        # The label sums of every feature, three doubles a row in one flat array (4.8 MB, one
+        # object, nothing for the garbage collector to walk), read for pairs: an object per
+        # pair met would add up to 50 MB. The category head reads its rows only for texts
+        # the model raised.
+        self._label_sums = array("d", np.ascontiguousarray(self._rows[:, :3]).tobytes())
         self._last: tuple[str, _Evaluated] | None = None
 
     @property
@@ -247,23 +251,22 @@ class LinearRiskModel:
                 self._words[word] = found
         return found
 
-    def _pair(self, row: int) -> _Sums:
-        found = self._pairs.get(row)
-        if found is None:
-            found = self._pairs[row] = self._sums([row])
-        return found
-
     def _piece(self, words: Iterable[str], pairs: Iterable[int]) -> _Piece:
         """One piece's sums (``features.py``, step 4): each distinct word's once, and each
         distinct pair's that the model knows once (``pairs`` holds their rows)."""
         q = concern = urgent = 0.0
         found = [self._words.get(word) or self._word(word) for word in set(words)]
-        found.extend(map(self._pair, pairs))
         for sums in found:
             q += sums[0]
             concern += sums[1]
             urgent += sums[2]
-        return _Piece(q, concern, urgent, found)
+        rows = list(pairs)
+        label_sums = self._label_sums
+        for row in rows:
+            q += label_sums[3 * row]
+            concern += label_sums[3 * row + 1]
+            urgent += label_sums[3 * row + 2]
+        return _Piece(q, concern, urgent, found, rows)
 
     def _pieces(self, text: str) -> tuple[list[_Piece], str]:
         """The whole text's sums, then each sentence's when there are several (none for a
@@ -320,10 +323,12 @@ class LinearRiskModel:
         if not e.pieces or not self.categories:
             return plain
         piece = e.pieces[e.any_risk.index(plain.any_risk)]
-        if not piece.sums:
-            return plain
-        norm = math.sqrt(piece.q) or 1.0
-        sums = np.sum([found[3] for found in piece.sums], axis=0) / norm + self._category_bias
+        if piece.q == 0.0:
+            return plain  # no feature the model knows: nothing to say what it is about
+        parts = [found[3] for found in piece.sums]
+        if piece.pairs:
+            parts.append(self._rows[piece.pairs, 3:].sum(axis=0))
+        sums = np.sum(parts, axis=0) / math.sqrt(piece.q) + self._category_bias
         top = int(np.argmax(sums))
         return ModelScore(urgent=plain.urgent, any_risk=plain.any_risk,
                           category=self.categories[top], category_score=_sigmoid(float(sums[top])),

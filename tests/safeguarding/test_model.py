@@ -339,6 +339,12 @@ def test_the_model_raises_what_the_rules_miss_and_says_which_signal_fired() -> N
 @pytest.mark.parametrize("text", [
     "I want to die", "i just want to die", "I'm going to kill myself tonight",
     "chcę umrzeć", "nie chce juz zyc", "zabiję się", "łyknęłam wszystkie tabletki",
+    "No i chcę umrzeć",  # Polish "well, and...": not an English "no" negating it
+    # Known miss, left visible: "się powieszę" is also everyday hyperbole in Polish ("jeszcze
+    # raz ta piosenka i się powieszę"), so its rule needs the model to agree, and the model
+    # gives this 0.22, under the gate's 0.3.
+    pytest.param("się powieszę dzisiaj", marks=pytest.mark.xfail(
+        strict=True, reason="a gated rule; the model scores it 0.22")),
     "main marna chahti hoon", "khudkushi kar lungi", "maine saari goliyan kha li hain",
     # The model gives this 0.63, under Urdu's thresholds (0.84 urgent, 0.82 concern): the rules
     # catch it, reading Urdu script written out as romanised Urdu ("min mrna chahti hon").
@@ -354,6 +360,10 @@ def test_plain_statements_are_urgent(text: str) -> None:
     "nie chcę umrzeć, jestem po prostu zmęczona", "zabije sie ze smiechu, maly zjadl cytryne",
     "main marna nahi chahti, bas thak gayi hoon", "agar koi kahe ke woh marna chahti hai to?",
     "میں مرنا نہیں چاہتی، بس تھک گئی ہوں", "وہ کہتی ہے کہ وہ مرنا چاہتی ہے",
+    # Found in review: each fired a rule before it was narrowed.
+    "main apne bachon ke liye apni jaan de dungi", "antibiotic ki puri dawai kha li, ab behtar",
+    "Wzięłam wszystkie leki ze sobą na wakacje", "Wolałabym umrzeć niż znowu rodzić",
+    "Zaraz się zabiję ze śmiechu", "wcale nie chcę umrzeć, po prostu jestem zmęczona",
 ])
 def test_plain_look_alikes_in_polish_and_urdu_do_not_fire_the_rules(text: str) -> None:
     """A negation, someone else, the idiom: not the rules' business (the model may still ask)."""
@@ -383,7 +393,7 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 
 # --- floors on the held-out sets -------------------------------------------------------------
 
-# Measured with `python bench/risk_eval.py` on model linear-2026-12-07-93eb644a-03e4d1, all
+# Measured with `python bench/risk_eval.py` on model linear-2026-12-07-93eb644a-5fb717, all
 # eleven held-out sets pooled: (urgent decided urgent, concern reaching a facilitator, benign
 # alarms) as counts out of (urgent, concern, benign). Raise these only with a fresh held-out
 # set, never by tuning on these sets; only the counts are reported, never which messages.
@@ -433,10 +443,13 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 # statements (plain.jsonl) and rules for plain Polish and romanised Urdu (suicide.*_in_polish,
 # *_in_urdu, immediate_danger.overdose_taken_in_*; validation alarms 360 -> 354 at the same
 # urgent recall) joined: model 41f64b, on all eleven sets: urgent 975/1062, concern
-# 924/954, alarms 49/1028 (ho-plain: urgent 113, pl 27, ur 27; alarms 4). Then the rules read
+# 924/954, alarms 49/1028 (ho-plain: urgent 113, pl 26, ur 27; alarms 4). Then the rules read
 # Urdu script written out as romanised Urdu (model a9e49e): ur urgent 200 -> 201 (Urdu script
 # 103 -> 104), the rest unchanged; the rules alone: Urdu script urgent 0 -> 6 of 110, no alarm.
-# The new rules' ids then said their language in words (model 03e4d1, the same figures).
+# The new rules' ids then said their language in words (model 03e4d1), and a review narrowed them
+# (a Polish negation of their own; not "wolałabym umrzeć niż", medicines taken along, a finished
+# course, "apni jaan de dungi"; model 5fb717): the same figures with the model; the rules alone
+# pl urgent 9 -> 10.
 FLOORS = {
     "en": ((578, 626), (523, 536), (36, 592)),
     "pl": ((197, 218), (199, 209), (4, 218)),

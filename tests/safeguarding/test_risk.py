@@ -569,6 +569,18 @@ def test_hyperbole_over_trivia_is_downgraded_not_dropped() -> None:
 
 # --- robustness and the word index --------------------------------------------------------------
 
+def test_a_long_run_of_filler_words_is_screened_without_backtracking() -> None:
+    """The negation guard once listed 'ever had' beside 'ever' and 'had': the same words, but
+    a run of them could be split two ways at every step, and each added 'ever had any '
+    tripled the work (14 of them took 3.5 s; 40 would hold the server for years). With each
+    filler a single choice, a message of 400 of them screens at once (the suite's per-test
+    timeout is what fails here, not a clock in the test)."""
+    text = "not " + "ever had any of " * 400 + "x I want to die"
+    assert SCREEN.screen(text).severity is Severity.URGENT
+    for filler in ("ever had any ", "had any of ", "any of any "):
+        SCREEN.screen("never " + filler * 400 + "suicidal")
+
+
 _TRICKY = "abcdefghijklmnopqrstuvwxyz ABCXYZ 0134579 !?.,;:'’`\"-_*@$|\n\t😂ÉİßＳ\u0308\u2028"
 
 
