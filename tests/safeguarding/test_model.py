@@ -182,32 +182,38 @@ def test_features_count_a_shared_run_once_per_word_and_a_pair_once() -> None:
     assert found["b:feeding crying"] == 1  # it occurs twice in the text
 
 
-def reference_score(model: LinearRiskModel, doc: dict[str, Any], text: str
-                    ) -> tuple[float, float]:
+class ReferenceScorer:
     """The model's label scores worked out the slow, obvious way from the file's numbers and
     ``features``' counts (no per-word sums, no cache), piece by piece as the model scores."""
-    import math
 
-    import numpy as np
+    def __init__(self, doc: dict[str, Any]) -> None:
+        import numpy as np
 
-    vocab = {feature: i for i, feature in enumerate(doc["vocab"])}
-    idf = np.frombuffer(base64.b64decode(doc["idf"]), np.uint8) * doc["idf_scale"]
-    weights = np.frombuffer(base64.b64decode(doc["label_weights"]), np.int8).reshape(-1, 2)
-    parts = sentence_tokens(text)
-    pieces = [[w for part in parts for w in part], *(parts if len(parts) > 1 else [])]
-    best_urgent = best_any = 0.0
-    for words in pieces:
-        if not words:
-            continue
-        counts = {vocab[f]: n for f, n in features(words).items() if f in vocab}
-        length = math.sqrt(sum(n * idf[i] ** 2 for i, n in counts.items())) or 1.0
-        logits = [sum(n * idf[i] * weights[i, k] * doc["label_scale"][k]
-                      for i, n in counts.items()) / length + doc["label_bias"][k]
-                  for k in (0, 1)]
-        e = [1.0, math.exp(logits[0]), math.exp(logits[1])]
-        best_urgent = max(best_urgent, e[2] / sum(e))
-        best_any = max(best_any, (e[1] + e[2]) / sum(e))
-    return best_urgent, best_any
+        self.doc = doc
+        self.vocab = {feature: i for i, feature in enumerate(doc["vocab"])}
+        self.idf = np.frombuffer(base64.b64decode(doc["idf"]), np.uint8) * doc["idf_scale"]
+        self.weights = np.frombuffer(base64.b64decode(doc["label_weights"]),
+                                     np.int8).reshape(-1, 2)
+
+    def score(self, text: str) -> tuple[float, float]:
+        import math
+
+        doc, vocab, idf, weights = self.doc, self.vocab, self.idf, self.weights
+        parts = sentence_tokens(text)
+        pieces = [[w for part in parts for w in part], *(parts if len(parts) > 1 else [])]
+        best_urgent = best_any = 0.0
+        for words in pieces:
+            if not words:
+                continue
+            counts = {vocab[f]: n for f, n in features(words).items() if f in vocab}
+            length = math.sqrt(sum(n * idf[i] ** 2 for i, n in counts.items())) or 1.0
+            logits = [sum(n * idf[i] * weights[i, k] * doc["label_scale"][k]
+                          for i, n in counts.items()) / length + doc["label_bias"][k]
+                      for k in (0, 1)]
+            e = [1.0, math.exp(logits[0]), math.exp(logits[1])]
+            best_urgent = max(best_urgent, e[2] / sum(e))
+            best_any = max(best_any, (e[1] + e[2]) / sum(e))
+        return best_urgent, best_any
 
 
 def test_the_model_scores_what_its_features_and_weights_say() -> None:
@@ -215,13 +221,14 @@ def test_the_model_scores_what_its_features_and_weights_say() -> None:
     weights give worked out in full (features.py, step 4), on messages in every language."""
     doc = json.loads(training.read_file(MODEL_PATH))
     model = LinearRiskModel(doc)
+    reference = ReferenceScorer(doc)
     texts = [m.text for m in TRAINING[::97]] + [
         "Weaning is fine. I want to die. Really, tonight!", "crying crying feeding feeding"]
     assert {m.language for m in TRAINING[::97]} == set(corpus.LANGUAGES)
     for text in texts:
         found = model.score(text)
-        urgent, any_risk = reference_score(model, doc, text)
-        assert (found.urgent, found.any_risk) == pytest.approx((urgent, any_risk), abs=1e-9), text
+        assert (found.urgent, found.any_risk) == pytest.approx(reference.score(text),
+                                                               abs=1e-9), text
 
 
 # --- one decision ------------------------------------------------------------------------------
