@@ -91,22 +91,3 @@ def redis_server() -> Iterator[RedisServer]:
         yield server
     finally:
         server.close()
-
-
-# The longest tests first. pytest-xdist hands out work in collection order, so a test of
-# minutes collected near the end starts when the other worker has little left, and the
-# suite waits for it alone; started first, it runs beside everything else.
-LONGEST_FIRST = (
-    "tests/test_install.py",
-    "tests/bench/",
-    "tests/safeguarding/test_model.py::test_the_shipped_model_is_what_the_corpus_trains",
-    "tests/safeguarding/test_model_js.py::test_browser_model_agrees_with_python",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        return next((i for i, prefix in enumerate(LONGEST_FIRST)
-                     if item.nodeid.startswith(prefix)), len(LONGEST_FIRST))
-
-    items.sort(key=rank)  # stable: the rest keep their order
