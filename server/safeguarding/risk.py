@@ -737,8 +737,13 @@ class _Normaliser:
             return _each(lambda t: t.replace(chr(source), target))
         if keep is None:
             # translate() visits every character; most texts contain none of the sources, and
-            # one search for a class of them is cheaper than testing each in turn.
+            # one search for a class of them is cheaper than testing each in turn. A table of
+            # other scripts only (Urdu written out) cannot touch ASCII text, most messages: one
+            # isascii() says so without the search.
             present = re.compile(f"[{re.escape(''.join(step['map']))}]")
+            if all(source >= 128 for source in table):
+                return _each(lambda t: t if t.isascii() or not present.search(t)
+                             else t.translate(table))
             return _each(lambda t: t.translate(table) if present.search(t) else t)
         default = str(step.get("default", " "))
         allowed = set(str(keep))

@@ -15,8 +15,8 @@ The steps, and why:
    browser's (the draft nudge, label head only) the ``BROWSER_VOCABULARY`` best: its file is
    downloaded by every page, so it stays small.
 3. Tf-idf over feature counts (``features.py``, step 4), with the inverse document frequency
-   rounded to the 8 bits the file stores, so
-   the model is trained on exactly the numbers it is used with.
+   rounded to the 8 bits the file stores, so the model is trained on exactly the numbers it
+   is used with.
 4. A multinomial logistic regression for the label and one binary logistic regression per
    category (to say what a risk is about), L2-regularised, balanced by class.
 5. Weights rounded to 8 bits per column. The rules that are right on fewer than 95 % of

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from server.safeguarding import corpus, training
@@ -187,8 +189,6 @@ class ReferenceScorer:
     ``features``' counts (no per-word sums, no cache), piece by piece as the model scores."""
 
     def __init__(self, doc: dict[str, Any]) -> None:
-        import numpy as np
-
         self.doc = doc
         self.vocab = {feature: i for i, feature in enumerate(doc["vocab"])}
         self.idf = np.frombuffer(base64.b64decode(doc["idf"]), np.uint8) * doc["idf_scale"]
@@ -196,8 +196,6 @@ class ReferenceScorer:
                                      np.int8).reshape(-1, 2)
 
     def score(self, text: str) -> tuple[float, float]:
-        import math
-
         doc, vocab, idf, weights = self.doc, self.vocab, self.idf, self.weights
         parts = sentence_tokens(text)
         pieces = [[w for part in parts for w in part], *(parts if len(parts) > 1 else [])]

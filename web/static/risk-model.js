@@ -47,6 +47,7 @@ export function tokens(text) {
 /** features.token_features: the word and the character 3-5 grams of " word ", once each. */
 function tokenFeatures(word) {
   const found = new Set(["w:" + word]);
+  // Python slices by code point, JS by UTF-16 unit: slice an array of code points instead.
   const chars = Array.from(" " + word + " ");
   for (const n of CHAR_NGRAMS) {
     for (let i = 0; i + n <= chars.length; i++) found.add(chars.slice(i, i + n).join(""));
