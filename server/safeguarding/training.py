@@ -32,8 +32,10 @@ import datetime as dt
 import gzip
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any, Final
 
@@ -166,8 +168,9 @@ class _Prepared:
     originals: int
     training: list[corp.Message]
     validation: list[corp.Message]
-    bags: list[dict[str, int]]
-    ranked: list[str]  # candidate features, most informative first
+    candidates: list[str]  # the features of at least MIN_DOCUMENTS messages, sorted
+    counts: Any  # messages by candidates, each feature's count (``_matrix``)
+    ranked: list[int]  # the candidates' indices, most informative first
     labels: Any
 
 
@@ -200,20 +203,18 @@ def _prepare(folders: Sequence[Path], held_out_folder: Path,
 
     # 2. the candidate features, ranked by a chi-squared test on the label
     bags = [feats.features(feats.tokens(m.text)) for m in training]
-    counts: dict[str, int] = {}
-    for bag in bags:
-        for feature in bag:
-            counts[feature] = counts.get(feature, 0) + 1
-    candidates = sorted(f for f, n in counts.items() if n >= MIN_DOCUMENTS)
+    documents = Counter(chain.from_iterable(bags))  # messages holding each feature
+    candidates = sorted(f for f, n in documents.items() if n >= MIN_DOCUMENTS)
+    counts = _matrix(bags, {f: i for i, f in enumerate(candidates)})
     labels = np.array([corp.LABELS.index(m.label) for m in training])
-    scores, _ = chi2(_matrix(bags, {f: i for i, f in enumerate(candidates)}), labels)
+    scores, _ = chi2(counts, labels)
     scores = np.nan_to_num(scores)
-    # Highest score first; ties by feature string, so the choice does not depend on float noise.
-    order = sorted(range(len(candidates)), key=lambda i: (-round(float(scores[i]), 6),
-                                                           candidates[i]))
+    # Highest score first; ties by feature string (the candidates are sorted, so by index), so
+    # the choice does not depend on float noise.
+    order = sorted(range(len(candidates)), key=lambda i: (-round(float(scores[i]), 6), i))
     return _Prepared(files=files, common=common, messages=len(messages), originals=originals,
-                     training=training, validation=validation, bags=bags,
-                     ranked=[candidates[i] for i in order], labels=labels)
+                     training=training, validation=validation, candidates=candidates,
+                     counts=counts, ranked=order, labels=labels)
 
 
 def _matrix(rows: list[dict[str, int]], index: dict[str, int]) -> Any:
@@ -262,8 +263,11 @@ def _design(prep: _Prepared, size: int) -> _Design:
     import numpy as np
     from scipy import sparse
 
-    vocab = sorted(prep.ranked[:size])
-    counts = _matrix(prep.bags, {f: i for i, f in enumerate(vocab)})
+    # The candidates are sorted, so the chosen ones' indices in order are the vocabulary sorted.
+    chosen = np.sort(np.array(prep.ranked[:size], dtype=np.int64))
+    vocab = [prep.candidates[i] for i in chosen]
+    counts = prep.counts[:, chosen]
+    counts.sort_indices()
     df = np.bincount(counts.indices, minlength=len(vocab))  # messages holding each feature
     idf = np.log((1 + len(prep.training)) / (1 + df)) + 1.0
     idf_scale = float(idf.max()) / 255.0

@@ -8,6 +8,7 @@ real server: compressed, cached, and the slim document it serves scores as Pytho
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -59,13 +60,15 @@ def corpus_texts() -> list[str]:
     return texts
 
 
-def run_node(model_path: Path, texts: list[str], tmp_path: Path) -> dict[str, Any]:
+def run_node(model_path: Path, texts: list[str], tmp_path: Path,
+             with_features: bool = False) -> dict[str, Any]:
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed, so web/static/risk-model.js cannot be checked here")
     texts_path = tmp_path / "texts.json"
     texts_path.write_text(json.dumps(texts), encoding="utf-8")
-    result = subprocess.run([node, str(NODE_RUNNER), str(model_path), str(texts_path)],
+    command = [node, str(NODE_RUNNER), str(model_path), str(texts_path)]
+    result = subprocess.run(command + (["--features"] if with_features else []),
                             capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stderr
     out: dict[str, Any] = json.loads(result.stdout)
@@ -73,23 +76,43 @@ def run_node(model_path: Path, texts: list[str], tmp_path: Path) -> dict[str, An
     return out
 
 
-def disagreements(model: LinearRiskModel, texts: list[str],
-                  from_js: list[dict[str, Any]]) -> tuple[list[Any], list[Any]]:
-    """(texts whose feature counts differ, texts whose scores differ), with the differences."""
+def features_digest(counts: dict[str, int]) -> str:
+    """What the node runner prints for a text's feature counts: the SHA-1 of its
+    "feature\0count\n" lines in JavaScript's sort order (UTF-16 code units, which is not
+    Python's code-point order for letters beyond the BMP), hashed as UTF-16LE."""
+    lines = sorted(f"{feature}\0{n}\n" for feature, n in counts.items())
+    joined = "".join(lines)
+    if joined and max(joined) > "\uffff":  # the two orders agree within the BMP
+        lines.sort(key=lambda line: line.encode("utf-16-be", "surrogatepass"))
+        joined = "".join(lines)
+    return hashlib.sha1(joined.encode("utf-16-le", "surrogatepass")).hexdigest()
+
+
+def disagreements(model: LinearRiskModel, texts: list[str], from_js: list[dict[str, Any]],
+                  model_path: Path, tmp_path: Path) -> tuple[list[Any], list[Any]]:
+    """(texts whose feature counts differ, texts whose scores differ), with the differences.
+    The counts are compared by digest; where one differs, node is asked again for that
+    text's counts, so that the failure shows which features differ."""
     features, scores = [], []
+    differing = []
     for text, js in zip(texts, from_js, strict=True):
-        py_features = feats.features(feats.tokens(text))
-        js_features = dict(js["features"])
-        if py_features != js_features:
-            py_items, js_items = set(py_features.items()), set(js_features.items())
-            features.append((text[:80], sorted(py_items - js_items)[:5],
-                             sorted(js_items - py_items)[:5]))
+        if features_digest(feats.features(feats.tokens(text))) != js["digest"]:
+            differing.append(text)
         py = model.score(text)
         if (abs(py.urgent - js["urgent"]) > TOLERANCE
                 or abs(py.any_risk - js["any_risk"]) > TOLERANCE
                 or py.language != js["language"]):
             scores.append((text[:80], (py.urgent, py.any_risk, py.language),
                            (js["urgent"], js["any_risk"], js["language"])))
+    if differing:
+        shown = differing[:5]
+        again = run_node(model_path, shown, tmp_path, with_features=True)["scores"]
+        for text, js in zip(shown, again, strict=True):
+            py_items = set(feats.features(feats.tokens(text)).items())
+            js_items = {(feature, n) for feature, n in js["features"]}
+            features.append((text[:80], sorted(py_items - js_items)[:5],
+                             sorted(js_items - py_items)[:5]))
+        features.extend((text[:80], "...", "...") for text in differing[5:])
     return features, scores
 
 
@@ -103,7 +126,7 @@ def test_browser_model_agrees_with_python_on_every_message(tmp_path: Path) -> No
     out = run_node(model_path, texts, tmp_path)
     assert out["version"] == model.version
     assert out["thresholds"] == model.thresholds
-    bad_features, bad_scores = disagreements(model, texts, out["scores"])
+    bad_features, bad_scores = disagreements(model, texts, out["scores"], model_path, tmp_path)
     assert not bad_features, (len(bad_features), bad_features[:5])
     assert not bad_scores, (len(bad_scores), bad_scores[:5])
 
@@ -154,4 +177,4 @@ async def test_risk_model_route_is_compressed_cached_and_scores_as_python(
              "nie chcę już żyć", "مجھے مر جانا ہے", "Long day. I can't do this anymore. Night!"]
     out = run_node(slim_path, texts, tmp_path)
     assert out["version"] == model.version
-    assert disagreements(model, texts, out["scores"]) == ([], [])
+    assert disagreements(model, texts, out["scores"], slim_path, tmp_path) == ([], [])
