@@ -16,7 +16,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 import msgspec
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from server import protocol as p
 from server.safeguarding.escalation import EscalationError
@@ -24,6 +24,7 @@ from server.safeguarding.journal import Journal, Unavailable, Unstorable
 from server.safeguarding.notify import Notice, Notifier
 from server.store.bus import Bus, BusError
 from server.store.db import Store
+from server.store.failures import PASSING, why
 from server.store.records import AlertRecord, Escalation
 
 log = logging.getLogger("hearth.safeguarding")
@@ -170,7 +171,7 @@ class SafeguardingService:
             return attempt.result()
         if isinstance(error, (LookupError, EscalationError)):
             raise error  # refused, not failed: the caller answers it
-        log.warning("could not store a safeguarding record; journalled: %s", _why(error),
+        log.warning("could not store a safeguarding record; journalled: %s", why(error),
                     extra={"alert": key, "record": type(record).__name__})
         journal.add(key, msgspec.json.encode(record))
         return None
@@ -181,10 +182,10 @@ class SafeguardingService:
             await self._store_record(_decode_record(data))
         except LookupError as exc:
             raise Unstorable(str(exc)) from None
-        except (OperationalError, InterfaceError, OSError, TimeoutError) as exc:
-            raise Unavailable(_why(exc)) from None
+        except PASSING as exc:
+            raise Unavailable(why(exc)) from None
         except DBAPIError as exc:
-            raise RuntimeError(_why(exc)) from None
+            raise RuntimeError(why(exc)) from None
 
     async def _store_record(self, record: Record) -> Escalation | None:
         """Commit one record (idempotent: a second commit of it changes nothing) and
@@ -256,14 +257,6 @@ class SafeguardingService:
             await asyncio.gather(*self._background, return_exceptions=True)
         # Last: what the notices above queued, and a summary still waiting for its window.
         await self._notifier.aclose()
-
-
-def _why(error: BaseException) -> str:
-    """An error's cause without the statement and parameters SQLAlchemy adds to its
-    message (parameters can be an alert's excerpt: never in logs, invariant 9)."""
-    if isinstance(error, DBAPIError):
-        return f"{type(error.orig).__name__}: {error.orig}"
-    return f"{type(error).__name__}: {error}"
 
 
 def utc_now() -> datetime:

@@ -55,6 +55,7 @@ from server.safeguarding.audit import (
     verify,
 )
 from server.safeguarding.escalation import OPEN_STATES, EscalationError, check_change
+from server.store.failures import passing, why
 from server.store.models import (
     AlertRow,
     AuditHeadRow,
@@ -75,6 +76,16 @@ log = logging.getLogger("hearth.store")
 # for one; docs/performance.md, "Alerts"), and a session start's burst of
 # hundreds of admissions becomes a handful of transactions.
 AUDIT_BATCH = 64
+# A batch of moderation entries the database would not take for a passing reason (SQLite's
+# write lock held past its busy timeout, PostgreSQL restarting) goes back to the head of the
+# queue and is tried again after these pauses (then every last one), the lock let go between
+# tries so that alerts still go first, until AUDIT_RETRY_FOR seconds after the first failure;
+# only then are its entries given up (their callers log it). One busy timeout used to drop
+# them: a facilitator's mute missing from the audit log (invariant 8) because ten busy rooms
+# kept SQLite writing. Closing gives a failing database AUDIT_CLOSE_RETRY_FOR more.
+AUDIT_RETRY_DELAYS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0)
+AUDIT_RETRY_FOR = 60.0
+AUDIT_CLOSE_RETRY_FOR = 10.0
 
 
 @overload
@@ -436,14 +447,42 @@ class SafeguardingRecords:
     async def _write_queued(self) -> None:
         """Commit queued entries, a batch per transaction, until none are left.
 
-        The lock is taken per batch, so an alert waits for one batch at most."""
+        The lock is taken per batch, so an alert waits for one batch at most. A batch the
+        database would not take for a passing reason is put back and tried again
+        (``AUDIT_RETRY_DELAYS``), outside the lock."""
+        loop = asyncio.get_running_loop()
+        failing_since: float | None = None
+        tries = 0
         while self._queue:
             async with self._lock.hold():
                 batch = [self._queue.popleft()
                          for _ in range(min(AUDIT_BATCH, len(self._queue)))]
-                await self._commit(batch)
+                again, error = await self._commit(batch)
+            if error is None:
+                failing_since, tries = None, 0
+                continue
+            now = loop.time()
+            failing_since = now if failing_since is None else failing_since
+            window = AUDIT_CLOSE_RETRY_FOR if self._closed else AUDIT_RETRY_FOR
+            if now - failing_since >= window:
+                log.error("the database has not taken %d audit entries for %.0f s; giving "
+                          "them up: %s", len(again), now - failing_since, why(error))
+                for _, committed in again:
+                    _settle(committed, error)
+                continue
+            self._queue.extendleft(reversed(again))
+            delay = AUDIT_RETRY_DELAYS[min(tries, len(AUDIT_RETRY_DELAYS) - 1)]
+            tries += 1
+            log.warning("the database did not take %d audit entries (%s); trying again in "
+                        "%.2g s", len(again), why(error), delay)
+            await asyncio.sleep(delay)
 
-    async def _commit(self, batch: list[tuple[_Pending, asyncio.Future[None]]]) -> None:
+    async def _commit(self, batch: list[tuple[_Pending, asyncio.Future[None]]],
+                      ) -> tuple[list[tuple[_Pending, asyncio.Future[None]]],
+                                 BaseException | None]:
+        """Commit ``batch`` and settle its futures; returns the entries to try again (from
+        the first that met a passing failure on, so the chain keeps the call order) and
+        that failure."""
         try:
             await self._transactor.run(functools.partial(
                 _chain, entries=[e for e, _ in batch], key=self._key()))
@@ -452,25 +491,30 @@ class SafeguardingRecords:
                 committed.cancel()
             raise
         except Exception as batch_error:
+            if passing(batch_error):
+                return batch, batch_error
             if len(batch) == 1:
                 _settle(batch[0][1], batch_error)
-                return
+                return [], None
             # One bad entry (or a passing fault) must not cost the rest: one at a time.
             log.warning("an audit batch failed; writing its entries one by one",
                         exc_info=True)
-            for entry, committed in batch:
+            for n, (entry, committed) in enumerate(batch):
                 try:
                     await self._transactor.run(functools.partial(
                         _chain, entries=[entry], key=self._key()))
                 except Exception as error:
+                    if passing(error):
+                        return batch[n:], error
                     _settle(committed, error)
                 else:
                     self.audit_transactions += 1
                     _settle(committed, None)
-            return
+            return [], None
         self.audit_transactions += 1
         for _, committed in batch:
             _settle(committed, None)
+        return [], None
 
     async def aclose(self) -> None:
         """Commit every queued entry, then let go of the writer's connection.

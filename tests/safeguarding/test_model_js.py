@@ -93,7 +93,8 @@ def disagreements(model: LinearRiskModel, texts: list[str], from_js: list[dict[s
     """(texts whose feature counts differ, texts whose scores differ), with the differences.
     The counts are compared by digest; where one differs, node is asked again for that
     text's counts, so that the failure shows which features differ."""
-    features, scores = [], []
+    features: list[Any] = []
+    scores: list[Any] = []
     differing = []
     for text, js in zip(texts, from_js, strict=True):
         if features_digest(feats.features(feats.tokens(text))) != js["digest"]:

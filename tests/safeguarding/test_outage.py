@@ -118,3 +118,34 @@ async def test_urgent_alert_while_postgres_is_stopped_is_escalated_once_after(
                 assert told_after < 4
             finally:
                 await lead.aclose()
+
+
+# Longer than SQLite's busy timeout (5 s): the writer's first try fails outright.
+SQLITE_LOCKED_FOR_MODERATION = 7.0
+
+
+async def test_a_mute_while_sqlite_is_locked_reaches_the_audit_log_after(
+        make_server: MakeServer) -> None:
+    """Invariant 8: every moderation action goes into the audit chain. The room does not
+    wait for the database; the entry waits for it, and is written once the lock is gone
+    (it used to be dropped when the busy timeout ran out)."""
+    server = make_server()
+    async with suite_harness(server) as hs:
+        group = await hs.group("Ann")
+        ann = group.people[0]
+        with SqliteWriteLock(server.settings.data_dir / "hearth.db"):
+            started = time.monotonic()
+            await group.fac.send("participant.mute", participant=ann.id, ref="m")
+            await group.fac.expect("ack", ref="m", timeout=2)
+            await ann.expect("muted", timeout=2)
+            assert time.monotonic() - started < 2  # the room did not wait
+            await asyncio.sleep(SQLITE_LOCKED_FOR_MODERATION)
+        deadline = time.monotonic() + 20
+        while True:
+            entries = await hs.store.safeguarding.audit_entries(50)
+            mutes = [e for e in entries if e.action == "participant.mute"]
+            if mutes or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.2)
+        assert [(e.room_id, e.target) for e in mutes] == [(group.room_id, ann.id)]
+        assert (await hs.store.safeguarding.verify_audit()).ok

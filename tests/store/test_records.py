@@ -9,10 +9,12 @@ from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Connection, select
+from sqlalchemy.exc import OperationalError
 
 from server.safeguarding.escalation import EscalationError
 from server.store.db import SqlStore
 from server.store.models import AuditRow
+from server.store import records as records_module
 from server.store.records import AUDIT_BATCH, AlertRecord
 from server.store.writer import Transactor
 from tests.harness import TEST_AUDIT_KEY
@@ -310,6 +312,69 @@ async def test_a_failed_batch_is_retried_entry_by_entry_in_order(
     await asyncio.gather(*_admissions(store, room.id, 10))
     rows = await _chain_rows(store)
     assert [target for _, _, target in rows] == [f"p_{n}" for n in range(10)]
+    assert (await records.verify_audit()).ok
+
+
+class _Busy:
+    """A transactor whose audit batches fail as SQLite's do when another process holds the
+    write lock past the busy timeout, while ``busy`` is set; alerts still get through (as
+    when the lock comes free between two tries)."""
+
+    def __init__(self, real: Transactor) -> None:
+        self.real = real
+        self.busy = True
+        self.refused = 0
+
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        if self.busy and getattr(work, "func", None) is records_module._chain:
+            self.refused += 1
+            raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+        return await self.real.run(work)
+
+    async def aclose(self) -> None:
+        await self.real.aclose()
+
+
+async def test_audit_entries_the_database_would_not_take_are_tried_again_in_order(
+        store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A busy database used to cost the moderation entries of its busy timeout: now their
+    batch waits, outside the lock (an alert goes first), and is written when it can be."""
+    room = await store.add_room("Mums", "mothers")
+    records = store.safeguarding
+    busy = _Busy(records._transactor)
+    monkeypatch.setattr(records, "_transactor", busy)
+    monkeypatch.setattr(records_module, "AUDIT_RETRY_DELAYS", (0.05,))
+    queued = _admissions(store, room.id, 100)
+    while busy.refused < 3:
+        await asyncio.sleep(0.01)
+    # An alert is stored while the entries wait: they do not hold the lock between tries.
+    assert await records.raise_alert(alert(room.id), escalate=True) is not None
+    assert not any(f.done() for f in queued)
+    busy.busy = False
+    await asyncio.wait_for(asyncio.gather(*queued), 5)
+    rows = await _chain_rows(store)
+    assert [action for _, action, _ in rows[:2]] == ["alert.raised", "escalation.raised"]
+    assert [target for _, _, target in rows[2:]] == [f"p_{n}" for n in range(100)]
+    assert (await records.verify_audit()).ok
+
+
+async def test_audit_entries_are_given_up_only_after_the_retry_window(
+        store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    room = await store.add_room("Mums", "mothers")
+    records = store.safeguarding
+    busy = _Busy(records._transactor)
+    monkeypatch.setattr(records, "_transactor", busy)
+    monkeypatch.setattr(records_module, "AUDIT_RETRY_DELAYS", (0.05,))
+    monkeypatch.setattr(records_module, "AUDIT_RETRY_FOR", 0.5)
+    started = asyncio.get_running_loop().time()
+    given_up = await asyncio.gather(*_admissions(store, room.id, 3), return_exceptions=True)
+    assert asyncio.get_running_loop().time() - started >= 0.5
+    assert busy.refused >= 5  # tried again and again within the window
+    assert all(isinstance(e, OperationalError) for e in given_up), given_up
+    # The database is back: later entries are written and the chain is whole.
+    busy.busy = False
+    await asyncio.gather(*_admissions(store, room.id, 2))
+    assert [target for _, _, target in await _chain_rows(store)] == ["p_0", "p_1"]
     assert (await records.verify_audit()).ok
 
 
