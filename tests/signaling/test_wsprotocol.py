@@ -30,7 +30,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request
 from websockets.typing import Origin
 
-from server.signaling.wsprotocol import HTTP_PROTOCOL, WebSocketProtocol
+from server.signaling.wsprotocol import _PER_SERVER, HTTP_PROTOCOL, WebSocketProtocol
 from tests.harness import free_port
 
 HOLD = 1.0  # seconds /hold's app waits before receiving again: several keepalive rounds
@@ -140,6 +140,30 @@ async def test_the_handshake_request_and_response_are_not_kept(server: Server) -
             assert not any(isinstance(value, Request)
                            for value in parser.gi_frame.f_locals.values())
             parser = parser.gi_yieldfrom
+
+
+async def test_a_connection_keeps_its_own_state_and_its_servers_settings_once(
+        server: Server, keepalive_server: Server) -> None:
+    """What is the same for every connection of a server is kept once per server, so that a
+    connection's own attributes stay under the 30 that CPython shares a key table for; two
+    servers in one process (as in these tests) each keep their own."""
+    async with connect(server.url("/echo")) as plain, \
+            connect(keepalive_server.url("/echo")) as pinged:
+        for ws in (plain, pinged):
+            await ws.send("hi")
+            assert await ws.recv() == "hi"
+        [one] = server.protocols()
+        [other] = keepalive_server.protocols()
+        for protocol, running in ((one, server), (other, keepalive_server)):
+            config = running.server.config
+            assert protocol.config is config and protocol.app is config.loaded_app
+            assert protocol.connections is running.server.server_state.connections
+            assert protocol.ping_interval == config.ws_ping_interval
+            own = vars(protocol)
+            assert not set(own) & set(_PER_SERVER)
+            assert len(own) < 30, sorted(own)
+        assert (one.ping_interval, other.ping_interval) == (None, 0.1)
+        assert type(one) is not type(other)
 
 
 async def test_the_http_protocol_that_read_the_upgrade_is_freed_without_the_collector(
