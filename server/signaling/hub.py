@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import logging
 import time
@@ -67,6 +68,7 @@ from server.signaling.connection import Connection
 from server.signaling.places import Places
 from server.signaling.quality import QualityBook
 from server.store.db import Store
+from server.store.failures import retrying
 from server.store.records import AlertRecord
 
 log = logging.getLogger("hearth.hub")
@@ -430,9 +432,11 @@ class Hub:
             bans = self._bans.get(effect.room_id)
             if bans is not None:
                 bans.add(effect.participant_id, effect.device)
-            self._in_background(
-                self._store.add_ban(effect.room_id, effect.participant_id, effect.device),
-                "ban")
+            # Tried again while the database is busy or away: a ban lost here would let
+            # the person back in after a restart or on another node.
+            self._in_background(retrying(functools.partial(
+                self._store.add_ban, effect.room_id, effect.participant_id, effect.device),
+                "a ban"), "ban")
         elif isinstance(effect, PersistPlace):
             if effect.kept:
                 self._places.kept(effect.room_id, effect.participant_id)
@@ -441,10 +445,9 @@ class Hub:
         elif isinstance(effect, Attended):
             self.programme.attended(effect.room_id, effect.participant_id, effect.device)
         elif isinstance(effect, PersistRoomState):
-            self._in_background(
-                self._store.set_room_state(effect.room_id, locked=effect.locked,
-                                           focus=effect.focus),
-                "room state")
+            self._in_background(retrying(functools.partial(
+                self._store.set_room_state, effect.room_id, locked=effect.locked,
+                focus=effect.focus), "a room's lock and focus"), "room state")
         elif isinstance(effect, MediaSignal):
             self.media.signal(room_id, effect.conn, effect.participant_id, effect.message)
         elif isinstance(effect, ModerationAction):

@@ -55,7 +55,7 @@ from server.safeguarding.audit import (
     verify,
 )
 from server.safeguarding.escalation import OPEN_STATES, EscalationError, check_change
-from server.store.failures import passing, why
+from server.store.failures import RETRY_DELAYS, RETRY_FOR, passing, why
 from server.store.models import (
     AlertRow,
     AuditHeadRow,
@@ -78,13 +78,13 @@ log = logging.getLogger("hearth.store")
 AUDIT_BATCH = 64
 # A batch of moderation entries the database would not take for a passing reason (SQLite's
 # write lock held past its busy timeout, PostgreSQL restarting) goes back to the head of the
-# queue and is tried again after these pauses (then every last one), the lock let go between
-# tries so that alerts still go first, until AUDIT_RETRY_FOR seconds after the first failure;
-# only then are its entries given up (their callers log it). One busy timeout used to drop
-# them: a facilitator's mute missing from the audit log (invariant 8) because ten busy rooms
-# kept SQLite writing. Closing gives a failing database AUDIT_CLOSE_RETRY_FOR more.
-AUDIT_RETRY_DELAYS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0)
-AUDIT_RETRY_FOR = 60.0
+# queue and is tried again after the pauses of ``failures.RETRY_DELAYS``, the lock let go
+# between tries so that alerts still go first, until AUDIT_RETRY_FOR seconds after the first
+# failure; only then are its entries given up (their callers log it). One busy timeout used to
+# drop them: a facilitator's mute missing from the audit log (invariant 8) because ten busy
+# rooms kept SQLite writing. Closing gives a failing database AUDIT_CLOSE_RETRY_FOR more.
+AUDIT_RETRY_DELAYS = RETRY_DELAYS
+AUDIT_RETRY_FOR = RETRY_FOR
 AUDIT_CLOSE_RETRY_FOR = 10.0
 
 

@@ -124,28 +124,36 @@ async def test_urgent_alert_while_postgres_is_stopped_is_escalated_once_after(
 SQLITE_LOCKED_FOR_MODERATION = 7.0
 
 
-async def test_a_mute_while_sqlite_is_locked_reaches_the_audit_log_after(
+async def test_moderation_while_sqlite_is_locked_is_stored_after(
         make_server: MakeServer) -> None:
-    """Invariant 8: every moderation action goes into the audit chain. The room does not
-    wait for the database; the entry waits for it, and is written once the lock is gone
-    (it used to be dropped when the busy timeout ran out)."""
+    """Invariant 8: every moderation action goes into the audit chain; and a ban holds. The
+    room does not wait for the database; the audit entries and the ban wait for it, and are
+    written once the lock is gone (they used to be dropped when the busy timeout ran out, so
+    the banned person could come back after a restart)."""
     server = make_server()
     async with suite_harness(server) as hs:
-        group = await hs.group("Ann")
-        ann = group.people[0]
+        group = await hs.group("Ann", "Bob")
+        ann, bob = group.people
         with SqliteWriteLock(server.settings.data_dir / "hearth.db"):
             started = time.monotonic()
-            await group.fac.send("participant.mute", participant=ann.id, ref="m")
+            await group.fac.send("participant.mute", participant=bob.id, ref="m")
             await group.fac.expect("ack", ref="m", timeout=2)
-            await ann.expect("muted", timeout=2)
-            assert time.monotonic() - started < 2  # the room did not wait
+            await bob.expect("muted", timeout=2)
+            await group.fac.send("participant.remove", participant=ann.id, ban=True, ref="b")
+            await group.fac.expect("ack", ref="b", timeout=2)
+            assert await ann.closed() == 4403
+            assert time.monotonic() - started < 3  # the room did not wait
             await asyncio.sleep(SQLITE_LOCKED_FOR_MODERATION)
+            assert not await hs.store.is_banned(group.room_id, ann.id, None)  # not yet
         deadline = time.monotonic() + 20
         while True:
             entries = await hs.store.safeguarding.audit_entries(50)
-            mutes = [e for e in entries if e.action == "participant.mute"]
-            if mutes or time.monotonic() > deadline:
+            done = [(e.action, e.target) for e in entries
+                    if e.action in ("participant.mute", "participant.remove")]
+            banned = await hs.store.is_banned(group.room_id, ann.id, None)
+            if (len(done) == 2 and banned) or time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.2)
-        assert [(e.room_id, e.target) for e in mutes] == [(group.room_id, ann.id)]
+        assert done == [("participant.mute", bob.id), ("participant.remove", ann.id)]
+        assert banned
         assert (await hs.store.safeguarding.verify_audit()).ok
