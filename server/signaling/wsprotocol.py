@@ -21,7 +21,7 @@ message handed to a reader cancelled in the same turn of the loop is lost: ``_In
   collections, which a server with thousands of connections makes rare on purpose;
 * what uvicorn's ``__init__`` sets on every connection but is the same for all of one
   server's (its config, app, loop, logger, ping settings, shared sets: ``_PER_SERVER``) is
-  kept once, on a class made for that server (``_per_server``), so that a connection keeps
+  kept once, on a class made for that server (``WebSocketProtocol.__new__``), so that a connection keeps
   23 attributes of its own instead of 35. Under CPython's limit of 30, its instances share
   one key table and store only their values: 1.4 KiB less a connection.
 
@@ -180,9 +180,9 @@ def _shared(name: str, values: dict[str, Any]) -> property:
         return values[name]
 
     def set_(_: object, value: Any) -> None:
-        # Every connection sets it again, to the same value; a uvicorn that gave one
+        # Every connection sets it again, to the same object; a uvicorn that gave one
         # connection its own would have it shared here by mistake, so it is refused.
-        if values.setdefault(name, value) != value:
+        if values.setdefault(name, value) is not value:
             raise RuntimeError(f"uvicorn gave one connection its own {name!r}: "
                                "server/signaling/wsprotocol.py keeps it per server")
     return property(get, set_)

@@ -496,7 +496,8 @@ class SafeguardingRecords:
             if len(batch) == 1:
                 _settle(batch[0][1], batch_error)
                 return [], None
-            # One bad entry (or a passing fault) must not cost the rest: one at a time.
+            # One bad entry (or a fault not known to pass) must not cost the rest: one at a
+            # time.
             log.warning("an audit batch failed; writing its entries one by one",
                         exc_info=True)
             for n, (entry, committed) in enumerate(batch):
