@@ -3,8 +3,11 @@
 The hub tells the counter three things: a room went live (a facilitator opened it), a parent
 was admitted (the room machine's ``Attended`` effect), and the session is over. Each is one
 call that only touches memory; the writes run in the background, in order per room (an
-attendance needs its session's id first), and a failed write is logged and dropped: a
-report one attendance short is better than a room held up by its bookkeeping.
+attendance needs its session's id first). A write the database is too busy or too far away
+to take is tried again for a minute (``failures.retrying``: each of the three may be
+repeated, a session's start finds the session it opened); one that still fails, or fails
+for another reason, is logged and dropped: a report one attendance short is better than a
+room held up by its bookkeeping.
 
 Nothing that names anyone is written. ``visitor`` is a keyed hash of the browser's device
 hash under a key of its own (so it cannot be matched with the bans table, which keeps the
@@ -14,12 +17,14 @@ device hash itself); ``who`` is keyed by the session too, so it means nothing ou
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from server.store.failures import retrying
 from server.store.impact import ImpactRecords
 
 __all__ = ["AttendanceCounter", "NoCounter", "check_in_who"]
@@ -66,7 +71,8 @@ class AttendanceCounter(NoCounter):
 
         async def opened() -> str | None:
             try:
-                return await self._records.session_opened(room_id, audience, at)
+                return await retrying(functools.partial(
+                    self._records.session_opened, room_id, audience, at), "a session's start")
             except Exception:
                 log.exception("could not count a session", extra={"room": room_id})
                 return None
@@ -85,7 +91,8 @@ class AttendanceCounter(NoCounter):
                 return
             visitor = _keyed(self._key, "visitor", device) if device else None
             who = _keyed(self._key, "who", held_id, device or f"participant:{participant_id}")
-            await self._records.attended(held_id, who, visitor, at)
+            await retrying(functools.partial(self._records.attended, held_id, who, visitor, at),
+                           "an attendance")
 
         self._later(count(), room_id, "attendance")
 
@@ -98,7 +105,8 @@ class AttendanceCounter(NoCounter):
         async def close() -> None:
             held_id = await held
             if held_id is not None:
-                await self._records.session_closed(held_id, at)
+                await retrying(functools.partial(self._records.session_closed, held_id, at),
+                               "a session's end")
 
         self._later(close(), room_id, "session's end")
 

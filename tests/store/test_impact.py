@@ -5,11 +5,18 @@ told from a first visit, check-ins are one per person, and visitor keys are forg
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import OperationalError
 
+from server.programme.attendance import AttendanceCounter
+from server.store import failures
 from server.store.db import SqlStore
+from server.store.impact import ImpactRecords
+from server.store.models import HeldSessionRow
+from server.store.records import aware
 from tests.store.test_db import _downgrade
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
@@ -85,3 +92,43 @@ async def _held(store: SqlStore) -> int:
     async with store.engine.connect() as connection:
         return int((await connection.execute(text("SELECT count(*) FROM held_sessions")))
                    .scalar_one())
+
+
+class _Busy:
+    """The impact records, each of whose writes fails twice as when SQLite's write lock is
+    held past the busy timeout, then goes through."""
+
+    def __init__(self, real: ImpactRecords) -> None:
+        self.real = real
+        self.refused: dict[str, int] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.real, name)
+
+        async def busy_then_real(*args: Any) -> Any:
+            if self.refused.get(name, 0) < 2:
+                self.refused[name] = self.refused.get(name, 0) + 1
+                raise OperationalError("BEGIN", {}, Exception("database is locked"))
+            return await method(*args)
+        return busy_then_real
+
+
+async def test_a_session_and_its_attendances_are_counted_when_the_database_was_busy(
+        store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """They used to be dropped at the first failure: a session missing from the report."""
+    monkeypatch.setattr(failures, "RETRY_DELAYS", (0.01,))
+    room = await store.add_room("Tuesday mums", "mothers")
+    busy = _Busy(store.impact)
+    counter = AttendanceCounter(cast(ImpactRecords, busy), "a secret of the server",
+                                clock=lambda: NOW)
+    counter.live(room.id, "mothers")
+    counter.attended(room.id, "p_1", "device-1")
+    counter.attended(room.id, "p_2", None)
+    counter.over(room.id)
+    await counter.aclose()
+    assert busy.refused == {"session_opened": 2, "attended": 2, "session_closed": 2}
+    found = await store.impact.rows(NOW - timedelta(days=1), NOW + timedelta(days=1))
+    assert found.sessions == [(NOW, "mothers")] and len(found.attendances) == 2
+    async with store.engine.connect() as connection:
+        ended = (await connection.execute(select(HeldSessionRow.ended_at))).scalars().all()
+    assert [aware(e) for e in ended] == [NOW]
