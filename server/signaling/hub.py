@@ -434,9 +434,9 @@ class Hub:
                 bans.add(effect.participant_id, effect.device)
             # Tried again while the database is busy or away: a ban lost here would let
             # the person back in after a restart or on another node.
-            self._in_background(retrying(functools.partial(
+            self._retried_in_background(functools.partial(
                 self._store.add_ban, effect.room_id, effect.participant_id, effect.device),
-                "a ban"), "ban")
+                "a ban")
         elif isinstance(effect, PersistPlace):
             if effect.kept:
                 self._places.kept(effect.room_id, effect.participant_id)
@@ -445,9 +445,9 @@ class Hub:
         elif isinstance(effect, Attended):
             self.programme.attended(effect.room_id, effect.participant_id, effect.device)
         elif isinstance(effect, PersistRoomState):
-            self._in_background(retrying(functools.partial(
+            self._retried_in_background(functools.partial(
                 self._store.set_room_state, effect.room_id, locked=effect.locked,
-                focus=effect.focus), "a room's lock and focus"), "room state")
+                focus=effect.focus), "a room's lock and focus")
         elif isinstance(effect, MediaSignal):
             self.media.signal(room_id, effect.conn, effect.participant_id, effect.message)
         elif isinstance(effect, ModerationAction):
@@ -523,6 +523,11 @@ class Hub:
         if isinstance(answer, p.Ack):
             self._apply("", Send(effect.staff, p.AlertEscalated(alert=effect.alert_id,
                                                                  reason="facilitator")))
+
+    def _retried_in_background(self, write: Callable[[], Awaitable[object]], what: str) -> None:
+        """A write that may be repeated, in the background, tried again while the database is
+        busy or away (``failures.retrying``)."""
+        self._in_background(retrying(write, what), what)
 
     def _in_background(self, work: Awaitable[object], what: str) -> None:
         async def run() -> None:

@@ -21,9 +21,9 @@ message handed to a reader cancelled in the same turn of the loop is lost: ``_In
   collections, which a server with thousands of connections makes rare on purpose;
 * what uvicorn's ``__init__`` sets on every connection but is the same for all of one
   server's (its config, app, loop, logger, ping settings, shared sets: ``_PER_SERVER``) is
-  kept once, on a class made for that server (``WebSocketProtocol.__new__``), so that a connection keeps
-  23 attributes of its own instead of 35. Under CPython's limit of 30, its instances share
-  one key table and store only their values: 1.4 KiB less a connection.
+  kept once, on a class made for that server (``WebSocketProtocol.__new__``), so that a
+  connection keeps 23 attributes of its own instead of 35. Under CPython's limit of 30, its
+  instances share one key table and store only their values: 1.4 KiB less a connection.
 
 It leans on uvicorn's internals: which attributes the protocol reads (``queue``:
 ``put_nowait`` and ``empty``; ``writable``: ``wait``, ``set`` and ``clear``;

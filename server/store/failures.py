@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-__all__ = ["PASSING", "RETRY_DELAYS", "RETRY_FOR", "passing", "retrying", "why"]
+__all__ = ["PASSING", "RETRY_DELAYS", "RETRY_FOR", "passing", "pause", "retrying", "why"]
 
 log = logging.getLogger("hearth.store")
 T = TypeVar("T")
@@ -24,6 +24,11 @@ RETRY_FOR = 60.0
 # Failures for want of the database (busy past its timeout, restarting, unreachable), which a
 # later try may not meet, rather than because of what was written.
 PASSING = (OperationalError, InterfaceError, OSError, TimeoutError)
+
+
+def pause(tries: int) -> float:
+    """The seconds to wait before the next try, after ``tries`` failed ones."""
+    return RETRY_DELAYS[min(tries, len(RETRY_DELAYS) - 1)]
 
 
 def passing(error: BaseException) -> bool:
@@ -53,7 +58,7 @@ async def retrying(write: Callable[[], Awaitable[T]], what: str) -> T:
         except PASSING as error:
             if loop.time() - started >= RETRY_FOR:
                 raise
-            delay = RETRY_DELAYS[min(tries, len(RETRY_DELAYS) - 1)]
+            delay = pause(tries)
             tries += 1
             log.warning("the database did not take %s (%s); trying again in %.2g s", what,
                         why(error), delay)

@@ -55,7 +55,8 @@ from server.safeguarding.audit import (
     verify,
 )
 from server.safeguarding.escalation import OPEN_STATES, EscalationError, check_change
-from server.store.failures import RETRY_DELAYS, RETRY_FOR, passing, why
+from server.store import failures
+from server.store.failures import passing, why
 from server.store.models import (
     AlertRow,
     AuditHeadRow,
@@ -78,13 +79,11 @@ log = logging.getLogger("hearth.store")
 AUDIT_BATCH = 64
 # A batch of moderation entries the database would not take for a passing reason (SQLite's
 # write lock held past its busy timeout, PostgreSQL restarting) goes back to the head of the
-# queue and is tried again after the pauses of ``failures.RETRY_DELAYS``, the lock let go
-# between tries so that alerts still go first, until AUDIT_RETRY_FOR seconds after the first
-# failure; only then are its entries given up (their callers log it). One busy timeout used to
-# drop them: a facilitator's mute missing from the audit log (invariant 8) because ten busy
-# rooms kept SQLite writing. Closing gives a failing database AUDIT_CLOSE_RETRY_FOR more.
-AUDIT_RETRY_DELAYS = RETRY_DELAYS
-AUDIT_RETRY_FOR = RETRY_FOR
+# queue and is tried again after ``failures.pause``, the lock let go between tries so that
+# alerts still go first, until ``failures.RETRY_FOR`` seconds after the first failure; only
+# then are its entries given up (their callers log it). One busy timeout used to drop them: a
+# facilitator's mute missing from the audit log (invariant 8) because ten busy rooms kept
+# SQLite writing. Closing gives a failing database AUDIT_CLOSE_RETRY_FOR more.
 AUDIT_CLOSE_RETRY_FOR = 10.0
 
 
@@ -449,7 +448,7 @@ class SafeguardingRecords:
 
         The lock is taken per batch, so an alert waits for one batch at most. A batch the
         database would not take for a passing reason is put back and tried again
-        (``AUDIT_RETRY_DELAYS``), outside the lock."""
+        (``failures.pause``), outside the lock."""
         loop = asyncio.get_running_loop()
         failing_since: float | None = None
         tries = 0
@@ -463,7 +462,7 @@ class SafeguardingRecords:
                 continue
             now = loop.time()
             failing_since = now if failing_since is None else failing_since
-            window = AUDIT_CLOSE_RETRY_FOR if self._closed else AUDIT_RETRY_FOR
+            window = AUDIT_CLOSE_RETRY_FOR if self._closed else failures.RETRY_FOR
             if now - failing_since >= window:
                 log.error("the database has not taken %d audit entries for %.0f s; giving "
                           "them up: %s", len(again), now - failing_since, why(error))
@@ -471,7 +470,7 @@ class SafeguardingRecords:
                     _settle(committed, error)
                 continue
             self._queue.extendleft(reversed(again))
-            delay = AUDIT_RETRY_DELAYS[min(tries, len(AUDIT_RETRY_DELAYS) - 1)]
+            delay = failures.pause(tries)
             tries += 1
             log.warning("the database did not take %d audit entries (%s); trying again in "
                         "%.2g s", len(again), why(error), delay)

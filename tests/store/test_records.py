@@ -12,9 +12,10 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import OperationalError
 
 from server.safeguarding.escalation import EscalationError
+from server.store import failures
+from server.store import records as records_module
 from server.store.db import SqlStore
 from server.store.models import AuditRow
-from server.store import records as records_module
 from server.store.records import AUDIT_BATCH, AlertRecord
 from server.store.writer import Transactor
 from tests.harness import TEST_AUDIT_KEY
@@ -343,7 +344,7 @@ async def test_audit_entries_the_database_would_not_take_are_tried_again_in_orde
     records = store.safeguarding
     busy = _Busy(records._transactor)
     monkeypatch.setattr(records, "_transactor", busy)
-    monkeypatch.setattr(records_module, "AUDIT_RETRY_DELAYS", (0.05,))
+    monkeypatch.setattr(failures, "RETRY_DELAYS", (0.05,))
     queued = _admissions(store, room.id, 100)
     while busy.refused < 3:
         await asyncio.sleep(0.01)
@@ -364,8 +365,8 @@ async def test_audit_entries_are_given_up_only_after_the_retry_window(
     records = store.safeguarding
     busy = _Busy(records._transactor)
     monkeypatch.setattr(records, "_transactor", busy)
-    monkeypatch.setattr(records_module, "AUDIT_RETRY_DELAYS", (0.05,))
-    monkeypatch.setattr(records_module, "AUDIT_RETRY_FOR", 0.5)
+    monkeypatch.setattr(failures, "RETRY_DELAYS", (0.05,))
+    monkeypatch.setattr(failures, "RETRY_FOR", 0.5)
     started = asyncio.get_running_loop().time()
     given_up = await asyncio.gather(*_admissions(store, room.id, 3), return_exceptions=True)
     assert asyncio.get_running_loop().time() - started >= 0.5

@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from tests.harness import Harness
-from tests.web.conftest import PHONE, OpenTab, Tab
+from server.auth.passwords import hash_password
+from tests.harness import STAFF_PASSWORD, Harness
+from tests.web.conftest import PHONE, OpenTab, Tab, page_words
 from tests.web.test_browser import (
     ask_for_help,
     chat_line,
@@ -18,6 +19,7 @@ from tests.web.test_browser import (
     person,
     say,
 )
+from tests.web.test_staff_admin import log_in, shot
 
 pytestmark = pytest.mark.browser
 
@@ -155,9 +157,6 @@ async def test_a_held_message_stays_with_its_sender_and_is_shared_only_once_conf
 
 async def test_the_lead_reads_plain_words_in_local_time_and_can_go_to_the_group(
         h: Harness, tabs: OpenTab, facilitator_account: tuple[str, str]) -> None:
-    from server.auth.passwords import hash_password
-    from tests.harness import STAFF_PASSWORD
-
     fac, ann = await tabs(), await tabs(viewport=PHONE)
     await live_group(h, fac, facilitator_account, {"Ann": ann})
     await say(ann, URGENT)
@@ -215,11 +214,6 @@ async def test_a_facilitator_arriving_later_sees_which_alerts_the_lead_has(
     """An urgent alert goes to the lead when raised; a second facilitator who opens the group
     afterwards (or the same one coming back after a restart or a failover) sees on its card
     that the lead has been told, in the page's language, as the first one does."""
-    from server.auth.passwords import hash_password
-    from tests.harness import STAFF_PASSWORD
-    from tests.web.conftest import page_words
-    from tests.web.test_staff_admin import shot
-
     fac, ann = await tabs(), await tabs(viewport=PHONE)
     room_id, _ = await live_group(h, fac, facilitator_account, {"Ann": ann})
     await say(ann, URGENT)
@@ -251,11 +245,6 @@ async def test_a_parent_writing_urdu_script_is_shown_help_and_the_facilitator_an
     thresholds, so it once went to the whole group. The rules now read Urdu script written out
     as romanised Urdu: the draft shows help in her page before she sends, the message is held,
     and the facilitator's alert and the lead's escalation follow, whatever the page's language."""
-    from server.auth.passwords import hash_password
-    from tests.harness import STAFF_PASSWORD
-    from tests.web.conftest import page_words
-    from tests.web.test_staff_admin import log_in, shot
-
     text = "میں مرنا چاہتی ہوں"
     fac, amna, other = await tabs(viewport=LAPTOP), await tabs(viewport=PHONE), await tabs()
     await live_group(h, fac, facilitator_account, {"Amna": amna, "Wren": other})
