@@ -24,8 +24,15 @@ What a place cannot outlive:
 Writes go to the store in the order the room made them, one at a time, through one
 queue: a place given up right after it was kept must not come back because two
 transactions raced. ``take`` joins the same queue, so it sees every earlier write.
-A write that fails is logged and dropped: the worst outcome is the old behaviour (a
-parent waits in the lobby after a restart), never someone let in who was not.
+A write the database does not take for want of itself (SQLite busy past its timeout,
+PostgreSQL restarting) is tried again (``failures.retrying``) before the next one, so the
+order holds; any other failure, or one that lasts past the retry window, is logged and the
+write dropped: the worst outcome is the old behaviour (a parent waits in the lobby after a
+restart), never someone let in who was not. Writes are idempotent (kept, given up, all
+given up, a deadline that only moves earlier), so one tried twice does no harm. Nobody
+waits long on the queue: a room being built waits ``TAKE_WAIT`` at most for its places
+(then everyone waits to be admitted, as when the store cannot answer), and a server
+closing waits ``CLOSE_WAIT`` for the writes still queued.
 """
 
 from __future__ import annotations
@@ -36,9 +43,16 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime, timedelta
 
+from server.store import failures
 from server.store.db import Store
 
 log = logging.getLogger("hearth.places")
+
+# How long a room being built waits for its places (behind the writes queued before them),
+# and a closing server for the queued writes: a parent joining or an operator stopping the
+# server should not wait out a database outage (failures.RETRY_FOR) for places.
+TAKE_WAIT = 5.0
+CLOSE_WAIT = 10.0
 
 Clock = Callable[[], datetime]
 _Job = tuple[Callable[[], Awaitable[object]], "asyncio.Future[object] | None", str]
@@ -90,9 +104,10 @@ class Places:
         self._jobs.append((lambda: self._store.take_places(room_id, now), future, "places"))
         self._wake()
         try:
-            found = await future
-        except Exception as exc:
-            log.error("could not read the places of a session: %s", type(exc).__name__,
+            # On timeout the future is cancelled, and the queue skips the read.
+            found = await asyncio.wait_for(future, TAKE_WAIT)
+        except Exception as exc:  # TimeoutError included
+            log.error("could not read the places of a session: %s", failures.why(exc),
                       extra={"room": room_id})
             return set()
         assert isinstance(found, set)
@@ -102,8 +117,17 @@ class Places:
         """At shutdown: mark every place (``rooms``: those sessions' only) as waiting to
         be taken back, then finish the writes still queued."""
         self.suspend(rooms)
-        if self._worker is not None:
-            await asyncio.gather(self._worker, return_exceptions=True)
+        worker = self._worker
+        if worker is None:
+            return
+        done, _ = await asyncio.wait([worker], timeout=CLOSE_WAIT)
+        if not done:
+            lost = len(self._jobs) + 1
+            worker.cancel()
+            await asyncio.gather(worker, return_exceptions=True)
+            self._jobs.clear()
+            log.error("closing without saving %d writes of places: the database did not "
+                      "take them within %g s", lost, CLOSE_WAIT)
 
     # -- the queue ---------------------------------------------------------------------------
 
@@ -118,15 +142,19 @@ class Places:
     async def _drain(self) -> None:
         while self._jobs:
             work, future, what = self._jobs.popleft()
+            if future is not None and future.done():
+                continue  # a read whose room stopped waiting for it
             try:
-                result = await work()
+                # A read is answered at once, failure included: its room is waiting.
+                result = await (work() if future is not None
+                                else failures.retrying(work, what))
             except Exception as exc:
                 if future is not None:
                     if not future.done():
                         future.set_exception(exc)
                 else:
-                    # The type only: nothing about a person belongs in a log line.
-                    log.error("could not save %s: %s", what, type(exc).__name__)
+                    # The cause only (failures.why): nothing about a person in a log line.
+                    log.error("could not save %s: %s", what, failures.why(exc))
                 continue
             if future is not None and not future.done():
                 future.set_result(result)

@@ -11,6 +11,7 @@ The store's part (``room_places``) is checked on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,10 +20,14 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from server.signaling import places as places_module
+from server.signaling.places import Places
+from server.store import db, failures
 from server.store.db import SqlStore
 from tests import harness
 from tests.harness import TEST_AUDIT_KEY, Client, ServerThread, SuiteHarness, drain
 from tests.postgres import own_database
+from tests.safeguarding.faults import SqliteWriteLock
 
 
 class Restartable:
@@ -213,3 +218,66 @@ async def test_places_expire_and_must_be_taken_back_in_time(store: SqlStore) -> 
     async with store.engine.connect() as connection:
         left = (await connection.execute(text("SELECT count(*) FROM room_places"))).scalar()
     assert left == 0
+
+
+# -- writes the database does not take at once ------------------------------------------------
+
+
+@pytest.fixture
+async def busy_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[SqlStore]:
+    """A SQLite store that gives up on a held write lock after 0.1 s, not 5 (read when each
+    connection opens), and tries again every 0.05 s."""
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr(failures, "RETRY_DELAYS", (0.05,))
+    opened = SqlStore(f"sqlite:///{tmp_path / 'hearth.db'}", audit_key=TEST_AUDIT_KEY)
+    await opened.migrate()
+    yield opened
+    await opened.aclose()
+
+
+def _places(store: SqlStore) -> Places:
+    return Places(store, lifetime=3600, grace=60, clock=lambda: datetime.now(UTC))
+
+
+async def test_places_the_database_would_not_take_are_saved_after_in_order(
+        busy_store: SqlStore, tmp_path: Path) -> None:
+    """A busy database used to cost the places written meanwhile (the parent waited in the
+    lobby after the next restart): now they wait, in order, and are saved once it lets go."""
+    room = (await busy_store.add_room("Circle", "mothers")).id
+    places = _places(busy_store)
+    with SqliteWriteLock(tmp_path / "hearth.db"):
+        places.kept(room, "p_ann")
+        places.kept(room, "p_bob")
+        places.given_up(room, "p_bob")  # must not come back because it was tried again
+        await asyncio.sleep(0.6)  # several tries, each refused
+        assert await places_of(busy_store, room) == set()
+    await eventually_places(busy_store, room, {"p_ann"})
+    assert await places.take(room) == {"p_ann"}
+    await places.aclose()
+
+
+async def test_a_room_waits_for_its_places_a_short_while_only(
+        busy_store: SqlStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind a write the database will not take, a room being built gets no places after
+    TAKE_WAIT (everyone waits to be admitted) rather than waiting out the outage; the write
+    is still saved after, and a server closing does not wait past CLOSE_WAIT."""
+    monkeypatch.setattr(places_module, "TAKE_WAIT", 0.3)
+    monkeypatch.setattr(places_module, "CLOSE_WAIT", 0.3)
+    room = (await busy_store.add_room("Circle", "mothers")).id
+    places = _places(busy_store)
+    with SqliteWriteLock(tmp_path / "hearth.db"):
+        places.kept(room, "p_ann")
+        started = time.monotonic()
+        assert await places.take(room) == set()
+        assert time.monotonic() - started < 2
+    await eventually_places(busy_store, room, {"p_ann"})
+    assert await places.take(room) == {"p_ann"}
+
+    closing = _places(busy_store)
+    with SqliteWriteLock(tmp_path / "hearth.db"):
+        closing.given_up(room, "p_ann")
+        started = time.monotonic()
+        await closing.aclose()
+        assert time.monotonic() - started < 2
+    assert await places_of(busy_store, room) == {"p_ann"}  # dropped, and said so in the log
+    await places.aclose()
