@@ -425,9 +425,11 @@ class Hub:
                                 "ack")
         elif isinstance(effect, ScreenFeedback):
             version = effect.model_version or self._screen.model_version or "rules only"
-            self._in_background(self._store.safeguarding.record_feedback(
-                effect.verdict, effect.rules, version, effect.model_category, self._clock()),
-                "screen feedback")
+            # Tried again while the database is busy or away, as the precision figures a
+            # lead reads are made of these; a commit lost in flight may count one twice.
+            self._retried_in_background(functools.partial(
+                self._store.safeguarding.record_feedback, effect.verdict, effect.rules,
+                version, effect.model_category, self._clock()), "screen feedback")
         elif isinstance(effect, PersistBan):
             bans = self._bans.get(effect.room_id)
             if bans is not None:

@@ -139,6 +139,9 @@ async def test_moderation_while_sqlite_is_locked_is_stored_after(
             await group.fac.send("participant.mute", participant=bob.id, ref="m")
             await group.fac.expect("ack", ref="m", timeout=2)
             await bob.expect("muted", timeout=2)
+            # A facilitator's word on the screen, a count the lead's page shows: kept too.
+            await group.fac.send("screen.missed", participant=bob.id, ref="s")
+            await group.fac.expect("ack", ref="s", timeout=2)
             await group.fac.send("participant.remove", participant=ann.id, ban=True, ref="b")
             await group.fac.expect("ack", ref="b", timeout=2)
             assert await ann.closed() == 4403
@@ -151,9 +154,12 @@ async def test_moderation_while_sqlite_is_locked_is_stored_after(
             done = [(e.action, e.target) for e in entries
                     if e.action in ("participant.mute", "participant.remove")]
             banned = await hs.store.is_banned(group.room_id, ann.id, None)
-            if (len(done) == 2 and banned) or time.monotonic() > deadline:
+            missed = [(c.signal, c.verdict, c.count)
+                      for c in await hs.store.safeguarding.feedback_counts()]
+            if (len(done) == 2 and banned and missed) or time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.2)
         assert done == [("participant.mute", bob.id), ("participant.remove", ann.id)]
         assert banned
+        assert missed == [("-", "missed", 1)]
         assert (await hs.store.safeguarding.verify_audit()).ok
