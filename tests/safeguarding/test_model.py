@@ -454,11 +454,17 @@ def test_the_assessor_never_raises_on_any_text() -> None:
 # The new rules' ids then said their language in words (model 03e4d1), and a review narrowed them
 # (a Polish negation of their own; not "wolałabym umrzeć niż", medicines taken along, a finished
 # course, "apni jaan de dungi"; model 5fb717): the same figures with the model; the rules alone
-# pl urgent 9 -> 10.
+# pl urgent 9 -> 10. Then ho-fresh-h (360, committed before it was first run) joined; first run,
+# on 5fb717: urgent 114/120 (en 59/60, pl 28/30, ur 27/30), concern 119/120, alarms 4/120 (en 2,
+# ur 2); all twelve sets pooled: en 637, 583, 38; pl 225, 228, 4; ur 228, 232, 11. Then en-acts,
+# en-replies, pl8 and ur13 (4,400 messages: risk told through actions and logistics, and live
+# chat replies, beside look-alikes) joined (model c5d3c1, chosen on validation as before): en
+# urgent 637 -> 645, concern 583 -> 584, alarms 38 -> 42; pl 225 -> 233, 228 -> 230, 4 -> 5;
+# ur 228 -> 225, 232 -> 235, 11 -> 13 (ho-fresh-h: urgent 114, concern 118, alarms 4).
 FLOORS = {
-    "en": ((578, 626), (523, 536), (36, 592)),
-    "pl": ((197, 218), (199, 209), (4, 218)),
-    "ur": ((201, 218), (202, 209), (9, 218)),
+    "en": ((645, 686), (584, 596), (42, 652)),
+    "pl": ((233, 248), (230, 239), (5, 248)),
+    "ur": ((225, 248), (235, 239), (13, 248)),
 }
 
 
