@@ -159,30 +159,28 @@ def check_python_m_server(venv: Path, cwd: Path) -> None:
                 f"--- stderr ---\n{stderr_path.read_text()}")
 
     try:
-        join = None
-        deadline = time.monotonic() + 60
-        while join is None and time.monotonic() < deadline:
+        # The join links come first; "Hearth is running" only once the port is open, so a
+        # link clicked the moment that line is printed works. A slow or busy machine (three
+        # of these installs start side by side in the suite) may take a while to get there.
+        join = running = None
+        deadline = time.monotonic() + 120
+        while running is None and time.monotonic() < deadline:
             try:
                 line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 break
             if line is None:
                 process.wait(timeout=20)
-                pytest.fail(failed(f"exited {process.returncode} before printing a join link"))
+                pytest.fail(failed(f"exited {process.returncode} before it was running"))
             out.append(line)
             found = re.search(rf"http://127\.0\.0\.1:{port}/join/\S+", line)
-            join = found.group(0) if found else None
-        assert join, failed("printed no join link within 60 s")
+            join = join or (found.group(0) if found else None)
+            running = line if line.startswith("Hearth is running at") else None
+        assert join, failed("printed no join link")
+        assert running, failed("did not say it was running within 120 s")
 
         origin = f"http://127.0.0.1:{port}"
-        health = None
-        deadline = time.monotonic() + 30
-        while health is None and time.monotonic() < deadline:
-            try:
-                health = httpx.get(f"{origin}/healthz", timeout=10)
-            except httpx.TransportError:
-                time.sleep(0.1)
-        assert health is not None, failed("/healthz did not answer within 30 s")
+        health = httpx.get(f"{origin}/healthz", timeout=30)  # answers now, not eventually
         assert health.status_code == 200, failed(f"/healthz answered {health.status_code}")
 
         page = httpx.get(join, timeout=10)
