@@ -27,7 +27,9 @@ from typing import NoReturn
 import av
 import av.audio.codeccontext
 import numpy as np
+from aiortc import RTCRtpCodecParameters, RTCRtpSender
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.rtcrtpsender import RTCEncodedFrame
 from av.audio.stream import AudioStream
 
 from server.media.opus import OpusEncoder
@@ -98,6 +100,32 @@ def speech_packets(seconds: float = 12.0, seed: int = 1) -> list[av.Packet[Audio
     return encode_opus(speech_signal(seconds, seed))
 
 
+def speech_levels(seconds: float = 12.0, seed: int = 1) -> list[int]:
+    """The level of each of ``speech_packets``' frames as a browser puts it in the RTP
+    audio-level header (RFC 6464/6465: the frame's RMS in dBov, -127 to 0)."""
+    samples = speech_signal(seconds, seed).astype(np.float64)
+    frames = samples[:len(samples) // FRAME_SAMPLES * FRAME_SAMPLES].reshape(-1, FRAME_SAMPLES)
+    rms = np.sqrt((frames * frames).mean(axis=1)) / 32767
+    with np.errstate(divide="ignore"):
+        levels = np.maximum(20 * np.log10(rms), -127.0)
+    return [int(level) for level in np.rint(levels)]
+
+
+def send_levels(sender: RTCRtpSender, microphone: PacketMicrophone) -> None:
+    """Make ``sender`` put each packet's level in the RTP audio-level header, as a
+    browser does (aiortc measures the level only of frames it encodes itself, and the
+    load clients send packets encoded once)."""
+    take = sender._next_encoded_frame
+
+    async def with_level(codec: RTCRtpCodecParameters) -> RTCEncodedFrame | None:
+        frame = await take(codec)
+        if frame is not None and microphone.level is not None:
+            frame.audio_level = microphone.level
+        return frame
+
+    sender._next_encoded_frame = with_level  # type: ignore[method-assign]
+
+
 class PacedTrack(MediaStreamTrack):
     """A track of pre-encoded packets, one every ``period`` seconds, paced on absolute
     deadlines (``start + n × period``) so that a late wake-up does not make the stream
@@ -137,15 +165,21 @@ class PacketMicrophone(PacedTrack):
 
     kind = "audio"
 
-    def __init__(self, packets: list[av.Packet[AudioStream]], offset: int) -> None:
+    def __init__(self, packets: list[av.Packet[AudioStream]], offset: int,
+                 levels: list[int] | None = None) -> None:
         super().__init__()
         self._packets = packets
+        self._levels = levels
         self._offset = offset
+        self.level: int | None = None  # the last packet's (``send_levels``)
 
     async def recv(self) -> av.Packet[AudioStream]:
         index = await self._next()
-        packet = self._packets[(self._offset + index) % len(self._packets)]
+        at = (self._offset + index) % len(self._packets)
+        packet = self._packets[at]
         packet.pts = index * FRAME_SAMPLES
+        if self._levels is not None:
+            self.level = self._levels[at]
         return packet
 
 

@@ -13,7 +13,8 @@ a pipe:
 Each person is a WebSocket (``bench.wsclient``) speaking protocol v1 and one
 ``RTCPeerConnection`` with one ``sendrecv`` audio transceiver carrying a
 ``PacketMicrophone`` (pre-encoded Opus, every microphone on: each person sends
-``media.state {audio: true}`` as they enter the room). With ``video_lines`` the offer
+``media.state {audio: true}`` as they enter the room; each packet carries its level in
+the RTP audio-level header, as a browser's do). With ``video_lines`` the offer
 has the m-lines docs/protocol.md asks for after it (one peer connection, max-bundle, as
 a browser makes it): a ``sendonly`` video m-line for the camera and
 ``welcome.video_slots`` ``recvonly`` ones, the slots. With ``cameras`` C, each room's
@@ -66,7 +67,13 @@ from aiortc import (
 from aiortc.rtp import RtpPacket
 
 from bench.fanout_client import RoomPlan
-from bench.media_audio import MutedMicrophone, PacketMicrophone, speech_packets
+from bench.media_audio import (
+    MutedMicrophone,
+    PacketMicrophone,
+    send_levels,
+    speech_levels,
+    speech_packets,
+)
 from bench.media_video import (
     VIDEO_GAP_NS,
     CameraOff,
@@ -368,8 +375,10 @@ class Member:
                     worker.errors[f"media connection {pc.connectionState}"] += 1
 
             if self.talking:
-                self.microphone = PacketMicrophone(worker.packets, worker.next_offset())
-                pc.addTransceiver(self.microphone, direction="sendrecv")
+                self.microphone = PacketMicrophone(worker.packets, worker.next_offset(),
+                                                   worker.levels)
+                send_levels(pc.addTransceiver(self.microphone, direction="sendrecv").sender,
+                            self.microphone)
             else:  # a listener: the transceiver is there, but nothing is sent on it
                 pc.addTransceiver(MutedMicrophone(), direction="sendrecv")
             if video:
@@ -446,6 +455,7 @@ class Worker:
         self.plan = plan
         self.window = Window()
         self.packets = speech_packets(plan.audio_seconds)
+        self.levels = speech_levels(plan.audio_seconds)
         self.camera_bank = camera_packets() if plan.cameras and plan.video_lines else None
         self._offset = 0
         self.members: list[Member] = []

@@ -16,6 +16,11 @@ into one). Contract of one speaker's stream through the buffer:
   (``server/media/conceal.py``); after ``conceal_frames`` missing frames in a row the
   stream has stopped, has faded to silence, and the next frame starts it again.
 - Real frames are played in strictly increasing sequence order, each at most once.
+- A frame may come with the level its sender measured (the RTP audio-level header), and
+  may arrive as that level alone (``push_level``): a microphone the mixer does not need
+  to hear now is not decoded (``RoomMixer.wants``), but its level still drives the
+  speaking flag and the choice of voices. It plays as silence with that level, and the
+  next decoded frame after it fades in, as after any silence.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ import numpy as np
 from server.media import conceal
 from server.media.pcm import check_frame, frozen
 from server.media.types import FRAME_SAMPLES, Pcm
+
+# A waiting frame: its samples (None when it was not decoded) and its sender's level.
+Frame = tuple[Pcm | None, float | None]
 
 
 class PushResult(enum.Enum):
@@ -79,6 +87,9 @@ class Playout:
     samples: Pcm
     sequence: int
     concealed: bool  # True: made up in place of the missing frame ``sequence``
+    # The level (dBFS) the sender gave for this frame, None if it gave none (or the frame
+    # is concealed). ``samples`` is silence when the frame came as its level alone.
+    level: float | None = None
 
 
 @dataclass(slots=True)
@@ -103,7 +114,8 @@ class JitterBuffer:
         self._clear()
 
     def _clear(self) -> None:
-        self._waiting: dict[int, Pcm] = {}
+        # Each frame's samples (None: not decoded) and the level its sender gave.
+        self._waiting: dict[int, Frame] = {}
         self._next: int | None = None  # sequence whose turn is next; None before any
         self._playing = False
         self._ticks_waited = 0  # pops answered with None while frames were waiting
@@ -123,13 +135,21 @@ class JitterBuffer:
     def playing(self) -> bool:
         return self._playing
 
-    def push(self, sequence: int, samples: Pcm) -> PushResult:
-        """File one frame. ``samples`` must be 960 int16 samples (else ``ValueError``);
-        it is copied, so the caller may reuse its array."""
+    def push(self, sequence: int, samples: Pcm, level: float | None = None) -> PushResult:
+        """File one frame, with the level its sender gave (dBFS) if any. ``samples`` must
+        be 960 int16 samples (else ``ValueError``); it is copied, so the caller may reuse
+        its array."""
         check_frame(samples)
+        return self._file(sequence, (frozen(samples.copy()), level))
+
+    def push_level(self, sequence: int, level: float) -> PushResult:
+        """File a frame that was not decoded, by the level its sender gave (dBFS)."""
+        return self._file(sequence, (None, float(level)))
+
+    def _file(self, sequence: int, frame: Frame) -> PushResult:
         reference = self._next if self._next is not None else min(self._waiting, default=None)
         if reference is not None and abs(sequence - reference) > self.config.reset_distance:
-            self._restart(sequence, samples)
+            self._restart(sequence, frame)
             return PushResult.RESET
         if self._next is not None and sequence < self._next:
             self.stats.late += 1
@@ -137,7 +157,7 @@ class JitterBuffer:
         if sequence in self._waiting:
             self.stats.duplicate += 1
             return PushResult.DUPLICATE
-        self._waiting[sequence] = frozen(samples.copy())
+        self._waiting[sequence] = frame
         self.stats.accepted += 1
         return PushResult.ACCEPTED
 
@@ -150,9 +170,11 @@ class JitterBuffer:
         sequence = self._next
         self._next += 1
         frame = self._waiting.pop(sequence, None)
-        if frame is not None:
-            return Playout(self._play_real(frame), sequence, concealed=False)
-        return Playout(self._conceal(), sequence, concealed=True)
+        if frame is None:
+            return Playout(self._conceal(), sequence, concealed=True)
+        samples, level = frame
+        played = self._play_level() if samples is None else self._play_real(samples)
+        return Playout(played, sequence, concealed=False, level=level)
 
     def reset(self) -> None:
         """Forget everything (a muted or removed speaker): nothing stale plays later."""
@@ -193,10 +215,19 @@ class JitterBuffer:
         self._jumped = False
         return frozen(out)
 
+    def _play_level(self) -> Pcm:
+        """A frame known by its level only: silence, and nothing to continue from, so
+        the next decoded frame rises from silence and a loss after it stays silent."""
+        self._last_real = None
+        self._continuation = None
+        self._concealed_run = 0
+        self._jumped = False
+        return _SILENCE
+
     def _conceal(self) -> Pcm:
         self.stats.concealed += 1
         if self._last_real is None:
-            # Cannot happen after _start (it plays a real frame first); kept total anyway.
+            # After a frame known by its level only (or, kept total, at a start).
             out = np.zeros(FRAME_SAMPLES, dtype=np.int16)
         else:
             out = conceal.to_pcm(self._carry_on(FRAME_SAMPLES))
@@ -242,16 +273,19 @@ class JitterBuffer:
         self._jumped = True
         self._excess_ticks = 0
 
-    def _restart(self, sequence: int, samples: Pcm) -> None:
+    def _restart(self, sequence: int, frame: Frame) -> None:
         """A new stream: drop what waits, continue smoothly into it if something was playing."""
         self.stats.resets += 1
-        self._waiting = {sequence: frozen(samples.copy())}
+        self._waiting = {sequence: frame}
         if self._playing:
             self._next = sequence
             self._jumped = True
         else:
             self._next = None
             self._ticks_waited = 0
+
+
+_SILENCE = frozen(np.zeros(FRAME_SAMPLES, dtype=np.int16))
 
 
 class SequenceUnwrapper:

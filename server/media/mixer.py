@@ -25,6 +25,13 @@ speakers are summed once in int32, each speaker's mix is that sum minus their ow
 conferencing mixers do: more than three people talking together is cross-talk nobody
 can follow, and each voice in the mix costs an encoder for its mix-minus. A voice that
 leaves the mix fades out over one frame and one that joins fades in, so nothing clicks.
+
+Decoding is most of what a microphone costs, so a frame is decoded only if it may be
+heard (``wants``): its sender is mixed now, in an aside, or loud enough to open their
+gate and take a voice. Any other frame is filed by the level its sender put in the RTP
+audio-level header (RFC 6464; browsers and aiortc send it), which is all the speaking
+flag and the choice of voices need. With every microphone in a 12-person room open,
+about four of the twelve are decoded instead of twelve (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -44,6 +51,10 @@ from server.media.types import FRAME_SAMPLES, Pcm, Roster, Seat
 
 # A waiting voice replaces the quietest mixed one only when this much louder.
 SWAP_MARGIN_DB = 6.0
+# A waiting voice is decoded once within this much of replacing one, so that it has
+# decoded frames waiting by the time it is mixed (its loudness is smoothed, and the
+# jitter buffer holds 40 ms: the frames decoded now are the ones mixed then).
+WARM_MARGIN_DB = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +150,12 @@ class RoomMixer:
             if person not in self._detectors:
                 self._detectors[person] = SpeechDetector(self._speech_config)
 
-    def push(self, participant: str, sequence: int, samples: Pcm) -> PushResult:
-        """File one decoded frame from ``participant`` (``ValueError`` if not 960 int16).
+    def push(self, participant: str, sequence: int, samples: Pcm,
+             level: float | None = None) -> PushResult:
+        """File one decoded frame from ``participant`` (``ValueError`` if not 960 int16),
+        with the level its sender gave (dBFS) if any: then that level, not one measured
+        here, is theirs for this frame, as for the frames that are not decoded, so that
+        voices are compared on one scale.
 
         ``REFUSED`` if that person may not be heard now; otherwise the jitter buffer's verdict.
         """
@@ -148,7 +163,40 @@ class RoomMixer:
         buffer = self._buffers.get(participant)
         if buffer is None:
             return PushResult.REFUSED
-        return buffer.push(sequence, samples)
+        return buffer.push(sequence, samples, level)
+
+    def push_level(self, participant: str, sequence: int, level: float) -> PushResult:
+        """File a frame that was not decoded (``wants`` said no) by its sender's level
+        (dBFS): it counts for the speaking flag and the choice of voices, and plays as
+        silence. ``REFUSED`` if that person may not be heard now."""
+        buffer = self._buffers.get(participant)
+        if buffer is None:
+            return PushResult.REFUSED
+        return buffer.push_level(sequence, level)
+
+    def wants(self, participant: str, level: float | None) -> bool:
+        """Whether a frame arriving now from ``participant`` must be decoded, given the
+        level (dBFS) its sender measured (``None``: it did not say, so decode).
+
+        No for anyone who may not be heard (the frame would be refused) and for a voice
+        too quiet to open the gate or to take the place of a mixed one; yes for the
+        mixed voices, the two in an aside (they hear each other whatever the level) and
+        anyone who might be mixed within the jitter buffer's delay."""
+        if participant not in self._buffers:
+            return False
+        if level is None or participant in self._partner or participant in self._voices:
+            return True
+        if level < self._speech_config.close_dbfs:
+            return False
+        voices = self._voices
+        if self._max_voices is None or len(voices) < self._max_voices:
+            return True
+        loudness = self._loudness
+        quietest = min(loudness.get(person, -120.0) for person in voices)
+        mine = loudness.get(participant)
+        # The loudness _choose_voices will give them if this level goes on.
+        expected = level if mine is None else 0.8 * mine + 0.2 * level
+        return expected > quietest + SWAP_MARGIN_DB - WARM_MARGIN_DB
 
     def jitter_stats(self, participant: str) -> JitterStats | None:
         """The buffer counters of someone who may currently be heard, else None."""
@@ -195,10 +243,13 @@ class RoomMixer:
         index = self._index
         self._index += 1
         frames: dict[str, Pcm] = {}
+        told: dict[str, float] = {}  # the levels senders gave for their frames
         for person, buffer in self._buffers.items():
             played = buffer.pop()
             if played is not None:
                 frames[person] = played.samples
+                if played.level is not None:
+                    told[person] = played.level
 
         changes: list[tuple[str, bool]] = []
         speakers: list[str] = []
@@ -207,7 +258,10 @@ class RoomMixer:
             # An aside member's voice is not the room's: their detector hears silence,
             # so the room's speaking flag never reveals that someone talks in private.
             frame = None if person in self._partner else frames.get(person)
-            level = level_dbfs(frame) if frame is not None else -math.inf
+            if frame is None:
+                level = -math.inf
+            else:
+                level = told[person] if person in told else level_dbfs(frame)
             change = detector.update(level, now)
             if change is not None:
                 changes.append((person, change))

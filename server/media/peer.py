@@ -12,8 +12,8 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 import av
 import av.audio.codeccontext
@@ -34,8 +34,29 @@ log = logging.getLogger("hearth.media")
 # few enough that a listener never lags the room by more than 100 ms.
 MIX_QUEUE = 5
 
-# (participant, frame counter, samples): what the mixer's push takes.
-FrameSink = Callable[[str, int, Pcm], None]
+
+class Microphones(Protocol):
+    """Where a room's decoders hand their frames (``RoomMedia``, and so its mixer)."""
+
+    def wants(self, participant: str, level: float | None) -> bool:
+        """Whether to decode a frame from ``participant`` that arrives now with this
+        sender's level (dBFS; ``None`` if the packet has none)."""
+
+    def push(self, participant: str, sequence: int, samples: Pcm,
+             level: float | None) -> None:
+        """A decoded 20 ms frame, with its sender's level if the packet had one."""
+
+    def push_level(self, participant: str, sequence: int, level: float) -> None:
+        """A 20 ms frame that was not decoded, by its sender's level."""
+
+
+class LevelledFrame(JitterFrame):
+    """An encoded frame with its sender's level from the RTP audio-level header (dBFS;
+    ``None`` without one)."""
+
+    def __init__(self, data: bytes, timestamp: int, level: float | None) -> None:
+        super().__init__(data=data, timestamp=timestamp)
+        self.level = level
 
 
 class MixTrack(MediaStreamTrack):
@@ -66,7 +87,8 @@ class MixTrack(MediaStreamTrack):
 
 
 class InlineOpus:
-    """Decodes a receiver's Opus frames on the event loop, straight into the mixer.
+    """Decodes a receiver's Opus frames on the event loop, straight into the mixer, when
+    the mixer wants them (``Microphones.wants``), else passes on the sender's level alone.
 
     aiortc gives every receiver a decoder thread fed through a ``queue.Queue``, and
     hands each decoded frame back to the loop with ``run_coroutine_threadsafe``: two
@@ -75,13 +97,23 @@ class InlineOpus:
     takes the queue's place: ``put`` is called on the loop with each reassembled frame,
     so it decodes there and pushes to the mixer. The thread aiortc still starts waits in
     ``get`` until the receiver stops, then ends as it would have.
+
+    A frame that is not decoded leaves the decoder behind its stream; when decoding
+    resumes, the packet before (kept) is decoded first and thrown away, so the decoder
+    has its recent past again, as after a single lost packet.
     """
 
-    def __init__(self, participant: str, sink: FrameSink) -> None:
+    def __init__(self, participant: str, room: Microphones) -> None:
         self.participant = participant
-        self.frames = 0
+        self.frames = 0  # frames decoded and handed to the mixer
+        self.skipped = 0  # frames passed on by their level alone
         self.failures = 0
-        self._sink = sink
+        self.level: float | None = None  # the sender's level in the last packet, if given
+        self._room = room
+        # Frames per packet as last decoded (browsers send one); the previous packet
+        # while frames are being skipped.
+        self._per_packet = 1
+        self._behind: bytes | None = None
         self._codec = av.CodecContext.create("libopus", "r")
         assert isinstance(self._codec, av.audio.codeccontext.AudioCodecContext)
         self._codec.format = "s16"
@@ -94,15 +126,21 @@ class InlineOpus:
             self._stopped.set()
             return
         _, encoded = item
-        packet = av.Packet(encoded.data)
-        try:
-            frames = self._codec.decode(packet)
-        except av.FFmpegError:
-            self.failures += 1
-            if self.failures == 1 or self.failures % 3000 == 0:
-                log.warning("undecodable audio", extra={"failures": self.failures})
-            return
         sequence = encoded.timestamp // FRAME_SAMPLES
+        level = self.level = encoded.level if isinstance(encoded, LevelledFrame) else None
+        room = self._room
+        if level is not None and not room.wants(self.participant, level):
+            for offset in range(self._per_packet):
+                room.push_level(self.participant, sequence + offset, level)
+            self.skipped += self._per_packet
+            self._behind = encoded.data
+            return
+        if self._behind is not None:
+            self._decode(self._behind)  # its output was heard by nobody: only its state
+            self._behind = None
+        frames = self._decode(encoded.data)
+        if frames and frames[0].samples % FRAME_SAMPLES == 0:
+            self._per_packet = sum(frame.samples for frame in frames) // FRAME_SAMPLES
         for frame in frames:
             # Mono s16: one plane, read in place (to_ndarray stacks planes, a copy).
             samples: Pcm = np.frombuffer(memoryview(frame.planes[0]), dtype=np.int16,
@@ -113,8 +151,18 @@ class InlineOpus:
                 continue
             for start in range(0, len(samples), FRAME_SAMPLES):
                 self.frames += 1
-                self._sink(self.participant, sequence, samples[start:start + FRAME_SAMPLES])
+                room.push(self.participant, sequence, samples[start:start + FRAME_SAMPLES],
+                          level)
                 sequence += 1
+
+    def _decode(self, data: bytes) -> list[av.AudioFrame]:
+        try:
+            return self._codec.decode(av.Packet(data))
+        except av.FFmpegError:
+            self.failures += 1
+            if self.failures == 1 or self.failures % 3000 == 0:
+                log.warning("undecodable audio", extra={"failures": self.failures})
+            return []
 
     def get(self) -> None:
         """What aiortc's decoder thread waits on: nothing, until the receiver stops."""
@@ -149,7 +197,11 @@ class InOrder:
         if sequence == self._last:
             return False, None  # a duplicate
         self._last = sequence
-        return False, JitterFrame(data=packet._data, timestamp=packet.timestamp)  # type: ignore[attr-defined]
+        # RFC 6464: the level in -dBov, 0 (loudest) to 127 (silence or quieter), which is
+        # dBFS of the frame's RMS as the mixer measures it.
+        told = packet.extensions.audio_level
+        level = -float(told[1]) if told is not None else None
+        return False, LevelledFrame(packet._data, packet.timestamp, level)  # type: ignore[attr-defined]
 
 
 def decode_inline(receiver: RTCRtpReceiver, decoder: InlineOpus) -> None:
@@ -185,8 +237,9 @@ class Peer:
 
     @property
     def frames_in(self) -> int:
-        """Microphone frames decoded and handed to the mixer (heard or not)."""
-        return self.decoder.frames if self.decoder is not None else 0
+        """Microphone frames handed to the mixer (heard or not), decoded or known by
+        their level alone."""
+        return self.decoder.frames + self.decoder.skipped if self.decoder is not None else 0
 
     async def link_stats(self, now: datetime) -> LinkStats | None:
         """The audio link as RTCP describes it now (``now``: aware UTC), or None before

@@ -143,8 +143,15 @@ class RoomMedia:
 
     # -- frames in -----------------------------------------------------------------
 
-    def push(self, participant: str, sequence: int, samples: Pcm) -> None:
-        self.mixer.push(participant, sequence, samples)
+    def wants(self, participant: str, level: float | None) -> bool:
+        return self.mixer.wants(participant, level)
+
+    def push(self, participant: str, sequence: int, samples: Pcm,
+             level: float | None = None) -> None:
+        self.mixer.push(participant, sequence, samples, level)
+
+    def push_level(self, participant: str, sequence: int, level: float) -> None:
+        self.mixer.push_level(participant, sequence, level)
 
     # -- the clock -----------------------------------------------------------------
 

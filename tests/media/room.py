@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 import numpy as np
 
 from server.media.jitter import JitterConfig
 from server.media.mixer import RoomMixer, Tick
+from server.media.pcm import level_dbfs
 from server.media.types import Aside, Pcm, Roster, Seat
 from tests.media.signals import tone
 
@@ -20,13 +22,21 @@ def sine(frequency: float, amplitude: float = 8000, *, phase: float = 0.0) -> Si
 
 
 class Room:
-    """Every tick, each current sender's frame for that tick arrives, then the mixer runs."""
+    """Every tick, each current sender's frame for that tick arrives, then the mixer runs.
+
+    With ``levels``, senders say their level as a browser does (the RTP audio-level
+    header) and the driver plays ``InlineOpus``: it hands a frame over decoded only if
+    the mixer ``wants`` it, else by its level alone; ``decoded`` and ``told`` count each.
+    """
 
     def __init__(self, *seats: Seat, asides: tuple[Aside, ...] = (),
-                 jitter: JitterConfig | None = None) -> None:
+                 jitter: JitterConfig | None = None, levels: bool = False) -> None:
         self.mixer = RoomMixer(Roster(seats, asides), jitter=jitter)
         self.senders: dict[str, Signal] = {}
         self.index = 0
+        self.levels = levels
+        self.decoded: Counter[str] = Counter()
+        self.told: Counter[str] = Counter()
 
     def send(self, participant: str, signal: Signal) -> None:
         self.senders[participant] = signal
@@ -39,7 +49,14 @@ class Room:
 
     def step(self) -> Tick:
         for participant, signal in self.senders.items():
-            self.mixer.push(participant, self.index, signal(self.index))
+            frame = signal(self.index)
+            level = level_dbfs(frame) if self.levels else None
+            if level is None or self.mixer.wants(participant, level):
+                self.decoded[participant] += 1
+                self.mixer.push(participant, self.index, frame, level)
+            else:
+                self.told[participant] += 1
+                self.mixer.push_level(participant, self.index, level)
         tick = self.mixer.tick(self.index * TICK_SECONDS)
         self.index += 1
         return tick

@@ -226,3 +226,36 @@ def test_unwrapper_handles_32_bit_timestamps_going_back_a_little() -> None:
     assert unwrapper.unwrap(960) == 2**32 + 960
     with pytest.raises(ValueError):
         unwrapper.unwrap(2**32)
+
+
+def test_a_frame_known_by_its_level_plays_as_silence_and_the_next_rises_from_it() -> None:
+    buffer = JitterBuffer(JitterConfig(target_depth=1))
+    buffer.push(0, a440(0))
+    assert buffer.push_level(1, -20.0) is PushResult.ACCEPTED
+    buffer.push(2, a440(2))
+    first, told, after = buffer.pop(), buffer.pop(), buffer.pop()
+    assert first is not None and told is not None and after is not None
+    assert first.level is None and first.samples.any()
+    assert told.level == -20.0 and not told.concealed and not told.samples.any()
+    # Nothing to continue from: the decoded frame after it fades in from zero.
+    assert after.level is None and abs(int(after.samples[0])) < 50
+    assert np.abs(after.samples[-100:]).max() > 5000
+
+
+def test_a_loss_after_a_frame_known_by_its_level_is_silence() -> None:
+    buffer = JitterBuffer(JitterConfig(target_depth=1))
+    buffer.push_level(0, -18.0)
+    buffer.push(2, a440(2))
+    told, missing = buffer.pop(), buffer.pop()
+    assert told is not None and told.level == -18.0
+    assert missing is not None and missing.concealed and not missing.samples.any()
+    assert buffer.stats.concealed == 1
+
+
+def test_levels_are_late_duplicate_and_reset_like_frames() -> None:
+    buffer = JitterBuffer(JitterConfig(target_depth=1))
+    buffer.push_level(5, -30.0)
+    assert buffer.push_level(5, -30.0) is PushResult.DUPLICATE
+    assert buffer.pop() is not None
+    assert buffer.push_level(4, -30.0) is PushResult.LATE
+    assert buffer.push_level(500, -25.0) is PushResult.RESET

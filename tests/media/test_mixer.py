@@ -258,20 +258,21 @@ def test_an_inconsistent_roster_is_refused(seats: tuple[Seat, ...],
         Roster(seats, asides)
 
 
-def voices_room(*levels: tuple[str, float, float]) -> Room:
+def voices_room(*levels: tuple[str, float, float], told: bool = False) -> Room:
     """A room mixing at most three voices, seats p1..p5; each sender is (id, frequency,
-    amplitude)."""
+    amplitude). ``told``: senders give their levels and only wanted frames are decoded."""
     seats = [F, *(Seat(f"p{n}", microphone=True) for n in range(1, 6)), C]
-    room = Room(*seats)
+    room = Room(*seats, levels=told)
     room.mixer = RoomMixer(Roster(tuple(seats)), max_voices=3)
     for pid, frequency, amplitude in levels:
         room.send(pid, sine(frequency, amplitude))
     return room
 
 
-def test_at_most_three_voices_are_mixed_the_loudest() -> None:
+@pytest.mark.parametrize("told", [False, True], ids=["all decoded", "levels told"])
+def test_at_most_three_voices_are_mixed_the_loudest(told: bool) -> None:
     room = voices_room(("p1", 300, 2000), ("p2", 500, 3000), ("p3", 700, 4000),
-                       ("p4", 900, 9000), ("p5", 1100, 12000))
+                       ("p4", 900, 9000), ("p5", 1100, 12000), told=told)
     ticks = room.run(40)
     last = ticks[-1]
     assert len(last.speakers) == 3
@@ -284,8 +285,9 @@ def test_at_most_three_voices_are_mixed_the_loudest() -> None:
     assert amplitude_at(mix, 1100) == pytest.approx(12000, rel=0.05)
 
 
-def test_a_mixed_voice_keeps_its_place_against_one_barely_louder() -> None:
-    room = voices_room(("p1", 300, 6000), ("p2", 500, 6000), ("p3", 700, 6000))
+@pytest.mark.parametrize("told", [False, True], ids=["all decoded", "levels told"])
+def test_a_mixed_voice_keeps_its_place_against_one_barely_louder(told: bool) -> None:
+    room = voices_room(("p1", 300, 6000), ("p2", 500, 6000), ("p3", 700, 6000), told=told)
     room.run(10)
     room.send("p4", sine(900, 7000))  # 1.3 dB louder than the others: not enough to swap
     ticks = room.run(30)
@@ -295,10 +297,11 @@ def test_a_mixed_voice_keeps_its_place_against_one_barely_louder() -> None:
     assert "p5" in ticks[-1].speakers and len(ticks[-1].speakers) == 3
 
 
-def test_a_voice_leaving_the_mix_fades_out_instead_of_clicking() -> None:
+@pytest.mark.parametrize("told", [False, True], ids=["all decoded", "levels told"])
+def test_a_voice_leaving_the_mix_fades_out_instead_of_clicking(told: bool) -> None:
     # Frequencies that do not fit a whole number of cycles in 20 ms, so a voice cut at
     # a frame's edge would stop mid-wave.
-    room = voices_room(("p1", 310, 6000), ("p2", 530, 6000), ("p3", 730, 6000))
+    room = voices_room(("p1", 310, 6000), ("p2", 530, 6000), ("p3", 730, 6000), told=told)
     room.run(10)
     room.send("p5", sine(1130, 16000))
     ticks = room.run(30)
@@ -312,3 +315,76 @@ def test_a_voice_leaving_the_mix_fades_out_instead_of_clicking() -> None:
 def test_max_voices_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_voices"):
         RoomMixer(max_voices=0)
+
+
+# ---- decoding only what may be heard (the RTP audio-level header) --------------
+
+def test_only_the_mixed_voices_are_decoded_and_everyone_talking_shows_as_speaking() -> None:
+    room = voices_room(*((f"p{n}", 300 + 200 * n, 6000) for n in range(1, 6)), told=True)
+    ticks = room.run(60)
+    mixed = ticks[-1].speakers
+    assert len(mixed) == 3 and all(t.speakers == mixed for t in ticks[-40:])
+    waiting = {"p1", "p2", "p3", "p4", "p5"} - mixed
+    for person in mixed:
+        assert room.told[person] == 0, f"{person} is mixed but was not decoded"
+    for person in waiting:
+        # Decoded only while there was room for them (the first ticks), never since.
+        assert room.decoded[person] <= 4 and room.told[person] >= 56
+    # The speaking flag comes from the levels: the two not decoded are talking too, and
+    # still flagged so at the end (a silent frame's level would have closed their gates).
+    flags: dict[str, bool] = {}
+    for tick in ticks:
+        flags.update(tick.speaking_changes)
+    assert flags == dict.fromkeys(("p1", "p2", "p3", "p4", "p5"), True)
+    mix = heard(ticks[-20:], "c")
+    for n in range(1, 6):
+        present = amplitude_at(mix, 300 + 200 * n) > 0.9 * 6000
+        assert present == (f"p{n}" in mixed)
+
+
+def test_a_louder_voice_is_decoded_before_it_takes_a_place() -> None:
+    room = voices_room(("p1", 300, 6000), ("p2", 500, 6000), ("p3", 700, 6000), told=True)
+    room.run(10)
+    room.send("p5", sine(1100, 16000))
+    ticks = room.run(30)
+    joined = [t for t in ticks if "p5" in t.speakers]
+    assert joined and len(ticks[-1].speakers) == 3
+    # Its first mixed frame fades in, the rest are whole: it was decoded before it was
+    # mixed, not heard as silence while it caught up.
+    assert amplitude_at(mix_of(joined[0], "c"), 1100) > 0.3 * 16000
+    for tick in joined[1:]:
+        assert amplitude_at(mix_of(tick, "c"), 1100) == pytest.approx(16000, rel=0.05)
+    assert room.told["p5"] == 0
+
+
+def test_a_rising_voice_is_decoded_before_it_takes_a_place() -> None:
+    room = voices_room(("p1", 300, 6000), ("p2", 500, 6000), ("p3", 700, 6000), told=True)
+    room.run(10)
+    # Someone starting to talk: half a decibel louder each 20 ms, from the others' level.
+    room.send("p5", lambda index: tone(1100, 6000 * 10 ** (min(index - 10, 30) / 40), index))
+    ticks = room.run(50)
+    joined = [t for t in ticks if "p5" in t.speakers]
+    assert joined
+    # Its first mixed frame fades in (so it is about half there), the rest are whole:
+    # none of them is the silence of a frame that was not decoded.
+    assert amplitude_at(mix_of(joined[0], "c"), 1100) > 0.3 * 6000
+    for tick in joined[1:]:
+        assert amplitude_at(mix_of(tick, "c"), 1100) > 0.9 * 6000
+
+
+def test_what_the_mixer_wants_decoded() -> None:
+    seats = (F, A, B, C, Seat("d", microphone=True))
+    mixer = RoomMixer(Roster(seats, (Aside("f", "d"),)), max_voices=1)
+    assert not mixer.wants("c", -10.0)  # listen-only: it would be refused
+    assert not mixer.wants("nobody", -10.0)
+    assert mixer.wants("a", None)  # no level given: decode
+    assert not mixer.wants("a", -70.0)  # too quiet to open the gate
+    assert mixer.wants("a", -20.0)  # a free place in the mix
+    assert mixer.wants("d", -90.0)  # in an aside: the partner hears every frame
+    for index in range(6):  # "a" takes the one place
+        mixer.push("a", index, tone(440, 6000, index))
+        mixer.tick(index * 0.02)
+    assert mixer.wants("a", -70.0)  # mixed: decoded however quiet, until it leaves
+    assert not mixer.wants("b", -20.0)  # as loud as "a": would not take its place
+    assert mixer.wants("b", -3.0)  # far louder: would
+    assert mixer.push_level("c", 0, -10.0) is PushResult.REFUSED

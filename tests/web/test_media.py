@@ -141,7 +141,8 @@ async def updated(fac: Client, participant: str, **fields: Any) -> dict[str, Any
 
 
 def frames_in(server: ServerThread, room_id: str, participant: str) -> int:
-    """Frames of this person's microphone the room's mixer has decoded so far."""
+    """Frames of this person's microphone handed to the room's mixer so far (decoded, or
+    known by their level alone)."""
     media = server.app.state.services.hub.media.room(room_id)
     peer = None if media is None else media.peers.get(participant)
     return 0 if peer is None else int(peer.frames_in)
@@ -247,6 +248,12 @@ async def test_microphone_reaches_the_mixer_and_a_locked_mute_turns_it_off(
     await updated(fac, pid, audio=True)
     # The server's mixer receives and decodes the page's microphone, frame after frame.
     await growing(lambda: frames_in(server, room_id, pid), "frames in at the mixer")
+    # Chromium puts each packet's level in the RTP audio-level header, which the server
+    # negotiated and reads: the mixer decodes only the voices it may mix by it.
+    assert "urn:ietf:params:rtp-hdrext:ssrc-audio-level" in await page.evaluate(
+        "() => window.__hearthTest.pcs[0].remoteDescription.sdp")
+    decoder = getattr(server_peer(server, room_id, pid), "decoder", None)
+    assert decoder is not None and decoder.level is not None and decoder.level <= 0
     await expect(person(tab, "Wren")).to_contain_text("Mic on")
     # The fake microphone beeps: the server hears speech, and the list shows it gently.
     await expect(person(tab, "Wren").locator(".badge.speaking")).to_have_text("Speaking")
