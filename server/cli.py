@@ -441,22 +441,31 @@ def _tls(args: argparse.Namespace) -> dict[str, Any]:
 # validation, and `risk train --check` failed on the machine that had not trained it. Haswell's
 # (AVX2) runs on any x86-64 server of the last decade; another architecture gives other weights.
 TRAINING_BLAS_KERNEL = "Haswell"
+# NumPy chooses its own loops by CPU too (its dispatched targets), and its AVX-512 loops sum in
+# another order than its AVX2 ones: on an AMD EPYC with AVX-512 the shipped model, trained where
+# there was none, came out different (validation urgent recall 0.7856 against 0.7851) until
+# these were turned off. AVX2 (X86_V3) is the most training uses. The names are NumPy 2's (the
+# train extra pins it); another NumPy only warns about a name it does not know.
+TRAINING_NUMPY_OFF = "X86_V4 AVX512_ICL AVX512_SPR"
 
 
-def _pin_blas_kernel() -> None:
-    """Make training use ``TRAINING_BLAS_KERNEL``: OpenBLAS reads the choice once, as it
-    loads, so this must run before NumPy is imported (the command line imports it for
-    training only)."""
+def _pin_training_kernels() -> None:
+    """Make training use ``TRAINING_BLAS_KERNEL`` and NumPy's AVX2 loops at most: both are
+    read once, as NumPy loads, so this must run before NumPy is imported (the command line
+    imports it for training only)."""
     import platform
 
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return
-    if os.environ.get("OPENBLAS_CORETYPE") == TRAINING_BLAS_KERNEL:
+    wanted = {"OPENBLAS_CORETYPE": TRAINING_BLAS_KERNEL,
+              "NPY_DISABLE_CPU_FEATURES": TRAINING_NUMPY_OFF}
+    if all(os.environ.get(name) == value for name, value in wanted.items()):
         return
     if "numpy" in sys.modules:
-        raise CommandError("NumPy was loaded before the risk command could choose its BLAS "
-                           f"kernel: run it with OPENBLAS_CORETYPE={TRAINING_BLAS_KERNEL}")
-    os.environ["OPENBLAS_CORETYPE"] = TRAINING_BLAS_KERNEL
+        settings = " ".join(f"{name}='{value}'" for name, value in wanted.items())
+        raise CommandError("NumPy was loaded before the risk command could choose its "
+                           f"kernels: run it with {settings}")
+    os.environ.update(wanted)
 
 
 def _dispatch(args: argparse.Namespace) -> None:
@@ -464,7 +473,7 @@ def _dispatch(args: argparse.Namespace) -> None:
         serve(from_env(host=args.host, port=args.port, **_tls(args)))
         return
     if args.command == "risk":
-        _pin_blas_kernel()
+        _pin_training_kernels()
         from server.safeguarding.corpus import CorpusError
         from server.safeguarding.training import build  # scikit-learn only when asked
 
