@@ -88,8 +88,10 @@ class Playout:
     sequence: int
     concealed: bool  # True: made up in place of the missing frame ``sequence``
     # The level (dBFS) the sender gave for this frame, None if it gave none (or the frame
-    # is concealed). ``samples`` is silence when the frame came as its level alone.
+    # is concealed).
     level: float | None = None
+    # True: the frame came as its level alone (not decoded); ``samples`` is silence.
+    level_only: bool = False
 
 
 @dataclass(slots=True)
@@ -173,8 +175,10 @@ class JitterBuffer:
         if frame is None:
             return Playout(self._conceal(), sequence, concealed=True)
         samples, level = frame
-        played = self._play_level() if samples is None else self._play_real(samples)
-        return Playout(played, sequence, concealed=False, level=level)
+        if samples is None:
+            return Playout(self._play_level(), sequence, concealed=False, level=level,
+                           level_only=True)
+        return Playout(self._play_real(samples), sequence, concealed=False, level=level)
 
     def reset(self) -> None:
         """Forget everything (a muted or removed speaker): nothing stale plays later."""

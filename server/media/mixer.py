@@ -4,7 +4,9 @@ The adapter (issue 3) drives it like this, all on the room's event loop:
 
 - ``set_roster(roster)`` whenever the room state machine changes who is where, who is
   muted, or who is in an aside. It takes effect on the next tick.
-- ``push(participant, sequence, samples)`` for every decoded 20 ms frame that arrives.
+- ``push(participant, sequence, samples, level)`` for every decoded 20 ms frame that
+  arrives, ``push_level(participant, sequence, level)`` for one that was not decoded
+  because ``wants`` said no (``level``: what the sender's RTP audio-level header said).
 - ``tick(now)`` every 20 ms, then send ``tick.full_mix`` (encoded once) to every
   ``tick.full_mix_listeners`` and each ``tick.personal_mixes[p]`` to ``p`` alone.
 
@@ -27,11 +29,12 @@ can follow, and each voice in the mix costs an encoder for its mix-minus. A voic
 leaves the mix fades out over one frame and one that joins fades in, so nothing clicks.
 
 Decoding is most of what a microphone costs, so a frame is decoded only if it may be
-heard (``wants``): its sender is mixed now, in an aside, or loud enough to open their
-gate and take a voice. Any other frame is filed by the level its sender put in the RTP
+heard (``wants``): its sender is mixed now, in an aside, next in line for a place (the
+loudest waiting voice, who takes a place the moment one frees), or loud enough to take
+a free place or a mixed voice's. Any other frame is filed by the level its sender put in the RTP
 audio-level header (RFC 6464; browsers and aiortc send it), which is all the speaking
 flag and the choice of voices need. With every microphone in a 12-person room open,
-about four of the twelve are decoded instead of twelve (docs/performance.md).
+four of the twelve are decoded instead of twelve (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -55,6 +58,14 @@ SWAP_MARGIN_DB = 6.0
 # decoded frames waiting by the time it is mixed (its loudness is smoothed, and the
 # jitter buffer holds 40 ms: the frames decoded now are the ones mixed then).
 WARM_MARGIN_DB = 4.0
+# Waiting voices decoded all the same, the loudest first: the place of a voice that stops,
+# is muted or leaves goes to the loudest waiting one at once, with frames already queued
+# (40 ms of them), which must be decoded ones.
+NEXT_IN_LINE = 1
+# A decoded frame's level is the sender's word for it unless that is this much above what
+# was decoded: a client claiming to be loud while sending silence cannot hold a place.
+# (aiortc's clients send the mono level and an upmix 3 dB quieter.)
+TOLD_ABOVE_HEARD_DB = 6.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +117,7 @@ class RoomMixer:
         # Voices mixed in the last tick, and each speaker's smoothed level (dBFS), by
         # which the loudest are chosen without flapping between near-equal voices.
         self._voices: list[str] = []
+        self._next_in_line: list[str] = []  # decoded while waiting (NEXT_IN_LINE)
         self._loudness: dict[str, float] = {}
         self._jitter_config = jitter or JitterConfig()
         self._speech_config = speech or SpeechConfig()
@@ -126,14 +138,20 @@ class RoomMixer:
         """Adopt new rules from the next tick on.
 
         Anyone who may no longer be heard loses their buffered frames at once, so audio
-        from before a mute is never played after it (nor after a later unmute).
+        from before a mute is never played after it (nor after a later unmute). So does
+        anyone whose aside begins or ends: what they said in private is never played to
+        the room after the aside (nor what they said to the room, privately).
         """
         self._roster = roster
         self._seats = {seat.participant: seat for seat in roster.seats}
+        before = self._partner
         self._partner = {}
         for aside in roster.asides:
             self._partner[aside.facilitator] = aside.participant
             self._partner[aside.participant] = aside.facilitator
+        for person, buffer in self._buffers.items():
+            if before.get(person) != self._partner.get(person):
+                buffer.reset()
         audible = set() if roster.paused else {
             person for person, seat in self._seats.items() if seat.may_speak
         }
@@ -184,7 +202,8 @@ class RoomMixer:
         anyone who might be mixed within the jitter buffer's delay."""
         if participant not in self._buffers:
             return False
-        if level is None or participant in self._partner or participant in self._voices:
+        if (level is None or participant in self._partner or participant in self._voices
+                or participant in self._next_in_line):
             return True
         if level < self._speech_config.close_dbfs:
             return False
@@ -236,6 +255,7 @@ class RoomMixer:
                 frames[person] = to_pcm(frame * fade_gains(0, len(frame), len(frame)))
                 mixed.append(person)
         self._voices = voices
+        self._next_in_line = waiting[:NEXT_IN_LINE]
         return mixed
 
     def tick(self, now: float) -> Tick:
@@ -249,7 +269,8 @@ class RoomMixer:
             if played is not None:
                 frames[person] = played.samples
                 if played.level is not None:
-                    told[person] = played.level
+                    told[person] = played.level if played.level_only else min(
+                        played.level, level_dbfs(played.samples) + TOLD_ABOVE_HEARD_DB)
 
         changes: list[tuple[str, bool]] = []
         speakers: list[str] = []

@@ -110,9 +110,7 @@ class InlineOpus:
         self.failures = 0
         self.level: float | None = None  # the sender's level in the last packet, if given
         self._room = room
-        # Frames per packet as last decoded (browsers send one); the previous packet
-        # while frames are being skipped.
-        self._per_packet = 1
+        # The previous packet, while packets are being skipped.
         self._behind: bytes | None = None
         self._codec = av.CodecContext.create("libopus", "r")
         assert isinstance(self._codec, av.audio.codeccontext.AudioCodecContext)
@@ -130,18 +128,18 @@ class InlineOpus:
         level = self.level = encoded.level if isinstance(encoded, LevelledFrame) else None
         room = self._room
         if level is not None and not room.wants(self.participant, level):
-            for offset in range(self._per_packet):
+            # As many ticks as the packet holds (browsers send 20 ms, one), as decoding
+            # it would have given; a length that is not whole ticks gives none.
+            ticks, extra = divmod(opus_samples(encoded.data), FRAME_SAMPLES)
+            for offset in range(ticks if not extra else 0):
                 room.push_level(self.participant, sequence + offset, level)
-            self.skipped += self._per_packet
+                self.skipped += 1
             self._behind = encoded.data
             return
         if self._behind is not None:
             self._decode(self._behind)  # its output was heard by nobody: only its state
             self._behind = None
-        frames = self._decode(encoded.data)
-        if frames and frames[0].samples % FRAME_SAMPLES == 0:
-            self._per_packet = sum(frame.samples for frame in frames) // FRAME_SAMPLES
-        for frame in frames:
+        for frame in self._decode(encoded.data):
             # Mono s16: one plane, read in place (to_ndarray stacks planes, a copy).
             samples: Pcm = np.frombuffer(memoryview(frame.planes[0]), dtype=np.int16,
                                          count=frame.samples)
@@ -168,6 +166,32 @@ class InlineOpus:
         """What aiortc's decoder thread waits on: nothing, until the receiver stops."""
         self._stopped.wait()
 
+
+
+# Samples at 48 kHz in one Opus frame, by the TOC byte's configuration number (RFC 6716,
+# 3.1): SILK 10/20/40/60 ms, hybrid 10/20 ms, CELT 2.5/5/10/20 ms.
+_OPUS_FRAME_SAMPLES = (
+    *(480, 960, 1920, 2880) * 3, *(480, 960) * 2, *(120, 240, 480, 960) * 4)
+
+
+def opus_samples(packet: bytes) -> int:
+    """Samples (48 kHz) an Opus packet decodes to, from its TOC byte and frame count
+    (RFC 6716, 3.1-3.2: code 0 one frame, 1 and 2 two, 3 a count in the next byte);
+    0 for a packet too short to say. PyAV has no such call, and decoding is what
+    a packet not wanted is spared."""
+    if not packet:
+        return 0
+    toc = packet[0]
+    code = toc & 0x3
+    if code == 0:
+        count = 1
+    elif code in (1, 2):
+        count = 2
+    elif len(packet) > 1:
+        count = packet[1] & 0x3F
+    else:
+        return 0
+    return _OPUS_FRAME_SAMPLES[toc >> 3] * count
 
 
 # A packet this far behind the last one is a stream that started again, not a late one.

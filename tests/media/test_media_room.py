@@ -213,9 +213,10 @@ async def test_speaking_is_shown_to_the_room(hs: SuiteHarness) -> None:
 
 async def test_a_microphone_that_is_not_mixed_is_not_decoded_but_shows_as_speaking(
         hs: SuiteHarness) -> None:
-    """Five people talk at once; the room mixes three. The other two are known by the
-    level their clients put in each RTP packet (aiortc sends the audio-level header, as
-    browsers do), so the server does not decode them, and the room still sees them talk."""
+    """Five people talk at once; the room mixes three and keeps the loudest of the others
+    decoded, next in line. The fifth is known by the level their client puts in each RTP
+    packet (aiortc sends the audio-level header, as browsers do), so the server does not
+    decode them, and the room still sees them talk."""
     tones = (440.0, 620.0, 880.0, 1100.0, 1320.0)
     group = await hs.group("Ann", "Bea", "Cat", "Dee", "Eve")
     talkers = [MediaClient(person, tone=freq) for person, freq in zip(group.people, tones,
@@ -242,10 +243,10 @@ async def test_a_microphone_that_is_not_mixed_is_not_decoded_but_shows_as_speaki
         await asyncio.sleep(2.0)
         decoded = sum(d.frames - f for d, (f, _) in zip(decoders, before, strict=True))
         skipped = sum(d.skipped - k for d, (_, k) in zip(decoders, before, strict=True))
-        # Three of five decoded: 40 % skipped when nothing changes; allow for a busy
-        # machine, where late packets close gates and the voices change hands.
+        # Four of five decoded: 20 % not when nothing changes; allow for a busy machine,
+        # where late packets close gates and the voices change hands.
         assert decoded + skipped > 5 * 50
-        assert skipped / (decoded + skipped) > 0.25, (decoded, skipped)
+        assert skipped / (decoded + skipped) > 0.1, (decoded, skipped)
         heard = [freq for freq in tones if fac.heard.level(freq, since) > AUDIBLE]
         assert len(heard) >= 3
         # Not decoded, and still talking: nobody was told they stopped.

@@ -185,6 +185,20 @@ def test_ending_an_aside_brings_the_pair_back() -> None:
     assert amplitude_at(heard(ticks, "p"), 660) < ABSENT
 
 
+def test_what_was_said_in_an_aside_is_not_played_to_the_room_after_it() -> None:
+    p = Seat("p", microphone=True)
+    room = Room(F, p, A, C, asides=(Aside("f", "p"),))
+    room.send("p", sine(1500, LEVEL))  # in private
+    room.send("a", sine(440, LEVEL))
+    room.run(10)  # frames of the aside are waiting in the buffer as it ends
+    room.rules(F, p, A, C)
+    room.send("p", sine(660, LEVEL))  # to the room
+    ticks = room.run(10)
+    for tick in ticks:
+        assert amplitude_at(mix_of(tick, "c"), 1500) < ABSENT
+    assert amplitude_at(heard(ticks[4:], "c"), 660) > 0.9 * LEVEL
+
+
 def test_a_muted_aside_partner_is_silence() -> None:
     p = Seat("p", microphone=False)
     room = Room(F, p, asides=(Aside("f", "p"),))
@@ -327,9 +341,9 @@ def test_only_the_mixed_voices_are_decoded_and_everyone_talking_shows_as_speakin
     waiting = {"p1", "p2", "p3", "p4", "p5"} - mixed
     for person in mixed:
         assert room.told[person] == 0, f"{person} is mixed but was not decoded"
-    for person in waiting:
-        # Decoded only while there was room for them (the first ticks), never since.
-        assert room.decoded[person] <= 4 and room.told[person] >= 56
+    # One waiting voice is next in line, decoded so that it can take a place at once; the
+    # other was decoded only while there was room for it (the first ticks), never since.
+    assert sorted(room.told[person] for person in waiting) == [0, 58]
     # The speaking flag comes from the levels: the two not decoded are talking too, and
     # still flagged so at the end (a silent frame's level would have closed their gates).
     flags: dict[str, bool] = {}
@@ -370,6 +384,34 @@ def test_a_rising_voice_is_decoded_before_it_takes_a_place() -> None:
     assert amplitude_at(mix_of(joined[0], "c"), 1100) > 0.3 * 6000
     for tick in joined[1:]:
         assert amplitude_at(mix_of(tick, "c"), 1100) > 0.9 * 6000
+
+
+def test_a_place_freed_by_a_mute_goes_at_once_to_a_decoded_voice() -> None:
+    frequencies = {"p1": 300.0, "p2": 500.0, "p3": 700.0, "p4": 900.0}
+    room = voices_room(*((p, f, 6000) for p, f in frequencies.items()), told=True)
+    mixed = room.run(20)[-1].speakers
+    (waiting,) = set(frequencies) - mixed
+    muted = sorted(mixed)[0]
+    room.rules(F, *(Seat(f"p{n}", microphone=f"p{n}" != muted) for n in range(1, 6)), C)
+    ticks = room.run(10)
+    joined = [t for t in ticks if waiting in t.speakers]
+    assert joined and joined[0] is ticks[0]
+    # Its first mixed frame fades in, the rest are whole: not the silence of frames
+    # that were not decoded while it waited.
+    assert amplitude_at(mix_of(joined[0], "c"), frequencies[waiting]) > 0.3 * 6000
+    for tick in joined[1:]:
+        assert amplitude_at(mix_of(tick, "c"), frequencies[waiting]) > 0.9 * 6000
+
+
+def test_a_voice_claiming_to_be_loud_cannot_take_a_place_with_silence() -> None:
+    room = voices_room(("p1", 300, 6000), ("p2", 500, 6000), ("p3", 700, 6000),
+                       ("p4", 900, 6000), told=True)
+    room.run(10)
+    room.send("p5", lambda index: np.zeros(960, dtype=np.int16))
+    room.claims["p5"] = -3.0  # says 14 dB louder than anyone, sends nothing
+    ticks = room.run(100)
+    assert not any("p5" in tick.speakers for tick in ticks)
+    assert all(len(tick.speakers) == 3 for tick in ticks)
 
 
 def test_what_the_mixer_wants_decoded() -> None:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
+import av
+import av.audio.codeccontext
+import pytest
 from aiortc import RTCRtpHeaderExtensionParameters, RTCRtpParameters
 from aiortc.rtp import HeaderExtensionsMap, RtpPacket
+from av.audio.stream import AudioStream
 
 from server.media.mixer import RoomMixer
 from server.media.opus import OpusEncoder
-from server.media.peer import InlineOpus, InOrder, LevelledFrame
+from server.media.peer import InlineOpus, InOrder, LevelledFrame, opus_samples
 from server.media.types import Pcm, Roster, Seat
 from tests.media.signals import tone
 
@@ -94,26 +100,83 @@ class MixerRoom:
 
 
 def test_a_decoder_decodes_what_the_mixer_wants_and_passes_on_the_rest() -> None:
-    room = MixerRoom(Seat("f", facilitator=True), Seat("a", microphone=True),
-                     Seat("b", microphone=True))
+    room = MixerRoom(Seat("f", facilitator=True), *(Seat(p, microphone=True) for p in "abc"))
     encoder = OpusEncoder()
-    a, b = InlineOpus("a", room), InlineOpus("b", room)
+    louder = OpusEncoder()  # "c", who gets louder
+    a, b, c = (InlineOpus(person, room) for person in "abc")
+    speakers = []
     for index in range(40):
         encoded = bytes(encoder.encode(tone(440, 6000, index), index * 960)[0])
         a.put((None, LevelledFrame(encoded, index * 960, -17.0)))
-        b.put((None, LevelledFrame(encoded, index * 960, -17.0 if index < 30 else -2.0)))
-        room.mixer.tick(index * 0.02)
-    # "a" took the one place and was decoded while it held it; "b", as loud, waited
-    # undecoded until it was far louder, was decoded before it took the place, and then
-    # "a" (now far quieter than the voice it would have to replace) was not.
-    assert room.mixer.tick(0.8).speakers == {"b"}
-    assert b.skipped >= 28 and b.frames >= 10 and b.frames + b.skipped == 40
-    assert a.frames >= 30 and a.skipped >= 1 and a.frames + a.skipped == 40
-    assert a.level == -17.0 and b.level == -2.0
-    stats = room.mixer.jitter_stats("b")
+        b.put((None, LevelledFrame(encoded, index * 960, -17.0)))
+        soft = index < 30
+        voice = bytes(louder.encode(tone(440, 6000 if soft else 30000, index), index * 960)[0])
+        c.put((None, LevelledFrame(voice, index * 960, -17.0 if soft else -3.0)))
+        speakers.append(room.mixer.tick(index * 0.02).speakers)
+    # "a" took the one place and "b", as loud, was next in line: both decoded. "c", as
+    # loud, waited undecoded until it was far louder, was decoded before it took the
+    # place (from then on), and then one of "a" and "b" was next in line, the other not.
+    assert speakers[10] == {"a"} and speakers[-1] == {"c"}
+    assert all(d.frames + d.skipped == 40 for d in (a, b, c))
+    assert b.frames >= 28 and a.frames >= 30
+    assert c.skipped >= 28 and c.frames >= sum("c" in s for s in speakers) >= 5
+    assert a.skipped + b.skipped >= 5
+    assert a.level == -17.0 and c.level == -3.0
+    stats = room.mixer.jitter_stats("c")
     assert stats is not None and stats.accepted == 40  # every frame filed, one way or the other
-    quiet = InlineOpus("b", room)
+    quiet = InlineOpus("c", room)
     quiet.put((None, LevelledFrame(encoded, 41 * 960, -90.0)))  # mixed: decoded however quiet
     unsaid = InlineOpus("a", room)
     unsaid.put((None, LevelledFrame(encoded, 41 * 960, None)))  # no level: always decoded
     assert (quiet.frames, unsaid.frames) == (1, 1)
+
+
+@pytest.mark.parametrize("milliseconds", [10, 20, 40, 60])
+@pytest.mark.parametrize("application", ["voip", "lowdelay"])
+def test_a_packet_s_length_is_read_from_its_header_as_the_decoder_finds_it(
+        milliseconds: int, application: str) -> None:
+    encoder = av.CodecContext.create("libopus", "w")
+    assert isinstance(encoder, av.audio.codeccontext.AudioCodecContext)
+    encoder.sample_rate, encoder.format, encoder.layout = 48_000, "s16", "mono"
+    encoder.time_base = Fraction(1, 48_000)
+    encoder.options = {"application": application, "frame_duration": str(milliseconds)}
+    encoder.open()
+    decoder = av.CodecContext.create("libopus", "r")
+    packets: list[av.Packet[AudioStream]] = []
+    for index in range(12):
+        frame = av.AudioFrame.from_ndarray(tone(440, 6000, index).reshape(1, -1),
+                                           format="s16", layout="mono")
+        frame.sample_rate, frame.pts = 48_000, index * 960
+        packets.extend(encoder.encode(frame))
+    assert packets
+    for packet in packets:
+        decoded = sum(f.samples for f in decoder.decode(av.Packet(bytes(packet))))
+        assert opus_samples(bytes(packet)) == decoded == milliseconds * 48
+    assert opus_samples(b"") == 0 and opus_samples(b"\x03") == 0
+
+
+def test_a_sender_of_60_ms_packets_not_decoded_still_fills_every_tick() -> None:
+    room = MixerRoom(Seat("f", facilitator=True), *(Seat(p, microphone=True) for p in "abc"))
+    encoder = av.CodecContext.create("libopus", "w")
+    assert isinstance(encoder, av.audio.codeccontext.AudioCodecContext)
+    encoder.sample_rate, encoder.format, encoder.layout = 48_000, "s16", "mono"
+    encoder.time_base = Fraction(1, 48_000)
+    encoder.options = {"frame_duration": "60"}
+    encoder.open()
+    packets: list[bytes] = []
+    for index in range(30):
+        frame = av.AudioFrame.from_ndarray(tone(440, 6000, index).reshape(1, -1),
+                                           format="s16", layout="mono")
+        frame.sample_rate, frame.pts = 48_000, index * 960
+        packets.extend(bytes(p) for p in encoder.encode(frame))
+    c = InlineOpus("c", room)
+    for index in range(3 * len(packets) + 10):
+        for person in "ab":  # talking first: they hold the place and the line
+            room.push_level(person, index, -17.0)
+        started = index - 10
+        if started >= 0 and started % 3 == 0:  # "c" as loud, in 60 ms packets
+            c.put((None, LevelledFrame(packets[started // 3], started * 960, -17.0)))
+        room.mixer.tick(index * 0.02)
+    assert c.frames == 0 and c.skipped == 3 * len(packets)
+    stats = room.mixer.jitter_stats("c")
+    assert stats is not None and stats.accepted == 3 * len(packets) and stats.concealed == 0
