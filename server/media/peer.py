@@ -1,9 +1,10 @@
 """One participant's peer connection with the server, and the track that carries their mix.
 
 The server never forwards a participant's packets to anyone: their audio is decoded
-(by aiortc's receiver) and handed to the room's mixer, which decides by the room's
-rules whether anyone hears it. What they receive is ``MixTrack``: Opus packets the
-room's mixer encoded, the same packet object for everyone who hears the shared mix.
+(here, on the loop, when the mixer may use it; else only its level is passed on) and
+handed to the room's mixer, which decides by the room's rules whether anyone hears it.
+What they receive is ``MixTrack``: Opus packets the room's mixer encoded, the same packet
+object for everyone who hears the shared mix.
 """
 
 from __future__ import annotations
