@@ -33,6 +33,7 @@ from aiortc.rtcrtpsender import RTCEncodedFrame
 from av.audio.stream import AudioStream
 
 from server.media.opus import OpusEncoder
+from server.media.pcm import level_dbfs
 
 SAMPLE_RATE = 48_000
 FRAME_SAMPLES = 960  # 20 ms
@@ -103,12 +104,9 @@ def speech_packets(seconds: float = 12.0, seed: int = 1) -> list[av.Packet[Audio
 def speech_levels(seconds: float = 12.0, seed: int = 1) -> list[int]:
     """The level of each of ``speech_packets``' frames as a browser puts it in the RTP
     audio-level header (RFC 6464/6465: the frame's RMS in dBov, -127 to 0)."""
-    samples = speech_signal(seconds, seed).astype(np.float64)
+    samples = speech_signal(seconds, seed)
     frames = samples[:len(samples) // FRAME_SAMPLES * FRAME_SAMPLES].reshape(-1, FRAME_SAMPLES)
-    rms = np.sqrt((frames * frames).mean(axis=1)) / 32767
-    with np.errstate(divide="ignore"):
-        levels = np.maximum(20 * np.log10(rms), -127.0)
-    return [int(level) for level in np.rint(levels)]
+    return [round(max(level_dbfs(frame), -127.0)) for frame in frames]
 
 
 def send_levels(sender: RTCRtpSender, microphone: PacketMicrophone) -> None:

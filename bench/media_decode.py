@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.calibrate import media_encodes
 from bench.media_audio import speech_levels, speech_packets
+from server.media.mixer import RoomMixer
 from server.media.peer import InlineOpus, LevelledFrame
-from server.media.room import RoomMedia
 from server.media.types import FRAME_SAMPLES, Roster, Seat
 
 SECONDS = 12.0  # the microphone's loop, as the capacity benchmark's clients send it
@@ -40,11 +40,10 @@ def run(size: int, ticks: int, levels: bool) -> tuple[float, float]:
     """(CPU µs per tick, share of frames decoded) for one room of ``size``."""
     packets = [bytes(packet) for packet in speech_packets(SECONDS)]
     said = speech_levels(SECONDS)
-    media = RoomMedia("bench", lambda person, speaking: None)
     seats = (Seat("p0", facilitator=True, microphone=True),
              *(Seat(f"p{n}", microphone=True) for n in range(1, size)))
-    media.mixer.set_roster(Roster(seats))
-    decoders = [InlineOpus(seat.participant, media) for seat in seats]
+    mixer = RoomMixer(Roster(seats), max_voices=3)  # as RoomMedia makes it
+    decoders = [InlineOpus(seat.participant, mixer) for seat in seats]
     offsets = [97 * (n + 1) for n in range(size)]  # as the capacity clients spread them
     spent = 0.0
     for index in range(ticks):
@@ -53,7 +52,7 @@ def run(size: int, ticks: int, levels: bool) -> tuple[float, float]:
             at = (index + offset) % len(packets)
             level = float(said[at]) if levels else None
             decoder.put((None, LevelledFrame(packets[at], index * FRAME_SAMPLES, level)))
-        media.mixer.tick(index * 0.02)
+        mixer.tick(index * 0.02)
         spent += time.thread_time() - started
     decoded = sum(d.frames for d in decoders)
     return spent / ticks * 1e6, decoded / max(1, decoded + sum(d.skipped for d in decoders))

@@ -28,10 +28,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-import numpy as np
-
 from server.media import conceal
-from server.media.pcm import check_frame, frozen
+from server.media.pcm import SILENCE, check_frame, frozen
 from server.media.types import FRAME_SAMPLES, Pcm
 
 # A waiting frame: its samples (None when it was not decoded) and its sender's level.
@@ -226,15 +224,14 @@ class JitterBuffer:
         self._continuation = None
         self._concealed_run = 0
         self._jumped = False
-        return _SILENCE
+        return SILENCE
 
     def _conceal(self) -> Pcm:
         self.stats.concealed += 1
-        if self._last_real is None:
-            # After a frame known by its level only (or, kept total, at a start).
-            out = np.zeros(FRAME_SAMPLES, dtype=np.int16)
-        else:
-            out = conceal.to_pcm(self._carry_on(FRAME_SAMPLES))
+        # Nothing to continue after a frame known by its level only (or, kept total, at
+        # a start): silence.
+        out = (SILENCE if self._last_real is None
+               else conceal.to_pcm(self._carry_on(FRAME_SAMPLES)))
         self._concealed_run += 1
         if self._concealed_run >= self.config.conceal_frames:
             # Faded to silence: the speaker stopped (or is far behind). Wait for frames
@@ -287,9 +284,6 @@ class JitterBuffer:
         else:
             self._next = None
             self._ticks_waited = 0
-
-
-_SILENCE = frozen(np.zeros(FRAME_SAMPLES, dtype=np.int16))
 
 
 class SequenceUnwrapper:

@@ -47,8 +47,8 @@ from types import MappingProxyType
 import numpy as np
 
 from server.media.conceal import fade_gains, fade_in, to_pcm
-from server.media.jitter import JitterBuffer, JitterConfig, JitterStats, PushResult
-from server.media.pcm import Mix32, check_frame, frozen, level_dbfs, limit
+from server.media.jitter import JitterBuffer, JitterConfig, JitterStats, Playout, PushResult
+from server.media.pcm import SILENCE, Mix32, check_frame, frozen, level_dbfs, limit
 from server.media.speaking import SpeechConfig, SpeechDetector
 from server.media.types import FRAME_SAMPLES, Pcm, Roster, Seat
 
@@ -121,7 +121,6 @@ class RoomMixer:
         self._loudness: dict[str, float] = {}
         self._jitter_config = jitter or JitterConfig()
         self._speech_config = speech or SpeechConfig()
-        self._silence = frozen(np.zeros(FRAME_SAMPLES, dtype=np.int16))
         self._index = 0
         self._roster = Roster()
         self._seats: dict[str, Seat] = {}
@@ -262,15 +261,12 @@ class RoomMixer:
         """Advance 20 ms: take one frame per audible person and mix. Call every 20 ms."""
         index = self._index
         self._index += 1
-        frames: dict[str, Pcm] = {}
-        told: dict[str, float] = {}  # the levels senders gave for their frames
+        plays: dict[str, Playout] = {}
         for person, buffer in self._buffers.items():
             played = buffer.pop()
             if played is not None:
-                frames[person] = played.samples
-                if played.level is not None:
-                    told[person] = played.level if played.level_only else min(
-                        played.level, level_dbfs(played.samples) + TOLD_ABOVE_HEARD_DB)
+                plays[person] = played
+        frames: dict[str, Pcm] = {person: played.samples for person, played in plays.items()}
 
         changes: list[tuple[str, bool]] = []
         speakers: list[str] = []
@@ -278,15 +274,12 @@ class RoomMixer:
         for person, detector in self._detectors.items():
             # An aside member's voice is not the room's: their detector hears silence,
             # so the room's speaking flag never reveals that someone talks in private.
-            frame = None if person in self._partner else frames.get(person)
-            if frame is None:
-                level = -math.inf
-            else:
-                level = told[person] if person in told else level_dbfs(frame)
+            played = None if person in self._partner else plays.get(person)
+            level = -math.inf if played is None else _level(played)
             change = detector.update(level, now)
             if change is not None:
                 changes.append((person, change))
-            if frame is not None and detector.gate_open:
+            if played is not None and detector.gate_open:
                 speakers.append(person)
                 levels[person] = level
         if self._max_voices is not None:
@@ -305,7 +298,7 @@ class RoomMixer:
             person: frozen(limit(total - frames[person])) for person in speakers
         }
         for person, partner in self._partner.items():
-            personal[person] = frames.get(partner, self._silence)
+            personal[person] = frames.get(partner, SILENCE)
         listeners = frozenset(
             person for person, seat in self._seats.items()
             if seat.place == "room" and person not in personal
@@ -313,3 +306,15 @@ class RoomMixer:
         return Tick(index=index, paused=False, full_mix=full_mix, full_mix_listeners=listeners,
                     personal_mixes=MappingProxyType(personal), speakers=frozenset(speakers),
                     speaking_changes=tuple(changes))
+
+
+def _level(played: Playout) -> float:
+    """What a frame counts for in the gate and the choice of voices (dBFS): its sender's
+    level for a frame not decoded; for a decoded one, what was decoded, or the sender's
+    level when it gave one no more than ``TOLD_ABOVE_HEARD_DB`` above that (so decoded and
+    undecoded voices are compared on one scale)."""
+    if played.level is None:
+        return level_dbfs(played.samples)
+    if played.level_only:
+        return played.level
+    return min(played.level, level_dbfs(played.samples) + TOLD_ABOVE_HEARD_DB)

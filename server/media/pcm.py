@@ -64,3 +64,7 @@ def frozen(samples: Pcm) -> Pcm:
     """Mark an array read-only so a frame shared by several consumers cannot be changed."""
     samples.setflags(write=False)
     return samples
+
+
+# One read-only frame of digital silence, for whoever needs one.
+SILENCE: Pcm = frozen(np.zeros(FRAME_SAMPLES, dtype=np.int16))

@@ -14,7 +14,6 @@ import contextlib
 import logging
 import threading
 from datetime import datetime
-from typing import Protocol
 
 import av
 import av.audio.codeccontext
@@ -25,6 +24,7 @@ from aiortc.mediastreams import MediaStreamError
 from aiortc.rtp import RtpPacket
 from av.audio.stream import AudioStream
 
+from server.media.mixer import RoomMixer
 from server.media.routing import Slots
 from server.media.types import FRAME_SAMPLES, SAMPLE_RATE, LinkStats, Pcm
 from server.media.video import VideoSlot, VideoSource
@@ -34,21 +34,6 @@ log = logging.getLogger("hearth.media")
 # Packets a listener may have waiting: enough for a stalled sender loop to catch up,
 # few enough that a listener never lags the room by more than 100 ms.
 MIX_QUEUE = 5
-
-
-class Microphones(Protocol):
-    """Where a room's decoders hand their frames (``RoomMedia``, and so its mixer)."""
-
-    def wants(self, participant: str, level: float | None) -> bool:
-        """Whether to decode a frame from ``participant`` that arrives now with this
-        sender's level (dBFS; ``None`` if the packet has none)."""
-
-    def push(self, participant: str, sequence: int, samples: Pcm,
-             level: float | None) -> None:
-        """A decoded 20 ms frame, with its sender's level if the packet had one."""
-
-    def push_level(self, participant: str, sequence: int, level: float) -> None:
-        """A 20 ms frame that was not decoded, by its sender's level."""
 
 
 class LevelledFrame(JitterFrame):
@@ -89,7 +74,7 @@ class MixTrack(MediaStreamTrack):
 
 class InlineOpus:
     """Decodes a receiver's Opus frames on the event loop, straight into the mixer, when
-    the mixer wants them (``Microphones.wants``), else passes on the sender's level alone.
+    the mixer wants them (``RoomMixer.wants``), else passes on the sender's level alone.
 
     aiortc gives every receiver a decoder thread fed through a ``queue.Queue``, and
     hands each decoded frame back to the loop with ``run_coroutine_threadsafe``: two
@@ -104,13 +89,13 @@ class InlineOpus:
     has its recent past again, as after a single lost packet.
     """
 
-    def __init__(self, participant: str, room: Microphones) -> None:
+    def __init__(self, participant: str, mixer: RoomMixer) -> None:
         self.participant = participant
         self.frames = 0  # frames decoded and handed to the mixer
         self.skipped = 0  # frames passed on by their level alone
         self.failures = 0
         self.level: float | None = None  # the sender's level in the last packet, if given
-        self._room = room
+        self._mixer = mixer
         # The previous packet, while packets are being skipped.
         self._behind: bytes | None = None
         self._codec = av.CodecContext.create("libopus", "r")
@@ -127,13 +112,13 @@ class InlineOpus:
         _, encoded = item
         sequence = encoded.timestamp // FRAME_SAMPLES
         level = self.level = encoded.level if isinstance(encoded, LevelledFrame) else None
-        room = self._room
-        if level is not None and not room.wants(self.participant, level):
+        mixer = self._mixer
+        if level is not None and not mixer.wants(self.participant, level):
             # As many ticks as the packet holds (browsers send 20 ms, one), as decoding
             # it would have given; a length that is not whole ticks gives none.
             ticks, extra = divmod(opus_samples(encoded.data), FRAME_SAMPLES)
             for offset in range(ticks if not extra else 0):
-                room.push_level(self.participant, sequence + offset, level)
+                mixer.push_level(self.participant, sequence + offset, level)
                 self.skipped += 1
             self._behind = encoded.data
             return
@@ -150,8 +135,8 @@ class InlineOpus:
                 continue
             for start in range(0, len(samples), FRAME_SAMPLES):
                 self.frames += 1
-                room.push(self.participant, sequence, samples[start:start + FRAME_SAMPLES],
-                          level)
+                mixer.push(self.participant, sequence, samples[start:start + FRAME_SAMPLES],
+                           level)
                 sequence += 1
 
     def _decode(self, data: bytes) -> list[av.AudioFrame]:

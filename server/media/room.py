@@ -141,18 +141,6 @@ class RoomMedia:
     def lobby_peers(self) -> int:
         return sum(1 for person in self.peers if self.place_of(person) == "lobby")
 
-    # -- frames in -----------------------------------------------------------------
-
-    def wants(self, participant: str, level: float | None) -> bool:
-        return self.mixer.wants(participant, level)
-
-    def push(self, participant: str, sequence: int, samples: Pcm,
-             level: float | None = None) -> None:
-        self.mixer.push(participant, sequence, samples, level)
-
-    def push_level(self, participant: str, sequence: int, level: float) -> None:
-        self.mixer.push_level(participant, sequence, level)
-
     # -- the clock -----------------------------------------------------------------
 
     def start(self) -> None:

@@ -26,6 +26,7 @@ from aiortc.sdp import candidate_from_sdp
 
 from server import protocol as p
 from server.media.ice import MediaNetwork, restrict_gathering
+from server.media.mixer import RoomMixer
 from server.media.offers import (
     MAX_CANDIDATES,
     candidate_host,
@@ -33,7 +34,7 @@ from server.media.offers import (
     offer_problem,
     usable_address,
 )
-from server.media.peer import InlineOpus, Microphones, Peer, decode_inline
+from server.media.peer import InlineOpus, Peer, decode_inline
 from server.media.room import RoomMedia
 from server.media.types import LinkStats
 from server.media.video import VideoSlot, VideoSource, route_keyframe_requests
@@ -239,7 +240,7 @@ class MediaService:
                 media.peers.pop(participant, None)
                 self._close(peer)
             return
-        self._configure(peer, media)
+        self._configure(peer, media.mixer)
         self._watch_transports(media, peer)
         restrict_gathering(pc, self._settings.network)
         answer = await pc.createAnswer()
@@ -251,7 +252,7 @@ class MediaService:
         self._ack(conn, message.ref)
         self._route(media)
 
-    def _configure(self, peer: Peer, microphones: Microphones) -> None:
+    def _configure(self, peer: Peer, mixer: RoomMixer) -> None:
         """The offer's m-lines, in the order PROTOCOL.md gives them: the first audio one
         carries the person's microphone and their mix back; the first video one the
         client sends on is their camera; receive-only video ones are slots (up to the
@@ -269,7 +270,7 @@ class MediaService:
                 if transceiver.sender.track is None:
                     transceiver.sender.replaceTrack(peer.mix)
                 if peer.decoder is None:
-                    peer.decoder = InlineOpus(peer.participant, microphones)
+                    peer.decoder = InlineOpus(peer.participant, mixer)
                     decode_inline(transceiver.receiver, peer.decoder)
                 transceiver.direction = "sendrecv"
             elif transceiver.kind == "video" and _prefer(transceiver, "video/VP8"):

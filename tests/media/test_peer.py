@@ -14,7 +14,7 @@ from av.audio.stream import AudioStream
 from server.media.mixer import RoomMixer
 from server.media.opus import OpusEncoder
 from server.media.peer import InlineOpus, InOrder, LevelledFrame, opus_samples
-from server.media.types import Pcm, Roster, Seat
+from server.media.types import Roster, Seat
 from tests.media.signals import tone
 
 
@@ -82,28 +82,12 @@ def test_the_audio_level_header_comes_through_as_dbfs() -> None:
     assert isinstance(frame, LevelledFrame) and frame.level is None
 
 
-class MixerRoom:
-    """A real mixer behind the ``Microphones`` a decoder feeds (``RoomMedia`` without the
-    clock and the encoders)."""
-
-    def __init__(self, *seats: Seat) -> None:
-        self.mixer = RoomMixer(Roster(seats), max_voices=1)
-
-    def wants(self, participant: str, level: float | None) -> bool:
-        return self.mixer.wants(participant, level)
-
-    def push(self, participant: str, sequence: int, samples: Pcm, level: float | None) -> None:
-        self.mixer.push(participant, sequence, samples, level)
-
-    def push_level(self, participant: str, sequence: int, level: float) -> None:
-        self.mixer.push_level(participant, sequence, level)
-
-
 def test_a_decoder_decodes_what_the_mixer_wants_and_passes_on_the_rest() -> None:
-    room = MixerRoom(Seat("f", facilitator=True), *(Seat(p, microphone=True) for p in "abc"))
+    mixer = RoomMixer(Roster((Seat("f", facilitator=True),
+                              *(Seat(p, microphone=True) for p in "abc"))), max_voices=1)
     encoder = OpusEncoder()
     louder = OpusEncoder()  # "c", who gets louder
-    a, b, c = (InlineOpus(person, room) for person in "abc")
+    a, b, c = (InlineOpus(person, mixer) for person in "abc")
     speakers = []
     for index in range(40):
         encoded = bytes(encoder.encode(tone(440, 6000, index), index * 960)[0])
@@ -112,7 +96,7 @@ def test_a_decoder_decodes_what_the_mixer_wants_and_passes_on_the_rest() -> None
         soft = index < 30
         voice = bytes(louder.encode(tone(440, 6000 if soft else 30000, index), index * 960)[0])
         c.put((None, LevelledFrame(voice, index * 960, -17.0 if soft else -3.0)))
-        speakers.append(room.mixer.tick(index * 0.02).speakers)
+        speakers.append(mixer.tick(index * 0.02).speakers)
     # "a" took the one place and "b", as loud, was next in line: both decoded. "c", as
     # loud, waited undecoded until it was far louder, was decoded before it took the
     # place (from then on), and then one of "a" and "b" was next in line, the other not.
@@ -122,11 +106,11 @@ def test_a_decoder_decodes_what_the_mixer_wants_and_passes_on_the_rest() -> None
     assert c.skipped >= 28 and c.frames >= sum("c" in s for s in speakers) >= 5
     assert a.skipped + b.skipped >= 5
     assert a.level == -17.0 and c.level == -3.0
-    stats = room.mixer.jitter_stats("c")
+    stats = mixer.jitter_stats("c")
     assert stats is not None and stats.accepted == 40  # every frame filed, one way or the other
-    quiet = InlineOpus("c", room)
+    quiet = InlineOpus("c", mixer)
     quiet.put((None, LevelledFrame(encoded, 41 * 960, -90.0)))  # mixed: decoded however quiet
-    unsaid = InlineOpus("a", room)
+    unsaid = InlineOpus("a", mixer)
     unsaid.put((None, LevelledFrame(encoded, 41 * 960, None)))  # no level: always decoded
     assert (quiet.frames, unsaid.frames) == (1, 1)
 
@@ -156,7 +140,8 @@ def test_a_packet_s_length_is_read_from_its_header_as_the_decoder_finds_it(
 
 
 def test_a_sender_of_60_ms_packets_not_decoded_still_fills_every_tick() -> None:
-    room = MixerRoom(Seat("f", facilitator=True), *(Seat(p, microphone=True) for p in "abc"))
+    mixer = RoomMixer(Roster((Seat("f", facilitator=True),
+                              *(Seat(p, microphone=True) for p in "abc"))), max_voices=1)
     encoder = av.CodecContext.create("libopus", "w")
     assert isinstance(encoder, av.audio.codeccontext.AudioCodecContext)
     encoder.sample_rate, encoder.format, encoder.layout = 48_000, "s16", "mono"
@@ -169,14 +154,14 @@ def test_a_sender_of_60_ms_packets_not_decoded_still_fills_every_tick() -> None:
                                            format="s16", layout="mono")
         frame.sample_rate, frame.pts = 48_000, index * 960
         packets.extend(bytes(p) for p in encoder.encode(frame))
-    c = InlineOpus("c", room)
+    c = InlineOpus("c", mixer)
     for index in range(3 * len(packets) + 10):
         for person in "ab":  # talking first: they hold the place and the line
-            room.push_level(person, index, -17.0)
+            mixer.push_level(person, index, -17.0)
         started = index - 10
         if started >= 0 and started % 3 == 0:  # "c" as loud, in 60 ms packets
             c.put((None, LevelledFrame(packets[started // 3], started * 960, -17.0)))
-        room.mixer.tick(index * 0.02)
+        mixer.tick(index * 0.02)
     assert c.frames == 0 and c.skipped == 3 * len(packets)
-    stats = room.mixer.jitter_stats("c")
+    stats = mixer.jitter_stats("c")
     assert stats is not None and stats.accepted == 3 * len(packets) and stats.concealed == 0

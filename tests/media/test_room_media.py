@@ -31,7 +31,7 @@ async def test_listeners_share_one_packet_and_a_lone_speaker_costs_no_encode() -
     tone = sine(440)
     try:
         for index in range(10):
-            room.push("ann", index, tone(index))
+            room.mixer.push("ann", index, tone(index))
             room.tick(index * 0.02)
         assert ("ann", True) in changes
         shared = [peers[p].mix._queue.get_nowait() for p in ("fac", "bob", "cat")]
