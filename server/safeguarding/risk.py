@@ -39,6 +39,7 @@ The screen is deterministic, never raises on any ``str`` input, and does no I/O 
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 import json
 import re
@@ -265,6 +266,7 @@ class _PatternParser:
         return ("rep", node, lo, hi)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_pattern(pattern: str) -> Node:
     """Parse ``pattern`` as the portable subset, or raise :class:`RulesError` saying why not.
 
@@ -272,6 +274,7 @@ def parse_pattern(pattern: str) -> Node:
     punctuation, ``.``, classes ``[...]``, ``\\b \\B \\w \\W \\d \\D \\s \\S``, ``^ $``, groups
     ``(...)`` and ``(?:...)``, lookahead ``(?=...)`` and ``(?!...)``, alternation, and the
     quantifiers ``? * + {n} {n,} {n,m}`` optionally lazy. It also checks that Python compiles it.
+    Remembered (the tree is never changed): loading the rules asks for each pattern twice.
     """
     tree = _PatternParser(pattern).parse()
     try:
@@ -294,7 +297,6 @@ def parse_pattern(pattern: str) -> Node:
 _MAX_STRINGS: Final = 5000
 _Cache = dict[int, "frozenset[str] | None"]
 _EDGE: Final = "\x00"
-_SEPARATORS: Final = re.compile("[ \x00]")
 _ALNUM: Final = re.compile("[a-z0-9]+")
 # Too common to be useful as the one word that lets a rule run.
 # How common a word is in parents' chat: 2 for function words, 1 for everyday words, else 0. The
@@ -324,8 +326,11 @@ _EVERYDAY_WORDS: Final = frozenset(
 )
 
 
+_COMMONNESS: Final = {**dict.fromkeys(_EVERYDAY_WORDS, 1), **dict.fromkeys(_FUNCTION_WORDS, 2)}
+
+
 def _commonness(word: str) -> int:
-    return 2 if word in _FUNCTION_WORDS else 1 if word in _EVERYDAY_WORDS else 0
+    return _COMMONNESS.get(word, 0)
 
 
 def _strings(node: Node, cache: _Cache) -> frozenset[str] | None:
@@ -462,30 +467,42 @@ def _words_of(strings: frozenset[str], left: bool, right: bool) -> frozenset[str
     greedily (the word covering most strings first, common words last) so that a rule is indexed
     under few, specific words.
     """
-    options: list[set[str]] = []
+    # This runs over a quarter of a million strings when the rules load, so it is written for
+    # speed: a part is judged once however many strings share it, and strings that give the
+    # same options are counted together (the greedy choice below weighs each by how many).
+    commonness: dict[str, int] = {}  # -1: not a run of letters and digits
+    options: dict[frozenset[str], int] = {}
     for s in strings:
-        parts = _SEPARATORS.split(s)
-        # Only letters and digits: the index tokenises text into runs of [a-z0-9], and such a
-        # run edged by a space or a \b in the pattern is a whole run in the text too.
-        sure = {
-            p
-            for i, p in enumerate(parts)
-            if p.isascii() and p.isalnum() and (i > 0 or left) and (i < len(parts) - 1 or right)
-        }
-        if not sure:
+        parts = s.replace(_EDGE, " ").split(" ")
+        last = len(parts) - 1
+        # The sure tokens of the least common kind (function words only if nothing rarer).
+        rarest, picked = 3, []
+        for i, p in enumerate(parts):
+            # Only letters and digits: the index tokenises text into runs of [a-z0-9], and
+            # such a run edged by a space or a \b in the pattern is a whole run in the text too.
+            kind = commonness.get(p)
+            if kind is None:
+                kind = commonness[p] = _commonness(p) if p.isascii() and p.isalnum() else -1
+            if kind < 0 or not (i > 0 or left) or not (i < last or right) or kind > rarest:
+                continue
+            if kind < rarest:
+                rarest, picked = kind, [p]
+            else:
+                picked.append(p)
+        if not picked:
             return None
-        rarest = min(_commonness(w) for w in sure)
-        options.append({w for w in sure if _commonness(w) == rarest})
+        option = frozenset(picked)
+        options[option] = options.get(option, 0) + 1
     chosen: set[str] = set()
     uncovered = options
     while uncovered:
         counts: dict[str, int] = {}
-        for sure in uncovered:
-            for word in sure:
-                counts[word] = counts.get(word, 0) + 1
+        for option, times in uncovered.items():
+            for word in option:
+                counts[word] = counts.get(word, 0) + times
         word = max(sorted(counts), key=lambda w: (-_commonness(w), counts[w], len(w)))
         chosen.add(word)
-        uncovered = [sure for sure in uncovered if word not in sure]
+        uncovered = {option: times for option, times in uncovered.items() if word not in option}
     return frozenset(chosen)
 
 
@@ -626,14 +643,16 @@ def _each(fn: Callable[[str], str]) -> _Step:
     return (fn, False)
 
 
-def _compile_internal(pattern: str) -> re.Pattern[str]:
+def _compile_internal(pattern: str, *, parsed: bool = False) -> re.Pattern[str]:
     """Compile a pattern from the rules file: portable subset, lower case, ASCII semantics.
 
     No IGNORECASE: the text is lower-cased before any pattern runs and patterns may not contain
     upper case, so the rules file's "i" flag is already honoured, and sre is ~3x faster without it.
-    re.ASCII because JavaScript's \\b and \\w are ASCII-only.
+    re.ASCII because JavaScript's \\b and \\w are ASCII-only. ``parsed``: the caller has
+    checked the pattern with :func:`parse_pattern` already (parsing is most of loading's time).
     """
-    parse_pattern(pattern)
+    if not parsed:
+        parse_pattern(pattern)
     return re.compile(pattern, re.ASCII)
 
 
@@ -1238,7 +1257,8 @@ class RiskScreen:
                         id=rid,
                         categories=(name, *also),
                         severity=severity,
-                        regex=_compile_internal(f"\\b(?:{pattern})\\b"),
+                        # The pattern was parsed above; word edges round it keep it in the subset.
+                        regex=_compile_internal(f"\\b(?:{pattern})\\b", parsed=True),
                         guards=guard_list(spec.get("guards", cat_guards), rid),
                     )
                 )
