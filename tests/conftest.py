@@ -20,6 +20,27 @@ from tests.redis_server import RedisServer
 
 MakeServer = Callable[..., ServerThread]
 
+# The tests that take minutes start first (pytest-xdist hands out work in collection order), so
+# that none of them is still running alone at the end while the other workers sit idle: on two
+# cores the three installs (one worker, one after another) take about six minutes, retraining
+# the model two to four, the benchmark groups two or three each (scripts/test --durations=80).
+SLOW_FIRST = (
+    "tests/test_install.py",
+    "tests/safeguarding/test_model.py::test_the_shipped_model_is_what_the_corpus_trains",
+    "tests/bench/test_cluster_benchmarks.py",
+    "tests/bench/test_calibrated_benchmarks.py",
+    "tests/bench/test_benchmark_baselines.py",
+    "tests/safeguarding/test_model_js.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, first in enumerate(SLOW_FIRST) if item.nodeid.startswith(first)),
+                    len(SLOW_FIRST))
+
+    items.sort(key=rank)  # stable: everything else keeps its order
+
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerThread]:
