@@ -3,7 +3,12 @@
 import { keepSession, postJSON } from "./api.js";
 import { t } from "./i18n.js";
 
-/** ``errorBox``: where a failure is said in words (hidden again on the next try). */
+/** ``errorBox``: where a failure is said in words (hidden again on the next try).
+ *
+ * The buttons come disabled in the page and are enabled here, once they work: in Urdu or
+ * Polish this module runs only after i18n.js has fetched the page's words, which can be
+ * after the page has finished loading, and a tap before then would do nothing at all (on
+ * a lead's escalation page, "Go to the group" in an emergency). */
 export function wireOpenRooms(errorBox) {
   const showError = (text) => { errorBox.textContent = text; errorBox.hidden = false; };
   for (const button of document.querySelectorAll("button.open-room")) {
@@ -27,5 +32,6 @@ export function wireOpenRooms(errorBox) {
         button.disabled = false;
       }
     });
+    button.disabled = false;
   }
 }
