@@ -211,9 +211,8 @@ class RoomMixer:
             return True
         loudness = self._loudness
         quietest = min(loudness.get(person, -120.0) for person in voices)
-        mine = loudness.get(participant)
         # The loudness _choose_voices will give them if this level goes on.
-        expected = level if mine is None else 0.8 * mine + 0.2 * level
+        expected = _smoothed(loudness.get(participant), level)
         return expected > quietest + SWAP_MARGIN_DB - WARM_MARGIN_DB
 
     def jitter_stats(self, participant: str) -> JitterStats | None:
@@ -231,9 +230,7 @@ class RoomMixer:
             if person not in levels:
                 del loudness[person]
         for person, level in levels.items():
-            # About 100 ms of memory: follows a voice, ignores a single loud syllable.
-            loudness[person] = level if person not in loudness else (
-                0.8 * loudness[person] + 0.2 * max(level, -120.0))
+            loudness[person] = _smoothed(loudness.get(person), level)
         voices = [p for p in self._voices if p in levels]
         waiting = sorted((p for p in gated if p not in voices),
                          key=lambda p: loudness[p], reverse=True)
@@ -306,6 +303,12 @@ class RoomMixer:
         return Tick(index=index, paused=False, full_mix=full_mix, full_mix_listeners=listeners,
                     personal_mixes=MappingProxyType(personal), speakers=frozenset(speakers),
                     speaking_changes=tuple(changes))
+
+
+def _smoothed(loudness: float | None, level: float) -> float:
+    """A voice's loudness after a frame at ``level`` (dBFS), from what it was (``None``:
+    new). About 100 ms of memory: follows a voice, ignores a single loud syllable."""
+    return level if loudness is None else 0.8 * loudness + 0.2 * max(level, -120.0)
 
 
 def _level(played: Playout) -> float:
