@@ -12,19 +12,19 @@ from playwright.async_api import Browser, WebSocket, expect
 
 from tests.cluster.conftest import LEASE_TTL, Cluster
 from tests.cluster.test_nodes import room_on
-from tests.web.conftest import _CSP_LISTENER, DESKTOP, browser  # noqa: F401 - a fixture
+from tests.web.conftest import _CSP_LISTENER, DESKTOP, own_browser  # noqa: F401 - a fixture
 from tests.web.test_browser import chat_line, join, say, wait_in_lobby
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
 
 async def test_the_page_connects_where_the_room_runs_and_follows_it_when_it_moves(
-        cluster: Cluster, browser: Browser) -> None:  # noqa: F811 - the fixture
+        cluster: Cluster, own_browser: Browser) -> None:  # noqa: F811 - the fixture
     from tests.web.conftest import Tab
 
     a, b = cluster.a, cluster.b
     room_id, invite, fac = await room_on(cluster, b)
-    context = await browser.new_context(base_url=a.server.http, viewport=DESKTOP,
+    context = await own_browser.new_context(base_url=a.server.http, viewport=DESKTOP,
                                         locale="en-GB")
     context.set_default_timeout(5_000)
     await context.add_init_script(_CSP_LISTENER)

@@ -28,7 +28,7 @@ from tests.cluster.processes import Deployment, ProcessCluster, cluster_room, de
 from tests.harness import Client
 from tests.safeguarding.faults import escalations_of, wait_for_escalation
 from tests.safeguarding.test_durable import URGENT
-from tests.web.conftest import _CSP_LISTENER, DESKTOP, Tab, browser  # noqa: F401 - a fixture
+from tests.web.conftest import _CSP_LISTENER, DESKTOP, Tab, own_browser  # noqa: F401 - a fixture
 from tests.web.test_browser import chat_line, join, say, wait_in_lobby
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(240)]
@@ -192,13 +192,13 @@ async def test_a_killed_nodes_room_is_back_on_the_other_node_with_places_and_ale
 
 @pytest.mark.browser
 async def test_the_page_comes_back_by_itself_on_the_other_node_and_says_why(
-        c: ProcessCluster, browser: Browser) -> None:  # noqa: F811 - the fixture
+        c: ProcessCluster, own_browser: Browser) -> None:  # noqa: F811 - the fixture
     """The web client, in headless Chromium: its node is killed, and the page is back in
     the group on the other node by itself, with a short notice, and can talk."""
     await c.place("b")
     staff = await c.staff_token()
     fac = await c.connect(staff["ws_url"], staff["token"])
-    context = await browser.new_context(base_url=c.origin, viewport=DESKTOP, locale="en-GB")
+    context = await own_browser.new_context(base_url=c.origin, viewport=DESKTOP, locale="en-GB")
     context.set_default_timeout(5_000)
     await context.add_init_script(_CSP_LISTENER)
     page = await context.new_page()

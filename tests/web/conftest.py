@@ -4,24 +4,35 @@
 sessionStorage, like a separate browser window), that record console errors,
 uncaught exceptions and CSP violations. The neutral site that Quick exit opens
 is answered locally by a route, so no test needs the network.
+
+One Chromium (and one Playwright driver) serves all of a worker's tests here: starting them
+costs about 1.4 s of CPU, which once a test came to more than three minutes of the suite's
+CPU. Playwright's objects belong to the event loop that made them, so the tests in this folder
+and their async fixtures run in the worker's session-wide loop (``pytest_collection_modifyitems``
+marks them and refuses an async fixture that would run in another loop). Each test still gets
+fresh contexts, which share nothing (cookies, storage, cache) with any other; whatever context a
+test leaves open is closed after it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pytest
+import pytest_asyncio
 from playwright.async_api import (
     Browser,
     BrowserContext,
     Page,
+    Playwright,
     Route,
     ViewportSize,
     WebSocket,
@@ -32,8 +43,19 @@ from playwright.async_api import Error as PlaywrightError
 
 from server import i18n
 from server.auth.passwords import hash_password
-from tests.harness import STAFF_PASSWORD, Harness, ServerThread
+from tests.harness import (
+    STAFF_PASSWORD,
+    Harness,
+    ServerThread,
+    SuiteHarness,
+    harness,
+    suite_harness,
+)
 from tests.harness import test_settings as settings_for
+
+HERE = Path(__file__).parent
+# The event loop of every test in this folder and of the async fixtures they use.
+LOOP: Final = "session"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -117,19 +139,94 @@ def own_server(name: str, **overrides: Any) -> Any:
     return fixture
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run this folder's async tests in the session's loop, where the shared browser lives;
+    and refuse, before anything runs, one that uses an async fixture bound to another loop
+    (its objects would belong to a loop that is not running: a confusing failure later)."""
+    for item in items:
+        if HERE not in item.path.parents or not inspect.iscoroutinefunction(
+                getattr(item, "obj", None)):
+            continue
+        # First among the item's own markers, so that it is the closest asyncio marker.
+        item.add_marker(pytest.mark.asyncio(loop_scope=LOOP), append=False)
+        info = getattr(item, "_fixtureinfo", None)
+        for name, definitions in (info.name2fixturedefs.items() if info else ()):
+            func = definitions[-1].func
+            if (inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)) and \
+                    getattr(func, "_loop_scope", None) != LOOP:
+                raise pytest.UsageError(
+                    f"{item.nodeid}: the async fixture {name!r} must run in the browser tests' "
+                    f"loop: declare it with @pytest_asyncio.fixture(loop_scope={LOOP!r})")
+
+
+async def _launch(playwright: Playwright) -> Browser:
+    return await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+@dataclass
+class _Chromium:
+    """The worker's browser, launched again if it has gone (crashed, or closed by a test)."""
+
+    playwright: Playwright
+    browser: Browser | None = None
+
+    async def running(self) -> Browser:
+        if self.browser is None or not self.browser.is_connected():
+            self.browser = await _launch(self.playwright)
+        return self.browser
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope=LOOP)
+async def _chromium() -> AsyncIterator[_Chromium]:
     _require_chromium()
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                     args=CHROMIUM_ARGS)
+        chromium = _Chromium(playwright)
+        try:
+            yield chromium
+        finally:
+            if chromium.browser is not None:
+                await chromium.browser.close()
+
+
+@pytest_asyncio.fixture(loop_scope=LOOP)
+async def browser(_chromium: _Chromium) -> AsyncIterator[Browser]:
+    """The worker's Chromium; the contexts a test opens are closed after it, so none is
+    left for the next test to find."""
+    launched = await _chromium.running()
+    yield launched
+    for context in list(launched.contexts):
+        with contextlib.suppress(PlaywrightError):
+            await context.close()
+
+
+@pytest.fixture
+async def own_browser() -> AsyncIterator[Browser]:
+    """A Chromium of the test's own, in the test's own loop: for browser tests outside this
+    folder (tests/cluster), whose fixtures run in the test's loop."""
+    _require_chromium()
+    async with async_playwright() as playwright:
+        launched = await _launch(playwright)
         try:
             yield launched
         finally:
             await launched.close()
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope=LOOP)
+async def h(server: ServerThread) -> AsyncIterator[Harness]:
+    """tests/conftest.py's ``h``, in the browser tests' loop."""
+    async with harness(server) as value:
+        yield value
+
+
+@pytest_asyncio.fixture(loop_scope=LOOP)
+async def hs(server: ServerThread) -> AsyncIterator[SuiteHarness]:
+    """tests/conftest.py's ``hs``, in the browser tests' loop."""
+    async with suite_harness(server) as value:
+        yield value
+
+
+@pytest_asyncio.fixture(loop_scope=LOOP)
 async def tabs(browser: Browser, server: ServerThread) -> AsyncIterator[OpenTab]:
     """``await tabs(viewport=PHONE)``: a new window on the test server."""
     opened: list[Tab] = []
@@ -174,7 +271,7 @@ async def tabs(browser: Browser, server: ServerThread) -> AsyncIterator[OpenTab]
         await tab.context.close()
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope=LOOP)
 async def facilitator_account(h: Harness) -> tuple[str, str]:
     """A facilitator's username and password (log in through the /login form), assigned
     to every room the test's harness makes."""

@@ -24,6 +24,7 @@ from typing import Any
 
 import pyotp
 import pytest
+import pytest_asyncio
 from playwright.async_api import Browser, Locator, ViewportSize, expect
 
 from server.auth import totp
@@ -31,7 +32,7 @@ from server.auth.passwords import hash_password
 from server.safeguarding.escalation import OUTCOMES
 from tests.harness import STAFF_PASSWORD, Harness, ServerThread
 from tests.http.test_lead import raise_escalation
-from tests.web.conftest import DESKTOP, PHONE, Tab, own_server, words
+from tests.web.conftest import DESKTOP, LOOP, PHONE, Tab, own_server, words
 from tests.web.test_browser import join, let_in, say, wait_in_lobby
 
 pytestmark = pytest.mark.browser
@@ -105,7 +106,7 @@ def axe_source() -> str:
 OpenWindow = Callable[..., Awaitable[Tab]]
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope=LOOP)
 async def windows(browser: Browser, server: ServerThread,
                   language: Language) -> AsyncIterator[OpenWindow]:
     """``await windows(PHONE)``: a new browser window (its own cookies and storage) in

@@ -20,11 +20,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from playwright.async_api import Browser, Page, Route, expect
 
 from tests import harness
 from tests.harness import Harness, ServerThread, SuiteHarness
-from tests.web.conftest import NEUTRAL_SITE, PHONE, OpenTab, Tab
+from tests.web.conftest import LOOP, NEUTRAL_SITE, PHONE, OpenTab, Tab
 from tests.web.test_browser import (
     ask_for_help,
     come_in,
@@ -307,7 +308,7 @@ async def test_rejoin_is_offered_only_while_the_token_lasts(h: Harness, tabs: Op
 # -- 6. a server restart ---------------------------------------------------------------------------
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope=LOOP)
 async def restartable(tmp_path: Path) -> AsyncIterator[list[ServerThread]]:
     """Servers started (and restarted) on one data folder and port by the test."""
     running: list[ServerThread] = []

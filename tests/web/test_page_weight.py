@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from playwright.async_api import Browser
 
 from tests.harness import Harness, ServerThread
-from tests.web.conftest import _CSP_LISTENER, PHONE, Tab
+from tests.web.conftest import _CSP_LISTENER, LOOP, PHONE, Tab
 from tests.web.test_browser import join, wait_in_lobby
 
 pytestmark = pytest.mark.browser
@@ -62,7 +63,7 @@ class Transfers:
         return "\n".join(f"  {n:>8,} B  {url}" for url, n in self.sizes())
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope=LOOP)
 async def window(browser: Browser, server: ServerThread) -> AsyncIterator[Tab]:
     """A fresh window like ``tabs`` opens, without its route for the neutral site: while
     Playwright intercepts any request, Chromium's HTTP cache is off, and the cache is
