@@ -110,6 +110,8 @@ if (box) {
   $("check-mic").addEventListener("click", testMic);
   $("check-camera").addEventListener("click", testCamera);
   $("check-sound").addEventListener("click", testSound);
+  // Disabled in the page until now (join.html): a press before this did nothing.
+  for (const id of ["check-mic", "check-camera", "check-sound"]) $(id).disabled = false;
   // Closing the check, or leaving the page, turns everything off.
   box.addEventListener("toggle", () => { if (!box.open) stopAll(); });
   window.addEventListener("pagehide", stopAll);

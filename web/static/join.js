@@ -19,7 +19,8 @@ const joinWords = joinButton.textContent;
 // "Suggest another": cycle through a few made-up names the server offered.
 const suggestions = (form.dataset.suggestions ?? "").split("|").filter(Boolean);
 let next = 1;
-document.getElementById("another-name")?.addEventListener("click", () => {
+const anotherName = document.getElementById("another-name");
+anotherName?.addEventListener("click", () => {
   if (suggestions.length === 0) return;
   nameInput.value = suggestions[next % suggestions.length];
   next += 1;
@@ -59,6 +60,12 @@ form.addEventListener("submit", async (event) => {
     joinButton.textContent = joinWords;
   }
 });
+
+// Both buttons come disabled in the page (join.html) and work from here on: before this, in
+// Urdu or Polish while the page's words were on their way, "Join" sent the form the browser's
+// own way, which reloads the page with her name in the address.
+joinButton.disabled = false;
+if (anotherName) anotherName.disabled = false;
 
 /** What to say when the group's waiting room is not open: when it opens, in local time. */
 function notOpenWords(error) {
