@@ -6,8 +6,8 @@ uncaught exceptions and CSP violations. The neutral site that Quick exit opens
 is answered locally by a route, so no test needs the network.
 
 One Chromium (and one Playwright driver) serves all of a worker's tests here: starting them
-costs about 1.4 s of CPU, which once a test came to more than three minutes of the suite's
-CPU. Playwright's objects belong to the event loop that made them, so the tests in this folder
+costs about 1.4 s of CPU, and with one launch per test these tests took 7.1 minutes of CPU
+against 5.6 now (docs/performance.md, "The test suite's own time"). Playwright's objects belong to the event loop that made them, so the tests in this folder
 and their async fixtures run in the worker's session-wide loop (``pytest_collection_modifyitems``
 marks them and refuses an async fixture that would run in another loop). Each test still gets
 fresh contexts, which share nothing (cookies, storage, cache) with any other; whatever context a
